@@ -1,0 +1,83 @@
+"""eplan-flow: a workflow and approval engine for Thai local development planning."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from eplan_flow.config import check_secret_key, config_class
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _templates_dir() -> str:
+    # Installed wheels carry the top-level templates/ inside the package; a checkout has it beside.
+    packaged = PACKAGE_DIR / "templates"
+    return str(packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build an app: config defaults, then EPLAN_* variables, then ``test_config``."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=_templates_dir(),
+    )
+    app.config.from_object(config_class((test_config or {}).get("ENV_NAME")))
+    app.config.from_prefixed_env("EPLAN")
+    if test_config:
+        app.config.update(test_config)
+    _derive_config(app)
+    check_secret_key(app.config)
+
+    from eplan_flow import cli, i18n
+    from eplan_flow.auth import init_app as init_auth
+    from eplan_flow.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    init_auth(app)
+    cli.init_app(app)
+    _init_request_id(app)
+
+    from eplan_flow.api import bp as api_bp
+    from eplan_flow.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+    from admin import init_admin
+
+    init_admin(app)
+    return app
+
+
+def _derive_config(app: Flask) -> None:
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        # The zero-setup default; the only file-system touch, so a fresh clone just runs.
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = "sqlite:///" + os.path.join(app.instance_path, "eplan.sqlite3")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+
+
+def _init_request_id(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+
+    @app.after_request
+    def echo_request_id(response):
+        if getattr(g, "request_id", None):
+            response.headers["X-Request-ID"] = g.request_id
+        return response

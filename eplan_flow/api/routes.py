@@ -1,0 +1,1 @@
+from eplan_flow.api import bp  # noqa: F401

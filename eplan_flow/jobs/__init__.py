@@ -1,0 +1,1 @@
+"""Background jobs: small functions that take ids, run by RQ (or in-process without Redis)."""

@@ -1,0 +1,89 @@
+"""Where jobs go: RQ on Redis when ``REDIS_URL`` is set, otherwise a thread in this process."""
+from __future__ import annotations
+
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import redis
+from flask import current_app
+from rq import Queue, Retry
+from rq.serializers import JSONSerializer
+
+log = logging.getLogger(__name__)
+
+TASKS_MODULE = "eplan_flow.jobs.tasks"
+# Retry a failing job with backoff before it lands in the failed registry for an admin.
+RETRY = Retry(max=3, interval=[10, 60, 300])
+
+
+class QueueUnavailable(RuntimeError):
+    """Redis could not take the job; the outbox keeps it pending."""
+
+
+def check_job(name: str) -> None:
+    from eplan_flow.jobs import tasks
+
+    if name not in tasks.JOBS:
+        raise ValueError(f"unknown job {name!r}; add it to eplan_flow.jobs.tasks.JOBS")
+
+
+def redis_connection(app=None) -> redis.Redis:
+    app = app or current_app
+    conn = app.extensions.get("eplan_redis")
+    if conn is None:
+        conn = redis.Redis.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=5
+        )
+        app.extensions["eplan_redis"] = conn
+    return conn
+
+
+def queue(name: str, app=None) -> Queue:
+    return Queue(name, connection=redis_connection(app), serializer=JSONSerializer)
+
+
+def enqueue(queue_name: str, job: str, kwargs: dict, job_id: str) -> str:
+    """Send ``job(**kwargs)`` to its queue; return the job id."""
+    check_job(job)
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        _executor(app).submit(_run_in_process, app, job, kwargs)
+        return job_id
+    try:
+        queue(queue_name, app).enqueue(
+            f"{TASKS_MODULE}.{job}", kwargs=kwargs, job_id=job_id, retry=RETRY,
+            description=f"{job}({kwargs})",
+        )
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        raise QueueUnavailable(f"Redis unavailable: {exc}") from exc
+    return job_id
+
+
+def _executor(app) -> ThreadPoolExecutor:
+    executor = app.extensions.get("eplan_inprocess_jobs")
+    if executor is None:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eplan-job")
+        app.extensions["eplan_inprocess_jobs"] = executor
+    return executor
+
+
+def _run_in_process(app, job: str, kwargs: dict) -> None:
+    from eplan_flow.jobs import tasks
+
+    with app.app_context():
+        try:
+            tasks.JOBS[job](**kwargs)
+        except Exception:
+            log.exception("in-process job %s(%s) failed", job, kwargs)
+
+
+def drain_in_process(app, timeout: float = 10) -> None:
+    """Wait for in-process jobs submitted so far (tests and CLI use this)."""
+    executor = app.extensions.get("eplan_inprocess_jobs")
+    if executor is not None:
+        executor.submit(lambda: None).result(timeout=timeout)
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex

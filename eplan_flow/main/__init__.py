@@ -1,0 +1,6 @@
+"""The web pages people use: their work, each workflow instance, its diagram and history."""
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from eplan_flow.main import routes  # noqa: E402,F401

@@ -1,0 +1,80 @@
+"""People, the roles granted to them per organisation, and their API tokens."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eplan_flow.extensions import db
+from eplan_flow.models._types import UTCDateTime, utcnow
+from eplan_flow.models.org import Organisation
+from workflows.roles import ROLE_NAMES
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user",
+        foreign_keys="RoleGrant.user_id",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this
+        return self.is_enabled
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class RoleGrant(db.Model):
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        UniqueConstraint("user_id", "organisation_id", "role"),
+        CheckConstraint(f"role IN {ROLE_NAMES!r}", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    def __str__(self) -> str:
+        return f"{self.role} @ {self.organisation.code if self.organisation else '?'}"
+
+
+class ApiToken(db.Model):
+    """A personal bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,119 @@
+"""Who may see and do what. Pure functions of a user's grants and an organisation.
+
+Services enforce these; templates and admin views use them only to show or hide.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import false, or_, true
+from sqlalchemy.sql import ColumnElement
+
+from workflows.roles import BACK_OFFICE_ROLES, ROLES
+
+
+def _grants(user) -> Iterable:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ()
+    return user.grants
+
+
+def grant_covers(grant, org) -> bool:
+    """Whether a grant held at ``grant.organisation`` reaches ``org``."""
+    reach = ROLES[grant.role]["reach"]
+    held_at = grant.organisation
+    if reach == "national":
+        return True
+    if reach == "province":
+        return held_at.province_code is not None and org.province_code == held_at.province_code
+    if reach == "district":
+        return (
+            held_at.district_code is not None
+            and org.district_code == held_at.district_code
+            and org.kind in ("lao", "district_office")
+        )
+    return org.id == held_at.id
+
+
+def roles_over(user, org) -> set[str]:
+    """The roles ``user`` holds that reach ``org``."""
+    return {g.role for g in _grants(user) if grant_covers(g, org)}
+
+
+def has_role(user, role: str, org) -> bool:
+    return any(g.role == role and grant_covers(g, org) for g in _grants(user))
+
+
+def can_read(user, org) -> bool:
+    """Whether ``user`` may read ``org``'s data: any of their grants reaches it."""
+    return bool(roles_over(user, org))
+
+
+def can_use_back_office(user) -> bool:
+    return any(g.role in BACK_OFFICE_ROLES for g in _grants(user))
+
+
+def can_manage_people(user, org) -> bool:
+    """LAO SSO admins manage their own LAO's people; DLA admins everyone's."""
+    return has_role(user, "sso_admin", org) or has_role(user, "dla_admin", org)
+
+
+def can_manage_organisations(user) -> bool:
+    return any(g.role == "dla_admin" for g in _grants(user))
+
+
+def can(user, action: str, obj) -> bool:
+    """One entry point for templates: ``can(user, "read", org)`` and friends."""
+    org = getattr(obj, "organisation", obj)
+    checks = {
+        "read": lambda: can_read(user, org),
+        "manage_people": lambda: can_manage_people(user, org),
+        "manage_organisations": lambda: can_manage_organisations(user),
+        "back_office": lambda: can_use_back_office(user),
+    }
+    try:
+        return checks[action]()
+    except KeyError:
+        raise ValueError(f"unknown action {action!r}") from None
+
+
+def visible_org_clause(user, org_model) -> ColumnElement[bool]:
+    """A SQL condition on ``org_model`` selecting the organisations ``user`` may read."""
+    clauses = []
+    for g in _grants(user):
+        reach = ROLES[g.role]["reach"]
+        held_at = g.organisation
+        if reach == "national":
+            return true()
+        if reach == "province" and held_at.province_code:
+            clauses.append(org_model.province_code == held_at.province_code)
+        elif reach == "district" and held_at.district_code:
+            clauses.append(
+                (org_model.district_code == held_at.district_code)
+                & org_model.kind.in_(("lao", "district_office"))
+            )
+        else:
+            clauses.append(org_model.id == held_at.id)
+    return or_(*clauses) if clauses else false()
+
+
+def covering_grants_clause(org, grant_model, org_model) -> ColumnElement[bool]:
+    """A SQL condition on grants (joined to their organisation) whose reach covers ``org``."""
+    by_reach: dict[str, list[str]] = {}
+    for role, spec in ROLES.items():
+        by_reach.setdefault(spec["reach"], []).append(role)
+    clauses = [
+        grant_model.role.in_(by_reach.get("own", [])) & (grant_model.organisation_id == org.id),
+        grant_model.role.in_(by_reach.get("national", [])),
+    ]
+    if org.province_code:
+        clauses.append(
+            grant_model.role.in_(by_reach.get("province", []))
+            & (org_model.province_code == org.province_code)
+        )
+    if org.district_code and org.kind in ("lao", "district_office"):
+        clauses.append(
+            grant_model.role.in_(by_reach.get("district", []))
+            & (org_model.district_code == org.district_code)
+        )
+    return or_(*clauses)

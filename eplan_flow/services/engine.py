@@ -1,0 +1,243 @@
+"""The one path that changes workflow state: ``fire``.
+
+It locks the row, checks the actor's roles and scope, the guards and the comment, runs the
+transition on the definition's shared machine, appends the audit event and the outbox rows, and
+commits, or changes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from eplan_flow.errors import (
+    CommentRequired,
+    GuardFailed,
+    NotFound,
+    PermissionDenied,
+    StaleState,
+    TransitionNotAllowed,
+)
+from eplan_flow.extensions import db
+from eplan_flow.models import Organisation, Plan, RoleGrant, User
+from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
+from eplan_flow.services import audit, outbox
+from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
+
+# Which model carries each workflow. Later workflows (accounts, revisions...) register here.
+WORKFLOW_MODELS: dict[str, type] = {Plan.WORKFLOW: Plan}
+
+
+def model_for(workflow: str) -> type:
+    try:
+        return WORKFLOW_MODELS[workflow]
+    except KeyError:
+        raise NotFound(f"no workflow named {workflow!r}", workflow=workflow) from None
+
+
+def chain_for(instance) -> str:
+    return f"{instance.workflow_name}:{instance.id}"
+
+
+def definition_of(instance) -> WorkflowDefinition:
+    """The definition version the instance started on, whatever is newest now."""
+    return REGISTRY.get(instance.workflow_name, instance.workflow_version)
+
+
+def get_instance(workflow: str, instance_id: int, actor, *, lock: bool = False):
+    """Load an instance the actor may read, or raise NotFound (never reveal another LAO's rows)."""
+    model = model_for(workflow)
+    query = select(model).where(model.id == instance_id)
+    if lock:
+        query = query.with_for_update(of=model).execution_options(populate_existing=True)
+    instance = db.session.execute(query).unique().scalar_one_or_none()
+    if instance is None or not can_read(actor, instance.organisation):
+        raise NotFound(f"{workflow} #{instance_id} not found", workflow=workflow, id=instance_id)
+    return instance
+
+
+def start(instance, actor, *, comment: str | None = None, data: dict | None = None):
+    """Put a new row on the latest definition of its workflow and audit its creation.
+
+    The caller has checked the actor may create it, adds the row to the session and commits.
+    """
+    definition = REGISTRY.get(instance.WORKFLOW)
+    instance.workflow_name = definition.name
+    instance.workflow_version = definition.version
+    instance.status = definition.initial
+    db.session.add(instance)
+    db.session.flush()
+    audit.append(
+        chain_for(instance), "create", actor=actor, organisation_id=instance.organisation_id,
+        workflow=definition.name, workflow_version=definition.version,
+        to_state=definition.initial, comment=comment, data=data, chain_locked=True,
+    )
+    return instance
+
+
+@dataclass
+class FireResult:
+    workflow: str
+    id: int
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    audit_event_id: int
+
+
+def fire(
+    workflow: str,
+    instance_id: int,
+    trigger: str,
+    actor,
+    *,
+    comment: str | None = None,
+    expected_version: int | None = None,
+    data: dict | None = None,
+) -> FireResult:
+    """Move one workflow instance by ``trigger`` on behalf of ``actor``, atomically."""
+    comment = (comment or "").strip() or None
+    try:
+        if expected_version is None:
+            # Whoever commits between this read and the lock below has "acted first".
+            expected_version = get_instance(workflow, instance_id, actor).version
+        instance = get_instance(workflow, instance_id, actor, lock=True)
+        if instance.version != expected_version:
+            raise StaleState(
+                "someone else acted on this item first; reload it and try again",
+                expected_version=expected_version, current_version=instance.version,
+                current_state=instance.status,
+            )
+        definition = definition_of(instance)
+        spec = _choose_transition(definition, instance, trigger, actor)
+        if spec.comment_required and not comment:
+            raise CommentRequired(f"{trigger} needs a comment giving the reason", field="comment")
+        from_state = instance.status
+        if not definition.machine.events[trigger].trigger(instance) or instance.status != spec.dest:
+            raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
+        event = audit.append(
+            chain_for(instance), trigger, actor=actor, organisation_id=instance.organisation_id,
+            workflow=definition.name, workflow_version=definition.version,
+            from_state=from_state, to_state=instance.status, comment=comment, data=data,
+            chain_locked=True,
+        )
+        db.session.flush()  # the version bump happens here; a lost race raises StaleDataError
+        messages = [
+            outbox.add(effect, queue="notifications", audit_event_id=event.id)
+            for effect in definition.effects
+        ]
+        db.session.flush()
+        result = FireResult(
+            workflow, instance.id, trigger, from_state, instance.status, instance.version, event.id
+        )
+        message_ids = [m.id for m in messages]
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleState("someone else acted on this item first; reload it and try again") from None
+    except BaseException:
+        # Also undoes the in-memory status the machine may already have set.
+        db.session.rollback()
+        raise
+    outbox.relay_after_commit(message_ids)
+    return result
+
+
+def _choose_transition(definition: WorkflowDefinition, instance, trigger: str, actor):
+    if trigger not in definition.trigger_names:
+        raise TransitionNotAllowed(
+            f"{definition.key} has no trigger {trigger!r}", trigger=trigger,
+            allowed=list(definition.trigger_names),
+        )
+    candidates = definition.candidates(instance, trigger)
+    if not candidates:
+        raise TransitionNotAllowed(
+            f"{trigger} is not possible from state {instance.status}",
+            trigger=trigger, state=instance.status,
+        )
+    roles = roles_over(actor, instance.organisation)
+    permitted = [c for c in candidates if roles.intersection(c.roles)]
+    if not permitted:
+        needed = sorted({r for c in candidates for r in c.roles})
+        raise PermissionDenied(f"{trigger} needs one of the roles {', '.join(needed)}", roles=needed)
+    passing = [c for c in permitted if definition.guards_hold(c, instance)]
+    if not passing:
+        raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
+    return passing[0]
+
+
+@dataclass
+class NextStep:
+    """One thing that can happen next, and who can make it happen."""
+
+    trigger: str
+    label: str
+    dest: str
+    dest_label: str
+    roles: tuple[str, ...]
+    comment_required: bool
+    allowed: bool
+    holders: list[str] = field(default_factory=list)
+
+
+def next_steps(instance, actor, locale: str = "th", holders_limit: int = 10) -> list[NextStep]:
+    """What can happen next: steps the actor may take, and for the rest who may take them."""
+    definition = definition_of(instance)
+    mine = roles_over(actor, instance.organisation)
+    steps = []
+    for spec in definition.transitions_from(instance.status):
+        if not definition.guards_hold(spec, instance):
+            continue
+        allowed = bool(mine.intersection(spec.roles))
+        steps.append(
+            NextStep(
+                trigger=spec.trigger,
+                label=definition.trigger_label(spec.trigger, locale),
+                dest=spec.dest,
+                dest_label=definition.label(spec.dest, locale),
+                roles=spec.roles,
+                comment_required=spec.comment_required,
+                allowed=allowed,
+                holders=[] if allowed else role_holders(instance.organisation, spec.roles, holders_limit),
+            )
+        )
+    return steps
+
+
+def role_holders(org: Organisation, roles, limit: int = 10) -> list[str]:
+    """Names of enabled people holding any of ``roles`` with a reach over ``org``."""
+    rows = db.session.execute(
+        select(User.full_name, RoleGrant.role)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .join(Organisation, Organisation.id == RoleGrant.organisation_id)
+        .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
+        .where(covering_grants_clause(org, RoleGrant, Organisation))
+        .order_by(User.full_name)
+        .limit(limit)
+    ).all()
+    return list(dict.fromkeys(name for name, _ in rows))
+
+
+def users_who_may(org: Organisation, roles) -> list[User]:
+    return list(
+        db.session.execute(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .join(Organisation, Organisation.id == RoleGrant.organisation_id)
+            .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
+            .where(covering_grants_clause(org, RoleGrant, Organisation))
+        ).unique().scalars()
+    )
+
+
+def history(instance):
+    return audit.history(chain_for(instance))
+
+
+__all__ = [
+    "FireResult", "NextStep", "UnknownWorkflow", "WORKFLOW_MODELS", "chain_for", "definition_of",
+    "fire", "get_instance", "history", "model_for", "next_steps", "role_holders", "start",
+    "users_who_may",
+]

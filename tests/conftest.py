@@ -1,0 +1,132 @@
+"""Shared fixtures. The suite runs on the real PostgreSQL and Redis; it never skips for them."""
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from eplan_flow import create_app
+from eplan_flow.extensions import db as _db
+
+DATABASE_URL = os.environ.get(
+    "EPLAN_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_test"
+)
+REDIS_URL = os.environ.get("EPLAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+TEST_CONFIG = {
+    "ENV_NAME": "test",
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": REDIS_URL,
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-000000",
+    "LOAD_DEMO_DATA": False,
+}
+
+
+def _ensure_database(url: str) -> None:
+    parsed = make_url(url)
+    admin_url = parsed.set(database="postgres")
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+            ).scalar()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.exit(
+            f"PostgreSQL is not reachable at {admin_url.render_as_string(hide_password=True)}: {exc}\n"
+            "Start it (make services) or set EPLAN_TEST_DATABASE_URL.",
+            returncode=3,
+        )
+    finally:
+        engine.dispose()
+
+
+def _check_redis(url: str) -> None:
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.exit(
+            f"Redis is not reachable at {url}: {exc}\nStart it (make services) or set EPLAN_TEST_REDIS_URL.",
+            returncode=3,
+        )
+
+
+def make_app(**overrides):
+    return create_app({**TEST_CONFIG, **overrides})
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    """A fresh schema built by the migrations (so every run also exercises them)."""
+    _ensure_database(DATABASE_URL)
+    _check_redis(REDIS_URL)
+    app = make_app()
+    with app.app_context():
+        with _db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        from flask_migrate import upgrade
+
+        upgrade()
+        tables = [t.name for t in _db.metadata.sorted_tables]
+        _db.engine.dispose()
+    return tables
+
+
+def _reset(app, tables) -> None:
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        _db.engine.dispose()
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+@pytest.fixture
+def app(_schema):
+    app = make_app()
+    yield app
+    from eplan_flow.jobs.queues import drain_in_process
+
+    drain_in_process(app)
+    _reset(app, _schema)
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def world(db):
+    """A small country: two provinces, LAOs of several types, one person per role."""
+    from tests.factories import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign ``client`` in through the real login form as the given user."""
+
+    def _login(user, password: str = "pw"):
+        client.post("/auth/logout")
+        response = client.post(
+            "/auth/login", data={"username": user.username, "password": password}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login

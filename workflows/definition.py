@@ -1,0 +1,195 @@
+"""Turn a workflow definition (plain data) into a checked object with one shared machine."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import SimpleNamespace
+
+from transitions import Machine
+from transitions.extensions import GraphMachine
+
+from workflows.guards import GUARDS
+from workflows.roles import ROLES
+
+
+class DefinitionError(ValueError):
+    """A workflow definition is inconsistent (unknown state, role or guard)."""
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    trigger: str
+    source: str
+    dest: str
+    roles: tuple[str, ...]
+    guards: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    comment_required: bool = False
+
+
+@dataclass
+class WorkflowDefinition:
+    """A named, versioned state machine with roles, guards and rule data."""
+
+    data: dict
+    name: str = field(init=False)
+    version: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        d = self.data
+        self.name = d["name"]
+        self.version = int(d["version"])
+        self.initial: str = d["initial"]
+        self.states: dict[str, dict] = d["states"]
+        self.trigger_labels: dict[str, dict] = d.get("triggers", {})
+        self.rules: dict = d.get("rules", {})
+        self.requires: dict[str, list] = d.get("requires", {})
+        self.effects: tuple[str, ...] = tuple(d.get("effects", ()))
+        self.transitions: tuple[TransitionSpec, ...] = tuple(
+            TransitionSpec(
+                trigger=t["trigger"],
+                source=t["source"],
+                dest=t["dest"],
+                roles=tuple(t["roles"]),
+                guards=tuple(t.get("guards", ())),
+                unless=tuple(t.get("unless", ())),
+                comment_required=bool(t.get("comment_required", False)),
+            )
+            for t in d["transitions"]
+        )
+        self._validate()
+
+    def _validate(self) -> None:
+        where = f"workflow {self.name} v{self.version}"
+        if self.initial not in self.states:
+            raise DefinitionError(f"{where}: initial state {self.initial!r} is not a state")
+        for t in self.transitions:
+            for state in (t.source, t.dest):
+                if state not in self.states:
+                    raise DefinitionError(f"{where}: {t.trigger} names unknown state {state!r}")
+            for role in t.roles:
+                if role not in ROLES:
+                    raise DefinitionError(f"{where}: {t.trigger} names unknown role {role!r}")
+            if not t.roles:
+                raise DefinitionError(f"{where}: {t.trigger} from {t.source} has no roles")
+            for guard in (*t.guards, *t.unless):
+                if guard not in GUARDS:
+                    raise DefinitionError(f"{where}: {t.trigger} names unknown guard {guard!r}")
+            if t.trigger not in self.trigger_labels:
+                raise DefinitionError(f"{where}: trigger {t.trigger!r} has no label")
+        for state, needs in self.requires.items():
+            if state not in self.states:
+                raise DefinitionError(f"{where}: requires names unknown state {state!r}")
+            for need in needs:
+                if isinstance(need, dict) and need.get("when") not in GUARDS:
+                    raise DefinitionError(f"{where}: requires names unknown guard {need!r}")
+
+    # -- queries -----------------------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @cached_property
+    def trigger_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+    def transitions_from(self, state: str) -> list[TransitionSpec]:
+        return [t for t in self.transitions if t.source == state]
+
+    def guards_hold(self, spec: TransitionSpec, instance) -> bool:
+        """Whether ``spec``'s guards let ``instance`` take it (pure: reads the row only)."""
+        return all(GUARDS[g](instance, self.rules) for g in spec.guards) and not any(
+            GUARDS[g](instance, self.rules) for g in spec.unless
+        )
+
+    def candidates(self, instance, trigger: str) -> list[TransitionSpec]:
+        """Transitions named ``trigger`` leaving the instance's current state."""
+        return [t for t in self.transitions if t.trigger == trigger and t.source == instance.status]
+
+    def required_triggers(self, state: str, instance) -> list[str]:
+        """Triggers that must appear in the current round of history to stand in ``state``."""
+        needed = []
+        for need in self.requires.get(state, ()):
+            if isinstance(need, str):
+                needed.append(need)
+            elif GUARDS[need["when"]](instance, self.rules):
+                needed.append(need["trigger"])
+        return needed
+
+    def label(self, state: str, locale: str = "th") -> str:
+        labels = self.states.get(state, {})
+        return labels.get(locale) or labels.get("th") or state
+
+    def trigger_label(self, trigger: str, locale: str = "th") -> str:
+        labels = self.trigger_labels.get(trigger, {})
+        return labels.get(locale) or labels.get("th") or trigger
+
+    def title(self, locale: str = "th") -> str:
+        return self.data["title"].get(locale) or self.data["title"]["th"]
+
+    # -- machines ----------------------------------------------------------------------------
+    def _machine_transitions(self) -> list[dict]:
+        rules = self.rules
+
+        def predicate(name):
+            guard = GUARDS[name]
+            return lambda event: guard(event.model, rules)
+
+        return [
+            {
+                "trigger": t.trigger,
+                "source": t.source,
+                "dest": t.dest,
+                "conditions": [predicate(g) for g in t.guards],
+                "unless": [predicate(g) for g in t.unless],
+            }
+            for t in self.transitions
+        ]
+
+    @cached_property
+    def machine(self) -> Machine:
+        """The one machine that serves every row of this definition version."""
+        return Machine(
+            model=None,
+            states=list(self.states),
+            transitions=self._machine_transitions(),
+            initial=None,
+            auto_transitions=False,
+            send_event=True,
+            model_attribute="status",
+        )
+
+    def mermaid(self, current: str | None = None, locale: str = "th") -> str:
+        """Mermaid state diagram text (drawn by transitions), ``current`` highlighted if given."""
+        holder = SimpleNamespace()
+        machine = GraphMachine(
+            model=holder,
+            states=list(self.states),
+            transitions=[
+                {"trigger": t.trigger, "source": t.source, "dest": t.dest} for t in self.transitions
+            ],
+            initial=self.initial,
+            auto_transitions=False,
+            graph_engine="mermaid",
+            title=self.key,
+            model_attribute="status",
+        )
+        if current is not None:
+            machine.set_state(current, model=holder)
+        lines = []
+        for line in holder.get_graph(force_new=True).draw(None).splitlines():
+            stripped = line.strip()
+            if stripped.startswith("Class "):
+                # Mermaid's keyword is lower-case; without an instance nothing is active.
+                _, state, css = stripped.split()
+                if current is None:
+                    css = "s_default"
+                line = f"  class {state} {css}"
+            elif stripped.startswith("state \""):
+                state = stripped.rsplit(" as ", 1)[1]
+                line = f'  state "{self.label(state, locale)}" as {state}'
+            elif "-->" in stripped and ": " in stripped and not stripped.startswith("[*]"):
+                arrow, trigger = stripped.rsplit(": ", 1)
+                line = f"  {arrow}: {self.trigger_label(trigger, locale)}"
+            lines.append(line)
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,72 @@
+"""The five-year local development plan: make or review (ระเบียบ มท. ข้อ 17), version 1.
+
+Support committee drafts with the civic forum → development committee → council (where the LAO's
+type requires it) → executive approves and announces → submitted to district and province.
+"""
+
+_GATE_RETURNS = [
+    ("committee_review", ["devcom_secretary"]),
+    ("council_review", ["council_secretary"]),
+    ("executive_review", ["executive"]),
+]
+
+PLAN_V1 = {
+    "name": "plan",
+    "version": 1,
+    "title": {"th": "การจัดทำ/ทบทวนแผนพัฒนาท้องถิ่น (ข้อ 17)", "en": "Make or review the local development plan (clause 17)"},
+    "initial": "drafting",
+    "rules": {"council_required_for": ["sao"]},
+    "states": {
+        "drafting": {"th": "ร่างแผน (คณะกรรมการสนับสนุนฯ)", "en": "Drafting (support committee)"},
+        "committee_review": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่น", "en": "At the development committee"},
+        "council_review": {"th": "เสนอสภาท้องถิ่น", "en": "At the council"},
+        "executive_review": {"th": "เสนอผู้บริหารท้องถิ่น", "en": "At the executive"},
+        "announced": {"th": "ประกาศใช้แล้ว", "en": "Announced"},
+        "submitted": {"th": "ส่งอำเภอ/จังหวัดแล้ว", "en": "Submitted to district and province"},
+        "acknowledged": {"th": "อำเภอ/จังหวัดรับทราบแล้ว", "en": "Acknowledged by district and province"},
+    },
+    "triggers": {
+        "submit_to_committee": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่น", "en": "Submit to the development committee"},
+        "endorse": {"th": "คณะกรรมการพัฒนาท้องถิ่นให้ความเห็นชอบ", "en": "Endorse (development committee)"},
+        "approve_by_council": {"th": "สภาท้องถิ่นให้ความเห็นชอบ", "en": "Approve (council)"},
+        "approve_and_announce": {"th": "ผู้บริหารอนุมัติและประกาศใช้", "en": "Approve and announce (executive)"},
+        "return_for_revision": {"th": "ส่งกลับไปแก้ไข", "en": "Return for revision"},
+        "submit_to_oversight": {"th": "ส่งอำเภอ/จังหวัด", "en": "Submit to district and province"},
+        "acknowledge": {"th": "รับทราบ", "en": "Acknowledge"},
+        "return_with_remarks": {"th": "ส่งคืนพร้อมข้อสังเกต", "en": "Return with remarks"},
+    },
+    "transitions": [
+        {"trigger": "submit_to_committee", "source": "drafting", "dest": "committee_review",
+         "roles": ["support_secretary", "planner"]},
+        {"trigger": "endorse", "source": "committee_review", "dest": "council_review",
+         "roles": ["devcom_secretary"], "guards": ["council_required"]},
+        {"trigger": "endorse", "source": "committee_review", "dest": "executive_review",
+         "roles": ["devcom_secretary"], "unless": ["council_required"]},
+        {"trigger": "approve_by_council", "source": "council_review", "dest": "executive_review",
+         "roles": ["council_secretary"]},
+        {"trigger": "approve_and_announce", "source": "executive_review", "dest": "announced",
+         "roles": ["executive"]},
+        *[
+            {"trigger": "return_for_revision", "source": source, "dest": "drafting",
+             "roles": roles, "comment_required": True}
+            for source, roles in _GATE_RETURNS
+        ],
+        {"trigger": "submit_to_oversight", "source": "announced", "dest": "submitted",
+         "roles": ["planner"]},
+        {"trigger": "acknowledge", "source": "submitted", "dest": "acknowledged",
+         "roles": ["district_officer", "provincial_officer"]},
+        {"trigger": "return_with_remarks", "source": "submitted", "dest": "announced",
+         "roles": ["district_officer", "provincial_officer"], "comment_required": True},
+    ],
+    # Approvals a row must have collected, since it last left the initial state, to stand in a
+    # state. A list entry names a trigger; a dict entry applies only when its guard holds.
+    "requires": {
+        "executive_review": ["endorse", {"trigger": "approve_by_council", "when": "council_required"}],
+        "announced": ["endorse", {"trigger": "approve_by_council", "when": "council_required"},
+                      "approve_and_announce"],
+        "submitted": ["approve_and_announce"],
+        "acknowledged": ["approve_and_announce", "submit_to_oversight"],
+    },
+    # Each transition notifies whoever may act next.
+    "effects": ["notify_next_actors"],
+}
