@@ -1,7 +1,36 @@
 """The back office (Flask-Admin), built per app so tests can make many apps."""
 from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 
 
 def init_admin(app) -> Admin:
-    admin = Admin(app, name="eplan-flow", url="/admin")
+    """Mount the back office at /admin/ with every view behind the secure base."""
+    from admin.base import SecureIndexView
+    from admin.views import (
+        AuditView, OrganisationView, OutboxView, PlanView, RoleGrantView, UserView,
+    )
+    from eplan_flow.extensions import db
+    from eplan_flow.models import AuditEvent, Organisation, OutboxMessage, Plan, RoleGrant, User
+
+    admin = Admin(
+        app,
+        name="eplan-flow",
+        url="/admin",
+        index_view=SecureIndexView(name=_l("Back office"), url="/admin"),
+        theme=Bootstrap4Theme(swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")),
+    )
+    directory = _l("Directory")
+    views = (
+        OrganisationView(Organisation, db, name=_l("Organisations"), endpoint="organisations",
+                         category=directory),
+        UserView(User, db, name=_l("Accounts"), endpoint="users", category=directory),
+        RoleGrantView(RoleGrant, db, name=_l("Role grants"), endpoint="role_grants",
+                      category=directory),
+        PlanView(Plan, db, name=_l("Plans"), endpoint="plans"),
+        AuditView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit"),
+        OutboxView(OutboxMessage, db, name=_l("Outbox"), endpoint="outbox"),
+    )
+    for view in views:
+        admin.add_view(view)
     return admin

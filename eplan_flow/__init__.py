@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     _derive_config(app)
     check_secret_key(app.config)
+    app.json.ensure_ascii = False  # Thai stays readable in JSON
 
     from eplan_flow import cli, i18n
     from eplan_flow.auth import init_app as init_auth

@@ -1,8 +1,195 @@
-"""``flask --app wsgi eplan ...`` commands."""
+"""``flask --app wsgi eplan ...`` commands. Each parses its options, calls one service, prints."""
+from __future__ import annotations
+
+import logging
+import time
+
+import click
+from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import distinct, func, select
+
+from eplan_flow.errors import DomainError
 
 eplan = AppGroup("eplan", help="eplan-flow administration.")
+log = logging.getLogger(__name__)
 
 
 def init_app(app) -> None:
     app.cli.add_command(eplan)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    raise click.exceptions.Exit(1)
+
+
+@eplan.command("load-geography")
+def load_geography_command() -> None:
+    """Load Thailand's provinces, districts and subdistricts (DOPA codes) from geothai."""
+    from eplan_flow.services import geography
+
+    report = geography.load_geography()
+    click.echo(
+        f"{report.provinces} provinces, {report.districts} districts, "
+        f"{report.subdistricts} subdistricts ({report.added} added, {report.updated} updated)"
+    )
+
+
+@eplan.command("import-laos")
+@click.argument("file")
+@click.option("--actor", "actor_name", metavar="USERNAME", help="Record the import as done by this user.")
+def import_laos_command(file: str, actor_name: str | None) -> None:
+    """Import LAOs from DLA's open-data CSV (dla_code,type_th,name_th,province_code,...)."""
+    from eplan_flow.extensions import db
+    from eplan_flow.models import User
+    from eplan_flow.services import laos_import
+
+    actor = None
+    if actor_name:
+        actor = db.session.execute(select(User).where(User.username == actor_name)).scalar_one_or_none()
+        if actor is None:
+            _fail(f"no user {actor_name!r}")
+    try:
+        report = laos_import.import_laos(file, actor=actor)
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror or exc}")
+    except DomainError as exc:
+        _fail(f"cannot import {file}: {exc.message}")
+    click.echo(
+        f"added: {report.added}, updated: {report.updated}, unchanged: {report.unchanged}, "
+        f"rejected: {len(report.rejected)}"
+    )
+    if report.offices_added:
+        click.echo(f"offices added: {report.offices_added}")
+    for issue in report.rejected:
+        click.echo(f"rejected line {issue.line} ({issue.code or 'no code'}): {issue.reason}")
+    for issue in report.warnings:
+        click.echo(f"warning line {issue.line} ({issue.code}): {issue.reason}")
+
+
+@eplan.command("seed-demo")
+@click.option("--password", default="demo1234", show_default=True,
+              help="Password of the demo accounts this run creates (existing ones keep theirs).")
+def seed_demo_command(password: str) -> None:
+    """Load the Bueng Kan demo: geography, 58 LAOs, offices, one user per role, plans (idempotent)."""
+    _seed_demo(password)
+
+
+def _seed_demo(password: str) -> None:
+    from eplan_flow.services import demo
+
+    try:
+        report = demo.seed_demo(password)
+    except (DomainError, ValueError) as exc:
+        _fail(str(exc))
+    click.echo(
+        f"geography: {report.geography.provinces} provinces, {report.geography.districts} districts, "
+        f"{report.geography.subdistricts} subdistricts ({report.geography.added} added)"
+    )
+    laos = report.laos
+    click.echo(
+        f"Bueng Kan LAOs: {laos.added} added, {laos.updated} updated, {laos.unchanged} unchanged; "
+        f"offices added: {laos.offices_added}"
+    )
+    click.echo(
+        f"users added: {len(report.users_added)}; plans added: {report.plans_added}; "
+        f"workflow steps fired: {report.steps_fired}"
+    )
+    click.echo("")
+    click.echo("Demo accounts (password for new accounts: the --password given):")
+    width = max(len(u.username) for u in demo.DEMO_USERS)
+    for u in demo.DEMO_USERS:
+        click.echo(
+            f"  {u.username:<{width}}  {u.role:<18}  {u.organisation_name} ({u.organisation_code})"
+            f"  {u.full_name}"
+        )
+
+
+@eplan.command("verify-audit")
+def verify_audit_command() -> None:
+    """Check every audit hash chain; name the first broken event of each broken chain."""
+    from eplan_flow.extensions import db
+    from eplan_flow.models import AuditEvent
+    from eplan_flow.services import audit
+
+    chains = db.session.execute(select(func.count(distinct(AuditEvent.chain)))).scalar_one()
+    checked, breaks = audit.verify_chains()
+    if not breaks:
+        click.echo(f"{checked} events in {chains} chains verified")
+        return
+    for broken in breaks:
+        click.echo(
+            f"BROKEN chain {broken.chain}: first broken event id {broken.event_id} "
+            f"(seq {broken.seq}): {broken.reason}"
+        )
+    click.echo(f"{checked} events in {chains} chains checked: {len(breaks)} chain(s) broken")
+    raise click.exceptions.Exit(1)
+
+
+@eplan.command("create-token")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for, e.g. 'eMENSCR export'.")
+@click.option("--days", default=90, show_default=True, type=click.IntRange(min=0),
+              help="Days until it expires; 0 for never.")
+def create_token_command(username: str, name: str, days: int) -> None:
+    """Issue a bearer token for the JSON API; it is printed once and never stored."""
+    from eplan_flow.services import accounts
+
+    try:
+        token = accounts.create_token(username, name, days=days or None)
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(token)
+
+
+@eplan.command("relay-outbox")
+@click.option("--loop", "interval", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
+              help="Keep relaying every SECONDS until interrupted.")
+def relay_outbox_command(interval: float | None) -> None:
+    """Hand pending outbox messages to the job queue (one pass, or --loop)."""
+    from eplan_flow.extensions import db
+    from eplan_flow.services import outbox
+
+    if interval is None:
+        relayed, pending = outbox.relay_all()
+        click.echo(f"relayed: {relayed}, still pending: {pending}")
+        return
+    click.echo(f"relaying every {interval:g}s; Ctrl-C stops")
+    try:
+        while True:
+            try:
+                relayed, pending = outbox.relay_all()
+                if relayed or pending:
+                    click.echo(f"relayed: {relayed}, still pending: {pending}")
+            except Exception:  # Redis or the database is down: say so and try again
+                log.exception("outbox relay failed; retrying in %ss", interval)
+            finally:
+                db.session.remove()
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+@eplan.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker on the configured queues (and relay the outbox beside it)."""
+    from eplan_flow.jobs.worker import run_worker
+
+    run_worker(current_app._get_current_object(), burst=burst)
+
+
+@eplan.command("setup")
+@click.option("--password", default="demo1234", show_default=True,
+              help="Password of the demo accounts, when demo data is loaded.")
+def setup_command(password: str) -> None:
+    """Apply the migrations (flask db upgrade), then load the demo data when LOAD_DEMO_DATA is on."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo("database schema is up to date")
+    if current_app.config.get("LOAD_DEMO_DATA"):
+        _seed_demo(password)
+    else:
+        click.echo("LOAD_DEMO_DATA is off: no demo data loaded")

@@ -20,6 +20,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
     LANGUAGES = ("th", "en")
     WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -28,6 +29,9 @@ class Config:
     LOAD_DEMO_DATA = True
     JOB_QUEUES = ("default", "notifications")
     OUTBOX_BATCH_SIZE = 100
+    # RQ retries of a failing job (seconds between tries), then its queue's failed registry.
+    JOB_RETRY_MAX = 3
+    JOB_RETRY_INTERVALS = (10, 60, 300)
     FLASK_ADMIN_SWATCH = "cerulean"
 
 

@@ -1,8 +1,9 @@
 """Thai first, English second: locale choice, Buddhist-Era filters and template globals."""
 from __future__ import annotations
 
-from flask import current_app, request, session
-from flask_babel import get_locale
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale, refresh
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from eplan_flow import permissions, thaidate
@@ -12,6 +13,9 @@ from eplan_flow.models import LAO_TYPES
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Jobs, CLI commands and app set-up (Flask-Admin reads its lazy labels) have no request.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang")
     if wanted in languages:
         session["lang"] = wanted
@@ -28,12 +32,54 @@ def locale_code() -> str:
     return str(get_locale() or "th")
 
 
+# Role names for people (workflows/ is pure data without Flask, so its labels are translated here).
+ROLE_LABELS = {
+    "planner": _l("Planner"),
+    "support_secretary": _l("Support-committee secretary"),
+    "devcom_secretary": _l("Development-committee secretary"),
+    "council_secretary": _l("Council secretary"),
+    "executive": _l("Executive"),
+    "sso_admin": _l("LAO SSO admin"),
+    "district_officer": _l("District officer"),
+    "provincial_officer": _l("Provincial officer"),
+    "dla_admin": _l("DLA admin"),
+}
+
+# Audit actions that are not workflow triggers.
+ACTION_LABELS = {
+    "create": _l("Created the item"),
+    "login": _l("Signed in"),
+    "login_failed": _l("Failed sign-in"),
+    "logout": _l("Signed out"),
+}
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def action_label(action: str, definition=None) -> str:
+    """A person's word for an audit action: the trigger's label, else a known action."""
+    if definition is not None and action in definition.trigger_labels:
+        return definition.trigger_label(action, locale_code())
+    return str(ACTION_LABELS.get(action, action))
+
+
+def state_label(state: str | None, definition=None) -> str:
+    if not state:
+        return ""
+    return definition.label(state, locale_code()) if definition is not None else state
+
+
 def init_app(app) -> None:
     babel.init_app(
         app,
         locale_selector=select_locale,
         default_translation_directories="translations",
     )
+    # Flask-Babel caches the locale on the app context; a context that outlives one request
+    # (tests, scripts) must not carry the last request's language into the next.
+    app.before_request(refresh)
 
     @app.template_filter("thai_date")
     def thai_date(value, short=False):
@@ -53,4 +99,7 @@ def init_app(app) -> None:
         lao_types=LAO_TYPES,
         today=thaidate.today_local,
         current_fiscal_year=lambda: thaidate.fiscal_year(thaidate.today_local()),
+        role_label=role_label,
+        action_label=action_label,
+        state_label=state_label,
     )

@@ -15,6 +15,9 @@ from workflows.roles import BACK_OFFICE_ROLES, ROLES
 def _grants(user) -> Iterable:
     if user is None or not getattr(user, "is_authenticated", False):
         return ()
+    if not getattr(user, "is_active", True):
+        # A disabled account keeps its grants on record (history) but may do nothing.
+        return ()
     return user.grants
 
 
@@ -22,7 +25,9 @@ def grant_covers(grant, org) -> bool:
     """Whether a grant held at ``grant.organisation`` reaches ``org``."""
     reach = ROLES[grant.role]["reach"]
     held_at = grant.organisation
-    if reach == "national":
+    # Every grant covers the organisation it is held at, whatever its reach; the SQL clauses
+    # below encode the same rule, so lists and single checks always agree.
+    if reach == "national" or org.id == held_at.id:
         return True
     if reach == "province":
         return held_at.province_code is not None and org.province_code == held_at.province_code
@@ -32,7 +37,7 @@ def grant_covers(grant, org) -> bool:
             and org.district_code == held_at.district_code
             and org.kind in ("lao", "district_office")
         )
-    return org.id == held_at.id
+    return False
 
 
 def roles_over(user, org) -> set[str]:
@@ -85,6 +90,7 @@ def visible_org_clause(user, org_model) -> ColumnElement[bool]:
         held_at = g.organisation
         if reach == "national":
             return true()
+        clauses.append(org_model.id == held_at.id)
         if reach == "province" and held_at.province_code:
             clauses.append(org_model.province_code == held_at.province_code)
         elif reach == "district" and held_at.district_code:
@@ -92,8 +98,6 @@ def visible_org_clause(user, org_model) -> ColumnElement[bool]:
                 (org_model.district_code == held_at.district_code)
                 & org_model.kind.in_(("lao", "district_office"))
             )
-        else:
-            clauses.append(org_model.id == held_at.id)
     return or_(*clauses) if clauses else false()
 
 
@@ -103,7 +107,7 @@ def covering_grants_clause(org, grant_model, org_model) -> ColumnElement[bool]:
     for role, spec in ROLES.items():
         by_reach.setdefault(spec["reach"], []).append(role)
     clauses = [
-        grant_model.role.in_(by_reach.get("own", [])) & (grant_model.organisation_id == org.id),
+        grant_model.organisation_id == org.id,
         grant_model.role.in_(by_reach.get("national", [])),
     ]
     if org.province_code:

@@ -6,6 +6,8 @@ import os
 import pytest
 import redis
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from eplan_flow import create_app
@@ -56,8 +58,26 @@ def _check_redis(url: str) -> None:
         )
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, so its own ``g`` and session.
+
+    Flask reuses an app context that is already pushed (the ``db`` fixture holds one for the
+    factories), which would share ``g`` (Flask-Login's user, Flask-WTF's token) between requests.
+    After each request the test's own session is expired, so the test reads what was committed.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            _db.session.expire_all()
+        return response
+
+
 def make_app(**overrides):
-    return create_app({**TEST_CONFIG, **overrides})
+    app = create_app({**TEST_CONFIG, **overrides})
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")

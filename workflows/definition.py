@@ -36,7 +36,14 @@ class WorkflowDefinition:
     version: int = field(init=False)
 
     def __post_init__(self) -> None:
-        d = self.data
+        try:
+            self._read(self.data)
+        except (KeyError, TypeError, ValueError) as exc:
+            name = self.data.get("name", "?") if isinstance(self.data, dict) else "?"
+            raise DefinitionError(f"workflow {name}: malformed definition ({exc!r})") from exc
+        self._validate()
+
+    def _read(self, d: dict) -> None:
         self.name = d["name"]
         self.version = int(d["version"])
         self.initial: str = d["initial"]
@@ -57,12 +64,19 @@ class WorkflowDefinition:
             )
             for t in d["transitions"]
         )
-        self._validate()
 
     def _validate(self) -> None:
         where = f"workflow {self.name} v{self.version}"
+        title = self.data.get("title")
+        if not isinstance(title, dict) or not title.get("th"):
+            raise DefinitionError(f"{where}: has no Thai title")
         if self.initial not in self.states:
             raise DefinitionError(f"{where}: initial state {self.initial!r} is not a state")
+        for state, labels in self.states.items():
+            if not isinstance(labels, dict) or not labels.get("th"):
+                raise DefinitionError(f"{where}: state {state!r} has no Thai label")
+        if not self.transitions:
+            raise DefinitionError(f"{where}: has no transitions")
         for t in self.transitions:
             for state in (t.source, t.dest):
                 if state not in self.states:
@@ -75,7 +89,7 @@ class WorkflowDefinition:
             for guard in (*t.guards, *t.unless):
                 if guard not in GUARDS:
                     raise DefinitionError(f"{where}: {t.trigger} names unknown guard {guard!r}")
-            if t.trigger not in self.trigger_labels:
+            if not self.trigger_labels.get(t.trigger, {}).get("th"):
                 raise DefinitionError(f"{where}: trigger {t.trigger!r} has no label")
         for state, needs in self.requires.items():
             if state not in self.states:
@@ -83,6 +97,10 @@ class WorkflowDefinition:
             for need in needs:
                 if isinstance(need, dict) and need.get("when") not in GUARDS:
                     raise DefinitionError(f"{where}: requires names unknown guard {need!r}")
+                needed = need.get("trigger") if isinstance(need, dict) else need
+                # A typo here would make the approval check vacuous, so it must name a trigger.
+                if needed not in {t.trigger for t in self.transitions}:
+                    raise DefinitionError(f"{where}: requires names unknown trigger {needed!r}")
 
     # -- queries -----------------------------------------------------------------------------
     @property

@@ -1,6 +1,6 @@
-"""JSON API v1: session or bearer auth, errors as ``{"code", "message"}``."""
+"""JSON API v1: session or bearer auth, errors as ``{"code", "message"[, "details"]}``."""
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from eplan_flow.api import routes  # noqa: E402,F401
+from eplan_flow.api import auth, errors, routes  # noqa: E402,F401  (register hooks and views)

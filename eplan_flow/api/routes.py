@@ -1,1 +1,97 @@
-from eplan_flow.api import bp  # noqa: F401
+"""JSON API v1 views: parse the request, call one service, shape the answer.
+
+State changes go only through ``engine.fire``; errors become JSON in ``api.errors``.
+"""
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from eplan_flow.api import bp, schemas
+from eplan_flow.api.auth import authenticated_by_bearer
+from eplan_flow.errors import InvalidInput, NotFound
+from eplan_flow.i18n import locale_code
+from eplan_flow.services import engine
+from workflows import REGISTRY, UnknownWorkflow
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.get("/me")
+def me():
+    """Who is calling, their roles, and (for a browser session) the CSRF token for writes."""
+    user = _actor()
+    body = {
+        "id": user.id,
+        "username": user.username,
+        "name": user.full_name,
+        "organisation": schemas.organisation_dict(user.organisation),
+        "roles": [
+            {"role": grant.role, "organisation": schemas.organisation_dict(grant.organisation)}
+            for grant in user.grants
+        ],
+        "auth": "bearer" if authenticated_by_bearer() else "session",
+    }
+    if not authenticated_by_bearer():
+        body["csrf_token"] = generate_csrf()
+    return jsonify(body)
+
+
+@bp.get("/workflows")
+def list_workflows():
+    current = {name: REGISTRY.get(name).version for name in REGISTRY.names()}
+    return jsonify(
+        workflows=[schemas.definition_dict(d, current[d.name]) for d in REGISTRY],
+        current_versions=current,
+    )
+
+
+@bp.get("/workflows/<name>/diagram")
+def workflow_diagram(name: str):
+    version = schemas.positive_int_arg("version")
+    try:
+        definition = REGISTRY.get(name, version)
+    except UnknownWorkflow:
+        raise NotFound(
+            _("No workflow %(name)s in that version.", name=name), workflow=name, version=version
+        ) from None
+    state = request.args.get("state") or None
+    if state is not None and state not in definition.states:
+        raise InvalidInput(_("%(state)s is not a state of this workflow.", state=state), field="state")
+    text = definition.mermaid(current=state, locale=locale_code())
+    if request.accept_mimetypes.best_match(["text/plain", "application/json"]) == "application/json":
+        response = jsonify(workflow=definition.name, version=definition.version, state=state, mermaid=text)
+    else:
+        response = Response(text, mimetype="text/plain")
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/instances/<workflow>/<int:instance_id>")
+def instance_detail(workflow: str, instance_id: int):
+    actor = _actor()
+    instance = engine.get_instance(workflow, instance_id, actor)
+    locale = locale_code()
+    return jsonify(
+        schemas.instance_dict(
+            instance,
+            engine.definition_of(instance),
+            engine.next_steps(instance, actor, locale),
+            engine.history(instance),
+            locale,
+        )
+    )
+
+
+@bp.post("/instances/<workflow>/<int:instance_id>/fire")
+def fire(workflow: str, instance_id: int):
+    command = schemas.parse_fire(schemas.json_object())
+    result = engine.fire(
+        workflow, instance_id, command.trigger, _actor(),
+        comment=command.comment, expected_version=command.expected_version,
+    )
+    return jsonify(schemas.fire_result_dict(result))

@@ -13,8 +13,6 @@ from rq.serializers import JSONSerializer
 log = logging.getLogger(__name__)
 
 TASKS_MODULE = "eplan_flow.jobs.tasks"
-# Retry a failing job with backoff before it lands in the failed registry for an admin.
-RETRY = Retry(max=3, interval=[10, 60, 300])
 
 
 class QueueUnavailable(RuntimeError):
@@ -43,6 +41,12 @@ def queue(name: str, app=None) -> Queue:
     return Queue(name, connection=redis_connection(app), serializer=JSONSerializer)
 
 
+def retry_policy(app=None) -> Retry:
+    """Retry a failing job with backoff (``JOB_RETRY_*``) before it lands in the failed registry."""
+    config = (app or current_app).config
+    return Retry(max=config["JOB_RETRY_MAX"], interval=list(config["JOB_RETRY_INTERVALS"]))
+
+
 def enqueue(queue_name: str, job: str, kwargs: dict, job_id: str) -> str:
     """Send ``job(**kwargs)`` to its queue; return the job id."""
     check_job(job)
@@ -52,7 +56,7 @@ def enqueue(queue_name: str, job: str, kwargs: dict, job_id: str) -> str:
         return job_id
     try:
         queue(queue_name, app).enqueue(
-            f"{TASKS_MODULE}.{job}", kwargs=kwargs, job_id=job_id, retry=RETRY,
+            f"{TASKS_MODULE}.{job}", kwargs=kwargs, job_id=job_id, retry=retry_policy(app),
             description=f"{job}({kwargs})",
         )
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:

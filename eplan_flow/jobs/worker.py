@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from eplan_flow.jobs import queues
@@ -13,38 +12,79 @@ from eplan_flow.jobs import queues
 log = logging.getLogger(__name__)
 
 
-def relay_forever(app, interval: float, stop: threading.Event) -> None:
-    """Relay pending outbox messages every ``interval`` seconds, surviving Redis outages."""
-    from eplan_flow.extensions import db
+class AppContextMixin:
+    """Run every job inside the Flask app's context, with a fresh database session."""
+
+    app = None  # set by ``make_worker``
+
+    def perform_job(self, job, queue, execution) -> bool:
+        from eplan_flow.extensions import db
+
+        with self.app.app_context():
+            if getattr(self, "_is_horse", False):
+                # A forked horse must not reuse the parent's pooled connections.
+                db.engine.dispose(close=False)
+            # The app context's teardown removes the session, so no job sees another's objects.
+            return super().perform_job(job, queue, execution)
+
+
+class AppWorker(AppContextMixin, Worker):
+    """Forks a horse per job (production)."""
+
+
+class AppSimpleWorker(AppContextMixin, SimpleWorker):
+    """Runs jobs in this process (tests, debugging)."""
+
+
+def make_worker(app, *, fork: bool = True, queue_names=None):
+    """A worker on the app's Redis for ``queue_names`` (default: ``JOB_QUEUES``)."""
+    cls = AppWorker if fork else AppSimpleWorker
+    worker = cls(
+        [queues.queue(name, app) for name in (queue_names or app.config["JOB_QUEUES"])],
+        connection=queues.redis_connection(app),
+        serializer=JSONSerializer,
+    )
+    worker.app = app
+    return worker
+
+
+def relay_once(app) -> tuple[int, int]:
+    """One outbox relay pass in its own app context; return (relayed, still pending)."""
     from eplan_flow.services import outbox
 
+    with app.app_context():
+        return outbox.relay_all()
+
+
+def relay_forever(app, interval: float, stop: threading.Event) -> None:
+    """Relay pending outbox messages every ``interval`` seconds, surviving Redis outages."""
     while not stop.is_set():
-        with app.app_context():
-            try:
-                outbox.relay()
-            except Exception:
-                log.exception("outbox relay failed; retrying in %ss", interval)
-            finally:
-                db.session.remove()
+        try:
+            relay_once(app)
+        except Exception:
+            log.exception("outbox relay failed; retrying in %ss", interval)
         stop.wait(interval)
 
 
-def run_worker(app, burst: bool = False, relay_interval: float = 2.0) -> None:
-    """Work the configured queues (with RQ's scheduler for retries) until stopped."""
+def run_worker(app, burst: bool = False, relay_interval: float = 2.0, fork: bool = True) -> None:
+    """Work the configured queues (with RQ's scheduler for retries) until stopped.
+
+    With ``burst`` the outbox is relayed once first, then the worker stops when the queues are empty.
+    """
     if not app.config.get("REDIS_URL"):
         raise SystemExit("EPLAN_REDIS_URL is not set: without Redis, jobs run inside the web process")
+    worker = make_worker(app, fork=fork)
+    if burst:
+        relay_once(app)
+        worker.work(with_scheduler=True, burst=True)
+        return
     stop = threading.Event()
-    relay = threading.Thread(target=relay_forever, args=(app, relay_interval, stop), daemon=True)
+    relay = threading.Thread(
+        target=relay_forever, args=(app, relay_interval, stop), name="eplan-outbox-relay", daemon=True
+    )
     relay.start()
     try:
-        with app.app_context():
-            conn = queues.redis_connection(app)
-            worker = Worker(
-                [queues.queue(name, app) for name in app.config["JOB_QUEUES"]],
-                connection=conn,
-                serializer=JSONSerializer,
-            )
-            worker.work(with_scheduler=True, burst=burst)
+        worker.work(with_scheduler=True)
     finally:
         stop.set()
-        time.sleep(0)
+        relay.join(timeout=relay_interval + 5)

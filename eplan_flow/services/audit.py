@@ -74,6 +74,8 @@ def append(
     """
     if not chain_locked:
         _lock_chain(chain)
+    # Hash what the database will give back: JSON turns tuples into lists and keys into strings.
+    data = json.loads(json.dumps(data or {}, ensure_ascii=False))
     last = db.session.execute(
         select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.chain == chain)
@@ -117,8 +119,11 @@ def verify_chains(batch_size: int = 5000) -> tuple[int, list[ChainBreak]]:
     breaks: dict[str, ChainBreak] = {}
     last: dict[str, tuple[int, str]] = {}
     checked = 0
-    query = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq)
-    for event in db.session.execute(query.execution_options(yield_per=batch_size)).scalars():
+    # Plain rows, not ORM objects: a long read must neither fill the session's identity map nor
+    # detach the caller's objects to empty it.
+    table = AuditEvent.__table__
+    query = select(*table.c).order_by(table.c.chain, table.c.seq)
+    for event in db.session.execute(query.execution_options(yield_per=batch_size)):
         checked += 1
         if event.chain in breaks:
             continue
@@ -133,7 +138,6 @@ def verify_chains(batch_size: int = 5000) -> tuple[int, list[ChainBreak]]:
         if reason:
             breaks[event.chain] = ChainBreak(event.chain, event.id, event.seq, reason)
         last[event.chain] = (event.seq, event.hash)
-    db.session.expunge_all()
     return checked, list(breaks.values())
 
 

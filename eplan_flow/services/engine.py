@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from eplan_flow.errors import (
     CommentRequired,
     GuardFailed,
+    InvalidInput,
     NotFound,
     PermissionDenied,
     StaleState,
@@ -24,6 +26,9 @@ from eplan_flow.models import Organisation, Plan, RoleGrant, User
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
 from eplan_flow.services import audit, outbox
 from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
+
+# ``REGISTRY`` (imported above) is looked up at call time, so tests can run the engine on another
+# ``workflows.Registry`` with ``monkeypatch.setattr(engine, "REGISTRY", registry)``.
 
 # Which model carries each workflow. Later workflows (accounts, revisions...) register here.
 WORKFLOW_MODELS: dict[str, type] = {Plan.WORKFLOW: Plan}
@@ -99,10 +104,15 @@ def fire(
 ) -> FireResult:
     """Move one workflow instance by ``trigger`` on behalf of ``actor``, atomically."""
     comment = (comment or "").strip() or None
+    if comment and "\x00" in comment:
+        # PostgreSQL text cannot hold NUL; refuse it as bad input rather than fail at the flush.
+        raise InvalidInput("the comment must not contain NUL characters", field="comment")
     try:
         if expected_version is None:
-            # Whoever commits between this read and the lock below has "acted first".
-            expected_version = get_instance(workflow, instance_id, actor).version
+            # The version the actor acts on: whoever commits between this read and the lock below
+            # has "acted first". A bare column read; the locked read checks scope.
+            model = model_for(workflow)
+            expected_version = db.session.scalar(select(model.version).where(model.id == instance_id))
         instance = get_instance(workflow, instance_id, actor, lock=True)
         if instance.version != expected_version:
             raise StaleState(
@@ -117,6 +127,8 @@ def fire(
         from_state = instance.status
         if not definition.machine.events[trigger].trigger(instance) or instance.status != spec.dest:
             raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
+        # A transition back into the same state changes no column; it must still bump the version.
+        flag_modified(instance, "status")
         event = audit.append(
             chain_for(instance), trigger, actor=actor, organisation_id=instance.organisation_id,
             workflow=definition.name, workflow_version=definition.version,

@@ -18,9 +18,12 @@ def notify_next_actors(audit_event_id: int) -> int:
     instance = db.session.get(engine.model_for(workflow), int(raw_id))
     if instance is None:
         return 0
-    definition = engine.definition_of(instance)
-    # Only the steps open from the state this event reached, if the row has not moved on since.
     state = event.to_state
+    if instance.status != state:
+        # The row has moved on (a late or replayed job): its newer event notifies instead.
+        return 0
+    definition = engine.definition_of(instance)
+    # Only the steps open from the state this event reached.
     roles = {
         r
         for spec in definition.transitions_from(state)

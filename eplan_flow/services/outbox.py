@@ -66,6 +66,18 @@ def relay(ids: list[int] | None = None, limit: int | None = None) -> tuple[int, 
     return relayed, failed
 
 
+def relay_all() -> tuple[int, int]:
+    """Relay batch after batch until none is left or Redis fails; return (relayed, still pending)."""
+    batch = current_app.config["OUTBOX_BATCH_SIZE"]
+    total = 0
+    while True:
+        relayed, pending = relay(limit=batch)
+        total += relayed
+        # A short batch means nothing is left, or another relay holds the rest.
+        if pending or relayed < batch:
+            return total, pending
+
+
 def relay_after_commit(ids: list[int]) -> None:
     """Try to relay just-committed messages at once; a failure leaves them for the relay loop."""
     if not ids or not current_app.config.get("OUTBOX_RELAY_ON_COMMIT", True):

@@ -1,0 +1,52 @@
+# eplan-flow: the commands a newcomer runs. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test worker install install-test translations services browser bench clean
+
+## run: set up and serve the app on SQLite with demo data at http://127.0.0.1:5000
+run: install translations
+	$(FLASK) eplan setup
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## test: install the test extras and run the whole suite on the real PostgreSQL and Redis
+test: install-test translations services browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## worker: run background jobs from Redis (needs EPLAN_REDIS_URL) and relay the outbox
+worker: install translations
+	$(FLASK) eplan worker
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+translations: install
+	$(VENV)/bin/pybabel compile -q -f -d eplan_flow/translations
+
+## services: make sure PostgreSQL and Redis answer on 127.0.0.1 (start them if they are down)
+services:
+	bash scripts/ensure-services.sh
+
+## browser: make sure Debian's chromium is there for the end-to-end tests
+browser:
+	bash scripts/ensure-chromium.sh
+
+bench: install-test services
+	$(PY) bench/engine.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

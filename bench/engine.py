@@ -1,0 +1,309 @@
+"""What the workflow engine costs per transition, next to the same work as raw SQL.
+
+    python bench/engine.py [--n 2000] [--rounds 3] [--profile]
+
+On PostgreSQL (EPLAN_BENCH_DATABASE_URL, default database eplan_bench, created and migrated if
+missing; its tables are emptied at each run), it sets up plans in bulk, then alternates, round by
+round: (a) ``engine.fire`` of one transition on each of N plans (the actor loaded once, and again
+with the actor reloaded per transition as a new request would), and (b) the same work through the
+psycopg driver: per transition, in one transaction, lock the row, update status and version, read
+the chain's previous audit hash, insert the audit event (hashed in Python the same way) and the
+outbox row, commit. It prints the median of the rounds. Figures only: never a timed assertion.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import json
+import os
+import pstats
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from psycopg.types.json import Json  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_bench"
+TRIGGER, FROM_STATE, TO_STATE = "submit_to_committee", "drafting", "committee_review"
+LAOS = 50
+WARM_UP = 100
+
+
+@dataclass
+class BenchPlan:
+    id: int
+    organisation_id: int
+    actor_id: int
+
+
+def ensure_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+            ).scalar()
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()
+
+
+def make_bench_app(url: str):
+    from eplan_flow import create_app
+
+    return create_app({
+        "DATABASE_URL": url,
+        "REDIS_URL": None,  # measure the engine, not Redis
+        "OUTBOX_RELAY_ON_COMMIT": False,
+        "LOAD_DEMO_DATA": False,
+    })
+
+
+def reset_schema(app) -> None:
+    from flask_migrate import upgrade
+
+    from eplan_flow.extensions import db
+
+    with app.app_context():
+        upgrade()
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def set_up_plans(app, count: int) -> list[BenchPlan]:
+    """Bulk-insert ``count`` plans in drafting (with their "create" audit events) over LAOS LAOs."""
+    from eplan_flow.extensions import db
+    from eplan_flow.models import AuditEvent, District, Organisation, Plan, Province, RoleGrant, User
+    from eplan_flow.models._types import utcnow
+    from eplan_flow.services import audit
+    from workflows import REGISTRY
+
+    definition = REGISTRY.get(Plan.WORKFLOW)
+    with app.app_context():
+        db.session.add(Province(code="38", name_th="บึงกาฬ"))
+        db.session.flush()
+        db.session.add(District(code="3801", province_code="38", name_th="เมืองบึงกาฬ"))
+        db.session.flush()
+        planners = []
+        for n in range(LAOS):
+            org = Organisation(
+                code=f"6380{n + 1:03d}", kind="lao", lao_type="sao", name_th=f"อบต.ทดสอบ {n + 1}",
+                province_code="38", district_code="3801",
+            )
+            db.session.add(org)
+            db.session.flush()
+            user = User(username=f"bench_planner_{n + 1}", full_name=f"นักวิเคราะห์ {n + 1}",
+                        organisation_id=org.id)
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(RoleGrant(user_id=user.id, organisation_id=org.id, role="planner"))
+            planners.append((org.id, user.id))
+        now = utcnow()
+        rows = []
+        for i in range(count):
+            org_id, _ = planners[i % LAOS]
+            start = 2566 + 5 * (i // LAOS)
+            rows.append({
+                "organisation_id": org_id, "title": f"แผนพัฒนาท้องถิ่น ({start}-{start + 4}) #{i}",
+                "period_start_be": start, "period_end_be": start + 4, "status": definition.initial,
+                "workflow_name": definition.name, "workflow_version": definition.version,
+                "version": 1, "created_at": now, "updated_at": now,
+            })
+        ids = db.session.execute(sa.insert(Plan).returning(Plan.id, sort_by_parameter_order=True), rows).scalars().all()
+        events = []
+        for plan_id, row in zip(ids, rows):
+            event = AuditEvent(
+                chain=f"{definition.name}:{plan_id}", seq=1, occurred_at=now,
+                actor_id=dict(planners)[row["organisation_id"]], organisation_id=row["organisation_id"],
+                action="create", workflow=definition.name, workflow_version=definition.version,
+                to_state=definition.initial, data={}, prev_hash=audit.GENESIS,
+            )
+            event.hash = audit.compute_hash(event)
+            events.append({c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns if c.key != "id"})
+        db.session.execute(sa.insert(AuditEvent), events)
+        db.session.commit()
+        actor_of = dict(planners)
+        return [BenchPlan(pid, row["organisation_id"], actor_of[row["organisation_id"]])
+                for pid, row in zip(ids, rows)]
+
+
+def run_engine(app, plans: list[BenchPlan], *, fresh_actor: bool = False,
+               profiler: cProfile.Profile | None = None) -> tuple[float, float]:
+    """(a) One ``engine.fire`` per plan; return the seconds taken, wall clock and this process's CPU.
+
+    By default each actor is loaded once with its grants, as the login seam hands a request its
+    user; with ``fresh_actor`` it is reloaded for every transition, as a new request would.
+    """
+    from sqlalchemy.orm import selectinload
+
+    from eplan_flow.extensions import db
+    from eplan_flow.models import User
+    from eplan_flow.services import engine
+
+    with app.app_context():
+        actors = {u.id: u for u in db.session.scalars(sa.select(User).options(selectinload(User.grants)))}
+        if not fresh_actor:
+            # Detached, so the engine's commit does not expire them.
+            db.session.expunge_all()
+        if profiler:
+            profiler.enable()
+        started, cpu = time.perf_counter(), time.process_time()
+        for plan in plans:
+            engine.fire("plan", plan.id, TRIGGER, actors[plan.actor_id])
+        elapsed = time.perf_counter() - started, time.process_time() - cpu
+        if profiler:
+            profiler.disable()
+        db.session.remove()
+    return elapsed
+
+
+RAW_LOCK = "SELECT status, version FROM plan WHERE id = %s FOR UPDATE"
+RAW_UPDATE = "UPDATE plan SET status = %s, version = %s, updated_at = %s WHERE id = %s AND version = %s"
+RAW_LAST = "SELECT seq, hash FROM audit_event WHERE chain = %s ORDER BY seq DESC LIMIT 1"
+RAW_AUDIT = (
+    "INSERT INTO audit_event (chain, seq, occurred_at, actor_id, organisation_id, action, workflow,"
+    " workflow_version, from_state, to_state, comment, request_id, data, prev_hash, hash)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
+RAW_OUTBOX = (
+    "INSERT INTO outbox_message (created_at, queue, job, kwargs, state, attempts)"
+    " VALUES (%s, 'notifications', 'notify_next_actors', %s, 'pending', 0)"
+)
+
+
+def run_raw(conninfo: str, plans: list[BenchPlan]) -> tuple[float, float]:
+    """(b) The same row update, audit insert and outbox insert through the driver."""
+    with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+        started, cpu = time.perf_counter(), time.process_time()
+        for plan in plans:
+            cur.execute(RAW_LOCK, (plan.id,))
+            status, version = cur.fetchone()
+            now = datetime.now(timezone.utc)
+            cur.execute(RAW_UPDATE, (TO_STATE, version + 1, now, plan.id, version))
+            chain = f"plan:{plan.id}"
+            cur.execute(RAW_LAST, (chain,))
+            seq, prev_hash = cur.fetchone()
+            body = {
+                "chain": chain, "seq": seq + 1,
+                "occurred_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "actor_id": plan.actor_id, "organisation_id": plan.organisation_id,
+                "action": TRIGGER, "workflow": "plan", "workflow_version": 1,
+                "from_state": status, "to_state": TO_STATE, "comment": None,
+                "request_id": None, "data": {}, "prev_hash": prev_hash,
+            }
+            digest = hashlib.sha256(
+                json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+            ).hexdigest()
+            cur.execute(RAW_AUDIT, (
+                chain, seq + 1, now, plan.actor_id, plan.organisation_id, TRIGGER, "plan", 1,
+                status, TO_STATE, None, None, Json({}), prev_hash, digest,
+            ))
+            (event_id,) = cur.fetchone()
+            cur.execute(RAW_OUTBOX, (now, Json({"audit_event_id": event_id})))
+            conn.commit()
+        return time.perf_counter() - started, time.process_time() - cpu
+
+
+def check(app, expected_moves: int) -> str:
+    """Both paths must have done the same thing: every chain verifies, one outbox row per move."""
+    from eplan_flow.extensions import db
+    from eplan_flow.models import OutboxMessage, Plan
+    from eplan_flow.services import audit
+
+    with app.app_context():
+        checked, breaks = audit.verify_chains()
+        moved = db.session.scalar(sa.select(sa.func.count()).select_from(Plan).where(Plan.status == TO_STATE))
+        messages = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+        db.session.remove()
+    if breaks or moved != expected_moves or messages != expected_moves:
+        raise SystemExit(f"mismatch: breaks={breaks[:3]} moved={moved} outbox={messages} expected={expected_moves}")
+    return f"{checked} audit events verify, {moved} plans moved, {messages} outbox rows"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="transitions per path per round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (median reported)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the engine path, print the top")
+    args = parser.parse_args(argv)
+
+    url = os.environ.get("EPLAN_BENCH_DATABASE_URL", DEFAULT_URL)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    ensure_database(url)
+    app = make_bench_app(url)
+    reset_schema(app)
+
+    paths = ("engine", "engine_fresh", "raw")
+    warm = min(WARM_UP, args.n)
+    total = len(paths) * (warm + args.n * args.rounds)
+    started = time.perf_counter()
+    plans = set_up_plans(app, total)
+    print(f"set up {total} plans in {time.perf_counter() - started:.1f}s on "
+          f"{make_url(url).render_as_string(hide_password=True)}")
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a busy machine inflates both paths, "
+          "the engine's more: it spends more CPU per transition)")
+    print("engine path: engine.fire with REDIS_URL=None and OUTBOX_RELAY_ON_COMMIT=False "
+          "(the outbox row is written; Redis is not part of the measure)")
+    batches = iter([plans[i:i + warm] for i in range(0, len(paths) * warm, warm)]
+                   + [plans[i:i + args.n] for i in range(len(paths) * warm, total, args.n)])
+    profiler = cProfile.Profile() if args.profile else None
+    runners = {
+        "engine": lambda batch, prof=None: run_engine(app, batch, profiler=prof),
+        "engine_fresh": lambda batch, prof=None: run_engine(app, batch, fresh_actor=True),
+        "raw": lambda batch, prof=None: run_raw(conninfo, batch),
+    }
+    for path in paths:  # warm-up, not counted: compiled-statement caches, prepared statements
+        runners[path](next(batches))
+
+    times: dict[str, list[float]] = {path: [] for path in paths}
+    cpu: dict[str, list[float]] = {path: [] for path in paths}
+    for round_no in range(1, args.rounds + 1):
+        # Rotate the order, so no path always meets a warmer (or busier) database.
+        shift = (round_no - 1) % len(paths)
+        for path in paths[shift:] + paths[:shift]:
+            wall, used = runners[path](next(batches), profiler)
+            times[path].append(wall)
+            cpu[path].append(used)
+        e, f, r = (times[p][-1] for p in paths)
+        print(f"round {round_no}: engine {1000 * e / args.n:6.3f} ms  engine+actor reload "
+              f"{1000 * f / args.n:6.3f} ms  raw SQL {1000 * r / args.n:6.3f} ms  ratio {e / r:.2f}")
+
+    median = {path: statistics.median(times[path]) for path in paths}
+    median_cpu = {path: statistics.median(cpu[path]) for path in paths}
+    labels = {
+        "engine": "engine.fire (actor in hand)",
+        "engine_fresh": "engine.fire + actor reload",
+        "raw": "raw SQL (psycopg)",
+    }
+    print(f"median of {args.rounds} rounds, {args.n} transitions each:")
+    for path in paths:
+        print(f"  {labels[path]:<28} {args.n / median[path]:7.0f} transitions/s  "
+              f"{1000 * median[path] / args.n:6.3f} ms/transition  "
+              f"(client CPU {1000 * median_cpu[path] / args.n:6.3f} ms)")
+    print(f"  ratio engine/raw {median['engine'] / median['raw']:.2f} (target <= 2.0); "
+          f"with the actor reloaded per transition {median['engine_fresh'] / median['raw']:.2f}")
+    print("check: " + check(app, total))
+    if profiler:
+        out = io.StringIO()
+        sort = os.environ.get("BENCH_PROFILE_SORT", "cumulative")
+        pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(40)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()

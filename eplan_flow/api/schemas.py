@@ -1,0 +1,184 @@
+"""Request parsing and response shapes for the JSON API. Pure: no database, no commits.
+
+Parsing is strict on purpose: a wrong type is refused with the field's name rather than coerced,
+so a client bug shows up at once instead of as a surprising transition.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timezone
+
+from flask import request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from eplan_flow.api.errors import InvalidJson
+from eplan_flow.errors import InvalidInput
+
+COMMENT_MAX_CHARS = 2000
+TRIGGER_MAX_CHARS = 60  # the audit's action column
+
+
+# -- requests ---------------------------------------------------------------------------------
+def json_object() -> dict:
+    """The request body as a JSON object, or a clear refusal."""
+    if not request.is_json:
+        raise UnsupportedMediaType(_("Send the body as JSON with Content-Type: application/json."))
+    try:
+        body = request.get_json()
+    except BadRequest:
+        raise InvalidJson(_("The request body is not valid JSON.")) from None
+    if not isinstance(body, dict):
+        raise InvalidJson(_("The request body must be a JSON object."))
+    return body
+
+
+@dataclass(frozen=True)
+class FireRequest:
+    trigger: str
+    comment: str | None
+    expected_version: int | None
+
+
+FIRE_FIELDS = ("trigger", "comment", "expected_version")
+
+
+def parse_fire(body: dict) -> FireRequest:
+    """Validate ``{"trigger", "comment", "expected_version"}``; name the first bad field."""
+    unknown = sorted(set(body) - set(FIRE_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown field: %(fields)s.", fields=", ".join(unknown)), field=unknown[0], unknown=unknown
+        )
+    trigger = body.get("trigger")
+    if not isinstance(trigger, str) or not trigger.strip():
+        raise InvalidInput(_("trigger must be a non-empty string."), field="trigger")
+    if len(trigger) > TRIGGER_MAX_CHARS:
+        raise InvalidInput(
+            _("trigger is longer than %(n)d characters.", n=TRIGGER_MAX_CHARS), field="trigger"
+        )
+    comment = body.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise InvalidInput(_("comment must be a string or null."), field="comment")
+    if comment is not None and "\x00" in comment:
+        # PostgreSQL text cannot hold NUL; refuse it here rather than fail at the database.
+        raise InvalidInput(_("comment must not contain NUL characters."), field="comment")
+    if comment is not None and len(comment) > COMMENT_MAX_CHARS:
+        raise InvalidInput(
+            _("comment is longer than %(n)d characters.", n=COMMENT_MAX_CHARS),
+            field="comment", max_length=COMMENT_MAX_CHARS,
+        )
+    expected_version = body.get("expected_version")
+    # bool is an int in Python; JSON true is not a version.
+    if expected_version is not None and (
+        not isinstance(expected_version, int) or isinstance(expected_version, bool) or expected_version < 1
+    ):
+        raise InvalidInput(
+            _("expected_version must be a positive integer or null."), field="expected_version"
+        )
+    return FireRequest(trigger, comment, expected_version)
+
+
+def positive_int_arg(name: str) -> int | None:
+    """An optional positive integer query parameter."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise InvalidInput(_("%(name)s must be a positive integer.", name=name), field=name)
+    return int(raw)
+
+
+# -- responses --------------------------------------------------------------------------------
+def iso_utc(moment) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def definition_dict(definition, current_version: int) -> dict:
+    return {
+        "name": definition.name,
+        "version": definition.version,
+        "current": definition.version == current_version,
+        "title": dict(definition.data["title"]),
+        "initial": definition.initial,
+        "states": [{"name": name, "labels": dict(labels)} for name, labels in definition.states.items()],
+        "triggers": [
+            {
+                "name": trigger,
+                "labels": dict(definition.trigger_labels.get(trigger, {})),
+                "transitions": [
+                    {
+                        "source": t.source,
+                        "dest": t.dest,
+                        "roles": list(t.roles),
+                        "guards": list(t.guards),
+                        "unless": list(t.unless),
+                        "comment_required": t.comment_required,
+                    }
+                    for t in definition.transitions
+                    if t.trigger == trigger
+                ],
+            }
+            for trigger in definition.trigger_names
+        ],
+    }
+
+
+def organisation_dict(org) -> dict:
+    return {"id": org.id, "code": org.code, "name": org.display_name}
+
+
+def step_dict(step) -> dict:
+    return {
+        "trigger": step.trigger,
+        "label": step.label,
+        "dest": step.dest,
+        "dest_label": step.dest_label,
+        "comment_required": step.comment_required,
+        "allowed": step.allowed,
+        "holders": list(step.holders),
+        "roles": list(step.roles),
+    }
+
+
+def event_dict(event) -> dict:
+    return {
+        "seq": event.seq,
+        "occurred_at": iso_utc(event.occurred_at),
+        "actor": {"id": event.actor.id, "name": event.actor.full_name} if event.actor else None,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "comment": event.comment,
+        "request_id": event.request_id,
+        "hash": event.hash,
+    }
+
+
+def instance_dict(instance, definition, steps, events, locale: str) -> dict:
+    return {
+        "workflow": instance.workflow_name,
+        "workflow_version": instance.workflow_version,
+        "id": instance.id,
+        "title": str(instance),
+        "organisation": organisation_dict(instance.organisation),
+        "state": instance.status,
+        "state_label": definition.label(instance.status, locale),
+        "version": instance.version,
+        "allowed_triggers": [step_dict(s) for s in steps],
+        "history": [event_dict(e) for e in events],
+    }
+
+
+def fire_result_dict(result) -> dict:
+    return {
+        "workflow": result.workflow,
+        "id": result.id,
+        "trigger": result.trigger,
+        "from_state": result.from_state,
+        "state": result.to_state,
+        "version": result.version,
+        "audit_event_id": result.audit_event_id,
+    }

@@ -1,0 +1,195 @@
+"""Demo data: Bueng Kan's 58 LAOs and offices, one person per role, and plans with real history.
+
+Every step is idempotent: a second run adds nothing and writes no audit event. Plans move through
+``engine.fire`` like any other, so their audit chains and notifications are the real thing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from sqlalchemy import select
+
+from eplan_flow.errors import NotFound
+from eplan_flow.extensions import db
+from eplan_flow.models import Organisation, Plan, RoleGrant, User
+from eplan_flow.seed import BUENG_KAN_LAOS
+from eplan_flow.services import accounts, audit, engine, geography, laos_import
+from eplan_flow.services.laos_import import ImportReport
+
+DEFAULT_PASSWORD = "demo1234"
+DEMO_PROVINCE = "38"  # บึงกาฬ
+# อบต.นาสวรรค์: the first อบต. of อำเภอเมืองบึงกาฬ in DLA's file.
+DEMO_SAO = "6380109"
+# ทม.บึงกาฬ.
+DEMO_TOWN = "4380104"
+
+
+class DemoUser(NamedTuple):
+    username: str
+    role: str
+    organisation_code: str
+    organisation_name: str
+    full_name: str
+    position: str
+
+
+_SAO_NAME = "อบต.นาสวรรค์"
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("planner", "planner", DEMO_SAO, _SAO_NAME,
+             "นางสาวสมศรี ใจดี", "นักวิเคราะห์นโยบายและแผน"),
+    DemoUser("support_secretary", "support_secretary", DEMO_SAO, _SAO_NAME,
+             "นายสมชาย รักถิ่น", "หัวหน้าสำนักปลัด เลขานุการคณะกรรมการสนับสนุนการจัดทำแผนฯ"),
+    DemoUser("devcom_secretary", "devcom_secretary", DEMO_SAO, _SAO_NAME,
+             "นางวันเพ็ญ ศรีสุข", "ปลัด อบต. เลขานุการคณะกรรมการพัฒนาท้องถิ่น"),
+    DemoUser("council_secretary", "council_secretary", DEMO_SAO, _SAO_NAME,
+             "นายประเสริฐ มั่นคง", "เลขานุการสภา อบต."),
+    DemoUser("executive", "executive", DEMO_SAO, _SAO_NAME,
+             "นายบุญมี ทองดี", "นายก อบต."),
+    DemoUser("sso_admin", "sso_admin", DEMO_SAO, _SAO_NAME,
+             "นางสาวพิมพ์ใจ แก้วมณี", "นักวิชาการคอมพิวเตอร์ ผู้ดูแลบัญชีผู้ใช้ (Admin SSO)"),
+    DemoUser("planner_town", "planner", DEMO_TOWN, "ทม.บึงกาฬ",
+             "นายธนากร พึ่งบุญ", "นักวิเคราะห์นโยบายและแผน"),
+    DemoUser("district_officer", "district_officer", "DO-3801", "สถอ.เมืองบึงกาฬ",
+             "นายวีระ สุขสวัสดิ์", "ท้องถิ่นอำเภอเมืองบึงกาฬ"),
+    DemoUser("provincial_officer", "provincial_officer", "PO-38", "สถจ.บึงกาฬ",
+             "นางรัตนา บุญมา", "ท้องถิ่นจังหวัดบึงกาฬ"),
+    DemoUser("dla_admin", "dla_admin", geography.DLA_CODE, "สถ.",
+             "นายกิตติ ศักดิ์สิทธิ์", "ผู้ดูแลระบบ กรมส่งเสริมการปกครองท้องถิ่น"),
+)
+
+
+class DemoPlan(NamedTuple):
+    organisation_code: str
+    period_start_be: int
+    created_by: str
+    # (trigger, username, comment), fired in order through the engine.
+    steps: tuple[tuple[str, str, str | None], ...]
+
+
+DEMO_PLANS: tuple[DemoPlan, ...] = (
+    # The previous plan, all the way through: acknowledged by the district.
+    DemoPlan(DEMO_SAO, 2561, "planner", (
+        ("submit_to_committee", "support_secretary", "ร่างแผนผ่านการประชุมประชาคมท้องถิ่นแล้ว"),
+        ("endorse", "devcom_secretary", "มติคณะกรรมการพัฒนาท้องถิ่น ครั้งที่ 2/2560"),
+        ("approve_by_council", "council_secretary", "สภา อบต. สมัยสามัญ สมัยที่ 3/2560"),
+        ("approve_and_announce", "executive", None),
+        ("submit_to_oversight", "planner", None),
+        ("acknowledge", "district_officer", None),
+    )),
+    # The current plan: returned once, then approved; it waits for the district and province.
+    DemoPlan(DEMO_SAO, 2566, "planner", (
+        ("submit_to_committee", "support_secretary", "ร่างแผนผ่านการประชุมประชาคมท้องถิ่นแล้ว"),
+        ("return_for_revision", "devcom_secretary",
+         "ขอให้นำโครงการจากแผนชุมชนบ้านนาสวรรค์เข้าแผน (ผ.02/1) ก่อนเสนออีกครั้ง"),
+        ("submit_to_committee", "planner", "เพิ่มโครงการจากแผนชุมชนแล้ว"),
+        ("endorse", "devcom_secretary", "มติคณะกรรมการพัฒนาท้องถิ่น ครั้งที่ 3/2565"),
+        ("approve_by_council", "council_secretary", "สภา อบต. สมัยสามัญ สมัยที่ 4/2565"),
+        ("approve_and_announce", "executive", None),
+        ("submit_to_oversight", "planner", None),
+    )),
+    # The next plan, still being drafted.
+    DemoPlan(DEMO_SAO, 2571, "planner", ()),
+    # The town's plan waits at its development committee (whose secretary has no account yet).
+    DemoPlan(DEMO_TOWN, 2566, "planner_town", (
+        ("submit_to_committee", "planner_town", None),
+    )),
+)
+
+
+@dataclass
+class DemoReport:
+    geography: geography.GeographyReport
+    laos: ImportReport
+    users_added: list[str] = field(default_factory=list)
+    plans_added: int = 0
+    steps_fired: int = 0
+
+
+def _organisations(codes) -> dict[str, Organisation]:
+    return {
+        o.code: o
+        for o in db.session.execute(select(Organisation).where(Organisation.code.in_(set(codes)))).scalars()
+    }
+
+
+def _ensure_users(password: str) -> list[str]:
+    """Create the missing demo users and grants; existing accounts keep their passwords."""
+    orgs = _organisations(u.organisation_code for u in DEMO_USERS)
+    added = []
+    try:
+        for spec in DEMO_USERS:
+            org = orgs.get(spec.organisation_code)
+            if org is None:
+                raise NotFound(f"demo organisation {spec.organisation_code} is missing")
+            user = db.session.execute(
+                select(User).where(User.username == spec.username)
+            ).scalar_one_or_none()
+            if user is None:
+                user = User(
+                    username=spec.username, email=f"{spec.username}@example.org",
+                    full_name=spec.full_name, position=spec.position, organisation_id=org.id,
+                    password_hash=accounts.hash_password(password), locale="th",
+                )
+                db.session.add(user)
+                db.session.flush()
+                audit.append(
+                    f"user:{user.id}", "create_user", organisation_id=org.id,
+                    data={"username": spec.username, "roles": [spec.role], "source": "seed-demo"},
+                )
+                added.append(spec.username)
+            if not any(g.role == spec.role and g.organisation_id == org.id for g in user.grants):
+                db.session.add(RoleGrant(user_id=user.id, organisation_id=org.id, role=spec.role))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return added
+
+
+def _ensure_plans() -> tuple[int, int]:
+    """Create the demo plans and fire their missing steps; return (plans added, steps fired)."""
+    orgs = _organisations(p.organisation_code for p in DEMO_PLANS)
+    users = {
+        u.username: u
+        for u in db.session.execute(
+            select(User).where(User.username.in_([u.username for u in DEMO_USERS]))
+        ).scalars()
+    }
+    added = fired = 0
+    for spec in DEMO_PLANS:
+        org = orgs[spec.organisation_code]
+        plan = db.session.execute(
+            select(Plan).where(Plan.organisation_id == org.id, Plan.period_start_be == spec.period_start_be)
+        ).scalar_one_or_none()
+        if plan is None:
+            plan = Plan(
+                organisation_id=org.id, period_start_be=spec.period_start_be,
+                period_end_be=spec.period_start_be + 4,
+                title=f"แผนพัฒนาท้องถิ่น (พ.ศ. {spec.period_start_be}–{spec.period_start_be + 4}) "
+                      f"{org.display_name}",
+            )
+            try:
+                engine.start(plan, users[spec.created_by])
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+            added += 1
+        # Steps already in the plan's history are not fired again, so a rerun resumes, never repeats.
+        done = sum(1 for event in engine.history(plan) if event.action != "create")
+        for trigger, username, comment in spec.steps[done:]:
+            engine.fire("plan", plan.id, trigger, users[username], comment=comment)
+            fired += 1
+    return added, fired
+
+
+def seed_demo(password: str = DEFAULT_PASSWORD) -> DemoReport:
+    """Load the demo: geography, Bueng Kan's LAOs and offices, demo users and plans (idempotent)."""
+    if not password:
+        raise ValueError("the demo password must not be empty")
+    geo = geography.load_geography()
+    laos = laos_import.import_laos(BUENG_KAN_LAOS, audit_unchanged=False)
+    users_added = _ensure_users(password)
+    plans_added, steps_fired = _ensure_plans()
+    return DemoReport(geo, laos, users_added, plans_added, steps_fired)

@@ -1,0 +1,86 @@
+"""End to end in Debian's Chromium (driven by Playwright) against a real server on loopback.
+
+The browser runs with JavaScript disabled: the core forms must work without it.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from eplan_flow.extensions import db as _db
+from eplan_flow.models import AuditEvent, Plan
+from tests import factories
+
+CHROMIUM = os.environ.get("EPLAN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_a_planner_signs_in_and_moves_a_plan_to_the_committee_without_javascript(
+    app, world, live_server, browser, tmp_path
+):
+    plan = factories.plan(world.sao_a, world.planner)
+    page = browser.new_context(java_script_enabled=False, locale="th-TH").new_page()
+
+    page.goto(f"{live_server}/auth/login")
+    assert page.locator("html").get_attribute("lang") == "th"
+    page.fill("input[name=username]", world.planner.username)
+    page.fill("input[name=password]", "pw")
+    page.click("form.stacked button[type=submit]")
+    assert world.planner.full_name in page.content()
+
+    page.goto(f"{live_server}/instances/plan/{plan.id}")
+    assert "ร่างแผน" in page.content()
+    page.fill("#comment-submit_to_committee", "ครั้งที่ 1/2569")
+    page.click("#trigger-submit_to_committee ~ button[type=submit]")
+    page.screenshot(path=str(tmp_path / "instance.png"), full_page=True)
+
+    body = page.content()
+    assert "เสนอคณะกรรมการพัฒนาท้องถิ่น" in body
+    assert "ครั้งที่ 1/2569" in body  # the comment is in the history
+    with app.app_context():
+        row = _db.session.get(Plan, plan.id)
+        assert (row.status, row.version) == ("committee_review", 2)
+        assert _db.session.query(AuditEvent).filter_by(action="submit_to_committee").count() == 1
+
+
+def test_another_lao_planner_gets_a_not_found_page_in_thai(app, world, live_server, browser):
+    plan = factories.plan(world.sao_x, world.planner_x)
+    page = browser.new_context(java_script_enabled=False).new_page()
+    page.goto(f"{live_server}/auth/login")
+    page.fill("input[name=username]", world.planner.username)
+    page.fill("input[name=password]", "pw")
+    page.click("form.stacked button[type=submit]")
+    response = page.goto(f"{live_server}/instances/plan/{plan.id}")
+    assert response.status == 404
+    assert world.sao_x.name_th not in page.content()

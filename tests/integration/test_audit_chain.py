@@ -1,0 +1,144 @@
+"""The audit trail is append-only and tamper-evident, in the ORM and in the database itself."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from eplan_flow.models import AuditEvent, Plan
+from eplan_flow.models.audit import AppendOnlyViolation
+from eplan_flow.services import audit, engine
+from tests import factories
+
+JOURNEY = [
+    ("submit_to_committee", "planner", None),
+    ("return_for_revision", "devcom_secretary", "ขาดโครงการจากประชาคม"),
+    ("submit_to_committee", "support_secretary", None),
+    ("endorse", "devcom_secretary", "มติที่ประชุม ครั้งที่ 4/2567"),
+    ("approve_by_council", "council_secretary", None),
+    ("approve_and_announce", "executive", None),
+    ("submit_to_oversight", "planner", None),
+    ("return_with_remarks", "provincial_officer", "แก้ไขบัญชี ผ.01"),
+    ("submit_to_oversight", "planner", None),
+    ("acknowledge", "district_officer", None),
+]
+
+
+def journey(world) -> Plan:
+    plan = factories.plan(world.sao_a, world.planner)
+    for trigger, who, comment in JOURNEY:
+        engine.fire("plan", plan.id, trigger, getattr(world, who), comment=comment)
+    return plan
+
+
+def run_sql(db, *statements, **params) -> None:
+    """Run statements in the session's own transaction (an outside ALTER TABLE would wait on it)."""
+    for statement in statements:
+        db.session.execute(sa.text(statement), params)
+    db.session.commit()
+
+
+def tamper(db, statement: str, **params) -> None:
+    run_sql(
+        db,
+        "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only",
+        statement,
+        "ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only",
+        **params,
+    )
+
+
+def test_the_chain_of_a_full_journey_verifies_and_records_who_did_what(world, db):
+    plan = journey(world)
+    checked, breaks = audit.verify_chains()
+    assert (checked, breaks) == (len(JOURNEY) + 1, [])
+    events = engine.history(plan)
+    assert [e.seq for e in events] == list(range(1, len(JOURNEY) + 2))
+    assert [e.action for e in events] == ["create"] + [t for t, _, _ in JOURNEY]
+    assert [e.actor_id for e in events[1:]] == [getattr(world, who).id for _, who, _ in JOURNEY]
+    assert events[2].comment == "ขาดโครงการจากประชาคม"
+    assert all(e.prev_hash == before.hash for before, e in zip(events, events[1:]))
+    assert events[-1].to_state == "acknowledged"
+
+
+def test_verify_chains_leaves_the_callers_objects_attached_to_the_session(world, db):
+    plan = journey(world)
+    audit.verify_chains()
+    assert plan in db.session and world.planner in db.session
+
+
+def test_editing_one_event_in_the_database_is_detected_at_exactly_that_event(world, db):
+    plan = journey(world)
+    other = factories.plan(world.town_b, world.town_planner)
+    engine.fire("plan", other.id, "submit_to_committee", world.town_planner)
+    victim = engine.history(plan)[4]
+    tamper(db, "UPDATE audit_event SET comment = 'ไม่มีมติ' WHERE id = :id", id=victim.id)
+
+    checked, breaks = audit.verify_chains()
+    assert checked == len(JOURNEY) + 1 + 2
+    assert [(b.chain, b.event_id, b.seq) for b in breaks] == [(f"plan:{plan.id}", victim.id, victim.seq)]
+    assert "altered" in breaks[0].reason
+    assert f"#{victim.id}" in str(breaks[0])
+
+
+def test_rehashing_an_edited_event_is_caught_at_the_event_after_it(world, db):
+    plan = journey(world)
+    victim, successor = engine.history(plan)[3:5]
+    db.session.expire_all()
+    forged = db.session.get(AuditEvent, victim.id)
+    forged.actor_id = world.executive.id
+    forged_hash = audit.compute_hash(forged)
+    db.session.rollback()
+    tamper(
+        db, "UPDATE audit_event SET actor_id = :actor, hash = :hash WHERE id = :id",
+        actor=world.executive.id, hash=forged_hash, id=victim.id,
+    )
+    _, breaks = audit.verify_chains()
+    assert [(b.event_id, b.seq) for b in breaks] == [(successor.id, successor.seq)]
+    assert "hash of the event before it" in breaks[0].reason
+
+
+def test_deleting_a_middle_event_is_detected_as_a_gap(world, db):
+    plan = journey(world)
+    removed, after = engine.history(plan)[5:7]
+    tamper(db, "DELETE FROM audit_event WHERE id = :id", id=removed.id)
+    _, breaks = audit.verify_chains()
+    assert [(b.event_id, b.seq) for b in breaks] == [(after.id, after.seq)]
+    assert "missing" in breaks[0].reason
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_event SET comment = 'แก้' WHERE id = :id", "DELETE FROM audit_event WHERE id = :id"],
+)
+def test_the_database_refuses_a_plain_update_or_delete_of_an_audit_event(world, db, statement):
+    plan = journey(world)
+    target = engine.history(plan)[2]
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        run_sql(db, statement, id=target.id)
+    db.session.rollback()
+    assert audit.verify_chains() == (len(JOURNEY) + 1, [])
+
+
+def test_the_orm_refuses_to_update_or_delete_an_audit_event(world, db):
+    plan = journey(world)
+    event = engine.history(plan)[1]
+    event.comment = "แก้ไขย้อนหลัง"
+    with pytest.raises(AppendOnlyViolation):
+        db.session.flush()
+    db.session.rollback()
+    event = engine.history(plan)[1]
+    db.session.delete(event)
+    with pytest.raises(AppendOnlyViolation):
+        db.session.flush()
+    db.session.rollback()
+    assert audit.verify_chains() == (len(JOURNEY) + 1, [])
+
+
+def test_events_appended_outside_the_engine_chain_and_verify_too(world, db):
+    for n in range(3):
+        audit.append("user:1", "login", actor=world.planner, data={"n": n, "ids": (1, 2), 3: "สาม"})
+        db.session.commit()
+    events = audit.history("user:1")
+    assert [e.seq for e in events] == [1, 2, 3]
+    assert events[0].data == {"n": 0, "ids": [1, 2], "3": "สาม"}
+    assert audit.verify_chains() == (3, [])

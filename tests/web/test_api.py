@@ -1,0 +1,440 @@
+"""The JSON API v1: definitions, diagrams, instances and firing triggers, and its JSON errors.
+
+Requests go through a second app built on the same database, so each request gets its own app
+context (a fresh ``g`` and database session) as in production, while the test's own session
+arranges data and checks what was written.
+"""
+from __future__ import annotations
+
+import copy
+
+import pytest
+from sqlalchemy import func, select
+
+from eplan_flow.extensions import db as _db
+from eplan_flow.models import AuditEvent, OutboxMessage, Plan
+from eplan_flow.services import accounts, engine
+from tests import factories
+from tests.conftest import make_app
+from workflows import REGISTRY, Registry
+from workflows.plan import PLAN_V1
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def api_app(app):
+    served = make_app()
+    yield served
+    with served.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def api(api_app):
+    return api_app.test_client()
+
+
+@pytest.fixture
+def bearer(world):
+    """Headers that authenticate as ``user`` with a freshly issued token."""
+    tokens = {}
+
+    def _headers(user, **extra) -> dict:
+        if user.username not in tokens:
+            tokens[user.username] = accounts.create_token(user.username, "api tests")
+        return {"Authorization": f"Bearer {tokens[user.username]}", **extra}
+
+    return _headers
+
+
+def snapshot(plan_id: int) -> tuple:
+    """Everything a refused call must leave untouched."""
+    _db.session.expire_all()
+    plan = _db.session.get(Plan, plan_id)
+    return (
+        plan.status,
+        plan.version,
+        _db.session.scalar(select(func.count()).select_from(AuditEvent)),
+        _db.session.scalar(select(func.count()).select_from(OutboxMessage)),
+    )
+
+
+# -- definitions and diagrams ---------------------------------------------------------------------
+def test_workflows_lists_every_definition_with_its_states_triggers_and_current_version(api, bearer, world):
+    response = api.get(f"{API}/workflows", headers=bearer(world.planner))
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["current_versions"] == {"plan": REGISTRY.get("plan").version}
+    listed = {(d["name"], d["version"]) for d in body["workflows"]}
+    assert listed == {(d.name, d.version) for d in REGISTRY}
+    plan = next(d for d in body["workflows"] if (d["name"], d["version"]) == ("plan", 1))
+    assert plan["current"] is True
+    assert plan["title"]["en"].startswith("Make or review")
+    assert plan["initial"] == "drafting"
+    assert [s["name"] for s in plan["states"]] == list(PLAN_V1["states"])
+    assert plan["states"][0]["labels"] == PLAN_V1["states"]["drafting"]
+    endorse = next(t for t in plan["triggers"] if t["name"] == "endorse")
+    assert endorse["labels"]["en"] == "Endorse (development committee)"
+    assert endorse["transitions"] == [
+        {"source": "committee_review", "dest": "council_review", "roles": ["devcom_secretary"],
+         "guards": ["council_required"], "unless": [], "comment_required": False},
+        {"source": "committee_review", "dest": "executive_review", "roles": ["devcom_secretary"],
+         "guards": [], "unless": ["council_required"], "comment_required": False},
+    ]
+    returns = next(t for t in plan["triggers"] if t["name"] == "return_for_revision")
+    assert all(t["comment_required"] for t in returns["transitions"])
+    assert len(returns["transitions"]) == 3
+
+
+def test_the_diagram_is_mermaid_text_with_the_asked_state_highlighted(api, bearer, world):
+    response = api.get(
+        f"{API}/workflows/plan/diagram?state=council_review&lang=en", headers=bearer(world.planner)
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    text = response.get_data(as_text=True)
+    assert "stateDiagram" in text
+    assert 'state "At the council" as council_review' in text
+    assert "class council_review s_active" in text
+    assert "Accept" in response.headers["Vary"]
+
+
+def test_the_diagram_comes_as_json_when_the_client_accepts_json(api, bearer, world):
+    response = api.get(
+        f"{API}/workflows/plan/diagram?version=1",
+        headers=bearer(world.planner, Accept="application/json"),
+    )
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["workflow"], body["version"], body["state"]) == ("plan", 1, None)
+    assert "stateDiagram" in body["mermaid"]
+    assert "class drafting s_active" not in body["mermaid"]
+
+
+@pytest.mark.parametrize("url", ["/workflows/budget/diagram", "/workflows/plan/diagram?version=99"])
+def test_the_diagram_of_an_unknown_workflow_or_version_is_404(api, bearer, world, url):
+    response = api.get(API + url, headers=bearer(world.planner))
+
+    assert response.status_code == 404
+    assert response.get_json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("state=flying", "state"), ("version=abc", "version"), ("version=0", "version"),
+     ("version=-1", "version")],
+)
+def test_the_diagram_refuses_an_unknown_state_or_a_bad_version_naming_the_field(
+    api, bearer, world, query, field
+):
+    response = api.get(f"{API}/workflows/plan/diagram?{query}", headers=bearer(world.planner))
+
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "invalid_input"
+    assert response.get_json()["details"]["field"] == field
+
+
+# -- instances ------------------------------------------------------------------------------------
+def test_an_instance_shows_its_state_what_can_happen_next_and_who_can_do_it_and_its_history(
+    api, bearer, world
+):
+    plan = factories.plan(world.sao_a, world.planner)
+    engine.fire("plan", plan.id, "submit_to_committee", world.planner, comment="ร่างเสร็จแล้ว")
+
+    response = api.get(f"{API}/instances/plan/{plan.id}?lang=en", headers=bearer(world.planner))
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["workflow"], body["workflow_version"], body["id"]) == ("plan", 1, plan.id)
+    assert body["organisation"] == {"id": world.sao_a.id, "code": world.sao_a.code, "name": "อบต.หนองเลิง"}
+    assert (body["state"], body["state_label"], body["version"]) == (
+        "committee_review", "At the development committee", 2,
+    )
+    steps = {s["trigger"]: s for s in body["allowed_triggers"]}
+    assert set(steps) == {"endorse", "return_for_revision"}
+    # A plan of an อบต. goes to the council after the committee.
+    assert steps["endorse"]["dest"] == "council_review"
+    assert steps["endorse"]["label"] == "Endorse (development committee)"
+    assert steps["endorse"]["allowed"] is False
+    assert steps["endorse"]["holders"] == [world.devcom_secretary.full_name]
+    assert steps["endorse"]["roles"] == ["devcom_secretary"]
+    assert steps["return_for_revision"]["comment_required"] is True
+    assert [e["action"] for e in body["history"]] == ["create", "submit_to_committee"]
+    submitted = body["history"][1]
+    assert submitted["seq"] == 2
+    assert submitted["actor"] == {"id": world.planner.id, "name": world.planner.full_name}
+    assert (submitted["from_state"], submitted["to_state"]) == ("drafting", "committee_review")
+    assert submitted["comment"] == "ร่างเสร็จแล้ว"
+    assert submitted["occurred_at"].endswith("Z")
+    assert len(submitted["hash"]) == 64
+
+
+def test_the_holder_of_a_step_sees_it_allowed_with_no_holders_listed(api, bearer, world):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+
+    body = api.get(f"{API}/instances/plan/{plan.id}", headers=bearer(world.devcom_secretary)).get_json()
+
+    assert {s["trigger"]: (s["allowed"], s["holders"]) for s in body["allowed_triggers"]} == {
+        "endorse": (True, []),
+        "return_for_revision": (True, []),
+    }
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/instances/plan/999999", "/instances/budget/1", "/instances/plan/abc", "/instances/plan/-1",
+     "/nothing-here", "/instances/plan/1/extra"],
+)
+def test_unknown_urls_and_ids_under_the_api_are_json_404(api, bearer, world, path):
+    response = api.get(API + path, headers=bearer(world.planner))
+
+    assert response.status_code == 404
+    assert response.is_json
+    assert response.get_json()["code"] == "not_found"
+    assert response.get_json()["message"]
+
+
+def test_a_wrong_method_is_a_json_405_naming_the_allowed_methods(api, bearer, world):
+    plan = factories.plan(world.sao_a, world.planner)
+
+    response = api.get(f"{API}/instances/plan/{plan.id}/fire", headers=bearer(world.planner))
+    deleted = api.delete(f"{API}/workflows", headers=bearer(world.planner))
+
+    assert response.status_code == 405
+    assert response.get_json()["code"] == "method_not_allowed"
+    assert "POST" in response.get_json()["details"]["allowed_methods"]
+    assert "POST" in response.headers["Allow"]
+    assert deleted.status_code == 405
+    assert deleted.get_json()["code"] == "method_not_allowed"
+
+
+# -- scope ----------------------------------------------------------------------------------------
+def test_a_planner_gets_404_for_another_laos_plan_reading_or_firing(api, bearer, world):
+    plan_x = factories.plan(world.sao_x, world.planner_x)
+    headers = bearer(world.planner)
+    before = snapshot(plan_x.id)
+
+    read = api.get(f"{API}/instances/plan/{plan_x.id}", headers=headers)
+    fired = api.post(
+        f"{API}/instances/plan/{plan_x.id}/fire", json={"trigger": "submit_to_committee"}, headers=headers,
+    )
+
+    assert (read.status_code, read.get_json()["code"]) == (404, "not_found")
+    assert (fired.status_code, fired.get_json()["code"]) == (404, "not_found")
+    assert world.sao_x.name_th not in read.get_data(as_text=True) + fired.get_data(as_text=True)
+    assert snapshot(plan_x.id) == before
+
+
+def test_a_provincial_officer_reads_a_plan_of_the_province_but_cannot_fire_a_planner_only_trigger(
+    api, bearer, world
+):
+    plan = factories.plan(world.sao_a, world.planner, status="announced")
+    officer, officer_30 = bearer(world.provincial_officer), bearer(world.provincial_officer_30)
+    before = snapshot(plan.id)
+
+    read = api.get(f"{API}/instances/plan/{plan.id}", headers=officer)
+    fired = api.post(
+        f"{API}/instances/plan/{plan.id}/fire", json={"trigger": "submit_to_oversight"}, headers=officer,
+    )
+    other_province = api.get(f"{API}/instances/plan/{plan.id}", headers=officer_30)
+
+    assert read.status_code == 200
+    assert read.get_json()["allowed_triggers"][0]["trigger"] == "submit_to_oversight"
+    assert read.get_json()["allowed_triggers"][0]["allowed"] is False
+    assert (fired.status_code, fired.get_json()["code"]) == (403, "permission_denied")
+    assert fired.get_json()["details"]["roles"] == ["planner"]
+    assert other_province.status_code == 404
+    assert snapshot(plan.id) == before
+
+
+# -- firing ---------------------------------------------------------------------------------------
+def test_firing_moves_the_plan_and_stores_the_request_id_in_the_audit(api, bearer, world):
+    plan = factories.plan(world.sao_a, world.planner)
+    plan_id, version = plan.id, plan.version
+
+    response = api.post(
+        f"{API}/instances/plan/{plan_id}/fire",
+        json={"trigger": "submit_to_committee", "comment": "พร้อมเสนอ", "expected_version": version},
+        headers=bearer(world.planner, **{"X-Request-ID": "req-api-0001"}),
+    )
+
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body == {
+        "workflow": "plan", "id": plan_id, "trigger": "submit_to_committee", "from_state": "drafting",
+        "state": "committee_review", "version": version + 1,
+        "audit_event_id": body["audit_event_id"],
+    }
+    assert response.headers["X-Request-ID"] == "req-api-0001"
+    event = _db.session.get(AuditEvent, body["audit_event_id"])
+    assert (event.action, event.request_id, event.comment, event.actor_id) == (
+        "submit_to_committee", "req-api-0001", "พร้อมเสนอ", world.planner.id,
+    )
+    history = api.get(f"{API}/instances/plan/{plan_id}", headers=bearer(world.planner)).get_json()["history"]
+    assert history[-1]["request_id"] == "req-api-0001"
+
+
+def test_a_comment_of_exactly_2000_characters_is_accepted(api, bearer, world):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+
+    response = api.post(
+        f"{API}/instances/plan/{plan.id}/fire",
+        json={"trigger": "return_for_revision", "comment": "ก" * 2000, "expected_version": None},
+        headers=bearer(world.devcom_secretary),
+    )
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["state"] == "drafting"
+
+
+# Each case: who fires, the plan's state, the request (JSON, or raw body and content type), and the
+# answer expected. Every refusal must leave state, version, audit and outbox exactly as they were.
+REFUSALS = [
+    pytest.param("provincial_officer", "announced", {"trigger": "submit_to_oversight"}, 403,
+                 "permission_denied", None, id="wrong-role"),
+    pytest.param("nobody", "drafting", {"trigger": "submit_to_committee"}, 404, "not_found", None,
+                 id="no-role-at-this-lao"),
+    pytest.param("planner_x", "drafting", {"trigger": "submit_to_committee"}, 404, "not_found", None,
+                 id="another-lao"),
+    pytest.param("planner", "drafting", {"trigger": "endorse"}, 422, "transition_not_allowed", None,
+                 id="not-from-this-state"),
+    pytest.param("planner", "drafting", {"trigger": "fly_away"}, 422, "transition_not_allowed", None,
+                 id="unknown-trigger"),
+    pytest.param("devcom_secretary", "committee_review", {"trigger": "return_for_revision"}, 422,
+                 "comment_required", "comment", id="comment-missing"),
+    pytest.param("devcom_secretary", "committee_review",
+                 {"trigger": "return_for_revision", "comment": "   "}, 422, "comment_required", "comment",
+                 id="comment-blank"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": "1"}, 422,
+                 "invalid_input", "expected_version", id="version-as-string"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": 0}, 422,
+                 "invalid_input", "expected_version", id="version-zero"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": -2}, 422,
+                 "invalid_input", "expected_version", id="version-negative"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": True}, 422,
+                 "invalid_input", "expected_version", id="version-boolean"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": 1.0}, 422,
+                 "invalid_input", "expected_version", id="version-float"),
+    pytest.param("planner", "drafting", {}, 422, "invalid_input", "trigger", id="trigger-missing"),
+    pytest.param("planner", "drafting", {"trigger": ""}, 422, "invalid_input", "trigger", id="trigger-empty"),
+    pytest.param("planner", "drafting", {"trigger": 5}, 422, "invalid_input", "trigger", id="trigger-number"),
+    pytest.param("planner", "drafting", {"trigger": None}, 422, "invalid_input", "trigger",
+                 id="trigger-null"),
+    pytest.param("planner", "drafting", {"trigger": "x" * 61}, 422, "invalid_input", "trigger",
+                 id="trigger-too-long"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "comment": 5}, 422,
+                 "invalid_input", "comment", id="comment-number"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "comment": "ก" * 2001}, 422,
+                 "invalid_input", "comment", id="comment-too-long"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "comment": "a\x00b"}, 422,
+                 "invalid_input", "comment", id="comment-with-nul"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "force": True}, 422,
+                 "invalid_input", "force", id="unknown-key"),
+    pytest.param("planner", "drafting", ("{\"trigger\": ", "application/json"), 422, "invalid_json", None,
+                 id="malformed-json"),
+    pytest.param("planner", "drafting", ("[\"submit_to_committee\"]", "application/json"), 422,
+                 "invalid_json", None, id="json-array"),
+    pytest.param("planner", "drafting", ("", "application/json"), 422, "invalid_json", None,
+                 id="empty-body"),
+    pytest.param("planner", "drafting", ("trigger=submit_to_committee", "application/x-www-form-urlencoded"),
+                 415, "unsupported_media_type", None, id="form-body"),
+]
+
+
+@pytest.mark.parametrize(("who", "state", "request_body", "status", "code", "field"), REFUSALS)
+def test_a_refused_fire_answers_with_a_stable_code_and_changes_nothing(
+    api, bearer, world, who, state, request_body, status, code, field
+):
+    plan = factories.plan(world.sao_a, world.planner, status=state)
+    url = f"{API}/instances/plan/{plan.id}/fire"
+    headers = bearer(getattr(world, who))  # issuing a token is audited: do it before the snapshot
+    before = snapshot(plan.id)
+
+    if isinstance(request_body, dict):
+        response = api.post(url, json=request_body, headers=headers)
+    else:
+        data, content_type = request_body
+        response = api.post(url, data=data, content_type=content_type, headers=headers)
+
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["code"] == code
+    assert isinstance(body["message"], str) and body["message"]
+    if field:
+        assert body["details"]["field"] == field
+    assert snapshot(plan.id) == before
+
+
+def test_a_stale_expected_version_is_409_and_changes_nothing(api, bearer, world):
+    plan = factories.plan(world.sao_a, world.planner)
+    seen_version = plan.version
+    engine.fire("plan", plan.id, "submit_to_committee", world.support_secretary)
+    headers = bearer(world.devcom_secretary)
+    before = snapshot(plan.id)
+
+    response = api.post(
+        f"{API}/instances/plan/{plan.id}/fire",
+        json={"trigger": "return_for_revision", "comment": "ขอแก้", "expected_version": seen_version},
+        headers=headers,
+    )
+
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["code"] == "stale_state"
+    assert body["details"]["current_version"] == seen_version + 1
+    assert snapshot(plan.id) == before
+
+
+@pytest.mark.parametrize(
+    "path", ["/instances/plan/999999/fire", "/instances/budget/1/fire"],
+)
+def test_firing_on_an_unknown_instance_or_workflow_is_404(api, bearer, world, path):
+    response = api.post(API + path, json={"trigger": "submit_to_committee"}, headers=bearer(world.planner))
+
+    assert (response.status_code, response.get_json()["code"]) == (404, "not_found")
+
+
+def test_a_guard_that_does_not_hold_is_422_guard_failed_and_changes_nothing(
+    api, bearer, world, monkeypatch
+):
+    # PLAN_V1's two "endorse" transitions have complementary guards, so one always holds. A later
+    # definition version that only knows the council route shows how a failing guard is answered.
+    council_only = copy.deepcopy(PLAN_V1)
+    council_only["version"] = 2
+    council_only["transitions"] = [
+        t for t in council_only["transitions"] if not (t["trigger"] == "endorse" and t.get("unless"))
+    ]
+    monkeypatch.setattr(engine, "REGISTRY", Registry(PLAN_V1, council_only))
+    plan = factories.plan(world.town_b, world.town_planner, status="committee_review")
+    assert plan.workflow_version == 2
+    headers = bearer(world.town_devcom_secretary)
+    before = snapshot(plan.id)
+
+    response = api.post(f"{API}/instances/plan/{plan.id}/fire", json={"trigger": "endorse"}, headers=headers)
+
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "guard_failed"
+    assert snapshot(plan.id) == before
+
+
+def test_an_unexpected_failure_is_a_json_500_that_leaks_nothing(api_app, bearer, world, monkeypatch):
+    api_app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as production does, not re-raise
+    plan = factories.plan(world.sao_a, world.planner)
+
+    def broken_fire(*args, **kwargs):
+        raise RuntimeError("connection string postgresql://secret@db")
+
+    monkeypatch.setattr(engine, "fire", broken_fire)
+    response = api_app.test_client().post(
+        f"{API}/instances/plan/{plan.id}/fire", json={"trigger": "submit_to_committee"},
+        headers=bearer(world.planner),
+    )
+
+    assert response.status_code == 500
+    assert response.get_json()["code"] == "internal_error"
+    text = response.get_data(as_text=True)
+    assert "secret" not in text and "Traceback" not in text and "RuntimeError" not in text

@@ -1,0 +1,148 @@
+"""Taking a workflow step through the web form: Post/Redirect/Get, errors kept or flashed."""
+from __future__ import annotations
+
+from eplan_flow.models import AuditEvent, Plan
+from eplan_flow.services import engine
+from tests import factories
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def fire(client, plan, trigger, expected_version, comment="", **extra):
+    data = {"trigger": trigger, "expected_version": expected_version, "comment": comment, **extra}
+    return client.post(f"/instances/plan/{plan.id}/fire", data=data)
+
+
+def current(db, plan) -> Plan:
+    db.session.expire_all()
+    return db.session.get(Plan, plan.id)
+
+
+def events(db, plan) -> list[AuditEvent]:
+    return engine.history(current(db, plan))
+
+
+def test_firing_through_the_form_moves_the_state_records_the_comment_and_redirects(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner)
+    client = login_as(world.planner)
+
+    response = fire(client, plan, "submit_to_committee", plan.version, "มติที่ประชุมครั้งที่ 4/2569")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/instances/plan/{plan.id}"
+    after = current(db, plan)
+    assert (after.status, after.version) == ("committee_review", 2)
+    last = events(db, plan)[-1]
+    assert (last.action, last.actor_id, last.comment) == (
+        "submit_to_committee", world.planner.id, "มติที่ประชุมครั้งที่ 4/2569"
+    )
+    assert last.request_id == response.headers["X-Request-ID"]
+    page = text(client.get(response.headers["Location"]))
+    assert "ดำเนินการแล้ว: เสนอคณะกรรมการพัฒนาท้องถิ่น" in page
+    assert "มติที่ประชุมครั้งที่ 4/2569" in page  # in the history
+
+
+def test_a_missing_required_comment_re_renders_the_page_with_422_and_changes_nothing(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+    client = login_as(world.devcom_secretary)
+
+    response = fire(client, plan, "return_for_revision", plan.version, "   ")
+
+    assert response.status_code == 422
+    page = text(response)
+    assert "โปรดระบุเหตุผลในช่องความเห็น" in page
+    assert 'aria-invalid="true"' in page
+    assert f'name="expected_version" type="hidden" value="{plan.version}"' in page
+    assert current(db, plan).status == "committee_review"
+    assert [e.action for e in events(db, plan)] == ["create"]
+
+
+def test_a_form_error_keeps_the_comment_the_person_typed(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+    client = login_as(world.devcom_secretary)
+    typed = "ยังขาดโครงการด้านสาธารณสุขตามที่ประชาคมเสนอ"
+
+    # The version the person saw went missing from the form: nothing may move without it.
+    response = fire(client, plan, "return_for_revision", "", typed)
+
+    assert response.status_code == 422
+    assert typed in text(response)
+    assert f'name="expected_version" type="hidden" value="{plan.version}"' in text(response)
+    assert current(db, plan).status == "committee_review"
+
+    too_long = "ก" * 2001
+    response = fire(client, plan, "return_for_revision", plan.version, too_long)
+    assert response.status_code == 422
+    assert too_long in text(response)
+    assert current(db, plan).status == "committee_review"
+
+
+def test_a_stale_version_says_someone_acted_first_and_changes_nothing(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner)
+    seen = plan.version
+    engine.fire("plan", plan.id, "submit_to_committee", world.support_secretary)
+    client = login_as(world.planner)
+
+    response = fire(client, plan, "submit_to_committee", seen, "ส่งซ้ำ")
+
+    assert response.status_code == 303
+    page = text(client.get(response.headers["Location"]))
+    assert "มีผู้อื่นดำเนินการก่อนแล้ว" in page
+    after = current(db, plan)
+    assert (after.status, after.version) == ("committee_review", seen + 1)
+    assert [e.actor_id for e in events(db, plan)] == [world.planner.id, world.support_secretary.id]
+
+
+def test_a_step_the_persons_role_may_not_take_is_forbidden(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner)
+    response = fire(login_as(world.executive), plan, "submit_to_committee", plan.version)
+    assert response.status_code == 403
+    assert "ไม่มีสิทธิ์" in text(response)
+    assert current(db, plan).status == "drafting"
+
+
+def test_a_step_not_open_from_the_current_state_is_flashed_and_changes_nothing(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner)
+    client = login_as(world.planner)
+    response = fire(client, plan, "submit_to_oversight", plan.version)
+    assert response.status_code == 303
+    assert "ไม่สามารถดำเนินขั้นตอนนี้ได้จากสถานะปัจจุบัน" in text(client.get(response.headers["Location"]))
+    assert current(db, plan).status == "drafting"
+
+
+def test_firing_on_another_laos_instance_is_not_found_and_changes_nothing(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner)
+    response = fire(login_as(world.planner_x), plan, "submit_to_committee", plan.version)
+    assert response.status_code == 404
+    assert current(db, plan).status == "drafting"
+
+
+def test_firing_on_an_unknown_instance_or_workflow_is_not_found(world, login_as):
+    plan = factories.plan(world.sao_a, world.planner)
+    client = login_as(world.planner)
+    missing = client.post(f"/instances/plan/{plan.id + 999}/fire",
+                          data={"trigger": "submit_to_committee", "expected_version": 1})
+    assert missing.status_code == 404
+    unknown = client.post(f"/instances/nope/{plan.id}/fire",
+                          data={"trigger": "submit_to_committee", "expected_version": 1})
+    assert unknown.status_code == 404
+
+
+def test_a_whole_plan_round_through_the_forms_reaches_the_province(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner)
+    steps = [
+        (world.planner, "submit_to_committee", "committee_review"),
+        (world.devcom_secretary, "endorse", "council_review"),  # an อบต. goes to its council
+        (world.council_secretary, "approve_by_council", "executive_review"),
+        (world.executive, "approve_and_announce", "announced"),
+        (world.planner, "submit_to_oversight", "submitted"),
+        (world.provincial_officer, "acknowledge", "acknowledged"),
+    ]
+    for actor, trigger, state in steps:
+        response = fire(login_as(actor), plan, trigger, current(db, plan).version)
+        assert response.status_code == 303, (trigger, text(response)[:300])
+        assert current(db, plan).status == state
+    page = text(login_as(world.planner).get(f"/instances/plan/{plan.id}"))
+    assert "ไม่มีขั้นตอนถัดไป" in page
