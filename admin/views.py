@@ -14,6 +14,7 @@ from wtforms.validators import Length, Optional
 from admin.base import PEOPLE_MANAGING_ROLES, SecureModelView, acting_user, form_choices
 from eplan_flow import thaidate
 from eplan_flow.errors import DomainError
+from eplan_flow.glossary import KIND_LABELS, ROLE_LABELS
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import (
     LAO_TYPES, ORG_KINDS, AuditEvent, Organisation, OutboxMessage, Plan, RoleGrant, User,
@@ -23,23 +24,6 @@ from eplan_flow.services import directory, engine
 from workflows import REGISTRY
 from workflows.roles import ROLE_NAMES
 
-KIND_LABELS = {
-    "dla": _l("Department of Local Administration"),
-    "provincial_office": _l("Provincial local administration office"),
-    "district_office": _l("District local administration office"),
-    "lao": _l("Local administrative organisation"),
-}
-ROLE_LABELS = {
-    "planner": _l("Planner"),
-    "support_secretary": _l("Support-committee secretary"),
-    "devcom_secretary": _l("Development-committee secretary"),
-    "council_secretary": _l("Council secretary"),
-    "executive": _l("Executive"),
-    "sso_admin": _l("LAO SSO admin"),
-    "district_officer": _l("District officer"),
-    "provincial_officer": _l("Provincial officer"),
-    "dla_admin": _l("DLA admin"),
-}
 KIND_CHOICES = [(k, KIND_LABELS[k]) for k in ORG_KINDS]
 LAO_TYPE_CHOICES = list(LAO_TYPES.items())
 ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ROLE_NAMES]

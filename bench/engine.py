@@ -162,7 +162,7 @@ def run_engine(app, plans: list[BenchPlan], *, fresh_actor: bool = False,
             profiler.enable()
         started, cpu = time.perf_counter(), time.process_time()
         for plan in plans:
-            engine.fire("plan", plan.id, TRIGGER, actors[plan.actor_id])
+            engine.fire("plan", plan.id, TRIGGER, actors[plan.actor_id], expected_version=1)
         elapsed = time.perf_counter() - started, time.process_time() - cpu
         if profiler:
             profiler.disable()

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from eplan_flow import permissions, thaidate
 from eplan_flow.extensions import babel
+from eplan_flow.glossary import ACTION_LABELS, ROLE_LABELS
 from eplan_flow.models import LAO_TYPES
 
 
@@ -30,28 +31,6 @@ def select_locale() -> str:
 
 def locale_code() -> str:
     return str(get_locale() or "th")
-
-
-# Role names for people (workflows/ is pure data without Flask, so its labels are translated here).
-ROLE_LABELS = {
-    "planner": _l("Planner"),
-    "support_secretary": _l("Support-committee secretary"),
-    "devcom_secretary": _l("Development-committee secretary"),
-    "council_secretary": _l("Council secretary"),
-    "executive": _l("Executive"),
-    "sso_admin": _l("LAO SSO admin"),
-    "district_officer": _l("District officer"),
-    "provincial_officer": _l("Provincial officer"),
-    "dla_admin": _l("DLA admin"),
-}
-
-# Audit actions that are not workflow triggers.
-ACTION_LABELS = {
-    "create": _l("Created the item"),
-    "login": _l("Signed in"),
-    "login_failed": _l("Failed sign-in"),
-    "logout": _l("Signed out"),
-}
 
 
 def role_label(role: str) -> str:

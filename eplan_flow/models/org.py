@@ -49,8 +49,8 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    province: Mapped[Province | None] = relationship(lazy="joined")
-    district: Mapped[District | None] = relationship(lazy="joined")
+    province: Mapped[Province | None] = relationship()
+    district: Mapped[District | None] = relationship()
 
     @property
     def display_name(self) -> str:

@@ -5,16 +5,25 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 
 from flask import g, has_request_context
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, insert, select, text
 
 from eplan_flow.extensions import db
 from eplan_flow.models import AuditEvent
 from eplan_flow.models._types import utcnow
 
 GENESIS = "0" * 64
+_TABLE = AuditEvent.__table__
+# Built once: statement construction is a large share of a transition's CPU cost.
+_LAST_IN_CHAIN = (
+    select(_TABLE.c.seq, _TABLE.c.hash)
+    .where(_TABLE.c.chain == bindparam("chain"))
+    .order_by(_TABLE.c.seq.desc())
+    .limit(1)
+)
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
 
 
 def _canonical(event: AuditEvent) -> bytes:
@@ -66,7 +75,7 @@ def append(
     from_state: str | None = None,
     to_state: str | None = None,
     chain_locked: bool = False,
-) -> AuditEvent:
+) -> AppendedEvent:
     """Add an event to ``chain`` in the current transaction; the caller commits.
 
     ``chain_locked`` says the caller already holds a lock that serialises this chain (the engine
@@ -76,13 +85,8 @@ def append(
         _lock_chain(chain)
     # Hash what the database will give back: JSON turns tuples into lists and keys into strings.
     data = json.loads(json.dumps(data or {}, ensure_ascii=False))
-    last = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
-    event = AuditEvent(
+    last = db.session.execute(_LAST_IN_CHAIN, {"chain": chain}).first()
+    event = AppendedEvent(
         chain=chain,
         seq=(last.seq + 1) if last else 1,
         occurred_at=utcnow(),
@@ -95,12 +99,36 @@ def append(
         to_state=to_state,
         comment=comment,
         request_id=current_request_id(),
-        data=data or {},
+        data=data,
         prev_hash=last.hash if last else GENESIS,
     )
     event.hash = compute_hash(event)
-    db.session.add(event)
+    # A plain INSERT … RETURNING: the trail is append-only, so the unit of work has nothing to track.
+    row = {key: value for key, value in vars(event).items() if key != "id"}
+    event.id = db.session.execute(_INSERT, row).scalar_one()
     return event
+
+
+@dataclass
+class AppendedEvent:
+    """What ``append`` wrote: the row's values, its id and its hash."""
+
+    chain: str
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    organisation_id: int | None
+    action: str
+    workflow: str | None
+    workflow_version: int | None
+    from_state: str | None
+    to_state: str | None
+    comment: str | None
+    request_id: str | None
+    data: dict
+    prev_hash: str
+    hash: str = ""
+    id: int | None = None
 
 
 @dataclass(frozen=True)

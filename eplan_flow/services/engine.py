@@ -7,9 +7,10 @@ commits, or changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import select
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from eplan_flow.errors import (
@@ -22,6 +23,7 @@ from eplan_flow.errors import (
     TransitionNotAllowed,
 )
 from eplan_flow.extensions import db
+from eplan_flow.models._types import utcnow
 from eplan_flow.models import Organisation, Plan, RoleGrant, User
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
 from eplan_flow.services import audit, outbox
@@ -50,13 +52,28 @@ def definition_of(instance) -> WorkflowDefinition:
     return REGISTRY.get(instance.workflow_name, instance.workflow_version)
 
 
+@cache
+def _load_statement(model: type, lock: bool):
+    # Built once per model: statement construction is a large part of a transition's CPU cost.
+    query = select(model).where(model.id == bindparam("id"))
+    if lock:
+        query = query.with_for_update(of=model).execution_options(populate_existing=True)
+    return query
+
+
+@cache
+def _state_update_statement(table):
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("expected"))
+        .values(status=bindparam("status"), version=bindparam("version"), updated_at=bindparam("now"))
+    )
+
+
 def get_instance(workflow: str, instance_id: int, actor, *, lock: bool = False):
     """Load an instance the actor may read, or raise NotFound (never reveal another LAO's rows)."""
     model = model_for(workflow)
-    query = select(model).where(model.id == instance_id)
-    if lock:
-        query = query.with_for_update(of=model).execution_options(populate_existing=True)
-    instance = db.session.execute(query).unique().scalar_one_or_none()
+    instance = db.session.execute(_load_statement(model, lock), {"id": instance_id}).scalar_one_or_none()
     if instance is None or not can_read(actor, instance.organisation):
         raise NotFound(f"{workflow} #{instance_id} not found", workflow=workflow, id=instance_id)
     return instance
@@ -125,26 +142,23 @@ def fire(
         if spec.comment_required and not comment:
             raise CommentRequired(f"{trigger} needs a comment giving the reason", field="comment")
         from_state = instance.status
-        if not definition.machine.events[trigger].trigger(instance) or instance.status != spec.dest:
+        moving = _MachineView(instance)
+        if not definition.machine.events[trigger].trigger(moving) or moving.status != spec.dest:
             raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
-        # A transition back into the same state changes no column; it must still bump the version.
-        flag_modified(instance, "status")
+        _write_state(instance, moving.status, expected_version)
         event = audit.append(
             chain_for(instance), trigger, actor=actor, organisation_id=instance.organisation_id,
             workflow=definition.name, workflow_version=definition.version,
             from_state=from_state, to_state=instance.status, comment=comment, data=data,
             chain_locked=True,
         )
-        db.session.flush()  # the version bump happens here; a lost race raises StaleDataError
-        messages = [
+        message_ids = [
             outbox.add(effect, queue="notifications", audit_event_id=event.id)
             for effect in definition.effects
         ]
-        db.session.flush()
         result = FireResult(
             workflow, instance.id, trigger, from_state, instance.status, instance.version, event.id
         )
-        message_ids = [m.id for m in messages]
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -155,6 +169,38 @@ def fire(
         raise
     outbox.relay_after_commit(message_ids)
     return result
+
+
+class _MachineView:
+    """What the shared machine moves: the row's status on its own, every other attribute read
+    through to the row (guards are pure predicates on it). The row stays clean until
+    ``_write_state`` stores the outcome."""
+
+    def __init__(self, instance) -> None:
+        self.status = instance.status
+        self._instance = instance
+
+    def __getattr__(self, name):
+        return getattr(self._instance, name)
+
+
+def _write_state(instance, status: str, expected_version: int) -> None:
+    """Write the new status and bump the version with one guarded UPDATE.
+
+    The hot path skips the unit of work: the row is locked, so the version guard only matters if
+    someone bypassed the lock; the in-memory row then takes the written values as committed.
+    """
+    values = {"status": status, "version": expected_version + 1, "updated_at": utcnow()}
+    with db.session.no_autoflush:
+        written = db.session.execute(
+            _state_update_statement(type(instance).__table__),
+            {"row_id": instance.id, "expected": expected_version, "status": values["status"],
+             "version": values["version"], "now": values["updated_at"]},
+        ).rowcount
+    if written != 1:
+        raise StaleDataError("the row changed under its lock")
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
 
 
 def _choose_transition(definition: WorkflowDefinition, instance, trigger: str, actor):

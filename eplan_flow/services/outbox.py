@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from eplan_flow.extensions import db
 from eplan_flow.jobs import queues
@@ -16,14 +16,17 @@ from eplan_flow.models import OutboxMessage
 from eplan_flow.models._types import utcnow
 
 log = logging.getLogger(__name__)
+_INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
 
 
-def add(job: str, queue: str = "default", **kwargs) -> OutboxMessage:
-    """Record a job to run once the current transaction commits; the caller commits."""
+def add(job: str, queue: str = "default", **kwargs) -> int:
+    """Record a job to run once the current transaction commits; return its id. The caller commits."""
     queues.check_job(job)
-    message = OutboxMessage(queue=queue, job=job, kwargs=kwargs, state="pending", attempts=0)
-    db.session.add(message)
-    return message
+    return db.session.execute(
+        _INSERT,
+        {"queue": queue, "job": job, "kwargs": kwargs, "state": "pending", "attempts": 0,
+         "created_at": utcnow()},
+    ).scalar_one()
 
 
 def relay(ids: list[int] | None = None, limit: int | None = None) -> tuple[int, int]:

@@ -136,11 +136,11 @@ def test_a_transition_commits_while_redis_is_down_and_its_job_runs_once_redis_is
 
 def test_two_relays_racing_over_fifty_messages_enqueue_each_exactly_once(app, db):
     app.config["OUTBOX_BATCH_SIZE"] = 5
-    messages = [
+    message_ids = [
         outbox.add("notify_next_actors", queue="notifications", audit_event_id=n) for n in range(50)
     ]
     db.session.commit()
-    expected = sorted(f"outbox-{m.id}" for m in messages)
+    expected = sorted(f"outbox-{message_id}" for message_id in message_ids)
     db.session.remove()
     start = threading.Barrier(2)
 
