@@ -35,7 +35,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 translations: install
-	$(VENV)/bin/pybabel compile -q -f -d eplan_flow/translations
+	$(VENV)/bin/pybabel compile -d eplan_flow/translations
 
 ## services: make sure PostgreSQL and Redis answer on 127.0.0.1 (start them if they are down)
 services:

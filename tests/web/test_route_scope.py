@@ -1,0 +1,146 @@
+"""Every route of the web pages and the API, for every role: who gets what, and never another
+LAO's data. The table must name every route the app serves (the admin has its own table in
+tests/admin/test_scope.py), so a new route cannot ship without saying who may reach it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from eplan_flow.models import AuditEvent, Plan
+from tests import factories
+
+ROLES = [
+    "anonymous", "planner", "support_secretary", "devcom_secretary", "council_secretary",
+    "executive", "sso_admin", "nobody", "planner_x", "district_officer", "district_officer_2",
+    "provincial_officer", "provincial_officer_30", "dla_admin",
+]
+SAO_A_ROLES = {"planner", "support_secretary", "devcom_secretary", "council_secretary", "executive", "sso_admin"}
+# Who may read each plan (by its LAO): its own staff, its district office, its province, DLA.
+READERS = {
+    "plan_a": SAO_A_ROLES | {"district_officer", "provincial_officer", "dla_admin"},
+    "plan_c": {"district_officer_2", "provincial_officer", "dla_admin"},
+    "plan_x": {"planner_x", "provincial_officer_30", "dla_admin"},
+}
+# Who may submit a drafting plan to the development committee.
+SUBMITTERS = {"plan_a": {"planner", "support_secretary"}, "plan_x": {"planner_x"}}
+
+# Every non-admin endpoint the app serves, and the test below that covers it.
+COVERED_ENDPOINTS = {
+    "main.index", "main.workflows", "main.workflow", "main.instance", "main.fire",
+    "main.notifications", "main.mark_notifications_read", "auth.login", "auth.logout",
+    "api.me", "api.list_workflows", "api.workflow_diagram", "api.instance_detail", "api.fire",
+    "static",
+}
+
+
+def test_the_table_names_every_route_the_app_serves(app):
+    served = {r.endpoint for r in app.url_map.iter_rules() if not r.rule.startswith("/admin")}
+    assert served - COVERED_ENDPOINTS == set(), "add the new route to this table"
+
+
+@pytest.fixture
+def scene(world, db):
+    world.plan_a = factories.plan(world.sao_a, world.planner)
+    world.plan_c = factories.plan(world.sao_c, world.planner_c)
+    world.plan_x = factories.plan(world.sao_x, world.planner_x)
+    return world
+
+
+def _sign_in(client, login_as, scene, role):
+    if role != "anonymous":
+        login_as(getattr(scene, role))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_show_each_role_only_what_its_grants_reach(role, scene, client, login_as):
+    _sign_in(client, login_as, scene, role)
+    home = client.get("/")
+    if role == "anonymous":
+        assert home.status_code == 302 and "/auth/login" in home.headers["Location"]
+        for path in ("/workflows", "/workflows/plan", "/notifications", f"/instances/plan/{scene.plan_a.id}"):
+            assert client.get(path).status_code == 302
+        assert client.post("/notifications/read").status_code == 302
+        return
+    html = home.get_data(as_text=True)
+    for key, readers in READERS.items():
+        plan = getattr(scene, key)
+        page = client.get(f"/instances/plan/{plan.id}")
+        if role in readers:
+            assert page.status_code == 200
+            assert plan.organisation.name_th in html, f"{role} should see {key} on the home page"
+        else:
+            assert page.status_code == 404
+            assert plan.title not in page.get_data(as_text=True)
+            assert f"/instances/plan/{plan.id}\"" not in html, f"{role} must not see {key}"
+    for path in ("/workflows", "/workflows/plan", "/notifications"):
+        assert client.get(path).status_code == 200
+    assert client.get("/workflows/unknown").status_code == 404
+    assert client.post("/notifications/read", data={"all": "1"}).status_code in (302, 303)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_firing_through_the_page_reaches_only_plans_in_scope_and_only_with_the_role(
+    role, scene, client, login_as, db
+):
+    _sign_in(client, login_as, scene, role)
+    for key in ("plan_x", "plan_a"):
+        plan = getattr(scene, key)
+        response = client.post(
+            f"/instances/plan/{plan.id}/fire",
+            data={"trigger": "submit_to_committee", "expected_version": "1", "comment": ""},
+        )
+        row = db.session.get(Plan, plan.id)
+        if role == "anonymous":
+            assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+            moved = False
+        elif role in SUBMITTERS.get(key, set()):
+            assert response.status_code in (302, 303)
+            moved = True
+        elif role in READERS[key]:
+            assert response.status_code == 403
+            moved = False
+        else:
+            assert response.status_code == 404
+            moved = False
+        assert row.status == ("committee_review" if moved else "drafting"), (role, key)
+        actions = [e.action for e in db.session.query(AuditEvent).filter_by(chain=f"plan:{plan.id}")]
+        assert actions == (["create", "submit_to_committee"] if moved else ["create"])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_answers_each_role_only_within_its_scope(role, scene, client, login_as, db):
+    _sign_in(client, login_as, scene, role)
+    if role == "anonymous":
+        for path in ("/api/v1/me", "/api/v1/workflows", "/api/v1/workflows/plan/diagram",
+                     f"/api/v1/instances/plan/{scene.plan_a.id}"):
+            response = client.get(path)
+            assert response.status_code == 401 and response.json["code"] == "unauthenticated"
+        return
+    assert client.get("/api/v1/me").status_code == 200
+    assert client.get("/api/v1/workflows").status_code == 200
+    assert client.get("/api/v1/workflows/plan/diagram").status_code == 200
+    for key, readers in READERS.items():
+        plan = getattr(scene, key)
+        detail = client.get(f"/api/v1/instances/plan/{plan.id}")
+        fire = client.post(f"/api/v1/instances/plan/{plan.id}/fire",
+                           json={"trigger": "acknowledge", "expected_version": 1})
+        if role in readers:
+            assert detail.status_code == 200 and detail.json["organisation"]["code"] == plan.organisation.code
+            # Readers are refused for the state (a drafting plan is not acknowledged), not for scope.
+            assert fire.status_code in (403, 422)
+        else:
+            assert detail.status_code == 404 and detail.json["code"] == "not_found"
+            assert fire.status_code == 404
+            assert plan.organisation.code not in detail.get_data(as_text=True)
+        assert db.session.get(Plan, plan.id).version == 1
+
+
+def test_sign_in_and_sign_out_routes_and_static_files_answer_everyone(scene, client, login_as):
+    assert client.get("/auth/login").status_code == 200
+    css = client.get("/static/css/app.css")
+    assert css.status_code == 200
+    css.close()
+    login_as(scene.planner)
+    assert client.get("/auth/login").status_code == 302
+    assert client.post("/auth/logout").status_code == 302
+    assert client.get("/").status_code == 302
