@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, refresh
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from eplan_flow import permissions, thaidate

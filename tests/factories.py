@@ -1,6 +1,7 @@
 """Builders for test data. Each commits what it builds."""
 from __future__ import annotations
 
+import copy
 from itertools import count
 from types import SimpleNamespace
 
@@ -9,6 +10,7 @@ from werkzeug.security import generate_password_hash
 from eplan_flow.extensions import db
 from eplan_flow.models import District, Organisation, Plan, Province, RoleGrant, User
 from eplan_flow.services import engine
+from workflows.plan import PLAN_V1
 
 # Cheap on purpose: test logins should not spend scrypt's memory and time on every user.
 PASSWORD_HASH = generate_password_hash("pw", method="pbkdf2:sha256:1000")
@@ -112,3 +114,20 @@ def build_world() -> SimpleNamespace:
     w.dla_admin = user(w.dla, "dla_admin", username="dla")
     w.nobody = user(w.sao_a, username="a_nobody")
     return w
+
+
+def plan_v2() -> dict:
+    """PLAN_V1 with a civic-forum step (ประชาคมท้องถิ่น) added between drafting and the committee."""
+    data = copy.deepcopy(PLAN_V1)
+    data["version"] = 2
+    data["states"]["civic_forum"] = {"th": "ประชาคมท้องถิ่น", "en": "Civic forum"}
+    data["triggers"]["hold_civic_forum"] = {"th": "จัดประชาคมท้องถิ่น", "en": "Hold the civic forum"}
+    data["transitions"] = [
+        {"trigger": "hold_civic_forum", "source": "drafting", "dest": "civic_forum", "roles": ["support_secretary"]},
+        *[
+            {**t, "source": "civic_forum"} if t["trigger"] == "submit_to_committee" else t
+            for t in data["transitions"]
+        ],
+    ]
+    data["requires"] = {**data["requires"], "committee_review": ["hold_civic_forum"]}
+    return data

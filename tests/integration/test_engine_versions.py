@@ -1,32 +1,14 @@
 """A changed definition never corrupts running instances: each follows the version it started on."""
 from __future__ import annotations
 
-import copy
-
 import pytest
 
 from eplan_flow.errors import TransitionNotAllowed
 from eplan_flow.services import engine
 from tests import factories
+from tests.factories import plan_v2
 from workflows import Registry
 from workflows.plan import PLAN_V1
-
-
-def plan_v2() -> dict:
-    """PLAN_V1 with a civic-forum step (ประชาคมท้องถิ่น) added between drafting and the committee."""
-    data = copy.deepcopy(PLAN_V1)
-    data["version"] = 2
-    data["states"]["civic_forum"] = {"th": "ประชาคมท้องถิ่น", "en": "Civic forum"}
-    data["triggers"]["hold_civic_forum"] = {"th": "จัดประชาคมท้องถิ่น", "en": "Hold the civic forum"}
-    data["transitions"] = [
-        {"trigger": "hold_civic_forum", "source": "drafting", "dest": "civic_forum", "roles": ["support_secretary"]},
-        *[
-            {**t, "source": "civic_forum"} if t["trigger"] == "submit_to_committee" else t
-            for t in data["transitions"]
-        ],
-    ]
-    data["requires"] = {**data["requires"], "committee_review": ["hold_civic_forum"]}
-    return data
 
 
 @pytest.fixture

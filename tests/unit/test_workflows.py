@@ -8,7 +8,14 @@ import pytest
 from transitions import MachineError
 
 import workflows
-from workflows import REGISTRY, DefinitionError, Registry, UnknownWorkflow, WorkflowDefinition
+from tests.factories import plan_v2
+from workflows import (
+    REGISTRY,
+    DefinitionError,
+    Registry,
+    UnknownWorkflow,
+    WorkflowDefinition,
+)
 from workflows.plan import PLAN_V1
 from workflows.roles import ROLES
 
@@ -190,21 +197,6 @@ def test_the_mermaid_diagram_without_an_instance_marks_no_state_active_and_can_s
     english = definition.mermaid(current="announced", locale="en")
     assert 'state "Announced" as announced' in english
     assert "class announced s_active" in english
-
-
-def plan_v2() -> dict:
-    data = copy.deepcopy(PLAN_V1)
-    data["version"] = 2
-    data["states"]["civic_forum"] = {"th": "ประชาคมท้องถิ่น", "en": "Civic forum"}
-    data["triggers"]["hold_civic_forum"] = {"th": "จัดประชาคมท้องถิ่น", "en": "Hold the civic forum"}
-    data["transitions"] = [
-        {"trigger": "hold_civic_forum", "source": "drafting", "dest": "civic_forum", "roles": ["support_secretary"]},
-        *[
-            {**t, "source": "civic_forum"} if t["trigger"] == "submit_to_committee" else t
-            for t in data["transitions"]
-        ],
-    ]
-    return data
 
 
 def test_the_registry_starts_new_instances_on_the_latest_version_and_keeps_old_ones_reachable():
