@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -57,7 +58,17 @@ def _load_statement(model: type, lock: bool):
     # Built once per model: statement construction is a large part of a transition's CPU cost.
     query = select(model).where(model.id == bindparam("id"))
     if lock:
-        query = query.with_for_update(of=model).execution_options(populate_existing=True)
+        # Firing reads only what scope checks and guards need of the organisation.
+        query = (
+            query.options(
+                joinedload(model.organisation).load_only(
+                    Organisation.kind, Organisation.lao_type, Organisation.province_code,
+                    Organisation.district_code,
+                )
+            )
+            .with_for_update(of=model)
+            .execution_options(populate_existing=True)
+        )
     return query
 
 
