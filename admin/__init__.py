@@ -21,16 +21,22 @@ def init_admin(app) -> Admin:
         theme=Bootstrap4Theme(swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")),
     )
     directory = _l("Directory")
+    # Endpoints carry an admin_ prefix so they never clash with the app's blueprints; URLs stay short.
     views = (
-        OrganisationView(Organisation, db, name=_l("Organisations"), endpoint="organisations",
+        OrganisationView(Organisation, db, name=_l("Organisations"), endpoint="admin_organisations", url="organisations",
                          category=directory),
-        UserView(User, db, name=_l("Accounts"), endpoint="users", category=directory),
-        RoleGrantView(RoleGrant, db, name=_l("Role grants"), endpoint="role_grants",
+        UserView(User, db, name=_l("Accounts"), endpoint="admin_users", url="users", category=directory),
+        RoleGrantView(RoleGrant, db, name=_l("Role grants"), endpoint="admin_role_grants", url="role_grants",
                       category=directory),
-        PlanView(Plan, db, name=_l("Plans"), endpoint="plans"),
-        AuditView(AuditEvent, db, name=_l("Audit trail"), endpoint="audit"),
-        OutboxView(OutboxMessage, db, name=_l("Outbox"), endpoint="outbox"),
+        PlanView(Plan, db, name=_l("Plans"), endpoint="admin_plans", url="plans"),
+        AuditView(AuditEvent, db, name=_l("Audit trail"), endpoint="admin_audit", url="audit"),
+        OutboxView(OutboxMessage, db, name=_l("Outbox"), endpoint="admin_outbox", url="outbox"),
     )
     for view in views:
         admin.add_view(view)
+    from admin.catalogue_views import CatalogueItemView
+    from eplan_flow.models import CatalogueItem
+
+    admin.add_view(CatalogueItemView(CatalogueItem, db, name=_l("Catalogues"), endpoint="admin_catalogues",
+                                     url="catalogues"))
     return admin

@@ -251,16 +251,17 @@ class PlanView(SecureModelView):
 def _bulk_triggers() -> dict[str, frozenset[str]]:
     """Plan triggers for bulk use and the roles that may fire them.
 
-    Steps that need a written reason are left to the plan's own page, where a comment is typed.
+    Steps that need a written reason or record facts (a meeting's date and resolution) are left
+    to the plan's own page, where they are typed.
     """
     triggers: dict[str, set[str]] = {}
-    needs_comment: set[str] = set()
+    needs_typing: set[str] = set()
     for definition in _plan_definitions():
         for spec in definition.transitions:
             triggers.setdefault(spec.trigger, set()).update(spec.roles)
-            if spec.comment_required:
-                needs_comment.add(spec.trigger)
-    return {t: frozenset(r) for t, r in triggers.items() if t not in needs_comment}
+            if spec.comment_required or spec.data_fields:
+                needs_typing.add(spec.trigger)
+    return {t: frozenset(r) for t, r in triggers.items() if t not in needs_typing}
 
 
 BULK_TRIGGERS = _bulk_triggers()

@@ -83,6 +83,7 @@ def _seed_demo(password: str) -> None:
         report = demo.seed_demo(password)
     except (DomainError, ValueError) as exc:
         _fail(str(exc))
+    _load_catalogues(include_demo=True)
     click.echo(
         f"geography: {report.geography.provinces} provinces, {report.geography.districts} districts, "
         f"{report.geography.subdistricts} subdistricts ({report.geography.added} added)"
@@ -104,6 +105,22 @@ def _seed_demo(password: str) -> None:
             f"  {u.username:<{width}}  {u.role:<18}  {u.organisation_name} ({u.organisation_code})"
             f"  {u.full_name}"
         )
+
+
+@eplan.command("load-catalogues")
+@click.option("--demo", "include_demo", is_flag=True,
+              help="Also add the Bueng Kan demo entries of the provincial catalogues.")
+def load_catalogues_command(include_demo: bool) -> None:
+    """Load the national catalogues (strategies, master plans, NESDP, SDGs, แผนงาน); idempotent."""
+    _load_catalogues(include_demo)
+
+
+def _load_catalogues(include_demo: bool) -> None:
+    from eplan_flow.services import catalogues
+
+    report = catalogues.load_catalogues(include_demo=include_demo)
+    counts = ", ".join(f"{name} {n}" for name, n in sorted(report.counts.items()))
+    click.echo(f"catalogues: {report.added} added, {report.updated} updated, {report.unchanged} unchanged ({counts})")
 
 
 @eplan.command("verify-audit")
@@ -189,6 +206,7 @@ def setup_command(password: str) -> None:
 
     upgrade()
     click.echo("database schema is up to date")
+    _load_catalogues(include_demo=False)
     if current_app.config.get("LOAD_DEMO_DATA"):
         _seed_demo(password)
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from workflows.definition import DefinitionError, TransitionSpec, WorkflowDefinition
 from workflows.plan import PLAN_V1
+from workflows.revision import REVISION_V1
 
 
 class UnknownWorkflow(LookupError):
@@ -49,6 +50,6 @@ class Registry:
         return iter(sorted(self._defs.values(), key=lambda d: (d.name, d.version)))
 
 
-REGISTRY = Registry(PLAN_V1)
+REGISTRY = Registry(PLAN_V1, REVISION_V1)
 
 __all__ = ["REGISTRY", "DefinitionError", "Registry", "TransitionSpec", "UnknownWorkflow", "WorkflowDefinition"]

@@ -12,6 +12,9 @@ from workflows.guards import GUARDS
 from workflows.roles import ROLES
 
 
+DATA_FIELD_TYPES = ("date", "text")
+
+
 class DefinitionError(ValueError):
     """A workflow definition is inconsistent (unknown state, role or guard)."""
 
@@ -25,6 +28,9 @@ class TransitionSpec:
     guards: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     comment_required: bool = False
+    # Facts the actor must record with this step, by name and type ("date" or "text"), e.g. the
+    # committee's meeting date and resolution number.
+    data_fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -61,6 +67,7 @@ class WorkflowDefinition:
                 guards=tuple(t.get("guards", ())),
                 unless=tuple(t.get("unless", ())),
                 comment_required=bool(t.get("comment_required", False)),
+                data_fields=tuple((name, kind) for name, kind in t.get("data", {}).items()),
             )
             for t in d["transitions"]
         )
@@ -91,6 +98,9 @@ class WorkflowDefinition:
                     raise DefinitionError(f"{where}: {t.trigger} names unknown guard {guard!r}")
             if not self.trigger_labels.get(t.trigger, {}).get("th"):
                 raise DefinitionError(f"{where}: trigger {t.trigger!r} has no label")
+            for field_name, kind in t.data_fields:
+                if kind not in DATA_FIELD_TYPES:
+                    raise DefinitionError(f"{where}: {t.trigger} field {field_name!r} has unknown type {kind!r}")
         for state, needs in self.requires.items():
             if state not in self.states:
                 raise DefinitionError(f"{where}: requires names unknown state {state!r}")

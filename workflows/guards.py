@@ -10,6 +10,30 @@ def council_required(instance, rules) -> bool:
     return instance.organisation.lao_type in rules.get("council_required_for", ())
 
 
+def _kind_rules(instance, rules) -> list[dict]:
+    return [rules["kinds"][kind] for kind in sorted(instance.kinds)]
+
+
+def revision_needs_committee(instance, rules) -> bool:
+    """A regular revision holding a kind that goes to the development committee (ข้อ 22, 22/1)."""
+    return instance.route == "regular" and any(k["committee"] for k in _kind_rules(instance, rules))
+
+
+def revision_needs_council(instance, rules) -> bool:
+    """A regular revision holding a kind that the LAO's type must take to its council."""
+    lao_type = instance.organisation.lao_type
+    return instance.route == "regular" and any(
+        lao_type in k["council_for"] for k in _kind_rules(instance, rules)
+    )
+
+
+def revision_has_items(instance, rules) -> bool:
+    return bool(instance.items)
+
+
 GUARDS = {
     "council_required": council_required,
+    "revision_needs_committee": revision_needs_committee,
+    "revision_needs_council": revision_needs_council,
+    "revision_has_items": revision_has_items,
 }

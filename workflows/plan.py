@@ -4,6 +4,9 @@ Support committee drafts with the civic forum → development committee → coun
 type requires it) → executive approves and announces → submitted to district and province.
 """
 
+# What a committee or council step records: "ครั้งที่ 4/2562 เมื่อวันที่ …".
+MEETING = {"meeting_date": "date", "resolution": "text"}
+
 _GATE_RETURNS = [
     ("committee_review", ["devcom_secretary"]),
     ("council_review", ["council_secretary"]),
@@ -39,11 +42,11 @@ PLAN_V1 = {
         {"trigger": "submit_to_committee", "source": "drafting", "dest": "committee_review",
          "roles": ["support_secretary", "planner"]},
         {"trigger": "endorse", "source": "committee_review", "dest": "council_review",
-         "roles": ["devcom_secretary"], "guards": ["council_required"]},
+         "roles": ["devcom_secretary"], "guards": ["council_required"], "data": MEETING},
         {"trigger": "endorse", "source": "committee_review", "dest": "executive_review",
-         "roles": ["devcom_secretary"], "unless": ["council_required"]},
+         "roles": ["devcom_secretary"], "unless": ["council_required"], "data": MEETING},
         {"trigger": "approve_by_council", "source": "council_review", "dest": "executive_review",
-         "roles": ["council_secretary"]},
+         "roles": ["council_secretary"], "data": MEETING},
         {"trigger": "approve_and_announce", "source": "executive_review", "dest": "announced",
          "roles": ["executive"]},
         *[

@@ -38,13 +38,18 @@ class FireRequest:
     trigger: str
     comment: str | None
     expected_version: int | None
+    # Facts the step records, e.g. {"meeting_date": "2026-11-20", "resolution": "ครั้งที่ 4/2569"}.
+    data: dict[str, str] | None = None
 
 
-FIRE_FIELDS = ("trigger", "comment", "expected_version")
+FIRE_FIELDS = ("trigger", "comment", "expected_version", "data")
 
 
 def parse_fire(body: dict) -> FireRequest:
-    """Validate ``{"trigger", "comment", "expected_version"}``; name the first bad field."""
+    """Validate ``{"trigger", "comment", "expected_version", "data"}``; name the first bad field.
+
+    Which facts ``data`` must hold depends on the step; ``check_data_names`` and the engine judge that.
+    """
     unknown = sorted(set(body) - set(FIRE_FIELDS))
     if unknown:
         raise InvalidInput(
@@ -76,7 +81,31 @@ def parse_fire(body: dict) -> FireRequest:
         raise InvalidInput(
             _("expected_version must be a positive integer or null."), field="expected_version"
         )
-    return FireRequest(trigger, comment, expected_version)
+    return FireRequest(trigger, comment, expected_version, _parse_data(body.get("data")))
+
+
+def _parse_data(data) -> dict[str, str] | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise InvalidInput(_("data must be an object or null."), field="data")
+    for name, value in data.items():
+        if not isinstance(value, str):
+            raise InvalidInput(_("%(name)s must be a string.", name=name), field=name)
+        if "\x00" in value:
+            raise InvalidInput(_("%(name)s must not contain NUL characters.", name=name), field=name)
+    return dict(data) or None
+
+
+def check_data_names(data: dict[str, str] | None, fields) -> None:
+    """Refuse facts the step does not record, naming them."""
+    known = {name for name, _kind in fields}
+    unknown = sorted(set(data or ()) - known)
+    if unknown:
+        raise InvalidInput(
+            _("This step does not record: %(fields)s.", fields=", ".join(unknown)),
+            field=unknown[0], unknown=unknown, expected=sorted(known),
+        )
 
 
 def positive_int_arg(name: str) -> int | None:
@@ -116,6 +145,7 @@ def definition_dict(definition, current_version: int) -> dict:
                         "guards": list(t.guards),
                         "unless": list(t.unless),
                         "comment_required": t.comment_required,
+                        "data_fields": data_fields_list(t.data_fields),
                     }
                     for t in definition.transitions
                     if t.trigger == trigger
@@ -124,6 +154,10 @@ def definition_dict(definition, current_version: int) -> dict:
             for trigger in definition.trigger_names
         ],
     }
+
+
+def data_fields_list(fields) -> list[dict]:
+    return [{"name": name, "type": kind} for name, kind in fields]
 
 
 def organisation_dict(org) -> dict:
@@ -137,6 +171,7 @@ def step_dict(step) -> dict:
         "dest": step.dest,
         "dest_label": step.dest_label,
         "comment_required": step.comment_required,
+        "data_fields": data_fields_list(step.data_fields),
         "allowed": step.allowed,
         "holders": list(step.holders),
         "roles": list(step.roles),
@@ -152,6 +187,7 @@ def event_dict(event) -> dict:
         "from_state": event.from_state,
         "to_state": event.to_state,
         "comment": event.comment,
+        "data": event.data,
         "request_id": event.request_id,
         "hash": event.hash,
     }

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from eplan_flow.main import routes  # noqa: E402,F401
+from eplan_flow.main import overdue, routes  # noqa: F401

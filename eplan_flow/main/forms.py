@@ -1,14 +1,44 @@
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import HiddenInput
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import DateInput, HiddenInput, TextInput
 
 COMMENT_MAX = 2000
+DATA_TEXT_MAX = 200  # what the engine accepts for a recorded text fact
+
+# Labels of the facts a step records (``"data"`` in the workflow definitions).
+DATA_FIELD_LABELS = {
+    "meeting_date": _l("Meeting date"),
+    "resolution": _l("Resolution (e.g. ครั้งที่ 4/2569)"),
+}
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _no_nul(form, field):
+    # PostgreSQL cannot store NUL in the audit event's JSON.
+    if field.data and "\x00" in field.data:
+        raise ValidationError(_l("Remove the NUL character."))
 
 
 class FireForm(FlaskForm):
     """One step of a workflow: the trigger, the version the person saw, and their comment."""
+
+    # (name, type) of the facts this step records; a subclass per step adds one field for each.
+    data_fields: tuple[tuple[str, str], ...] = ()
 
     trigger = HiddenField(
         _l("Step"), validators=[DataRequired(), Length(max=60), Regexp(r"^[a-z_]+$")]
@@ -17,6 +47,33 @@ class FireForm(FlaskForm):
         _l("Version"), widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)]
     )
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=COMMENT_MAX)])
+
+    @classmethod
+    def for_step(cls, data_fields) -> type["FireForm"]:
+        """The form class of a step that records ``data_fields``: one input per fact."""
+        return _fire_form_class(tuple(data_fields)) if data_fields else cls
+
+    def recorded(self) -> dict[str, str] | None:
+        """The facts typed in, as the engine takes them (it checks what is required)."""
+        if not self.data_fields:
+            return None
+        return {name: self[name].data or "" for name, _kind in self.data_fields}
+
+
+@cache
+def _fire_form_class(data_fields: tuple[tuple[str, str], ...]) -> type[FireForm]:
+    fields = {}
+    for name, kind in data_fields:
+        if hasattr(FireForm, name):
+            raise ValueError(f"a step's data field may not be called {name!r}")
+        # Plain strings: the engine is the one judge of a missing, malformed or future date.
+        fields[name] = StringField(
+            DATA_FIELD_LABELS.get(name, name),
+            widget=DateInput() if kind == "date" else TextInput(),
+            validators=[Optional(), Length(max=10 if kind == "date" else DATA_TEXT_MAX), _no_nul],
+            filters=[_strip],
+        )
+    return type("StepFireForm", (FireForm,), {"data_fields": data_fields, **fields})
 
 
 class MarkReadForm(FlaskForm):

@@ -4,6 +4,8 @@ Views parse input, call one service and map domain errors to a flash or a status
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,17 +14,16 @@ from werkzeug.exceptions import HTTPException
 
 from eplan_flow.errors import (
     CommentRequired,
-    GuardFailed,
+    DomainError,
     InvalidInput,
     NotFound,
     PermissionDenied,
     StaleState,
-    TransitionNotAllowed,
 )
 from eplan_flow.extensions import db
 from eplan_flow.i18n import locale_code
 from eplan_flow.main import bp
-from eplan_flow.main.forms import FireForm, MarkReadForm
+from eplan_flow.main.forms import DATA_TEXT_MAX, FireForm, MarkReadForm
 from eplan_flow.services import engine, inbox, queries
 from workflows import REGISTRY, UnknownWorkflow
 
@@ -33,6 +34,10 @@ def inject_unread_count():
     if current_user.is_authenticated:
         return {"unread_count": lambda: queries.unread_count(current_user)}
     return {"unread_count": lambda: 0}
+
+
+# How the history names each recorded fact.
+HISTORY_LABELS = {"meeting_date": _l("Meeting date"), "resolution": _l("Resolution")}
 
 
 def _page() -> int:
@@ -73,6 +78,35 @@ def _instance_or_404(workflow: str, instance_id: int):
         abort(404)
 
 
+def _step_data_fields(instance, trigger) -> tuple[tuple[str, str], ...]:
+    """The facts ``trigger`` records when taken from the instance's current state."""
+    fields = {}
+    for spec in engine.definition_of(instance).candidates(instance, trigger or ""):
+        fields.update(spec.data_fields)
+    return tuple(fields.items())
+
+
+def _recorded_facts(definition):
+    """``facts(event)``: the (label, value, type) of each fact the event recorded, dates parsed."""
+    kinds = {name: kind for spec in definition.transitions for name, kind in spec.data_fields}
+
+    def facts(event):
+        shown = []
+        for name, value in (event.data or {}).items() if isinstance(event.data, dict) else ():
+            if name not in kinds or value in (None, ""):
+                continue
+            kind = kinds[name]
+            if kind == "date":
+                try:
+                    value = date.fromisoformat(str(value))
+                except ValueError:
+                    kind = "text"  # shown as it was recorded
+            shown.append((HISTORY_LABELS.get(name, name), value, kind))
+        return shown
+
+    return facts
+
+
 def _render_instance(workflow: str, instance_id: int, failed: FireForm | None = None, status: int = 200):
     """The instance page; ``failed`` is a submitted form shown again with its data and errors."""
     instance = _instance_or_404(workflow, instance_id)
@@ -86,7 +120,7 @@ def _render_instance(workflow: str, instance_id: int, failed: FireForm | None = 
         if failed is not None and failed.trigger.data == step.trigger:
             forms[step.trigger] = failed
         else:
-            forms[step.trigger] = FireForm(
+            forms[step.trigger] = FireForm.for_step(step.data_fields)(
                 formdata=None, trigger=step.trigger, expected_version=instance.version
             )
     return render_template(
@@ -97,6 +131,7 @@ def _render_instance(workflow: str, instance_id: int, failed: FireForm | None = 
         steps=steps,
         forms=forms,
         events=engine.history(instance),
+        recorded_facts=_recorded_facts(definition),
         failed=failed,
     ), status
 
@@ -107,24 +142,44 @@ def instance(workflow: str, instance_id: int):
     return _render_instance(workflow, instance_id)
 
 
+# Refusals that need more than "not possible now": what happened and what to do about it.
+REFUSALS = {
+    "stale_base_version": _l(
+        "The plan has changed since this revision was drafted. Draft it again against the current version."
+    ),
+    "project_in_open_revision": _l(
+        "A project of this revision is already in another open revision. Announce or withdraw that one first."
+    ),
+    "revision_incomplete": _l(
+        "The revision is not complete: give its reasons and necessity, and keep only the items its route may carry."
+    ),
+    "plan_has_no_projects": _l("A plan without projects cannot be announced. Add its projects first."),
+}
+
+
 @bp.route("/instances/<workflow>/<int:instance_id>/fire", methods=["POST"])
 @login_required
 def fire(workflow: str, instance_id: int):
-    form = FireForm()
+    instance = _instance_or_404(workflow, instance_id)
+    form = FireForm.for_step(_step_data_fields(instance, request.form.get("trigger")))()
     if not form.validate_on_submit():
         if form.expected_version.errors:
             # A tampered version cannot be shown again; the page's own version replaces it.
             form.expected_version.raw_data = None
-            form.expected_version.data = _instance_or_404(workflow, instance_id).version
+            form.expected_version.data = instance.version
         return _render_instance(workflow, instance_id, failed=form, status=422)
     back = url_for(".instance", workflow=workflow, instance_id=instance_id)
     try:
         result = engine.fire(
             workflow, instance_id, form.trigger.data, current_user,
             comment=form.comment.data, expected_version=form.expected_version.data,
+            data=form.recorded(),
         )
-    except (CommentRequired, InvalidInput):
-        form.comment.errors = [*form.comment.errors, _("Please give a reason in the comment.")]
+    except (CommentRequired, InvalidInput) as refused:
+        if refused.code in REFUSALS:
+            flash(str(REFUSALS[refused.code]), "error")
+            return redirect(back, code=303)
+        _show_refusal(form, refused)
         return _render_instance(workflow, instance_id, failed=form, status=422)
     except StaleState:
         flash(
@@ -133,14 +188,15 @@ def fire(workflow: str, instance_id: int):
             "warning",
         )
         return redirect(back, code=303)
-    except (TransitionNotAllowed, GuardFailed):
-        flash(_("This step is not possible from the item's current state."), "error")
-        return redirect(back, code=303)
     except PermissionDenied:
         abort(403)
     except (NotFound, UnknownWorkflow):
         abort(404)
-    instance = _instance_or_404(workflow, instance_id)
+    except DomainError as refused:
+        # What a service's entry action refused (a stale revision, a plan with no projects...).
+        default = _("This step is not possible from the item's current state.")
+        flash(str(REFUSALS.get(refused.code, default)), "error")
+        return redirect(back, code=303)
     definition = engine.definition_of(instance)
     flash(
         _("Done: %(step)s. Now: %(state)s.",
@@ -149,6 +205,23 @@ def fire(workflow: str, instance_id: int):
         "success",
     )
     return redirect(back, code=303)
+
+
+def _show_refusal(form: FireForm, refused) -> None:
+    """Put the engine's refusal next to the field it names: a recorded fact, else the comment."""
+    kinds = dict(form.data_fields)
+    name = refused.details.get("field")
+    if isinstance(refused, InvalidInput) and name in kinds:
+        field = form[name]
+        if not field.data:
+            message = _("Required for this step.")
+        elif kinds[name] == "date":
+            message = _("Enter a real date that is not in the future.")
+        else:
+            message = _("At most %(num)d characters.", num=DATA_TEXT_MAX)
+        field.errors = [*field.errors, message]
+    else:
+        form.comment.errors = [*form.comment.errors, _("Please give a reason in the comment.")]
 
 
 @bp.route("/notifications")

@@ -1,16 +1,36 @@
 """The data model. Import models from here."""
 from eplan_flow.models.audit import AuditEvent
+from eplan_flow.models.catalogue import CATALOGUES, CatalogueItem
 from eplan_flow.models.geo import District, Province, Subdistrict
 from eplan_flow.models.notification import Notification
 from eplan_flow.models.org import LAO_TYPES, ORG_KINDS, Organisation
 from eplan_flow.models.outbox import OutboxMessage
 from eplan_flow.models.people import ApiToken, RoleGrant, User
 from eplan_flow.models.plan import Plan
+from eplan_flow.models.project import (
+    PLAN_YEARS, PROJECT_SOURCES, LaoStrategy, PlanVersion, ProjectRecord, Tactic,
+    lao_strategy_link, project_link,
+)
+from eplan_flow.models.revision import ITEM_KINDS, ROUTES, Revision, RevisionItem
 from eplan_flow.models.workflow import WorkflowMixin
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CATALOGUES",
+    "CatalogueItem",
+    "ITEM_KINDS",
+    "LaoStrategy",
+    "PLAN_YEARS",
+    "PROJECT_SOURCES",
+    "PlanVersion",
+    "ProjectRecord",
+    "ROUTES",
+    "Revision",
+    "RevisionItem",
+    "Tactic",
+    "lao_strategy_link",
+    "project_link",
     "District",
     "LAO_TYPES",
     "Notification",

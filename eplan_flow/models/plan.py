@@ -26,6 +26,10 @@ class Plan(WorkflowMixin, db.Model):
     # Buddhist-Era years, e.g. 2566–2570.
     period_start_be: Mapped[int] = mapped_column(Integer)
     period_end_be: Mapped[int] = mapped_column(Integer)
+    # The plan version in force: 0 until the plan is first announced, then 1, 2, ... per revision.
+    current_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

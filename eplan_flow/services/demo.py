@@ -1,4 +1,4 @@
-"""Demo data: Bueng Kan's 58 LAOs and offices, one person per role, and plans with real history.
+"""Demo data: Bueng Kan's 58 LAOs and offices, one person per role, plans with projects and real history.
 
 Every step is idempotent: a second run adds nothing and writes no audit event. Plans move through
 ``engine.fire`` like any other, so their audit chains and notifications are the real thing.
@@ -12,9 +12,26 @@ from sqlalchemy import select
 
 from eplan_flow.errors import NotFound
 from eplan_flow.extensions import db
-from eplan_flow.models import Organisation, Plan, RoleGrant, User
+from eplan_flow.models import (
+    CatalogueItem,
+    LaoStrategy,
+    Organisation,
+    Plan,
+    ProjectRecord,
+    RoleGrant,
+    User,
+)
 from eplan_flow.seed import BUENG_KAN_LAOS
-from eplan_flow.services import accounts, audit, engine, geography, laos_import
+from eplan_flow.services import (
+    accounts,
+    audit,
+    catalogues,
+    engine,
+    geography,
+    laos_import,
+    strategies,
+)
+from eplan_flow.services import plans as plan_service
 from eplan_flow.services.laos_import import ImportReport
 
 DEFAULT_PASSWORD = "demo1234"
@@ -59,41 +76,88 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 
 
+class DemoStep(NamedTuple):
+    trigger: str
+    username: str
+    comment: str | None = None
+    # The facts a committee or council step records: its meeting date and resolution.
+    data: dict[str, str] | None = None
+
+
+def _meeting(day: str, resolution: str) -> dict[str, str]:
+    return {"meeting_date": day, "resolution": resolution}
+
+
+class DemoProject(NamedTuple):
+    name: str
+    objective: str
+    target: str
+    programme_code: str  # a budget_programme (แผนงาน) of the national catalogue
+    # Baht for each year of the period, first to fifth, as decimal strings.
+    budgets: tuple[str, str, str, str, str]
+    source: str = "own"
+
+
+# The content drafted into each อบต.นาสวรรค์ plan before it moves: one strategy, one tactic and
+# a few projects (a plan without projects cannot be announced).
+DEMO_STRATEGY = "การพัฒนาด้านโครงสร้างพื้นฐานและคุณภาพชีวิต"
+DEMO_TACTIC = "ก่อสร้าง ปรับปรุงถนนและแหล่งน้ำเพื่อการเกษตร"
+DEMO_PROJECTS: tuple[DemoProject, ...] = (
+    DemoProject("ก่อสร้างถนนคอนกรีตเสริมเหล็ก สายบ้านนาสวรรค์ หมู่ที่ 1 – บ้านโนนสว่าง หมู่ที่ 4",
+                "เพื่อให้ประชาชนสัญจรและขนส่งผลผลิตทางการเกษตรได้สะดวกและปลอดภัย",
+                "ถนน คสล. กว้าง 5 เมตร ยาว 400 เมตร หนา 0.15 เมตร", "00310",
+                ("1200000.00", "0", "850000.00", "0", "0")),
+    DemoProject("ขุดลอกหนองสาธารณะประโยชน์ บ้านนาสวรรค์ หมู่ที่ 3",
+                "เพื่อเพิ่มปริมาณการกักเก็บน้ำไว้ใช้ในการเกษตรช่วงฤดูแล้ง",
+                "ขุดลอกพื้นที่ 5 ไร่ ลึกเฉลี่ย 3 เมตร", "00320",
+                ("0", "450000.00", "0", "0", "300000.00"), "community"),
+    DemoProject("ส่งเสริมการคัดแยกขยะในครัวเรือน",
+                "เพื่อลดปริมาณขยะและสร้างจิตสำนึกในการจัดการขยะของชุมชน",
+                "ครัวเรือนในตำบล 12 หมู่บ้าน", "00240",
+                ("30000.00", "30000.00", "30000.00", "30000.00", "30000.00")),
+)
+
+
 class DemoPlan(NamedTuple):
     organisation_code: str
     period_start_be: int
     created_by: str
-    # (trigger, username, comment), fired in order through the engine.
-    steps: tuple[tuple[str, str, str | None], ...]
+    # Fired in order through the engine.
+    steps: tuple[DemoStep, ...]
+    # Whether the planner drafts the demo strategy and projects into it first.
+    drafted: bool = True
 
 
 DEMO_PLANS: tuple[DemoPlan, ...] = (
     # The previous plan, all the way through: acknowledged by the district.
     DemoPlan(DEMO_SAO, 2561, "planner", (
-        ("submit_to_committee", "support_secretary", "ร่างแผนผ่านการประชุมประชาคมท้องถิ่นแล้ว"),
-        ("endorse", "devcom_secretary", "มติคณะกรรมการพัฒนาท้องถิ่น ครั้งที่ 2/2560"),
-        ("approve_by_council", "council_secretary", "สภา อบต. สมัยสามัญ สมัยที่ 3/2560"),
-        ("approve_and_announce", "executive", None),
-        ("submit_to_oversight", "planner", None),
-        ("acknowledge", "district_officer", None),
+        DemoStep("submit_to_committee", "support_secretary", "ร่างแผนผ่านการประชุมประชาคมท้องถิ่นแล้ว"),
+        DemoStep("endorse", "devcom_secretary", "คณะกรรมการพัฒนาท้องถิ่นเห็นชอบร่างแผน",
+                 _meeting("2017-06-20", "ครั้งที่ 2/2560")),
+        DemoStep("approve_by_council", "council_secretary", "สภา อบต. เห็นชอบ",
+                 _meeting("2017-08-15", "สมัยสามัญ สมัยที่ 3/2560")),
+        DemoStep("approve_and_announce", "executive"),
+        DemoStep("submit_to_oversight", "planner"),
+        DemoStep("acknowledge", "district_officer"),
     )),
     # The current plan: returned once, then approved; it waits for the district and province.
     DemoPlan(DEMO_SAO, 2566, "planner", (
-        ("submit_to_committee", "support_secretary", "ร่างแผนผ่านการประชุมประชาคมท้องถิ่นแล้ว"),
-        ("return_for_revision", "devcom_secretary",
-         "ขอให้นำโครงการจากแผนชุมชนบ้านนาสวรรค์เข้าแผน (ผ.02/1) ก่อนเสนออีกครั้ง"),
-        ("submit_to_committee", "planner", "เพิ่มโครงการจากแผนชุมชนแล้ว"),
-        ("endorse", "devcom_secretary", "มติคณะกรรมการพัฒนาท้องถิ่น ครั้งที่ 3/2565"),
-        ("approve_by_council", "council_secretary", "สภา อบต. สมัยสามัญ สมัยที่ 4/2565"),
-        ("approve_and_announce", "executive", None),
-        ("submit_to_oversight", "planner", None),
+        DemoStep("submit_to_committee", "support_secretary", "ร่างแผนผ่านการประชุมประชาคมท้องถิ่นแล้ว"),
+        DemoStep("return_for_revision", "devcom_secretary",
+                 "ขอให้นำโครงการจากแผนชุมชนบ้านนาสวรรค์เข้าแผน (ผ.02/1) ก่อนเสนออีกครั้ง"),
+        DemoStep("submit_to_committee", "planner", "เพิ่มโครงการจากแผนชุมชนแล้ว"),
+        DemoStep("endorse", "devcom_secretary", None, _meeting("2022-09-05", "ครั้งที่ 3/2565")),
+        DemoStep("approve_by_council", "council_secretary", None,
+                 _meeting("2022-09-28", "สมัยสามัญ สมัยที่ 4/2565")),
+        DemoStep("approve_and_announce", "executive"),
+        DemoStep("submit_to_oversight", "planner"),
     )),
     # The next plan, still being drafted.
     DemoPlan(DEMO_SAO, 2571, "planner", ()),
     # The town's plan waits at its development committee (whose secretary has no account yet).
     DemoPlan(DEMO_TOWN, 2566, "planner_town", (
-        ("submit_to_committee", "planner_town", None),
-    )),
+        DemoStep("submit_to_committee", "planner_town"),
+    ), drafted=False),
 )
 
 
@@ -176,12 +240,51 @@ def _ensure_plans() -> tuple[int, int]:
                 db.session.rollback()
                 raise
             added += 1
+        if spec.drafted:
+            _ensure_content(plan, users[spec.created_by])
         # Steps already in the plan's history are not fired again, so a rerun resumes, never repeats.
         done = sum(1 for event in engine.history(plan) if event.action != "create")
-        for trigger, username, comment in spec.steps[done:]:
-            engine.fire("plan", plan.id, trigger, users[username], comment=comment)
+        for step in spec.steps[done:]:
+            engine.fire("plan", plan.id, step.trigger, users[step.username],
+                        comment=step.comment, data=step.data)
             fired += 1
     return added, fired
+
+
+def _ensure_content(plan: Plan, planner: User) -> None:
+    """Draft the demo strategy, tactic and projects into ``plan``, adding only what is missing."""
+    if not plan_service.is_drafting(plan):
+        return  # already on its way: its content went with it
+    strategy = db.session.execute(
+        select(LaoStrategy).where(LaoStrategy.plan_id == plan.id, LaoStrategy.number == 1)
+    ).scalar_one_or_none()
+    if strategy is None:
+        strategy = strategies.create_strategy(planner, plan.id, number=1, name=DEMO_STRATEGY)
+    if not strategy.tactics:
+        strategies.create_tactic(planner, plan.id, strategy.id, number=1, name=DEMO_TACTIC)
+        db.session.refresh(strategy)
+    tactic = strategy.tactics[0]
+    drafted = set(db.session.execute(
+        select(ProjectRecord.name).where(ProjectRecord.plan_id == plan.id)
+    ).scalars())
+    programmes = {
+        item.code: item.id
+        for item in db.session.execute(
+            select(CatalogueItem).where(CatalogueItem.catalogue == "budget_programme", CatalogueItem.scope == "")
+        ).scalars()
+    }
+    for project in DEMO_PROJECTS:
+        if project.name in drafted:
+            continue
+        plan_service.add_project(planner, plan.id, {
+            "name": project.name, "objective": project.objective, "target": project.target,
+            "kpi": "ร้อยละ 80 ของประชาชนผู้ได้รับประโยชน์พึงพอใจ",
+            "expected_result": "ประชาชนมีคุณภาพชีวิตที่ดีขึ้น",
+            "responsible_unit": "กองช่าง" if project.programme_code == "00310" else "สำนักปลัด",
+            "strategy_id": strategy.id, "tactic_id": tactic.id,
+            "programme_id": programmes[project.programme_code], "source": project.source,
+            "budgets": {plan.period_start_be + i: amount for i, amount in enumerate(project.budgets)},
+        })
 
 
 def seed_demo(password: str = DEFAULT_PASSWORD) -> DemoReport:
@@ -191,5 +294,7 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> DemoReport:
     geo = geography.load_geography()
     laos = laos_import.import_laos(BUENG_KAN_LAOS, audit_unchanged=False)
     users_added = _ensure_users(password)
+    # The plans' projects name the national budget programmes (แผนงาน).
+    catalogues.load_catalogues(include_demo=True)
     plans_added, steps_fired = _ensure_plans()
     return DemoReport(geo, laos, users_added, plans_added, steps_fired)

@@ -6,10 +6,12 @@ commits, or changes nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,7 +27,8 @@ from eplan_flow.errors import (
 )
 from eplan_flow.extensions import db
 from eplan_flow.models._types import utcnow
-from eplan_flow.models import Organisation, Plan, RoleGrant, User
+from eplan_flow.thaidate import today_local
+from eplan_flow.models import Organisation, Plan, Revision, RoleGrant, User
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
 from eplan_flow.services import audit, outbox
 from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
@@ -34,7 +37,27 @@ from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
 # ``workflows.Registry`` with ``monkeypatch.setattr(engine, "REGISTRY", registry)``.
 
 # Which model carries each workflow. Later workflows (accounts, revisions...) register here.
-WORKFLOW_MODELS: dict[str, type] = {Plan.WORKFLOW: Plan}
+WORKFLOW_MODELS: dict[str, type] = {Plan.WORKFLOW: Plan, Revision.WORKFLOW: Revision}
+
+# Work that entering a state does inside the transition's own transaction (announcing a revision
+# applies it; announcing a plan makes its first version). Registered by the services that own it.
+EntryAction = Callable[..., None]
+_ENTRY_ACTIONS: dict[tuple[str, str], list[EntryAction]] = {}
+
+
+def on_enter(workflow: str, state: str):
+    """Register ``fn(instance, actor, from_state, to_state, data)`` to run when a row enters ``state``.
+
+    It runs after the checks and before the state is written, in the same transaction: it may
+    change the row (the changes are written with the new state) and other rows, or raise a
+    DomainError to refuse the step, which then changes nothing.
+    """
+
+    def register(fn: EntryAction) -> EntryAction:
+        _ENTRY_ACTIONS.setdefault((workflow, state), []).append(fn)
+        return fn
+
+    return register
 
 
 def model_for(workflow: str) -> type:
@@ -152,10 +175,13 @@ def fire(
         spec = _choose_transition(definition, instance, trigger, actor)
         if spec.comment_required and not comment:
             raise CommentRequired(f"{trigger} needs a comment giving the reason", field="comment")
+        data = _checked_data(spec, data)
         from_state = instance.status
         moving = _MachineView(instance)
         if not definition.machine.events[trigger].trigger(moving) or moving.status != spec.dest:
             raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
+        for action in _ENTRY_ACTIONS.get((workflow, moving.status), ()):
+            action(instance, actor, from_state, moving.status, data)
         _write_state(instance, moving.status, expected_version)
         event = audit.append(
             chain_for(instance), trigger, actor=actor, organisation_id=instance.organisation_id,
@@ -196,22 +222,71 @@ class _MachineView:
 
 
 def _write_state(instance, status: str, expected_version: int) -> None:
-    """Write the new status and bump the version with one guarded UPDATE.
+    """Write the new status, bump the version and store any change an entry action made to the
+    row, with one guarded UPDATE.
 
     The hot path skips the unit of work: the row is locked, so the version guard only matters if
     someone bypassed the lock; the in-memory row then takes the written values as committed.
     """
-    values = {"status": status, "version": expected_version + 1, "updated_at": utcnow()}
+    values = _pending_changes(instance)
+    values.update(status=status, version=expected_version + 1, updated_at=utcnow())
+    table = type(instance).__table__
     with db.session.no_autoflush:
-        written = db.session.execute(
-            _state_update_statement(type(instance).__table__),
-            {"row_id": instance.id, "expected": expected_version, "status": values["status"],
-             "version": values["version"], "now": values["updated_at"]},
-        ).rowcount
+        if set(values) == {"status", "version", "updated_at"}:
+            statement, params = _state_update_statement(table), {
+                "row_id": instance.id, "expected": expected_version, "status": status,
+                "version": values["version"], "now": values["updated_at"],
+            }
+        else:
+            statement = (
+                update(table)
+                .where(table.c.id == instance.id, table.c.version == expected_version)
+                .values(**values)
+            )
+            params = {}
+        written = db.session.execute(statement, params).rowcount
     if written != 1:
         raise StaleDataError("the row changed under its lock")
     for key, value in values.items():
         set_committed_value(instance, key, value)
+
+
+def _pending_changes(instance) -> dict:
+    """Column values an entry action set on the row and the session has not written yet."""
+    state = inspect(instance)
+    if not state.modified:
+        return {}
+    changes = {}
+    for column_attr in state.mapper.column_attrs:
+        history = state.attrs[column_attr.key].history
+        if history.added:
+            changes[column_attr.columns[0].name] = history.added[0]
+    return changes
+
+
+def _checked_data(spec, data: dict | None) -> dict | None:
+    """Check the facts a step must record (meeting date, resolution) and normalise them."""
+    if not spec.data_fields:
+        return data
+    data = dict(data or {})
+    for name, kind in spec.data_fields:
+        value = data.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, ""):
+            raise InvalidInput(f"{spec.trigger} needs {name}", field=name)
+        if kind == "date":
+            try:
+                value = value if isinstance(value, date) else date.fromisoformat(str(value))
+            except ValueError:
+                raise InvalidInput(f"{name} must be a date (YYYY-MM-DD)", field=name) from None
+            if value > today_local():
+                raise InvalidInput(f"{name} cannot be in the future", field=name)
+            value = value.isoformat()
+        elif len(str(value)) > 200:
+            raise InvalidInput(f"{name} is longer than 200 characters", field=name)
+        data[name] = value
+    return data
 
 
 def _choose_transition(definition: WorkflowDefinition, instance, trigger: str, actor):
@@ -248,6 +323,7 @@ class NextStep:
     roles: tuple[str, ...]
     comment_required: bool
     allowed: bool
+    data_fields: tuple[tuple[str, str], ...] = ()
     holders: list[str] = field(default_factory=list)
 
 
@@ -268,6 +344,7 @@ def next_steps(instance, actor, locale: str = "th", holders_limit: int = 10) -> 
                 dest_label=definition.label(spec.dest, locale),
                 roles=spec.roles,
                 comment_required=spec.comment_required,
+                data_fields=spec.data_fields,
                 allowed=allowed,
                 holders=[] if allowed else role_holders(instance.organisation, spec.roles, holders_limit),
             )

@@ -1,7 +1,7 @@
 """Workflow steps as bulk actions: each selected plan goes through the engine, one by one."""
 from __future__ import annotations
 
-from eplan_flow.models import AuditEvent, Plan
+from eplan_flow.models import AuditEvent, Plan, RoleGrant
 from tests import factories
 
 
@@ -72,3 +72,18 @@ def test_a_bulk_step_moves_a_plan_through_the_engine_with_its_version_and_outbox
     event = db.session.query(AuditEvent).filter_by(chain=f"plan:{plan.id}", action="submit_to_committee").one()
     assert event.request_id  # recorded from the admin request
     assert db.session.query(OutboxMessage).filter(OutboxMessage.kwargs["audit_event_id"].as_integer() == event.id).count() == 1
+
+
+def test_steps_that_record_a_meeting_are_not_bulk_actions(world, db, client, login_as):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+    # The development committee's secretary also manages the LAO's accounts, so may enter the back office.
+    db.session.add(RoleGrant(user_id=world.devcom_secretary.id, organisation_id=world.sao_a.id, role="sso_admin"))
+    db.session.commit()
+    login_as(world.devcom_secretary)
+    page = client.get("/admin/plans/").get_data(as_text=True)
+    assert "fire_endorse" not in page and "fire_approve_by_council" not in page
+
+    act(client, "fire_endorse", [plan.id])  # posted by hand: not an action, so nothing runs
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).status == "committee_review"
+    assert db.session.query(AuditEvent).filter_by(action="endorse").count() == 0

@@ -8,12 +8,13 @@ from eplan_flow.models import AuditEvent, Plan
 from eplan_flow.models.audit import AppendOnlyViolation
 from eplan_flow.services import audit, engine
 from tests import factories
+from tests.fire_helpers import MEETING, RECORDS_MEETING, give_a_project, meeting_for
 
 JOURNEY = [
     ("submit_to_committee", "planner", None),
     ("return_for_revision", "devcom_secretary", "ขาดโครงการจากประชาคม"),
     ("submit_to_committee", "support_secretary", None),
-    ("endorse", "devcom_secretary", "มติที่ประชุม ครั้งที่ 4/2567"),
+    ("endorse", "devcom_secretary", "เห็นชอบตามที่ฝ่ายเลขานุการเสนอ"),
     ("approve_by_council", "council_secretary", None),
     ("approve_and_announce", "executive", None),
     ("submit_to_oversight", "planner", None),
@@ -21,12 +22,16 @@ JOURNEY = [
     ("submit_to_oversight", "planner", None),
     ("acknowledge", "district_officer", None),
 ]
+# The plan's own events plus the one its drafted project writes on the plan's content chain.
+JOURNEY_EVENTS = len(JOURNEY) + 1 + 1
 
 
 def journey(world) -> Plan:
     plan = factories.plan(world.sao_a, world.planner)
+    give_a_project(plan, world.planner)
     for trigger, who, comment in JOURNEY:
-        engine.fire("plan", plan.id, trigger, getattr(world, who), comment=comment)
+        engine.fire("plan", plan.id, trigger, getattr(world, who), comment=comment,
+                    data=meeting_for(trigger))
     return plan
 
 
@@ -50,12 +55,13 @@ def tamper(db, statement: str, **params) -> None:
 def test_the_chain_of_a_full_journey_verifies_and_records_who_did_what(world, db):
     plan = journey(world)
     checked, breaks = audit.verify_chains()
-    assert (checked, breaks) == (len(JOURNEY) + 1, [])
+    assert (checked, breaks) == (JOURNEY_EVENTS, [])
     events = engine.history(plan)
     assert [e.seq for e in events] == list(range(1, len(JOURNEY) + 2))
     assert [e.action for e in events] == ["create"] + [t for t, _, _ in JOURNEY]
     assert [e.actor_id for e in events[1:]] == [getattr(world, who).id for _, who, _ in JOURNEY]
     assert events[2].comment == "ขาดโครงการจากประชาคม"
+    assert [e.data for e in events if e.action in RECORDS_MEETING] == [MEETING, MEETING]
     assert all(e.prev_hash == before.hash for before, e in zip(events, events[1:]))
     assert events[-1].to_state == "acknowledged"
 
@@ -74,7 +80,7 @@ def test_editing_one_event_in_the_database_is_detected_at_exactly_that_event(wor
     tamper(db, "UPDATE audit_event SET comment = 'ไม่มีมติ' WHERE id = :id", id=victim.id)
 
     checked, breaks = audit.verify_chains()
-    assert checked == len(JOURNEY) + 1 + 2
+    assert checked == JOURNEY_EVENTS + 2
     assert [(b.chain, b.event_id, b.seq) for b in breaks] == [(f"plan:{plan.id}", victim.id, victim.seq)]
     assert "altered" in breaks[0].reason
     assert f"#{victim.id}" in str(breaks[0])
@@ -116,7 +122,7 @@ def test_the_database_refuses_a_plain_update_or_delete_of_an_audit_event(world, 
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         run_sql(db, statement, id=target.id)
     db.session.rollback()
-    assert audit.verify_chains() == (len(JOURNEY) + 1, [])
+    assert audit.verify_chains() == (JOURNEY_EVENTS, [])
 
 
 def test_the_orm_refuses_to_update_or_delete_an_audit_event(world, db):
@@ -131,7 +137,7 @@ def test_the_orm_refuses_to_update_or_delete_an_audit_event(world, db):
     with pytest.raises(AppendOnlyViolation):
         db.session.flush()
     db.session.rollback()
-    assert audit.verify_chains() == (len(JOURNEY) + 1, [])
+    assert audit.verify_chains() == (JOURNEY_EVENTS, [])
 
 
 def test_events_appended_outside_the_engine_chain_and_verify_too(world, db):

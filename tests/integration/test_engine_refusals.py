@@ -100,7 +100,10 @@ def test_a_failing_guard_is_refused_and_changes_nothing(world, db, monkeypatch):
     assert snapshot(db, plan.id) == before
     # The same step passes the guard for an อบต.
     sao_plan = factories.plan(world.sao_a, world.planner, status="committee_review")
-    assert engine.fire("plan", sao_plan.id, "endorse", world.devcom_secretary).to_state == "council_review"
+    meeting = {"meeting_date": "2026-11-20", "resolution": "ครั้งที่ 4/2569"}
+    assert engine.fire(
+        "plan", sao_plan.id, "endorse", world.devcom_secretary, data=meeting
+    ).to_state == "council_review"
 
 
 def test_a_stale_expected_version_changes_nothing(world, db):

@@ -8,6 +8,7 @@ gets a fresh instance.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from itertools import count
 from types import SimpleNamespace
 
@@ -18,10 +19,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from eplan_flow.errors import DomainError
-from eplan_flow.models import AuditEvent, OutboxMessage, User
+from eplan_flow.extensions import db as _db
+from eplan_flow.models import AuditEvent, OutboxMessage, ProjectRecord, User
 from eplan_flow.permissions import can_read, roles_over
 from eplan_flow.services import audit, engine
-from tests import factories
+from tests import factories, plan_factories, revision_factories
 from workflows import REGISTRY, Registry, WorkflowDefinition
 
 SETTINGS = settings(
@@ -38,15 +40,48 @@ COMMENTS = st.one_of(
     st.text(max_size=40),
 )
 
+# What a committee or council step records; sometimes missing or malformed, to be refused.
+MEETINGS = st.sampled_from([
+    None,
+    {"meeting_date": "2026-11-20", "resolution": "ครั้งที่ 4/2569"},
+    {"meeting_date": "20/11/2569", "resolution": "ครั้งที่ 4/2569"},
+    {"meeting_date": "2026-11-20", "resolution": "  "},
+])
+MEETING = {"meeting_date": "2026-11-20", "resolution": "ครั้งที่ 4/2569"}
+
 _periods = count(2400, 5)
+
+def plan_with_a_project(org, actor):
+    """A drafting plan holding one project (a plan without projects cannot be announced)."""
+    plan = factories.plan(org, actor, period_start_be=next(_periods))
+    strategy = plan_factories.strategy(plan)
+    db_session = _db.session
+    db_session.add(ProjectRecord(
+        plan_id=plan.id, project_no=1, valid_from=1, strategy_id=strategy.id,
+        programme_id=plan_factories.programme().id, name="โครงการทดสอบ", objective="ทดสอบ",
+        target="1 แห่ง", responsible_unit="กองช่าง", budget_1=Decimal("1000.00"),
+    ))
+    db_session.commit()
+    return plan
+
 
 # How to make a fresh instance of each workflow. A new workflow adds its builder here.
 INSTANCE_BUILDERS = {
-    "plan": lambda org, actor: factories.plan(org, actor, period_start_be=next(_periods)),
+    "plan": plan_with_a_project,
+    # One addition: the committee everywhere, the council on an อบต. (rule data of REVISION_V1).
+    "revision": lambda org, actor: revision_factories.drafted_revision(org, additions=1),
+}
+
+# What guards read of a row besides its status and organisation (a revision's items and route),
+# captured once from the built row, as plain values.
+GUARD_FACTS = {
+    "kinds": lambda row: frozenset(row.kinds),
+    "route": lambda row: row.route,
+    "items": lambda row: tuple(SimpleNamespace(kind=i.kind, project_no=i.project_no) for i in row.items),
 }
 
 
-def expected_outcome(definition: WorkflowDefinition, row, trigger: str, actor, comment) -> str:
+def expected_outcome(definition: WorkflowDefinition, row, trigger: str, actor, comment, data=None) -> str:
     """What the engine must answer, worked out from the pure rules: an error code or a state."""
     text = (comment or "").strip()
     if "\x00" in text:
@@ -66,6 +101,8 @@ def expected_outcome(definition: WorkflowDefinition, row, trigger: str, actor, c
         return "guard_failed"
     if passing[0].comment_required and not text:
         return "comment_required"
+    if passing[0].data_fields and data != MEETING:
+        return "invalid_input"
     return passing[0].dest
 
 
@@ -112,6 +149,7 @@ def build_machine(db, world, definition: WorkflowDefinition, org_name: str):
             super().__init__()
             row = builder(getattr(world, org_name), first_actor)
             self.model, self.id, self.chain = type(row), row.id, engine.chain_for(row)
+            self.facts = {name: read(row) for name, read in GUARD_FACTS.items() if hasattr(row, name)}
 
         def snapshot(self) -> tuple:
             """Status, version, audit events of this instance and outbox rows, as committed."""
@@ -125,13 +163,15 @@ def build_machine(db, world, definition: WorkflowDefinition, org_name: str):
             ).one())
 
         def row(self, status: str) -> SimpleNamespace:
-            return SimpleNamespace(status=status, organisation=org)
+            return SimpleNamespace(status=status, organisation=org, **self.facts)
 
-        def attempt(self, trigger: str, name: str, comment) -> None:
+        def attempt(self, trigger: str, name: str, comment, data=None) -> None:
             before = self.last  # read by the invariant just before this step; nothing ran since
-            expected = expected_outcome(definition, self.row(before[0]), trigger, people[name], comment)
+            expected = expected_outcome(definition, self.row(before[0]), trigger, people[name], comment, data)
             try:
-                result = engine.fire(definition.name, self.id, trigger, users[name], comment=comment)
+                result = engine.fire(
+                    definition.name, self.id, trigger, users[name], comment=comment, data=data
+                )
             except DomainError as exc:
                 assert exc.code == expected, (trigger, name, comment, before)
                 assert self.snapshot() == before, f"a refused {trigger} changed something"
@@ -143,13 +183,13 @@ def build_machine(db, world, definition: WorkflowDefinition, org_name: str):
             assert after[3] == before[3] + len(definition.effects)
 
         @rule(trigger=st.sampled_from(definition.trigger_names + ("teleport",)),
-              name=st.sampled_from(sorted(users)), comment=COMMENTS)
-        def anyone_fires_anything(self, trigger, name, comment):
-            self.attempt(trigger, name, comment)
+              name=st.sampled_from(sorted(users)), comment=COMMENTS, meeting=MEETINGS)
+        def anyone_fires_anything(self, trigger, name, comment, meeting):
+            self.attempt(trigger, name, comment, meeting)
 
-        @rule(pair=st.sampled_from(plausible), comment=COMMENTS)
-        def a_role_holder_fires_one_of_its_triggers(self, pair, comment):
-            self.attempt(*pair, comment)
+        @rule(pair=st.sampled_from(plausible), comment=COMMENTS, meeting=MEETINGS)
+        def a_role_holder_fires_one_of_its_triggers(self, pair, comment, meeting):
+            self.attempt(*pair, comment, meeting)
 
         @rule(data=st.data(), comment=COMMENTS)
         def someone_who_may_act_now_does(self, data, comment):
@@ -161,7 +201,7 @@ def build_machine(db, world, definition: WorkflowDefinition, org_name: str):
                 for name, person in people.items()
                 if roles_over(person, org) & set(spec.roles)
             ] or plausible
-            self.attempt(*data.draw(st.sampled_from(options)), comment)
+            self.attempt(*data.draw(st.sampled_from(options)), comment, MEETING)
 
         @invariant()
         def the_instance_its_chain_and_every_chain_stay_sound(self):
@@ -225,9 +265,9 @@ def test_the_required_approval_check_catches_a_plan_forced_to_announced(world, d
     org = getattr(world, org_name)
     planner = world.planner if org_name == "sao_a" else world.town_planner
     secretary = world.devcom_secretary if org_name == "sao_a" else world.town_devcom_secretary
-    plan = factories.plan(org, planner)
+    plan = plan_with_a_project(org, planner)
     engine.fire("plan", plan.id, "submit_to_committee", planner)
-    engine.fire("plan", plan.id, "endorse", secretary)
+    engine.fire("plan", plan.id, "endorse", secretary, data=MEETING)
     assert missing_approvals(definition, plan, engine.history(plan)) == set()
     plan.status = "announced"
     db.session.commit()

@@ -81,7 +81,8 @@ def test_a_late_job_notifies_nobody_once_the_plan_has_moved_on(world, db, app):
     plan = factories.plan(world.sao_a, world.planner)
     app.config["OUTBOX_RELAY_ON_COMMIT"] = False
     first = engine.fire("plan", plan.id, "submit_to_committee", world.planner)
-    second = engine.fire("plan", plan.id, "endorse", world.devcom_secretary)
+    second = engine.fire("plan", plan.id, "endorse", world.devcom_secretary,
+                         data={"meeting_date": "2026-11-20", "resolution": "ครั้งที่ 4/2569"})
     assert outbox.relay() == (2, 0)
     work(app)
     assert recipients(first.audit_event_id) == []

@@ -16,10 +16,13 @@ from eplan_flow.models import AuditEvent, OutboxMessage, Plan
 from eplan_flow.services import accounts, engine
 from tests import factories
 from tests.conftest import make_app
+from tests.fire_helpers import MEETING
 from workflows import REGISTRY, Registry
 from workflows.plan import PLAN_V1
 
 API = "/api/v1"
+# What a committee or council step records, as the API describes it.
+MEETING_FIELDS = [{"name": "meeting_date", "type": "date"}, {"name": "resolution", "type": "text"}]
 
 
 @pytest.fixture
@@ -66,7 +69,8 @@ def test_workflows_lists_every_definition_with_its_states_triggers_and_current_v
 
     assert response.status_code == 200
     body = response.get_json()
-    assert body["current_versions"] == {"plan": REGISTRY.get("plan").version}
+    assert body["current_versions"] == {name: REGISTRY.get(name).version for name in REGISTRY.names()}
+    assert body["current_versions"]["plan"] == 1
     listed = {(d["name"], d["version"]) for d in body["workflows"]}
     assert listed == {(d.name, d.version) for d in REGISTRY}
     plan = next(d for d in body["workflows"] if (d["name"], d["version"]) == ("plan", 1))
@@ -79,9 +83,11 @@ def test_workflows_lists_every_definition_with_its_states_triggers_and_current_v
     assert endorse["labels"]["en"] == "Endorse (development committee)"
     assert endorse["transitions"] == [
         {"source": "committee_review", "dest": "council_review", "roles": ["devcom_secretary"],
-         "guards": ["council_required"], "unless": [], "comment_required": False},
+         "guards": ["council_required"], "unless": [], "comment_required": False,
+         "data_fields": MEETING_FIELDS},
         {"source": "committee_review", "dest": "executive_review", "roles": ["devcom_secretary"],
-         "guards": [], "unless": ["council_required"], "comment_required": False},
+         "guards": [], "unless": ["council_required"], "comment_required": False,
+         "data_fields": MEETING_FIELDS},
     ]
     returns = next(t for t in plan["triggers"] if t["name"] == "return_for_revision")
     assert all(t["comment_required"] for t in returns["transitions"])
@@ -162,13 +168,16 @@ def test_an_instance_shows_its_state_what_can_happen_next_and_who_can_do_it_and_
     assert steps["endorse"]["allowed"] is False
     assert steps["endorse"]["holders"] == [world.devcom_secretary.full_name]
     assert steps["endorse"]["roles"] == ["devcom_secretary"]
+    assert steps["endorse"]["data_fields"] == MEETING_FIELDS
     assert steps["return_for_revision"]["comment_required"] is True
+    assert steps["return_for_revision"]["data_fields"] == []
     assert [e["action"] for e in body["history"]] == ["create", "submit_to_committee"]
     submitted = body["history"][1]
     assert submitted["seq"] == 2
     assert submitted["actor"] == {"id": world.planner.id, "name": world.planner.full_name}
     assert (submitted["from_state"], submitted["to_state"]) == ("drafting", "committee_review")
     assert submitted["comment"] == "ร่างเสร็จแล้ว"
+    assert submitted["data"] == {}  # a step that records no facts
     assert submitted["occurred_at"].endswith("Z")
     assert len(submitted["hash"]) == 64
 
@@ -334,6 +343,36 @@ REFUSALS = [
                  "invalid_input", "comment", id="comment-with-nul"),
     pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "force": True}, 422,
                  "invalid_input", "force", id="unknown-key"),
+    pytest.param("devcom_secretary", "committee_review", {"trigger": "endorse"}, 422, "invalid_input",
+                 "meeting_date", id="meeting-not-recorded"),
+    pytest.param("devcom_secretary", "committee_review",
+                 {"trigger": "endorse", "data": {"resolution": "ครั้งที่ 4/2569"}}, 422, "invalid_input",
+                 "meeting_date", id="meeting-date-missing"),
+    pytest.param("devcom_secretary", "committee_review",
+                 {"trigger": "endorse", "data": {**MEETING, "meeting_date": "2999-01-01"}}, 422,
+                 "invalid_input", "meeting_date", id="meeting-date-in-the-future"),
+    pytest.param("devcom_secretary", "committee_review",
+                 {"trigger": "endorse", "data": {**MEETING, "meeting_date": "20/11/2569"}}, 422,
+                 "invalid_input", "meeting_date", id="meeting-date-not-iso"),
+    pytest.param("devcom_secretary", "committee_review",
+                 {"trigger": "endorse", "data": {**MEETING, "meeting_date": 20261120}}, 422,
+                 "invalid_input", "meeting_date", id="meeting-date-number"),
+    pytest.param("council_secretary", "council_review",
+                 {"trigger": "approve_by_council", "data": {**MEETING, "resolution": " "}}, 422,
+                 "invalid_input", "resolution", id="resolution-blank"),
+    pytest.param("council_secretary", "council_review",
+                 {"trigger": "approve_by_council", "data": {**MEETING, "resolution": "ก" * 201}}, 422,
+                 "invalid_input", "resolution", id="resolution-too-long"),
+    pytest.param("council_secretary", "council_review",
+                 {"trigger": "approve_by_council", "data": {**MEETING, "resolution": "4\x00"}}, 422,
+                 "invalid_input", "resolution", id="resolution-with-nul"),
+    pytest.param("devcom_secretary", "committee_review",
+                 {"trigger": "endorse", "data": {**MEETING, "venue": "ห้องประชุม อบต."}}, 422,
+                 "invalid_input", "venue", id="data-unknown-key"),
+    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "data": {"resolution": "x"}}, 422,
+                 "invalid_input", "resolution", id="data-for-a-step-that-records-none"),
+    pytest.param("devcom_secretary", "committee_review", {"trigger": "endorse", "data": ["2026-11-20"]}, 422,
+                 "invalid_input", "data", id="data-not-an-object"),
     pytest.param("planner", "drafting", ("{\"trigger\": ", "application/json"), 422, "invalid_json", None,
                  id="malformed-json"),
     pytest.param("planner", "drafting", ("[\"submit_to_committee\"]", "application/json"), 422,
@@ -367,6 +406,40 @@ def test_a_refused_fire_answers_with_a_stable_code_and_changes_nothing(
     if field:
         assert body["details"]["field"] == field
     assert snapshot(plan.id) == before
+
+
+def test_an_unknown_data_key_is_named_with_the_facts_the_step_records(api, bearer, world):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+
+    response = api.post(
+        f"{API}/instances/plan/{plan.id}/fire",
+        json={"trigger": "endorse", "data": {**MEETING, "venue": "x", "attendees": "9"}},
+        headers=bearer(world.devcom_secretary),
+    )
+
+    assert response.status_code == 422
+    details = response.get_json()["details"]
+    assert details["unknown"] == ["attendees", "venue"]
+    assert details["expected"] == ["meeting_date", "resolution"]
+
+
+def test_the_recorded_meeting_is_stored_and_listed_in_the_instances_history(api, bearer, world):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+
+    fired = api.post(
+        f"{API}/instances/plan/{plan.id}/fire",
+        json={"trigger": "endorse", "data": {"meeting_date": " 2026-11-20 ", "resolution": "ครั้งที่ 4/2569"}},
+        headers=bearer(world.devcom_secretary),
+    )
+
+    assert fired.status_code == 200, fired.get_json()
+    assert fired.get_json()["state"] == "council_review"
+    body = api.get(f"{API}/instances/plan/{plan.id}", headers=bearer(world.planner)).get_json()
+    endorsed = body["history"][-1]
+    assert endorsed["action"] == "endorse"
+    assert endorsed["data"] == MEETING
+    steps = {s["trigger"]: s for s in body["allowed_triggers"]}
+    assert steps["approve_by_council"]["data_fields"] == MEETING_FIELDS
 
 
 def test_a_stale_expected_version_is_409_and_changes_nothing(api, bearer, world):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from eplan_flow.models import AuditEvent, Plan
 from eplan_flow.services import engine
 from tests import factories
+from tests.fire_helpers import MEETING, give_a_project, meeting_for
 
 
 def text(response) -> str:
@@ -13,6 +14,12 @@ def text(response) -> str:
 def fire(client, plan, trigger, expected_version, comment="", **extra):
     data = {"trigger": trigger, "expected_version": expected_version, "comment": comment, **extra}
     return client.post(f"/instances/plan/{plan.id}/fire", data=data)
+
+
+def input_tag(page: str, element_id: str) -> str:
+    """The whole ``<input ...>`` tag carrying ``id="element_id"``."""
+    at = page.index(f'id="{element_id}"')
+    return page[page.rindex("<input", 0, at):page.index(">", at) + 1]
 
 
 def current(db, plan) -> Plan:
@@ -140,9 +147,90 @@ def test_a_whole_plan_round_through_the_forms_reaches_the_province(world, db, lo
         (world.planner, "submit_to_oversight", "submitted"),
         (world.provincial_officer, "acknowledge", "acknowledged"),
     ]
+    give_a_project(plan, world.planner)
     for actor, trigger, state in steps:
-        response = fire(login_as(actor), plan, trigger, current(db, plan).version)
+        response = fire(login_as(actor), plan, trigger, current(db, plan).version,
+                        **(meeting_for(trigger) or {}))
         assert response.status_code == 303, (trigger, text(response)[:300])
         assert current(db, plan).status == state
     page = text(login_as(world.planner).get(f"/instances/plan/{plan.id}"))
     assert "ไม่มีขั้นตอนถัดไป" in page
+
+
+# -- steps that record a meeting's date and resolution -------------------------------------------
+def test_a_committee_step_asks_for_the_meeting_date_and_resolution_as_required_inputs(world, login_as):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+    page = text(login_as(world.devcom_secretary).get(f"/instances/plan/{plan.id}"))
+
+    date_input = input_tag(page, "meeting_date-endorse")
+    assert 'type="date"' in date_input and " required" in date_input
+    assert 'name="meeting_date"' in date_input
+    text_input = input_tag(page, "resolution-endorse")
+    assert 'type="text"' in text_input and " required" in text_input
+    assert '<label for="meeting_date-endorse">' in page and '<label for="resolution-endorse">' in page
+    # A return needs no meeting facts: its form has none.
+    assert 'id="meeting_date-return_for_revision"' not in page
+
+
+def test_endorsing_records_the_meeting_and_the_history_shows_it_in_buddhist_era(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+    client = login_as(world.devcom_secretary)
+
+    response = fire(client, plan, "endorse", plan.version, "", **MEETING)
+
+    assert response.status_code == 303, text(response)[:300]
+    assert current(db, plan).status == "council_review"
+    assert events(db, plan)[-1].data == MEETING
+    page = text(client.get(response.headers["Location"]))
+    assert "20 พฤศจิกายน 2569" in page  # 2026-11-20 in the Buddhist Era
+    assert "ครั้งที่ 4/2569" in page
+
+
+def test_a_missing_meeting_date_re_renders_with_422_next_to_it_keeping_what_was_typed(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+    client = login_as(world.devcom_secretary)
+
+    response = fire(client, plan, "endorse", plan.version, "เห็นชอบร่างแผน",
+                    meeting_date="", resolution="ครั้งที่ 4/2569")
+
+    assert response.status_code == 422
+    page = text(response)
+    assert 'id="meeting_date-endorse-error"' in page
+    assert 'aria-invalid="true"' in input_tag(page, "meeting_date-endorse")
+    assert 'value="ครั้งที่ 4/2569"' in page and "เห็นชอบร่างแผน" in page
+    assert 'id="comment-endorse-error"' not in page
+    after = current(db, plan)
+    assert (after.status, after.version) == ("committee_review", plan.version)
+    assert [e.action for e in events(db, plan)] == ["create"]
+
+
+def test_a_meeting_date_in_the_future_is_refused_next_to_the_date(world, db, login_as):
+    from datetime import timedelta
+
+    from eplan_flow.thaidate import today_local
+
+    plan = factories.plan(world.sao_a, world.planner, status="council_review")
+    client = login_as(world.council_secretary)
+    tomorrow = (today_local() + timedelta(days=1)).isoformat()
+
+    response = fire(client, plan, "approve_by_council", plan.version,
+                    meeting_date=tomorrow, resolution="สมัยสามัญ สมัยที่ 4/2569")
+
+    assert response.status_code == 422
+    page = text(response)
+    assert 'id="meeting_date-approve_by_council-error"' in page
+    assert f'value="{tomorrow}"' in page and 'value="สมัยสามัญ สมัยที่ 4/2569"' in page
+    assert current(db, plan).status == "council_review"
+    assert [e.action for e in events(db, plan)] == ["create"]
+
+
+def test_a_missing_resolution_is_named_and_changes_nothing(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+    client = login_as(world.devcom_secretary)
+
+    response = fire(client, plan, "endorse", plan.version, meeting_date="2026-11-20", resolution="  ")
+
+    assert response.status_code == 422
+    assert 'id="resolution-endorse-error"' in text(response)
+    assert 'value="2026-11-20"' in text(response)
+    assert current(db, plan).status == "committee_review"

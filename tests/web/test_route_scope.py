@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from eplan_flow.models import AuditEvent, Plan
+from eplan_flow.models import AuditEvent, LaoStrategy, Plan, ProjectRecord, RevisionItem
 from tests import factories
 
 ROLES = [
@@ -144,3 +144,101 @@ def test_sign_in_and_sign_out_routes_and_static_files_answer_everyone(scene, cli
     assert client.get("/auth/login").status_code == 302
     assert client.post("/auth/logout").status_code == 302
     assert client.get("/").status_code == 302
+
+
+# Plan content routes (issue 4): every one is scoped to the plan's LAO. Each URL is built for
+# sao_a's announced plan, its first strategy and tactic, project 1, and a draft revision with one item.
+CONTENT_ROUTES = {
+    "catalogues.strategies_page": ("GET", "/catalogues/plans/{plan}/strategies"),
+    "catalogues.create_strategy": ("POST", "/catalogues/plans/{plan}/strategies"),
+    "catalogues.update_strategy": ("POST", "/catalogues/plans/{plan}/strategies/{strategy}"),
+    "catalogues.strategy_links": ("GET", "/catalogues/plans/{plan}/strategies/{strategy}/links"),
+    "catalogues.create_tactic": ("POST", "/catalogues/plans/{plan}/strategies/{strategy}/tactics"),
+    "catalogues.update_tactic": ("POST", "/catalogues/plans/{plan}/tactics/{tactic}"),
+    "catalogues.yt01": ("GET", "/catalogues/plans/{plan}/yt01"),
+    "plans.overview": ("GET", "/plans/{plan}"),
+    "plans.p01": ("GET", "/plans/{plan}/p01"),
+    "plans.p02": ("GET", "/plans/{plan}/p02"),
+    "plans.project": ("GET", "/plans/{plan}/projects/1"),
+    "plans.delete_project": ("POST", "/plans/{plan}/projects/1/delete"),
+    "plans.edit_project": ("GET", "/plans/{plan}/projects/1/edit"),
+    "plans.new_project": ("GET", "/plans/{plan}/projects/new"),
+    "revisions.plan_revisions": ("GET", "/revisions/plans/{plan}"),
+    "revisions.open_revision": ("POST", "/revisions/plans/{plan}/open"),
+    "revisions.project_history": ("GET", "/revisions/plans/{plan}/projects/1"),
+    "revisions.revision": ("GET", "/revisions/{revision}"),
+    "revisions.compare": ("GET", "/revisions/{revision}/compare"),
+    "revisions.remove_item": ("POST", "/revisions/{revision}/items/{item}/remove"),
+    "revisions.add_item": ("POST", "/revisions/{revision}/items/addition"),
+    "revisions.set_reasons": ("POST", "/revisions/{revision}/reasons"),
+}
+# Routes not tied to one LAO's content, each covered by its own tests.
+UNSCOPED_ROUTES = {
+    "plans.new_plan": "tests/web/test_plan_pages.py (a planner creates only their own LAO's plan)",
+    "main.overdue": "tests/web/test_overdue_page.py (the list is scoped per role)",
+    "public.index": "tests/web/test_public_page.py (public, announced items only)",
+    "public.lao": "tests/web/test_public_page.py (public, announced items only)",
+}
+COVERED_ENDPOINTS |= set(CONTENT_ROUTES) | set(UNSCOPED_ROUTES)
+OUTSIDERS = ["planner_x", "district_officer_2", "provincial_officer_30", "nobody"]
+READERS_OF_SAO_A = ["planner", "district_officer", "provincial_officer", "dla_admin"]
+
+
+@pytest.fixture
+def content(world, db):
+    from tests import revision_factories
+
+    revision = revision_factories.drafted_revision(world.sao_a)
+    plan = revision.plan
+    strategy = db.session.query(LaoStrategy).filter_by(plan_id=plan.id).order_by(LaoStrategy.number).first()
+    return {
+        "plan": plan.id, "strategy": strategy.id, "tactic": strategy.tactics[0].id,
+        "revision": revision.id, "item": revision.items[0].id,
+    }
+
+
+def _snapshot(db):
+    return (
+        db.session.query(AuditEvent).count(),
+        db.session.query(ProjectRecord).count(),
+        db.session.query(RevisionItem).count(),
+        db.session.query(LaoStrategy).count(),
+    )
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_people_outside_the_lao_get_not_found_from_every_content_route_and_change_nothing(
+    role, world, content, client, login_as, db
+):
+    login_as(getattr(world, role))
+    before = _snapshot(db)
+    for endpoint, (method, pattern) in CONTENT_ROUTES.items():
+        url = pattern.format(**content)
+        response = client.open(url, method=method, data={"name": "x", "number": "9", "reasons": "x"})
+        assert response.status_code == 404, f"{role} {method} {url} ({endpoint}) gave {response.status_code}"
+        assert world.sao_a.name_th not in response.get_data(as_text=True) or role == "nobody"
+    assert _snapshot(db) == before
+
+
+@pytest.mark.parametrize("role", READERS_OF_SAO_A)
+def test_people_who_may_read_the_lao_open_every_content_page(role, world, content, client, login_as):
+    login_as(getattr(world, role))
+    for endpoint, (method, pattern) in CONTENT_ROUTES.items():
+        if method != "GET" or endpoint in {"plans.edit_project", "plans.new_project"}:
+            continue
+        url = pattern.format(**content)
+        response = client.get(url)
+        assert response.status_code == 200, f"{role} GET {url} ({endpoint}) gave {response.status_code}"
+
+
+@pytest.mark.parametrize("role", ["district_officer", "provincial_officer", "executive"])
+def test_readers_without_a_drafting_role_cannot_change_plan_content(role, world, content, client, login_as, db):
+    login_as(getattr(world, role))
+    before = _snapshot(db)
+    for endpoint, (method, pattern) in CONTENT_ROUTES.items():
+        if method != "POST":
+            continue
+        url = pattern.format(**content)
+        response = client.post(url, data={"name": "x", "number": "9", "reasons": "x", "necessity": "x"})
+        assert response.status_code in (403, 409), f"{role} POST {url} ({endpoint}) gave {response.status_code}"
+    assert _snapshot(db) == before

@@ -1,0 +1,37 @@
+"""Forms of the catalogue pages: a plan's strategies, tactics and their links (ยท.01)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+# What people read for each catalogue (English msgids; Thai from the translation catalogue).
+CATALOGUE_LABELS = {
+    "national_strategy": _l("National strategy"),
+    "master_plan": _l("Master plan under the National Strategy"),
+    "nesdp_milestone": _l("13th NESDP milestone"),
+    "sdg": _l("Sustainable Development Goal"),
+    "budget_programme": _l("Budget programme"),
+    "provincial_strategy": _l("Provincial development strategy"),
+    "province_lao_strategy": _l("Development strategy of the LAOs in the province"),
+}
+
+
+class NumberedNameForm(FlaskForm):
+    """A strategy or a tactic: its number and its name."""
+
+    number = IntegerField(_l("Number"), validators=[InputRequired(), NumberRange(min=1, max=999)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=500)])
+
+
+class StrategyForm(NumberedNameForm):
+    """Add, rename or renumber one of the LAO's strategies."""
+
+
+class TacticForm(NumberedNameForm):
+    """Add, rename or renumber a tactic (กลยุทธ์) under a strategy."""
+
+
+class LinksForm(FlaskForm):
+    """The catalogue items a strategy links to; the choices are set per plan by the view."""
+
+    items = SelectMultipleField(_l("Links"), coerce=int, choices=[], validate_choice=True)

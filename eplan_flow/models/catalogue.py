@@ -1,0 +1,42 @@
+"""Catalogues a plan links to: national ones (seed data) and provincial ones (master data)."""
+from __future__ import annotations
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eplan_flow.extensions import db
+
+# national: shipped as seed data; provincial: edited by the provincial office (scope = province code).
+CATALOGUES = {
+    "national_strategy": "national",   # ยุทธศาสตร์ชาติ 20 ปี (6)
+    "master_plan": "national",         # แผนแม่บทภายใต้ยุทธศาสตร์ชาติ (23)
+    "nesdp_milestone": "national",     # หมุดหมายแผนพัฒนาฯ ฉบับที่ 13 (13)
+    "sdg": "national",                 # เป้าหมายการพัฒนาที่ยั่งยืน (17)
+    "budget_programme": "national",    # แผนงาน (12)
+    "provincial_strategy": "provincial",        # ยุทธศาสตร์การพัฒนาจังหวัด
+    "province_lao_strategy": "provincial",      # ยุทธศาสตร์การพัฒนาของ อปท. ในเขตจังหวัด
+}
+
+
+class CatalogueItem(db.Model):
+    __tablename__ = "catalogue_item"
+    __table_args__ = (
+        UniqueConstraint("catalogue", "scope", "code"),
+        CheckConstraint(f"catalogue IN {tuple(CATALOGUES)!r}", name="catalogue"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue: Mapped[str] = mapped_column(String(32), index=True)
+    # "" for national catalogues, the province code for provincial ones.
+    scope: Mapped[str] = mapped_column(String(2), default="")
+    code: Mapped[str] = mapped_column(String(16))
+    name_th: Mapped[str] = mapped_column(String(500))
+    name_en: Mapped[str | None] = mapped_column(String(500))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("catalogue_item.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[CatalogueItem | None] = relationship(remote_side=[id])
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_th}"

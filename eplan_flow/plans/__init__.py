@@ -1,0 +1,6 @@
+"""The plans pages."""
+from flask import Blueprint
+
+bp = Blueprint("plans", __name__)
+
+from eplan_flow.plans import routes  # noqa: F401

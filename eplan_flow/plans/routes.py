@@ -1,0 +1,297 @@
+"""Plan pages: create a plan, draft its projects, read ผ.01 and the ผ.02 lists of any version.
+
+Views parse input, call one service and map domain errors to a status or a flash; they never commit.
+Another LAO's plan is 404 on every page.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from eplan_flow.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+)
+from eplan_flow.extensions import db
+from eplan_flow.models import PLAN_YEARS, CatalogueItem, LaoStrategy, Plan, PlanVersion
+from eplan_flow.plans import bp
+from eplan_flow.plans.forms import (
+    EQUIPMENT_FIELDS,
+    SOURCE_LABELS,
+    DeleteForm,
+    NewPlanForm,
+    project_form_class,
+)
+from eplan_flow.services import engine, plans, projects, reports
+
+# Linkage a project may carry (แผนงาน has its own field).
+LINK_CATALOGUES = {
+    "national_strategy": _l("National Strategy"),
+    "master_plan": _l("Master plans under the National Strategy"),
+    "nesdp_milestone": _l("13th NESDP milestones"),
+    "sdg": _l("Sustainable Development Goals"),
+    "provincial_strategy": _l("Provincial development strategies"),
+    "province_lao_strategy": _l("LAO development strategies in the province"),
+}
+
+
+@bp.app_template_filter("baht")
+def baht(value) -> str:
+    """Baht with satang and thousands separators: 1,234,567.00 (exact: never through float)."""
+    return f"{Decimal(value or 0):,.2f}"
+
+
+def _plan_or_404(plan_id: int) -> Plan:
+    try:
+        return plans.get_plan(plan_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+def _version_or_404(plan: Plan) -> int:
+    """The version asked for (default: the one in force; a plan never announced shows its draft, 1)."""
+    asked = request.args.get("version", type=int)
+    if plan.current_version == 0:
+        if asked not in (None, 1):
+            abort(404)
+        return 1
+    if asked is None:
+        return plan.current_version
+    if not 1 <= asked <= plan.current_version:
+        abort(404)
+    return asked
+
+
+def _years(plan: Plan) -> list[int]:
+    return list(range(plan.period_start_be, plan.period_start_be + PLAN_YEARS))
+
+
+def _versions(plan: Plan) -> list[PlanVersion]:
+    return list(db.session.scalars(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.number)
+    ))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new_plan():
+    form = NewPlanForm()
+    laos = [g.organisation for g in current_user.grants if g.role == "planner" and g.organisation.kind == "lao"]
+    if not laos:
+        abort(403)
+    form.organisation_id.choices = [(str(org.id), org.display_name) for org in laos]
+    if form.validate_on_submit():
+        try:
+            organisation_id = int(form.organisation_id.data or 0)
+        except ValueError:
+            organisation_id = 0
+        try:
+            plan = plans.create_plan(current_user, organisation_id, form.period_start_be.data, form.title.data)
+        except InvalidInput as error:
+            field = error.details.get("field")
+            getattr(form, field if field in form else "period_start_be").errors.append(_(error.message))
+        except (NotFound, PermissionDenied):
+            form.organisation_id.errors.append(_("You cannot create a plan for this organisation."))
+        else:
+            flash(_("The plan was created. Add its projects, then submit it to the development committee."), "success")
+            return redirect(url_for(".overview", plan_id=plan.id), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("plans/new.html", form=form), status
+
+
+@bp.route("/<int:plan_id>")
+@login_required
+def overview(plan_id: int):
+    plan = _plan_or_404(plan_id)
+    version = _version_or_404(plan)
+    records = projects.records_at(plan.id, version)
+    return render_template(
+        "plans/overview.html", plan=plan, version=version, versions=_versions(plan), records=records,
+        years=_years(plan), can_draft=plans.can_draft(current_user, plan), sources=SOURCE_LABELS,
+        definition=engine.definition_of(plan), delete_form=DeleteForm(),
+    )
+
+
+def _form_choices(form, plan: Plan) -> None:
+    strategies = list(db.session.scalars(
+        select(LaoStrategy).where(LaoStrategy.plan_id == plan.id).order_by(LaoStrategy.number)
+    ))
+    form.strategy_id.choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(str(s.id), str(s)) for s in strategies]
+    form.tactic_id.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(str(t.id), f"{s.number}.{t.number} {t.name}") for s in strategies for t in s.tactics
+    ]
+    programmes = db.session.scalars(
+        select(CatalogueItem).where(CatalogueItem.catalogue == "budget_programme", CatalogueItem.is_active)
+        .order_by(CatalogueItem.position, CatalogueItem.code)
+    )
+    form.programme_id.choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(str(p.id), p.name_th) for p in programmes]
+    province = plan.organisation.province_code or ""
+    items = db.session.scalars(
+        select(CatalogueItem)
+        .where(CatalogueItem.catalogue.in_(tuple(LINK_CATALOGUES)), CatalogueItem.scope.in_(("", province)),
+               CatalogueItem.is_active)
+        .order_by(CatalogueItem.catalogue, CatalogueItem.position, CatalogueItem.code)
+    )
+    form.links.choices = [
+        SelectChoice(str(item.id), str(item), optgroup=str(LINK_CATALOGUES[item.catalogue])) for item in items
+    ]
+
+
+def _form_field(form, plan: Plan, field: str | None) -> str | None:
+    """The form field a service error names (budget_3 → budget_<its B.E. year>)."""
+    if field and field.startswith("budget_") and field.removeprefix("budget_").isdigit():
+        index = int(field.removeprefix("budget_"))
+        if 1 <= index <= PLAN_YEARS:
+            field = f"budget_{plan.period_start_be + index - 1}"
+    return field if field and field in form else None
+
+
+def _project_form_page(plan: Plan, form, record=None, errors=(), status: int = 200):
+    source = form.source.data or "own"
+    return render_template(
+        "plans/project_form.html", plan=plan, form=form, record=record, errors=errors,
+        show_equipment=source == "equipment", equipment_fields=EQUIPMENT_FIELDS,
+    ), status
+
+
+def _drafting_or_refuse(plan: Plan):
+    """None if the actor may draft this plan now; else the response refusing it."""
+    if plans.can_draft(current_user, plan):
+        return None
+    if plans.is_drafting(plan) or not plans.holds_drafting_role(current_user, plan):
+        abort(403)
+    flash(_("This plan has left drafting: its projects change only through a revision."), "warning")
+    return redirect(url_for(".overview", plan_id=plan.id), code=303)
+
+
+def _save_project(plan: Plan, form, record=None):
+    """Validate and write through the service; on refusal show the form again with the field's error."""
+    try:
+        if record is None:
+            saved = plans.add_project(current_user, plan.id, form.project_values())
+        else:
+            saved = plans.update_project(current_user, plan.id, record.project_no, form.project_values())
+    except InvalidInput as error:
+        field = _form_field(form, plan, error.details.get("field"))
+        if field:
+            form[field].errors = [*form[field].errors, _(error.message)]
+            return _project_form_page(plan, form, record, status=422)
+        return _project_form_page(plan, form, record, errors=[_(error.message)], status=422)
+    except (TransitionNotAllowed, PermissionDenied):
+        return _drafting_or_refuse(plan) or abort(403)
+    except NotFound:
+        abort(404)
+    flash(_("Project %(no)s saved.", no=saved.project_no), "success")
+    return redirect(url_for(".project", plan_id=plan.id, project_no=saved.project_no), code=303)
+
+
+@bp.route("/<int:plan_id>/projects/new", methods=["GET", "POST"])
+@login_required
+def new_project(plan_id: int):
+    plan = _plan_or_404(plan_id)
+    refused = _drafting_or_refuse(plan)
+    if refused:
+        return refused
+    form = project_form_class(plan.period_start_be)()
+    _form_choices(form, plan)
+    if request.method == "GET" and request.args.get("source") in SOURCE_LABELS:
+        form.source.data = request.args["source"]
+    if form.validate_on_submit():
+        return _save_project(plan, form)
+    return _project_form_page(plan, form, status=422 if request.method == "POST" else 200)
+
+
+def _current_record_or_404(plan: Plan, project_no: int):
+    record = next((r for r in projects.current_records(plan.id) if r.project_no == project_no), None)
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.route("/<int:plan_id>/projects/<int:project_no>/edit", methods=["GET", "POST"])
+@login_required
+def edit_project(plan_id: int, project_no: int):
+    plan = _plan_or_404(plan_id)
+    refused = _drafting_or_refuse(plan)
+    if refused:
+        return refused
+    record = _current_record_or_404(plan, project_no)
+    form_class = project_form_class(plan.period_start_be)
+    if request.method == "GET":
+        values = projects.record_values(record)
+        data = {k: ("" if v is None else str(v)) for k, v in values.items() if k != "links" and not k.startswith("budget_")}
+        data["links"] = [str(i) for i in values["links"]]
+        for index, year in enumerate(_years(plan), start=1):
+            data[f"budget_{year}"] = values[f"budget_{index}"]
+        form = form_class(data=data)
+    else:
+        form = form_class()
+    _form_choices(form, plan)
+    if form.validate_on_submit():
+        return _save_project(plan, form, record)
+    return _project_form_page(plan, form, record, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/<int:plan_id>/projects/<int:project_no>/delete", methods=["POST"])
+@login_required
+def delete_project(plan_id: int, project_no: int):
+    plan = _plan_or_404(plan_id)
+    refused = _drafting_or_refuse(plan)
+    if refused:
+        return refused
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    try:
+        plans.delete_project(current_user, plan.id, project_no)
+    except NotFound:
+        abort(404)
+    flash(_("Project %(no)s deleted.", no=project_no), "success")
+    return redirect(url_for(".overview", plan_id=plan.id), code=303)
+
+
+@bp.route("/<int:plan_id>/projects/<int:project_no>")
+@login_required
+def project(plan_id: int, project_no: int):
+    plan = _plan_or_404(plan_id)
+    history = reports.project_history(plan, project_no)
+    if not history:
+        abort(404)
+    return render_template(
+        "plans/project.html", plan=plan, history=history, latest=history[-1].record, years=_years(plan),
+        sources=SOURCE_LABELS, can_draft=plans.can_draft(current_user, plan), delete_form=DeleteForm(),
+    )
+
+
+@bp.route("/<int:plan_id>/p01")
+@login_required
+def p01(plan_id: int):
+    plan = _plan_or_404(plan_id)
+    version = _version_or_404(plan)
+    return render_template(
+        "plans/p01.html", plan=plan, version=version, versions=_versions(plan), years=_years(plan),
+        summary=reports.p01_summary(plan.id, version),
+    )
+
+
+@bp.route("/<int:plan_id>/p02")
+@login_required
+def p02(plan_id: int):
+    plan = _plan_or_404(plan_id)
+    version = _version_or_404(plan)
+    source = request.args.get("source", "own")
+    if source not in reports.P02_FORMS:
+        abort(404)
+    return render_template(
+        "plans/p02.html", plan=plan, version=version, versions=_versions(plan), years=_years(plan),
+        source=source, form_code=reports.P02_FORMS[source], sources=SOURCE_LABELS,
+        groups=reports.p02_list(plan.id, version, source),
+    )
+

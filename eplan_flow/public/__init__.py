@@ -1,0 +1,6 @@
+"""The public pages."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from eplan_flow.public import routes  # noqa: E402,F401

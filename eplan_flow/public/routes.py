@@ -1,0 +1,51 @@
+"""The public posting page (no sign-in): each LAO's announced plans and revisions.
+
+The regulation asks an LAO to post its announcements for at least 30 days; this page lists every
+announced one, newest first, marking those still inside the posting period.
+"""
+from __future__ import annotations
+
+from flask import abort, make_response, render_template, request, session
+from flask_login import current_user
+
+from eplan_flow.public import bp
+from eplan_flow.services import public
+from workflows.deadlines import DEADLINES_V1
+
+# Shared caches may keep an anonymous page this long; announcements change a few times a year.
+MAX_AGE = 300
+
+
+def _page() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _cacheable(html: str):
+    response = make_response(html)
+    # A signed-in reader's page carries their name in the header; a language switch sets a cookie.
+    shared = not current_user.is_authenticated and not session.modified
+    response.cache_control.public = shared
+    response.cache_control.private = not shared
+    response.cache_control.max_age = MAX_AGE
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.route("/")
+def index():
+    q = request.args.get("q", "", type=str).strip()[:100]
+    result = public.announcements(q=q, page=_page())
+    return _cacheable(render_template(
+        "public/index.html", result=result, q=q, posting_days=DEADLINES_V1["posting_days"],
+    ))
+
+
+@bp.route("/<lao_code>")
+def lao(lao_code: str):
+    org = public.lao_by_code(lao_code)
+    if org is None:
+        abort(404)
+    result = public.announcements(lao_code=org.code, page=_page())
+    return _cacheable(render_template(
+        "public/lao.html", org=org, result=result, posting_days=DEADLINES_V1["posting_days"],
+    ))

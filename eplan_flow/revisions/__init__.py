@@ -1,0 +1,6 @@
+"""The revisions pages."""
+from flask import Blueprint
+
+bp = Blueprint("revisions", __name__)
+
+from eplan_flow.revisions import routes  # noqa: E402,F401

@@ -1,0 +1,106 @@
+"""Forms of the revision pages. They parse input only; the revision service checks the values."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from eplan_flow.services.projects import BUDGET_FIELDS
+
+TEXT_MAX = 5000
+
+# Every project field a form may offer, in the order of the ผ.02 columns.
+FIELD_LABELS = {
+    "name": _l("Project name"),
+    "objective": _l("Objective"),
+    "target": _l("Target (output)"),
+    "kpi": _l("Indicator (KPI)"),
+    "expected_result": _l("Expected result"),
+    "responsible_unit": _l("Responsible unit"),
+    "strategy_id": _l("LAO strategy"),
+    "tactic_id": _l("Tactic"),
+    "programme_id": _l("Budget programme"),
+    "source": _l("Kind of project"),
+    "equipment_category": _l("Equipment category"),
+    "equipment_type": _l("Equipment type"),
+    "unit": _l("Unit"),
+    **{name: _l("Budget, year %(n)s (baht)", n=name[-1]) for name in BUDGET_FIELDS},
+    "links": _l("Links (national strategy, NESDP, SDG, province)"),
+}
+SELECT_FIELDS = ("strategy_id", "tactic_id", "programme_id", "source")
+LONG_TEXT = ("objective", "target", "kpi", "expected_result")
+PROJECT_SOURCE_LABELS = {
+    "own": _l("Own project (ผ.02)"),
+    "community": _l("From village and community plans (ผ.02/1)"),
+    "beyond_capacity": _l("Beyond capacity, coordinated with province or PAO (ผ.02/2)"),
+    "equipment": _l("Equipment (ผ.03)"),
+}
+
+
+class OpenRevisionForm(FlaskForm):
+    route = SelectField(
+        _l("Route"),
+        choices=[
+            SelectChoice("regular", _l("Regular (clauses 21, 22, 22/1)")),
+            SelectChoice("policy", _l("Royal project, ceremony or government policy: executive alone (clause 22/2)")),
+        ],
+        default="regular",
+    )
+    reasons = TextAreaField(_l("Reasons"), validators=[Optional(), Length(max=TEXT_MAX)])
+    necessity = TextAreaField(_l("Necessity"), validators=[Optional(), Length(max=TEXT_MAX)])
+
+
+class ReasonsForm(FlaskForm):
+    reasons = TextAreaField(_l("Reasons"), validators=[Optional(), Length(max=TEXT_MAX)])
+    necessity = TextAreaField(_l("Necessity"), validators=[Optional(), Length(max=TEXT_MAX)])
+
+
+class RemoveItemForm(FlaskForm):
+    """Only the CSRF token: the item is named in the address."""
+
+
+def _field(name: str, required: bool):
+    label = FIELD_LABELS[name]
+    checks = [DataRequired()] if required else [Optional()]
+    if name == "links":
+        return SelectMultipleField(label, choices=[], coerce=str, validate_choice=False, validators=[Optional()])
+    if name in SELECT_FIELDS:
+        # The service checks ids against the plan; the page sets the choices only to render them.
+        return SelectField(label, choices=[], coerce=str, validate_choice=False, validators=[Optional()])
+    if name in LONG_TEXT:
+        return TextAreaField(label, validators=[*checks, Length(max=TEXT_MAX)])
+    return StringField(label, validators=[*checks, Length(max=500)])
+
+
+def item_form_class(kind: str, fields) -> type[FlaskForm]:
+    """The form of one item kind: an addition offers every field, a change every field to replace,
+    a correction only ``fields`` (the definition's correction fields)."""
+    attrs: dict = {"field_names": tuple(fields), "kind": kind}
+    if kind != "addition":
+        attrs["project_no"] = SelectField(
+            _l("Project"), choices=[], coerce=str, validate_choice=False, validators=[DataRequired()]
+        )
+    for name in fields:
+        attrs[name] = _field(name, required=False)
+    attrs["reason"] = TextAreaField(
+        _l("Reason") if kind != "correction" else _l("Note"),
+        validators=[Optional(), Length(max=TEXT_MAX)],
+    )
+    return type(f"{kind.title()}ItemForm", (FlaskForm,), attrs)
+
+
+def item_values(form, kind: str) -> dict:
+    """What the form sends to the service: every field for an addition, the filled ones otherwise."""
+    values = {}
+    for name in form.field_names:
+        data = form[name].data
+        if name == "links":
+            if data or kind == "addition":
+                values[name] = list(data or [])
+            continue
+        data = (data or "").strip() if isinstance(data, str) else data
+        if data or kind == "addition":
+            values[name] = data or None
+    return values

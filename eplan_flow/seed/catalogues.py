@@ -1,0 +1,67 @@
+"""The catalogues a plan links to, as shipped seed data (read at run time from this package).
+
+``national_catalogues.csv`` (catalogue,code,parent,name_th,name_en), in display order:
+- ``national_strategy``: the 20-year National Strategy (ยุทธศาสตร์ชาติ พ.ศ. 2561–2580), 6 strategies;
+- ``master_plan``: its 23 master plans (แผนแม่บทภายใต้ยุทธศาสตร์ชาติ), ``parent`` being the code of
+  the national strategy each belongs to (23, research and innovation, cuts across several; it is
+  filed under competitiveness, where the National Strategy Office groups it);
+- ``nesdp_milestone``: the 13 milestones (หมุดหมาย) of the 13th NESDP 2566–2570;
+- ``sdg``: the 17 Sustainable Development Goals;
+- ``budget_programme``: the 12 LAO budget programmes (แผนงาน), coded as in the LAO budget
+  classification (ด้าน 00100–00400, แผนงาน 00110 …).
+
+``demo_catalogues_bueng_kan.csv`` (catalogue,scope,code,name_th,name_en): DEMO DATA, invented for
+the Bueng Kan demo (province 38), not the province's real strategies. The provincial catalogues
+ship empty otherwise: each provincial office keeps its own.
+"""
+from __future__ import annotations
+
+import csv
+from importlib.resources import files
+from typing import NamedTuple
+
+NATIONAL_CATALOGUES = files(__name__.rsplit(".", 1)[0]) / "national_catalogues.csv"
+DEMO_CATALOGUES = files(__name__.rsplit(".", 1)[0]) / "demo_catalogues_bueng_kan.csv"
+
+# The catalogue a seed row's ``parent`` code points into.
+PARENT_CATALOGUE = {"master_plan": "national_strategy"}
+
+
+class SeedItem(NamedTuple):
+    catalogue: str
+    scope: str
+    code: str
+    name_th: str
+    name_en: str | None
+    parent_code: str | None
+    position: int
+
+
+def _read(resource) -> list[dict[str, str]]:
+    with resource.open("r", encoding="utf-8", newline="") as source:
+        return list(csv.DictReader(source))
+
+
+def _items(rows: list[dict[str, str]]) -> list[SeedItem]:
+    positions: dict[tuple[str, str], int] = {}
+    items = []
+    for row in rows:
+        scope = row.get("scope") or ""
+        key = (row["catalogue"], scope)
+        positions[key] = positions.get(key, 0) + 1
+        items.append(SeedItem(
+            catalogue=row["catalogue"], scope=scope, code=row["code"], name_th=row["name_th"],
+            name_en=row.get("name_en") or None, parent_code=row.get("parent") or None,
+            position=positions[key],
+        ))
+    return items
+
+
+def national_items() -> list[SeedItem]:
+    """The national catalogues, parents before their children."""
+    return _items(_read(NATIONAL_CATALOGUES))
+
+
+def demo_items() -> list[SeedItem]:
+    """The Bueng Kan demo entries of the provincial catalogues."""
+    return _items(_read(DEMO_CATALOGUES))

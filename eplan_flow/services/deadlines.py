@@ -1,0 +1,118 @@
+"""What is overdue in the plan lifecycle, for the LAOs a person may read (DOMAIN.md §4).
+
+Read-only: two queries whatever the number of LAOs in scope (a province has up to 334), the
+deadline arithmetic in ``workflows.deadlines``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, or_, select
+from sqlalchemy.orm import contains_eager
+
+from eplan_flow import thaidate
+from eplan_flow.extensions import db
+from eplan_flow.models import Organisation, Plan
+from eplan_flow.permissions import visible_org_clause
+from workflows import deadlines
+from workflows.deadlines import DEADLINES_V1
+
+# A plan in any of these states has been announced: it counts as made for its period.
+ANNOUNCED_PLAN_STATES = ("announced", "submitted", "acknowledged")
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    kind: str  # "plan_not_announced" or "plan_not_submitted"
+    organisation_id: int
+    lao_code: str
+    lao_name: str
+    lao_type: str
+    period_start_be: int
+    deadline: date
+    days_overdue: int
+    reason: str
+    plan_id: int | None = None
+    plan_title: str | None = None
+
+
+def overdue_items(user, today: date | None = None, locale: str = "th", rules: dict = DEADLINES_V1) -> list[OverdueItem]:
+    """List what is overdue in the LAOs ``user`` may read, longest overdue first."""
+    today = today or thaidate.today_local()
+    items = [*_plans_not_announced(user, today, locale, rules), *_plans_not_submitted(user, today, locale, rules)]
+    items.sort(key=lambda i: (-i.days_overdue, i.lao_code, i.kind))
+    return items
+
+
+def _plans_not_announced(user, today: date, locale: str, rules: dict) -> list[OverdueItem]:
+    # The period each LAO type is already late for depends only on the type: a handful of values
+    # the query joins on, so one query covers every LAO in scope.
+    due = {t: deadlines.due_period(t, today, rules) for t in rules["review"]}
+    period_of_type = case(due, value=Organisation.lao_type)
+    rows = db.session.execute(
+        select(Organisation, Plan.id, Plan.title)
+        .outerjoin(
+            Plan,
+            and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == period_of_type),
+        )
+        .where(
+            Organisation.kind == "lao",
+            Organisation.is_active.is_(True),
+            Organisation.lao_type.in_(list(due)),
+            visible_org_clause(user, Organisation),
+            or_(Plan.id.is_(None), Plan.status.not_in(ANNOUNCED_PLAN_STATES)),
+        )
+    ).all()
+    items = []
+    for org, plan_id, plan_title in rows:
+        start = due[org.lao_type]
+        deadline = deadlines.review_deadline(org.lao_type, start, rules)
+        items.append(OverdueItem(
+            kind="plan_not_announced",
+            organisation_id=org.id, lao_code=org.code, lao_name=org.display_name, lao_type=org.lao_type,
+            period_start_be=start, deadline=deadline,
+            days_overdue=deadlines.days_overdue(deadline, today),
+            reason=deadlines.reason(
+                "plan_not_announced", locale, rules, start=start, end=start + rules["period"]["years"] - 1,
+                deadline=thaidate.format_date(deadline, locale),
+            ),
+            plan_id=plan_id, plan_title=plan_title,
+        ))
+    return items
+
+
+def _plans_not_submitted(user, today: date, locale: str, rules: dict) -> list[OverdueItem]:
+    # Overdue when announced_on + N days < today, i.e. announced before the Bangkok midnight
+    # that starts day today - N.
+    last_day = today - timedelta(days=rules["submission_days"])
+    before = datetime.combine(last_day, time.min, tzinfo=thaidate.BANGKOK)
+    rows = db.session.execute(
+        select(Plan)
+        .join(Plan.organisation)
+        .options(contains_eager(Plan.organisation))
+        .where(
+            Plan.status == "announced",
+            Plan.submitted_at.is_(None),
+            Plan.announced_at < before,
+            visible_org_clause(user, Organisation),
+        )
+    ).scalars().all()
+    items = []
+    for plan in rows:
+        org = plan.organisation
+        announced_on = thaidate.to_local(plan.announced_at).date()
+        deadline = deadlines.submission_deadline(announced_on, rules)
+        items.append(OverdueItem(
+            kind="plan_not_submitted",
+            organisation_id=org.id, lao_code=org.code, lao_name=org.display_name,
+            lao_type=org.lao_type or "", period_start_be=plan.period_start_be, deadline=deadline,
+            days_overdue=deadlines.days_overdue(deadline, today),
+            reason=deadlines.reason(
+                "plan_not_submitted", locale, rules,
+                announced=thaidate.format_date(announced_on, locale), days=rules["submission_days"],
+                deadline=thaidate.format_date(deadline, locale),
+            ),
+            plan_id=plan.id, plan_title=plan.title,
+        ))
+    return items

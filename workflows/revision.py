@@ -1,0 +1,94 @@
+"""Revising an announced plan (ระเบียบ มท. ข้อ 21, 22, 22/1, 22/2), version 1.
+
+Which steps a revision takes is rule data, not code: each item kind says whether it goes to the
+development committee (with the civic forum) and for which LAO types the council must approve; the
+policy route (royal projects, ceremonies, government or MOI policy, ข้อ 22/2) goes to the executive
+alone. A future regulation is a new version of this definition. Rows marked *uncertain* in
+DOMAIN.md (the council and civic forum for changes) are data here, so they can follow the ministry.
+"""
+from workflows.plan import MEETING
+
+# Fields a correction (ข้อ 21) may touch: wording and classification, never objective, budget or
+# substance. *uncertain*: a rule version may narrow or widen this list.
+CORRECTION_FIELDS = [
+    "name", "target", "kpi", "expected_result", "responsible_unit",
+    "strategy_id", "tactic_id", "programme_id", "links",
+]
+
+_GATES = [
+    ("committee_review", ["devcom_secretary"]),
+    ("council_review", ["council_secretary"]),
+    ("executive_review", ["executive"]),
+]
+
+REVISION_V1 = {
+    "name": "revision",
+    "version": 1,
+    "title": {"th": "การแก้ไข เพิ่มเติม เปลี่ยนแปลงแผนพัฒนาท้องถิ่น", "en": "Correct, add to or change the plan"},
+    "initial": "drafting",
+    "rules": {
+        "kinds": {
+            "correction": {"committee": False, "civic_forum": False, "council_for": []},
+            "addition": {"committee": True, "civic_forum": True, "council_for": ["sao"]},
+            "change": {"committee": True, "civic_forum": False, "council_for": ["sao"]},
+        },
+        "correction_fields": CORRECTION_FIELDS,
+        # Items the policy route (ข้อ 22/2) may carry.
+        "policy_kinds": ["addition", "change"],
+    },
+    "states": {
+        "drafting": {"th": "ร่าง (คณะกรรมการสนับสนุนฯ)", "en": "Drafting (support committee)"},
+        "committee_review": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่นและประชาคม", "en": "At the development committee"},
+        "council_review": {"th": "เสนอสภาท้องถิ่น", "en": "At the council"},
+        "executive_review": {"th": "เสนอผู้บริหารท้องถิ่น", "en": "At the executive"},
+        "announced": {"th": "ประกาศใช้แล้ว", "en": "Announced"},
+        "withdrawn": {"th": "ยกเลิกร่าง", "en": "Withdrawn"},
+    },
+    "triggers": {
+        "submit": {"th": "เสนอร่าง", "en": "Submit the draft"},
+        "endorse": {"th": "คณะกรรมการพัฒนาท้องถิ่นให้ความเห็นชอบ", "en": "Endorse (development committee)"},
+        "approve_by_council": {"th": "สภาท้องถิ่นให้ความเห็นชอบ", "en": "Approve (council)"},
+        "approve_and_announce": {"th": "ผู้บริหารอนุมัติและประกาศใช้", "en": "Approve and announce (executive)"},
+        "return_for_revision": {"th": "ส่งกลับไปแก้ไข", "en": "Return for revision"},
+        "withdraw": {"th": "ยกเลิกร่าง", "en": "Withdraw the draft"},
+    },
+    "transitions": [
+        {"trigger": "submit", "source": "drafting", "dest": "committee_review",
+         "roles": ["support_secretary", "planner"],
+         "guards": ["revision_has_items", "revision_needs_committee"]},
+        {"trigger": "submit", "source": "drafting", "dest": "council_review",
+         "roles": ["support_secretary", "planner"],
+         "guards": ["revision_has_items", "revision_needs_council"], "unless": ["revision_needs_committee"]},
+        {"trigger": "submit", "source": "drafting", "dest": "executive_review",
+         "roles": ["support_secretary", "planner"], "guards": ["revision_has_items"],
+         "unless": ["revision_needs_committee", "revision_needs_council"]},
+        {"trigger": "endorse", "source": "committee_review", "dest": "council_review",
+         "roles": ["devcom_secretary"], "guards": ["revision_needs_council"], "data": MEETING},
+        {"trigger": "endorse", "source": "committee_review", "dest": "executive_review",
+         "roles": ["devcom_secretary"], "unless": ["revision_needs_council"], "data": MEETING},
+        {"trigger": "approve_by_council", "source": "council_review", "dest": "executive_review",
+         "roles": ["council_secretary"], "data": MEETING},
+        {"trigger": "approve_and_announce", "source": "executive_review", "dest": "announced",
+         "roles": ["executive"]},
+        *[
+            {"trigger": "return_for_revision", "source": source, "dest": "drafting",
+             "roles": roles, "comment_required": True}
+            for source, roles in _GATES
+        ],
+        {"trigger": "withdraw", "source": "drafting", "dest": "withdrawn",
+         "roles": ["support_secretary", "planner"], "comment_required": True},
+    ],
+    "requires": {
+        "council_review": [{"trigger": "endorse", "when": "revision_needs_committee"}],
+        "executive_review": [
+            {"trigger": "endorse", "when": "revision_needs_committee"},
+            {"trigger": "approve_by_council", "when": "revision_needs_council"},
+        ],
+        "announced": [
+            {"trigger": "endorse", "when": "revision_needs_committee"},
+            {"trigger": "approve_by_council", "when": "revision_needs_council"},
+            "approve_and_announce",
+        ],
+    },
+    "effects": ["notify_next_actors"],
+}
