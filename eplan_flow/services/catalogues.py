@@ -13,14 +13,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import CATALOGUES, CatalogueItem, Organisation, Province
 from eplan_flow.permissions import has_role
 from eplan_flow.seed import catalogues as seed
-from eplan_flow.services import audit
+from eplan_flow.services import audit, unit_of_work
 
 NATIONAL = tuple(c for c, kind in CATALOGUES.items() if kind == "national")
 PROVINCIAL = tuple(c for c, kind in CATALOGUES.items() if kind == "provincial")
@@ -254,26 +253,13 @@ def _office_of(scope: str, actor) -> int | None:
 
 
 def _plain(values: dict) -> dict:
-    def plain(v):
-        if isinstance(v, list):
-            return [plain(x) for x in v]
-        return v if v is None or isinstance(v, (str, int, float, bool)) else str(v)
-
-    return {k: plain(v) for k, v in values.items()}
+    return unit_of_work.jsonable(values)
 
 
 def _commit(write: Callable[[], Any]) -> Any:
-    try:
-        result = write()
-        db.session.flush()
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise InvalidInput("this code is already used in this catalogue", field="code") from None
-    except BaseException:
-        db.session.rollback()
-        raise
-    return result
+    return unit_of_work.run(
+        write, conflict=lambda exc: InvalidInput("this code is already used in this catalogue", field="code")
+    )
 
 
 __all__ = [

@@ -8,13 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import LAO_TYPES, ORG_KINDS, Organisation, RoleGrant, User
 from eplan_flow.permissions import can_manage_organisations, can_manage_people, has_role
-from eplan_flow.services import audit
+from eplan_flow.services import audit, unit_of_work
 from eplan_flow.services.accounts import hash_password
 from workflows.roles import ROLES
 
@@ -224,31 +222,20 @@ def _assign(row, values: dict) -> dict:
 
 
 def _jsonable(values: dict) -> dict:
-    def plain(v):
-        if isinstance(v, list):
-            return [plain(x) for x in v]
-        return v if v is None or isinstance(v, (str, int, float, bool)) else str(v)
-
-    return {k: plain(v) for k, v in values.items()}
+    return unit_of_work.jsonable(values)
 
 
 def _commit(write: Callable[[], Any]) -> Any:
     """Run ``write`` and commit, or roll back everything and raise a DomainError."""
-    try:
-        result = write()
-        db.session.flush()
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        known = _UNIQUE_FIELDS.get(constraint or "")
-        if known:
-            raise InvalidInput(known[1], field=known[0]) from None
-        raise InvalidInput("the change conflicts with existing data") from None
-    except BaseException:
-        db.session.rollback()
-        raise
-    return result
+    return unit_of_work.run(write, conflict=_conflict)
+
+
+def _conflict(exc) -> InvalidInput:
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    known = _UNIQUE_FIELDS.get(constraint or "")
+    if known:
+        return InvalidInput(known[1], field=known[0])
+    return InvalidInput("the change conflicts with existing data")
 
 
 __all__ = [

@@ -26,11 +26,11 @@ from eplan_flow.errors import (
     TransitionNotAllowed,
 )
 from eplan_flow.extensions import db
-from eplan_flow.models._types import utcnow
-from eplan_flow.thaidate import today_local
 from eplan_flow.models import Organisation, Plan, Revision, RoleGrant, User
+from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
 from eplan_flow.services import audit, outbox
+from eplan_flow.thaidate import today_local
 from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
 
 # ``REGISTRY`` (imported above) is looked up at call time, so tests can run the engine on another

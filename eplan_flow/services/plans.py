@@ -21,7 +21,7 @@ from eplan_flow.extensions import db
 from eplan_flow.models import Organisation, Plan, PlanVersion, ProjectRecord
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, has_role
-from eplan_flow.services import audit, engine
+from eplan_flow.services import audit, engine, unit_of_work
 from eplan_flow.services.projects import (
     apply_values,
     next_project_no,
@@ -67,13 +67,7 @@ def is_drafting(plan: Plan) -> bool:
 
 def _run(use_case):
     """Run ``use_case()`` as one transaction: commit its result, or roll everything back."""
-    try:
-        result = use_case()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return result
+    return unit_of_work.run(use_case)
 
 
 def create_plan(actor, organisation_id: int, period_start_be, title: str | None = None) -> Plan:

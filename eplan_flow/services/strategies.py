@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import CATALOGUES, CatalogueItem, LaoStrategy, Plan, Tactic
 from eplan_flow.permissions import has_role
-from eplan_flow.services import audit, engine
+from eplan_flow.services import audit, engine, unit_of_work
 from eplan_flow.services.catalogues import LINK_CATALOGUES
 
 EDITOR_ROLES = ("planner", "support_secretary")
@@ -250,18 +249,11 @@ def _audit(plan: Plan, actor, action: str, data: dict) -> None:
 
 
 def _commit(write: Callable[[], Any]) -> Any:
-    try:
-        result = write()
-        db.session.flush()
-        db.session.commit()
-    except IntegrityError:
-        # Two people took the same number at once: the unique constraint caught the second.
-        db.session.rollback()
-        raise InvalidInput("this number was just taken; reload and choose another", field="number") from None
-    except BaseException:
-        db.session.rollback()
-        raise
-    return result
+    # Two people taking the same number at once: the unique constraint catches the second.
+    return unit_of_work.run(
+        write,
+        conflict=lambda exc: InvalidInput("this number was just taken; reload and choose another", field="number"),
+    )
 
 
 __all__ = [
