@@ -47,6 +47,7 @@ browser:
 
 bench: install-test services
 	$(PY) bench/engine.py
+	$(PY) bench/plans.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
