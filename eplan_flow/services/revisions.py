@@ -48,7 +48,6 @@ EDITOR_ROLES = frozenset({"planner", "support_secretary"})
 OPEN_STATES = ("drafting", "committee_review", "council_review", "executive_review")
 # Thai labels of the item kinds, in the order a bundled revision names them.
 KIND_LABELS = {"correction": "แก้ไข", "addition": "เพิ่มเติม", "change": "เปลี่ยนแปลง"}
-LABEL_JOINER = "และ"
 # Values a new record takes from the item or, when the item does not give them, from the old record.
 RECORD_FIELDS = tuple(f for f in VALUE_FIELDS if f != "links")
 
@@ -120,8 +119,12 @@ def rules_of(revision: Revision) -> dict:
 
 
 def label_for(kinds) -> str:
-    """"แก้ไข", "เพิ่มเติม", "เปลี่ยนแปลง", or a bundle joined with "และ", in a fixed order."""
-    return LABEL_JOINER.join(label for kind, label in KIND_LABELS.items() if kind in kinds)
+    """"แก้ไข", "เพิ่มเติม", "เปลี่ยนแปลง", or a bundle in that order, as announcements write it:
+    "เพิ่มเติมและเปลี่ยนแปลง", "แก้ไข เพิ่มเติม และเปลี่ยนแปลง"."""
+    labels = [label for kind, label in KIND_LABELS.items() if kind in kinds]
+    if len(labels) <= 2:
+        return "และ".join(labels)
+    return " ".join(labels[:-1]) + " และ" + labels[-1]
 
 
 # -- opening and editing -----------------------------------------------------------------------------

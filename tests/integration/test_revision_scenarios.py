@@ -126,7 +126,7 @@ def test_announcing_three_additions_two_changes_and_a_correction_makes_the_next_
     assert after == expected
     # Version 1 stays readable as it was.
     assert totals(plan.id, 1) == (count_before, before)
-    assert revision.label == "แก้ไขและเพิ่มเติมและเปลี่ยนแปลง"
+    assert revision.label == "แก้ไข เพิ่มเติม และเปลี่ยนแปลง"
 
     _, compared = revisions.comparison(world.town_planner, revision.id)
     assert [(c.project_no, c.kind) for c in compared] == [
