@@ -47,17 +47,9 @@ class BenchPlan:
 
 
 def ensure_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-            ).scalar()
-            if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
-    finally:
-        admin.dispose()
+    from eplan_flow.dbutil import create_database_if_missing
+
+    create_database_if_missing(url)
 
 
 def make_bench_app(url: str):
@@ -86,7 +78,15 @@ def reset_schema(app) -> None:
 def set_up_plans(app, count: int) -> list[BenchPlan]:
     """Bulk-insert ``count`` plans in drafting (with their "create" audit events) over LAOS LAOs."""
     from eplan_flow.extensions import db
-    from eplan_flow.models import AuditEvent, District, Organisation, Plan, Province, RoleGrant, User
+    from eplan_flow.models import (
+        AuditEvent,
+        District,
+        Organisation,
+        Plan,
+        Province,
+        RoleGrant,
+        User,
+    )
     from eplan_flow.models._types import utcnow
     from eplan_flow.services import audit
     from workflows import REGISTRY

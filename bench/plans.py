@@ -27,6 +27,8 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from eplan_flow.dbutil import create_database_if_missing
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_bench_plans"
 PASSWORD = "bench-password"
 STRATEGIES, TACTICS = 6, 3
@@ -49,17 +51,7 @@ ORDER BY s.number, c.position, c.code, pr.source
 
 
 def ensure_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-            ).scalar()
-            if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
-    finally:
-        admin.dispose()
+    create_database_if_missing(url)
 
 
 def make_bench_app(url: str):

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from eplan_flow import create_app
+from eplan_flow.dbutil import create_database_if_missing
 from eplan_flow.extensions import db as _db
 
 DATABASE_URL = os.environ.get(
@@ -28,24 +29,14 @@ TEST_CONFIG = {
 
 
 def _ensure_database(url: str) -> None:
-    parsed = make_url(url)
-    admin_url = parsed.set(database="postgres")
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect() as conn:
-            exists = conn.execute(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-            ).scalar()
-            if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+        create_database_if_missing(url)
     except sa.exc.OperationalError as exc:
         pytest.exit(
-            f"PostgreSQL is not reachable at {admin_url.render_as_string(hide_password=True)}: {exc}\n"
+            f"PostgreSQL is not reachable for {make_url(url).render_as_string(hide_password=True)}: {exc}\n"
             "Start it (make services) or set EPLAN_TEST_DATABASE_URL.",
             returncode=3,
         )
-    finally:
-        engine.dispose()
 
 
 def _check_redis(url: str) -> None:

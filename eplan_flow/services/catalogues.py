@@ -194,15 +194,10 @@ def update_item(actor, item_id: int, **values: Any) -> CatalogueItem:
     _check_item(actor, {**{f: getattr(row, f) for f in ITEM_FIELDS}, **values})
 
     def write() -> CatalogueItem:
-        changed = {}
-        for name, value in values.items():
-            old = getattr(row, name)
-            if old != value:
-                setattr(row, name, value)
-                changed[name] = [old, value]
+        changed = unit_of_work.assign(row, values)
         if changed:
             audit.append(f"catalogue-item:{row.id}", "catalogue_item_updated", actor=actor,
-                         organisation_id=_office_of(row.scope, actor), data=_plain(changed))
+                         organisation_id=_office_of(row.scope, actor), data=changed)
         return row
 
     return _commit(write)

@@ -211,14 +211,7 @@ def _clean(values: dict, allowed: tuple[str, ...]) -> dict:
 
 
 def _assign(row, values: dict) -> dict:
-    """Set ``values`` on ``row``; return ``{field: [old, new]}`` for what actually changed."""
-    changed = {}
-    for name, value in values.items():
-        old = getattr(row, name)
-        if old != value:
-            setattr(row, name, value)
-            changed[name] = [old, value]
-    return _jsonable(changed)
+    return unit_of_work.assign(row, values)
 
 
 def _jsonable(values: dict) -> dict:

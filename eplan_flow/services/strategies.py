@@ -231,13 +231,7 @@ def _number_free(model, within, number: int) -> None:
 
 
 def _assign(row, **values) -> dict:
-    changed = {}
-    for name, value in values.items():
-        old = getattr(row, name)
-        if old != value:
-            setattr(row, name, value)
-            changed[name] = [old, value]
-    return changed
+    return unit_of_work.assign(row, values)
 
 
 def _ref(item: CatalogueItem) -> dict:

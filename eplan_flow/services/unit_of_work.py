@@ -42,3 +42,14 @@ def jsonable(values: dict) -> dict:
         return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
     return {key: plain(value) for key, value in values.items()}
+
+
+def assign(row, values: dict) -> dict:
+    """Set ``values`` on ``row``; return ``{field: [old, new]}`` for what actually changed, as JSON."""
+    changed = {}
+    for name, value in values.items():
+        old = getattr(row, name)
+        if old != value:
+            setattr(row, name, value)
+            changed[name] = [old, value]
+    return jsonable(changed)
