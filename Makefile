@@ -36,6 +36,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 translations: install
 	$(VENV)/bin/pybabel compile -d eplan_flow/translations
+	$(VENV)/bin/pybabel compile -D admin -d eplan_flow/translations_admin
 
 ## services: make sure PostgreSQL and Redis answer on 127.0.0.1 (start them if they are down)
 services:

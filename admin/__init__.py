@@ -10,6 +10,7 @@ def init_admin(app) -> Admin:
     from admin.views import (
         AuditView, OrganisationView, OutboxView, PlanView, RoleGrantView, UserView,
     )
+    from eplan_flow import PACKAGE_DIR
     from eplan_flow.extensions import db
     from eplan_flow.models import AuditEvent, Organisation, OutboxMessage, Plan, RoleGrant, User
 
@@ -19,6 +20,8 @@ def init_admin(app) -> Admin:
         url="/admin",
         index_view=SecureIndexView(name=_l("Back office"), url="/admin"),
         theme=Bootstrap4Theme(swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")),
+        # Flask-Admin ships no Thai: its own labels (domain "admin") are translated here.
+        translations_path=str(PACKAGE_DIR / "translations_admin"),
     )
     directory = _l("Directory")
     # Endpoints carry an admin_ prefix so they never clash with the app's blueprints; URLs stay short.
