@@ -50,12 +50,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(main_bp)
     from eplan_flow.catalogues import bp as catalogues_bp
+    from eplan_flow.execution import bp as execution_bp
     from eplan_flow.plans import bp as plans_bp
     from eplan_flow.public import bp as public_bp
     from eplan_flow.revisions import bp as revisions_bp
 
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(revisions_bp, url_prefix="/revisions")
+    app.register_blueprint(execution_bp, url_prefix="/execution")
     app.register_blueprint(catalogues_bp, url_prefix="/catalogues")
     app.register_blueprint(public_bp, url_prefix="/public")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -5,6 +5,7 @@ This package is pure: no Flask, no database. ``eplan_flow`` builds on it, never 
 from __future__ import annotations
 
 from workflows.definition import DefinitionError, TransitionSpec, WorkflowDefinition
+from workflows.execution import EXECUTION_V1
 from workflows.plan import PLAN_V1
 from workflows.revision import REVISION_V1
 
@@ -50,6 +51,6 @@ class Registry:
         return iter(sorted(self._defs.values(), key=lambda d: (d.name, d.version)))
 
 
-REGISTRY = Registry(PLAN_V1, REVISION_V1)
+REGISTRY = Registry(PLAN_V1, REVISION_V1, EXECUTION_V1)
 
 __all__ = ["REGISTRY", "DefinitionError", "Registry", "TransitionSpec", "UnknownWorkflow", "WorkflowDefinition"]

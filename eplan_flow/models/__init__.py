@@ -44,3 +44,12 @@ __all__ = [
     "User",
     "WorkflowMixin",
 ]
+
+from eplan_flow.models.execution import (
+    TRANSFER_KINDS,
+    BudgetTransfer,
+    Disbursement,
+    ProjectExecution,
+)
+
+__all__ += ["TRANSFER_KINDS", "BudgetTransfer", "Disbursement", "ProjectExecution"]

@@ -26,7 +26,7 @@ from eplan_flow.errors import (
     TransitionNotAllowed,
 )
 from eplan_flow.extensions import db
-from eplan_flow.models import Organisation, Plan, Revision, RoleGrant, User
+from eplan_flow.models import Organisation, Plan, ProjectExecution, Revision, RoleGrant, User
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
 from eplan_flow.services import audit, outbox
@@ -37,7 +37,9 @@ from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
 # ``workflows.Registry`` with ``monkeypatch.setattr(engine, "REGISTRY", registry)``.
 
 # Which model carries each workflow. Later workflows (accounts, revisions...) register here.
-WORKFLOW_MODELS: dict[str, type] = {Plan.WORKFLOW: Plan, Revision.WORKFLOW: Revision}
+WORKFLOW_MODELS: dict[str, type] = {
+    model.WORKFLOW: model for model in (Plan, Revision, ProjectExecution)
+}
 
 # Work that entering a state does inside the transition's own transaction (announcing a revision
 # applies it; announcing a plan makes its first version). Registered by the services that own it.

@@ -23,7 +23,7 @@ from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, OutboxMessage, ProjectRecord, User
 from eplan_flow.permissions import can_read, roles_over
 from eplan_flow.services import audit, engine
-from tests import factories, plan_factories, revision_factories
+from tests import execution_factories, factories, plan_factories, revision_factories
 from workflows import REGISTRY, Registry, WorkflowDefinition
 
 SETTINGS = settings(
@@ -70,6 +70,8 @@ INSTANCE_BUILDERS = {
     "plan": plan_with_a_project,
     # One addition: the committee everywhere, the council on an อบต. (rule data of REVISION_V1).
     "revision": lambda org, actor: revision_factories.drafted_revision(org, additions=1),
+    # Contract, full payment and 100 % already recorded: the money checks on entry always pass.
+    "execution": execution_factories.fully_done,
 }
 
 # What guards read of a row besides its status and organisation (a revision's items and route),

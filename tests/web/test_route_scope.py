@@ -171,6 +171,14 @@ CONTENT_ROUTES = {
     "revisions.remove_item": ("POST", "/revisions/{revision}/items/{item}/remove"),
     "revisions.add_item": ("POST", "/revisions/{revision}/items/addition"),
     "revisions.set_reasons": ("POST", "/revisions/{revision}/reasons"),
+    "execution.plan_year": ("GET", "/execution/plans/{plan}"),
+    "execution.budget": ("POST", "/execution/plans/{plan}/budget"),
+    "execution.detail": ("GET", "/execution/{execution}"),
+    "execution.contract": ("POST", "/execution/{execution}/contract"),
+    "execution.transfer": ("POST", "/execution/{execution}/transfers"),
+    "execution.disbursement": ("POST", "/execution/{execution}/disbursements"),
+    "execution.progress": ("POST", "/execution/{execution}/progress"),
+    "execution.cancel": ("POST", "/execution/{execution}/cancel"),
 }
 # Routes not tied to one LAO's content, each covered by its own tests.
 UNSCOPED_ROUTES = {
@@ -186,14 +194,15 @@ READERS_OF_SAO_A = ["planner", "district_officer", "provincial_officer", "dla_ad
 
 @pytest.fixture
 def content(world, db):
-    from tests import revision_factories
+    from tests import execution_factories, revision_factories
 
     revision = revision_factories.drafted_revision(world.sao_a)
     plan = revision.plan
+    execution = execution_factories.budgeted(world.sao_a, world.planner, plan=plan)
     strategy = db.session.query(LaoStrategy).filter_by(plan_id=plan.id).order_by(LaoStrategy.number).first()
     return {
         "plan": plan.id, "strategy": strategy.id, "tactic": strategy.tactics[0].id,
-        "revision": revision.id, "item": revision.items[0].id,
+        "revision": revision.id, "item": revision.items[0].id, "execution": execution.id,
     }
 
 

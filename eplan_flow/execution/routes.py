@@ -1,0 +1,139 @@
+"""Execution pages. Views parse input, call one service and map domain errors to a status or a
+flash; they never commit. Importing this module also registers the execution service's entry actions.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from eplan_flow.errors import DomainError, NotFound, PermissionDenied
+from eplan_flow.execution import bp
+from eplan_flow.execution.forms import PostForm
+from eplan_flow.i18n import locale_code
+from eplan_flow.models import TRANSFER_KINDS
+from eplan_flow.services import engine
+from eplan_flow.services import execution as service
+from eplan_flow.services.projects import current_records
+from eplan_flow.thaidate import fiscal_year, today_local
+
+
+def _or_abort(call, *args, **kwargs):
+    try:
+        return call(*args, **kwargs)
+    except NotFound:
+        abort(404)
+    except PermissionDenied:
+        abort(403)
+
+
+def _year_for(plan) -> int:
+    """The fiscal year asked for, or the current one kept within the plan's period."""
+    asked = request.args.get("year", type=int)
+    if asked is not None:
+        return asked
+    return min(max(fiscal_year(today_local()), plan.period_start_be), plan.period_end_be)
+
+
+def _write(call, back: str, done: str, *args, **kwargs):
+    """Run a write use case: 404/403 for scope and role, a flash with the reason for anything refused."""
+    if not PostForm().validate_on_submit():
+        flash(_("That request was not valid; nothing was changed."), "error")
+        return redirect(back, code=303)
+    try:
+        _or_abort(call, current_user, *args, **kwargs)
+    except DomainError as exc:
+        flash(_("Nothing was saved: %(reason)s", reason=exc.message), "error")
+        return redirect(back, code=303)
+    flash(done, "success")
+    return redirect(back, code=303)
+
+
+@bp.route("/plans/<int:plan_id>")
+@login_required
+def plan_year(plan_id: int):
+    plan = _or_abort(service.get_plan, current_user, plan_id)
+    year = _year_for(plan)
+    plan, rows = _or_abort(service.plan_year, current_user, plan_id, year)
+    may_record = service.may_record(current_user, plan.organisation)
+    budgeted = {row.execution.project_no for row in rows}
+    candidates = [r for r in current_records(plan.id) if r.project_no not in budgeted] if may_record else []
+    return render_template(
+        "execution/plan_year.html", plan=plan, year=year, rows=rows, may_record=may_record,
+        candidates=candidates, years=range(plan.period_start_be, plan.period_end_be + 1),
+        definition=engine.REGISTRY.get("execution"), locale=locale_code(), form=PostForm(formdata=None),
+        counted=sum(1 for r in rows if r.counted),
+    )
+
+
+@bp.route("/plans/<int:plan_id>/budget", methods=["POST"])
+@login_required
+def budget(plan_id: int):
+    year = request.form.get("fiscal_year_be", "")
+    back = url_for(".plan_year", plan_id=plan_id, year=year) if year.isdigit() else url_for(".plan_year", plan_id=plan_id)
+    return _write(
+        service.budget_project, back, _("The project was budgeted."),
+        plan_id, request.form.get("project_no"), year, request.form.get("amount"),
+    )
+
+
+@bp.route("/<int:execution_id>")
+@login_required
+def detail(execution_id: int):
+    execution = _or_abort(service.get_execution, current_user, execution_id)
+    counted, reason = service.completion_status(execution)
+    return render_template(
+        "execution/execution.html", execution=execution, name=service.project_name(execution),
+        counted=counted, reason=reason, definition=engine.definition_of(execution), locale=locale_code(),
+        may_record=service.may_record(current_user, execution.organisation),
+        money_open=execution.status in service.MONEY_STATES, transfer_kinds=TRANSFER_KINDS,
+        form=PostForm(formdata=None),
+    )
+
+
+@bp.route("/<int:execution_id>/contract", methods=["POST"])
+@login_required
+def contract(execution_id: int):
+    form = request.form
+    return _write(
+        service.record_contract, url_for(".detail", execution_id=execution_id), _("The contract was recorded."),
+        execution_id, form.get("contract_no"), form.get("contract_date"), form.get("contractor"), form.get("amount"),
+    )
+
+
+@bp.route("/<int:execution_id>/transfers", methods=["POST"])
+@login_required
+def transfer(execution_id: int):
+    form = request.form
+    return _write(
+        service.add_transfer, url_for(".detail", execution_id=execution_id), _("The budget transfer was recorded."),
+        execution_id, form.get("kind"), form.get("amount"), form.get("date"), form.get("note"),
+    )
+
+
+@bp.route("/<int:execution_id>/disbursements", methods=["POST"])
+@login_required
+def disbursement(execution_id: int):
+    form = request.form
+    return _write(
+        service.add_disbursement, url_for(".detail", execution_id=execution_id), _("The disbursement was recorded."),
+        execution_id, form.get("paid_on"), form.get("amount"), form.get("progress_percent"), form.get("note"),
+    )
+
+
+@bp.route("/<int:execution_id>/progress", methods=["POST"])
+@login_required
+def progress(execution_id: int):
+    return _write(
+        service.record_progress, url_for(".detail", execution_id=execution_id), _("The progress was recorded."),
+        execution_id, request.form.get("progress_percent"),
+    )
+
+
+@bp.route("/<int:execution_id>/cancel", methods=["POST"])
+@login_required
+def cancel(execution_id: int):
+    return _write(
+        service.cancel, url_for(".detail", execution_id=execution_id), _("The project was cancelled."),
+        execution_id, request.form.get("reason"),
+    )
