@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from eplan_flow.errors import DomainError, NotFound, PermissionDenied
@@ -35,6 +36,42 @@ def _year_for(plan) -> int:
     return min(max(fiscal_year(today_local()), plan.period_start_be), plan.period_end_be)
 
 
+# What a refusal tells the person, in their language (the services' messages are for logs and the API).
+REFUSALS = {
+    "not_in_plan": _l(
+        "Nothing was saved: only projects of the plan in force, with a budget for that year, can be "
+        "budgeted. Add the project to the plan or change the plan first (เพิ่มเติม/เปลี่ยนแปลงแผน)."
+    ),
+    "over_budget": _l(
+        "Nothing was saved: the amount would exceed the contract or the budget available."
+    ),
+    "already_budgeted": _l("Nothing was saved: this project is already budgeted for that fiscal year."),
+}
+FIELD_LABELS = {
+    "amount": _l("Amount (baht)"),
+    "paid_on": _l("Payment date"),
+    "date": _l("Date"),
+    "contract_no": _l("Contract number"),
+    "contract_date": _l("Contract date"),
+    "contractor": _l("Contractor"),
+    "progress_percent": _l("Progress (%)"),
+    "kind": _l("Kind of transfer"),
+    "note": _l("Note"),
+    "fiscal_year_be": _l("Fiscal year"),
+    "project_no": _l("Project"),
+    "comment": _l("Reason"),
+}
+
+
+def _refusal(exc: DomainError) -> str:
+    if exc.code in REFUSALS:
+        return str(REFUSALS[exc.code])
+    field = exc.details.get("field")
+    if field in FIELD_LABELS:
+        return _("Nothing was saved: check “%(field)s”; it is missing or not valid.", field=FIELD_LABELS[field])
+    return _("Nothing was saved: this step is not possible for the project now.")
+
+
 def _write(call, back: str, done: str, *args, **kwargs):
     """Run a write use case: 404/403 for scope and role, a flash with the reason for anything refused."""
     if not PostForm().validate_on_submit():
@@ -43,7 +80,7 @@ def _write(call, back: str, done: str, *args, **kwargs):
     try:
         _or_abort(call, current_user, *args, **kwargs)
     except DomainError as exc:
-        flash(_("Nothing was saved: %(reason)s", reason=exc.message), "error")
+        flash(_refusal(exc), "error")
         return redirect(back, code=303)
     flash(done, "success")
     return redirect(back, code=303)

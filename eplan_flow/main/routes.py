@@ -154,6 +154,9 @@ REFUSALS = {
         "The revision is not complete: give its reasons and necessity, and keep only the items its route may carry."
     ),
     "plan_has_no_projects": _l("A plan without projects cannot be announced. Add its projects first."),
+    "not_counted_as_completed": _l(
+        "The project cannot be completed yet: it must be fully disbursed against its contract, with its progress at 100 percent."
+    ),
 }
 
 

@@ -59,7 +59,7 @@ def test_budgeting_a_project_outside_the_plan_flashes_the_reason_and_writes_noth
     client = login_as(world.planner)
     response = client.post(f"/execution/plans/{plan.id}/budget", follow_redirects=True,
                            data={"project_no": "7", "fiscal_year_be": str(plan.period_start_be), "amount": "10"})
-    assert "change the plan first" in text(response)
+    assert "เพิ่มเติม/เปลี่ยนแปลงแผน" in text(response)
     assert db.session.scalar(select(func.count()).select_from(ProjectExecution)) == 0
 
 
