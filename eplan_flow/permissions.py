@@ -54,6 +54,15 @@ def can_read(user, org) -> bool:
     return bool(roles_over(user, org))
 
 
+# Who writes an LAO's plan content (strategies, projects, revisions) and records its execution.
+PLAN_CONTENT_ROLES = frozenset({"planner", "support_secretary"})
+
+
+def can_edit_plan_content(user, org) -> bool:
+    """Whether ``user`` is one of ``org``'s planners or support-committee secretaries."""
+    return bool(roles_over(user, org) & PLAN_CONTENT_ROLES)
+
+
 def can_use_back_office(user) -> bool:
     return any(g.role in BACK_OFFICE_ROLES for g in _grants(user))
 
@@ -75,6 +84,7 @@ def can(user, action: str, obj) -> bool:
         "manage_people": lambda: can_manage_people(user, org),
         "manage_organisations": lambda: can_manage_organisations(user),
         "back_office": lambda: can_use_back_office(user),
+        "edit_plan_content": lambda: can_edit_plan_content(user, org),
     }
     try:
         return checks[action]()

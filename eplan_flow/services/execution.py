@@ -33,13 +33,16 @@ from eplan_flow.models import (
     ProjectRecord,
 )
 from eplan_flow.models._types import utcnow
-from eplan_flow.permissions import can_read, roles_over
+from eplan_flow.permissions import (
+    PLAN_CONTENT_ROLES,
+    can_edit_plan_content,
+    can_read,
+)
 from eplan_flow.services import audit, engine, unit_of_work
 from eplan_flow.services.projects import parse_money
 from eplan_flow.thaidate import today_local
 
-
-RECORDER_ROLES = frozenset({"planner", "support_secretary"})
+RECORDER_ROLES = PLAN_CONTENT_ROLES
 # States in which money may still be recorded (carried-over money is paid out next year).
 MONEY_STATES = ("budgeted", "procurement", "contracted", "disbursing", "carried_over")
 ZERO = Decimal("0.00")
@@ -74,7 +77,7 @@ def content_chain(execution_id: int) -> str:
 
 def may_record(actor, org) -> bool:
     """Whether ``actor`` records execution for ``org`` (its planners and support secretaries)."""
-    return bool(roles_over(actor, org) & RECORDER_ROLES)
+    return can_edit_plan_content(actor, org)
 
 
 def _require_recorder(actor, org) -> None:

@@ -20,7 +20,7 @@ from eplan_flow.errors import (
 from eplan_flow.extensions import db
 from eplan_flow.models import Organisation, Plan, PlanVersion, ProjectRecord
 from eplan_flow.models._types import utcnow
-from eplan_flow.permissions import can_read, has_role
+from eplan_flow.permissions import can_edit_plan_content, can_read, has_role
 from eplan_flow.services import audit, engine, unit_of_work
 from eplan_flow.services.projects import (
     apply_values,
@@ -30,7 +30,6 @@ from eplan_flow.services.projects import (
 )
 
 # Who drafts a plan's content (the support committee's staff).
-DRAFTING_ROLES = ("planner", "support_secretary")
 PERIOD_RANGE = (2500, 2700)
 
 
@@ -104,7 +103,7 @@ def create_plan(actor, organisation_id: int, period_start_be, title: str | None 
 
 def holds_drafting_role(actor, plan: Plan) -> bool:
     """Whether ``actor`` drafts this plan's content (its LAO's planners and support secretaries)."""
-    return any(has_role(actor, role, plan.organisation) for role in DRAFTING_ROLES)
+    return can_edit_plan_content(actor, plan.organisation)
 
 
 def _draftable(plan_id: int, actor) -> Plan:

@@ -31,7 +31,11 @@ from eplan_flow.models import (
     project_link,
 )
 from eplan_flow.models._types import utcnow
-from eplan_flow.permissions import can_read, roles_over
+from eplan_flow.permissions import (
+    PLAN_CONTENT_ROLES,
+    can_edit_plan_content,
+    can_read,
+)
 from eplan_flow.services import audit, engine
 from eplan_flow.services.projects import (
     BUDGET_FIELDS,
@@ -44,7 +48,7 @@ from eplan_flow.services.projects import (
 )
 from eplan_flow.thaidate import be_year, today_local
 
-EDITOR_ROLES = frozenset({"planner", "support_secretary"})
+EDITOR_ROLES = PLAN_CONTENT_ROLES
 OPEN_STATES = ("drafting", "committee_review", "council_review", "executive_review")
 # Thai labels of the item kinds, in the order a bundled revision names them.
 KIND_LABELS = {"correction": "แก้ไข", "addition": "เพิ่มเติม", "change": "เปลี่ยนแปลง"}
@@ -110,7 +114,7 @@ def plan_revisions(actor, plan_id: int) -> tuple[Plan, list[Revision]]:
 
 
 def may_edit(actor, org) -> bool:
-    return bool(roles_over(actor, org) & EDITOR_ROLES)
+    return can_edit_plan_content(actor, org)
 
 
 def rules_of(revision: Revision) -> dict:

@@ -18,11 +18,11 @@ from sqlalchemy.orm import selectinload
 from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import CATALOGUES, CatalogueItem, LaoStrategy, Plan, Tactic
-from eplan_flow.permissions import has_role
+from eplan_flow.permissions import PLAN_CONTENT_ROLES, can_edit_plan_content
 from eplan_flow.services import audit, engine, unit_of_work
 from eplan_flow.services.catalogues import LINK_CATALOGUES
 
-EDITOR_ROLES = ("planner", "support_secretary")
+EDITOR_ROLES = PLAN_CONTENT_ROLES
 EDITABLE_STATES = ("drafting",)
 NAME_MAX = 500
 
@@ -40,7 +40,7 @@ def content_chain(plan_id: int) -> str:
 
 def may_edit(user, plan: Plan) -> bool:
     """Whether ``user`` is one of the plan's LAO's planners or support secretaries."""
-    return any(has_role(user, role, plan.organisation) for role in EDITOR_ROLES)
+    return can_edit_plan_content(user, plan.organisation)
 
 
 def is_editable(plan: Plan) -> bool:
