@@ -3,12 +3,12 @@ flash; they never commit. Importing this module also registers the execution ser
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from eplan_flow.errors import DomainError, NotFound, PermissionDenied
+from eplan_flow.errors import DomainError
 from eplan_flow.execution import bp
 from eplan_flow.execution.forms import PostForm
 from eplan_flow.i18n import locale_code
@@ -17,15 +17,7 @@ from eplan_flow.services import engine
 from eplan_flow.services import execution as service
 from eplan_flow.services.projects import current_records
 from eplan_flow.thaidate import fiscal_year, today_local
-
-
-def _or_abort(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
+from eplan_flow.web import or_abort
 
 
 def _year_for(plan) -> int:
@@ -78,7 +70,7 @@ def _write(call, back: str, done: str, *args, **kwargs):
         flash(_("That request was not valid; nothing was changed."), "error")
         return redirect(back, code=303)
     try:
-        _or_abort(call, current_user, *args, **kwargs)
+        or_abort(call, current_user, *args, **kwargs)
     except DomainError as exc:
         flash(_refusal(exc), "error")
         return redirect(back, code=303)
@@ -89,9 +81,9 @@ def _write(call, back: str, done: str, *args, **kwargs):
 @bp.route("/plans/<int:plan_id>")
 @login_required
 def plan_year(plan_id: int):
-    plan = _or_abort(service.get_plan, current_user, plan_id)
+    plan = or_abort(service.get_plan, current_user, plan_id)
     year = _year_for(plan)
-    plan, rows = _or_abort(service.plan_year, current_user, plan_id, year)
+    plan, rows = or_abort(service.plan_year, current_user, plan_id, year)
     may_record = service.may_record(current_user, plan.organisation)
     budgeted = {row.execution.project_no for row in rows}
     candidates = [r for r in current_records(plan.id) if r.project_no not in budgeted] if may_record else []
@@ -117,7 +109,7 @@ def budget(plan_id: int):
 @bp.route("/<int:execution_id>")
 @login_required
 def detail(execution_id: int):
-    execution = _or_abort(service.get_execution, current_user, execution_id)
+    execution = or_abort(service.get_execution, current_user, execution_id)
     counted, reason = service.completion_status(execution)
     return render_template(
         "execution/execution.html", execution=execution, name=service.project_name(execution),

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from eplan_flow.errors import DomainError, InvalidInput
 from eplan_flow.extensions import db
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import CatalogueItem, LaoStrategy, Tactic
@@ -28,18 +28,12 @@ from eplan_flow.revisions.forms import (
 )
 from eplan_flow.services import engine, revisions
 from eplan_flow.services.projects import BUDGET_FIELDS, VALUE_FIELDS, current_records
+from eplan_flow.web import or_abort
 
 ITEM_KINDS = ("addition", "change", "correction")
 KIND_NAMES = {"addition": "เพิ่มเติม", "change": "เปลี่ยนแปลง", "correction": "แก้ไข"}
 
 
-def _or_abort(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
 
 
 def _fields_of(kind: str, revision) -> tuple[str, ...]:
@@ -115,7 +109,7 @@ def _render_revision(revision, failed=None, reasons_form=None, status: int = 200
 @bp.route("/plans/<int:plan_id>")
 @login_required
 def plan_revisions(plan_id: int):
-    plan, rows = _or_abort(revisions.plan_revisions, current_user, plan_id)
+    plan, rows = or_abort(revisions.plan_revisions, current_user, plan_id)
     definition_of = engine.definition_of
     return render_template(
         "revisions/list.html", plan=plan, revisions=rows, definition_of=definition_of,
@@ -133,7 +127,7 @@ def open_revision(plan_id: int):
         flash(_("That request was not valid; nothing was changed."), "error")
         return redirect(back, code=303)
     try:
-        revision = _or_abort(
+        revision = or_abort(
             revisions.open_revision, current_user, plan_id, route=form.route.data,
             reasons=form.reasons.data, necessity=form.necessity.data,
         )
@@ -150,7 +144,7 @@ def open_revision(plan_id: int):
 @bp.route("/<int:revision_id>")
 @login_required
 def revision(revision_id: int):
-    return _render_revision(_or_abort(revisions.get_revision, current_user, revision_id))
+    return _render_revision(or_abort(revisions.get_revision, current_user, revision_id))
 
 
 def _flash_refusal(error: DomainError) -> None:
@@ -169,10 +163,10 @@ def set_reasons(revision_id: int):
     form = ReasonsForm()
     back = url_for(".revision", revision_id=revision_id)
     if not form.validate_on_submit():
-        revision = _or_abort(revisions.get_revision, current_user, revision_id)
+        revision = or_abort(revisions.get_revision, current_user, revision_id)
         return _render_revision(revision, reasons_form=form, status=422)
     try:
-        _or_abort(revisions.set_reasons, current_user, revision_id, form.reasons.data, form.necessity.data)
+        or_abort(revisions.set_reasons, current_user, revision_id, form.reasons.data, form.necessity.data)
     except DomainError as error:
         _flash_refusal(error)
         return redirect(back, code=303)
@@ -185,7 +179,7 @@ def set_reasons(revision_id: int):
 def add_item(revision_id: int, kind: str):
     if kind not in ITEM_KINDS:
         abort(404)
-    revision = _or_abort(revisions.get_revision, current_user, revision_id)
+    revision = or_abort(revisions.get_revision, current_user, revision_id)
     form = item_form_class(kind, _fields_of(kind, revision))(prefix=kind)
     back = url_for(".revision", revision_id=revision_id)
     if not form.validate_on_submit():
@@ -193,13 +187,13 @@ def add_item(revision_id: int, kind: str):
     values = item_values(form, kind)
     try:
         if kind == "addition":
-            _or_abort(revisions.add_addition, current_user, revision_id, values, form.reason.data)
+            or_abort(revisions.add_addition, current_user, revision_id, values, form.reason.data)
         elif kind == "change":
-            _or_abort(revisions.add_change, current_user, revision_id, form.project_no.data, values, form.reason.data)
+            or_abort(revisions.add_change, current_user, revision_id, form.project_no.data, values, form.reason.data)
         else:
-            _or_abort(revisions.add_correction, current_user, revision_id, form.project_no.data, values, form.reason.data)
+            or_abort(revisions.add_correction, current_user, revision_id, form.project_no.data, values, form.reason.data)
     except InvalidInput as error:
-        revision = _or_abort(revisions.get_revision, current_user, revision_id)
+        revision = or_abort(revisions.get_revision, current_user, revision_id)
         name = error.details.get("field")
         fallback = "project_no" if "project_no" in form else "reason"
         target = form[name if name in form else fallback]
@@ -231,7 +225,7 @@ def remove_item(revision_id: int, item_id: int):
         flash(_("That request was not valid; nothing was changed."), "error")
         return redirect(back, code=303)
     try:
-        _or_abort(revisions.remove_item, current_user, revision_id, item_id)
+        or_abort(revisions.remove_item, current_user, revision_id, item_id)
     except DomainError as error:
         _flash_refusal(error)
         return redirect(back, code=303)
@@ -242,7 +236,7 @@ def remove_item(revision_id: int, item_id: int):
 @bp.route("/<int:revision_id>/compare")
 @login_required
 def compare(revision_id: int):
-    revision, compared = _or_abort(revisions.comparison, current_user, revision_id)
+    revision, compared = or_abort(revisions.comparison, current_user, revision_id)
     return render_template(
         "revisions/compare.html", revision=revision, plan=revision.plan, compared=compared,
         kind_names=KIND_NAMES, field_labels=FIELD_LABELS,
@@ -252,5 +246,5 @@ def compare(revision_id: int):
 @bp.route("/plans/<int:plan_id>/projects/<int:project_no>")
 @login_required
 def project_history(plan_id: int, project_no: int):
-    plan, history = _or_abort(revisions.project_history, current_user, plan_id, project_no)
+    plan, history = or_abort(revisions.project_history, current_user, plan_id, project_no)
     return render_template("revisions/history.html", plan=plan, project_no=project_no, history=history)

@@ -20,7 +20,6 @@ from eplan_flow.errors import (
     DomainError,
     GuardFailed,
     InvalidInput,
-    NotFound,
     PermissionDenied,
 )
 from eplan_flow.extensions import db
@@ -36,9 +35,8 @@ from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import (
     PLAN_CONTENT_ROLES,
     can_edit_plan_content,
-    can_read,
 )
-from eplan_flow.services import audit, engine, unit_of_work
+from eplan_flow.services import audit, engine, plans, unit_of_work
 from eplan_flow.services.projects import parse_money
 from eplan_flow.thaidate import today_local
 
@@ -89,13 +87,8 @@ def _require_recorder(actor, org) -> None:
 
 
 def get_plan(actor, plan_id: int, *, lock: bool = False) -> Plan:
-    query = select(Plan).where(Plan.id == plan_id)
-    if lock:
-        query = query.with_for_update(of=Plan).execution_options(populate_existing=True)
-    plan = db.session.scalar(query)
-    if plan is None or not can_read(actor, plan.organisation):
-        raise NotFound(f"plan #{plan_id} not found", id=plan_id)
-    return plan
+    """A plan the actor may read, or NotFound (another LAO's plan does not exist for them)."""
+    return plans.get_plan(plan_id, actor, lock=lock)
 
 
 def get_execution(actor, execution_id: int, *, lock: bool = False) -> ProjectExecution:

@@ -34,9 +34,8 @@ from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import (
     PLAN_CONTENT_ROLES,
     can_edit_plan_content,
-    can_read,
 )
-from eplan_flow.services import audit, engine
+from eplan_flow.services import audit, engine, plans
 from eplan_flow.services.projects import (
     BUDGET_FIELDS,
     VALUE_FIELDS,
@@ -91,13 +90,7 @@ class RevisionIncomplete(InvalidInput):
 # -- reading ---------------------------------------------------------------------------------------
 def get_plan(actor, plan_id: int, *, lock: bool = False) -> Plan:
     """A plan the actor may read, or NotFound (another LAO's plan does not exist for them)."""
-    query = select(Plan).where(Plan.id == plan_id)
-    if lock:
-        query = query.with_for_update(of=Plan).execution_options(populate_existing=True)
-    plan = db.session.scalar(query)
-    if plan is None or not can_read(actor, plan.organisation):
-        raise NotFound(f"plan #{plan_id} not found", id=plan_id)
-    return plan
+    return plans.get_plan(plan_id, actor, lock=lock)
 
 
 def get_revision(actor, revision_id: int) -> Revision:
