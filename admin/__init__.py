@@ -42,4 +42,8 @@ def init_admin(app) -> Admin:
 
     admin.add_view(CatalogueItemView(CatalogueItem, db, name=_l("Catalogues"), endpoint="admin_catalogues",
                                      url="catalogues"))
+    from admin import jobs_views, oidc_views, oversight_views, sso_views
+
+    for module in (sso_views, oidc_views, jobs_views, oversight_views):
+        module.register(admin)
     return admin

@@ -35,11 +35,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from eplan_flow import cli, i18n
     from eplan_flow.auth import init_app as init_auth
-    from eplan_flow.extensions import csrf, db, migrate
+    from eplan_flow.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     init_auth(app)
     cli.init_app(app)
@@ -63,6 +64,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
 
+    from eplan_flow import oidc, thaid_dev
+    from eplan_flow.oversight import bp as oversight_bp
+    from eplan_flow.results import bp as results_bp
+    from eplan_flow.sso import bp as sso_bp
+
+    app.register_blueprint(sso_bp, url_prefix="/sso")
+    app.register_blueprint(results_bp, url_prefix="/results")
+    app.register_blueprint(oversight_bp, url_prefix="/oversight")
+    oidc.init_app(app)
+    thaid_dev.init_app(app)
+
     from admin import init_admin
 
     init_admin(app)
@@ -80,6 +92,8 @@ def _derive_config(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     if url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    # Rate limits count in Redis when there is one (shared by every web process), else in memory.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
 
 
 def _init_request_id(app: Flask) -> None:

@@ -34,6 +34,53 @@ class Config:
     JOB_RETRY_INTERVALS = (10, 60, 300)
     FLASK_ADMIN_SWATCH = "cerulean"
 
+    # -- Single Sign-On, the identity-provider side (eplan_flow.sso, eplan_flow.oidc) ----------
+    # The issuer URL the provider names in its tokens; None means this app's own URL.
+    OIDC_ISSUER: str | None = None
+    OIDC_ACCESS_TOKEN_LIFETIME = 300  # seconds: a revoked role lasts at most this long in a token
+    OIDC_ID_TOKEN_LIFETIME = 300
+    OIDC_CODE_LIFETIME = 60
+    OIDC_SIGNING_KEY_ROTATION_DAYS = 30
+    # Re-authentication needed before any approval (seconds since the last proof of identity).
+    REAUTH_MAX_AGE = 15 * 60
+    # Lock an account after this many failed sign-ins in a row (an admin unlocks it).
+    LOGIN_LOCKOUT_THRESHOLD = 5
+    SSO_LOGIN_RATE_LIMIT = "10 per minute"
+    SSO_REGISTER_RATE_LIMIT = "5 per minute"
+    # Key for the citizen ID's encryption and keyed digest; None derives one from SECRET_KEY.
+    CITIZEN_ID_KEY: str | None = None
+    # Working days an approval request may wait before the provincial office is told.
+    APPROVAL_ESCALATION_WORKING_DAYS = 3
+
+    # -- ThaiD (DOPA digital ID), the identity check at registration ---------------------------
+    THAID_DISCOVERY_URL = "https://imauth.bora.dopa.go.th/.well-known/openid-configuration"
+    THAID_CLIENT_ID: str | None = None
+    THAID_CLIENT_SECRET: str | None = None
+    THAID_SCOPE = "openid pid name name_en"
+    # The stand-in ThaiD at /dev/thaid (sample citizens); on only in development and tests.
+    THAID_DEV_PROVIDER_ENABLED = True
+
+    # -- e-Plan as relying party of the SSO (eplan_flow.auth) ----------------------------------
+    # The SSO's discovery URL; None means this app's own provider (the demo: one process).
+    EPLAN_OIDC_DISCOVERY_URL: str | None = None
+    EPLAN_OIDC_CLIENT_ID = "eplan"
+    EPLAN_OIDC_CLIENT_SECRET: str | None = None
+    # How often a signed-in session re-checks its roles with the SSO (token refresh), seconds.
+    EPLAN_OIDC_REVALIDATE_SECONDS = 120
+
+    # -- Email (confirmation links, notices) ---------------------------------------------------
+    # No MAIL_SERVER: mail is kept in the email outbox table only (visible in the back office).
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "eplan-flow <no-reply@eplan.local>"
+
+    # -- Scheduled jobs (reminders before deadlines, escalation after) -------------------------
+    # Remind the people who must act this many days before a deadline.
+    REMINDER_DAYS_BEFORE = (14, 3)
+
 
 class TestConfig(Config):
     ENV_NAME = "test"
@@ -48,6 +95,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     DEV_LOGIN_ENABLED = False
     LOAD_DEMO_DATA = False
+    THAID_DEV_PROVIDER_ENABLED = False
 
 
 CONFIGS = {"development": Config, "test": TestConfig, "production": ProductionConfig}

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound; each app binds them in ``create_app``."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
+# Rate limits live in Redis (RATELIMIT_STORAGE_URI, from EPLAN_REDIS_URL); no limit by default,
+# the sign-in and registration views set their own.
+limiter = Limiter(key_func=get_remote_address)

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -126,6 +129,54 @@ def world(db):
     from tests.factories import build_world
 
     return build_world()
+
+
+@pytest.fixture
+def make_live_server(_schema):
+    """Serve an app over real HTTP on 127.0.0.1 (a free port), for OIDC flows between processes'
+    points of view: the SSO, the stand-in ThaiD and e-Plan all answer at ``server.url``.
+
+    ``make_live_server(**config)`` returns ``SimpleNamespace(url, app)``; use
+    ``with server.app.app_context():`` to set up data. Only one per test.
+    """
+    from werkzeug.serving import make_server
+
+    started = []
+
+    def _make(**overrides):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        base = f"http://127.0.0.1:{port}"
+        app = make_app(**{
+            "OIDC_ISSUER": base,
+            "THAID_DISCOVERY_URL": f"{base}/dev/thaid/.well-known/openid-configuration",
+            "THAID_CLIENT_ID": "eplan-sso-dev",
+            "THAID_CLIENT_SECRET": "thaid-dev-secret",
+            "EPLAN_OIDC_DISCOVERY_URL": f"{base}/.well-known/openid-configuration",
+            **overrides,
+        })
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name=f"live-{port}", daemon=True)
+        thread.start()
+        started.append((server, thread, app))
+        return SimpleNamespace(url=base, app=app)
+
+    yield _make
+    for server, thread, app in started:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        from eplan_flow.jobs.queues import drain_in_process
+
+        drain_in_process(app)
+        _reset(app, _schema)
+
+
+@pytest.fixture
+def live_server(make_live_server):
+    """One live app with the default test configuration (see ``make_live_server``)."""
+    return make_live_server()
 
 
 @pytest.fixture

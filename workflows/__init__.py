@@ -4,6 +4,8 @@ This package is pure: no Flask, no database. ``eplan_flow`` builds on it, never 
 """
 from __future__ import annotations
 
+from workflows.access import ACCESS_V1
+from workflows.account import ACCOUNT_V1
 from workflows.definition import DefinitionError, TransitionSpec, WorkflowDefinition
 from workflows.execution import EXECUTION_V1
 from workflows.plan import PLAN_V1
@@ -51,6 +53,6 @@ class Registry:
         return iter(sorted(self._defs.values(), key=lambda d: (d.name, d.version)))
 
 
-REGISTRY = Registry(PLAN_V1, REVISION_V1, EXECUTION_V1)
+REGISTRY = Registry(PLAN_V1, REVISION_V1, EXECUTION_V1, ACCOUNT_V1, ACCESS_V1)
 
 __all__ = ["REGISTRY", "DefinitionError", "Registry", "TransitionSpec", "UnknownWorkflow", "WorkflowDefinition"]

@@ -9,7 +9,7 @@ from transitions import Machine
 from transitions.extensions import GraphMachine
 
 from workflows.guards import GUARDS
-from workflows.roles import ROLES
+from workflows.roles import ALL_ROLE_NAMES
 
 
 DATA_FIELD_TYPES = ("date", "text")
@@ -31,6 +31,9 @@ class TransitionSpec:
     # Facts the actor must record with this step, by name and type ("date" or "text"), e.g. the
     # committee's meeting date and resolution number.
     data_fields: tuple[tuple[str, str], ...] = ()
+    # Separation of duties: the person the row belongs to may not take this step on it, whatever
+    # roles they hold (an SSO admin cannot approve their own access request).
+    not_by_applicant: bool = False
 
 
 @dataclass
@@ -68,6 +71,7 @@ class WorkflowDefinition:
                 unless=tuple(t.get("unless", ())),
                 comment_required=bool(t.get("comment_required", False)),
                 data_fields=tuple((name, kind) for name, kind in t.get("data", {}).items()),
+                not_by_applicant=bool(t.get("not_by_applicant", False)),
             )
             for t in d["transitions"]
         )
@@ -89,7 +93,7 @@ class WorkflowDefinition:
                 if state not in self.states:
                     raise DefinitionError(f"{where}: {t.trigger} names unknown state {state!r}")
             for role in t.roles:
-                if role not in ROLES:
+                if role not in ALL_ROLE_NAMES:
                     raise DefinitionError(f"{where}: {t.trigger} names unknown role {role!r}")
             if not t.roles:
                 raise DefinitionError(f"{where}: {t.trigger} from {t.source} has no roles")

@@ -31,7 +31,31 @@ def revision_has_items(instance, rules) -> bool:
     return bool(instance.items)
 
 
+def _approver_role(instance, rules) -> str | None:
+    # Access requests are approved like a member's account of the same organisation.
+    requested = getattr(instance, "requested_role", None) or "member"
+    return rules.get("approver", {}).get(f"{instance.organisation.kind}:{requested}")
+
+
+def approved_by_lao_admin(instance, rules) -> bool:
+    """The chain of trust names the LAO's own SSO admin as this row's approver."""
+    return _approver_role(instance, rules) == "sso_admin"
+
+
+def approved_by_province(instance, rules) -> bool:
+    """The chain of trust names the provincial office as this row's approver."""
+    return _approver_role(instance, rules) == "provincial_officer"
+
+
+def approved_by_dla(instance, rules) -> bool:
+    """The chain of trust names DLA as this row's approver."""
+    return _approver_role(instance, rules) == "dla_admin"
+
+
 GUARDS = {
+    "approved_by_lao_admin": approved_by_lao_admin,
+    "approved_by_province": approved_by_province,
+    "approved_by_dla": approved_by_dla,
     "council_required": council_required,
     "revision_needs_committee": revision_needs_committee,
     "revision_needs_council": revision_needs_council,

@@ -21,3 +21,11 @@ ROLE_NAMES = tuple(ROLES)
 
 # Roles that may open the back office at all.
 BACK_OFFICE_ROLES = frozenset({"sso_admin", "district_officer", "provincial_officer", "dla_admin"})
+
+# Roles that no grant gives: the engine derives them from the row itself. ``applicant`` is the
+# person a row belongs to (their own account or access request), whatever grants they hold.
+PSEUDO_ROLES = {
+    "applicant": {"label": "The applicant themself"},
+}
+
+ALL_ROLE_NAMES = frozenset(ROLES) | frozenset(PSEUDO_ROLES)

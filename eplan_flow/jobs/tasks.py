@@ -12,3 +12,9 @@ def notify_next_actors(audit_event_id: int) -> int:
 JOBS = {
     "notify_next_actors": notify_next_actors,
 }
+
+from eplan_flow.jobs.deadline_tasks import JOBS as _DEADLINE_JOBS  # noqa: E402
+from eplan_flow.jobs.sso_tasks import JOBS as _SSO_JOBS  # noqa: E402
+
+JOBS.update(_SSO_JOBS)
+JOBS.update(_DEADLINE_JOBS)

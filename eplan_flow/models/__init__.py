@@ -53,3 +53,13 @@ from eplan_flow.models.execution import (
 )
 
 __all__ += ["TRANSFER_KINDS", "BudgetTransfer", "Disbursement", "ProjectExecution"]
+
+from eplan_flow.models.sso import REQUESTED_ROLES, Account, SystemAccess
+
+__all__ += ["REQUESTED_ROLES", "Account", "SystemAccess"]
+
+from eplan_flow.models.results import (
+    ACTUAL_KINDS, EVALUATION_ROUNDS, EvaluationReport, YearEndActual,
+)
+
+__all__ += ["ACTUAL_KINDS", "EVALUATION_ROUNDS", "EvaluationReport", "YearEndActual"]

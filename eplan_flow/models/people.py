@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eplan_flow.extensions import db
@@ -15,6 +15,7 @@ from workflows.roles import ROLE_NAMES
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -26,6 +27,21 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # The citizen ID (PDPA): encrypted for display to approvers (masked), and a keyed digest
+    # (HMAC-SHA256) for uniqueness and matching ThaiD's ``pid``. Never stored or logged in clear.
+    citizen_id_encrypted: Mapped[str | None] = mapped_column(Text)
+    citizen_id_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identity_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Lockout after repeated failed sign-ins; an admin unlocks.
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The relying-party side: who this person is at the SSO that signed them in (iss, sub).
+    sso_issuer: Mapped[str | None] = mapped_column(String(255))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     grants: Mapped[list[RoleGrant]] = relationship(
@@ -43,11 +59,18 @@ class User(UserMixin, db.Model):
         return self.full_name
 
 
+# Where a grant comes from: given here (seed, back office), by the SSO's approval of an account
+# (its admin roles), or copied from the roles claim of a token by the e-Plan relying party (which
+# adds and removes only these at each sign-in and token refresh).
+GRANT_SOURCES = ("local", "sso", "claims")
+
+
 class RoleGrant(db.Model):
     __tablename__ = "role_grant"
     __table_args__ = (
         UniqueConstraint("user_id", "organisation_id", "role"),
         CheckConstraint(f"role IN {ROLE_NAMES!r}", name="role"),
+        CheckConstraint(f"source IN {GRANT_SOURCES!r}", name="source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +79,7 @@ class RoleGrant(db.Model):
     role: Mapped[str] = mapped_column(String(32))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    source: Mapped[str] = mapped_column(String(10), default="local", server_default="local")
 
     user: Mapped[User] = relationship(back_populates="grants", foreign_keys=[user_id])
     organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -26,7 +26,9 @@ from eplan_flow.errors import (
     TransitionNotAllowed,
 )
 from eplan_flow.extensions import db
-from eplan_flow.models import Organisation, Plan, ProjectExecution, Revision, RoleGrant, User
+from eplan_flow.models import (
+    Account, Organisation, Plan, ProjectExecution, Revision, RoleGrant, SystemAccess, User,
+)
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
 from eplan_flow.services import audit, outbox
@@ -38,7 +40,7 @@ from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
 
 # Which model carries each workflow. Later workflows (accounts, revisions...) register here.
 WORKFLOW_MODELS: dict[str, type] = {
-    model.WORKFLOW: model for model in (Plan, Revision, ProjectExecution)
+    model.WORKFLOW: model for model in (Plan, Revision, ProjectExecution, Account, SystemAccess)
 }
 
 # Work that entering a state does inside the transition's own transaction (announcing a revision
@@ -60,6 +62,18 @@ def on_enter(workflow: str, state: str):
         return fn
 
     return register
+
+
+def is_applicant(actor, instance) -> bool:
+    """Whether ``instance`` belongs to ``actor`` (their own account or access request)."""
+    owner = getattr(instance, "user_id", None)
+    return owner is not None and getattr(actor, "id", None) == owner
+
+
+def actor_roles(actor, instance) -> set[str]:
+    """The actor's roles over the row's organisation, plus ``applicant`` on their own rows."""
+    roles = roles_over(actor, instance.organisation)
+    return roles | {"applicant"} if is_applicant(actor, instance) else roles
 
 
 def model_for(workflow: str) -> type:
@@ -110,7 +124,7 @@ def get_instance(workflow: str, instance_id: int, actor, *, lock: bool = False):
     """Load an instance the actor may read, or raise NotFound (never reveal another LAO's rows)."""
     model = model_for(workflow)
     instance = db.session.execute(_load_statement(model, lock), {"id": instance_id}).scalar_one_or_none()
-    if instance is None or not can_read(actor, instance.organisation):
+    if instance is None or not (is_applicant(actor, instance) or can_read(actor, instance.organisation)):
         raise NotFound(f"{workflow} #{instance_id} not found", workflow=workflow, id=instance_id)
     return instance
 
@@ -303,8 +317,11 @@ def _choose_transition(definition: WorkflowDefinition, instance, trigger: str, a
             f"{trigger} is not possible from state {instance.status}",
             trigger=trigger, state=instance.status,
         )
-    roles = roles_over(actor, instance.organisation)
-    permitted = [c for c in candidates if roles.intersection(c.roles)]
+    roles = actor_roles(actor, instance)
+    permitted = [
+        c for c in candidates
+        if roles.intersection(c.roles) and not (c.not_by_applicant and is_applicant(actor, instance))
+    ]
     if not permitted:
         needed = sorted({r for c in candidates for r in c.roles})
         raise PermissionDenied(f"{trigger} needs one of the roles {', '.join(needed)}", roles=needed)
@@ -332,12 +349,13 @@ class NextStep:
 def next_steps(instance, actor, locale: str = "th", holders_limit: int = 10) -> list[NextStep]:
     """What can happen next: steps the actor may take, and for the rest who may take them."""
     definition = definition_of(instance)
-    mine = roles_over(actor, instance.organisation)
+    mine = actor_roles(actor, instance)
+    own = is_applicant(actor, instance)
     steps = []
     for spec in definition.transitions_from(instance.status):
         if not definition.guards_hold(spec, instance):
             continue
-        allowed = bool(mine.intersection(spec.roles))
+        allowed = bool(mine.intersection(spec.roles)) and not (spec.not_by_applicant and own)
         steps.append(
             NextStep(
                 trigger=spec.trigger,
@@ -385,7 +403,8 @@ def history(instance):
 
 
 __all__ = [
-    "FireResult", "NextStep", "UnknownWorkflow", "WORKFLOW_MODELS", "chain_for", "definition_of",
+    "FireResult", "NextStep", "UnknownWorkflow", "WORKFLOW_MODELS", "actor_roles", "chain_for",
+    "definition_of", "is_applicant",
     "fire", "get_instance", "history", "model_for", "next_steps", "role_holders", "start",
     "users_who_may",
 ]

@@ -1,0 +1,5 @@
+"""Back-office views (filled in by their owner)."""
+
+
+def register(admin_site) -> None:
+    """Add this module's views to the back office."""

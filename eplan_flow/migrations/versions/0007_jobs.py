@@ -1,0 +1,24 @@
+"""jobs: notifications centre, deadline notices sent once, email outbox
+
+Revision ID: 0007_jobs
+Revises: 0006_results
+Create Date: 2026-11-26 09:05:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0007_jobs'
+down_revision = '0006_results'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

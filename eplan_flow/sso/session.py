@@ -1,0 +1,75 @@
+"""The SSO's own sign-in session, kept apart from e-Plan's (Flask-Login) session.
+
+The identity provider and e-Plan share a cookie when they run in one process (the demo), but not
+their sign-in: a person signed in to the SSO is signed in to e-Plan only after e-Plan's OIDC login.
+Keys: ``sso_uid`` (the person), ``sso_auth_time`` (when they last proved who they are, in epoch
+seconds: sign-in or re-authentication), ``sso_sid`` (the SSO session id, which tokens carry).
+"""
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import current_app, session
+
+from eplan_flow.extensions import db
+
+
+def start_sso_session(user) -> str:
+    """Sign ``user`` in to the SSO with a fresh session (no fixation); return the session id."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    sid = secrets.token_urlsafe(24)
+    session["sso_uid"] = user.id
+    session["sso_auth_time"] = int(time.time())
+    session["sso_sid"] = sid
+    session.permanent = False
+    return sid
+
+
+def record_reauthentication() -> None:
+    """The person has just proved who they are again (password re-entered)."""
+    session["sso_auth_time"] = int(time.time())
+
+
+def end_sso_session() -> None:
+    for key in ("sso_uid", "sso_auth_time", "sso_sid"):
+        session.pop(key, None)
+
+
+def sso_user():
+    """The person signed in to the SSO, or None."""
+    from eplan_flow.models import User
+
+    uid = session.get("sso_uid")
+    if uid is None:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.is_enabled:
+        end_sso_session()
+        return None
+    return user
+
+
+def sso_auth_time() -> int | None:
+    return session.get("sso_auth_time")
+
+
+def sso_session_id() -> str | None:
+    return session.get("sso_sid")
+
+
+def authenticated_recently(max_age: int | None = None) -> bool:
+    """Whether the person proved who they are within ``max_age`` seconds (REAUTH_MAX_AGE)."""
+    max_age = max_age if max_age is not None else current_app.config["REAUTH_MAX_AGE"]
+    auth_time = recent_auth_time()
+    return auth_time is not None and time.time() - auth_time <= max_age
+
+
+def recent_auth_time() -> int | None:
+    """The latest proof of identity this browser holds: SSO sign-in or re-authentication, or the
+    ``auth_time`` of the ID token e-Plan's OIDC login received (``oidc_auth_time``)."""
+    times = [t for t in (session.get("sso_auth_time"), session.get("oidc_auth_time")) if t]
+    return max(times) if times else None

@@ -1,0 +1,1 @@
+"""Views of the SSO blueprint (filled in by its owner)."""

@@ -1,0 +1,48 @@
+"""A person's access to one system (an OIDC client such as e-Plan) with one role, version 1.
+
+An active account asks for a system with a role at its organisation → the approver named by the
+same chain of trust as accounts approves (the role then reaches the system in the token claims) or
+rejects with a reason. Approved access can be revoked; the person may withdraw a request or ask
+again after a rejection.
+"""
+from workflows.account import APPROVER_GUARDS, ACCOUNT_V1
+
+
+def _by_approver(trigger: str, source: str, dest: str, **extra) -> list[dict]:
+    return [
+        {"trigger": trigger, "source": source, "dest": dest, "roles": [role], "guards": [guard],
+         "not_by_applicant": True, **extra}
+        for role, guard in APPROVER_GUARDS.items()
+    ]
+
+
+ACCESS_V1 = {
+    "name": "system_access",
+    "version": 1,
+    "title": {"th": "คำขอสิทธิ์เข้าใช้ระบบ", "en": "System access"},
+    "initial": "requested",
+    "states": {
+        "requested": {"th": "รออนุมัติสิทธิ์", "en": "Requested"},
+        "approved": {"th": "อนุมัติสิทธิ์แล้ว", "en": "Approved"},
+        "rejected": {"th": "ไม่อนุมัติสิทธิ์", "en": "Rejected"},
+        "revoked": {"th": "เพิกถอนสิทธิ์แล้ว", "en": "Revoked"},
+        "withdrawn": {"th": "ยกเลิกคำขอ", "en": "Withdrawn"},
+    },
+    "triggers": {
+        "approve": {"th": "อนุมัติสิทธิ์", "en": "Approve access"},
+        "reject": {"th": "ไม่อนุมัติสิทธิ์", "en": "Reject access"},
+        "revoke": {"th": "เพิกถอนสิทธิ์", "en": "Revoke access"},
+        "withdraw": {"th": "ยกเลิกคำขอ", "en": "Withdraw the request"},
+        "request_again": {"th": "ยื่นคำขอใหม่", "en": "Ask again"},
+    },
+    "transitions": [
+        *_by_approver("approve", "requested", "approved"),
+        *_by_approver("reject", "requested", "rejected", comment_required=True),
+        *_by_approver("revoke", "approved", "revoked", comment_required=True),
+        {"trigger": "withdraw", "source": "requested", "dest": "withdrawn", "roles": ["applicant"]},
+        {"trigger": "request_again", "source": "rejected", "dest": "requested", "roles": ["applicant"]},
+    ],
+    # Access is approved by whoever approves accounts of that organisation (members' rule).
+    "rules": {"approver": ACCOUNT_V1["rules"]["approver"]},
+    "effects": ["notify_next_actors"],
+}

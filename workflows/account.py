@@ -1,0 +1,91 @@
+"""A person's Single Sign-On account (DOMAIN.md §2), version 1.
+
+register → confirm the email address → verify identity with ThaiD → ask for approval → the
+approver named by the chain of trust approves (active) or rejects with a reason (the person fixes
+and re-applies). Active ↔ suspended by the approver. A transfer moves an active account to another
+organisation: rights at the old one end at once and the account waits for approval at the new one.
+
+The chain of trust is rule data (*uncertain* in DOMAIN.md): ``rules["approver"]`` names, for the
+organisation kind the account belongs to and the role it asks for, the role that approves it, and
+``rules["grants_on_activation"]`` the SSO role an approved account holds. The three ``approve``
+transitions below differ only in their roles and the guard that reads this table.
+"""
+
+APPROVER_GUARDS = {
+    "sso_admin": "approved_by_lao_admin",
+    "provincial_officer": "approved_by_province",
+    "dla_admin": "approved_by_dla",
+}
+
+
+def _by_approver(trigger: str, source: str, dest: str, **extra) -> list[dict]:
+    return [
+        {"trigger": trigger, "source": source, "dest": dest, "roles": [role], "guards": [guard],
+         "not_by_applicant": True, **extra}
+        for role, guard in APPROVER_GUARDS.items()
+    ]
+
+
+ACCOUNT_V1 = {
+    "name": "account",
+    "version": 1,
+    "title": {"th": "บัญชีผู้ใช้ระบบ Single Sign-On", "en": "Single Sign-On account"},
+    "initial": "registered",
+    "states": {
+        "registered": {"th": "ลงทะเบียนแล้ว รอยืนยันอีเมล", "en": "Registered, email not confirmed"},
+        "email_confirmed": {"th": "ยืนยันอีเมลแล้ว รอยืนยันตัวตนด้วย ThaiD",
+                            "en": "Email confirmed, identity not verified"},
+        "identity_verified": {"th": "ยืนยันตัวตนด้วย ThaiD แล้ว", "en": "Identity verified with ThaiD"},
+        "awaiting_approval": {"th": "รอผู้ดูแลระบบอนุมัติ", "en": "Awaiting approval"},
+        "active": {"th": "ใช้งานได้", "en": "Active"},
+        "rejected": {"th": "ไม่อนุมัติ", "en": "Rejected"},
+        "suspended": {"th": "ระงับการใช้งาน", "en": "Suspended"},
+    },
+    "triggers": {
+        "confirm_email": {"th": "ยืนยันอีเมล", "en": "Confirm the email address"},
+        "verify_identity": {"th": "ยืนยันตัวตนด้วย ThaiD", "en": "Verify identity with ThaiD"},
+        "request_approval": {"th": "ขออนุมัติบัญชี", "en": "Ask for approval"},
+        "approve": {"th": "อนุมัติบัญชี", "en": "Approve the account"},
+        "reject": {"th": "ไม่อนุมัติบัญชี", "en": "Reject the account"},
+        "reapply": {"th": "แก้ไขและยื่นขออนุมัติใหม่", "en": "Fix and apply again"},
+        "suspend": {"th": "ระงับการใช้งาน", "en": "Suspend"},
+        "reinstate": {"th": "คืนสิทธิ์การใช้งาน", "en": "Reinstate"},
+        "transfer": {"th": "ย้ายสังกัด", "en": "Transfer to another organisation"},
+    },
+    "transitions": [
+        {"trigger": "confirm_email", "source": "registered", "dest": "email_confirmed", "roles": ["applicant"]},
+        {"trigger": "verify_identity", "source": "email_confirmed", "dest": "identity_verified",
+         "roles": ["applicant"]},
+        {"trigger": "request_approval", "source": "identity_verified", "dest": "awaiting_approval",
+         "roles": ["applicant"]},
+        *_by_approver("approve", "awaiting_approval", "active"),
+        *_by_approver("reject", "awaiting_approval", "rejected", comment_required=True),
+        {"trigger": "reapply", "source": "rejected", "dest": "awaiting_approval", "roles": ["applicant"]},
+        *_by_approver("suspend", "active", "suspended", comment_required=True),
+        *_by_approver("reinstate", "suspended", "active"),
+        # The new organisation's code is recorded with the step; the entry action moves the account.
+        {"trigger": "transfer", "source": "active", "dest": "awaiting_approval", "roles": ["applicant"],
+         "data": {"to_organisation": "text"}},
+    ],
+    "rules": {
+        # "<organisation kind>:<requested role>" → the role that approves (the chain of trust).
+        "approver": {
+            "lao:member": "sso_admin",
+            "lao:sso_admin": "provincial_officer",
+            "district_office:member": "provincial_officer",
+            "district_office:sso_admin": "provincial_officer",
+            "provincial_office:member": "dla_admin",
+            "provincial_office:sso_admin": "dla_admin",
+            "dla:member": "dla_admin",
+            "dla:sso_admin": "dla_admin",
+        },
+        # "<organisation kind>:<requested role>" → the role an approved account holds there.
+        "grants_on_activation": {
+            "lao:sso_admin": "sso_admin",
+            "district_office:sso_admin": "district_officer",
+            "provincial_office:sso_admin": "provincial_officer",
+            "dla:sso_admin": "dla_admin",
+        },
+    },
+    "effects": ["notify_next_actors"],
+}
