@@ -49,6 +49,7 @@ browser:
 bench: install-test services
 	$(PY) bench/engine.py
 	$(PY) bench/plans.py
+	$(PY) bench/oversight.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

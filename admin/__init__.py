@@ -8,11 +8,11 @@ def init_admin(app) -> Admin:
     """Mount the back office at /admin/ with every view behind the secure base."""
     from admin.base import SecureIndexView
     from admin.views import (
-        AuditView, OrganisationView, OutboxView, PlanView, RoleGrantView, UserView,
+        AuditView, EmailMessageView, OrganisationView, OutboxView, PlanView, RoleGrantView, UserView,
     )
     from eplan_flow import PACKAGE_DIR
     from eplan_flow.extensions import db
-    from eplan_flow.models import AuditEvent, Organisation, OutboxMessage, Plan, RoleGrant, User
+    from eplan_flow.models import AuditEvent, EmailMessage, Organisation, OutboxMessage, Plan, RoleGrant, User
 
     admin = Admin(
         app,
@@ -34,6 +34,7 @@ def init_admin(app) -> Admin:
         PlanView(Plan, db, name=_l("Plans"), endpoint="admin_plans", url="plans"),
         AuditView(AuditEvent, db, name=_l("Audit trail"), endpoint="admin_audit", url="audit"),
         OutboxView(OutboxMessage, db, name=_l("Outbox"), endpoint="admin_outbox", url="outbox"),
+        EmailMessageView(EmailMessage, db, name=_l("Email outbox"), endpoint="admin_email", url="email"),
     )
     for view in views:
         admin.add_view(view)

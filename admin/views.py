@@ -308,6 +308,31 @@ class OutboxView(SecureModelView):
         return super().is_accessible() and can_manage_organisations(current_user)
 
 
+class EmailMessageView(SecureModelView):
+    """The email outbox (confirmation links, notices); for DLA admins only, read-only."""
+
+    scope_column = None
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
+
+    column_list = ("id", "created_at", "to", "subject", "status", "attempts", "sent_at", "last_error")
+    column_details_list = (*column_list, "body")
+    column_default_sort = ("id", True)
+    column_searchable_list = ("subject",)
+    column_labels = {
+        "created_at": _l("Created"), "to": _l("To"), "subject": _l("Subject"), "status": _l("State"),
+        "attempts": _l("Attempts"), "sent_at": _l("Sent"), "last_error": _l("Last error"), "body": _l("Body"),
+    }
+    column_formatters = {"created_at": _thai_datetime, "sent_at": _thai_datetime}
+    column_formatters_detail = column_formatters
+
+    def is_accessible(self) -> bool:
+        return super().is_accessible() and can_manage_organisations(current_user)
+
+
 __all__ = [
+    "EmailMessageView",
     "AuditView", "OrganisationView", "OutboxView", "PlanView", "RoleGrantView", "UserView",
 ]

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from eplan_flow.dbutil import create_database_if_missing
+from bench.common import make_bench_app, reset_schema
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_bench_plans"
 PASSWORD = "bench-password"
@@ -52,31 +53,6 @@ ORDER BY s.number, c.position, c.code, pr.source
 
 def ensure_database(url: str) -> None:
     create_database_if_missing(url)
-
-
-def make_bench_app(url: str):
-    from eplan_flow import create_app
-
-    return create_app({
-        "DATABASE_URL": url,
-        "REDIS_URL": None,
-        "OUTBOX_RELAY_ON_COMMIT": False,
-        "LOAD_DEMO_DATA": False,
-        "WTF_CSRF_ENABLED": False,
-    })
-
-
-def reset_schema(app) -> None:
-    from flask_migrate import upgrade
-
-    from eplan_flow.extensions import db
-
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        upgrade()
-        db.engine.dispose()
 
 
 def set_up(app, n_projects: int) -> dict:

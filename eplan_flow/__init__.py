@@ -33,18 +33,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     check_secret_key(app.config)
     app.json.ensure_ascii = False  # Thai stays readable in JSON
 
-    from eplan_flow import cli, i18n
+    from eplan_flow import cli, i18n, log_redaction
     from eplan_flow.auth import init_app as init_auth
     from eplan_flow.extensions import csrf, db, limiter, migrate
 
+    log_redaction.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    # Before the auth hooks, so events they audit (a role re-sync) carry the request id.
+    _init_request_id(app)
     init_auth(app)
     cli.init_app(app)
-    _init_request_id(app)
 
     from eplan_flow.api import bp as api_bp
     from eplan_flow.main import bp as main_bp

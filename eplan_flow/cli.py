@@ -98,11 +98,12 @@ def _seed_demo(password: str) -> None:
         f"workflow steps fired: {report.steps_fired}"
     )
     click.echo("")
-    click.echo("Demo accounts (password for new accounts: the --password given):")
-    width = max(len(u.username) for u in demo.DEMO_USERS)
+    click.echo("Demo accounts: choose 'Sign in with SSO' and sign in with the email below")
+    click.echo("(password for new accounts: the --password given):")
+    width = max(len(u.username) for u in demo.DEMO_USERS) + len("@example.org")
     for u in demo.DEMO_USERS:
         click.echo(
-            f"  {u.username:<{width}}  {u.role:<18}  {u.organisation_name} ({u.organisation_code})"
+            f"  {u.username + '@example.org':<{width}}  {u.role:<18}  {u.organisation_name} ({u.organisation_code})"
             f"  {u.full_name}"
         )
 
@@ -190,11 +191,32 @@ def relay_outbox_command(interval: float | None) -> None:
 
 @eplan.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker_command(burst: bool) -> None:
-    """Run an RQ worker on the configured queues (and relay the outbox beside it)."""
+@click.option("--no-cron", "no_cron", is_flag=True,
+              help="Do not run the recurring jobs' scheduler here (one worker should run it).")
+def worker_command(burst: bool, no_cron: bool) -> None:
+    """Run an RQ worker on the configured queues (relaying the outbox and scheduling recurring jobs)."""
     from eplan_flow.jobs.worker import run_worker
 
-    run_worker(current_app._get_current_object(), burst=burst)
+    run_worker(current_app._get_current_object(), burst=burst, cron=not no_cron)
+
+
+@eplan.command("run-deadline-checks")
+@click.option("--today", "today_iso", metavar="YYYY-MM-DD", default=None,
+              help="Check as if today were this date (Bangkok); default: today.")
+def run_deadline_checks_command(today_iso: str | None) -> None:
+    """Send the deadline reminders, overdue notices and escalations due today (each only once)."""
+    from datetime import date
+
+    from eplan_flow.services import reminders
+
+    try:
+        today = date.fromisoformat(today_iso) if today_iso else None
+    except ValueError:
+        _fail(f"--today must be a date (YYYY-MM-DD), not {today_iso!r}")
+    summary = reminders.run_deadline_checks(today)
+    found = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.items.items())) or "nothing due"
+    created = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.created.items())) or "none"
+    click.echo(f"{summary.today.isoformat()}: {found}; new notifications: {created}; emails: {summary.emails}")
 
 
 @eplan.command("setup")
@@ -211,3 +233,12 @@ def setup_command(password: str) -> None:
         _seed_demo(password)
     else:
         click.echo("LOAD_DEMO_DATA is off: no demo data loaded")
+
+
+@eplan.command("rotate-keys")
+def rotate_keys_command() -> None:
+    """Start signing ID tokens with a new key; the old one stays published until its tokens expire."""
+    from eplan_flow.oidc import keys
+
+    row = keys.rotate_signing_key()
+    click.echo(f"new signing key {row.kid}; published keys: {', '.join(k.kid for k in keys.published_keys())}")

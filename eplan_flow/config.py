@@ -24,8 +24,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    # The development login (username + password) until SSO replaces it.
-    DEV_LOGIN_ENABLED = True
+    # The development login (username + password) beside the SSO; e-Plan signs in only through
+    # the SSO (OIDC) unless this is on. On in tests only.
+    DEV_LOGIN_ENABLED = False
     LOAD_DEMO_DATA = True
     JOB_QUEUES = ("default", "notifications")
     OUTBOX_BATCH_SIZE = 100
@@ -40,6 +41,7 @@ class Config:
     OIDC_ACCESS_TOKEN_LIFETIME = 300  # seconds: a revoked role lasts at most this long in a token
     OIDC_ID_TOKEN_LIFETIME = 300
     OIDC_CODE_LIFETIME = 60
+    OIDC_REFRESH_TOKEN_LIFETIME = 12 * 3600
     OIDC_SIGNING_KEY_ROTATION_DAYS = 30
     # Re-authentication needed before any approval (seconds since the last proof of identity).
     REAUTH_MAX_AGE = 15 * 60
@@ -62,11 +64,11 @@ class Config:
 
     # -- e-Plan as relying party of the SSO (eplan_flow.auth) ----------------------------------
     # The SSO's discovery URL; None means this app's own provider (the demo: one process).
-    EPLAN_OIDC_DISCOVERY_URL: str | None = None
-    EPLAN_OIDC_CLIENT_ID = "eplan"
-    EPLAN_OIDC_CLIENT_SECRET: str | None = None
+    SSO_DISCOVERY_URL: str | None = None
+    SSO_CLIENT_ID = "eplan"
+    SSO_CLIENT_SECRET: str | None = None
     # How often a signed-in session re-checks its roles with the SSO (token refresh), seconds.
-    EPLAN_OIDC_REVALIDATE_SECONDS = 120
+    SSO_REVALIDATE_SECONDS = 120
 
     # -- Email (confirmation links, notices) ---------------------------------------------------
     # No MAIL_SERVER: mail is kept in the email outbox table only (visible in the back office).
@@ -86,6 +88,7 @@ class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     WTF_CSRF_ENABLED = False
+    DEV_LOGIN_ENABLED = True
 
 
 class ProductionConfig(Config):

@@ -50,3 +50,10 @@ class CommentRequired(DomainError):
 class InvalidInput(DomainError):
     code = "invalid_input"
     status = 422
+
+
+class ReauthenticationRequired(DomainError):
+    """An approval needs a proof of identity within the last REAUTH_MAX_AGE seconds."""
+
+    code = "reauthentication_required"
+    status = 401

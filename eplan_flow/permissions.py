@@ -76,6 +76,20 @@ def can_manage_organisations(user) -> bool:
     return any(g.role == "dla_admin" for g in _grants(user))
 
 
+def can_manage_jobs(user) -> bool:
+    """Background jobs serve every LAO: only DLA admins see, retry or discard failed ones."""
+    return any(g.role == "dla_admin" for g in _grants(user))
+
+
+# Offices that watch over LAOs: the oversight dashboards are theirs (read-only).
+OVERSIGHT_ROLES = frozenset({"district_officer", "provincial_officer", "dla_admin"})
+
+
+def can_oversee(user) -> bool:
+    """Whether ``user`` holds a district, provincial or national oversight grant."""
+    return any(g.role in OVERSIGHT_ROLES for g in _grants(user))
+
+
 def can(user, action: str, obj) -> bool:
     """One entry point for templates: ``can(user, "read", org)`` and friends."""
     org = getattr(obj, "organisation", obj)
@@ -83,7 +97,9 @@ def can(user, action: str, obj) -> bool:
         "read": lambda: can_read(user, org),
         "manage_people": lambda: can_manage_people(user, org),
         "manage_organisations": lambda: can_manage_organisations(user),
+        "manage_jobs": lambda: can_manage_jobs(user),
         "back_office": lambda: can_use_back_office(user),
+        "oversee": lambda: can_oversee(user),
         "edit_plan_content": lambda: can_edit_plan_content(user, org),
     }
     try:

@@ -153,7 +153,7 @@ def make_live_server(_schema):
             "THAID_DISCOVERY_URL": f"{base}/dev/thaid/.well-known/openid-configuration",
             "THAID_CLIENT_ID": "eplan-sso-dev",
             "THAID_CLIENT_SECRET": "thaid-dev-secret",
-            "EPLAN_OIDC_DISCOVERY_URL": f"{base}/.well-known/openid-configuration",
+            "SSO_DISCOVERY_URL": f"{base}/.well-known/openid-configuration",
             **overrides,
         })
         server = make_server("127.0.0.1", port, app, threaded=True)

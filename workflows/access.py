@@ -3,7 +3,8 @@
 An active account asks for a system with a role at its organisation → the approver named by the
 same chain of trust as accounts approves (the role then reaches the system in the token claims) or
 rejects with a reason. Approved access can be revoked; the person may withdraw a request or ask
-again after a rejection.
+again after a rejection. A transfer to another organisation ends the person's access and requests
+at the old one (``ended``).
 """
 from workflows.account import APPROVER_GUARDS, ACCOUNT_V1
 
@@ -27,6 +28,7 @@ ACCESS_V1 = {
         "rejected": {"th": "ไม่อนุมัติสิทธิ์", "en": "Rejected"},
         "revoked": {"th": "เพิกถอนสิทธิ์แล้ว", "en": "Revoked"},
         "withdrawn": {"th": "ยกเลิกคำขอ", "en": "Withdrawn"},
+        "ended": {"th": "สิ้นสุดเมื่อย้ายสังกัด", "en": "Ended by a transfer"},
     },
     "triggers": {
         "approve": {"th": "อนุมัติสิทธิ์", "en": "Approve access"},
@@ -34,6 +36,7 @@ ACCESS_V1 = {
         "revoke": {"th": "เพิกถอนสิทธิ์", "en": "Revoke access"},
         "withdraw": {"th": "ยกเลิกคำขอ", "en": "Withdraw the request"},
         "request_again": {"th": "ยื่นคำขอใหม่", "en": "Ask again"},
+        "end_by_transfer": {"th": "สิ้นสุดสิทธิ์เพราะย้ายสังกัด", "en": "End with the transfer"},
     },
     "transitions": [
         *_by_approver("approve", "requested", "approved"),
@@ -41,8 +44,12 @@ ACCESS_V1 = {
         *_by_approver("revoke", "approved", "revoked", comment_required=True),
         {"trigger": "withdraw", "source": "requested", "dest": "withdrawn", "roles": ["applicant"]},
         {"trigger": "request_again", "source": "rejected", "dest": "requested", "roles": ["applicant"]},
+        # Moving to another organisation ends the rights held at the old one at once; the person's
+        # own transfer takes this step, so no approver of the old organisation is needed.
+        {"trigger": "end_by_transfer", "source": "approved", "dest": "ended", "roles": ["applicant"]},
+        {"trigger": "end_by_transfer", "source": "requested", "dest": "ended", "roles": ["applicant"]},
     ],
     # Access is approved by whoever approves accounts of that organisation (members' rule).
     "rules": {"approver": ACCOUNT_V1["rules"]["approver"]},
-    "effects": ["notify_next_actors"],
+    "effects": ["notify_next_actors", "notify_applicant"],
 }

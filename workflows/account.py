@@ -87,5 +87,6 @@ ACCOUNT_V1 = {
             "dla:sso_admin": "dla_admin",
         },
     },
-    "effects": ["notify_next_actors"],
+    # The admins who decide next, and the applicant when someone else decided on their account.
+    "effects": ["notify_next_actors", "notify_applicant"],
 }

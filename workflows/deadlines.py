@@ -42,6 +42,27 @@ DEADLINES_V1 = {
     "submission_days": 15,
     # Post the announcement publicly for at least this many days (uncertain for plans).
     "posting_days": 30,
+    # The monitoring and evaluation report (ข้อ 28–30, DOMAIN.md §5): announced within
+    # ``announce_within_days`` of its presentation to the council, posted at least ``posting_days``,
+    # and at least once a year by ``yearly_by`` following the fiscal year's end. Many LAOs report
+    # twice: the April round covers October–March, the October round the full fiscal year. A
+    # round's ``from``/``to`` are month and day within its fiscal year; ``report_month`` is when it is
+    # usually reported (uncertain; informative only).
+    "evaluation": {
+        "announce_within_days": 15,
+        "posting_days": 30,
+        "yearly_by": {"month": 12, "day": 31},
+        "rounds": {
+            "april": {
+                "from": {"month": 10, "day": 1}, "to": {"month": 3, "day": 31}, "report_month": 4,
+                "label": {"th": "รอบเดือนเมษายน (ตุลาคม–มีนาคม)", "en": "April round (October–March)"},
+            },
+            "october": {
+                "from": {"month": 10, "day": 1}, "to": {"month": 9, "day": 30}, "report_month": 10,
+                "label": {"th": "รอบเดือนตุลาคม (ทั้งปีงบประมาณ)", "en": "October round (the full fiscal year)"},
+            },
+        },
+    },
     # Why an item is overdue, as a person reads it; the service fills in the formatted values.
     "reasons": {
         "plan_not_announced": {
@@ -55,6 +76,18 @@ DEADLINES_V1 = {
                   "(ครบกำหนด {deadline})",
             "en": "Announced on {announced} but not submitted to the district and province "
                   "within {days} days (due {deadline})",
+        },
+        "evaluation_not_announced": {
+            "th": "ยังไม่ได้ประกาศรายงานผลการติดตามและประเมินผลแผนพัฒนาท้องถิ่น ปีงบประมาณ {year} "
+                  "ซึ่งต้องประกาศอย่างน้อยปีละหนึ่งครั้งภายใน {deadline}",
+            "en": "The monitoring and evaluation report of fiscal year {year} is not announced; "
+                  "it had to be announced by {deadline}",
+        },
+        "evaluation_announcement_late": {
+            "th": "เสนอรายงานผลการติดตามและประเมินผลต่อสภาท้องถิ่นเมื่อ {presented} "
+                  "แต่ยังไม่ได้ประกาศภายใน {days} วัน (ครบกำหนด {deadline})",
+            "en": "The evaluation report was presented to the council on {presented} but not "
+                  "announced within {days} days (due {deadline})",
         },
     },
 }
@@ -111,3 +144,53 @@ def reason(kind: str, locale: str = "th", rules: dict = DEADLINES_V1, **values) 
     """Why an item is overdue, in ``locale`` (Thai unless English is asked for)."""
     texts = rules["reasons"][kind]
     return texts.get(locale, texts["th"]).format(**values)
+
+
+# -- the monitoring and evaluation report ----------------------------------------------------------
+class UnknownRound(ValueError):
+    """The rules name no evaluation round by that name."""
+
+
+def _month_day(fiscal_year_be: int, month_day: dict) -> date:
+    # Fiscal year N's October to December fall in CE N-544, its January to September in CE N-543.
+    month = month_day["month"]
+    ce = fiscal_year_be - BE_OFFSET - (1 if month >= 10 else 0)
+    return date(ce, month, month_day["day"])
+
+
+def evaluation_round_period(fiscal_year_be: int, round_name: str, rules: dict = DEADLINES_V1) -> tuple[date, date]:
+    """The first and last day an evaluation round of fiscal year ``fiscal_year_be`` covers."""
+    try:
+        spec = rules["evaluation"]["rounds"][round_name]
+    except KeyError:
+        raise UnknownRound(round_name) from None
+    return _month_day(fiscal_year_be, spec["from"]), _month_day(fiscal_year_be, spec["to"])
+
+
+def evaluation_round_label(round_name: str, locale: str = "th", rules: dict = DEADLINES_V1) -> str:
+    """A round's name as a person reads it (Thai unless English is asked for)."""
+    try:
+        labels = rules["evaluation"]["rounds"][round_name]["label"]
+    except KeyError:
+        raise UnknownRound(round_name) from None
+    return labels.get(locale, labels["th"])
+
+
+def evaluation_announce_deadline(presented_on: date, rules: dict = DEADLINES_V1) -> date:
+    """The last day to announce an evaluation report presented to the council on ``presented_on``."""
+    return presented_on + timedelta(days=rules["evaluation"]["announce_within_days"])
+
+
+def evaluation_posting_until(announced_on: date, rules: dict = DEADLINES_V1) -> date:
+    """The last day an announced evaluation report must stay posted."""
+    return announced_on + timedelta(days=rules["evaluation"]["posting_days"])
+
+
+def evaluation_yearly_deadline(fiscal_year_be: int, rules: dict = DEADLINES_V1) -> date:
+    """The last day to announce fiscal year ``fiscal_year_be``'s report: 31 December after its end."""
+    by = rules["evaluation"]["yearly_by"]
+    # The fiscal year ends on 30 September of CE N-543; the first such month-day after that.
+    ce = fiscal_year_be - BE_OFFSET
+    deadline = date(ce, by["month"], by["day"])
+    return deadline if deadline > date(ce, 9, 30) else date(ce + 1, by["month"], by["day"])
+

@@ -1,6 +1,7 @@
 """The login seam. Views only use ``login_required`` and ``current_user``; how a person proves
-who they are (development password today, SSO tomorrow) lives behind this package alone."""
-from flask import Blueprint, jsonify, request
+who they are lives behind this package alone: the SSO through OpenID Connect (``oidc_client``),
+or the development password when DEV_LOGIN_ENABLED (tests)."""
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from eplan_flow.extensions import db, login_manager
@@ -9,9 +10,11 @@ bp = Blueprint("auth", __name__)
 
 
 def init_app(app) -> None:
+    from eplan_flow.auth import oidc_client
     from eplan_flow.models import User
     from eplan_flow.services import accounts
 
+    oidc_client.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
@@ -34,8 +37,13 @@ def init_app(app) -> None:
 
         if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
             return jsonify(code="unauthenticated", message="sign in or send a bearer token"), 401
+        if not current_app.config["DEV_LOGIN_ENABLED"]:
+            # Only one way in: straight to the SSO, which comes back to the page asked for.
+            return redirect(url_for("auth.sso_login", next=request.full_path))
         return redirect(url_for("auth.login", next=request.full_path))
 
-    from eplan_flow.auth import routes  # noqa: F401  (registers the views)
+    from eplan_flow.auth import routes
+
+    app.before_request(routes.revalidate)
 
     app.register_blueprint(bp, url_prefix="/auth")

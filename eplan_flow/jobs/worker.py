@@ -66,10 +66,12 @@ def relay_forever(app, interval: float, stop: threading.Event) -> None:
         stop.wait(interval)
 
 
-def run_worker(app, burst: bool = False, relay_interval: float = 2.0, fork: bool = True) -> None:
+def run_worker(app, burst: bool = False, relay_interval: float = 2.0, fork: bool = True, cron: bool = True) -> None:
     """Work the configured queues (with RQ's scheduler for retries) until stopped.
 
     With ``burst`` the outbox is relayed once first, then the worker stops when the queues are empty.
+    With ``cron`` (not in burst mode) the recurring jobs of ``eplan_flow.jobs.schedule`` are enqueued
+    beside it; run it on one worker (``--no-cron`` on the others): extra schedulers only repeat work.
     """
     if not app.config.get("REDIS_URL"):
         raise SystemExit("EPLAN_REDIS_URL is not set: without Redis, jobs run inside the web process")
@@ -83,8 +85,16 @@ def run_worker(app, burst: bool = False, relay_interval: float = 2.0, fork: bool
         target=relay_forever, args=(app, relay_interval, stop), name="eplan-outbox-relay", daemon=True
     )
     relay.start()
+    threads = [relay]
+    if cron:
+        from eplan_flow.jobs.schedule import run_scheduler
+
+        scheduler = threading.Thread(target=run_scheduler, args=(app, stop), name="eplan-cron", daemon=True)
+        scheduler.start()
+        threads.append(scheduler)
     try:
         worker.work(with_scheduler=True)
     finally:
         stop.set()
-        relay.join(timeout=relay_interval + 5)
+        for thread in threads:
+            thread.join(timeout=relay_interval + 5)

@@ -21,6 +21,8 @@ DATA_TEXT_MAX = 200  # what the engine accepts for a recorded text fact
 DATA_FIELD_LABELS = {
     "meeting_date": _l("Meeting date"),
     "resolution": _l("Resolution (e.g. ครั้งที่ 4/2569)"),
+    "announced_on": _l("Announcement date"),
+    "to_organisation": _l("Code of the new organisation"),
 }
 
 

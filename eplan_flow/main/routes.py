@@ -37,7 +37,12 @@ def inject_unread_count():
 
 
 # How the history names each recorded fact.
-HISTORY_LABELS = {"meeting_date": _l("Meeting date"), "resolution": _l("Resolution")}
+HISTORY_LABELS = {
+    "meeting_date": _l("Meeting date"),
+    "resolution": _l("Resolution"),
+    "announced_on": _l("Announcement date"),
+    "to_organisation": _l("New organisation"),
+}
 
 
 def _page() -> int:
@@ -157,6 +162,16 @@ REFUSALS = {
     "not_counted_as_completed": _l(
         "The project cannot be completed yet: it must be fully disbursed against its contract, with its progress at 100 percent."
     ),
+    "evaluation_announcement_late": _l(
+        "The report must be announced within 15 days of its presentation to the council and the "
+        "development committee; that date has passed."
+    ),
+    "evaluation_announced_before_presentation": _l(
+        "The announcement date cannot be before the report was presented."
+    ),
+    "evaluation_report_incomplete": _l(
+        "Write the report's method, findings and recommendations before sending it to the executive."
+    ),
 }
 
 
@@ -227,12 +242,25 @@ def _show_refusal(form: FireForm, refused) -> None:
         form.comment.errors = [*form.comment.errors, _("Please give a reason in the comment.")]
 
 
+# What each kind of notification is, as the inbox names it.
+NOTIFICATION_KINDS = {
+    "workflow": _l("Your step"),
+    "reminder": _l("Deadline reminder"),
+    "overdue": _l("Overdue"),
+    "escalation": _l("Overdue in your area"),
+    "decision": _l("Decision"),
+}
+
+
 @bp.route("/notifications")
 @login_required
 def notifications():
-    items = queries.notifications_for(current_user, page=_page())
+    show_all = request.args.get("show") == "all"
+    items = inbox.notifications(current_user, page=_page(), unread_only=not show_all)
     return render_template(
-        "main/notifications.html", items=items, form=MarkReadForm(formdata=None)
+        "main/notifications.html", items=items, show_all=show_all, kinds=NOTIFICATION_KINDS,
+        waiting_items=inbox.waiting_for(current_user, locale_code()), unread=queries.unread_count(current_user),
+        form=MarkReadForm(formdata=None),
     )
 
 

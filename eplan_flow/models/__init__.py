@@ -63,3 +63,11 @@ from eplan_flow.models.results import (
 )
 
 __all__ += ["ACTUAL_KINDS", "EVALUATION_ROUNDS", "EvaluationReport", "YearEndActual"]
+
+from eplan_flow.models.mail import EMAIL_STATES, EmailMessage
+
+__all__ += ["EMAIL_STATES", "EmailMessage"]
+
+from eplan_flow.models.oidc import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token, SigningKey
+
+__all__ += ["OAuth2AuthorizationCode", "OAuth2Client", "OAuth2Token", "SigningKey"]

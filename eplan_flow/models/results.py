@@ -75,5 +75,10 @@ class EvaluationReport(WorkflowMixin, db.Model):
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
+    @property
+    def title(self) -> str:
+        return str(self)
+
     def __str__(self) -> str:
-        return f"รายงานผลการติดตามและประเมินผล {self.round} {self.fiscal_year_be}"
+        round_th = {"april": "รอบเดือนเมษายน", "october": "รอบเดือนตุลาคม"}.get(self.round, self.round)
+        return f"รายงานผลการติดตามและประเมินผลแผนพัฒนาท้องถิ่น ปีงบประมาณ {self.fiscal_year_be} {round_th}"

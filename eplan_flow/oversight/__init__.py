@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("oversight", __name__)
+
+from eplan_flow.oversight import routes  # noqa: F401

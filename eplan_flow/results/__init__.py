@@ -2,3 +2,5 @@
 from flask import Blueprint
 
 bp = Blueprint("results", __name__)
+
+from eplan_flow.results import routes  # noqa: E402,F401

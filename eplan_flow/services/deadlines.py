@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, or_, select, true
 from sqlalchemy.orm import contains_eager
 
 from eplan_flow import thaidate
@@ -39,13 +39,22 @@ class OverdueItem:
 
 def overdue_items(user, today: date | None = None, locale: str = "th", rules: dict = DEADLINES_V1) -> list[OverdueItem]:
     """List what is overdue in the LAOs ``user`` may read, longest overdue first."""
+    return _overdue(visible_org_clause(user, Organisation), today, locale, rules)
+
+
+def all_overdue_items(today: date | None = None, locale: str = "th", rules: dict = DEADLINES_V1) -> list[OverdueItem]:
+    """List what is overdue in every active LAO (the scheduler's view, nobody's scope)."""
+    return _overdue(true(), today, locale, rules)
+
+
+def _overdue(scope, today: date | None, locale: str, rules: dict) -> list[OverdueItem]:
     today = today or thaidate.today_local()
-    items = [*_plans_not_announced(user, today, locale, rules), *_plans_not_submitted(user, today, locale, rules)]
+    items = [*_plans_not_announced(scope, today, locale, rules), *_plans_not_submitted(scope, today, locale, rules)]
     items.sort(key=lambda i: (-i.days_overdue, i.lao_code, i.kind))
     return items
 
 
-def _plans_not_announced(user, today: date, locale: str, rules: dict) -> list[OverdueItem]:
+def _plans_not_announced(scope, today: date, locale: str, rules: dict) -> list[OverdueItem]:
     # The period each LAO type is already late for depends only on the type: a handful of values
     # the query joins on, so one query covers every LAO in scope.
     due = {t: deadlines.due_period(t, today, rules) for t in rules["review"]}
@@ -60,7 +69,7 @@ def _plans_not_announced(user, today: date, locale: str, rules: dict) -> list[Ov
             Organisation.kind == "lao",
             Organisation.is_active.is_(True),
             Organisation.lao_type.in_(list(due)),
-            visible_org_clause(user, Organisation),
+            scope,
             or_(Plan.id.is_(None), Plan.status.not_in(ANNOUNCED_PLAN_STATES)),
         )
     ).all()
@@ -82,7 +91,7 @@ def _plans_not_announced(user, today: date, locale: str, rules: dict) -> list[Ov
     return items
 
 
-def _plans_not_submitted(user, today: date, locale: str, rules: dict) -> list[OverdueItem]:
+def _plans_not_submitted(scope, today: date, locale: str, rules: dict) -> list[OverdueItem]:
     # Overdue when announced_on + N days < today, i.e. announced before the Bangkok midnight
     # that starts day today - N.
     last_day = today - timedelta(days=rules["submission_days"])
@@ -95,7 +104,7 @@ def _plans_not_submitted(user, today: date, locale: str, rules: dict) -> list[Ov
             Plan.status == "announced",
             Plan.submitted_at.is_(None),
             Plan.announced_at < before,
-            visible_org_clause(user, Organisation),
+            scope,
         )
     ).scalars().all()
     items = []

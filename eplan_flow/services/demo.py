@@ -13,7 +13,9 @@ from sqlalchemy import select
 from eplan_flow.errors import NotFound
 from eplan_flow.extensions import db
 from eplan_flow.models import (
+    Account,
     CatalogueItem,
+    SystemAccess,
     LaoStrategy,
     Organisation,
     Plan,
@@ -33,6 +35,7 @@ from eplan_flow.services import (
 )
 from eplan_flow.services import plans as plan_service
 from eplan_flow.services.laos_import import ImportReport
+from workflows.roles import ROLE_NAMES
 
 DEFAULT_PASSWORD = "demo1234"
 DEMO_PROVINCE = "38"  # บึงกาฬ
@@ -211,6 +214,73 @@ def _ensure_users(password: str) -> list[str]:
     return added
 
 
+# Roles that come with an approved SSO account (the chain of trust), not with a system access.
+SSO_ROLES = frozenset({"sso_admin", "district_officer", "provincial_officer", "dla_admin"})
+EPLAN_CLIENT_ID = "eplan"
+
+
+def _ensure_sso() -> int:
+    """Give each demo person an approved SSO account and, for e-Plan roles, approved e-Plan access.
+
+    Their grants then come from the SSO like everyone's: SSO roles as ``source="sso"``, e-Plan roles
+    as ``source="claims"`` (re-synced from the token at each sign-in, so revoking access works on
+    demo people too). Seeded as history ("seed-demo"), not fired step by step.
+    """
+    added = 0
+    try:
+        for spec in DEMO_USERS:
+            user = db.session.execute(select(User).where(User.username == spec.username)).scalar_one()
+            account = db.session.execute(select(Account).where(Account.user_id == user.id)).scalar_one_or_none()
+            if account is not None:
+                continue
+            sso_role = spec.role in SSO_ROLES
+            account = Account(
+                user_id=user.id, organisation_id=user.organisation_id,
+                requested_role="sso_admin" if sso_role else "member",
+            )
+            engine.start(account, None, comment="seed-demo")
+            account.status = "active"
+            audit.append(
+                engine.chain_for(account), "seed_active", organisation_id=user.organisation_id,
+                workflow="account", workflow_version=account.workflow_version,
+                from_state="registered", to_state="active", data={"source": "seed-demo"},
+            )
+            user.email_confirmed_at = user.identity_verified_at = user.created_at
+            for grant in user.grants:
+                grant.source = "sso" if grant.role in SSO_ROLES else "claims"
+                if grant.role in SSO_ROLES:
+                    continue
+                access = SystemAccess(
+                    user_id=user.id, client_id=EPLAN_CLIENT_ID, organisation_id=grant.organisation_id,
+                    role=grant.role,
+                )
+                engine.start(access, None, comment="seed-demo")
+                access.status = "approved"
+                audit.append(
+                    engine.chain_for(access), "seed_approved", organisation_id=grant.organisation_id,
+                    workflow="system_access", workflow_version=access.workflow_version,
+                    from_state="requested", to_state="approved", data={"source": "seed-demo"},
+                )
+            added += 1
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return added
+
+
+def ensure_eplan_client(base_urls=("http://127.0.0.1:5000", "http://localhost:5000")) -> None:
+    """Register e-Plan at the SSO as a first-party public client (PKCE), for the demo's one process."""
+    from eplan_flow.services import oidc_clients
+
+    oidc_clients.ensure_client(
+        EPLAN_CLIENT_ID, name="e-Plan",
+        redirect_uris=[f"{u}/auth/oidc/callback" for u in base_urls],
+        post_logout_redirect_uris=[f"{u}/" for u in base_urls],
+        secret=None, allowed_roles=list(ROLE_NAMES), trusted=True,
+    )
+
+
 def _ensure_plans() -> tuple[int, int]:
     """Create the demo plans and fire their missing steps; return (plans added, steps fired)."""
     orgs = _organisations(p.organisation_code for p in DEMO_PLANS)
@@ -294,6 +364,8 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> DemoReport:
     geo = geography.load_geography()
     laos = laos_import.import_laos(BUENG_KAN_LAOS, audit_unchanged=False)
     users_added = _ensure_users(password)
+    _ensure_sso()
+    ensure_eplan_client()
     # The plans' projects name the national budget programmes (แผนงาน).
     catalogues.load_catalogues(include_demo=True)
     plans_added, steps_fired = _ensure_plans()

@@ -27,7 +27,7 @@ from eplan_flow.errors import (
 )
 from eplan_flow.extensions import db
 from eplan_flow.models import (
-    Account, Organisation, Plan, ProjectExecution, Revision, RoleGrant, SystemAccess, User,
+    Account, EvaluationReport, Organisation, Plan, ProjectExecution, Revision, RoleGrant, SystemAccess, User,
 )
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
@@ -40,7 +40,7 @@ from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
 
 # Which model carries each workflow. Later workflows (accounts, revisions...) register here.
 WORKFLOW_MODELS: dict[str, type] = {
-    model.WORKFLOW: model for model in (Plan, Revision, ProjectExecution, Account, SystemAccess)
+    model.WORKFLOW: model for model in (Plan, Revision, ProjectExecution, Account, SystemAccess, EvaluationReport)
 }
 
 # Work that entering a state does inside the transition's own transaction (announcing a revision
@@ -55,6 +55,10 @@ def on_enter(workflow: str, state: str):
     It runs after the checks and before the state is written, in the same transaction: it may
     change the row (the changes are written with the new state) and other rows, or raise a
     DomainError to refuse the step, which then changes nothing.
+
+    Change the row's own columns only after the action's last query (or with a direct UPDATE):
+    a query autoflushes a dirty row, which bumps its version, and the guarded state write then
+    reads as "someone acted first".
     """
 
     def register(fn: EntryAction) -> EntryAction:
@@ -157,6 +161,7 @@ class FireResult:
     to_state: str
     version: int
     audit_event_id: int
+    message_ids: list[int] = field(default_factory=list)
 
 
 def fire(
@@ -168,8 +173,14 @@ def fire(
     comment: str | None = None,
     expected_version: int | None = None,
     data: dict | None = None,
+    commit: bool = True,
 ) -> FireResult:
-    """Move one workflow instance by ``trigger`` on behalf of ``actor``, atomically."""
+    """Move one workflow instance by ``trigger`` on behalf of ``actor``, atomically.
+
+    With ``commit=False`` the step is only flushed: the caller composes several steps into one
+    transaction (a transfer revokes accesses and moves the account together), commits once, then
+    calls ``outbox.relay_after_commit(result.message_ids)``. Any error still rolls everything back.
+    """
     comment = (comment or "").strip() or None
     if comment and "\x00" in comment:
         # PostgreSQL text cannot hold NUL; refuse it as bad input rather than fail at the flush.
@@ -210,8 +221,12 @@ def fire(
             for effect in definition.effects
         ]
         result = FireResult(
-            workflow, instance.id, trigger, from_state, instance.status, instance.version, event.id
+            workflow, instance.id, trigger, from_state, instance.status, instance.version, event.id,
+            message_ids,
         )
+        if not commit:
+            db.session.flush()
+            return result
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -9,6 +9,19 @@ from eplan_flow.models import AuditEvent, Notification
 from eplan_flow.services import engine
 
 
+# Where people act on an item, as an app-relative path (jobs run outside a request). SSO
+# decisions need re-authentication, so they are taken on the approval pages, not the generic one.
+_ITEM_PATHS = {
+    "account": "/sso/approvals/accounts/{id}",
+    "system_access": "/sso/approvals/access/{id}",
+}
+
+
+def item_path(workflow: str, instance_id: int) -> str:
+    """The page where a workflow item is acted on."""
+    return _ITEM_PATHS.get(workflow, "/instances/{workflow}/{id}").format(workflow=workflow, id=instance_id)
+
+
 def notify_next_actors(audit_event_id: int) -> int:
     """Create one notification per person who may take a next step; return how many were new."""
     event = db.session.get(AuditEvent, audit_event_id)
@@ -39,7 +52,7 @@ def notify_next_actors(audit_event_id: int) -> int:
     )
     subject = f"{instance}: {definition.label(state)}"
     # Jobs run outside a request, so the link is the app-relative path of the instance page.
-    link = f"/instances/{workflow}/{instance.id}"
+    link = item_path(workflow, instance.id)
     created = 0
     for user in engine.users_who_may(instance.organisation, roles):
         if user.id in already or user.id == event.actor_id:

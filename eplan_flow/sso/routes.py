@@ -1,1 +1,411 @@
-"""Views of the SSO blueprint (filled in by its owner)."""
+"""People's own SSO pages: register, confirm the email address, sign in and out, re-authenticate,
+see the account and what happens next, correct a rejected application.
+
+Views parse input, call one service (``services/identity``) and map its refusals to a message;
+they never commit. Sign-in and registration are rate-limited per client address (Flask-Limiter on
+Redis); the limits are read from the app's config at each request.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.routing import BuildError
+
+from eplan_flow.errors import DomainError
+from eplan_flow.extensions import db, limiter
+from eplan_flow.i18n import locale_code
+from eplan_flow.models import EmailMessage, Organisation, User
+from eplan_flow.services import citizen_id, engine, identity
+from eplan_flow.sso import bp
+from eplan_flow.sso.forms import (
+    TITLES, LoginForm, OrganisationSearchForm, PostForm, ReapplyForm, ReauthForm, RegisterForm,
+)
+from eplan_flow.sso.session import (
+    end_sso_session, record_reauthentication, sso_session_id, sso_user, start_sso_session,
+)
+
+log = logging.getLogger(__name__)
+
+# Called as ``hook(user, sso_session_id)`` when a person signs out of the SSO, before the session
+# ends (the OIDC provider appends one that revokes the tokens issued in that session). A failing
+# hook is logged and does not keep the person signed in.
+logout_hooks: list[Callable[[User, str | None], None]] = []
+
+
+def _login_limit() -> str:
+    return current_app.config["SSO_LOGIN_RATE_LIMIT"]
+
+
+def _register_limit() -> str:
+    return current_app.config["SSO_REGISTER_RATE_LIMIT"]
+
+
+def _client_ip() -> str | None:
+    return request.remote_addr
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """``target`` if it is a path on this site, else ``default`` (the account page)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return default or url_for("sso.account")
+
+
+def endpoint_url(endpoint: str, **values) -> str | None:
+    """The URL of an endpoint another part of the SSO may not have registered yet, or None."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def _to_login():
+    return redirect(url_for("sso.login", next=request.full_path.rstrip("?")))
+
+
+# What a refusal tells the person; the services' messages are for logs and the API.
+REFUSALS = {
+    "duplicate_citizen_id": _l("An account with this citizen ID already exists. Sign in with it, or "
+                               "ask your organisation's SSO admin for help."),
+    "duplicate_email": _l("An account with this email address already exists. Sign in with it, or "
+                          "use another address."),
+    "invalid_credentials": _l("Wrong email address or password."),
+    "account_locked": _l("The account is locked after repeated failed sign-ins. Ask your "
+                         "organisation's SSO admin to unlock it."),
+    "account_disabled": _l("This account is disabled. Ask your organisation's SSO admin."),
+    "token_expired": _l("The confirmation link has expired. Sign in and ask for a new one."),
+    "token_used": _l("This confirmation link was already used: the address is confirmed."),
+    "token_invalid": _l("The confirmation link is not valid. Copy the whole link from the email."),
+}
+CITIZEN_ID_REFUSALS = {
+    "length": _l("The citizen ID must be 13 digits."),
+    "check_digit": _l("The citizen ID is not valid: its last (check) digit does not match. Check the "
+                      "number on your ID card."),
+}
+PASSWORD_PROBLEM_TEXTS = {
+    "too_short": _l("Use at least %(n)s characters.", n=identity.MIN_PASSWORD_LENGTH),
+    "too_long": _l("Use at most %(n)s characters.", n=identity.MAX_PASSWORD_LENGTH),
+    "one_class": _l("Mix at least two kinds of characters (letters, capitals, digits, symbols)."),
+    "too_simple": _l("Use more different characters."),
+    "contains_email": _l("Do not use your email address in the password."),
+    "contains_citizen_id": _l("Do not use your citizen ID in the password."),
+    "common": _l("This password is too common; choose another."),
+}
+FIELD_REFUSALS = {
+    "email": _l("Enter a valid email address (at most 80 characters)."),
+    "phone": _l("Enter a Thai phone number of 9 or 10 digits."),
+    "organisation_id": _l("Choose your organisation from the search results."),
+    "requested_role": _l("Choose what you register as."),
+}
+
+
+def _message(exc: DomainError) -> str:
+    if exc.code in REFUSALS:
+        return str(REFUSALS[exc.code])
+    return _("Nothing was saved: check the form; something is missing or not valid.")
+
+
+def _put_on_form(form, exc: DomainError) -> None:
+    """Show a service's refusal beside the field it names, else as a flash."""
+    field_name = exc.details.get("field")
+    field = getattr(form, field_name, None) if field_name else None
+    if exc.code == "weak_password" and field is not None:
+        field.errors = [str(PASSWORD_PROBLEM_TEXTS[p]) for p in exc.details.get("problems", [])]
+    elif exc.code == "citizen_id_invalid" and field is not None:
+        field.errors = [str(CITIZEN_ID_REFUSALS.get(exc.details.get("reason"), CITIZEN_ID_REFUSALS["length"]))]
+    elif exc.code in REFUSALS and field is not None:
+        field.errors = [_message(exc)]
+    elif field_name in FIELD_REFUSALS and field is not None:
+        field.errors = [str(FIELD_REFUSALS[field_name])]
+    elif field is not None and field.name != "organisation_id":
+        field.errors = [_("Check this field; it is missing or not valid.")]
+    else:
+        flash(str(FIELD_REFUSALS.get(field_name)) if field_name in FIELD_REFUSALS else _message(exc), "error")
+
+
+def _refused_status(form) -> int:
+    """400 for a missing or stale CSRF token, 422 for a form that does not validate."""
+    token = getattr(form, "csrf_token", None)
+    return 400 if token is not None and token.errors else 422
+
+
+def _chosen_organisation() -> Organisation | None:
+    raw = request.values.get("org") or request.form.get("organisation_id")
+    if not raw or not str(raw).isdigit():
+        return None
+    org = db.session.get(Organisation, int(raw))
+    return org if org is not None and org.is_active else None
+
+
+def _search():
+    search = OrganisationSearchForm(request.args)
+    results = identity.search_organisations(search.q.data) if search.q.data else []
+    return search, results
+
+
+# -- registration --------------------------------------------------------------------------------
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])
+def register():
+    org = _chosen_organisation()
+    search, results = _search()
+    form = RegisterForm()
+    if org is not None and request.method == "GET":
+        form.organisation_id.data = str(org.id)
+    if request.method == "POST" and org is None:
+        flash(str(FIELD_REFUSALS["organisation_id"]), "error")
+    elif form.validate_on_submit():
+        try:
+            account = identity.register(identity.Registration(
+                citizen_id=form.citizen_id.data, title=form.title.data, first_name=form.first_name.data,
+                last_name=form.last_name.data, email=form.email.data, organisation_id=org.id,
+                password=form.password.data, phone=form.phone.data, position=form.position.data,
+                requested_role=form.requested_role.data,
+            ))
+        except DomainError as exc:
+            _put_on_form(form, exc)
+        else:
+            start_sso_session(account.user)
+            flash(_("You are registered. We sent a link to %(email)s: open it to confirm your email "
+                    "address.", email=account.user.email), "success")
+            return redirect(url_for(".account"), code=303)
+    status = _refused_status(form) if request.method == "POST" else 200
+    return render_template(
+        "sso/register.html", form=form, org=org, search=search, results=results,
+    ), status
+
+
+# -- email confirmation --------------------------------------------------------------------------
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    # A GET only shows a button: mail scanners that open links must not confirm anything.
+    form = PostForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("That request was not valid; nothing was changed."), "error")
+            return render_template("sso/confirm.html", form=form, token=token), 400
+        try:
+            identity.confirm_email(token)
+        except DomainError as exc:
+            flash(_message(exc), "error")
+            return render_template("sso/confirm.html", form=form, token=token, refused=True), exc.status
+        flash(_("Your email address is confirmed."), "success")
+        return redirect(url_for(".account") if sso_user() else url_for(".login"), code=303)
+    return render_template("sso/confirm.html", form=form, token=token)
+
+
+@bp.route("/confirm/resend", methods=["POST"])
+@limiter.limit(_register_limit)
+def resend_confirmation():
+    user = sso_user()
+    if user is None:
+        return _to_login()
+    if PostForm().validate_on_submit() and identity.resend_confirmation(user):
+        flash(_("We sent the link again to %(email)s.", email=user.email), "success")
+    else:
+        flash(_("Nothing was sent: the address is already confirmed."), "info")
+    return redirect(url_for(".account"), code=303)
+
+
+# -- sign-in, sign-out, re-authentication --------------------------------------------------------
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    target = safe_next(request.args.get("next"))
+    if request.method == "GET" and sso_user() is not None:
+        return redirect(target)
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = identity.authenticate(form.email.data, form.password.data, _client_ip())
+        except DomainError as exc:
+            flash(_message(exc), "error")
+            status = exc.status
+        else:
+            # A fresh session (new id, nothing carried over but the language): no fixation.
+            start_sso_session(user)
+            return redirect(target, code=303)
+    elif request.method == "POST":
+        status = _refused_status(form)
+    return render_template("sso/login.html", form=form, next=request.args.get("next")), status
+
+
+def end_session() -> None:
+    """Sign the current person out of the SSO: audit it, run the logout hooks, end the session."""
+    user = sso_user()
+    if user is not None:
+        identity.record_logout(user, _client_ip())
+        sid = sso_session_id()
+        for hook in list(logout_hooks):
+            try:
+                hook(user, sid)
+            except Exception:
+                log.exception("an SSO logout hook failed; the session ends anyway")
+    end_sso_session()
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if not PostForm().validate_on_submit():
+        flash(_("That request was not valid; nothing was changed."), "error")
+        return redirect(url_for(".account"), code=303)
+    end_session()
+    flash(_("You have signed out of the Single Sign-On."), "success")
+    return redirect(safe_next(request.args.get("next"), url_for(".login")), code=303)
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reauth():
+    user = sso_user()
+    if user is None:
+        return _to_login()
+    target = safe_next(request.args.get("next"))
+    form = ReauthForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            identity.reauthenticate(user, form.password.data, _client_ip())
+        except DomainError as exc:
+            if exc.code == "account_locked":
+                end_sso_session()
+            flash(_message(exc) if exc.code != "invalid_credentials" else _("Wrong password."), "error")
+            status = exc.status
+        else:
+            record_reauthentication()
+            return redirect(target, code=303)
+    elif request.method == "POST":
+        status = _refused_status(form)
+    return render_template("sso/reauth.html", form=form, user=user), status
+
+
+# -- the person's own account ------------------------------------------------------------------------
+def _rejection_reason(account, history) -> str | None:
+    if account.rejection_reason:
+        return account.rejection_reason
+    for event in reversed(history):
+        if event.action == "reject":
+            return event.comment
+    return None
+
+
+def _last_comment(history, action: str) -> str | None:
+    for event in reversed(history):
+        if event.action == action:
+            return event.comment
+    return None
+
+
+URL_PATTERN = re.compile(r"https?://\S+")
+
+
+def _kept_mail(user: User) -> list[tuple[EmailMessage, list[str]]]:
+    """Without a mail server outside production, the person's emails are shown on their page."""
+    config = current_app.config
+    if config.get("MAIL_SERVER") or config.get("ENV_NAME") == "production":
+        return []
+    messages = db.session.execute(
+        select(EmailMessage).where(EmailMessage.user_id == user.id)
+        .order_by(EmailMessage.id.desc()).limit(5)
+    ).scalars()
+    return [(m, URL_PATTERN.findall(m.body)) for m in messages]
+
+
+@bp.route("/")
+def account():
+    user = sso_user()
+    if user is None:
+        return _to_login()
+    row = identity.account_of(user)
+    history = engine.history(row) if row is not None else []
+    definition = engine.definition_of(row) if row is not None else None
+    return render_template(
+        "sso/account.html", user=user, account=row, definition=definition, locale=locale_code(),
+        masked_citizen_id=citizen_id.masked_for(user), history=history,
+        steps=engine.next_steps(row, user, locale_code()) if row is not None else [],
+        rejection_reason=_rejection_reason(row, history) if row is not None else None,
+        suspension_reason=_last_comment(history, "suspend"),
+        thaid_url=endpoint_url("sso.thaid_start"), access_url=endpoint_url("sso.request_access"),
+        kept_mail=_kept_mail(user), form=PostForm(formdata=None),
+    )
+
+
+def _split_name(user: User) -> tuple[str, str, str]:
+    """Best effort: the title, first and last name a full name was built from."""
+    name = user.full_name or ""
+    title = next((t for t in sorted(TITLES, key=len, reverse=True) if name.startswith(t)), "")
+    first, _sep, last = name[len(title):].partition(" ")
+    return title, first, last
+
+
+@bp.route("/reapply", methods=["GET", "POST"])
+def reapply():
+    user = sso_user()
+    if user is None:
+        return _to_login()
+    row = identity.account_of(user)
+    if row is None or row.status != "rejected":
+        flash(_("Only a rejected application can be corrected and sent again."), "info")
+        return redirect(url_for(".account"), code=303)
+    org = _chosen_organisation() or row.organisation
+    search, results = _search()
+    form = ReapplyForm()
+    if request.method == "GET":
+        form.title.data, form.first_name.data, form.last_name.data = _split_name(user)
+        form.phone.data, form.position.data = user.phone, user.position
+        form.requested_role.data = row.requested_role
+        form.organisation_id.data = str(org.id)
+    elif form.validate_on_submit():
+        try:
+            identity.change_details(user, identity.Details(
+                title=form.title.data, first_name=form.first_name.data, last_name=form.last_name.data,
+                organisation_id=org.id, phone=form.phone.data, position=form.position.data,
+                requested_role=form.requested_role.data,
+            ), comment=form.comment.data)
+        except DomainError as exc:
+            _put_on_form(form, exc)
+        else:
+            flash(_("Your corrected application was sent for approval again."), "success")
+            return redirect(url_for(".account"), code=303)
+    status = _refused_status(form) if request.method == "POST" else 200
+    return render_template(
+        "sso/reapply.html", form=form, org=org, search=search, results=results, account=row,
+        rejection_reason=_rejection_reason(row, engine.history(row)),
+    ), status
+
+
+# -- rate limits -----------------------------------------------------------------------------------
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return request.is_json or best == "application/json" or request.blueprint in ("api", "oidc")
+
+
+@bp.app_errorhandler(TooManyRequests)
+def rate_limited(error: TooManyRequests):
+    """Any rate limit in the app: a clear page for people, ``rate_limited`` for programs."""
+    item = getattr(getattr(error, "limit", None), "limit", None)
+    retry_after = int(item.get_expiry()) if item is not None else 60
+    message = _("Too many attempts from your network. Wait %(seconds)s seconds, then try again.",
+                seconds=retry_after)
+    if _wants_json():
+        response = jsonify(code="rate_limited", message=message, retry_after=retry_after)
+    else:
+        response = current_app.make_response(
+            render_template("sso/rate_limited.html", message=message, retry_after=retry_after)
+        )
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response

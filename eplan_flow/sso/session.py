@@ -17,10 +17,11 @@ from eplan_flow.extensions import db
 
 def start_sso_session(user) -> str:
     """Sign ``user`` in to the SSO with a fresh session (no fixation); return the session id."""
-    lang = session.get("lang")
+    # Kept across the rotation: the language, and an OIDC sign-in in flight (Authlib's
+    # ``_state_*`` keys), so a relying party in this same process finishes its round trip.
+    kept = {k: v for k, v in session.items() if k == "lang" or k.startswith("_state_")}
     session.clear()
-    if lang:
-        session["lang"] = lang
+    session.update(kept)
     sid = secrets.token_urlsafe(24)
     session["sso_uid"] = user.id
     session["sso_auth_time"] = int(time.time())

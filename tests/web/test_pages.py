@@ -15,11 +15,21 @@ def text(response) -> str:
 
 
 # -- sign in and out ------------------------------------------------------------------------------
-def test_the_login_page_says_it_is_the_development_sign_in_until_sso(client, world):
+def test_the_login_page_offers_the_sso_and_labels_the_development_sign_in(client, world):
     page = text(client.get("/auth/login"))
-    assert "เข้าสู่ระบบ" in page
+    assert 'action="/auth/oidc/login"' in page
     assert "การเข้าสู่ระบบสำหรับการพัฒนา" in page
-    assert "Single Sign-On" in page
+    assert 'href="/sso/register"' in page
+
+
+def test_without_the_development_sign_in_the_login_page_has_no_password_form(world):
+    from tests.conftest import make_app
+
+    app = make_app(DEV_LOGIN_ENABLED=False)
+    page = text(app.test_client().get("/auth/login"))
+    assert 'action="/auth/oidc/login"' in page
+    assert 'type="password"' not in page
+    assert app.test_client().post("/auth/login", data={"username": "a_planner", "password": "pw"}).status_code in (404, 405)
 
 
 def test_a_person_signs_in_with_the_form_and_signs_out_only_by_post(client, world):

@@ -179,6 +179,12 @@ CONTENT_ROUTES = {
     "execution.disbursement": ("POST", "/execution/{execution}/disbursements"),
     "execution.progress": ("POST", "/execution/{execution}/progress"),
     "execution.cancel": ("POST", "/execution/{execution}/cancel"),
+    "results.lao": ("GET", "/results/laos/{org}"),
+    "results.create_report": ("POST", "/results/laos/{org}/reports"),
+    "results.actuals_page": ("GET", "/results/laos/{org}/actuals/{year}"),
+    "results.save_actuals": ("POST", "/results/laos/{org}/actuals/{year}"),
+    "results.report": ("GET", "/results/reports/{report}"),
+    "results.update_text": ("POST", "/results/reports/{report}/text"),
 }
 # Routes not tied to one LAO's content, each covered by its own tests.
 UNSCOPED_ROUTES = {
@@ -186,6 +192,42 @@ UNSCOPED_ROUTES = {
     "main.overdue": "tests/web/test_overdue_page.py (the list is scoped per role)",
     "public.index": "tests/web/test_public_page.py (public, announced items only)",
     "public.lao": "tests/web/test_public_page.py (public, announced items only)",
+    "oversight.dashboard": "tests/oversight/test_dashboard.py (offices and DLA, each its own LAOs; staff 403)",
+    "oversight.download": "tests/oversight/test_downloads.py, test_dashboard.py (same scope as the table)",
+    "auth.sso_login": "tests/rp/test_oidc_sign_in.py (anyone: starts the SSO sign-in)",
+    "auth.oidc_callback": "tests/rp/test_oidc_sign_in.py (anyone: state, nonce and PKCE bind it)",
+}
+# The OpenID Connect provider's public endpoints: the protocol guards them (SSO session, client
+# authentication, PKCE, bearer tokens, ID token hints), not an organisation's scope.
+UNSCOPED_ROUTES |= {
+    f"oidc.{name}": "tests/oidc/ (public OIDC endpoint: plain-HTTP RP, refusals, pages)"
+    for name in ("discovery", "jwks", "authorize", "token", "userinfo", "revoke", "logout")
+}
+# ThaiD verification: the SSO's own person only (SSO session); the stand-in ThaiD (test and
+# development configuration only) is guarded by the protocol like the provider above.
+UNSCOPED_ROUTES |= {
+    "sso.thaid_start": "tests/thaid/test_verification.py (the signed-in person's own account only)",
+    "sso.thaid_callback": "tests/thaid/test_verification.py (own account; state, nonce and PKCE bind it)",
+} | {
+    f"thaid_dev.{name}": "tests/thaid/test_provider.py (stand-in ThaiD; absent in production)"
+    for name in ("discovery", "jwks", "authorize", "token", "userinfo")
+}
+# SSO approvals: the approver's reach and the chain of trust (engine roles), or the person's own rows.
+UNSCOPED_ROUTES |= {
+    f"sso.{name}": "tests/approvals/test_pages.py (approvers within their reach; others 404, nothing changed)"
+    for name in ("approvals_inbox", "approval_item", "approval_decide", "approvals_bulk")
+} | {
+    f"sso.{name}": "tests/approvals/test_pages.py (the signed-in person's own account and access only)"
+    for name in ("my_access", "request_access", "withdraw_access", "transfer")
+}
+# The SSO's own pages: anyone may register, confirm and sign in (rate-limited, CSRF); the rest
+# show or change only the signed-in person's own account (SSO session).
+UNSCOPED_ROUTES |= {
+    f"sso.{name}": "tests/sso/ (anyone: registration, confirmation and sign-in; limits, lockout, CSRF)"
+    for name in ("register", "confirm_email", "login", "logout")
+} | {
+    f"sso.{name}": "tests/sso/test_pages.py, test_sign_in.py (the signed-in person's own account only)"
+    for name in ("account", "reapply", "reauth", "resend_confirmation")
 }
 COVERED_ENDPOINTS |= set(CONTENT_ROUTES) | set(UNSCOPED_ROUTES)
 OUTSIDERS = ["planner_x", "district_officer_2", "provincial_officer_30", "nobody"]
@@ -199,10 +241,14 @@ def content(world, db):
     revision = revision_factories.drafted_revision(world.sao_a)
     plan = revision.plan
     execution = execution_factories.budgeted(world.sao_a, world.planner, plan=plan)
+    from tests.results.factories import drafted_report
+
+    report = drafted_report(world.sao_a, world.planner, fiscal_year_be=2569)
     strategy = db.session.query(LaoStrategy).filter_by(plan_id=plan.id).order_by(LaoStrategy.number).first()
     return {
         "plan": plan.id, "strategy": strategy.id, "tactic": strategy.tactics[0].id,
         "revision": revision.id, "item": revision.items[0].id, "execution": execution.id,
+        "org": world.sao_a.id, "year": 2569, "report": report.id,
     }
 
 

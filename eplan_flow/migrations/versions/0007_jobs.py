@@ -1,7 +1,7 @@
 """jobs: notifications centre, deadline notices sent once, email outbox
 
 Revision ID: 0007_jobs
-Revises: 0006_results
+Revises: 0006_mail
 Create Date: 2026-11-26 09:05:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_jobs'
-down_revision = '0006_results'
+down_revision = '0006_mail'
 branch_labels = None
 depends_on = None
 

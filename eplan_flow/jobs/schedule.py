@@ -1,0 +1,146 @@
+"""Recurring jobs on RQ's own cron scheduler (``rq.cron``), run beside the worker by ``make worker``.
+
+Two things RQ's ``CronJob`` does not do for us, done here: it enqueues with the pickle serializer and
+no retries (ours use the JSON serializer and ``Retry`` with backoff, like every other job), and it
+reads cron fields in the machine's local time (ours are Bangkok time whatever the server's zone).
+A scheduler that was down when a job was due runs it when it starts: the last enqueue is kept in
+Redis (RQ's cron history), and the jobs themselves are idempotent, so running late or twice is safe.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import redis
+from croniter import croniter
+from rq import cron as rq_cron
+from rq import cron_job_registry
+from rq.cron import CronJob, CronScheduler
+from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
+
+from eplan_flow import thaidate
+from eplan_flow.jobs import queues
+
+log = logging.getLogger(__name__)
+
+# What runs when, in Bangkok time. A job named here but not (yet) in ``tasks.JOBS`` is skipped.
+SCHEDULE = (
+    # Reminders before deadlines, overdue notices and escalation: every morning before office hours.
+    {"job": "run_deadline_checks", "queue": "default", "cron": "0 7 * * *"},
+    # Approval requests waiting too long go up to the provincial office (the approvals' own job).
+    {"job": "escalate_waiting_approvals", "queue": "default", "cron": "0 * * * *"},
+)
+RETRY_AFTER_REDIS_ERROR = 5.0  # seconds
+
+
+class AppCronJob(CronJob):
+    """A cron job enqueued as every eplan job is (JSON, retries with backoff), on ``tz``'s clock."""
+
+    def __init__(self, app, job: str, queue: str, cron: str, kwargs: dict | None = None,
+                 tz: ZoneInfo = thaidate.BANGKOK) -> None:
+        from eplan_flow.jobs import tasks
+
+        self.app = app
+        self.tz = tz  # read by get_next_enqueue_time, which the base __init__ calls
+        super().__init__(queue_name=queue, func=tasks.JOBS[job], kwargs=kwargs or {}, cron=cron, name=job)
+
+    def get_next_enqueue_time(self) -> datetime:
+        base = self.latest_enqueue_time or rq_cron.now()
+        # Bangkok keeps no daylight saving time: every local time exists exactly once.
+        local = croniter(self.cron, base.astimezone(self.tz)).get_next(datetime)
+        return local.astimezone(timezone.utc)
+
+    def previous_slot(self) -> datetime:
+        """When the job was last due, by its cron expression."""
+        local = croniter(self.cron, rq_cron.now().astimezone(self.tz)).get_prev(datetime)
+        return local.astimezone(timezone.utc)
+
+    def last_enqueued(self, connection) -> datetime | None:
+        newest = connection.zrange(self.job_history_key, -1, -1, withscores=True)
+        return datetime.fromtimestamp(newest[0][1], timezone.utc) if newest else None
+
+    def catch_up(self, connection) -> bool:
+        """Make the job due now if its last slot passed without it (the scheduler was down)."""
+        last = self.last_enqueued(connection)
+        if last is None or last < self.previous_slot():
+            self.next_enqueue_time = rq_cron.now()
+            return True
+        self.latest_enqueue_time = last
+        self.next_enqueue_time = self.get_next_enqueue_time()
+        return False
+
+    def enqueue(self, connection):
+        queue = queues.queue(self.queue_name, self.app)
+        with connection.pipeline() as pipeline:
+            job = queue.enqueue(
+                self.func_name, kwargs=self.kwargs, retry=queues.retry_policy(self.app),
+                description=f"{self.name}({self.kwargs}) [cron {self.cron}]", pipeline=pipeline,
+                **self.job_options,
+            )
+            # The same bookkeeping as RQ's own cron jobs, so `rq cron` tooling sees ours.
+            stamp = job.enqueued_at.timestamp()
+            pipeline.zadd(self.job_history_key, {job.id: stamp})
+            pipeline.zremrangebyrank(self.job_history_key, 0, -(DEFAULT_CRON_JOB_HISTORY_LIMIT + 1))
+            pipeline.expire(self.job_history_key, DEFAULT_CRON_JOB_HISTORY_TTL)
+            cron_job_registry.add(self.name, pipeline, enqueue_timestamp=stamp)
+            pipeline.execute()
+        log.info("cron: enqueued %s on %s as %s", self.name, self.queue_name, job.id)
+        return job
+
+
+class AppCronScheduler(CronScheduler):
+    """RQ's cron scheduler holding ``AppCronJob``s."""
+
+    def add(self, cron_job: CronJob) -> CronJob:
+        self._cron_jobs.append(cron_job)
+        return cron_job
+
+    def catch_up(self) -> list[str]:
+        """Make due every job whose last slot passed while no scheduler ran; return their names."""
+        return [job.name for job in self.get_jobs() if job.catch_up(self.connection)]
+
+
+def make_scheduler(app, schedule=SCHEDULE) -> AppCronScheduler:
+    """A cron scheduler on the app's Redis with the jobs of ``schedule`` that exist."""
+    from eplan_flow.jobs import tasks
+
+    scheduler = AppCronScheduler(connection=queues.redis_connection(app))
+    for entry in schedule:
+        if entry["job"] not in tasks.JOBS:
+            log.info("cron: %s is not a known job yet; not scheduled", entry["job"])
+            continue
+        scheduler.add(AppCronJob(app, **entry))
+    return scheduler
+
+
+def run_scheduler(app, stop: threading.Event, schedule=SCHEDULE) -> None:
+    """Enqueue the recurring jobs when due until ``stop`` is set, surviving Redis outages.
+
+    RQ's ``CronScheduler.start`` installs signal handlers, which only the main thread may do;
+    this is the same loop, in a thread beside the worker.
+    """
+    scheduler = make_scheduler(app, schedule)
+    registered = False
+    while not stop.is_set():
+        try:
+            if not registered:
+                late = scheduler.catch_up()
+                if late:
+                    log.info("cron: due on start (missed or never run): %s", ", ".join(late))
+                scheduler.register_birth()
+                registered = True
+            if scheduler.enqueue_jobs():
+                scheduler.save()
+            scheduler.heartbeat()
+            pause = scheduler.calculate_sleep_interval()
+        except redis.exceptions.RedisError:
+            log.exception("cron: Redis unavailable; retrying in %ss", RETRY_AFTER_REDIS_ERROR)
+            pause = RETRY_AFTER_REDIS_ERROR
+        stop.wait(pause)
+    if registered:
+        try:
+            scheduler.register_death()
+        except redis.exceptions.RedisError:
+            log.warning("cron: could not unregister %s from Redis", scheduler.name)

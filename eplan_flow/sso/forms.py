@@ -1,0 +1,63 @@
+"""Forms of the SSO's own pages. Every POST form carries a CSRF token (Flask-WTF)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TelField, TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+# Thai titles as written before a name (คำนำหน้านาม); joined to the first name in ``full_name``.
+TITLES = ("นาย", "นาง", "นางสาว", "ว่าที่ร้อยตรี", "ว่าที่ร้อยตรีหญิง", "ดร.")
+REQUESTED_ROLE_CHOICES = [
+    SelectChoice("member", _l("Staff member (I will ask for access to systems such as e-Plan)")),
+    SelectChoice("sso_admin", _l("SSO admin of my organisation (approves my colleagues' accounts)")),
+]
+
+
+class OrganisationSearchForm(FlaskForm):
+    """A GET search: no CSRF token, nothing changes."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Organisation code or name"), validators=[Optional(), Length(max=100)])
+
+
+class _PersonFields(FlaskForm):
+    organisation_id = HiddenField(validators=[DataRequired()])
+    title = SelectField(_l("Title"), choices=[SelectChoice(t, t) for t in TITLES], validators=[DataRequired()])
+    first_name = StringField(_l("First name (Thai)"), validators=[DataRequired(), Length(max=80)])
+    last_name = StringField(_l("Last name (Thai)"), validators=[DataRequired(), Length(max=80)])
+    phone = TelField(_l("Mobile phone"), validators=[DataRequired(), Length(max=20)])
+    position = StringField(_l("Position"), validators=[DataRequired(), Length(max=200)])
+    requested_role = RadioField(
+        _l("I register as"), choices=REQUESTED_ROLE_CHOICES, default="member", validators=[DataRequired()]
+    )
+
+
+class RegisterForm(_PersonFields):
+    citizen_id = StringField(_l("Citizen ID (13 digits)"), validators=[DataRequired(), Length(max=20)])
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    password_again = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class ReapplyForm(_PersonFields):
+    comment = TextAreaField(_l("What you corrected"), validators=[Optional(), Length(max=2000)])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class PostForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,66 @@
+"""The monitoring and evaluation report (รายงานผลการติดตามและประเมินผลแผนพัฒนาท้องถิ่น, ข้อ 28–30), version 1.
+
+The committee (its secretaries: the LAO's planner and support-committee secretary) drafts the report
+for a round, with figures computed from the data, its method, findings and recommendations → the
+executive → the executive presents it to the council and the development committee (the meeting's
+date is the presentation date) → announced within 15 days of the presentation → posted. The
+executive, and after the presentation the council and the committee, return it with a reason.
+``eplan_flow/services/evaluation.py`` freezes the figures on submission and enforces the 15 days
+(rule data in ``workflows/deadlines.py``).
+"""
+
+SECRETARIES = ["planner", "support_secretary"]
+
+# What the presentation records: the meeting at which the executive presented the report.
+PRESENTATION = {"meeting_date": "date", "resolution": "text"}
+# The date on the signed announcement; it must fall within 15 days of the presentation.
+ANNOUNCEMENT = {"announced_on": "date"}
+
+EVALUATION_V1 = {
+    "name": "evaluation",
+    "version": 1,
+    "title": {
+        "th": "รายงานผลการติดตามและประเมินผลแผนพัฒนาท้องถิ่น",
+        "en": "Monitoring and evaluation report of the local development plan",
+    },
+    "initial": "drafting",
+    "states": {
+        "drafting": {"th": "คณะกรรมการติดตามและประเมินผลฯ จัดทำรายงาน", "en": "Drafting (evaluation committee)"},
+        "executive_review": {"th": "เสนอผู้บริหารท้องถิ่น", "en": "At the executive"},
+        "presented": {
+            "th": "เสนอสภาท้องถิ่นและคณะกรรมการพัฒนาท้องถิ่นแล้ว",
+            "en": "Presented to the council and the development committee",
+        },
+        "announced": {"th": "ประกาศผลการติดตามและประเมินผลแล้ว", "en": "Announced"},
+        "posted": {"th": "ปิดประกาศให้ประชาชนทราบแล้ว", "en": "Posted for the public"},
+    },
+    "triggers": {
+        "submit_to_executive": {"th": "เสนอผู้บริหารท้องถิ่น", "en": "Submit to the executive"},
+        "present": {
+            "th": "เสนอสภาท้องถิ่นและคณะกรรมการพัฒนาท้องถิ่น",
+            "en": "Present to the council and the development committee",
+        },
+        "announce": {"th": "ประกาศผลการติดตามและประเมินผล", "en": "Announce the report"},
+        "post": {"th": "ปิดประกาศ", "en": "Post the announcement"},
+        "return_for_revision": {"th": "ส่งกลับไปแก้ไข", "en": "Return for revision"},
+    },
+    "transitions": [
+        {"trigger": "submit_to_executive", "source": "drafting", "dest": "executive_review", "roles": SECRETARIES},
+        {"trigger": "present", "source": "executive_review", "dest": "presented", "roles": ["executive"],
+         "data": PRESENTATION},
+        {"trigger": "announce", "source": "presented", "dest": "announced", "roles": ["executive"],
+         "data": ANNOUNCEMENT},
+        {"trigger": "post", "source": "announced", "dest": "posted", "roles": SECRETARIES},
+        {"trigger": "return_for_revision", "source": "executive_review", "dest": "drafting",
+         "roles": ["executive"], "comment_required": True},
+        # The council or the development committee may send the presented report back too.
+        {"trigger": "return_for_revision", "source": "presented", "dest": "drafting",
+         "roles": ["executive", "council_secretary", "devcom_secretary"], "comment_required": True},
+    ],
+    "requires": {
+        "presented": ["submit_to_executive"],
+        "announced": ["submit_to_executive", "present"],
+        "posted": ["submit_to_executive", "present", "announce"],
+    },
+    "effects": ["notify_next_actors"],
+}
