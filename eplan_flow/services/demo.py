@@ -269,6 +269,39 @@ def _ensure_sso() -> int:
     return added
 
 
+# A person who registered, confirmed their email and verified with the stand-in ThaiD (sample citizen
+# "malee"), so the demo LAO's SSO admin has an application waiting in their inbox.
+DEMO_APPLICANT_EMAIL = "applicant@example.org"
+DEMO_APPLICANT_CITIZEN = "malee"
+
+
+def _ensure_applicant(password: str) -> bool:
+    """Register the demo applicant through the real services, up to awaiting approval."""
+    from eplan_flow.services import identity, thaid_verification
+    from eplan_flow.thaid_dev.citizens import BY_KEY
+
+    if db.session.scalar(select(User.id).where(User.email == DEMO_APPLICANT_EMAIL)) is not None:
+        return False
+    citizen = BY_KEY[DEMO_APPLICANT_CITIZEN]
+    org = _organisations([DEMO_SAO])[DEMO_SAO]
+    account = identity.register(
+        identity.Registration(
+            citizen_id=citizen.pid, title=citizen.title_th, first_name=citizen.given_name,
+            last_name=citizen.family_name, email=DEMO_APPLICANT_EMAIL, organisation_id=org.id,
+            # Registration's own rules want a longer password; the demo's is set below.
+            password="Nasawan-Registration-2569!", phone="0812345678",
+            position="นักจัดการงานทั่วไป",
+        ),
+        link=lambda token: f"/sso/confirm/{token}",
+    )
+    user = account.user
+    engine.fire("account", account.id, "confirm_email", user)
+    thaid_verification.complete_verification(user.id, citizen.pid, citizen.claims())
+    user.password_hash = identity.hash_password(password)
+    db.session.commit()
+    return True
+
+
 def ensure_eplan_client(base_urls=("http://127.0.0.1:5000", "http://localhost:5000")) -> None:
     """Register e-Plan at the SSO as a first-party public client (PKCE), for the demo's one process."""
     from eplan_flow.services import oidc_clients
@@ -366,6 +399,7 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> DemoReport:
     users_added = _ensure_users(password)
     _ensure_sso()
     ensure_eplan_client()
+    _ensure_applicant(password)
     # The plans' projects name the national budget programmes (แผนงาน).
     catalogues.load_catalogues(include_demo=True)
     plans_added, steps_fired = _ensure_plans()

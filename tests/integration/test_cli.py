@@ -151,7 +151,8 @@ def test_setup_migrates_and_loads_the_demo_only_when_load_demo_data_is_on(app, d
     app.config["LOAD_DEMO_DATA"] = True
     on = run(app, "setup")
     assert on.exit_code == 0, on.output
-    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == len(demo.DEMO_USERS)
+    # The demo people and the demo applicant waiting for approval.
+    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == len(demo.DEMO_USERS) + 1
 
 
 def test_setup_on_a_fresh_sqlite_database_migrates_and_loads_the_demo_like_make_run(tmp_path):

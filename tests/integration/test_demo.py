@@ -22,7 +22,8 @@ def test_seeding_the_demo_twice_leaves_the_same_rows_and_audit_trail(db):
 
     assert counts(db) == after_first
     assert after_first["Organisation"] == 58 + 1 + 1 + 8  # LAOs, DLA, สถจ., 8 สถอ.
-    assert after_first["User"] == after_first["RoleGrant"] == len(demo.DEMO_USERS)
+    # The demo people hold one grant each; the demo applicant holds none until approved.
+    assert after_first["User"] == after_first["RoleGrant"] + 1 == len(demo.DEMO_USERS) + 1
     assert after_first["Plan"] == len(demo.DEMO_PLANS)
     assert (first.laos.added, len(first.users_added), first.plans_added) == (58, 10, 4)
     assert first.steps_fired == sum(len(p.steps) for p in demo.DEMO_PLANS)
@@ -57,6 +58,23 @@ def test_demo_users_sign_in_with_the_password_given_to_the_seed(db):
 
     assert accounts.authenticate("executive", "bueng-kan-2569").username == "executive"
     assert accounts.authenticate("executive", "demo1234") is None
+
+
+def test_the_demo_applicant_waits_verified_for_the_lao_sso_admin_with_the_seed_password(db):
+    from eplan_flow.models import Account
+    from eplan_flow.services import identity
+
+    demo.seed_demo(password="bueng-kan-2569")
+
+    applicant = db.session.execute(select(User).where(User.email == demo.DEMO_APPLICANT_EMAIL)).scalar_one()
+    account = db.session.execute(select(Account).where(Account.user_id == applicant.id)).scalar_one()
+    assert account.status == "awaiting_approval"
+    assert account.organisation.code == demo.DEMO_SAO
+    assert applicant.email_confirmed_at and applicant.identity_verified_at
+    assert identity.check_password(applicant, "bueng-kan-2569", "127.0.0.1").id == applicant.id
+    admin = db.session.execute(select(User).where(User.username == "sso_admin")).scalar_one()
+    steps = {s.trigger: s.allowed for s in engine.next_steps(account, admin)}
+    assert steps["approve"] and steps["reject"]
 
 
 def test_demo_plans_stand_in_different_states_with_real_audited_history(db):
