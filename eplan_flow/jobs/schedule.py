@@ -31,6 +31,8 @@ SCHEDULE = (
     {"job": "run_deadline_checks", "queue": "default", "cron": "0 7 * * *"},
     # Approval requests waiting too long go up to the provincial office (the approvals' own job).
     {"job": "escalate_waiting_approvals", "queue": "default", "cron": "0 * * * *"},
+    # Spent OIDC codes and tokens, old relayed outbox rows and sent email: at night.
+    {"job": "purge_expired", "queue": "default", "cron": "30 2 * * *"},
 )
 RETRY_AFTER_REDIS_ERROR = 5.0  # seconds
 

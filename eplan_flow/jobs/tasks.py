@@ -1,7 +1,9 @@
 """Job functions. Each takes ids, is idempotent, and runs inside an app context."""
 from __future__ import annotations
 
-from eplan_flow.services import notifications
+from dataclasses import asdict
+
+from eplan_flow.services import housekeeping, notifications
 
 
 def notify_next_actors(audit_event_id: int) -> int:
@@ -9,8 +11,14 @@ def notify_next_actors(audit_event_id: int) -> int:
     return notifications.notify_next_actors(audit_event_id)
 
 
+def purge_expired() -> dict:
+    """Delete expired OIDC codes and tokens, old relayed outbox rows and old sent email."""
+    return asdict(housekeeping.purge())
+
+
 JOBS = {
     "notify_next_actors": notify_next_actors,
+    "purge_expired": purge_expired,
 }
 
 from eplan_flow.jobs.deadline_tasks import JOBS as _DEADLINE_JOBS  # noqa: E402
