@@ -84,3 +84,48 @@ def test_another_lao_planner_gets_a_not_found_page_in_thai(app, world, live_serv
     response = page.goto(f"{live_server}/instances/plan/{plan.id}")
     assert response.status == 404
     assert world.sao_x.name_th not in page.content()
+
+
+def test_a_person_registers_and_confirms_their_email_without_javascript(app, world, live_server, browser):
+    """The SSO's core forms: find the LAO by code, register (a refusal keeps what was typed), confirm."""
+    import re
+
+    from sqlalchemy import select
+
+    from eplan_flow.models import Account, EmailMessage, User
+
+    page = browser.new_context(java_script_enabled=False, locale="th-TH").new_page()
+    page.goto(f"{live_server}/sso/register")
+    page.fill("#org-q", world.sao_a.code)
+    page.click("form[role=search] button[type=submit]")
+    page.click(f"ul.org-results a:has-text('{world.sao_a.display_name}')")
+    assert world.sao_a.code in page.content()
+
+    fields = {
+        "citizen_id": "1409900456781",  # a wrong check digit first (…780 is right)
+        "first_name": "กิตติพงษ์", "last_name": "บุญมา", "email": "kittipong@example.org",
+        "phone": "0812345678", "position": "นักวิเคราะห์นโยบายและแผน",
+        "password": "Bueng-Kan-Planning-2569", "password_again": "Bueng-Kan-Planning-2569",
+    }
+    for name, value in fields.items():
+        page.fill(f"input[name={name}]", value)
+    page.click("form.stacked button[type=submit]")
+    assert "หลักสุดท้าย (หลักตรวจสอบ) ไม่ตรงกัน" in page.content()
+    assert page.input_value("input[name=email]") == "kittipong@example.org"  # nothing typed is lost
+    with app.app_context():
+        assert _db.session.scalar(select(User.id).where(User.email == "kittipong@example.org")) is None
+
+    page.fill("input[name=citizen_id]", "1409900456780")
+    for name in ("password", "password_again"):  # browsers never refill passwords
+        page.fill(f"input[name={name}]", fields[name])
+    page.click("form.stacked button[type=submit]")
+    with app.app_context():
+        mail = _db.session.scalars(select(EmailMessage).where(EmailMessage.to == "kittipong@example.org")).one()
+        link = re.search(r"https?://\S+/sso/confirm/\S+", mail.body).group(0)
+
+    page.goto(link)  # a GET shows a button only: link scanners confirm nothing
+    with app.app_context():
+        assert _db.session.scalars(select(Account.status)).all() == ["registered"]
+    page.click("main form button[type=submit]")
+    with app.app_context():
+        assert _db.session.scalars(select(Account.status)).all() == ["email_confirmed"]
