@@ -19,10 +19,10 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, request, session
 from joserfc.errors import JoseError
+
+from eplan_flow import sealing
 
 CLIENT_NAME = "eplan_rp"
 SCOPE = "openid profile email eplan"
@@ -244,10 +244,7 @@ def _token_bundle(token: dict, previous: dict) -> dict:
 
 
 def _fernet() -> Fernet:
-    secret = current_app.config["SECRET_KEY"]
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"eplan-flow oidc session tokens"
-    ).derive(secret.encode() if isinstance(secret, str) else secret)
+    key = sealing.derive_key(None, b"eplan-flow oidc session tokens")
     return Fernet(base64.urlsafe_b64encode(key))
 
 

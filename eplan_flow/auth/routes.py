@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import (
     abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for,
 )
@@ -10,6 +8,7 @@ from eplan_flow.auth import bp, oidc_client
 from eplan_flow.auth.forms import LoginForm
 from eplan_flow.errors import DomainError
 from eplan_flow.services import accounts
+from eplan_flow.web import safe_next
 
 # Kept across the session reset at sign-in and sign-out: the language, and in the one-process
 # demo the SSO's own sign-in (eplan_flow.sso.session), which has its own lifetime and logout.
@@ -19,9 +18,7 @@ _RETRIED_KEY = "oidc_retried"
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
+    return safe_next(target, url_for("main.index"))
 
 
 def _fresh_session() -> None:

@@ -6,19 +6,15 @@ still find its key. Private keys are sealed with AES-GCM under a key derived fro
 """
 from __future__ import annotations
 
-import base64
-import os
 import secrets
 import zlib
 from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from joserfc.jwk import RSAKey
 from sqlalchemy import select, text
 
+from eplan_flow import sealing
 from eplan_flow.errors import PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import SigningKey
@@ -34,20 +30,15 @@ AUDIT_CHAIN = "oidc:signing_keys"
 
 
 def _sealing_key() -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"eplan-flow oidc signing key", info=b"seal"
-    ).derive(current_app.config["SECRET_KEY"].encode())
+    return sealing.derive_key(b"eplan-flow oidc signing key", b"seal")
 
 
 def _seal(pem: bytes, kid: str) -> str:
-    nonce = os.urandom(12)
-    sealed = AESGCM(_sealing_key()).encrypt(nonce, pem, kid.encode())
-    return base64.urlsafe_b64encode(nonce + sealed).decode()
+    return sealing.seal(pem, _sealing_key(), kid.encode())
 
 
 def _unseal(token: str, kid: str) -> bytes:
-    raw = base64.urlsafe_b64decode(token.encode())
-    return AESGCM(_sealing_key()).decrypt(raw[:12], raw[12:], kid.encode())
+    return sealing.unseal(token, _sealing_key(), kid.encode())
 
 
 def _grace() -> timedelta:

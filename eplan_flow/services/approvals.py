@@ -18,7 +18,6 @@ from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from eplan_flow.errors import (
     DomainError,
@@ -101,18 +100,6 @@ for _workflow, _states in DECISION_STATES.items():
 
 
 # -- account decisions -----------------------------------------------------------------------------
-def _set_on_row(instance, **values) -> None:
-    """Write columns of the row the engine holds locked, without dirtying it in the session.
-
-    Entry actions of other modules query the database after ours; a dirty row would be autoflushed
-    by their query, bumping its version under the engine's guarded state update.
-    """
-    table = type(instance).__table__
-    db.session.execute(update(table).where(table.c.id == instance.id).values(**values))
-    for key, value in values.items():
-        set_committed_value(instance, key, value)
-
-
 def _fire_decision(workflow, instance_id, trigger, actor, auth_time, comment, *, expected_version=None,
                    reason_column: str | None = None) -> engine.FireResult:
     """Fire an approver's step after the re-authentication check; with ``reason_column`` the
@@ -166,7 +153,7 @@ def reinstate_account(account_id: int, actor, *, auth_time, comment: str | None 
 
 @engine.on_enter(ACCOUNT, "active")
 def _grant_sso_role(account: Account, actor, from_state, to_state, data) -> None:
-    _set_on_row(account, rejection_reason=None)
+    engine.write_columns(account, rejection_reason=None)
     org = db.session.get(Organisation, account.organisation_id)
     role = ACCOUNT_V1["rules"]["grants_on_activation"].get(f"{org.kind}:{account.requested_role}")
     if role is None:
@@ -198,7 +185,7 @@ def _end_sso_grants(account: Account, actor, from_state, to_state, data) -> None
 @engine.on_enter(ACCOUNT, "awaiting_approval")
 def _start_waiting(account: Account, actor, from_state, to_state, data) -> None:
     # A new round of waiting: escalation counts from now and may happen again.
-    _set_on_row(account, submitted_at=utcnow(), escalated_at=None)
+    engine.write_columns(account, submitted_at=utcnow(), escalated_at=None)
     if from_state == "active":
         _move_to(account, (data or {}).get("to_organisation"))
 
@@ -223,7 +210,7 @@ def _move_to(account: Account, code: str | None) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(account.user)
-    _set_on_row(account, organisation_id=new_org.id, rejection_reason=None)
+    engine.write_columns(account, organisation_id=new_org.id, rejection_reason=None)
 
 
 def transfer_account(account_id: int, actor, to_org_code: str) -> engine.FireResult:
@@ -363,7 +350,7 @@ def withdraw_access(access_id: int, actor) -> engine.FireResult:
 @engine.on_enter(ACCESS, "revoked")
 @engine.on_enter(ACCESS, "ended")
 def _record_decision_time(access: SystemAccess, actor, from_state, to_state, data) -> None:
-    _set_on_row(access, decided_at=utcnow())
+    engine.write_columns(access, decided_at=utcnow())
 
 
 @engine.on_enter(ACCESS, "revoked")
@@ -380,7 +367,7 @@ def _drop_claimed_role(access: SystemAccess, actor, from_state, to_state, data) 
 
 @engine.on_enter(ACCESS, "requested")
 def _ask_again(access: SystemAccess, actor, from_state, to_state, data) -> None:
-    _set_on_row(access, requested_at=utcnow(), decided_at=None, escalated_at=None, reason=None)
+    engine.write_columns(access, requested_at=utcnow(), decided_at=None, escalated_at=None, reason=None)
 
 
 # -- many at once ----------------------------------------------------------------------------------

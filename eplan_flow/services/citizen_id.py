@@ -6,16 +6,12 @@ It is never logged: errors name the field, never the value.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import os
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from eplan_flow import sealing
 from eplan_flow.errors import InvalidInput
 
 
@@ -53,9 +49,8 @@ def mask(value: str) -> str:
 
 
 def _key(purpose: bytes) -> bytes:
-    secret = current_app.config.get("CITIZEN_ID_KEY") or current_app.config["SECRET_KEY"]
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"eplan-flow citizen id", info=purpose).derive(
-        secret.encode()
+    return sealing.derive_key(
+        b"eplan-flow citizen id", purpose, current_app.config.get("CITIZEN_ID_KEY") or None
     )
 
 
@@ -65,14 +60,11 @@ def digest(value: str) -> str:
 
 
 def encrypt(value: str) -> str:
-    nonce = os.urandom(12)
-    sealed = AESGCM(_key(b"encrypt")).encrypt(nonce, value.encode(), b"citizen_id")
-    return base64.urlsafe_b64encode(nonce + sealed).decode()
+    return sealing.seal(value.encode(), _key(b"encrypt"), b"citizen_id")
 
 
 def decrypt(token: str) -> str:
-    raw = base64.urlsafe_b64decode(token.encode())
-    return AESGCM(_key(b"encrypt")).decrypt(raw[:12], raw[12:], b"citizen_id").decode()
+    return sealing.unseal(token, _key(b"encrypt"), b"citizen_id").decode()
 
 
 def masked_for(user) -> str:

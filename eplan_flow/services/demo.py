@@ -219,6 +219,17 @@ SSO_ROLES = frozenset({"sso_admin", "district_officer", "provincial_officer", "d
 EPLAN_CLIENT_ID = "eplan"
 
 
+def _seed_in_state(row, state: str, action: str) -> None:
+    """Start ``row`` on its workflow and set it in ``state`` as seeded history, audited as such."""
+    engine.start(row, None, comment="seed-demo")
+    initial, row.status = row.status, state
+    audit.append(
+        engine.chain_for(row), action, organisation_id=row.organisation_id,
+        workflow=row.workflow_name, workflow_version=row.workflow_version,
+        from_state=initial, to_state=state, data={"source": "seed-demo"},
+    )
+
+
 def _ensure_sso() -> int:
     """Give each demo person an approved SSO account and, for e-Plan roles, approved e-Plan access.
 
@@ -238,13 +249,7 @@ def _ensure_sso() -> int:
                 user_id=user.id, organisation_id=user.organisation_id,
                 requested_role="sso_admin" if sso_role else "member",
             )
-            engine.start(account, None, comment="seed-demo")
-            account.status = "active"
-            audit.append(
-                engine.chain_for(account), "seed_active", organisation_id=user.organisation_id,
-                workflow="account", workflow_version=account.workflow_version,
-                from_state="registered", to_state="active", data={"source": "seed-demo"},
-            )
+            _seed_in_state(account, "active", "seed_active")
             user.email_confirmed_at = user.identity_verified_at = user.created_at
             for grant in user.grants:
                 grant.source = "sso" if grant.role in SSO_ROLES else "claims"
@@ -254,13 +259,7 @@ def _ensure_sso() -> int:
                     user_id=user.id, client_id=EPLAN_CLIENT_ID, organisation_id=grant.organisation_id,
                     role=grant.role,
                 )
-                engine.start(access, None, comment="seed-demo")
-                access.status = "approved"
-                audit.append(
-                    engine.chain_for(access), "seed_approved", organisation_id=grant.organisation_id,
-                    workflow="system_access", workflow_version=access.workflow_version,
-                    from_state="requested", to_state="approved", data={"source": "seed-demo"},
-                )
+                _seed_in_state(access, "approved", "seed_approved")
             added += 1
         db.session.commit()
     except Exception:

@@ -56,9 +56,9 @@ def on_enter(workflow: str, state: str):
     change the row (the changes are written with the new state) and other rows, or raise a
     DomainError to refuse the step, which then changes nothing.
 
-    Change the row's own columns only after the action's last query (or with a direct UPDATE):
-    a query autoflushes a dirty row, which bumps its version, and the guarded state write then
-    reads as "someone acted first".
+    To change the row's own columns use ``write_columns``: a dirty row would be autoflushed by
+    a later action's query, bumping its version under the guarded state write, which then reads
+    as "someone acted first".
     """
 
     def register(fn: EntryAction) -> EntryAction:
@@ -66,6 +66,18 @@ def on_enter(workflow: str, state: str):
         return fn
 
     return register
+
+
+def write_columns(instance, **values) -> None:
+    """Write columns of a row an entry action is moving, without leaving it dirty in the session.
+
+    A plain UPDATE in the transition's transaction, and the in-memory row marked as committed with
+    the new values, so no later query autoflushes it and bumps its version.
+    """
+    table = type(instance).__table__
+    db.session.execute(update(table).where(table.c.id == instance.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
 
 
 def is_applicant(actor, instance) -> bool:
@@ -419,7 +431,7 @@ def history(instance):
 
 __all__ = [
     "FireResult", "NextStep", "UnknownWorkflow", "WORKFLOW_MODELS", "actor_roles", "chain_for",
-    "definition_of", "is_applicant",
+    "definition_of", "is_applicant", "write_columns",
     "fire", "get_instance", "history", "model_for", "next_steps", "role_holders", "start",
     "users_who_may",
 ]

@@ -19,7 +19,6 @@ from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash
 
 from eplan_flow.errors import DomainError, GuardFailed, InvalidInput, NotFound, PermissionDenied
@@ -659,9 +658,4 @@ def _apply_corrected_details(account, actor, from_state, to_state, data) -> None
     if role in REQUESTED_ROLES and role != account.requested_role:
         values["requested_role"] = role
     if values:
-        # Written directly and marked committed: a dirty row would be autoflushed by another
-        # entry action's query, bumping its version under the engine's guarded state update.
-        table = Account.__table__
-        db.session.execute(update(table).where(table.c.id == account.id).values(**values))
-        for key, value in values.items():
-            set_committed_value(account, key, value)
+        engine.write_columns(account, **values)

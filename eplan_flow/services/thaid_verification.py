@@ -13,8 +13,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
 
 from eplan_flow.errors import GuardFailed, NotFound
 from eplan_flow.extensions import db
@@ -123,8 +122,4 @@ def _refuse(user: User, account: Account, reason: str, claims: Mapping) -> Resul
 def _clear_verification_error(instance, actor, from_state, to_state, data) -> None:
     if instance.verification_error is None:
         return
-    # A plain UPDATE, not a dirty row: another module's entry action that queries would autoflush
-    # it and bump the version under the engine's guarded state update.
-    table = Account.__table__
-    db.session.execute(update(table).where(table.c.id == instance.id).values(verification_error=None))
-    set_committed_value(instance, "verification_error", None)
+    engine.write_columns(instance, verification_error=None)

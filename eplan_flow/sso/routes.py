@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import BuildError
 
+from eplan_flow import web
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db, limiter
 from eplan_flow.i18n import locale_code
@@ -54,11 +54,7 @@ def _client_ip() -> str | None:
 
 def safe_next(target: str | None, default: str | None = None) -> str:
     """``target`` if it is a path on this site, else ``default`` (the account page)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return default or url_for("sso.account")
+    return web.safe_next(target, default or url_for("sso.account"))
 
 
 def endpoint_url(endpoint: str, **values) -> str | None:
