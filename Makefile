@@ -5,13 +5,15 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The app's own public address (its SSO issuer, the Host names it serves); never taken from requests.
+EPLAN_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test worker install install-test translations services browser bench clean
 
 ## run: set up and serve the app on SQLite with demo data at http://127.0.0.1:5000
 run: install translations
-	$(FLASK) eplan setup
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	EPLAN_BASE_URL=$(EPLAN_BASE_URL) $(FLASK) eplan setup
+	EPLAN_BASE_URL=$(EPLAN_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## test: install the test extras and run the whole suite on the real PostgreSQL and Redis
 test: install-test translations services browser

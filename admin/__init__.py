@@ -13,6 +13,7 @@ def init_admin(app) -> Admin:
     from eplan_flow import PACKAGE_DIR
     from eplan_flow.extensions import db
     from eplan_flow.models import AuditEvent, EmailMessage, Organisation, OutboxMessage, Plan, RoleGrant, User
+    from eplan_flow.security_headers import csp_nonce
 
     admin = Admin(
         app,
@@ -22,6 +23,7 @@ def init_admin(app) -> Admin:
         theme=Bootstrap4Theme(swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")),
         # Flask-Admin ships no Thai: its own labels (domain "admin") are translated here.
         translations_path=str(PACKAGE_DIR / "translations_admin"),
+        csp_nonce_generator=csp_nonce,  # Flask-Admin's inline scripts carry the response's CSP nonce
     )
     directory = _l("Directory")
     # Endpoints carry an admin_ prefix so they never clash with the app's blueprints; URLs stay short.

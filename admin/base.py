@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_babel import gettext as _
@@ -19,9 +19,11 @@ from flask_login import current_user
 from sqlalchemy import false, inspect, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import True_
+from werkzeug.utils import secure_filename
 from wtforms.fields.choices import Choice, SelectChoice, SelectFieldBase
 from wtforms.fields.core import UnboundField
 
+from eplan_flow import exports
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db
 from eplan_flow.models import Organisation, User
@@ -216,6 +218,30 @@ class SecureModelView(BackOfficeAccess, ModelView):
             if isinstance(value, UnboundField) and issubclass(value.field_class, SelectFieldBase):
                 value.field_class = _yielding_choices(value.field_class)
         return form_class
+
+    # -- downloads: the one spreadsheet rule of eplan_flow.exports -------------------------------
+    def get_export_value(self, model, name):
+        # Flask-Admin's CSV writer and the xlsx below both read cells here: text never starts a formula.
+        return exports.safe_cell(super().get_export_value(model, name))
+
+    def _export_tablib(self, export_type: str, return_url: str):
+        """Excel downloads written by ``eplan_flow.exports`` (text typed as text), not by tablib.
+
+        Flask-Admin hands every non-CSV export type here; tablib's writers would store a string
+        starting with ``=`` as a formula, so only xlsx is offered, and through our writer.
+        """
+        if export_type != "xlsx":
+            flash(_("That download format is not offered."), "error")
+            return redirect(return_url)
+        _count, rows = self._export_data()
+        columns = self._export_columns
+        body = exports.xlsx_bytes(
+            str(self.name), [label for _name, label in columns],
+            ([self.get_export_value(row, name) for name, _label in columns] for row in rows),
+        )
+        filename = secure_filename(self.get_export_name("xlsx"))
+        return Response(body, mimetype=exports.XLSX_MIMETYPE,
+                        headers={"Content-Disposition": f"attachment;filename={filename}"})
 
     # -- writes go through the services ------------------------------------------------------
     def form_values(self, form) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from wtforms.validators import DataRequired, Length
 
 from admin.base import BackOfficeAccess, SecureModelView, acting_user, form_choices
 from admin.views import ROLE_CHOICES, _thai_datetime
+from eplan_flow import thaidate
 from eplan_flow.errors import DomainError
+from eplan_flow.i18n import locale_code
 from eplan_flow.extensions import db
 from eplan_flow.models import OAuth2Client
 from eplan_flow.oidc import keys
@@ -29,6 +31,7 @@ def _client_values(form) -> dict:
         "name": form.name.data,
         "redirect_uris": _lines(form.redirect_uris.data),
         "post_logout_redirect_uris": _lines(form.post_logout_redirect_uris.data),
+        "backchannel_logout_uri": (form.backchannel_logout_uri.data or "").strip() or None,
         "allowed_roles": form.allowed_roles.data or [],
         "trusted": bool(form.trusted.data),
         "scope": form.scope.data,
@@ -54,7 +57,8 @@ class OidcClientView(DlaAdminOnly, SecureModelView):
 
     column_list = ("client_id", "name", "is_active", "trusted", "allowed_roles", "created_at")
     column_details_list = ("client_id", "name", "is_active", "trusted", "allowed_roles", "redirect_uris",
-                           "post_logout_redirect_uris", "scope", "token_endpoint_auth_method",
+                           "post_logout_redirect_uris", "backchannel_logout_uri", "scope",
+                           "token_endpoint_auth_method",
                            "created_at", "updated_at")
     column_default_sort = "client_id"
     column_searchable_list = ("client_id", "name")
@@ -62,18 +66,21 @@ class OidcClientView(DlaAdminOnly, SecureModelView):
         "client_id": _l("Client ID"), "name": _l("Name"), "is_active": _l("Active"),
         "trusted": _l("First-party (no consent page)"), "allowed_roles": _l("Roles it may receive"),
         "redirect_uris": _l("Redirect URIs"), "post_logout_redirect_uris": _l("Addresses after sign-out"),
+        "backchannel_logout_uri": _l("Back-channel logout address"),
         "scope": _l("Scopes"), "token_endpoint_auth_method": _l("Client authentication"),
         "created_at": _l("Created"), "updated_at": _l("Updated"),
     }
     column_formatters = {"created_at": _thai_datetime, "updated_at": _thai_datetime, "allowed_roles": _roles}
     column_formatters_detail = column_formatters
-    form_columns = ("client_id", "name", "redirect_uris", "post_logout_redirect_uris", "allowed_roles",
+    form_columns = ("client_id", "name", "redirect_uris", "post_logout_redirect_uris", "backchannel_logout_uri",
+                    "allowed_roles",
                     "scope", "trusted", "confidential")
     form_extra_fields = {
         "client_id": StringField(_l("Client ID"), validators=[DataRequired(), Length(max=48)]),
         "name": StringField(_l("Name"), validators=[DataRequired(), Length(max=200)]),
         "redirect_uris": TextAreaField(_l("Redirect URIs (one per line)"), validators=[DataRequired()]),
         "post_logout_redirect_uris": TextAreaField(_l("Addresses after sign-out (one per line)")),
+        "backchannel_logout_uri": StringField(_l("Back-channel logout address"), validators=[Length(max=500)]),
         "allowed_roles": SelectMultipleField(_l("Roles it may receive"), choices=form_choices(ROLE_CHOICES)),
         "scope": StringField(_l("Scopes"), default=oidc_clients.DEFAULT_SCOPE),
         "trusted": BooleanField(_l("First-party system (no consent page)")),
@@ -94,6 +101,7 @@ class OidcClientView(DlaAdminOnly, SecureModelView):
         client = db.session.get(OAuth2Client, int(id))
         form.redirect_uris.data = "\n".join(client.redirect_uris)
         form.post_logout_redirect_uris.data = "\n".join(client.post_logout_redirect_uris)
+        form.backchannel_logout_uri.data = client.backchannel_logout_uri or ""
         form.allowed_roles.data = list(client.allowed_roles or ())
         form.scope.data = client.scope
 
@@ -154,8 +162,9 @@ class SigningKeysView(DlaAdminOnly, BaseView):
         except DomainError as exc:
             flash(_("Not rotated: %(reason)s", reason=exc.message), "error")
         else:
-            flash(_("New tokens are now signed with key %(kid)s; the previous key stays published until "
-                    "its tokens expire.", kid=row.kid), "success")
+            flash(_("Key %(kid)s is published now and signs new tokens from %(when)s; the current key "
+                    "signs until then and stays published until its tokens expire.",
+                    kid=row.kid, when=thaidate.format_datetime(row.sign_after, locale_code())), "success")
         return redirect(url_for(".index"), code=303)
 
 

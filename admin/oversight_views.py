@@ -1,5 +1,5 @@
 """Read-only back-office lists for provincial offices (and DLA): the plans, project executions and
-evaluation reports of the LAOs in their province, with filters and CSV export.
+evaluation reports of the LAOs in their province, with filters and CSV and Excel downloads.
 
 Scoping is ``SecureModelView.scope`` (list, count and ``get_one`` together), so a provincial officer
 sees the rows of their own province's organisations only.
@@ -54,7 +54,7 @@ class OversightListView(SecureModelView):
     can_edit = False
     can_delete = False
     can_export = True
-    export_types = ("csv",)
+    export_types = ("csv", "xlsx")  # both written safely by SecureModelView (eplan_flow.exports)
     can_set_page_size = True
     column_display_all_relations = False
 

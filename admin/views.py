@@ -1,15 +1,13 @@
 """The back-office views: configuration on top of ``SecureModelView``."""
 from __future__ import annotations
 
-from flask import flash
+from flask import flash, redirect
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter, FilterEqual, FilterLike
 from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import PasswordField
-from wtforms.validators import Length, Optional
 
 from admin.base import PEOPLE_MANAGING_ROLES, SecureModelView, acting_user, form_choices
 from eplan_flow import thaidate
@@ -19,8 +17,10 @@ from eplan_flow.i18n import locale_code
 from eplan_flow.models import (
     LAO_TYPES, ORG_KINDS, AuditEvent, Organisation, OutboxMessage, Plan, RoleGrant, User,
 )
-from eplan_flow.permissions import can_manage_organisations, can_manage_people, can_read
-from eplan_flow.services import directory, engine
+from eplan_flow.permissions import (
+    SIGN_IN_HELPER_ROLES, can_manage_organisations, can_manage_people, can_read,
+)
+from eplan_flow.services import directory, engine, password_reset
 from workflows import REGISTRY
 from workflows.roles import ROLE_NAMES
 
@@ -98,8 +98,16 @@ def _manages_people() -> bool:
     return any(g.role in PEOPLE_MANAGING_ROLES for g in getattr(current_user, "grants", ()))
 
 
+def _helps_with_sign_in() -> bool:
+    return any(g.role in SIGN_IN_HELPER_ROLES for g in getattr(current_user, "grants", ()))
+
+
 class UserView(SecureModelView):
-    """People of the organisations in scope; their SSO admins and DLA admins edit them."""
+    """People of the organisations in scope; their SSO admins and DLA admins edit them.
+
+    Nobody sees or sets a password here, nor the email address a reset link goes to: the people
+    who help with sign-in send a reset link to the person's own confirmed address instead.
+    """
 
     create_service = directory.create_user
     update_service = directory.update_user
@@ -117,41 +125,70 @@ class UserView(SecureModelView):
     }
     column_formatters = {"created_at": _thai_datetime}
     column_formatters_detail = {**column_formatters, "grants": _grants_in_scope}
-    form_columns = ("username", "full_name", "email", "position", "organisation", "is_enabled",
-                    "locale", "password")
+    form_columns = ("username", "full_name", "position", "organisation", "is_enabled", "locale")
     form_choices = {"locale": form_choices(LOCALE_CHOICES)}
-    # A new password, hashed by the service; the stored hash is never shown or sent back.
-    form_extra_fields = {
-        "password": PasswordField(_l("Set password"), validators=[Optional(), Length(min=8, max=200)]),
-    }
 
     def may_write(self) -> bool:
         return _manages_people()
 
     def may_change(self, row) -> bool:
         return can_manage_people(current_user, row.organisation)
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "send_password_reset":
+            return _helps_with_sign_in()
+        return super().is_action_allowed(name)
+
+    @action("send_password_reset", _l("Send a password-reset link"),
+            _l("Send each selected person a link to set a new password, to their own confirmed email address?"))
+    def action_send_password_reset(self, ids):
+        done = 0
+        for raw in ids:
+            person = self.get_one(raw)
+            try:
+                if person is None:
+                    raise ValueError(raw)
+                password_reset.send_reset_link(acting_user(), person.id)
+                done += 1
+            except password_reset.NoConfirmedEmail:
+                flash(_("No link was sent to %(name)s: the account has no confirmed email address, or is "
+                        "disabled.", name=person.full_name), "error")
+            except (DomainError, ValueError):
+                flash(_("Person #%(id)s: no link was sent.", id=raw), "error")
+        if done:
+            flash(ngettext("A link to set a new password was sent to %(num)d person's confirmed address.",
+                           "Links to set a new password were sent to %(num)d people's confirmed addresses.",
+                           done), "success")
+        return redirect(self.get_url(".index_view"))
+
+
+GRANT_SOURCE_LABELS = {
+    "local": _l("Set up by the system"),
+    "sso": _l("Approved SSO account"),
+    "claims": _l("Approved system access"),
+}
 
 
 class RoleGrantView(SecureModelView):
-    """Role grants held at organisations in scope; granted and withdrawn through the service."""
+    """Role grants held at organisations in scope, read only.
 
-    create_service = directory.grant_role
-    delete_service = directory.revoke_role
+    A role is granted only by approving the person's own request in the SSO's account or access
+    workflow (Single Sign-On → System access, or the approval pages), which refuses a grant to
+    oneself or above the approver's rights and needs a recent re-authentication; it is withdrawn
+    by revoking that access or suspending the account. Nothing here writes a grant.
+    """
 
-    column_list = ("user", "organisation", "role", "granted_at")
+    can_create = False
+    can_edit = False
+    can_delete = False
+
+    column_list = ("user", "organisation", "role", "source", "granted_at")
     column_default_sort = ("granted_at", True)
     column_filters = (FilterEqual(RoleGrant.role, _l("Role"), options=ROLE_CHOICES),)
-    column_labels = {**COMMON_LABELS, "granted_at": _l("Granted")}
-    column_formatters = {"role": _labelled(ROLE_LABELS), "granted_at": _thai_datetime}
+    column_labels = {**COMMON_LABELS, "granted_at": _l("Granted"), "source": _l("Granted through")}
+    column_formatters = {"role": _labelled(ROLE_LABELS), "granted_at": _thai_datetime,
+                         "source": _labelled(GRANT_SOURCE_LABELS)}
     column_formatters_detail = column_formatters
-    form_columns = ("user", "organisation", "role")
-    form_choices = {"role": form_choices(ROLE_CHOICES)}
-
-    def may_write(self) -> bool:
-        return _manages_people()
-
-    def may_change(self, row) -> bool:
-        return can_manage_people(current_user, row.organisation)
 
 
 class AuditView(SecureModelView):
@@ -326,7 +363,9 @@ class EmailMessageView(SecureModelView):
         "attempts": _l("Attempts"), "sent_at": _l("Sent"), "last_error": _l("Last error"), "body": _l("Body"),
     }
     column_formatters = {"created_at": _thai_datetime, "sent_at": _thai_datetime}
-    column_formatters_detail = column_formatters
+    # A reset link read here would let the reader set someone's password: it is cut short.
+    column_formatters_detail = {**column_formatters,
+                                "body": lambda v, c, m, n: password_reset.redact_links(m.body)}
 
     def is_accessible(self) -> bool:
         return super().is_accessible() and can_manage_organisations(current_user)

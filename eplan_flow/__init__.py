@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, g, request
 
-from eplan_flow.config import check_secret_key, config_class
+from eplan_flow.config import check_configuration, config_class
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -30,14 +30,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _derive_config(app)
-    check_secret_key(app.config)
+    check_configuration(app.config)
     app.json.ensure_ascii = False  # Thai stays readable in JSON
 
-    from eplan_flow import cli, i18n, log_redaction
+    from eplan_flow import web
+
+    web.init_app(app)
+
+    from eplan_flow import cli, i18n, log_redaction, security_headers
     from eplan_flow.auth import init_app as init_auth
     from eplan_flow.extensions import csrf, db, limiter, migrate
 
     log_redaction.install()
+    security_headers.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -80,10 +85,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     from admin import init_admin
 
     init_admin(app)
+    from eplan_flow import addresses
+
+    # Last, so it wraps everything: a request for an unknown Host is refused before any of the above.
+    addresses.init_app(app)
     return app
 
 
 def _derive_config(app: Flask) -> None:
+    from eplan_flow import addresses
+
+    # This app's address, its SSO issuer and the SSO e-Plan trusts: from settings, never a request.
+    addresses.derive(app.config)
     url = app.config.get("DATABASE_URL")
     if not url:
         # The zero-setup default; the only file-system touch, so a fresh clone just runs.

@@ -134,15 +134,23 @@ def verify_audit_command() -> None:
     chains = db.session.execute(select(func.count(distinct(AuditEvent.chain)))).scalar_one()
     checked, breaks = audit.verify_chains()
     if not breaks:
-        click.echo(f"{checked} events in {chains} chains verified")
+        click.echo(f"{checked} events in {chains} chains verified (keyed hashes and signed heads)")
         return
     for broken in breaks:
-        click.echo(
-            f"BROKEN chain {broken.chain}: first broken event id {broken.event_id} "
-            f"(seq {broken.seq}): {broken.reason}"
+        where = "" if broken.event_id is None else (
+            f"first broken event id {broken.event_id} (seq {broken.seq}): "
         )
+        click.echo(f"BROKEN chain {broken.chain}: {where}{broken.reason}")
     click.echo(f"{checked} events in {chains} chains checked: {len(breaks)} chain(s) broken")
     raise click.exceptions.Exit(1)
+
+
+@eplan.command("anchor-audit")
+def anchor_audit_command() -> None:
+    """Sign the heads of audit chains written before keyed chains (once, after upgrading)."""
+    from eplan_flow.services import audit
+
+    click.echo(f"{audit.anchor_legacy_chains()} chain(s) anchored; run verify-audit to check them all")
 
 
 @eplan.command("create-token")
@@ -228,6 +236,10 @@ def setup_command(password: str) -> None:
 
     upgrade()
     click.echo("database schema is up to date")
+    from eplan_flow.oidc import keys
+
+    # Published from the start: a relying party reading the JWKS before any sign-in finds a key.
+    click.echo(f"ID token signing key {keys.ensure_keys().kid} is published")
     _load_catalogues(include_demo=False)
     if current_app.config.get("LOAD_DEMO_DATA"):
         _seed_demo(password)
@@ -236,9 +248,36 @@ def setup_command(password: str) -> None:
 
 
 @eplan.command("rotate-keys")
-def rotate_keys_command() -> None:
-    """Start signing ID tokens with a new key; the old one stays published until its tokens expire."""
+@click.option("--now", "immediate", is_flag=True,
+              help="Sign with the new key at once (a suspected key compromise), not after the "
+                   "publication lead; relying parties that cached the JWKS must read it again.")
+def rotate_keys_command(immediate: bool) -> None:
+    """Publish the next ID token signing key; it signs after OIDC_SIGNING_KEY_PUBLICATION_SECONDS.
+    The old key signs until then and stays published until its tokens expire."""
     from eplan_flow.oidc import keys
 
-    row = keys.rotate_signing_key()
-    click.echo(f"new signing key {row.kid}; published keys: {', '.join(k.kid for k in keys.published_keys())}")
+    row = keys.rotate_signing_key(immediate=immediate)
+    click.echo(f"signing key {row.kid} is published and signs from {row.sign_after:%Y-%m-%d %H:%M:%S %Z}; "
+               f"published keys: {', '.join(k.kid for k in keys.published_keys())}")
+
+
+@eplan.command("reseal")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1),
+              help="Rows re-sealed per transaction.")
+def reseal_command(batch_size: int) -> None:
+    """Seal every encrypted value again under the first data key (EPLAN_DATA_KEYS); recompute
+    the citizen ID digests. Run after putting a new key first; then the old keys can go."""
+    from eplan_flow.services import resealing
+
+    report = resealing.reseal_all(batch_size=batch_size)
+    for name, column in report.columns.items():
+        moved = ", ".join(f"{n} from {kid}" for kid, n in sorted(column.resealed.items())) or "none"
+        line = f"{name}: {column.checked} checked, re-sealed under {report.key_id}: {moved}"
+        if column.has_digest:
+            line += f"; digests recomputed: {column.digests_recomputed}"
+        click.echo(line)
+        if column.unreadable:
+            click.echo(f"UNREADABLE {name}: row ids {', '.join(map(str, column.unreadable))} "
+                       "open with no key in EPLAN_DATA_KEYS")
+    if report.unreadable:
+        raise click.exceptions.Exit(1)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+from eplan_flow import sealing
+
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
 
 
@@ -11,10 +13,26 @@ class Config:
 
     ENV_NAME = "development"
     SECRET_KEY = DEV_SECRET_KEY
+    # Data-encryption keys (citizen IDs, OIDC signing keys, sealed session tokens), never the
+    # session secret: ``<key id>:<base64 of 32 random bytes>``, comma-separated, first one seals,
+    # all unseal (format and rotation: eplan_flow/sealing.py). Required in production; None
+    # elsewhere derives one key from SECRET_KEY.
+    DATA_KEYS: str | None = None
+    # Also open text sealed before key ids (keyed by SECRET_KEY/CITIZEN_ID_KEY); turn off after
+    # ``flask eplan reseal``.
+    SEALING_LEGACY_READ = True
     # Set from EPLAN_DATABASE_URL; None means "SQLite under instance/".
     DATABASE_URL: str | None = None
     # Set from EPLAN_REDIS_URL; None means background jobs run in-process.
     REDIS_URL: str | None = None
+    # Set from EPLAN_MIGRATION_DATABASE_URL: the owner role that runs migrations (db upgrade,
+    # eplan setup), while DATABASE_URL names the app's least-privileged role (scripts/db-roles.sql).
+    # None: migrations use DATABASE_URL.
+    MIGRATION_DATABASE_URL: str | None = None
+    # The HMAC key of the audit chains and their checkpoints (EPLAN_AUDIT_KEY), kept out of the
+    # database so whoever can write there cannot recompute a chain. Required in production; None
+    # elsewhere derives one from SECRET_KEY. Changing it makes the existing chains unverifiable.
+    AUDIT_KEY: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "th"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
@@ -35,21 +53,52 @@ class Config:
     JOB_RETRY_INTERVALS = (10, 60, 300)
     FLASK_ADMIN_SWATCH = "cerulean"
 
+    # -- This app's own address (eplan_flow.addresses) -----------------------------------------
+    # The public base URL people and other systems reach this app at (EPLAN_BASE_URL). The SSO's
+    # issuer, e-Plan's SSO and the Host names served derive from it, never from a request's Host
+    # header. Production refuses to start without it; ``make run`` passes http://$(HOST):$(PORT).
+    BASE_URL: str | None = "http://127.0.0.1:5000"
+    # Host names served besides BASE_URL's (EPLAN_TRUSTED_HOSTS: a JSON list or comma-separated;
+    # ".example.go.th" takes every subdomain). A request naming any other Host gets 400.
+    TRUSTED_HOSTS: list[str] | None = None
+
     # -- Single Sign-On, the identity-provider side (eplan_flow.sso, eplan_flow.oidc) ----------
-    # The issuer URL the provider names in its tokens; None means this app's own URL.
+    # The issuer URL the provider names in its tokens; None means BASE_URL.
     OIDC_ISSUER: str | None = None
     OIDC_ACCESS_TOKEN_LIFETIME = 300  # seconds: a revoked role lasts at most this long in a token
     OIDC_ID_TOKEN_LIFETIME = 300
     OIDC_CODE_LIFETIME = 60
     OIDC_REFRESH_TOKEN_LIFETIME = 12 * 3600
     OIDC_SIGNING_KEY_ROTATION_DAYS = 30
+    # A new signing key is in the JWKS this long (seconds) before it signs: at least as long as
+    # any relying party caches the JWKS, so none meets a token signed with a key it has not seen.
+    OIDC_SIGNING_KEY_PUBLICATION_SECONDS = 24 * 3600
+    # A sign-in (the SSO's and e-Plan's) ends this long after it began, or after this long unused
+    # (seconds): a working day, and a screen left alone over a break.
+    SSO_SESSION_LIFETIME = 8 * 3600
+    SSO_SESSION_IDLE_TIMEOUT = 30 * 60
     # Re-authentication needed before any approval (seconds since the last proof of identity).
     REAUTH_MAX_AGE = 15 * 60
-    # Lock an account after this many failed sign-ins in a row (an admin unlocks it).
+    # Brute-force protection, as Keycloak's: after LOGIN_LOCKOUT_THRESHOLD failed sign-ins in a row
+    # the account's password sign-in pauses LOGIN_LOCKOUT_WAIT_SECONDS, doubling with each further
+    # failure up to LOGIN_LOCKOUT_MAX_WAIT_SECONDS; the count restarts after a success or after
+    # LOGIN_FAILURE_RESET_SECONDS without failures. Temporary, so guessing cannot keep anyone out
+    # for good; an admin may unlock early.
     LOGIN_LOCKOUT_THRESHOLD = 5
+    LOGIN_LOCKOUT_WAIT_SECONDS = 60
+    LOGIN_LOCKOUT_MAX_WAIT_SECONDS = 15 * 60
+    LOGIN_FAILURE_RESET_SECONDS = 12 * 3600
+    # A registration whose identity ThaiD has not verified within this many days is voided.
+    SSO_UNVERIFIED_REGISTRATION_DAYS = 7
     SSO_LOGIN_RATE_LIMIT = "10 per minute"
     SSO_REGISTER_RATE_LIMIT = "5 per minute"
-    # Key for the citizen ID's encryption and keyed digest; None derives one from SECRET_KEY.
+    # The keyed digest (HMAC) of the citizen ID, for lookups: a random secret like SECRET_KEY and
+    # never the same one; required in production. Changing it needs every digest recomputed:
+    # ``flask eplan reseal`` does that from the decrypted IDs (run it before serving traffic).
+    # None outside production: derived from CITIZEN_ID_KEY or SECRET_KEY, as before.
+    CITIZEN_ID_DIGEST_KEY: str | None = None
+    # Legacy: keyed citizen IDs sealed before DATA_KEYS (see SEALING_LEGACY_READ); unset once
+    # ``flask eplan reseal`` has re-sealed them.
     CITIZEN_ID_KEY: str | None = None
     # Working days an approval request may wait before the provincial office is told.
     APPROVAL_ESCALATION_WORKING_DAYS = 3
@@ -63,8 +112,13 @@ class Config:
     THAID_DEV_PROVIDER_ENABLED = True
 
     # -- e-Plan as relying party of the SSO (eplan_flow.auth) ----------------------------------
-    # The SSO's discovery URL; None means this app's own provider (the demo: one process).
+    # The SSO's discovery URL; None means this app's own provider (OIDC_ISSUER; the demo: one
+    # process).
     SSO_DISCOVERY_URL: str | None = None
+    # The one issuer e-Plan trusts: the discovery document and every ID token must name exactly
+    # this. None: OIDC_ISSUER for this app's own provider, else the discovery URL without its
+    # /.well-known/openid-configuration suffix (OpenID Connect Discovery §4).
+    SSO_ISSUER: str | None = None
     SSO_CLIENT_ID = "eplan"
     SSO_CLIENT_SECRET: str | None = None
     # How often a signed-in session re-checks its roles with the SSO (token refresh), seconds.
@@ -89,11 +143,15 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     DEV_LOGIN_ENABLED = True
+    # Flask's test client says Host: localhost; live test servers answer at 127.0.0.1:<port>.
+    BASE_URL = "http://localhost"
+    TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SECRET_KEY = None
+    BASE_URL = None  # must be set: see check_base_url
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     DEV_LOGIN_ENABLED = False
@@ -119,13 +177,123 @@ def config_class(name: str | None = None) -> type[Config]:
         ) from None
 
 
+GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+GENERATE_DATA_KEY = (
+    "python -c \"import base64,secrets; "
+    "print('k1:' + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())\""
+)
+
+
+def check_configuration(config) -> None:
+    """Refuse to start with settings unsafe for the environment (production above all)."""
+    check_secret_key(config)
+    check_data_keys(config)
+    check_services(config)
+    check_audit_key(config)
+    check_base_url(config)
+
+
+def _weak_secret(value) -> str | None:
+    """Why ``value`` cannot be a production secret, or None if it can."""
+    if not value:
+        return "is not set"
+    value = str(value)  # from_prefixed_env turns an all-digit value into a number
+    if value == DEV_SECRET_KEY:
+        return "is the development default"
+    if len(value) < 32:
+        return "is shorter than 32 characters"
+    if sealing.estimate_bits(value) < sealing.MIN_KEY_BITS:
+        # Long is not enough: "a" * 64 or "password" * 8 would be guessed first.
+        return "is not random enough (repeats, sequences or words)"
+    return None
+
+
 def check_secret_key(config) -> None:
-    """Refuse a production start without a real secret key."""
+    """Refuse a production start without a random secret key: long and of high entropy."""
     if config.get("ENV_NAME") != "production":
         return
-    key = config.get("SECRET_KEY") or ""
-    if key == DEV_SECRET_KEY or len(key) < 32:
+    reason = _weak_secret(config.get("SECRET_KEY"))
+    if reason:
         raise InsecureConfiguration(
-            "EPLAN_SECRET_KEY must be set to a random value of at least 32 characters "
-            "in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            f"EPLAN_SECRET_KEY {reason}: in production set it to a random value of at least "
+            f"32 characters ({GENERATE_SECRET})"
         )
+
+
+def check_data_keys(config) -> None:
+    """Refuse malformed data keys anywhere; in production, missing or weak data and digest keys."""
+    try:
+        keys = sealing.parse_data_keys(config["DATA_KEYS"]) if config.get("DATA_KEYS") else ()
+    except sealing.InvalidDataKeys as exc:
+        raise InsecureConfiguration(f"EPLAN_DATA_KEYS: {exc}") from None
+    if config.get("ENV_NAME") != "production":
+        return
+    if not keys:
+        raise InsecureConfiguration(
+            "EPLAN_DATA_KEYS must be set in production: the keys that encrypt citizen IDs and "
+            "signing keys are never derived from the session secret. Format: "
+            f"'<key id>:<base64 of 32 random bytes>[,<older key>...]' ({GENERATE_DATA_KEY})"
+        )
+    for kid, key in keys:
+        if sealing.estimate_bits(key) < sealing.MIN_KEY_BITS:
+            raise InsecureConfiguration(
+                f"EPLAN_DATA_KEYS key {kid!r} is not random enough ({GENERATE_DATA_KEY})"
+            )
+    reason = _weak_secret(config.get("CITIZEN_ID_DIGEST_KEY"))
+    if reason:
+        raise InsecureConfiguration(
+            f"EPLAN_CITIZEN_ID_DIGEST_KEY {reason}: in production set it to a random value of at "
+            f"least 32 characters ({GENERATE_SECRET}); changing it later needs 'flask eplan reseal'"
+        )
+    if str(config["CITIZEN_ID_DIGEST_KEY"]) == str(config.get("SECRET_KEY")):
+        raise InsecureConfiguration(
+            "EPLAN_CITIZEN_ID_DIGEST_KEY must differ from EPLAN_SECRET_KEY: with the session "
+            "secret anyone could test every citizen ID against the stored digests"
+        )
+
+
+def check_services(config) -> None:
+    """Refuse a production start on SQLite or without Redis."""
+    if config.get("ENV_NAME") != "production":
+        return
+    url = str(config.get("DATABASE_URL") or "")
+    if not url.startswith("postgresql"):
+        raise InsecureConfiguration(
+            "EPLAN_DATABASE_URL must name a PostgreSQL database in production "
+            f"({'SQLite' if not url or url.startswith('sqlite') else 'this database'} is for "
+            "development only: it ignores row locks and serves one process)"
+        )
+    if not config.get("REDIS_URL"):
+        raise InsecureConfiguration(
+            "EPLAN_REDIS_URL must be set in production: background jobs and the rate limits "
+            "shared by every web process need Redis"
+        )
+
+
+def check_audit_key(config) -> None:
+    """Refuse a production start without its own random audit key."""
+    if config.get("ENV_NAME") != "production":
+        return
+    reason = _weak_secret(config.get("AUDIT_KEY"))
+    if reason:
+        raise InsecureConfiguration(
+            f"EPLAN_AUDIT_KEY {reason}: in production set it to a random value of at least 32 "
+            f"characters ({GENERATE_SECRET}), kept outside the database, and never change it"
+        )
+    if str(config["AUDIT_KEY"]) in (str(config.get("SECRET_KEY")), str(config.get("CITIZEN_ID_DIGEST_KEY"))):
+        raise InsecureConfiguration("EPLAN_AUDIT_KEY must differ from every other key")
+
+
+def check_base_url(config) -> None:
+    """Refuse a production start without this app's public HTTPS address (EPLAN_BASE_URL)."""
+    if config.get("ENV_NAME") != "production":
+        return
+    base = config.get("BASE_URL")
+    if not base:
+        raise InsecureConfiguration(
+            "EPLAN_BASE_URL must be set in production: this app's public address, e.g. "
+            "https://eplan.example.go.th. The SSO's issuer and the Host names served derive from "
+            "it, never from a request's Host header"
+        )
+    if not base.startswith("https://"):
+        raise InsecureConfiguration(f"EPLAN_BASE_URL must be an https:// address in production, not {base!r}")

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import false, or_, true
 from sqlalchemy.sql import ColumnElement
 
+from workflows.account import ACCOUNT_V1, APPROVER_GUARDS
 from workflows.roles import BACK_OFFICE_ROLES, ROLES
 
 
@@ -70,6 +71,67 @@ def can_use_back_office(user) -> bool:
 def can_manage_people(user, org) -> bool:
     """LAO SSO admins manage their own LAO's people; DLA admins everyone's."""
     return has_role(user, "sso_admin", org) or has_role(user, "dla_admin", org)
+
+
+# -- who may grant which role: the chain of trust of workflows/account.py, read as a table ----------
+# The kind of organisation a role is held at follows from its reach (an LAO's staff at an LAO).
+HELD_AT = {"own": "lao", "district": "district_office", "province": "provincial_office", "national": "dla"}
+
+
+def _grant_authority() -> dict[tuple[str, str], str]:
+    """``(role, kind of organisation) → the role that may grant it there``.
+
+    The SSO's own roles come with an approved admin account (``"<kind>:sso_admin"`` in the rules),
+    every other role with approved system access, decided by the approver of that kind's members
+    (``"<kind>:member"``). A pair missing from the table may not be granted by anyone.
+    """
+    rules = ACCOUNT_V1["rules"]
+    table = {}
+    for key, role in rules["grants_on_activation"].items():
+        kind = key.partition(":")[0]
+        table[(role, kind)] = rules["approver"][key]
+    sso_roles = set(rules["grants_on_activation"].values())
+    for role, spec in ROLES.items():
+        kind = HELD_AT[spec["reach"]]
+        approver = rules["approver"].get(f"{kind}:member")
+        if role not in sso_roles and approver:
+            table[(role, kind)] = approver
+    return table
+
+
+# An LAO's SSO admin grants the LAO's staff roles; the province grants LAO SSO admins and district
+# officers; DLA grants provincial officers and DLA admins.
+GRANT_AUTHORITY = _grant_authority()
+
+
+def grant_approver(role: str, org_kind: str) -> str | None:
+    """The role that may grant ``role`` at an organisation of ``org_kind`` (None: nobody may)."""
+    return GRANT_AUTHORITY.get((role, org_kind))
+
+
+def may_grant(actor, role: str, org, person) -> bool:
+    """Whether ``actor`` may grant ``role`` at ``org`` to ``person``.
+
+    Never to themself, only to a member of ``org``, and only as the approver the chain of trust
+    names for that role there, through a grant of theirs that reaches ``org``.
+    """
+    actor_id, person_id = getattr(actor, "id", None), getattr(person, "id", None)
+    if actor_id is None or person_id is None or actor_id == person_id:
+        return False
+    if getattr(person, "organisation_id", None) != org.id:
+        return False
+    approver = grant_approver(role, org.kind)
+    return approver is not None and has_role(actor, approver, org)
+
+
+# The approvers of the chain of trust help people of their scope with their sign-in (unlock, reset).
+SIGN_IN_HELPER_ROLES = frozenset(APPROVER_GUARDS)
+
+
+def can_help_with_sign_in(actor, person) -> bool:
+    """Whether ``actor`` may send ``person`` a password-reset link (never see or set the password)."""
+    org = person.organisation
+    return any(has_role(actor, role, org) for role in SIGN_IN_HELPER_ROLES)
 
 
 def can_manage_organisations(user) -> bool:

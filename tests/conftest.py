@@ -30,6 +30,19 @@ TEST_CONFIG = {
     "LOAD_DEMO_DATA": False,
 }
 
+# A production app's settings beyond TEST_CONFIG (which gives it PostgreSQL and Redis): random keys
+# made for the tests only. ``make_app(**PRODUCTION_CONFIG)``.
+PRODUCTION_CONFIG = {
+    "ENV_NAME": "production",
+    # Production needs its public HTTPS address; the test client's hosts are served besides it.
+    "BASE_URL": "https://sso.example",
+    "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
+    "SECRET_KEY": "6Tk8FhSgR2UH9yB_UNHnQ1yk1C9ZdEzx-v_2W1LPEWKO99fs_TcMQwxUTl1qyOg7",
+    "DATA_KEYS": "t1:o_aiF2L-1oISdn--s8PS3YambHNeoo-XDxeGi_jLbgE=",
+    "CITIZEN_ID_DIGEST_KEY": "-Qmof70N91kbr91HAtWgAxCJDPXnbbVgK5QTyGxvfesZhbJfh3sZarD4yckG3q9M",
+    "AUDIT_KEY": "ANt_tmUmmXXf_57S0jTJIKXmeyHdZ03i5tFvopKVga91b3kZcI_5ANrEEOtAS9pt",
+}
+
 
 def _ensure_database(url: str) -> None:
     try:
@@ -96,6 +109,9 @@ def _reset(app, tables) -> None:
     with app.app_context():
         _db.session.remove()
         with _db.engine.begin() as conn:
+            # Replica mode skips ordinary triggers for this transaction only: the audit tables
+            # refuse TRUNCATE (migration 0009), but tests start from empty tables.
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
             conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         _db.engine.dispose()
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -149,11 +165,11 @@ def make_live_server(_schema):
             port = probe.getsockname()[1]
         base = f"http://127.0.0.1:{port}"
         app = make_app(**{
-            "OIDC_ISSUER": base,
+            # The SSO's issuer and e-Plan's SSO discovery URL derive from it (eplan_flow.addresses).
+            "BASE_URL": base,
             "THAID_DISCOVERY_URL": f"{base}/dev/thaid/.well-known/openid-configuration",
             "THAID_CLIENT_ID": "eplan-sso-dev",
             "THAID_CLIENT_SECRET": "thaid-dev-secret",
-            "SSO_DISCOVERY_URL": f"{base}/.well-known/openid-configuration",
             **overrides,
         })
         server = make_server("127.0.0.1", port, app, threaded=True)

@@ -9,6 +9,11 @@ The chain of trust is rule data (*uncertain* in DOMAIN.md): ``rules["approver"]`
 organisation kind the account belongs to and the role it asks for, the role that approves it, and
 ``rules["grants_on_activation"]`` the SSO role an approved account holds. The three ``approve``
 transitions below differ only in their roles and the guard that reads this table.
+
+The same two tables say who may grant which role (``eplan_flow.permissions.GRANT_AUTHORITY``): an
+LAO's SSO admin grants the LAO's staff roles (through approved system access), the province grants
+LAO SSO admins and district officers, DLA grants provincial officers and DLA admins; nobody grants
+a role to themself (``not_by_applicant``).
 """
 
 APPROVER_GUARDS = {

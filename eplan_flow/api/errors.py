@@ -35,10 +35,16 @@ HTTP_CODES = {
 
 
 class InvalidJson(DomainError):
-    """The request body is not a JSON object."""
+    """The request body is JSON but not a JSON object."""
 
     code = "invalid_json"
     status = 422
+
+
+class MalformedJson(InvalidJson):
+    """The request body cannot be read as JSON at all (bad syntax, bad encoding, nested too deep)."""
+
+    status = 400
 
 
 class CsrfFailed(DomainError):

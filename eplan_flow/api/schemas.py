@@ -12,11 +12,13 @@ from flask import request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from eplan_flow.api.errors import InvalidJson
+from eplan_flow import text
+from eplan_flow.api.errors import InvalidJson, MalformedJson
 from eplan_flow.errors import InvalidInput
 
 COMMENT_MAX_CHARS = 2000
 TRIGGER_MAX_CHARS = 60  # the audit's action column
+MAX_JSON_DEPTH = 8  # a fire request nests two levels ({"data": {...}}); room to grow, none to abuse
 
 
 # -- requests ---------------------------------------------------------------------------------
@@ -27,10 +29,33 @@ def json_object() -> dict:
     try:
         body = request.get_json()
     except BadRequest:
-        raise InvalidJson(_("The request body is not valid JSON.")) from None
+        # Bad syntax, bad encoding, or nesting too deep to parse (web.SafeJSONProvider).
+        raise MalformedJson(_("The request body is not valid JSON.")) from None
+    if json_depth(body) > MAX_JSON_DEPTH:
+        # Shallower than the parser's limit but deeper than any request needs: refused before any
+        # recursive code (jsonify, the audit's JSON) walks it.
+        raise MalformedJson(
+            _("The request body is nested too deeply."), reason="too_deep", max_depth=MAX_JSON_DEPTH
+        )
     if not isinstance(body, dict):
         raise InvalidJson(_("The request body must be a JSON object."))
     return body
+
+
+def json_depth(value) -> int:
+    """How deeply ``value`` nests lists and objects (a scalar: 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -65,14 +90,9 @@ def parse_fire(body: dict) -> FireRequest:
     comment = body.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise InvalidInput(_("comment must be a string or null."), field="comment")
-    if comment is not None and "\x00" in comment:
-        # PostgreSQL text cannot hold NUL; refuse it here rather than fail at the database.
-        raise InvalidInput(_("comment must not contain NUL characters."), field="comment")
-    if comment is not None and len(comment) > COMMENT_MAX_CHARS:
-        raise InvalidInput(
-            _("comment is longer than %(n)d characters.", n=COMMENT_MAX_CHARS),
-            field="comment", max_length=COMMENT_MAX_CHARS,
-        )
+    # The one cleaning rule (eplan_flow.text): NUL, invisible-only text and mark stacks refused,
+    # bidi and zero-width characters dropped; ``details.reason`` names the rule.
+    comment = _cleaned(comment, "comment", max_length=COMMENT_MAX_CHARS, multiline=True)
     expected_version = body.get("expected_version")
     # bool is an int in Python; JSON true is not a version.
     if expected_version is not None and (
@@ -93,8 +113,36 @@ def _parse_data(data) -> dict[str, str] | None:
         if not isinstance(value, str):
             raise InvalidInput(_("%(name)s must be a string.", name=name), field=name)
         if "\x00" in value:
-            raise InvalidInput(_("%(name)s must not contain NUL characters.", name=name), field=name)
+            raise InvalidInput(
+                _("%(name)s must not contain NUL characters.", name=name), field=name, reason="nul"
+            )
+    # The engine reads each fact with the one cleaning rule: a date from B.E. 2500 to today, text
+    # with something visible.
     return dict(data) or None
+
+
+# Messages of the cleaning rule's refusals, as the API words them (``details.reason`` is the code).
+REASON_MESSAGES = {
+    "nul": lambda name, _details: _("%(name)s must not contain NUL characters.", name=name),
+    "blank": lambda name, _details: _("%(name)s holds no visible text.", name=name),
+    "too_long": lambda name, details: _(
+        "%(name)s is longer than %(n)d characters.", name=name, n=details["max_length"]
+    ),
+    "marks": lambda name, details: _(
+        "%(name)s has a stray or stacked combining mark (at most %(n)d on one letter).",
+        name=name, n=details["max_marks"],
+    ),
+}
+
+
+def _cleaned(value, name: str, **rules) -> str | None:
+    try:
+        return text.clean_text(value, field=name, **rules)
+    except text.InputRefused as refused:
+        details = {key: value for key, value in refused.details.items() if key != "reason"}
+        wording = REASON_MESSAGES.get(refused.reason)
+        message = wording(name, details) if wording else refused.message
+        raise text.InputRefused(refused.reason, message, **details) from None
 
 
 def check_data_names(data: dict[str, str] | None, fields) -> None:

@@ -1,18 +1,25 @@
 """The login seam. Views only use ``login_required`` and ``current_user``; how a person proves
 who they are lives behind this package alone: the SSO through OpenID Connect (``oidc_client``),
-or the development password when DEV_LOGIN_ENABLED (tests)."""
-from flask import Blueprint, current_app, jsonify, request
+or the development password when DEV_LOGIN_ENABLED (tests).
+
+A sign-in lives on the server (``services.sessions``): the cookie holds only its random id
+(``SESSION_ID_KEY``), so signing out, a password change, a lock, a revoked access or the SSO's
+back-channel logout refuses every copy of the cookie at its next request."""
+from flask import Blueprint, current_app, jsonify, request, session
 from flask_babel import lazy_gettext as _l
 
-from eplan_flow.extensions import db, login_manager
+from eplan_flow.extensions import login_manager
 
 bp = Blueprint("auth", __name__)
+
+# The key of e-Plan's server-side session id in the (signed) cookie.
+SESSION_ID_KEY = "eplan_sid"
 
 
 def init_app(app) -> None:
     from eplan_flow.auth import oidc_client
-    from eplan_flow.models import User
-    from eplan_flow.services import accounts
+    from eplan_flow.extensions import csrf
+    from eplan_flow.services import accounts, sessions
 
     oidc_client.init_app(app)
     login_manager.init_app(app)
@@ -22,7 +29,15 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+        # One indexed lookup: the session must still be live on the server, and this person's.
+        try:
+            uid = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        user = sessions.live_user(sessions.EPLAN, session.get(SESSION_ID_KEY), uid)
+        if user is None:
+            routes.forget_ended_sign_in()
+        return user
 
     @login_manager.request_loader
     def load_user_from_bearer(req):
@@ -45,5 +60,17 @@ def init_app(app) -> None:
     from eplan_flow.auth import routes
 
     app.before_request(routes.revalidate)
+    # Back-channel logouts queued by a request's password change, suspension or revocation go
+    # out once that request's service has committed.
+    app.after_request(_relay_backchannel)
+    # Called by the SSO's server with a signed logout token, never by a browser form.
+    csrf.exempt(routes.backchannel_logout)
 
     app.register_blueprint(bp, url_prefix="/auth")
+
+
+def _relay_backchannel(response):
+    from eplan_flow.services import sessions
+
+    sessions.relay_pending_backchannel()
+    return response

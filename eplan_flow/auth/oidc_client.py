@@ -1,9 +1,11 @@
 """e-Plan's OpenID Connect client of the SSO (Authlib's Flask client), one per app.
 
-The SSO is found by discovery (``SSO_DISCOVERY_URL``; None means this app's own provider,
-the one-process demo), so DLA's SSO or a Keycloak replaces it by configuration alone. What the
-session keeps between requests (refresh token, ID token) is sealed: Flask's session cookie is
-signed, not encrypted, and those tokens are credentials the browser has no use for.
+The SSO is found by discovery (``SSO_DISCOVERY_URL``, by default this app's own provider: the
+one-process demo), so DLA's SSO or a Keycloak replaces it by configuration alone. Whom e-Plan
+trusts is configuration too, never a request: the discovery document and every ID token must name
+exactly ``SSO_ISSUER``. What the session keeps between requests (refresh token, ID token) is
+sealed: Flask's session cookie is signed, not encrypted, and those tokens are credentials the
+browser has no use for.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ import redis
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
+from authlib.integrations.flask_client.apps import FlaskOAuth2App
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app, request, session
+from flask import current_app, session
 from joserfc.errors import JoseError
 
 from eplan_flow import sealing
@@ -44,6 +47,36 @@ class SignInEnded(Exception):
     """The SSO no longer vouches for this session (refresh refused, token invalid, SSO down)."""
 
 
+class IssuerMismatch(ValueError):
+    """An answer names an issuer other than the one e-Plan trusts (``SSO_ISSUER``)."""
+
+
+class PinnedIssuerClient(FlaskOAuth2App):
+    """Authlib's client held to one issuer. Authlib alone checks an ID token's ``iss`` against
+    whatever issuer the discovery document names; here the document itself must name
+    ``pinned_issuer`` exactly, and so must every ID token."""
+
+    pinned_issuer: str = ""
+
+    def load_server_metadata(self):
+        metadata = super().load_server_metadata()
+        if not self.pinned_issuer or metadata.get("issuer") != self.pinned_issuer:
+            named = metadata.get("issuer")
+            # Forget the document (its endpoints included): the next attempt reads it afresh.
+            self.server_metadata.clear()
+            raise IssuerMismatch(
+                f"the SSO's discovery document names issuer {named!r}; e-Plan trusts only "
+                f"{self.pinned_issuer!r} (EPLAN_SSO_ISSUER)"
+            )
+        return metadata
+
+    def parse_id_token(self, token, nonce, claims_options=None, claims_cls=None, leeway=120):
+        options = {**(claims_options or {}), "iss": {"essential": True, "value": self.pinned_issuer}}
+        return super().parse_id_token(
+            token, nonce, claims_options=options, claims_cls=claims_cls, leeway=leeway
+        )
+
+
 def init_app(app) -> None:
     # One registry per app: tests run many apps (each on its own port, with its own SSO URL).
     OAuth(app)
@@ -59,9 +92,8 @@ def client_registration(base_url: str) -> dict:
     }
 
 
-def sso_client():
-    """The Authlib client of this app, registered on first use (the demo's discovery URL is this
-    app's own, known only from the first request's URL)."""
+def sso_client() -> PinnedIssuerClient:
+    """The Authlib client of this app, registered on first use from configuration alone."""
     app = current_app._get_current_object()
     client = app.extensions.get(_EXTENSION)
     if client is not None:
@@ -75,12 +107,14 @@ def sso_client():
 def _register(app):
     config = app.config
     secret = config.get("SSO_CLIENT_SECRET")
-    discovery = config.get("SSO_DISCOVERY_URL") or (
-        request.url_root + ".well-known/openid-configuration"
-    )
+    # Both resolved at start-up (eplan_flow.addresses) from BASE_URL or explicit settings.
+    discovery, issuer = config.get("SSO_DISCOVERY_URL"), config.get("SSO_ISSUER")
+    if not discovery or not issuer:
+        raise IssuerMismatch("EPLAN_SSO_DISCOVERY_URL and EPLAN_SSO_ISSUER are not configured")
     oauth: OAuth = app.extensions["authlib.integrations.flask_client"]
     client = oauth.register(
         CLIENT_NAME,
+        client_cls=PinnedIssuerClient,
         client_id=config["SSO_CLIENT_ID"],
         client_secret=secret or None,
         server_metadata_url=discovery,
@@ -92,19 +126,23 @@ def _register(app):
             "default_timeout": 10,
         },
     )
+    client.pinned_issuer = issuer
     return client
 
 
 def verified_sign_in() -> tuple[str, dict, dict]:
     """Finish the authorization-code flow of this callback request: exchange the code (PKCE),
-    verify the ID token (signature via JWKS, iss, aud, exp, nonce); return (issuer, claims, token)."""
+    verify the ID token (signature via JWKS, iss, aud, exp, nonce); return (issuer, claims, token).
+    The issuer is the pinned one: the discovery document and the ID token both had to name it."""
     client = sso_client()
     token = client.authorize_access_token()
     claims = token.get("userinfo")
     if not claims:
         # Authlib verifies an ID token only when there is one; without it there is no sign-in.
         raise ValueError("the SSO returned no ID token")
-    return claims["iss"], _with_userinfo(client, token, dict(claims)), dict(token)
+    if claims.get("iss") != client.pinned_issuer:
+        raise IssuerMismatch("the ID token names another issuer")
+    return client.pinned_issuer, _with_userinfo(client, token, dict(claims)), dict(token)
 
 
 def start_session(issuer: str, claims: dict, token: dict) -> None:
@@ -132,6 +170,9 @@ def refreshed_claims() -> tuple[str, dict]:
     claims from the new ID token, or from userinfo; return (issuer, claims). Raises SignInEnded."""
     record = session.get(SESSION_KEY) or {}
     client = sso_client()
+    if record.get("iss") != client.pinned_issuer:
+        # Signed in through an SSO e-Plan no longer trusts (the configuration changed).
+        raise SignInEnded("issuer_changed")
     try:
         tokens = _unseal(record["tokens"])
         if tokens.get("refresh_token"):
@@ -244,7 +285,7 @@ def _token_bundle(token: dict, previous: dict) -> dict:
 
 
 def _fernet() -> Fernet:
-    key = sealing.derive_key(None, b"eplan-flow oidc session tokens")
+    key = sealing.current_key(sealing.SESSION_TOKENS)
     return Fernet(base64.urlsafe_b64encode(key))
 
 

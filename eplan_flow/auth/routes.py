@@ -4,10 +4,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from eplan_flow.auth import bp, oidc_client
+from eplan_flow.addresses import external_url
+from eplan_flow.auth import SESSION_ID_KEY, backchannel, bp, oidc_client
 from eplan_flow.auth.forms import LoginForm
 from eplan_flow.errors import DomainError
-from eplan_flow.services import accounts
+from eplan_flow.services import accounts, sessions
 from eplan_flow.web import safe_next
 
 # Kept across the session reset at sign-in and sign-out: the language, and in the one-process
@@ -21,11 +22,31 @@ def _safe_next(target: str | None) -> str:
     return safe_next(target, url_for("main.index"))
 
 
-def _fresh_session() -> None:
-    """Start from an empty session (no fixation), keeping only what is not e-Plan's sign-in."""
+def _fresh_session(reason: str = "replaced") -> None:
+    """Start from an empty session (no fixation), keeping only what is not e-Plan's sign-in; the
+    sign-in this cookie held ends on the server, so no copy of the cookie outlives it."""
+    sessions.end(sessions.EPLAN, session.get(SESSION_ID_KEY), reason)
     kept = {key: session[key] for key in _KEPT_KEYS if key in session}
     session.clear()
     session.update(kept)
+
+
+def forget_ended_sign_in() -> None:
+    """This cookie's e-Plan sign-in has ended on the server (signed out elsewhere, password
+    changed, locked, access withdrawn, too old or idle): drop it from the cookie and say so."""
+    if session.pop(SESSION_ID_KEY, None) is None and "_user_id" not in session:
+        return
+    for key in ("_user_id", "_fresh", "_id", oidc_client.SESSION_KEY, oidc_client.AUTH_TIME_KEY):
+        session.pop(key, None)
+    flash(_("Your sign-in has ended: you signed out elsewhere, your password or access changed, or "
+            "it was unused for too long. Please sign in again."), "warning")
+
+
+def _sign_in(user, sso_sid: str | None = None) -> None:
+    """Sign ``user`` in to e-Plan in a fresh session held on the server."""
+    _fresh_session()
+    login_user(user)
+    session[SESSION_ID_KEY] = sessions.start(user.id, sessions.EPLAN, sso_sid=sso_sid)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -41,8 +62,7 @@ def login():
         if user is None:
             flash(_("Wrong username or password."), "error")
         else:
-            _fresh_session()
-            login_user(user)
+            _sign_in(user)
             flash(_("Signed in as %(name)s.", name=user.full_name), "success")
             return redirect(_safe_next(request.args.get("next")))
     # The registration link, when this app serves the SSO's pages too (the demo, one process).
@@ -59,7 +79,7 @@ def sso_login():
     session[_NEXT_KEY] = _safe_next(request.args.get("next"))
     try:
         return oidc_client.sso_client().authorize_redirect(
-            url_for("auth.oidc_callback", _external=True)
+            external_url("auth.oidc_callback")
         )
     except oidc_client.CLIENT_ERRORS:
         current_app.logger.exception("the SSO's discovery document could not be read")
@@ -93,8 +113,8 @@ def oidc_callback():
         flash(_refusal_message(exc), "error")
         return redirect(url_for("auth.login"))
     target = session.get(_NEXT_KEY)
-    _fresh_session()
-    login_user(user)
+    # The SSO session's ``sid``: its back-channel logout names it.
+    _sign_in(user, sso_sid=str(claims["sid"]) if claims.get("sid") else None)
     oidc_client.start_session(issuer, claims, token)
     flash(_("Signed in as %(name)s.", name=user.full_name), "success")
     return redirect(_safe_next(target))
@@ -107,14 +127,39 @@ def logout():
     if current_user.is_authenticated:
         accounts.record_logout(current_user)
     logout_user()
-    _fresh_session()
+    _fresh_session("logout")
     flash(_("You have signed out."), "success")
     if had_sso:
         # End the SSO's session too (RP-initiated logout); it sends the browser back home.
-        url = oidc_client.logout_url(url_for("main.index", _external=True), id_token)
+        url = oidc_client.logout_url(external_url("main.index"), id_token)
         if url:
             return redirect(url)
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/oidc/backchannel-logout", methods=["POST"])
+def backchannel_logout():
+    """OIDC Back-Channel Logout 1.0: the SSO's server says a sign-in there ended; end the e-Plan
+    sessions it names. Only a logout token signed by the pinned SSO, for e-Plan, counts."""
+    try:
+        claims = backchannel.verified_logout_token(request.form.get("logout_token"))
+    except backchannel.InvalidLogoutToken as exc:
+        current_app.logger.warning("back-channel logout refused: %s", exc)
+        return _no_store(jsonify(error="invalid_request", error_description=str(exc)), 400)
+    except backchannel.SsoUnreachable as exc:
+        # Not the token's fault: a 5xx makes the SSO's job try again later.
+        current_app.logger.warning("back-channel logout deferred, the SSO's keys unreadable: %s", exc)
+        return _no_store(jsonify(error="temporarily_unavailable"), 503)
+    ended = sessions.end_for_backchannel(claims["iss"], claims.get("sub"), claims.get("sid"))
+    current_app.logger.info("back-channel logout: %d e-Plan sessions ended", ended)
+    return _no_store(current_app.make_response(("", 200)))
+
+
+def _no_store(response, status: int | None = None):
+    if status is not None:
+        response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def revalidate():
@@ -151,7 +196,7 @@ def _end_sign_in(user_id: int | None, reason: str, message: str):
     if user_id is not None:
         accounts.end_sso_sign_in(user_id, reason)
     logout_user()
-    _fresh_session()
+    _fresh_session(reason[:40] or "sso_ended")
     flash(message, "warning")
     if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
         return jsonify(code="unauthenticated", message="the sign-in has ended; sign in again"), 401

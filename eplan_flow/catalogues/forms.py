@@ -1,8 +1,10 @@
 """Forms of the catalogue pages: a plan's strategies, tactics and their links (ยท.01)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import SelectMultipleField, StringField
+from wtforms.validators import InputRequired, NumberRange
+
+from eplan_flow.form_input import CleanText, WholeNumberField, tidy_line
 
 # What people read for each catalogue (English msgids; Thai from the translation catalogue).
 CATALOGUE_LABELS = {
@@ -19,8 +21,8 @@ CATALOGUE_LABELS = {
 class NumberedNameForm(FlaskForm):
     """A strategy or a tactic: its number and its name."""
 
-    number = IntegerField(_l("Number"), validators=[InputRequired(), NumberRange(min=1, max=999)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=500)])
+    number = WholeNumberField(_l("Number"), validators=[InputRequired(), NumberRange(min=1, max=999)])
+    name = StringField(_l("Name"), filters=[tidy_line], validators=[CleanText(500, required=True)])
 
 
 class StrategyForm(NumberedNameForm):

@@ -24,8 +24,10 @@ JOBS = {
 from eplan_flow.jobs.deadline_tasks import JOBS as _DEADLINE_JOBS  # noqa: E402
 from eplan_flow.jobs.mail_tasks import JOBS as _MAIL_JOBS  # noqa: E402
 from eplan_flow.jobs.sso_tasks import JOBS as _SSO_JOBS  # noqa: E402
+from eplan_flow.jobs.session_tasks import JOBS as _SESSION_JOBS  # noqa: E402
 
 JOBS.update(_SSO_JOBS)
+JOBS.update(_SESSION_JOBS)
 JOBS.update(_DEADLINE_JOBS)
 JOBS.update(_MAIL_JOBS)
 # RQ imports a job by its dotted path (eplan_flow.jobs.tasks.<name>): each merged job is an attribute.

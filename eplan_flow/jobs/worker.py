@@ -8,6 +8,7 @@ from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from eplan_flow.jobs import queues
+from eplan_flow.log_redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,12 @@ class AppContextMixin:
                 db.engine.dispose(close=False)
             # The app context's teardown removes the session, so no job sees another's objects.
             return super().perform_job(job, queue, execution)
+
+    def handle_job_failure(self, job, queue, started_job_registry=None, exc_string="", execution=None):
+        # The traceback is kept in Redis and shown in the back office: no credentials in it (issue 9).
+        return super().handle_job_failure(
+            job, queue, started_job_registry, exc_string=redact(exc_string or ""), execution=execution,
+        )
 
 
 class AppWorker(AppContextMixin, Worker):

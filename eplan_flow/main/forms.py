@@ -2,17 +2,11 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    Regexp,
-    ValidationError,
-)
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import DateInput, HiddenInput, TextInput
+
+from eplan_flow.form_input import CleanText, PastDate, WholeNumberField, tidy_line, tidy_lines
 
 COMMENT_MAX = 2000
 DATA_TEXT_MAX = 200  # what the engine accepts for a recorded text fact
@@ -26,16 +20,6 @@ DATA_FIELD_LABELS = {
 }
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _no_nul(form, field):
-    # PostgreSQL cannot store NUL in the audit event's JSON.
-    if field.data and "\x00" in field.data:
-        raise ValidationError(_l("Remove the NUL character."))
-
-
 class FireForm(FlaskForm):
     """One step of a workflow: the trigger, the version the person saw, and their comment."""
 
@@ -45,10 +29,13 @@ class FireForm(FlaskForm):
     trigger = HiddenField(
         _l("Step"), validators=[DataRequired(), Length(max=60), Regexp(r"^[a-z_]+$")]
     )
-    expected_version = IntegerField(
-        _l("Version"), widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)]
+    # Digits 0-9 or ๐-๙ only, and no version past a PostgreSQL integer: odd input is a 422, not a 500.
+    expected_version = WholeNumberField(
+        _l("Version"), widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)]
     )
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=COMMENT_MAX)])
+    comment = TextAreaField(
+        _l("Comment"), filters=[tidy_lines], validators=[CleanText(COMMENT_MAX, multiline=True)]
+    )
 
     @classmethod
     def for_step(cls, data_fields) -> type["FireForm"]:
@@ -68,12 +55,14 @@ def _fire_form_class(data_fields: tuple[tuple[str, str], ...]) -> type[FireForm]
     for name, kind in data_fields:
         if hasattr(FireForm, name):
             raise ValueError(f"a step's data field may not be called {name!r}")
-        # Plain strings: the engine is the one judge of a missing, malformed or future date.
+        # Plain strings: the engine judges what is required; the checks here only say early, in
+        # the reader's language, what the engine's cleaning rule (eplan_flow.text) would refuse.
+        checks = [Optional(), Length(max=10), PastDate()] if kind == "date" else [CleanText(DATA_TEXT_MAX)]
         fields[name] = StringField(
             DATA_FIELD_LABELS.get(name, name),
             widget=DateInput() if kind == "date" else TextInput(),
-            validators=[Optional(), Length(max=10 if kind == "date" else DATA_TEXT_MAX), _no_nul],
-            filters=[_strip],
+            validators=checks,
+            filters=[tidy_line],
         )
     return type("StepFireForm", (FireForm,), {"data_fields": data_fields, **fields})
 
@@ -81,6 +70,6 @@ def _fire_form_class(data_fields: tuple[tuple[str, str], ...]) -> type[FireForm]
 class MarkReadForm(FlaskForm):
     """Mark one notification read, or all of them when no id is given."""
 
-    notification_id = IntegerField(
-        _l("Notification"), widget=HiddenInput(), validators=[Optional(), NumberRange(min=1)]
+    notification_id = WholeNumberField(
+        _l("Notification"), widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**63 - 1)]
     )

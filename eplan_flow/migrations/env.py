@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from flask import current_app
 
 from alembic import context
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -15,8 +17,21 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
+_migration_engine = None
+
+
 def get_engine():
-    return current_app.extensions['migrate'].db.engine
+    global _migration_engine
+    url = current_app.config.get('MIGRATION_DATABASE_URL')
+    if not url:
+        return current_app.extensions['migrate'].db.engine
+    # The owner role runs migrations; the app's own role may not create or alter tables.
+    # (This file runs afresh for each command, so the engine lives for one command.)
+    if _migration_engine is None:
+        if url.startswith('postgresql://'):
+            url = 'postgresql+psycopg://' + url.removeprefix('postgresql://')
+        _migration_engine = create_engine(url, poolclass=NullPool)
+    return _migration_engine
 
 
 def get_engine_url():

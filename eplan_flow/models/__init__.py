@@ -1,5 +1,5 @@
 """The data model. Import models from here."""
-from eplan_flow.models.audit import AuditEvent
+from eplan_flow.models.audit import AuditCheckpoint, AuditEvent
 from eplan_flow.models.catalogue import CATALOGUES, CatalogueItem
 from eplan_flow.models.geo import District, Province, Subdistrict
 from eplan_flow.models.notification import Notification
@@ -16,6 +16,7 @@ from eplan_flow.models.workflow import WorkflowMixin
 
 __all__ = [
     "ApiToken",
+    "AuditCheckpoint",
     "AuditEvent",
     "CATALOGUES",
     "CatalogueItem",
@@ -71,3 +72,11 @@ __all__ += ["EMAIL_STATES", "EmailMessage"]
 from eplan_flow.models.oidc import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token, SigningKey
 
 __all__ += ["OAuth2AuthorizationCode", "OAuth2Client", "OAuth2Token", "SigningKey"]
+
+from eplan_flow.models.sessions import SESSION_KINDS, SignInSession
+
+__all__ += ["SESSION_KINDS", "SignInSession"]
+
+from eplan_flow.models.password_reset import PasswordReset
+
+__all__ += ["PasswordReset"]

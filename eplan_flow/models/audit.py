@@ -1,9 +1,9 @@
-"""The audit trail: append-only events, hash-chained per subject."""
+"""The audit trail: append-only events, hash-chained per subject, and each chain's signed head."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eplan_flow.extensions import db
@@ -33,9 +33,29 @@ class AuditEvent(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How ``hash`` was made: 1 plain SHA-256 (events written before keyed chains), 2 HMAC-SHA256
+    # with the audit key. No default: every writer says which.
+    hash_version: Mapped[int] = mapped_column(SmallInteger)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+
+class AuditCheckpoint(db.Model):
+    """The signed head of one chain (its event count and last hash), so a deleted tail shows.
+
+    The row whose chain is ``"*"`` is the registry: ``seq`` counts the chains that have a
+    checkpoint, so deleting a whole chain with its checkpoint shows too. Rows only move forward
+    (the database refuses DELETE, TRUNCATE and a lower ``seq``).
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    chain: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of chain, seq and head with the audit key.
+    mac: Mapped[str] = mapped_column(String(64))
 
 
 class AppendOnlyViolation(RuntimeError):
@@ -46,3 +66,8 @@ class AppendOnlyViolation(RuntimeError):
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_changes(mapper, connection, target):
     raise AppendOnlyViolation("audit events are append-only")
+
+
+@event.listens_for(AuditCheckpoint, "before_delete")
+def _refuse_checkpoint_deletion(mapper, connection, target):
+    raise AppendOnlyViolation("audit checkpoints are never deleted")

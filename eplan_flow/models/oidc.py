@@ -60,6 +60,11 @@ class OAuth2Client(OAuth2ClientMixin, db.Model):
     def post_logout_redirect_uris(self) -> list[str]:
         return self.client_metadata.get("post_logout_redirect_uris", [])
 
+    @property
+    def backchannel_logout_uri(self) -> str | None:
+        """Where the SSO posts a logout token when a session this client signed in to ends."""
+        return self.client_metadata.get("backchannel_logout_uri") or None
+
     def check_client_secret(self, client_secret: str) -> bool:
         from eplan_flow.services.oidc_clients import secret_matches
 
@@ -123,8 +128,10 @@ class OAuth2Token(OAuth2TokenMixin, db.Model):
 
 
 class SigningKey(db.Model):
-    """An RSA key that signs ID tokens. The newest signs; older ones stay published in the JWKS
-    until ``delete_after`` (when the tokens they signed have expired)."""
+    """An RSA key that signs ID tokens. It is published in the JWKS from ``created_at``, signs
+    from ``sign_after`` (later than its publication, so relying parties hold it before they meet
+    it) until ``retire_after``, and stays published until ``delete_after`` (when the tokens it
+    signed have expired)."""
 
     __tablename__ = "oidc_signing_key"
 
@@ -134,6 +141,7 @@ class SigningKey(db.Model):
     private_key_encrypted: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sign_after: Mapped[datetime] = mapped_column(UTCDateTime)
     retire_after: Mapped[datetime] = mapped_column(UTCDateTime)
     delete_after: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 

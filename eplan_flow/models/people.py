@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eplan_flow.extensions import db
@@ -15,7 +15,16 @@ from workflows.roles import ROLE_NAMES
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
-    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject"),)
+    __table_args__ = (
+        UniqueConstraint("sso_issuer", "sso_subject"),
+        # One person, one account, once ThaiD has proven who holds the citizen ID: an unverified
+        # registration reserves nothing, so nobody can squat someone else's number.
+        Index(
+            "uq_user_account_verified_citizen_id", "citizen_id_digest", unique=True,
+            postgresql_where=text("identity_verified_at IS NOT NULL"),
+            sqlite_where=text("identity_verified_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -29,14 +38,22 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     phone: Mapped[str | None] = mapped_column(String(20))
     # The citizen ID (PDPA): encrypted for display to approvers (masked), and a keyed digest
-    # (HMAC-SHA256) for uniqueness and matching ThaiD's ``pid``. Never stored or logged in clear.
+    # (HMAC-SHA256) for matching ThaiD's ``pid`` (unique among verified people only). Never stored
+    # or logged in clear.
     citizen_id_encrypted: Mapped[str | None] = mapped_column(Text)
-    citizen_id_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    citizen_id_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     identity_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Lockout after repeated failed sign-ins; an admin unlocks.
+    # Temporary, growing lockout after failed sign-ins in a row (LOGIN_LOCKOUT_*): password sign-in
+    # is paused until ``locked_until``; ``locked_at`` is when the latest pause began. An admin may
+    # unlock early.
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A registration dropped before ThaiD verified it (expired, or its citizen ID proven by its
+    # owner): disabled, its address, username and citizen ID released; kept for the audit trail.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The relying-party side: who this person is at the SSO that signed them in (iss, sub).

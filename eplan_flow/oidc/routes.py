@@ -17,9 +17,10 @@ from eplan_flow.models import OAuth2Client
 from eplan_flow.oidc import bp, keys
 from eplan_flow.oidc.forms import ConfirmLogoutForm, ConsentForm
 from eplan_flow.oidc.server import issuer
+from eplan_flow.oidc.tokens import session_digest
 from eplan_flow.services.claims import CLAIMS_SUPPORTED, SCOPE_CLAIMS, active_account, claims_for
 from eplan_flow.services.oidc_clients import SUPPORTED_SCOPES
-from eplan_flow.sso.session import sso_auth_time, sso_user
+from eplan_flow.sso.session import sso_auth_time, sso_session_id, sso_user
 from workflows import REGISTRY
 
 
@@ -54,6 +55,9 @@ def discovery():
         "jwks_uri": base + url_for("oidc.jwks"),
         "revocation_endpoint": base + url_for("oidc.revoke"),
         "end_session_endpoint": base + url_for("oidc.logout"),
+        # OIDC Back-Channel Logout 1.0: logout tokens carry ``sid`` as well as ``sub``.
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "scopes_supported": list(SUPPORTED_SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -219,10 +223,12 @@ def logout():
                      _("The application's sign-out request could not be checked (%(reason)s). You were "
                        "not signed out and not sent anywhere.", reason=error.description or error.error),
                      400, error.error)
-    if end_request.needs_confirmation:
-        # Without an ID token anyone could link here: ask the person (a CSRF-checked form).
+    if _logout_needs_confirmation(end_request):
+        # Anyone can link here, with no ID token or with one of their own: ask the person (a
+        # CSRF-checked form) before ending their session.
         form = ConfirmLogoutForm()
-        if not (request.method == "POST" and form.validate_on_submit()):
+        # The person pressed the button on this page: its CSRF token, and the button itself.
+        if not (request.method == "POST" and form.validate_on_submit() and form.confirm.data):
             return _no_store(current_app.make_response(render_template(
                 "oidc/confirm_logout.html", form=form, client=end_request.client, action=request.full_path,
             )))
@@ -230,3 +236,15 @@ def logout():
     if response is not None:
         return response
     return _no_store(current_app.make_response(render_template("oidc/logged_out.html", client=end_request.client)))
+
+
+def _logout_needs_confirmation(end_request) -> bool:
+    """Sign out without asking only when the ``id_token_hint`` was issued in this browser's own
+    SSO session (its ``sid``): any other valid ID token, an attacker's own included, proves
+    nothing about who sent the person here. With no SSO session there is nothing to end."""
+    if sso_user() is None:
+        return False
+    claims = end_request.id_token_claims
+    if not claims or not claims.get("sid"):
+        return True
+    return claims["sid"] != session_digest(sso_session_id())

@@ -43,8 +43,11 @@ DEFAULT_REFRESH_TOKEN_LIFETIME = 12 * 3600
 
 
 def issuer() -> str:
-    """The issuer identifier: OIDC_ISSUER, or this app's own root URL."""
-    return (current_app.config.get("OIDC_ISSUER") or request.url_root).rstrip("/")
+    """The issuer identifier: OIDC_ISSUER (BASE_URL unless set), from configuration only.
+
+    Never the request's URL: its Host header is the client's to choose, and an issuer taken from
+    it would name in tokens and discovery whatever host the first caller claimed."""
+    return current_app.config["OIDC_ISSUER"]
 
 
 def _commit() -> None:

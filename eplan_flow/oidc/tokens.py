@@ -1,13 +1,22 @@
-"""Token digests and revocation: by SSO session (logout), by family (replay), one token (RFC 7009)."""
+"""Token digests and revocation: by SSO session (logout), by family (replay), one token (RFC 7009);
+and the logout tokens of OIDC Back-Channel Logout 1.0."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
 
+from joserfc import jwt
 from sqlalchemy import or_, update
 
 from eplan_flow.extensions import db
 from eplan_flow.models import OAuth2Token
+from eplan_flow.services import sessions
+
+BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_TYPE = "logout+jwt"
+# A logout token is sent at once (retries re-sign it): it needs to live only for the trip.
+LOGOUT_TOKEN_LIFETIME = 120
 
 
 def digest(value: str) -> str:
@@ -17,7 +26,7 @@ def digest(value: str) -> str:
 
 def session_digest(sso_sid: str | None) -> str | None:
     """The SSO session id as tokens carry it (and as the ID token's ``sid``): never the raw id."""
-    return hashlib.sha256(f"sso-session:{sso_sid}".encode()).hexdigest() if sso_sid else None
+    return sessions.digest(sessions.SSO, sso_sid) if sso_sid else None
 
 
 def _revoke_where(*criteria) -> int:
@@ -49,3 +58,24 @@ def revoke_on_sso_logout(user, sso_sid: str | None) -> None:
     except Exception:
         db.session.rollback()
         raise
+
+
+def logout_token(*, client_id: str, issuer: str, sub: str | None, sid: str | None) -> str:
+    """A signed logout token for ``client_id`` (Back-Channel Logout 1.0 §2.4): never a nonce, an
+    events claim that no ID token carries, and an explicit type, so it cannot pass for an ID token
+    nor an ID token for it. The caller commits (a first signing key may be created)."""
+    from eplan_flow.oidc import keys
+
+    if not sub and not sid:
+        raise ValueError("a logout token names a subject, a session, or both")
+    now = int(time.time())
+    claims = {
+        "iss": issuer, "aud": client_id, "iat": now, "exp": now + LOGOUT_TOKEN_LIFETIME,
+        "jti": secrets.token_urlsafe(24), "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
+    }
+    if sub:
+        claims["sub"] = str(sub)
+    if sid:
+        claims["sid"] = sid
+    key = keys.signing_key()
+    return jwt.encode({"alg": keys.ALGORITHM, "kid": key.kid, "typ": LOGOUT_TOKEN_TYPE}, claims, key)

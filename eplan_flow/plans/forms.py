@@ -5,9 +5,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length
 
+from eplan_flow.form_input import CleanText, NumberText, thai_digits, tidy_line, tidy_lines
 from eplan_flow.models import PLAN_YEARS
+from eplan_flow.services.projects import TEXT_FIELDS
 
 SOURCE_LABELS = {
     "own": _l("Own project (ผ.02)"),
@@ -20,8 +22,11 @@ EQUIPMENT_FIELDS = ("equipment_category", "equipment_type", "unit")
 
 class NewPlanForm(FlaskForm):
     organisation_id = SelectField(_l("Local administrative organisation"), validate_choice=False)
-    period_start_be = StringField(_l("First year of the period (B.E.)"), validators=[Length(max=4)], default="2566")
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)])
+    period_start_be = StringField(
+        _l("First year of the period (B.E.)"), filters=[thai_digits],
+        validators=[Length(max=4), NumberText(whole=True)], default="2566",
+    )
+    title = StringField(_l("Title"), filters=[tidy_line], validators=[CleanText(300)])
 
 
 class DeleteForm(FlaskForm):
@@ -31,20 +36,32 @@ class DeleteForm(FlaskForm):
 class ProjectForm(FlaskForm):
     """A project's ผ.02 / ผ.03 columns. Budget fields (``budget_<B.E. year>``) are added per plan."""
 
-    name = StringField(_l("Project name"))
-    objective = TextAreaField(_l("Objective"))
-    target = TextAreaField(_l("Target (output)"))
-    kpi = TextAreaField(_l("Indicator (KPI)"))
-    expected_result = TextAreaField(_l("Expected result"))
-    responsible_unit = StringField(_l("Responsible unit"))
+    # The cleaning rule (eplan_flow.text) with the service's length limits, said early in the
+    # reader's language; the project service checks the values again, and what else is required.
+    name = StringField(
+        _l("Project name"), filters=[tidy_line], validators=[CleanText(TEXT_FIELDS["name"], required=True)]
+    )
+    objective = TextAreaField(_l("Objective"), filters=[tidy_lines], validators=[CleanText(multiline=True)])
+    target = TextAreaField(_l("Target (output)"), filters=[tidy_lines], validators=[CleanText(multiline=True)])
+    kpi = TextAreaField(_l("Indicator (KPI)"), filters=[tidy_lines], validators=[CleanText(multiline=True)])
+    expected_result = TextAreaField(
+        _l("Expected result"), filters=[tidy_lines], validators=[CleanText(multiline=True)]
+    )
+    responsible_unit = StringField(
+        _l("Responsible unit"), filters=[tidy_line], validators=[CleanText(TEXT_FIELDS["responsible_unit"])]
+    )
     source = SelectField(_l("Kind of project"), choices=[SelectChoice(k, v) for k, v in SOURCE_LABELS.items()], default="own",
                          validate_choice=False)
     strategy_id = SelectField(_l("LAO strategy"), validate_choice=False)
     tactic_id = SelectField(_l("Tactic"), validate_choice=False)
     programme_id = SelectField(_l("Budget programme (แผนงาน)"), validate_choice=False)
-    equipment_category = StringField(_l("Category (หมวด)"))
-    equipment_type = StringField(_l("Type (ประเภท)"))
-    unit = StringField(_l("Unit counted"))
+    equipment_category = StringField(
+        _l("Category (หมวด)"), filters=[tidy_line], validators=[CleanText(TEXT_FIELDS["equipment_category"])]
+    )
+    equipment_type = StringField(
+        _l("Type (ประเภท)"), filters=[tidy_line], validators=[CleanText(TEXT_FIELDS["equipment_type"])]
+    )
+    unit = StringField(_l("Unit counted"), filters=[tidy_line], validators=[CleanText(TEXT_FIELDS["unit"])])
     links = SelectMultipleField(_l("Links to national and provincial strategies"), validate_choice=False)
 
     budget_field_names: tuple[str, ...] = ()
@@ -65,7 +82,9 @@ def project_form_class(period_start_be: int) -> type[ProjectForm]:
     """A ProjectForm with one budget field per Buddhist-Era year of the plan's period."""
     years = range(period_start_be, period_start_be + PLAN_YEARS)
     attrs = {
-        f"budget_{year}": StringField(_l("Budget %(year)s (baht)", year=year), validators=[Length(max=24)])
+        f"budget_{year}": StringField(
+            _l("Budget %(year)s (baht)", year=year), filters=[thai_digits], validators=[Length(max=24), NumberText()]
+        )
         for year in years
     }
     attrs["budget_field_names"] = tuple(f"budget_{year}" for year in years)

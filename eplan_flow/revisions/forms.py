@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from eplan_flow.services.projects import BUDGET_FIELDS
+from eplan_flow.form_input import CleanText, NumberText, thai_digits, tidy_line, tidy_lines
+from eplan_flow.services.projects import BUDGET_FIELDS, TEXT_FIELDS
 
 TEXT_MAX = 5000
 
@@ -48,13 +49,17 @@ class OpenRevisionForm(FlaskForm):
         ],
         default="regular",
     )
-    reasons = TextAreaField(_l("Reasons"), validators=[Optional(), Length(max=TEXT_MAX)])
-    necessity = TextAreaField(_l("Necessity"), validators=[Optional(), Length(max=TEXT_MAX)])
+    reasons = TextAreaField(_l("Reasons"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)])
+    necessity = TextAreaField(
+        _l("Necessity"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)]
+    )
 
 
 class ReasonsForm(FlaskForm):
-    reasons = TextAreaField(_l("Reasons"), validators=[Optional(), Length(max=TEXT_MAX)])
-    necessity = TextAreaField(_l("Necessity"), validators=[Optional(), Length(max=TEXT_MAX)])
+    reasons = TextAreaField(_l("Reasons"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)])
+    necessity = TextAreaField(
+        _l("Necessity"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)]
+    )
 
 
 class RemoveItemForm(FlaskForm):
@@ -69,9 +74,15 @@ def _field(name: str, required: bool):
     if name in SELECT_FIELDS:
         # The service checks ids against the plan; the page sets the choices only to render them.
         return SelectField(label, choices=[], coerce=str, validate_choice=False, validators=[Optional()])
+    if name in BUDGET_FIELDS:
+        return StringField(label, filters=[thai_digits], validators=[*checks, NumberText()])
     if name in LONG_TEXT:
-        return TextAreaField(label, validators=[*checks, Length(max=TEXT_MAX)])
-    return StringField(label, validators=[*checks, Length(max=500)])
+        return TextAreaField(
+            label, filters=[tidy_lines], validators=[CleanText(TEXT_MAX, required=required, multiline=True)]
+        )
+    return StringField(
+        label, filters=[tidy_line], validators=[CleanText(TEXT_FIELDS.get(name) or 500, required=required)]
+    )
 
 
 def item_form_class(kind: str, fields) -> type[FlaskForm]:
@@ -86,7 +97,7 @@ def item_form_class(kind: str, fields) -> type[FlaskForm]:
         attrs[name] = _field(name, required=False)
     attrs["reason"] = TextAreaField(
         _l("Reason") if kind != "correction" else _l("Note"),
-        validators=[Optional(), Length(max=TEXT_MAX)],
+        filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)],
     )
     return type(f"{kind.title()}ItemForm", (FlaskForm,), attrs)
 

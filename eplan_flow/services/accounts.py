@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import delete, select
 from werkzeug.security import generate_password_hash
 
@@ -133,6 +133,8 @@ def _apply_claims(issuer: str, claims: dict, *, event: str, user_id: int | None 
     subject = str(claims.get("sub") or "").strip()
     if not issuer or not subject:
         raise InvalidInput("the SSO's answer names nobody", field="sub")
+    # Before anything is read or written: an answer from another issuer changes nothing.
+    _check_trusted_issuer(issuer)
     roles, ignored = _claimed_roles(claims)
     # An SSO account that is not active (or has no organisation) comes with no roles: that is
     # a person without e-Plan rights, not a malformed answer.
@@ -201,17 +203,20 @@ def _claimed_roles(claims: dict) -> tuple[set[str], list[str]]:
 
 def _is_own_issuer(issuer: str) -> bool:
     """Whether ``issuer`` is this app's own SSO (whose subjects are local user ids)."""
-    config = current_app.config
-    if config.get("OIDC_ISSUER"):
-        return issuer.rstrip("/") == config["OIDC_ISSUER"].rstrip("/")
-    if not config.get("SSO_DISCOVERY_URL"):
-        # e-Plan asks this app's own provider (the demo), whatever host name it was reached by;
-        # Authlib has already held the token's issuer to the one that provider announces.
-        return True
-    return has_request_context() and issuer.rstrip("/") == request.url_root.rstrip("/")
+    return issuer == current_app.config.get("OIDC_ISSUER")
+
+
+def _check_trusted_issuer(issuer: str) -> None:
+    """Refuse claims from any issuer but the pinned one (SSO_ISSUER), compared exactly.
+
+    A subject means something only at its issuer: ``sub`` 1 at another provider is not person 1
+    here, so claims from elsewhere never find, link or create anyone."""
+    if issuer != current_app.config.get("SSO_ISSUER"):
+        raise PermissionDenied("e-Plan trusts only its configured SSO", reason="untrusted_issuer")
 
 
 def _find_or_link(issuer: str, subject: str, claims: dict, org: Organisation | None) -> User:
+    _check_trusted_issuer(issuer)
     user = _locked_user(User.sso_issuer == issuer, User.sso_subject == subject)
     if _is_own_issuer(issuer):
         if user is not None:

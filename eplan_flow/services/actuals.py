@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, select
 
+from eplan_flow import text
 from eplan_flow.errors import InvalidInput, PermissionDenied, StaleState
 from eplan_flow.extensions import db
 from eplan_flow.models import Organisation, YearEndActual
@@ -183,9 +184,10 @@ def save_actuals(actor, org_id: int, fiscal_year_be, values: dict, note: str | N
                 field="fiscal_year_be", ends_on=last_day.isoformat(),
             )
         amounts = parse_amounts(values)
-        clean_note = (note or "").strip() or None
-        if clean_note and ("\x00" in clean_note or len(clean_note) > NOTE_LIMIT):
-            raise InvalidActuals("the note is not valid", field="note", errors={"note": "too long or has NUL"})
+        try:
+            clean_note = text.clean_text(note, field="note", max_length=NOTE_LIMIT)
+        except text.InputRefused as refused:
+            raise InvalidActuals("the note is not valid", field="note", errors={"note": refused.reason}) from None
         existing = {
             field_name(line.kind, line.category): line
             for line in db.session.scalars(

@@ -38,8 +38,9 @@ from eplan_flow.models import (
     User,
 )
 from eplan_flow.models._types import utcnow
-from eplan_flow.permissions import can_read, visible_org_clause
+from eplan_flow.permissions import can_read, grant_approver, may_grant, visible_org_clause
 from eplan_flow.services import engine, outbox
+from eplan_flow.services import sessions
 from eplan_flow.thaidate import to_local
 from workflows.account import ACCOUNT_V1
 from workflows.calendar import working_days_between
@@ -158,6 +159,9 @@ def _grant_sso_role(account: Account, actor, from_state, to_state, data) -> None
     role = ACCOUNT_V1["rules"]["grants_on_activation"].get(f"{org.kind}:{account.requested_role}")
     if role is None:
         return
+    # The workflow's guards name the approver; the grant itself is held to the same rule here,
+    # so no path through the engine hands out a role its actor may not grant.
+    _require_may_grant(actor, role, org, account.user)
     held = db.session.execute(
         select(RoleGrant.id).where(
             RoleGrant.user_id == account.user_id, RoleGrant.organisation_id == org.id, RoleGrant.role == role,
@@ -170,6 +174,14 @@ def _grant_sso_role(account: Account, actor, from_state, to_state, data) -> None
         ))
 
 
+def _require_may_grant(actor, role: str, org: Organisation, person: User) -> None:
+    if not may_grant(actor, role, org, person):
+        raise PermissionDenied(
+            f"you may not grant the role {role} at {org.code} to this person",
+            roles=[r for r in (grant_approver(role, org.kind),) if r], reason="grant_not_allowed",
+        )
+
+
 @engine.on_enter(ACCOUNT, "suspended")
 def _end_sso_grants(account: Account, actor, from_state, to_state, data) -> None:
     # The approved accesses stay on record; claims come only from active accounts, and the e-Plan
@@ -180,6 +192,12 @@ def _end_sso_grants(account: Account, actor, from_state, to_state, data) -> None
         .execution_options(synchronize_session=False)
     )
     db.session.expire(account.user, ["grants"])
+
+
+@engine.on_enter(ACCOUNT, "suspended")
+def _end_sessions_of_suspended(account: Account, actor, from_state, to_state, data) -> None:
+    # Every copy of every sign-in ends with the decision, not at the next token refresh.
+    sessions.end_all_sessions(account.user_id, "account_suspended")
 
 
 @engine.on_enter(ACCOUNT, "awaiting_approval")
@@ -281,6 +299,9 @@ def request_access(user, client_id: str, role: str, actor) -> SystemAccess:
         role = (role or "").strip()
         if role not in client_roles((client_id or "").strip()):
             raise InvalidInput("that role cannot be asked for in this system", field="role")
+        if grant_approver(role, account.organisation.kind) is None:
+            # Nobody may grant it there (an LAO's staff role at a provincial office, say).
+            raise InvalidInput("that role is not held at this kind of organisation", field="role")
         client_id = client_id.strip()
         key = (
             SystemAccess.user_id == user.id, SystemAccess.client_id == client_id,
@@ -346,6 +367,13 @@ def withdraw_access(access_id: int, actor) -> engine.FireResult:
 
 
 @engine.on_enter(ACCESS, "approved")
+def _check_the_grant(access: SystemAccess, actor, from_state, to_state, data) -> None:
+    # Approving access is granting its role: never to oneself, never above the approver's rights.
+    _require_may_grant(actor, access.role, db.session.get(Organisation, access.organisation_id),
+                       db.session.get(User, access.user_id))
+
+
+@engine.on_enter(ACCESS, "approved")
 @engine.on_enter(ACCESS, "rejected")
 @engine.on_enter(ACCESS, "revoked")
 @engine.on_enter(ACCESS, "ended")
@@ -363,6 +391,20 @@ def _drop_claimed_role(access: SystemAccess, actor, from_state, to_state, data) 
                RoleGrant.role == access.role, RoleGrant.source == "claims")
         .execution_options(synchronize_session=False)
     )
+
+
+@engine.on_enter(ACCESS, "revoked")
+def _end_sessions_of_revoked(access: SystemAccess, actor, from_state, to_state, data) -> None:
+    # Withdrawn from the system altogether: every copy of every sign-in ends with the decision. A
+    # person keeping another role there stays signed in; the next token refresh drops this one.
+    others = db.session.execute(
+        select(SystemAccess.id).where(
+            SystemAccess.user_id == access.user_id, SystemAccess.client_id == access.client_id,
+            SystemAccess.status == "approved", SystemAccess.id != access.id,
+        ).limit(1)
+    ).first()
+    if others is None:
+        sessions.end_all_sessions(access.user_id, "access_revoked")
 
 
 @engine.on_enter(ACCESS, "requested")

@@ -1,34 +1,92 @@
-"""The tamper-evident audit trail: append events to hash chains and verify them."""
+"""The tamper-evident audit trail: append events to keyed hash chains, sign their heads, verify.
+
+Each event carries the HMAC-SHA256 (with ``AUDIT_KEY``, which the database never holds) of its
+content and of the event before it, so an edit, or a chain recomputed without the key, shows.
+Each chain's head (count and last hash) is signed in ``audit_checkpoint`` in the same
+transaction, so a deleted tail or an emptied table shows; a registry row counts the chains, so a
+chain deleted together with its checkpoint shows too. What this cannot prove is written in
+``verify_chains``.
+"""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask import g, has_request_context
-from sqlalchemy import bindparam, insert, select, text
+from flask import current_app, g, has_request_context
+from sqlalchemy import bindparam, event, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from eplan_flow.extensions import db
-from eplan_flow.models import AuditEvent
+from eplan_flow.models import AuditCheckpoint, AuditEvent
 from eplan_flow.models._types import utcnow
 
 GENESIS = "0" * 64
+# Events written before keyed chains: plain SHA-256, which anyone can recompute. Verified still,
+# but only as a chain's prefix, and only up to a signed checkpoint (``anchor_legacy_chains``).
+LEGACY_SHA256 = 1
+HMAC_SHA256 = 2
+# The checkpoint row that counts the chains; no chain is named "*".
+REGISTRY = "*"
+_NEW_CHAINS = "eplan_audit_new_chains"
+
 _TABLE = AuditEvent.__table__
+_CHECKPOINT = AuditCheckpoint.__table__
 # Built once: statement construction is a large share of a transition's CPU cost.
+_HEAD = select(_CHECKPOINT.c.seq, _CHECKPOINT.c.head_hash).where(
+    _CHECKPOINT.c.chain == bindparam("chain")
+)
 _LAST_IN_CHAIN = (
-    select(_TABLE.c.seq, _TABLE.c.hash)
+    select(_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.hash_version)
     .where(_TABLE.c.chain == bindparam("chain"))
     .order_by(_TABLE.c.seq.desc())
     .limit(1)
 )
 _INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_NEW_CHECKPOINT = insert(_CHECKPOINT)
+# Moves the head only from where this append found it: a concurrent writer that slipped past the
+# chain lock would match no row, and the append fails instead of forking the chain.
+_ADVANCE = (
+    update(_CHECKPOINT)
+    .where(_CHECKPOINT.c.chain == bindparam("at_chain"), _CHECKPOINT.c.seq == bindparam("at_seq"))
+    .values(seq=bindparam("seq"), head_hash=bindparam("head_hash"), mac=bindparam("mac"))
+)
+
+
+class AuditIntegrityError(RuntimeError):
+    """The audit trail is damaged where an append needs it; run ``flask eplan verify-audit``."""
+
+
+def audit_key(app=None) -> bytes:
+    """The chains' HMAC key: ``AUDIT_KEY``, else (development, tests) derived from SECRET_KEY."""
+    app = app or current_app
+    key = app.extensions.get("eplan_audit_key")
+    if key is None:
+        configured = app.config.get("AUDIT_KEY")
+        if configured:
+            key = configured.encode()
+        else:
+            secret = app.config["SECRET_KEY"]
+            key = hmac.new(
+                secret.encode() if isinstance(secret, str) else secret,
+                b"eplan-flow audit chain key v1", hashlib.sha256,
+            ).digest()
+        app.extensions["eplan_audit_key"] = key
+    return key
+
+
+def canonical(body: dict) -> bytes:
+    """The bytes an event's hash covers (``body`` as ``_canonical`` builds it)."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _canonical(event: AuditEvent) -> bytes:
     occurred = event.occurred_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    body = {
+    return canonical({
         "chain": event.chain,
         "seq": event.seq,
         "occurred_at": occurred,
@@ -43,12 +101,20 @@ def _canonical(event: AuditEvent) -> bytes:
         "request_id": event.request_id,
         "data": event.data or {},
         "prev_hash": event.prev_hash,
-    }
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    })
 
 
-def compute_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(_canonical(event)).hexdigest()
+def compute_hash(event: AuditEvent, key: bytes | None = None) -> str:
+    """The hash ``event`` must carry, by its ``hash_version`` (keyed unless it says legacy)."""
+    if getattr(event, "hash_version", HMAC_SHA256) == LEGACY_SHA256:
+        return hashlib.sha256(_canonical(event)).hexdigest()
+    return hmac.new(key or audit_key(), _canonical(event), hashlib.sha256).hexdigest()
+
+
+def checkpoint_mac(chain: str, seq: int, head_hash: str, key: bytes | None = None) -> str:
+    """The signature of a chain's head (domain-separated from event hashes, which are JSON)."""
+    message = f"checkpoint\x00{chain}\x00{seq}\x00{head_hash}".encode()
+    return hmac.new(key or audit_key(), message, hashlib.sha256).hexdigest()
 
 
 def current_request_id() -> str | None:
@@ -60,6 +126,25 @@ def _lock_chain(chain: str) -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         key = zlib.crc32(chain.encode()) - 2**31
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def _head(chain: str) -> tuple[int, str, bool]:
+    """Where the chain ends: (seq, hash, whether a checkpoint already signs it).
+
+    The head comes from the checkpoint, not from the last event: were the tail deleted, the
+    next event must still follow the signed head, so the gap stays visible.
+    """
+    signed = db.session.execute(_HEAD, {"chain": chain}).first()
+    if signed is not None:
+        return signed.seq, signed.head_hash, True
+    last = db.session.execute(_LAST_IN_CHAIN, {"chain": chain}).first()
+    if last is None:
+        return 0, GENESIS, False
+    if last.hash_version != LEGACY_SHA256:
+        # A keyed chain always has a checkpoint: someone deleted it. Writing on would re-sign
+        # whatever is left, hiding what was taken.
+        raise AuditIntegrityError(f"audit chain {chain} has lost its signed checkpoint")
+    return last.seq, last.hash, False  # written before keyed chains: this append anchors it
 
 
 def append(
@@ -76,19 +161,20 @@ def append(
     to_state: str | None = None,
     chain_locked: bool = False,
 ) -> AppendedEvent:
-    """Add an event to ``chain`` in the current transaction; the caller commits.
+    """Add an event to ``chain`` and sign the chain's new head, in the current transaction.
 
     ``chain_locked`` says the caller already holds a lock that serialises this chain (the engine
-    holds the subject row's lock), so no advisory lock is needed.
+    holds the subject row's lock), so no advisory lock is needed. The caller commits.
     """
     if not chain_locked:
         _lock_chain(chain)
     # Hash what the database will give back: JSON turns tuples into lists and keys into strings.
     data = json.loads(json.dumps(data or {}, ensure_ascii=False))
-    last = db.session.execute(_LAST_IN_CHAIN, {"chain": chain}).first()
+    key = audit_key()
+    prev_seq, prev_hash, signed = _head(chain)
     event = AppendedEvent(
         chain=chain,
-        seq=(last.seq + 1) if last else 1,
+        seq=prev_seq + 1,
         occurred_at=utcnow(),
         actor_id=getattr(actor, "id", None),
         organisation_id=organisation_id,
@@ -100,13 +186,62 @@ def append(
         comment=comment,
         request_id=current_request_id(),
         data=data,
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=prev_hash,
     )
-    event.hash = compute_hash(event)
+    event.hash = compute_hash(event, key)
     # A plain INSERT … RETURNING: the trail is append-only, so the unit of work has nothing to track.
-    row = {key: value for key, value in vars(event).items() if key != "id"}
+    row = {name: value for name, value in vars(event).items() if name != "id"}
     event.id = db.session.execute(_INSERT, row).scalar_one()
+    head = {"seq": event.seq, "head_hash": event.hash, "mac": checkpoint_mac(chain, event.seq, event.hash, key)}
+    if signed:
+        moved = db.session.execute(_ADVANCE, {"at_chain": chain, "at_seq": prev_seq, **head}).rowcount
+        if moved != 1:
+            raise AuditIntegrityError(f"audit chain {chain} moved during an append")
+    else:
+        db.session.execute(_NEW_CHECKPOINT, {"chain": chain, **head})
+        db.session.info.setdefault(_NEW_CHAINS, set()).add(chain)
     return event
+
+
+@event.listens_for(Session, "before_commit")
+def _register_new_chains(session: Session) -> None:
+    """Count this transaction's new chains in the signed registry, as its last write.
+
+    Last, so the registry row's lock is held only for the commit: taken in ``append``, it would
+    serialise every transaction that starts a chain, and could deadlock against chain locks.
+    """
+    chains = session.info.pop(_NEW_CHAINS, None)
+    if not chains:
+        return
+    # Only those whose checkpoint survived (a savepoint may have rolled one back).
+    count = session.execute(
+        select(func.count()).select_from(_CHECKPOINT).where(_CHECKPOINT.c.chain.in_(sorted(chains)))
+    ).scalar_one()
+    if count:
+        register_chains(count, session=session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_new_chains(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended (committed or rolled back)
+        session.info.pop(_NEW_CHAINS, None)
+
+
+def register_chains(count: int, *, session: Session | None = None, key: bytes | None = None) -> int:
+    """Add ``count`` chains to the registry and re-sign it; return the new total."""
+    session = session or db.session
+    dialect = session.get_bind().dialect.name
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_CHECKPOINT)
+    upsert = upsert.values(chain=REGISTRY, seq=count, head_hash=GENESIS, mac="")
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[_CHECKPOINT.c.chain], set_={"seq": _CHECKPOINT.c.seq + upsert.excluded.seq}
+    ).returning(_CHECKPOINT.c.seq)
+    total = session.execute(upsert).scalar_one()
+    session.execute(
+        update(_CHECKPOINT).where(_CHECKPOINT.c.chain == REGISTRY)
+        .values(mac=checkpoint_mac(REGISTRY, total, GENESIS, key))
+    )
+    return total
 
 
 @dataclass
@@ -128,45 +263,175 @@ class AppendedEvent:
     data: dict
     prev_hash: str
     hash: str = ""
+    hash_version: int = HMAC_SHA256
     id: int | None = None
 
 
 @dataclass(frozen=True)
 class ChainBreak:
+    """The first thing wrong with one chain: at an event, or with the chain as a whole."""
+
     chain: str
-    event_id: int
-    seq: int
+    event_id: int | None
+    seq: int | None
     reason: str
+    # "unanchored": written before keyed chains and not signed yet; anything else is damage.
+    kind: str = "damaged"
 
     def __str__(self) -> str:
+        if self.event_id is None:
+            return f"chain {self.chain}: {self.reason}"
         return f"chain {self.chain}: event #{self.event_id} (seq {self.seq}) {self.reason}"
 
 
+@dataclass
+class _Seen:
+    seq: int = 0
+    hash: str = GENESIS
+    version: int = LEGACY_SHA256
+    # The hash of the event at the checkpoint's seq, once read.
+    at_checkpoint: str | None = None
+
+
 def verify_chains(batch_size: int = 5000) -> tuple[int, list[ChainBreak]]:
-    """Check every chain; return the number of events read and the first break of each chain."""
+    """Check every chain and its signed head; return the events read and each chain's first break.
+
+    Proves, to whoever holds the audit key: no event was edited, inserted or removed, no chain
+    lost its tail or all its events, and no chain vanished with its checkpoint. It cannot prove
+    anything against someone who holds the key, nor notice the trail and its checkpoints rolled
+    back together to an earlier state (old signed rows put back), nor tell a wiped database from
+    a new one: compare the printed counts with ones kept elsewhere for that.
+    """
+    key = audit_key()
+    # One statement, so the registry and the checkpoints are one consistent snapshot. They are
+    # read before the events: an append committed meanwhile only adds events beyond a checkpoint.
+    checkpoints = {row.chain: row for row in db.session.execute(select(*_CHECKPOINT.c))}
+    registry = checkpoints.pop(REGISTRY, None)
+    registered = len(checkpoints)
     breaks: dict[str, ChainBreak] = {}
-    last: dict[str, tuple[int, str]] = {}
+    seen: dict[str, _Seen] = {}
     checked = 0
+
+    def broken(chain: str, reason: str, event=None, kind: str = "damaged") -> None:
+        breaks[chain] = ChainBreak(chain, getattr(event, "id", None), getattr(event, "seq", None), reason, kind)
+
     # Plain rows, not ORM objects: a long read must neither fill the session's identity map nor
     # detach the caller's objects to empty it.
-    table = AuditEvent.__table__
-    query = select(*table.c).order_by(table.c.chain, table.c.seq)
-    for event in db.session.execute(query.execution_options(yield_per=batch_size)):
+    query = select(*_TABLE.c).order_by(_TABLE.c.chain, _TABLE.c.seq)
+    for row in db.session.execute(query.execution_options(yield_per=batch_size)):
         checked += 1
-        if event.chain in breaks:
+        if row.chain in breaks:
             continue
-        prev_seq, prev_hash = last.get(event.chain, (0, GENESIS))
-        reason = None
-        if event.seq != prev_seq + 1:
-            reason = f"follows seq {prev_seq}: an event is missing"
-        elif event.prev_hash != prev_hash:
-            reason = "does not carry the hash of the event before it"
-        elif compute_hash(event) != event.hash:
-            reason = "was altered after it was written (hash mismatch)"
-        if reason:
-            breaks[event.chain] = ChainBreak(event.chain, event.id, event.seq, reason)
-        last[event.chain] = (event.seq, event.hash)
+        state = seen.setdefault(row.chain, _Seen())
+        signed = checkpoints.get(row.chain)
+        if row.seq != state.seq + 1:
+            broken(row.chain, f"follows seq {state.seq}: an event is missing", row)
+        elif row.prev_hash != state.hash:
+            broken(row.chain, "does not carry the hash of the event before it", row)
+        elif row.hash_version not in (LEGACY_SHA256, HMAC_SHA256):
+            broken(row.chain, f"has an unknown hash version {row.hash_version}", row)
+        elif row.hash_version < state.version or (
+            row.hash_version == LEGACY_SHA256 and signed is not None and row.seq > signed.seq
+        ):
+            broken(row.chain, "carries an unkeyed hash where only keyed ones may follow: forged", row)
+        elif compute_hash(row, key) != row.hash:
+            broken(row.chain, "was altered after it was written (hash mismatch)", row)
+        state.seq, state.hash, state.version = row.seq, row.hash, row.hash_version
+        if signed is not None and row.seq == signed.seq:
+            state.at_checkpoint = row.hash
+
+    late = [chain for chain in seen if chain not in checkpoints and chain not in breaks]
+    if late:
+        # Chains started while the events were read have checkpoints now.
+        query = select(*_CHECKPOINT.c).where(_CHECKPOINT.c.chain.in_(late))
+        checkpoints.update({row.chain: row for row in db.session.execute(query)})
+    for chain, state in seen.items():
+        if chain not in breaks:
+            reason = _head_problem(checkpoints.get(chain), state, key, started_meanwhile=chain in late)
+            if reason:
+                unanchored = chain not in checkpoints and state.version == LEGACY_SHA256
+                broken(chain, reason, kind="unanchored" if unanchored else "damaged")
+    for chain, signed in checkpoints.items():
+        if chain not in seen:
+            broken(chain, f"has a signed checkpoint at seq {signed.seq} but no events: all of them "
+                          "were deleted (or the table emptied)")
+    problem = _registry_problem(registry, registered, key)
+    if problem:
+        broken("(registry)", problem)
     return checked, list(breaks.values())
+
+
+def _head_problem(signed, state: _Seen, key: bytes, *, started_meanwhile: bool) -> str | None:
+    if signed is None:
+        if state.version == LEGACY_SHA256:
+            return ("was written before keyed chains and has no signed checkpoint yet "
+                    "(run `flask eplan anchor-audit` once after upgrading)")
+        return "has no signed checkpoint: it was deleted"
+    if not hmac.compare_digest(signed.mac, checkpoint_mac(signed.chain, signed.seq, signed.head_hash, key)):
+        return "its checkpoint's signature is wrong: the checkpoint was altered"
+    if signed.seq > state.seq:
+        if started_meanwhile:
+            return None
+        missing = signed.seq - state.seq
+        return (f"ends at seq {state.seq} but its signed checkpoint is at seq {signed.seq}: "
+                f"the last {missing} event(s) were deleted")
+    if state.at_checkpoint != signed.head_hash:
+        return f"its event at seq {signed.seq} does not match the signed checkpoint: the chain was rewritten"
+    return None
+
+
+def _registry_problem(registry, chains: int, key: bytes) -> str | None:
+    if registry is None:
+        return f"{chains} chains have checkpoints but the chain registry is missing" if chains else None
+    if not hmac.compare_digest(registry.mac, checkpoint_mac(REGISTRY, registry.seq, registry.head_hash, key)):
+        return "the chain registry's signature is wrong: it was altered"
+    if registry.seq > chains:
+        return (f"{registry.seq} chains were registered but only {chains} have checkpoints: "
+                f"{registry.seq - chains} chain(s) were deleted with their checkpoints")
+    if registry.seq < chains:
+        return f"{chains} chains have checkpoints but only {registry.seq} were registered: checkpoints were forged"
+    return None
+
+
+def anchor_legacy_chains() -> int:
+    """Sign the head of every chain written before keyed chains that has no checkpoint yet.
+
+    Run once after upgrading (``flask eplan anchor-audit``); from then on those chains are
+    protected like new ones. Only chains made wholly of legacy events that verify are signed: a
+    keyed chain without a checkpoint lost it, and signing it would hide that. Returns the number
+    of chains anchored; commits.
+    """
+    key = audit_key()
+    _, breaks = verify_chains()
+    damaged = {b.chain for b in breaks if b.kind != "unanchored"}
+    signed = set(db.session.execute(select(_CHECKPOINT.c.chain)).scalars())
+    keyed = set(db.session.execute(
+        select(_TABLE.c.chain).where(_TABLE.c.hash_version != LEGACY_SHA256).distinct()
+    ).scalars())
+    heads = db.session.execute(
+        select(_TABLE.c.chain, func.max(_TABLE.c.seq)).group_by(_TABLE.c.chain)
+    ).all()
+    anchored = 0
+    try:
+        for chain, seq in heads:
+            if chain in signed or chain in keyed or chain in damaged:
+                continue
+            _lock_chain(chain)
+            head_hash = db.session.execute(
+                select(_TABLE.c.hash).where(_TABLE.c.chain == chain, _TABLE.c.seq == seq)
+            ).scalar_one()
+            db.session.execute(_NEW_CHECKPOINT, {
+                "chain": chain, "seq": seq, "head_hash": head_hash,
+                "mac": checkpoint_mac(chain, seq, head_hash, key),
+            })
+            anchored += 1
+        if anchored:
+            register_chains(anchored, key=key)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return anchored
 
 
 def history(chain: str) -> list[AuditEvent]:

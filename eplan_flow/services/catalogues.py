@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from eplan_flow import text
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import CATALOGUES, CatalogueItem, Organisation, Province
@@ -210,9 +211,7 @@ def _clean(values: dict) -> dict:
     cleaned = {}
     for name, value in values.items():
         if isinstance(value, str):
-            value = value.strip()
-            if "\x00" in value:
-                raise InvalidInput(f"{name} must not contain NUL characters", field=name)
+            value = text.clean_text(value, field=name) or ""
             if value == "" and name == "name_en":
                 value = None
         cleaned[name] = value

@@ -1,7 +1,8 @@
 """The Thai citizen ID (เลขประจำตัวประชาชน): check digit, encryption at rest, keyed digest, mask.
 
-Under the PDPA the number is kept encrypted (AES-GCM, for an approver to see it masked) and as a
-keyed HMAC-SHA256 digest (for uniqueness and for matching ThaiD's ``pid`` without decrypting).
+Under the PDPA the number is kept encrypted (AES-GCM under the data keys, see eplan_flow.sealing,
+for an approver to see it masked) and as a keyed HMAC-SHA256 digest under CITIZEN_ID_DIGEST_KEY
+(for uniqueness and for matching ThaiD's ``pid`` without decrypting).
 It is never logged: errors name the field, never the value.
 """
 from __future__ import annotations
@@ -13,6 +14,10 @@ from flask import current_app
 
 from eplan_flow import sealing
 from eplan_flow.errors import InvalidInput
+
+
+# Bound into every sealed citizen ID: a value sealed for another use does not open as one.
+CONTEXT = b"citizen_id"
 
 
 class InvalidCitizenId(InvalidInput):
@@ -48,23 +53,27 @@ def mask(value: str) -> str:
     return f"{value[0]}-xxxx-xxxxx-xx-{value[12]}"
 
 
-def _key(purpose: bytes) -> bytes:
-    return sealing.derive_key(
-        b"eplan-flow citizen id", purpose, current_app.config.get("CITIZEN_ID_KEY") or None
-    )
+def _digest_key() -> bytes:
+    # Its own setting, not a data key: a digest cannot be re-sealed, only recomputed from the
+    # decrypted ID (``flask eplan reseal``). Outside production the fallback keeps the digests
+    # made before the setting existed.
+    config = current_app.config
+    secret = config.get("CITIZEN_ID_DIGEST_KEY") or config.get("CITIZEN_ID_KEY") or None
+    return sealing.derive_key(b"eplan-flow citizen id", b"digest", secret)
 
 
 def digest(value: str) -> str:
     """The keyed digest stored for lookups (same number → same digest under the same key)."""
-    return hmac.new(_key(b"digest"), value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_digest_key(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def encrypt(value: str) -> str:
-    return sealing.seal(value.encode(), _key(b"encrypt"), b"citizen_id")
+    """Seal the citizen ID under the first data key (the text names the key)."""
+    return sealing.seal(value.encode(), sealing.keyring(sealing.CITIZEN_IDS), CONTEXT)
 
 
 def decrypt(token: str) -> str:
-    return sealing.unseal(token, _key(b"encrypt"), b"citizen_id").decode()
+    return sealing.unseal(token, sealing.keyring(sealing.CITIZEN_IDS), CONTEXT).decode()
 
 
 def masked_for(user) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import select
 
 from eplan_flow.errors import NotFound
@@ -301,14 +302,19 @@ def _ensure_applicant(password: str) -> bool:
     return True
 
 
-def ensure_eplan_client(base_urls=("http://127.0.0.1:5000", "http://localhost:5000")) -> None:
+def ensure_eplan_client(base_urls: tuple[str, ...] | None = None) -> None:
     """Register e-Plan at the SSO as a first-party public client (PKCE), for the demo's one process."""
     from eplan_flow.services import oidc_clients
+
+    # The configured address (EPLAN_BASE_URL; `make run` passes its HOST and PORT), never a request's.
+    base_urls = tuple(u.rstrip("/") for u in (base_urls or (current_app.config["BASE_URL"],)))
 
     oidc_clients.ensure_client(
         EPLAN_CLIENT_ID, name="e-Plan",
         redirect_uris=[f"{u}/auth/oidc/callback" for u in base_urls],
         post_logout_redirect_uris=[f"{u}/" for u in base_urls],
+        # One process: the SSO tells e-Plan at the first address that a sign-in there ended.
+        backchannel_logout_uri=f"{base_urls[0]}/auth/oidc/backchannel-logout",
         secret=None, allowed_roles=list(ROLE_NAMES), trusted=True,
     )
 

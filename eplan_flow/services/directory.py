@@ -1,4 +1,4 @@
-"""The directory: organisations, people and role grants, each change audited in its own commit.
+"""The directory: organisations and people, each change audited in its own commit.
 
 Every public function is one use case: it checks the actor may do it, writes the change and one
 audit event, and commits once, or rolls back and raises a ``DomainError`` (nothing half-written).
@@ -10,11 +10,10 @@ from typing import Any
 
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
-from eplan_flow.models import LAO_TYPES, ORG_KINDS, Organisation, RoleGrant, User
-from eplan_flow.permissions import can_manage_organisations, can_manage_people, has_role
+from eplan_flow.models import LAO_TYPES, ORG_KINDS, Organisation, User
+from eplan_flow.permissions import can_manage_organisations, can_manage_people
 from eplan_flow.services import audit, unit_of_work
-from eplan_flow.services.accounts import hash_password
-from workflows.roles import ROLES
+from eplan_flow.services import sessions
 
 # The fields each use case may set; anything else is refused rather than silently written.
 ORGANISATION_FIELDS = (
@@ -22,18 +21,14 @@ ORGANISATION_FIELDS = (
     "district_name_th", "lat", "lon", "area_km2", "is_active",
 )
 USER_FIELDS = ("username", "full_name", "email", "position", "organisation_id", "is_enabled", "locale")
+ADMIN_EDITABLE_USER_FIELDS = tuple(f for f in USER_FIELDS if f != "email")
 _REQUIRED = {"code", "kind", "name_th", "username", "full_name", "organisation_id"}
-
-# Where a role is held: its reach decides the kind of organisation that may hold the grant.
-KIND_FOR_REACH = {"own": "lao", "district": "district_office", "province": "provincial_office",
-                  "national": "dla"}
 
 # Unique constraints (named by the metadata naming convention) and the field at fault.
 _UNIQUE_FIELDS = {
     "uq_organisation_code": ("code", "this code is already in use"),
     "uq_user_account_username": ("username", "this username is already in use"),
     "uq_user_account_email": ("email", "this e-mail address is already in use"),
-    "uq_role_grant_user_id_organisation_id_role": ("role", "this person already holds this role there"),
 }
 
 
@@ -89,8 +84,8 @@ def _check_organisation(values: dict) -> None:
 
 
 # -- people ----------------------------------------------------------------------------------
-def create_user(actor, *, password: str | None = None, **values: Any) -> User:
-    """Add a person to an organisation the actor manages, optionally with a password."""
+def create_user(actor, **values: Any) -> User:
+    """Add a person to an organisation the actor manages (without a password: people set their own)."""
     values = _clean(values, USER_FIELDS)
     for name in ("username", "full_name", "organisation_id"):
         if not values.get(name):
@@ -100,21 +95,25 @@ def create_user(actor, *, password: str | None = None, **values: Any) -> User:
     values.setdefault("is_enabled", True)
 
     def write() -> User:
-        user = User(**values, password_hash=hash_password(password) if password else None)
+        user = User(**values)
         db.session.add(user)
         db.session.flush()
         audit.append(f"user:{user.id}", "user_created", actor=actor, organisation_id=org.id,
-                     data={**_jsonable(values), "password_set": bool(password)})
+                     data=_jsonable(values))
         return user
 
     return _commit(write)
 
 
-def update_user(actor, user_id: int, *, password: str | None = None, **values: Any) -> User:
-    """Change a person the actor manages (and move them only to an organisation they manage)."""
+def update_user(actor, user_id: int, **values: Any) -> User:
+    """Change a person the actor manages (and move them only to an organisation they manage).
+
+    Never their password or email address: those are the person's own (an admin who could set
+    either could sign in as them, or have their reset link sent to themself).
+    """
     user = _get(User, user_id)
     _require(can_manage_people(actor, user.organisation), "You may not change this person.")
-    values = _clean(values, USER_FIELDS)
+    values = _clean(values, ADMIN_EDITABLE_USER_FIELDS)
     new_org_id = values.get("organisation_id")
     if new_org_id and new_org_id != user.organisation_id:
         target = _get(Organisation, new_org_id, field="organisation_id")
@@ -122,9 +121,9 @@ def update_user(actor, user_id: int, *, password: str | None = None, **values: A
 
     def write() -> User:
         changed = _assign(user, values)
-        if password:
-            user.password_hash = hash_password(password)
-            changed["password"] = "changed"  # that it changed, never the value
+        if changed.get("is_enabled", [True, True])[1] is False:
+            # A disabled account ends every sign-in at once, copies of the cookie too.
+            sessions.end_all_sessions(user.id, "disabled")
         if changed:
             audit.append(f"user:{user.id}", "user_updated", actor=actor,
                          organisation_id=user.organisation_id, data=changed)
@@ -134,52 +133,8 @@ def update_user(actor, user_id: int, *, password: str | None = None, **values: A
 
 
 # -- role grants -----------------------------------------------------------------------------
-def grant_role(actor, *, user_id: int, organisation_id: int, role: str) -> RoleGrant:
-    """Grant ``role`` at an organisation to a person, if the actor may grant it there."""
-    if role not in ROLES:
-        raise InvalidInput(f"unknown role {role!r}", field="role")
-    user = _get(User, user_id, field="user_id")
-    org = _get(Organisation, organisation_id, field="organisation_id")
-    _check_grant_rights(actor, role, org, person=user)
-    if org.kind != KIND_FOR_REACH[ROLES[role]["reach"]]:
-        raise InvalidInput(
-            f"the role {role} is held at a {KIND_FOR_REACH[ROLES[role]['reach']]}, not a {org.kind}",
-            field="organisation_id",
-        )
-
-    def write() -> RoleGrant:
-        grant = RoleGrant(user_id=user.id, organisation_id=org.id, role=role,
-                          granted_by_id=getattr(actor, "id", None))
-        db.session.add(grant)
-        db.session.flush()
-        audit.append(f"user:{user.id}", "role_granted", actor=actor, organisation_id=org.id,
-                     data={"grant_id": grant.id, "role": role, "organisation": org.code})
-        return grant
-
-    return _commit(write)
-
-
-def revoke_role(actor, grant_id: int) -> None:
-    """Withdraw a role grant, if the actor may grant that role there."""
-    grant = _get(RoleGrant, grant_id)
-    _check_grant_rights(actor, grant.role, grant.organisation, person=grant.user)
-
-    def write() -> None:
-        audit.append(f"user:{grant.user_id}", "role_revoked", actor=actor,
-                     organisation_id=grant.organisation_id,
-                     data={"grant_id": grant.id, "role": grant.role,
-                           "organisation": grant.organisation.code})
-        db.session.delete(grant)
-
-    _commit(write)
-
-
-def _check_grant_rights(actor, role: str, org: Organisation, *, person: User) -> None:
-    _require(can_manage_people(actor, org), "You may not manage roles at this organisation.")
-    _require(can_manage_people(actor, person.organisation), "You may not manage this person's roles.")
-    # An LAO's SSO admin hands out the LAO's own roles; oversight roles come from DLA.
-    if ROLES[role]["reach"] != "own":
-        _require(has_role(actor, "dla_admin", org), f"Only a DLA admin may grant the role {role}.")
+# None here: a role is granted only by approving the person's request through the SSO's access
+# workflow (``services.approvals``), which checks ``permissions.may_grant`` and a recent sign-in.
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -232,6 +187,5 @@ def _conflict(exc) -> InvalidInput:
 
 
 __all__ = [
-    "create_organisation", "create_user", "grant_role", "revoke_role",
-    "update_organisation", "update_user",
+    "create_organisation", "create_user", "update_organisation", "update_user",
 ]

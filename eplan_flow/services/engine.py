@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 
 from sqlalchemy import bindparam, inspect, select, update
@@ -16,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from eplan_flow import text
 from eplan_flow.errors import (
     CommentRequired,
     GuardFailed,
@@ -32,7 +32,6 @@ from eplan_flow.models import (
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
 from eplan_flow.services import audit, outbox
-from eplan_flow.thaidate import today_local
 from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
 
 # ``REGISTRY`` (imported above) is looked up at call time, so tests can run the engine on another
@@ -193,10 +192,7 @@ def fire(
     transaction (a transfer revokes accesses and moves the account together), commits once, then
     calls ``outbox.relay_after_commit(result.message_ids)``. Any error still rolls everything back.
     """
-    comment = (comment or "").strip() or None
-    if comment and "\x00" in comment:
-        # PostgreSQL text cannot hold NUL; refuse it as bad input rather than fail at the flush.
-        raise InvalidInput("the comment must not contain NUL characters", field="comment")
+    comment = text.clean_text(comment, field="comment", multiline=True)
     try:
         if expected_version is None:
             # The version the actor acts on: whoever commits between this read and the lock below
@@ -314,21 +310,14 @@ def _checked_data(spec, data: dict | None) -> dict | None:
     data = dict(data or {})
     for name, kind in spec.data_fields:
         value = data.get(name)
-        if isinstance(value, str):
-            value = value.strip()
-        if value in (None, ""):
-            raise InvalidInput(f"{spec.trigger} needs {name}", field=name)
         if kind == "date":
-            try:
-                value = value if isinstance(value, date) else date.fromisoformat(str(value))
-            except ValueError:
-                raise InvalidInput(f"{name} must be a date (YYYY-MM-DD)", field=name) from None
-            if value > today_local():
-                raise InvalidInput(f"{name} cannot be in the future", field=name)
-            value = value.isoformat()
-        elif len(str(value)) > 200:
-            raise InvalidInput(f"{name} is longer than 200 characters", field=name)
-        data[name] = value
+            # A recorded meeting or announcement: a real day since B.E. 2500, not in the future.
+            value = text.parse_date(value, field=name)
+        else:
+            value = text.clean_text(value, field=name, max_length=200)
+        if value is None:
+            raise InvalidInput(f"{spec.trigger} needs {name}", field=name)
+        data[name] = value.isoformat() if kind == "date" else value
     return data
 
 

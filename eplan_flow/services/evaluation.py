@@ -21,6 +21,7 @@ from decimal import Decimal
 from sqlalchemy import exists, func, select, union_all, update
 from sqlalchemy.orm import selectinload
 
+from eplan_flow import text
 from eplan_flow.errors import DomainError, GuardFailed, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import (
@@ -325,12 +326,12 @@ def deadlines(report: EvaluationReport) -> dict[str, date | None]:
 
 # -- use cases -------------------------------------------------------------------------------------
 def parse_fiscal_year(raw) -> int:
-    if isinstance(raw, bool):
-        raise InvalidInput("fiscal_year_be must be a Buddhist-Era year", field="fiscal_year_be")
     try:
-        year = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise InvalidInput("fiscal_year_be must be a Buddhist-Era year", field="fiscal_year_be") from None
+        year = text.parse_int(raw, field="fiscal_year_be")
+    except InvalidInput:
+        year = None
+    if year is None:
+        raise InvalidInput("fiscal_year_be must be a Buddhist-Era year", field="fiscal_year_be")
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
         raise InvalidInput(f"fiscal_year_be must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}",
                            field="fiscal_year_be")
@@ -369,16 +370,7 @@ def create_report(actor, org_id: int, fiscal_year_be, round) -> EvaluationReport
 
 
 def _clean_text(field: str, raw) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise InvalidInput(f"{field} must be text", field=field)
-    value = raw.replace("\r\n", "\n").strip()
-    if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
-    if len(value) > TEXT_LIMIT:
-        raise InvalidInput(f"{field} is longer than {TEXT_LIMIT} characters", field=field)
-    return value or None
+    return text.clean_text(raw, field=field, max_length=TEXT_LIMIT, multiline=True)
 
 
 def update_text(actor, report_id: int, method=None, findings=None, recommendations=None) -> EvaluationReport:

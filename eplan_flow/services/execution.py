@@ -16,6 +16,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from eplan_flow import text
 from eplan_flow.errors import (
     DomainError,
     GuardFailed,
@@ -38,7 +39,6 @@ from eplan_flow.permissions import (
 )
 from eplan_flow.services import audit, engine, plans, unit_of_work
 from eplan_flow.services.projects import parse_money
-from eplan_flow.thaidate import today_local
 
 RECORDER_ROLES = PLAN_CONTENT_ROLES
 # States in which money may still be recorded (carried-over money is paid out next year).
@@ -157,12 +157,12 @@ def project_name(execution: ProjectExecution) -> str:
 
 # -- input -----------------------------------------------------------------------------------------
 def _int(field: str, raw, low: int | None = None, high: int | None = None) -> int:
-    if isinstance(raw, bool):
-        raise InvalidInput(f"{field} must be a whole number", field=field)
     try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{field} must be a whole number", field=field) from None
+        value = text.parse_int(raw, field=field)
+    except InvalidInput:
+        value = None
+    if value is None:
+        raise InvalidInput(f"{field} must be a whole number", field=field)
     if (low is not None and value < low) or (high is not None and value > high):
         raise InvalidInput(f"{field} must be between {low} and {high}", field=field)
     return value
@@ -176,27 +176,14 @@ def _positive_money(field: str, raw) -> Decimal:
 
 
 def _date(field: str, raw) -> date:
-    if isinstance(raw, date):
-        value = raw
-    else:
-        try:
-            value = date.fromisoformat(str(raw).strip())
-        except ValueError:
-            raise InvalidInput(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
-    if value > today_local():
-        raise InvalidInput(f"{field} cannot be in the future", field=field)
+    value = text.parse_date(raw, field=field)
+    if value is None:
+        raise text.InputRefused("not_a_date", f"{field} must be a date (YYYY-MM-DD)", field=field)
     return value
 
 
 def _text(field: str, raw, limit: int = 2000) -> str | None:
-    if raw is None:
-        return None
-    value = str(raw).strip()
-    if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
-    if len(value) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
-    return value or None
+    return text.clean_text(raw, field=field, max_length=limit, multiline=field in ("note", "reason"))
 
 
 def _money_event(execution: ProjectExecution, action: str, actor, data: dict) -> None:

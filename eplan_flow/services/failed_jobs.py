@@ -16,6 +16,7 @@ from rq.job import Job
 from eplan_flow.errors import NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.jobs import queues
+from eplan_flow.log_redaction import redact
 from eplan_flow.permissions import can_manage_jobs
 from eplan_flow.services import audit
 
@@ -26,7 +27,7 @@ class FailedJob:
     queue: str
     function: str
     arguments: str
-    error: str  # the last line of the last failure's traceback
+    error: str  # the last line of the last failure's traceback, credentials redacted
     failed_at: datetime | None
     retries_left: int | None
 
@@ -72,7 +73,9 @@ def _describe(queue_name: str, job: Job) -> FailedJob:
         function, arguments = "?", "?"
     result = job.latest_result()
     traceback = (result.exc_string if result is not None else None) or job.exc_info or ""
-    lines = [line for line in traceback.strip().splitlines() if line.strip()]
+    # Our worker stores failures redacted; jobs failed by another worker (or before) are redacted here.
+    arguments = redact(arguments)
+    lines = [line for line in redact(traceback).strip().splitlines() if line.strip()]
     failed_at = job.ended_at
     if failed_at is not None and failed_at.tzinfo is None:
         failed_at = failed_at.replace(tzinfo=timezone.utc)  # RQ stores naive UTC

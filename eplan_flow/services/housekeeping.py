@@ -2,8 +2,9 @@
 
 Spent or expired OIDC authorization codes, OIDC tokens past every expiry (refresh included, so a
 replayed refresh token is still recognised while it could be), outbox rows relayed long ago, and
-email that was sent or kept long ago. The audit trail is never touched. Idempotent: a rerun on the
-same day deletes nothing more.
+email that was sent or kept long ago; registrations ThaiD never verified in time are voided (not
+deleted: the audit trail names them, and records each voiding). Nothing in the audit trail is
+changed or deleted. Idempotent: a rerun on the same day deletes nothing more.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from eplan_flow.extensions import db
 from eplan_flow.models import EmailMessage, OutboxMessage
 from eplan_flow.models._types import utcnow
 from eplan_flow.models.oidc import OAuth2AuthorizationCode, OAuth2Token
+from eplan_flow.services import identity
 
 # How long each kind of row is kept after it stopped mattering (rule data).
 RETENTION = {
@@ -32,10 +34,12 @@ class Purged:
     oidc_tokens: int = 0
     outbox_relayed: int = 0
     email_done: int = 0
+    unverified_registrations: int = 0
 
 
 def purge(now: datetime | None = None, retention: dict = RETENTION) -> Purged:
-    """Delete expired OIDC codes and tokens, old relayed outbox rows and old sent email; one commit."""
+    """Delete expired OIDC codes and tokens, old relayed outbox rows and old sent email (one commit),
+    then void stale unverified registrations (another)."""
     now = now or utcnow()
     epoch = now.timestamp()
     code_cutoff = epoch - retention["oidc_codes"].total_seconds()
@@ -66,4 +70,5 @@ def purge(now: datetime | None = None, retention: dict = RETENTION) -> Purged:
     except BaseException:
         db.session.rollback()
         raise
-    return Purged(codes, tokens, outbox, email)
+    voided = identity.expire_unverified_registrations(now)
+    return Purged(codes, tokens, outbox, email, voided)

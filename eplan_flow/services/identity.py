@@ -1,5 +1,12 @@
 """The SSO's people: registration, email confirmation, password sign-in with lockout, unlock.
 
+Nothing here tells a stranger whether an address or a citizen ID is registered: registering answers
+the same whatever exists (an address that already has an account is sent a notice instead), and
+every refused sign-in is one ``InvalidCredentials``. A citizen ID reserves nothing until ThaiD
+proves who holds it (``services.thaid_verification``); unverified registrations are voided when the
+owner proves the number, when their address's owner cancels them, or after
+SSO_UNVERIFIED_REGISTRATION_DAYS. Lockouts are temporary and grow (LOGIN_LOCKOUT_*).
+
 Passwords are hashed with argon2id (memory-hard); the Werkzeug hashes of seeded people are still
 accepted and upgraded at their next SSO sign-in. Every authentication decision is appended to the
 audit chain ``auth:<user id>`` (``auth:unknown`` for an address nobody registered), never with the
@@ -11,36 +18,26 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
+from eplan_flow.addresses import external_url
 from eplan_flow.errors import DomainError, GuardFailed, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import REQUESTED_ROLES, Account, Organisation, User
-from eplan_flow.models._types import utcnow
+from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.permissions import has_role
-from eplan_flow.services import audit, citizen_id, engine, mail
+from eplan_flow.services import audit, citizen_id, engine, mail, sessions
 
 # -- errors ----------------------------------------------------------------------------------------
-
-
-class DuplicateCitizenId(InvalidInput):
-    """Someone already registered this citizen ID (one account per person)."""
-
-    code = "duplicate_citizen_id"
-    status = 409
-
-
-class DuplicateEmail(InvalidInput):
-    code = "duplicate_email"
-    status = 409
 
 
 class WeakPassword(InvalidInput):
@@ -50,20 +47,19 @@ class WeakPassword(InvalidInput):
 
 
 class InvalidCredentials(DomainError):
+    """Every refused sign-in, whatever the reason: the answer must not tell an unknown address, a
+    wrong password, a paused or a disabled account apart (the audit trail records which)."""
+
     code = "invalid_credentials"
     status = 401
 
 
-class AccountLocked(DomainError):
-    """Too many failed sign-ins in a row: only an admin can unlock the account."""
-
-    code = "account_locked"
-    status = 403
+class AccountLocked(InvalidCredentials):
+    """Sign-in is paused after failed sign-ins in a row (LOGIN_LOCKOUT_*); answers as a wrong password."""
 
 
-class AccountDisabled(DomainError):
-    code = "account_disabled"
-    status = 403
+class AccountDisabled(InvalidCredentials):
+    """The account is disabled or voided; answers as a wrong password."""
 
 
 class TokenInvalid(InvalidInput):
@@ -284,10 +280,15 @@ def confirmation_token(account: Account) -> str:
     return _serializer().dumps({"account": account.id, "email": account.user.email})
 
 
+def cancellation_token(account: Account) -> str:
+    """A link for the owner of the address to drop a registration they did not make."""
+    return _serializer().dumps({"account": account.id, "email": account.user.email, "cancel": True})
+
+
 def _default_link(token: str) -> str:
     if not has_request_context():
         raise RuntimeError("give register() a link builder outside a request")
-    return url_for("sso.confirm_email", token=token, _external=True)
+    return external_url("sso.confirm_email", token=token)
 
 
 @dataclass
@@ -306,8 +307,15 @@ class Registration:
     requested_role: str = "member"
 
 
-def register(form: Registration, *, link: Callable[[str], str] | None = None) -> Account:
-    """Create the person, their account on its workflow and the confirmation email, in one commit."""
+def register(form: Registration, *, link: Callable[[str], str] | None = None) -> Account | None:
+    """Register a person with their confirmation email, or tell an address that already has an account.
+
+    One commit either way. Returns the new account, or None when the address already had one (no
+    second account; that address gets a notice instead): pages answer both alike, so nobody learns
+    from them whether an address or a citizen ID is registered. The citizen ID reserves nothing
+    until ThaiD proves who holds it. ``link`` turns a token into a URL at ``sso.confirm_email``
+    (confirmation and cancellation links share it).
+    """
     pid = citizen_id.normalise(form.citizen_id)
     email = normalise_email(form.email)
     problems = password_problems(form.password or "", email=email, citizen_id=pid)
@@ -320,66 +328,108 @@ def register(form: Registration, *, link: Callable[[str], str] | None = None) ->
     phone = normalise_phone(form.phone)
     org = _organisation(form.organisation_id)
     role = _requested_role(form.requested_role)
-    digest = citizen_id.digest(pid)
-    try:
-        _refuse_duplicates(digest, email)
-        now = utcnow()
-        user = User(
-            username=email, email=email, full_name=full_name(title, first, last), position=position,
-            organisation_id=org.id, password_hash=hash_password(form.password), phone=phone,
-            citizen_id_encrypted=citizen_id.encrypt(pid), citizen_id_digest=digest,
-            password_changed_at=now, failed_login_count=0, is_enabled=True,
-        )
-        db.session.add(user)
-        db.session.flush()
-        account = Account(user_id=user.id, organisation_id=org.id, requested_role=role)
-        account.user = user
-        engine.start(account, user, data={"organisation": org.code, "requested_role": role})
-        audit.append(_chain(user), "registered", actor=user, organisation_id=org.id,
-                     data={"account_id": account.id})
-        token = confirmation_token(account)
-        _queue_confirmation(user, (link or _default_link)(token))
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        mail.forget_queued()
-        raise _duplicate_from(exc) from None
-    except BaseException:
-        db.session.rollback()
-        mail.forget_queued()
-        raise
-    mail.relay_queued()
+    link = link or _default_link
+    # Hashed whether or not the account is made, so the answer's timing does not tell either.
+    password_hash = hash_password(form.password)
+    for attempt in range(2):
+        try:
+            holder = _holder_of(email)
+            if holder is not None:
+                _queue_address_taken(holder, link)
+                account = None
+            else:
+                account = _create(
+                    email=email, name=full_name(title, first, last), position=position, phone=phone,
+                    org=org, role=role, pid=pid, password_hash=password_hash, link=link,
+                )
+            db.session.commit()
+        except IntegrityError:
+            # A concurrent registration of the same address committed first: tell the address.
+            db.session.rollback()
+            mail.forget_queued()
+            if attempt == 0:
+                continue
+            raise InvalidInput("the registration conflicts with an existing account") from None
+        except BaseException:
+            db.session.rollback()
+            mail.forget_queued()
+            raise
+        mail.relay_queued()
+        return account
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _holder_of(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where((func.lower(User.email) == email) | (func.lower(User.username) == email))
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _create(*, email, name, position, phone, org, role, pid, password_hash, link) -> Account:
+    now = utcnow()
+    user = User(
+        username=email, email=email, full_name=name, position=position, organisation_id=org.id,
+        password_hash=password_hash, phone=phone, citizen_id_encrypted=citizen_id.encrypt(pid),
+        citizen_id_digest=citizen_id.digest(pid), password_changed_at=now, failed_login_count=0,
+        is_enabled=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    account = Account(user_id=user.id, organisation_id=org.id, requested_role=role)
+    account.user = user
+    engine.start(account, user, data={"organisation": org.code, "requested_role": role})
+    audit.append(_chain(user), "registered", actor=user, organisation_id=org.id,
+                 data={"account_id": account.id})
+    _queue_confirmation(user, link(confirmation_token(account)), link(cancellation_token(account)))
     return account
 
 
-def _refuse_duplicates(digest: str, email: str) -> None:
-    if db.session.scalar(select(User.id).where(User.citizen_id_digest == digest)):
-        raise DuplicateCitizenId("an account with this citizen ID already exists", field="citizen_id")
-    if db.session.scalar(
-        select(User.id).where((func.lower(User.email) == email) | (func.lower(User.username) == email))
-    ):
-        raise DuplicateEmail("an account with this email address already exists", field="email")
+def _unconfirmed(account: Account | None) -> bool:
+    return account is not None and account.status == "registered" and account.user.email_confirmed_at is None
 
 
-def _duplicate_from(exc: IntegrityError) -> DomainError:
-    """Two registrations of the same person at once: the database's unique constraints decide."""
-    text = str(exc.orig)
-    if "citizen_id_digest" in text:
-        return DuplicateCitizenId("an account with this citizen ID already exists", field="citizen_id")
-    if "email" in text or "username" in text:
-        return DuplicateEmail("an account with this email address already exists", field="email")
-    return InvalidInput("the registration conflicts with an existing account")
+def _queue_address_taken(holder: User, link: Callable[[str], str]) -> None:
+    """Tell an address someone tried to register it again; audited on its owner's chain."""
+    account = account_of(holder)
+    cancel = ""
+    if _unconfirmed(account):
+        # Nobody has proven this address yet: its owner may drop the registration and start over.
+        url = link(cancellation_token(account))
+        cancel = (
+            "บัญชีที่ใช้อีเมลนี้ยังไม่ได้ยืนยันอีเมล หากท่านไม่ได้ลงทะเบียนบัญชีนั้น ยกเลิกได้ที่ลิงก์นี้ "
+            f"แล้วจึงลงทะเบียนใหม่:\n{url}\n\n"
+            "The account with this address has never confirmed it. If you did not register it, cancel "
+            f"it with this link, then register again:\n{url}\n\n"
+        )
+    body = (
+        f"เรียน {holder.full_name}\n\n"
+        "มีผู้พยายามลงทะเบียนบัญชี Single Sign-On ใหม่ด้วยอีเมลนี้ ซึ่งมีบัญชีอยู่แล้ว ระบบไม่ได้สร้างบัญชีที่สอง "
+        "หากเป็นท่าน โปรดเข้าสู่ระบบด้วยอีเมลนี้ หากไม่ใช่ท่าน ไม่ต้องดำเนินการใด ๆ\n\n"
+        "Someone tried to register a new Single Sign-On account with this email address, which already "
+        "has an account; no second account was made. If it was you, sign in with this address. If it "
+        "was not you, you need do nothing.\n\n"
+        f"{cancel}"
+    )
+    # At most one a day: the notice must not become a way to flood someone's mailbox.
+    mail.queue_mail(holder.email or holder.username,
+                    "มีผู้ลงทะเบียนด้วยอีเมลของท่าน (Registration with your email address)", body,
+                    user_id=holder.id, dedupe_key=f"registration-repeated:{holder.id}:{utcnow().date()}")
+    _audit_auth(holder, "registration_repeated")
 
 
-def _queue_confirmation(user: User, url: str) -> None:
+def _queue_confirmation(user: User, url: str, cancel_url: str) -> None:
     # The message is for the person, in Thai first (the default locale) with English beneath.
     body = (
         f"เรียน {user.full_name}\n\n"
         "โปรดยืนยันที่อยู่อีเมลของบัญชี Single Sign-On ของท่านโดยเปิดลิงก์นี้ภายใน 2 วัน:\n"
         f"{url}\n\n"
-        "หากท่านไม่ได้ลงทะเบียน โปรดเพิกเฉยต่ออีเมลนี้\n\n"
+        "หากท่านไม่ได้ลงทะเบียน โปรดยกเลิกการลงทะเบียนนี้ที่ลิงก์:\n"
+        f"{cancel_url}\n\n"
         "Please confirm the email address of your Single Sign-On account within 2 days:\n"
-        f"{url}\n"
+        f"{url}\n\n"
+        "If you did not register, cancel this registration:\n"
+        f"{cancel_url}\n"
     )
     mail.queue_mail(user.email, "ยืนยันอีเมล บัญชี Single Sign-On (Confirm your email address)", body,
                     user_id=user.id)
@@ -390,8 +440,9 @@ def resend_confirmation(user: User, *, link: Callable[[str], str] | None = None)
     account = account_of(user)
     if account is None or account.status != "registered":
         return False
+    link = link or _default_link
     try:
-        _queue_confirmation(user, (link or _default_link)(confirmation_token(account)))
+        _queue_confirmation(user, link(confirmation_token(account)), link(cancellation_token(account)))
         audit.append(_chain(user), "confirmation_resent", actor=user, organisation_id=user.organisation_id)
         db.session.commit()
     except BaseException:
@@ -402,21 +453,63 @@ def resend_confirmation(user: User, *, link: Callable[[str], str] | None = None)
     return True
 
 
-def confirm_email(token: str) -> Account:
-    """Confirm the address a link was sent to: fire ``confirm_email`` on the person's account."""
+def _load_link(token: str) -> dict:
     try:
         payload = _serializer().loads(token, max_age=CONFIRM_MAX_AGE)
     except SignatureExpired:
-        raise TokenExpired("the confirmation link has expired; ask for a new one") from None
+        raise TokenExpired("the link has expired; ask for a new one") from None
     except BadSignature:
-        raise TokenInvalid("the confirmation link is not valid") from None
-    account = db.session.get(Account, payload.get("account")) if isinstance(payload, dict) else None
-    if account is None or account.user.email != payload.get("email"):
-        raise TokenInvalid("the confirmation link is not valid")
+        raise TokenInvalid("the link is not valid") from None
+    if not isinstance(payload, dict):
+        raise TokenInvalid("the link is not valid")
+    return payload
+
+
+def link_purpose(token: str) -> str:
+    """``"cancel"`` for a link that drops a registration, else ``"confirm"`` (checked when used)."""
+    try:
+        return "cancel" if _load_link(token).get("cancel") else "confirm"
+    except TokenInvalid:
+        return "confirm"
+
+
+def _account_for_link(payload: dict) -> Account:
+    account = db.session.get(Account, payload.get("account"))
+    if account is None or account.user.email is None or account.user.email != payload.get("email"):
+        raise TokenInvalid("the link is not valid")
+    return account
+
+
+def confirm_email(token: str) -> Account:
+    """Confirm the address a link was sent to: fire ``confirm_email`` on the person's account."""
+    payload = _load_link(token)
+    if payload.get("cancel"):
+        raise TokenInvalid("a cancellation link confirms nothing")
+    account = _account_for_link(payload)
     if account.status != "registered" or account.user.email_confirmed_at is not None:
         raise TokenUsed("the confirmation link was already used")
     engine.fire("account", account.id, "confirm_email", account.user)
     return account
+
+
+def cancel_registration(token: str) -> None:
+    """Void a registration whose address was never confirmed, at its address owner's request."""
+    payload = _load_link(token)
+    if not payload.get("cancel"):
+        raise TokenInvalid("only a cancellation link cancels a registration")
+    try:
+        account = _account_for_link(payload)
+        user = _locked_user(account.user_id)
+        account = account_of(user)
+        if not _unconfirmed(account):
+            raise TokenUsed("the address is confirmed; the registration can no longer be cancelled this way")
+        void_registration(user, "cancelled_by_address_owner")
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        mail.forget_queued()
+        raise
+    mail.relay_queued()
 
 
 @engine.on_enter("account", "email_confirmed")
@@ -426,6 +519,102 @@ def _mark_email_confirmed(account, actor, from_state, to_state, data) -> None:
 
 def account_of(user: User) -> Account | None:
     return db.session.execute(select(Account).where(Account.user_id == user.id)).scalar_one_or_none()
+
+
+# -- unverified registrations: voided, never deleted (the audit trail names them) -----------------
+VOID_REASONS = ("citizen_id_verified_by_owner", "expired", "cancelled_by_address_owner")
+_VOID_NOTICES = {
+    "citizen_id_verified_by_owner": (
+        "การลงทะเบียนบัญชี Single Sign-On ของท่านถูกยกเลิก เนื่องจากเจ้าของเลขประจำตัวประชาชนที่ใช้ลงทะเบียน "
+        "ได้ยืนยันตัวตนด้วย ThaiD กับบัญชีอื่นแล้ว เลขประจำตัวประชาชนหนึ่งเลขใช้ได้กับบัญชีเดียว "
+        "หากท่านคือเจ้าของเลขนั้น โปรดเข้าสู่ระบบด้วยบัญชีที่ยืนยันแล้ว หากเห็นว่าผิดพลาด โปรดติดต่อผู้ดูแลระบบ SSO "
+        "ของหน่วยงาน\n\n"
+        "Your Single Sign-On registration was cancelled: the holder of the citizen ID it gave has "
+        "verified that ID with ThaiD on another account, and each citizen ID belongs to one account. "
+        "If you are that person, sign in with the verified account. If you think this is a mistake, "
+        "ask your organisation's SSO admin.\n"
+    ),
+    "expired": (
+        "การลงทะเบียนบัญชี Single Sign-On ของท่านถูกยกเลิก เนื่องจากไม่ได้ยืนยันตัวตนด้วย ThaiD ภายใน "
+        "{days} วัน ท่านลงทะเบียนใหม่ได้ทุกเมื่อ\n\n"
+        "Your Single Sign-On registration was cancelled because its identity was not verified with "
+        "ThaiD within {days} days. You may register again at any time.\n"
+    ),
+}
+
+
+def _locked_user(user_id: int) -> User:
+    return db.session.execute(
+        select(User).where(User.id == user_id).with_for_update(of=User)
+        .execution_options(populate_existing=True)
+    ).unique().scalar_one()
+
+
+def void_registration(user: User, reason: str, *, actor=None) -> None:
+    """Drop an unverified registration in the caller's transaction: tell its address (for the reasons
+    in ``_VOID_NOTICES``), audit, end its sessions, release its address, username and citizen ID,
+    disable it and delete its account row. The person row stays, as the audit trail names it."""
+    if reason not in VOID_REASONS:
+        raise ValueError(f"unknown reason {reason!r}")
+    if user.identity_verified_at is not None:
+        raise GuardFailed("a verified person's account is not voided", reason=reason)
+    account = account_of(user)
+    notice = _VOID_NOTICES.get(reason)
+    if notice and user.email and (reason != "expired" or user.email_confirmed_at is not None):
+        days = current_app.config["SSO_UNVERIFIED_REGISTRATION_DAYS"]
+        mail.queue_mail(user.email, "การลงทะเบียนถูกยกเลิก (Your registration was cancelled)",
+                        f"เรียน {user.full_name}\n\n" + notice.format(days=days), user_id=user.id)
+    _audit_auth(user, "registration_voided", actor=actor, reason=reason,
+                account_id=account.id if account is not None else None)
+    sessions.end_all_sessions(user.id, "registration_voided")
+    user.voided_at = utcnow()
+    user.is_enabled = False
+    # Released, so the address and the number block nobody; PDPA: kept no longer than needed.
+    user.email = None
+    user.username = f"void-{user.id}"
+    user.citizen_id_digest = user.citizen_id_encrypted = None
+    user.password_hash = user.phone = None
+    user.locked_until = None
+    if account is not None:
+        db.session.delete(account)
+
+
+def drop_unverified_claims(owner: User) -> list[int]:
+    """Void every unverified registration of ``owner``'s citizen ID, now that ThaiD proved the
+    number is theirs; in the caller's transaction. Returns the voided people's ids."""
+    if not owner.citizen_id_digest:
+        return []
+    claimants = db.session.execute(
+        select(User).where(
+            User.citizen_id_digest == owner.citizen_id_digest, User.id != owner.id,
+            User.identity_verified_at.is_(None), User.voided_at.is_(None),
+        ).order_by(User.id).with_for_update(of=User)
+    ).unique().scalars().all()
+    for claimant in claimants:
+        void_registration(claimant, "citizen_id_verified_by_owner")
+    return [c.id for c in claimants]
+
+
+def expire_unverified_registrations(now: datetime | None = None) -> int:
+    """Void registrations ThaiD has not verified within SSO_UNVERIFIED_REGISTRATION_DAYS; one commit."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["SSO_UNVERIFIED_REGISTRATION_DAYS"])
+    try:
+        stale = db.session.execute(
+            select(User).join(Account, Account.user_id == User.id).where(
+                Account.status.in_(("registered", "email_confirmed")),
+                User.identity_verified_at.is_(None), User.voided_at.is_(None), User.created_at < cutoff,
+            ).order_by(User.id).with_for_update(of=User, skip_locked=True)
+        ).unique().scalars().all()
+        for user in stale:
+            void_registration(user, "expired")
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        mail.forget_queued()
+        raise
+    mail.relay_queued()
+    return len(stale)
 
 
 # -- sign-in, lockout and unlock -------------------------------------------------------------------
@@ -448,10 +637,10 @@ def _find_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str, ip: str | None = None) -> User:
-    """Check an SSO sign-in; return the person or raise, auditing the decision either way.
+    """Check an SSO sign-in; return the person or raise ``InvalidCredentials``, auditing either way.
 
-    LOGIN_LOCKOUT_THRESHOLD failures in a row lock the account; a locked account is refused even
-    with the right password until an admin unlocks it.
+    Every refusal (unknown address, wrong password, paused or disabled account) is the same
+    exception with the same effort spent, so the answer tells nothing; the audit trail says which.
     """
     try:
         user = _find_by_email(email)
@@ -481,18 +670,42 @@ def reauthenticate(user: User, password: str, ip: str | None = None) -> User:
         mail.relay_queued()
 
 
+def lockout_wait(failures: int, config=None) -> timedelta | None:
+    """How long password sign-in pauses after ``failures`` failures in a row (None: no pause).
+
+    LOGIN_LOCKOUT_WAIT_SECONDS at the threshold, doubling with each further failure, at most
+    LOGIN_LOCKOUT_MAX_WAIT_SECONDS.
+    """
+    config = config if config is not None else current_app.config
+    threshold = config["LOGIN_LOCKOUT_THRESHOLD"]
+    if failures < threshold:
+        return None
+    most = config["LOGIN_LOCKOUT_MAX_WAIT_SECONDS"]
+    doublings = min(failures - threshold, 62)  # 2**62 seconds is past any maximum
+    return timedelta(seconds=min(config["LOGIN_LOCKOUT_WAIT_SECONDS"] * 2 ** doublings, most))
+
+
+def sign_in_paused_until(user: User, now: datetime | None = None) -> datetime | None:
+    """When the person's paused password sign-in resumes, or None if it is not paused."""
+    until = user.locked_until
+    return until if until is not None and until > (now or utcnow()) else None
+
+
 def check_password(
     user: User, password: str, ip: str | None = None, *, success: str = "login", upgrade: bool = False
 ) -> User:
     """Decide one password check (SSO sign-in, re-authentication, the development login); commits.
 
-    The caller rolls back and relays queued mail (``mail.relay_queued``) around it.
+    While sign-in is paused the password is not even checked (guessing learns nothing then) and
+    the attempt does not count, so the pause cannot be stretched by hammering it. The caller rolls
+    back and relays queued mail (``mail.relay_queued``) around it.
     """
-    if user.locked_at is not None:
+    now = utcnow()
+    if sign_in_paused_until(user, now) is not None:
         verify_password(None, password)
         _audit_auth(user, "login_refused_locked", ip=ip, attempt=success)
         db.session.commit()
-        raise AccountLocked("the account is locked after repeated failed sign-ins")
+        raise AccountLocked("password sign-in is paused after repeated failures")
     if not user.is_enabled:
         verify_password(None, password)
         _audit_auth(user, "login_refused_disabled", ip=ip, attempt=success)
@@ -502,42 +715,67 @@ def check_password(
         if upgrade and needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         user.failed_login_count = 0
-        user.last_login_at = utcnow()
+        user.last_failed_login_at = user.locked_at = user.locked_until = None
+        user.last_login_at = now
         _audit_auth(user, success, actor=user, ip=ip)
         db.session.commit()
         return user
-    locked = _count_failure(user)
+    failures, paused_until = _count_failure(user, now)
     _audit_auth(user, "login_failed" if success == "login" else "reauth_failed", ip=ip,
                 reason="wrong_password")
-    if locked:
-        _audit_auth(user, "account_locked", ip=ip, failures=current_app.config["LOGIN_LOCKOUT_THRESHOLD"])
-        _queue_lock_notice(user)
+    if paused_until is not None:
+        _audit_auth(user, "account_locked", ip=ip, failures=failures,
+                    seconds=int((paused_until - now).total_seconds()))
+        if failures == current_app.config["LOGIN_LOCKOUT_THRESHOLD"]:
+            _queue_lock_notice(user)  # once per series of failures, not at every longer pause
     db.session.commit()
     mail.relay_queued()  # now: the refusal below makes callers forget what is queued
-    if locked:
-        raise AccountLocked("the account is locked after repeated failed sign-ins")
+    if paused_until is not None:
+        raise AccountLocked("password sign-in is paused after repeated failures")
     raise InvalidCredentials("wrong email address or password")
 
 
-def _count_failure(user: User) -> bool:
-    """Add one failure atomically (concurrent bursts count exactly); return whether it just locked."""
-    now = utcnow()
-    threshold = current_app.config["LOGIN_LOCKOUT_THRESHOLD"]
+def _count_failure(user: User, now: datetime) -> tuple[int | None, datetime | None]:
+    """Count one failure and pause sign-in once the threshold is reached, in one statement.
+
+    Returns (failures in a row, paused until), or (None, None) when a concurrent failure paused
+    sign-in first: PostgreSQL re-checks the WHERE on the row it waited for, so a burst of guesses
+    that all passed the pause check adds one step to the pause, not one per guess.
+    """
+    config = current_app.config
+    threshold = config["LOGIN_LOCKOUT_THRESHOLD"]
     table = User.__table__
-    count, locked_at = db.session.execute(
+    quiet_since = now - timedelta(seconds=config["LOGIN_FAILURE_RESET_SECONDS"])
+    count = case(
+        (or_(table.c.last_failed_login_at.is_(None), table.c.last_failed_login_at < quiet_since), 1),
+        else_=table.c.failed_login_count + 1,
+    )
+    # The pause for each count up to the maximum, as data: no exponent in SQL (SQLite has none).
+    most_seconds = config["LOGIN_LOCKOUT_MAX_WAIT_SECONDS"]
+    steps = []
+    for failures in range(threshold, threshold + 63):
+        wait = lockout_wait(failures, config)
+        if wait.total_seconds() >= most_seconds:
+            break
+        steps.append((count == failures, literal(now + wait, UTCDateTime())))
+    most = literal(now + timedelta(seconds=most_seconds), UTCDateTime())
+    paused_until = case(*steps, (count >= threshold, most), else_=None)
+    row = db.session.execute(
         update(table)
-        .where(table.c.id == user.id)
+        .where(table.c.id == user.id,
+               or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
         .values(
-            failed_login_count=table.c.failed_login_count + 1,
-            locked_at=case(
-                ((table.c.locked_at.is_(None)) & (table.c.failed_login_count + 1 >= threshold), now),
-                else_=table.c.locked_at,
-            ),
+            failed_login_count=count,
+            last_failed_login_at=now,
+            locked_until=paused_until,
+            locked_at=case((count >= threshold, literal(now, UTCDateTime())), else_=None),
         )
-        .returning(table.c.failed_login_count, table.c.locked_at)
-    ).one()
-    db.session.expire(user, ["failed_login_count", "locked_at"])
-    return locked_at is not None and locked_at == now
+        .returning(table.c.failed_login_count, table.c.locked_until)
+    ).one_or_none()
+    db.session.expire(user, ["failed_login_count", "last_failed_login_at", "locked_at", "locked_until"])
+    if row is None:
+        return None, None
+    return row[0], row[1]
 
 
 def _queue_lock_notice(user: User) -> None:
@@ -545,12 +783,15 @@ def _queue_lock_notice(user: User) -> None:
         return
     body = (
         f"เรียน {user.full_name}\n\n"
-        "บัญชี Single Sign-On ของท่านถูกล็อกเนื่องจากใส่รหัสผ่านผิดหลายครั้งติดต่อกัน "
-        "โปรดติดต่อผู้ดูแลระบบ SSO ของหน่วยงานเพื่อปลดล็อก หากไม่ใช่ท่าน โปรดแจ้งผู้ดูแลระบบทันที\n\n"
-        "Your Single Sign-On account was locked after repeated failed sign-ins. Ask your "
-        "organisation's SSO admin to unlock it; if this was not you, tell them at once.\n"
+        "มีการใส่รหัสผ่านบัญชี Single Sign-On ของท่านผิดหลายครั้งติดต่อกัน ระบบจึงพักการเข้าสู่ระบบด้วยรหัสผ่าน"
+        "ไว้ชั่วคราว (นานขึ้นหากยังใส่ผิดต่อไป) ท่านเข้าสู่ระบบได้อีกเมื่อพ้นเวลาพัก หรือขอให้ผู้ดูแลระบบ SSO "
+        "ของหน่วยงานปลดล็อก หากไม่ใช่ท่าน โปรดแจ้งผู้ดูแลระบบ\n\n"
+        "Someone entered wrong passwords for your Single Sign-On account several times in a row, so "
+        "password sign-in is paused for a while (longer if the failures go on). You can sign in again "
+        "once the pause is over, or ask your organisation's SSO admin to unlock it. If this was not "
+        "you, tell them.\n"
     )
-    mail.queue_mail(user.email, "บัญชีถูกล็อก (Your account was locked)", body, user_id=user.id)
+    mail.queue_mail(user.email, "พักการเข้าสู่ระบบชั่วคราว (Sign-in paused)", body, user_id=user.id)
 
 
 def can_unlock(actor, user: User) -> bool:
@@ -560,7 +801,7 @@ def can_unlock(actor, user: User) -> bool:
 
 
 def unlock(user_id: int, actor) -> User:
-    """Unlock a locked account and clear its failure count, audited."""
+    """End a paused sign-in early and clear the count of failures, audited."""
     try:
         user = db.session.execute(
             select(User).where(User.id == user_id).with_for_update(of=User)
@@ -571,9 +812,9 @@ def unlock(user_id: int, actor) -> User:
         if not can_unlock(actor, user):
             raise PermissionDenied("only the SSO admin, the provincial office or DLA unlocks accounts",
                                    roles=["sso_admin", "provincial_officer", "dla_admin"])
-        if user.locked_at is None:
+        if sign_in_paused_until(user) is None and not user.locked_at and not user.failed_login_count:
             raise NotLocked("the account is not locked")
-        user.locked_at = None
+        user.locked_at = user.locked_until = user.last_failed_login_at = None
         user.failed_login_count = 0
         _audit_auth(user, "unlocked", actor=actor)
         db.session.commit()

@@ -12,7 +12,6 @@ import io
 import math
 import os
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import NamedTuple
 import geothai
 from sqlalchemy import insert, select, update
 
+from eplan_flow import text as cleaning
 from eplan_flow.errors import InvalidInput
 from eplan_flow.extensions import db
 from eplan_flow.models import District, Organisation, Province
@@ -80,7 +80,6 @@ REASONS = {
 }
 
 _CODE = re.compile(r"[0-9]{7}")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _FIELDS = ("kind", "lao_type", "name_th", "province_code", "district_code", "district_name_th",
            "lat", "lon", "area_km2")
 
@@ -180,11 +179,10 @@ def _check_columns(columns: set) -> None:
 
 # -- district names --------------------------------------------------------------------------
 
-def clean_name(text: str) -> str:
-    """One spelling for a Thai name: NFC, no invisible characters, sara am composed, no level word."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = text.replace("\u0e4d\u0e32", "\u0e33")  # นิคหิต + สระอา typed for สระอำ
-    return geothai.normalize(text)
+def clean_name(name: str) -> str:
+    """One spelling for a Thai name: tidied (NFC, no invisible characters), sara am composed, no level word."""
+    name = cleaning.tidy(name).replace("\u0e4d\u0e32", "\u0e33")  # นิคหิต + สระอา typed for สระอำ
+    return geothai.normalize(name)
 
 
 class DistrictIndex:

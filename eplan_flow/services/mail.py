@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eplan_flow.extensions import db
+from eplan_flow.log_redaction import redact
 from eplan_flow.models import EmailMessage
 from eplan_flow.models._types import utcnow
 from eplan_flow.services import outbox
@@ -90,7 +91,7 @@ def deliver(message_id: int) -> str:
             try:
                 _send_smtp(config, message)
             except (smtplib.SMTPException, OSError) as exc:
-                message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+                message.last_error = redact(f"{type(exc).__name__}: {exc}")[:1000]
                 db.session.commit()
                 raise
             message.status = "sent"

@@ -83,7 +83,7 @@ def _scope(value: str | None) -> str:
 
 
 def _metadata(client: OAuth2Client | None, *, name, redirect_uris, post_logout_redirect_uris,
-              scope, public: bool) -> dict:
+              scope, public: bool, backchannel_logout_uri=None) -> dict:
     metadata = dict(client.client_metadata) if client is not None else {}
     redirect_uris = _uris(redirect_uris, "redirect_uris")
     if not redirect_uris:
@@ -98,6 +98,14 @@ def _metadata(client: OAuth2Client | None, *, name, redirect_uris, post_logout_r
         token_endpoint_auth_method=PUBLIC_AUTH_METHOD if public else CONFIDENTIAL_AUTH_METHOD,
         id_token_signed_response_alg="RS256",
     )
+    # OIDC Back-Channel Logout 1.0: one address, told when a session of this client ends.
+    backchannel = (backchannel_logout_uri or "").strip()
+    if backchannel:
+        metadata["backchannel_logout_uri"] = _check_uri(backchannel, "backchannel_logout_uri")
+        metadata["backchannel_logout_session_required"] = True
+    else:
+        metadata.pop("backchannel_logout_uri", None)
+        metadata.pop("backchannel_logout_session_required", None)
     return metadata
 
 
@@ -126,6 +134,7 @@ def _summary(client: OAuth2Client) -> dict:
     return {
         "name": client.name, "redirect_uris": client.redirect_uris,
         "post_logout_redirect_uris": client.post_logout_redirect_uris, "scope": client.scope,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
         "allowed_roles": client.allowed_roles, "trusted": client.trusted, "is_active": client.is_active,
         "public": client.is_public,
     }
@@ -138,6 +147,7 @@ def ensure_client(
     name: str,
     redirect_uris: Iterable[str],
     post_logout_redirect_uris: Iterable[str] = (),
+    backchannel_logout_uri: str | None = None,
     secret: str | None = None,
     allowed_roles: Iterable[str] = (),
     trusted: bool = True,
@@ -154,6 +164,7 @@ def ensure_client(
         client.set_client_metadata(_metadata(
             client, name=name, redirect_uris=redirect_uris,
             post_logout_redirect_uris=post_logout_redirect_uris, scope=scope, public=secret is None,
+            backchannel_logout_uri=backchannel_logout_uri,
         ))
         if secret is None:
             client.client_secret = None
@@ -178,6 +189,7 @@ def register_client(
     name: str,
     redirect_uris,
     post_logout_redirect_uris=(),
+    backchannel_logout_uri: str | None = None,
     confidential: bool = True,
     allowed_roles=(),
     trusted: bool = False,
@@ -205,6 +217,7 @@ def register_client(
         client.set_client_metadata(_metadata(
             None, name=client.name, redirect_uris=redirect_uris,
             post_logout_redirect_uris=post_logout_redirect_uris, scope=scope, public=not confidential,
+            backchannel_logout_uri=backchannel_logout_uri,
         ))
         db.session.add(client)
         db.session.flush()
@@ -219,6 +232,7 @@ def register_client(
 def update_client(
     actor, client_pk: int, *, name: str, redirect_uris, post_logout_redirect_uris=(),
     allowed_roles=(), trusted: bool = False, scope: str = DEFAULT_SCOPE,
+    backchannel_logout_uri: str | None = None,
 ) -> OAuth2Client:
     """Change a registration's name, addresses, roles, scope or consent setting."""
     try:
@@ -230,6 +244,7 @@ def update_client(
         client.set_client_metadata(_metadata(
             client, name=client.name, redirect_uris=redirect_uris,
             post_logout_redirect_uris=post_logout_redirect_uris, scope=scope, public=client.is_public,
+            backchannel_logout_uri=backchannel_logout_uri,
         ))
         client.allowed_roles = _roles(allowed_roles)
         client.trusted = bool(trusted)

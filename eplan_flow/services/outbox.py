@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from eplan_flow.extensions import db
+from eplan_flow.log_redaction import redact
 from eplan_flow.jobs import queues
 from eplan_flow.models import OutboxMessage
 from eplan_flow.models._types import utcnow
@@ -53,7 +54,7 @@ def relay(ids: list[int] | None = None, limit: int | None = None) -> tuple[int, 
             try:
                 job_id = queues.enqueue(message.queue, message.job, message.kwargs, f"outbox-{message.id}")
             except queues.QueueUnavailable as exc:
-                message.last_error = str(exc)[:1000]
+                message.last_error = redact(str(exc))[:1000]
                 failed = sum(1 for m in messages if m.state == "pending")
                 log.warning("outbox relay paused: %s (%d pending)", exc, failed)
                 break

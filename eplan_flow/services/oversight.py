@@ -10,8 +10,6 @@ procurement; the available budget is the ordinance amount plus transfers in, min
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -20,7 +18,7 @@ from types import SimpleNamespace
 from sqlalchemy import Integer, and_, case, cast, exists, func, literal, null, select, union_all
 from sqlalchemy.sql.elements import True_
 
-from eplan_flow import thaidate
+from eplan_flow import exports, thaidate
 from eplan_flow.errors import InvalidInput, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import (
@@ -618,27 +616,12 @@ def export_rows(board: Dashboard) -> list[list]:
 
 def to_csv(board: Dashboard) -> bytes:
     """The table as CSV in UTF-8 with a byte-order mark, so Excel opens the Thai as Thai."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_HEADERS)
-    for row in export_rows(board):
-        writer.writerow(["" if v is None else v for v in row])
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    return exports.csv_bytes(EXPORT_HEADERS, export_rows(board))
 
 
 def to_xlsx(board: Dashboard) -> bytes:
-    """The table as an Excel workbook: numbers as numbers, money with satang."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(f"ปีงบประมาณ {board.filters.fiscal_year_be}")
-    sheet.append(list(EXPORT_HEADERS))
-    for row in export_rows(board):
-        # openpyxl writes Decimal as a number; None as an empty cell.
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """The table as an Excel workbook: numbers as numbers, money with satang, text never a formula."""
+    return exports.xlsx_bytes(f"ปีงบประมาณ {board.filters.fiscal_year_be}", EXPORT_HEADERS, export_rows(board))
 
 
 __all__ = [

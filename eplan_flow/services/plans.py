@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
+from eplan_flow import text
 from eplan_flow.errors import (
     GuardFailed,
     InvalidInput,
@@ -79,10 +80,10 @@ def create_plan(actor, organisation_id: int, period_start_be, title: str | None 
         if org.kind != "lao" or not has_role(actor, "planner", org):
             raise PermissionDenied("only the LAO's planners create its plan")
         try:
-            start = int(str(period_start_be).strip())
-        except ValueError:
-            raise InvalidInput("the period must start with a Buddhist-Era year", field="period_start_be") from None
-        if not PERIOD_RANGE[0] <= start <= PERIOD_RANGE[1]:
+            start = text.parse_int(period_start_be, field="period_start_be")
+        except InvalidInput:
+            start = None
+        if start is None or not PERIOD_RANGE[0] <= start <= PERIOD_RANGE[1]:
             raise InvalidInput("the period must start with a Buddhist-Era year", field="period_start_be")
         # Lock the LAO row so two planners cannot create the same period's plan at once.
         db.session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
@@ -91,9 +92,10 @@ def create_plan(actor, organisation_id: int, period_start_be, title: str | None 
         )
         if taken:
             raise InvalidInput(f"the LAO already has a plan for {start}–{start + 4}", field="period_start_be")
-        clean_title = (title or "").strip() or f"แผนพัฒนาท้องถิ่น (พ.ศ. {start}–{start + 4}) {org.display_name}"
-        if len(clean_title) > 300:
-            raise InvalidInput("the title is longer than 300 characters", field="title")
+        clean_title = (
+            text.clean_text(title, field="title", max_length=300)
+            or f"แผนพัฒนาท้องถิ่น (พ.ศ. {start}–{start + 4}) {org.display_name}"
+        )
         plan = Plan(organisation_id=org.id, title=clean_title, period_start_be=start, period_end_be=start + 4)
         engine.start(plan, actor)
         return plan

@@ -5,11 +5,12 @@ user input into the same cleaned values before writing a ``ProjectRecord``.
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from eplan_flow import text
 from eplan_flow.errors import InvalidInput
 from eplan_flow.extensions import db
 from eplan_flow.models import Plan
@@ -45,27 +46,16 @@ MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def _text(field: str, raw) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise InvalidInput(f"{field} must be text", field=field)
-    value = raw.strip()
-    if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
-    limit = TEXT_FIELDS[field]
-    if limit is not None and len(value) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
-    return value or None
+    multiline = TEXT_FIELDS[field] is None
+    return text.clean_text(raw, field=field, max_length=TEXT_FIELDS[field], multiline=multiline)
 
 
 def _id(field: str, raw) -> int | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    if isinstance(raw, bool):
-        raise InvalidInput(f"{field} must be an id", field=field)
     try:
-        return int(str(raw).strip())
-    except ValueError:
+        return text.parse_int(raw, field=field)
+    except InvalidInput:
         raise InvalidInput(f"{field} must be an id", field=field) from None
 
 
@@ -77,11 +67,12 @@ def parse_money(field: str, raw) -> Decimal:
         # Floats cannot hold satang exactly: callers pass strings or Decimals.
         raise InvalidInput(f"{field} must be a decimal amount, not a float", field=field)
     try:
-        amount = Decimal(raw.strip().replace(",", "") if isinstance(raw, str) else raw)
-    except (InvalidOperation, TypeError, ValueError):
-        raise InvalidInput(f"{field} must be an amount in baht", field=field) from None
-    if not amount.is_finite():
-        raise InvalidInput(f"{field} must be an amount in baht", field=field)
+        # Digits 0-9 or ๐-๙ only (Decimal alone reads any script's), thousands commas allowed.
+        amount = text.parse_decimal(raw, field=field)
+    except text.InputRefused as refused:
+        raise text.InputRefused(refused.reason, f"{field} must be an amount in baht", field=field) from None
+    if amount is None:
+        return Decimal("0.00")
     if amount < 0:
         raise InvalidInput(f"{field} cannot be negative", field=field)
     if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
@@ -94,9 +85,11 @@ def parse_money(field: str, raw) -> Decimal:
 def budget_field_for_year(plan: Plan, year_be) -> str:
     """The column holding a Buddhist-Era year's budget, or InvalidInput if outside the period."""
     try:
-        year = int(str(year_be).strip())
-    except ValueError:
-        raise InvalidInput(f"{year_be!r} is not a Buddhist-Era year", field="budgets") from None
+        year = text.parse_int(year_be, field="budgets")
+    except InvalidInput:
+        year = None
+    if year is None:
+        raise InvalidInput(f"{year_be!r} is not a Buddhist-Era year", field="budgets")
     if not plan.period_start_be <= year <= plan.period_end_be:
         raise InvalidInput(
             f"{year} is outside the plan's period {plan.period_start_be}–{plan.period_end_be}",

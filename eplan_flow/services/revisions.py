@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, insert, select, text, update
 
+from eplan_flow import text as cleaning
 from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import (
@@ -134,16 +135,7 @@ def _require_editor(actor, org) -> None:
 
 
 def _clean_text(name: str, value, limit: int = 5000) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", field=name)
-    value = value.strip()
-    if "\x00" in value:
-        raise InvalidInput(f"{name} must not contain NUL characters", field=name)
-    if len(value) > limit:
-        raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
-    return value or None
+    return cleaning.clean_text(value, field=name, max_length=limit, multiline=True)
 
 
 def open_revision(actor, plan_id: int, route: str = "regular", reasons=None, necessity=None) -> Revision:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from eplan_flow import text
 from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import CATALOGUES, CatalogueItem, LaoStrategy, Plan, Tactic
@@ -216,12 +217,7 @@ def _checked_number(number: Any) -> int:
 
 
 def _checked_name(name: Any) -> str:
-    name = (name or "").strip() if isinstance(name, str) or name is None else None
-    if not name:
-        raise InvalidInput("the name is required", field="name")
-    if len(name) > NAME_MAX or "\x00" in name:
-        raise InvalidInput(f"the name must be at most {NAME_MAX} characters of text", field="name")
-    return name
+    return text.clean_text(name, field="name", max_length=NAME_MAX, required=True)
 
 
 def _number_free(model, within, number: int) -> None:

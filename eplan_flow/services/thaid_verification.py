@@ -6,6 +6,11 @@ transaction; a mismatch changes nothing but the reason shown to the person, and 
 their authentication chain ``auth:<user id>`` without the number. (``Account.submitted_at``, from
 which escalation counts, is stamped by ``services.approvals`` as the account enters
 ``awaiting_approval``.)
+
+Proof of the number is what makes it someone's: registering reserves nothing. The first person
+ThaiD verifies for a citizen ID owns it (a partial unique index holds it among verified people);
+every unverified registration of the same number is then voided and told so by email. A second
+account proven for a number already owned is refused.
 """
 from __future__ import annotations
 
@@ -14,12 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from eplan_flow.errors import GuardFailed, NotFound
 from eplan_flow.extensions import db
 from eplan_flow.models import Account, User
 from eplan_flow.models._types import utcnow
-from eplan_flow.services import audit, citizen_id, engine, outbox
+from eplan_flow.services import audit, citizen_id, engine, identity, mail, outbox
 
 
 def N_(msgid: str) -> str:
@@ -36,6 +42,12 @@ REASONS = {
     ),
     "pid_missing": N_(
         "ThaiD did not send a valid citizen ID, so your identity was not verified. Try again later."
+    ),
+    # Told only to someone ThaiD has just proven to hold the number.
+    "pid_taken": N_(
+        "Your citizen ID is already verified on another Single Sign-On account, and each citizen ID "
+        "belongs to one account. Sign in with that account; if you cannot, ask your organisation's "
+        "SSO admin."
     ),
 }
 
@@ -85,13 +97,33 @@ def complete_verification(user_id: int, pid: str | None, claims: Mapping) -> Res
             citizen_id.digest(pid), user.citizen_id_digest
         ):
             result = _refuse(user, account, "pid_mismatch", claims)
+        elif _verified_owner(user) is not None:
+            result = _refuse(user, account, "pid_taken", claims)
         else:
-            return _verify(user, account, claims)
+            try:
+                return _verify(user, account, claims)
+            except IntegrityError:
+                # Another account of the same number was verified at the same moment and won.
+                db.session.rollback()
+                mail.forget_queued()
+                user = db.session.get(User, user_id)
+                account = account_of(user_id, lock=True)
+                result = _refuse(user, account, "pid_taken", claims)
         db.session.commit()
         return result
     except BaseException:
         db.session.rollback()
+        mail.forget_queued()
         raise
+
+
+def _verified_owner(user: User) -> int | None:
+    return db.session.scalar(
+        select(User.id).where(
+            User.citizen_id_digest == user.citizen_id_digest, User.id != user.id,
+            User.identity_verified_at.is_not(None),
+        )
+    )
 
 
 def _verify(user: User, account: Account, claims: Mapping) -> Result:
@@ -102,8 +134,14 @@ def _verify(user: User, account: Account, claims: Mapping) -> Result:
     ]
     # After the steps: the engine reloads the account and its person as it locks them.
     user.identity_verified_at = utcnow()
+    db.session.flush()  # the verified-owner index decides a race here, before anyone is voided
+    voided = identity.drop_unverified_claims(user)
+    if voided:
+        audit.append(f"auth:{user.id}", "citizen_id_claims_voided", actor=user,
+                     organisation_id=account.organisation_id, data={"voided": len(voided)})
     db.session.commit()
     outbox.relay_after_commit([i for step in steps for i in step.message_ids])
+    mail.relay_queued()
     return Result(True, account.id, steps[-1].to_state)
 
 

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("sso", __name__)
 
-from eplan_flow.sso import approvals, routes, thaid  # noqa: E402,F401  (register the views)
+from eplan_flow.sso import approvals, password_reset, routes, thaid  # noqa: E402,F401  (register the views)

@@ -7,6 +7,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from eplan_flow.form_input import CleanText, KnownDigits, thai_digits, tidy_line, tidy_lines
+
 # Thai titles as written before a name (คำนำหน้านาม); joined to the first name in ``full_name``.
 TITLES = ("นาย", "นาง", "นางสาว", "ว่าที่ร้อยตรี", "ว่าที่ร้อยตรีหญิง", "ดร.")
 REQUESTED_ROLE_CHOICES = [
@@ -21,24 +23,28 @@ class OrganisationSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Organisation code or name"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Organisation code or name"), filters=[tidy_line], validators=[Optional(), CleanText(100)])
 
 
 class _PersonFields(FlaskForm):
     organisation_id = HiddenField(validators=[DataRequired()])
     title = SelectField(_l("Title"), choices=[SelectChoice(t, t) for t in TITLES], validators=[DataRequired()])
-    first_name = StringField(_l("First name (Thai)"), validators=[DataRequired(), Length(max=80)])
-    last_name = StringField(_l("Last name (Thai)"), validators=[DataRequired(), Length(max=80)])
-    phone = TelField(_l("Mobile phone"), validators=[DataRequired(), Length(max=20)])
-    position = StringField(_l("Position"), validators=[DataRequired(), Length(max=200)])
+    first_name = StringField(_l("First name (Thai)"), filters=[tidy_line], validators=[CleanText(80, required=True)])
+    last_name = StringField(_l("Last name (Thai)"), filters=[tidy_line], validators=[CleanText(80, required=True)])
+    phone = TelField(
+        _l("Mobile phone"), filters=[thai_digits], validators=[DataRequired(), Length(max=20), KnownDigits()]
+    )
+    position = StringField(_l("Position"), filters=[tidy_line], validators=[CleanText(200, required=True)])
     requested_role = RadioField(
         _l("I register as"), choices=REQUESTED_ROLE_CHOICES, default="member", validators=[DataRequired()]
     )
 
 
 class RegisterForm(_PersonFields):
-    citizen_id = StringField(_l("Citizen ID (13 digits)"), validators=[DataRequired(), Length(max=20)])
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=80)])
+    citizen_id = StringField(
+        _l("Citizen ID (13 digits)"), filters=[thai_digits], validators=[DataRequired(), Length(max=20), KnownDigits()]
+    )
+    email = EmailField(_l("Email address"), filters=[tidy_line], validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     password_again = PasswordField(
         _l("Password again"),
@@ -47,11 +53,13 @@ class RegisterForm(_PersonFields):
 
 
 class ReapplyForm(_PersonFields):
-    comment = TextAreaField(_l("What you corrected"), validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(
+        _l("What you corrected"), filters=[tidy_lines], validators=[CleanText(2000, multiline=True)]
+    )
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("Email address"), filters=[tidy_line], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 

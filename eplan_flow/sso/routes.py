@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import BuildError
 
-from eplan_flow import web
+from eplan_flow import thaidate, web
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db, limiter
 from eplan_flow.i18n import locale_code
@@ -71,16 +71,12 @@ def _to_login():
     return redirect(url_for("sso.login", next=request.full_path.rstrip("?")))
 
 
-# What a refusal tells the person; the services' messages are for logs and the API.
+# What a refusal tells the person; the services' messages are for logs and the API. A refused
+# sign-in has one answer whatever the reason (unknown address, wrong password, paused, disabled).
 REFUSALS = {
-    "duplicate_citizen_id": _l("An account with this citizen ID already exists. Sign in with it, or "
-                               "ask your organisation's SSO admin for help."),
-    "duplicate_email": _l("An account with this email address already exists. Sign in with it, or "
-                          "use another address."),
-    "invalid_credentials": _l("Wrong email address or password."),
-    "account_locked": _l("The account is locked after repeated failed sign-ins. Ask your "
-                         "organisation's SSO admin to unlock it."),
-    "account_disabled": _l("This account is disabled. Ask your organisation's SSO admin."),
+    "invalid_credentials": _l("Wrong email address or password, or password sign-in to this account "
+                              "is paused for a few minutes after repeated failures. Check and try "
+                              "again later, or ask your organisation's SSO admin."),
     "token_expired": _l("The confirmation link has expired. Sign in and ask for a new one."),
     "token_used": _l("This confirmation link was already used: the address is confirmed."),
     "token_invalid": _l("The confirmation link is not valid. Copy the whole link from the email."),
@@ -164,7 +160,7 @@ def register():
         flash(str(FIELD_REFUSALS["organisation_id"]), "error")
     elif form.validate_on_submit():
         try:
-            account = identity.register(identity.Registration(
+            identity.register(identity.Registration(
                 citizen_id=form.citizen_id.data, title=form.title.data, first_name=form.first_name.data,
                 last_name=form.last_name.data, email=form.email.data, organisation_id=org.id,
                 password=form.password.data, phone=form.phone.data, position=form.position.data,
@@ -173,14 +169,17 @@ def register():
         except DomainError as exc:
             _put_on_form(form, exc)
         else:
-            start_sso_session(account.user)
-            flash(_("You are registered. We sent a link to %(email)s: open it to confirm your email "
-                    "address.", email=account.user.email), "success")
-            return redirect(url_for(".account"), code=303)
+            # The same answer whether or not the address or the citizen ID was registered before.
+            return redirect(url_for(".registered"), code=303)
     status = _refused_status(form) if request.method == "POST" else 200
     return render_template(
         "sso/register.html", form=form, org=org, search=search, results=results,
     ), status
+
+
+@bp.get("/register/sent")
+def registered():
+    return render_template("sso/registered.html")
 
 
 # -- email confirmation --------------------------------------------------------------------------
@@ -188,6 +187,8 @@ def register():
 def confirm_email(token: str):
     # A GET only shows a button: mail scanners that open links must not confirm anything.
     form = PostForm()
+    if identity.link_purpose(token) == "cancel":
+        return _cancel_registration(form, token)
     if request.method == "POST":
         if not form.validate_on_submit():
             flash(_("That request was not valid; nothing was changed."), "error")
@@ -200,6 +201,24 @@ def confirm_email(token: str):
         flash(_("Your email address is confirmed."), "success")
         return redirect(url_for(".account") if sso_user() else url_for(".login"), code=303)
     return render_template("sso/confirm.html", form=form, token=token)
+
+
+def _cancel_registration(form, token: str):
+    """The link in a confirmation email (or a repeated registration's notice) that says "not me"."""
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("That request was not valid; nothing was changed."), "error")
+            return render_template("sso/cancel_registration.html", form=form, token=token), 400
+        try:
+            identity.cancel_registration(token)
+        except DomainError as exc:
+            flash(_("This link can no longer cancel a registration: it has expired, or the address "
+                    "was confirmed. Nothing was changed."), "error")
+            return render_template("sso/cancel_registration.html", form=form, token=token,
+                                   refused=True), exc.status
+        flash(_("The registration was cancelled. You may register with this address now."), "success")
+        return redirect(url_for(".register"), code=303)
+    return render_template("sso/cancel_registration.html", form=form, token=token)
 
 
 @bp.route("/confirm/resend", methods=["POST"])
@@ -276,9 +295,15 @@ def reauth():
         try:
             identity.reauthenticate(user, form.password.data, _client_ip())
         except DomainError as exc:
-            if exc.code == "account_locked":
-                end_sso_session()
-            flash(_message(exc) if exc.code != "invalid_credentials" else _("Wrong password."), "error")
+            paused = identity.sign_in_paused_until(user)
+            if isinstance(exc, identity.AccountLocked) and paused is not None:
+                # The session stays: anyone can cause a pause by guessing, so it proves nothing
+                # against the person signed in here (who may be told: it is their own account).
+                flash(_("Password sign-in to this account is paused until %(time)s after repeated "
+                        "failed sign-ins. Your organisation's SSO admin can unlock it sooner.",
+                        time=thaidate.format_datetime(paused, locale_code())), "error")
+            else:
+                flash(_message(exc) if exc.code != "invalid_credentials" else _("Wrong password."), "error")
             status = exc.status
         else:
             record_reauthentication()
@@ -330,6 +355,7 @@ def account():
     definition = engine.definition_of(row) if row is not None else None
     return render_template(
         "sso/account.html", user=user, account=row, definition=definition, locale=locale_code(),
+        sign_in_paused_until=identity.sign_in_paused_until(user),
         masked_citizen_id=citizen_id.masked_for(user), history=history,
         steps=engine.next_steps(row, user, locale_code()) if row is not None else [],
         rejection_reason=_rejection_reason(row, history) if row is not None else None,

@@ -3,16 +3,19 @@
 The identity provider and e-Plan share a cookie when they run in one process (the demo), but not
 their sign-in: a person signed in to the SSO is signed in to e-Plan only after e-Plan's OIDC login.
 Keys: ``sso_uid`` (the person), ``sso_auth_time`` (when they last proved who they are, in epoch
-seconds: sign-in or re-authentication), ``sso_sid`` (the SSO session id, which tokens carry).
+seconds: sign-in or re-authentication), ``sso_sid`` (the SSO session id, which tokens carry as
+its digest). The cookie is only a pointer: the session lives on the server
+(``services.sessions``), so sign-out, a password change, a lock or a revoked access ends every
+copy of the cookie at once, and a session ends by itself after SSO_SESSION_LIFETIME or
+SSO_SESSION_IDLE_TIMEOUT.
 """
 from __future__ import annotations
 
-import secrets
 import time
 
-from flask import current_app, session
+from flask import current_app, g, session
 
-from eplan_flow.extensions import db
+from eplan_flow.services import sessions
 
 
 def start_sso_session(user) -> str:
@@ -20,9 +23,12 @@ def start_sso_session(user) -> str:
     # Kept across the rotation: the language, and an OIDC sign-in in flight (Authlib's
     # ``_state_*`` keys), so a relying party in this same process finishes its round trip.
     kept = {k: v for k, v in session.items() if k == "lang" or k.startswith("_state_")}
+    # A sign-in over another (someone else, or the same person again) ends the one it replaces.
+    sessions.end(sessions.SSO, session.get("sso_sid"), "replaced")
     session.clear()
     session.update(kept)
-    sid = secrets.token_urlsafe(24)
+    g.pop("sso_user", None)
+    sid = sessions.start(user.id, sessions.SSO)
     session["sso_uid"] = user.id
     session["sso_auth_time"] = int(time.time())
     session["sso_sid"] = sid
@@ -35,22 +41,32 @@ def record_reauthentication() -> None:
     session["sso_auth_time"] = int(time.time())
 
 
-def end_sso_session() -> None:
+def end_sso_session(reason: str = "logout") -> None:
+    """Sign out of the SSO: end the session on the server (every copy of the cookie; its tokens
+    are revoked and the relying parties told) and forget it in this cookie."""
+    sessions.end(sessions.SSO, session.get("sso_sid"), reason)
+    _forget()
+
+
+def _forget() -> None:
     for key in ("sso_uid", "sso_auth_time", "sso_sid"):
         session.pop(key, None)
+    g.pop("sso_user", None)
 
 
 def sso_user():
-    """The person signed in to the SSO, or None."""
-    from eplan_flow.models import User
-
+    """The person signed in to the SSO, or None (also when the session has ended on the server:
+    signed out elsewhere, password changed, locked, too old or idle)."""
+    if "sso_user" in g:
+        return g.sso_user
     uid = session.get("sso_uid")
     if uid is None:
         return None
-    user = db.session.get(User, uid)
+    user = sessions.live_user(sessions.SSO, session.get("sso_sid"), uid)
     if user is None or not user.is_enabled:
-        end_sso_session()
+        _forget()
         return None
+    g.sso_user = user
     return user
 
 

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from joserfc.errors import JoseError
 
+from eplan_flow.addresses import external_url
 from eplan_flow.errors import DomainError
 from eplan_flow.i18n import locale_code
 from eplan_flow.services import engine
@@ -122,7 +123,7 @@ def thaid_start():
     if not _configured():
         return _failure_page("not_configured", 503)
     try:
-        return thaid_client().authorize_redirect(url_for("sso.thaid_callback", _external=True))
+        return thaid_client().authorize_redirect(external_url("sso.thaid_callback"))
     except (requests.RequestException, ValueError) as exc:
         log.warning("ThaiD discovery failed: %s", exc.__class__.__name__)
         return _failure_page("unreachable", 502)

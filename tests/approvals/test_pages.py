@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 from eplan_flow.models import Account, AuditEvent, SystemAccess, User
 from eplan_flow.services import citizen_id
 from tests.approvals.helpers import applicant, eplan_client, member_with_access_request
+from tests.oidc.helpers import live_sso_session
 
 
 def sso_sign_in(client, user, *, recent: bool = True):
     """The SSO session the sign-in page would leave (``eplan_flow.sso.session`` keys)."""
+    live_sso_session(user.id, f"test-{user.id}")
     with client.session_transaction() as session:
         session["sso_uid"] = user.id
         session["sso_auth_time"] = int(time.time()) - (0 if recent else 3600)

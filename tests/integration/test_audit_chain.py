@@ -1,10 +1,14 @@
 """The audit trail is append-only and tamper-evident, in the ORM and in the database itself."""
 from __future__ import annotations
 
+import threading
+from types import SimpleNamespace
+
 import pytest
 import sqlalchemy as sa
 
-from eplan_flow.models import AuditEvent, Plan
+from eplan_flow.models import AuditCheckpoint, AuditEvent, Plan
+from eplan_flow.models._types import utcnow
 from eplan_flow.models.audit import AppendOnlyViolation
 from eplan_flow.services import audit, engine
 from tests import factories
@@ -148,3 +152,91 @@ def test_events_appended_outside_the_engine_chain_and_verify_too(world, db):
     assert [e.seq for e in events] == [1, 2, 3]
     assert events[0].data == {"n": 0, "ids": [1, 2], "3": "สาม"}
     assert audit.verify_chains() == (3, [])
+
+
+def test_every_append_signs_the_chains_head_and_the_registry_counts_the_chains(world, db):
+    plan = journey(world)
+    events = engine.history(plan)
+    head = db.session.get(AuditCheckpoint, f"plan:{plan.id}")
+    assert (head.seq, head.head_hash) == (events[-1].seq, events[-1].hash)
+    assert head.mac == audit.checkpoint_mac(head.chain, head.seq, head.head_hash)
+    assert all(e.hash_version == audit.HMAC_SHA256 for e in events)
+    chains = db.session.scalar(sa.select(sa.func.count(sa.distinct(AuditEvent.chain))))
+    assert db.session.get(AuditCheckpoint, audit.REGISTRY).seq == chains
+
+
+def test_a_chain_started_in_a_rolled_back_savepoint_is_not_counted(world, db):
+    audit.append("user:1", "login")
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():
+            audit.append("user:2", "login")
+            raise RuntimeError("the caller's own failure")
+    db.session.commit()
+    assert db.session.get(AuditCheckpoint, audit.REGISTRY).seq == 1
+    assert audit.verify_chains() == (1, [])
+
+
+def test_chains_written_before_keyed_chains_verify_and_are_anchored_once(world, db):
+    prev = audit.GENESIS
+    for seq in (1, 2):
+        row = dict(chain="user:9", seq=seq, occurred_at=utcnow(), actor_id=None, organisation_id=None,
+                   action="login", workflow=None, workflow_version=None, from_state=None, to_state=None,
+                   comment=None, request_id=None, data={}, prev_hash=prev, hash_version=audit.LEGACY_SHA256)
+        row["hash"] = prev = audit.compute_hash(SimpleNamespace(**row))
+        db.session.execute(sa.insert(AuditEvent), row)
+    db.session.commit()
+
+    _, breaks = audit.verify_chains()
+    assert [(b.chain, b.event_id) for b in breaks] == [("user:9", None)]
+    assert "anchor-audit" in breaks[0].reason
+    assert audit.anchor_legacy_chains() == 1
+    assert audit.anchor_legacy_chains() == 0
+    assert audit.verify_chains() == (2, [])
+
+    audit.append("user:9", "logout")
+    db.session.commit()
+    assert [e.hash_version for e in audit.history("user:9")] == [1, 1, 2]
+    assert audit.verify_chains() == (3, [])
+
+
+def test_a_keyed_chain_that_lost_its_checkpoint_takes_no_more_events(world, db):
+    audit.append("user:1", "login")
+    db.session.commit()
+    run_sql(
+        db,
+        "ALTER TABLE audit_checkpoint DISABLE TRIGGER audit_checkpoint_forward_only",
+        "DELETE FROM audit_checkpoint WHERE chain = 'user:1'",
+        "ALTER TABLE audit_checkpoint ENABLE TRIGGER audit_checkpoint_forward_only",
+    )
+    with pytest.raises(audit.AuditIntegrityError, match="user:1"):
+        audit.append("user:1", "logout")
+    db.session.rollback()
+    assert [e.seq for e in audit.history("user:1")] == [1]
+    assert audit.anchor_legacy_chains() == 0  # signing it now would hide what was taken
+    assert [b.chain for b in audit.verify_chains()[1]] == ["user:1", "(registry)"]
+
+
+def test_concurrent_appends_to_new_and_old_chains_keep_every_chain_and_head_whole(app, world, db):
+    audit.append("user:1", "login")
+    db.session.commit()
+    chains = ["user:1", "user:2", "user:3"]
+    errors = []
+
+    def worker(n):
+        try:
+            with app.app_context():
+                for i in range(8):
+                    audit.append(chains[(n + i) % 3], "tick", data={"n": n, "i": i})
+                    db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert audit.verify_chains() == (1 + 6 * 8, [])
+    assert db.session.get(AuditCheckpoint, audit.REGISTRY).seq == 3

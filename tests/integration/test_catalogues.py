@@ -245,7 +245,7 @@ def test_a_number_already_used_is_refused_on_the_number(world, db):
     assert caught.value.details == {"field": "number"}
     with pytest.raises(InvalidInput) as caught:
         strategies.create_strategy(world.planner, plan.id, number=4, name="   ")
-    assert caught.value.details == {"field": "name"}
+    assert caught.value.details == {"field": "name", "reason": "blank"}
     assert audit_count(db, chain=strategies.content_chain(plan.id)) == 0
     assert first.number == 1
 

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from eplan_flow.errors import DomainError
+from eplan_flow import text as cleaning
+from eplan_flow.errors import DomainError, InvalidInput
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, OutboxMessage, ProjectRecord, User
 from eplan_flow.permissions import can_read, roles_over
@@ -93,8 +94,11 @@ GUARD_FACTS = {
 
 def expected_outcome(definition: WorkflowDefinition, row, trigger: str, actor, comment, data=None) -> str:
     """What the engine must answer, worked out from the pure rules: an error code or a state."""
-    text = (comment or "").strip()
-    if "\x00" in text:
+    # The engine reads the comment with the one cleaning rule first: NUL, mark stacks and
+    # invisible-only text are refused, bidi and zero-width characters dropped.
+    try:
+        text = cleaning.clean_text(comment, field="comment", multiline=True) or ""
+    except InvalidInput:
         return "invalid_input"
     if not can_read(actor, row.organisation):
         return "not_found"

@@ -20,12 +20,19 @@ def test_the_migrated_postgresql_database_matches_the_models(db):
     assert schema_differences(db.engine) == []
 
 
-def test_the_migrated_postgresql_database_carries_the_append_only_trigger(db):
+def test_the_migrated_postgresql_database_carries_the_audit_tables_triggers(db):
     with db.engine.connect() as conn:
         triggers = conn.execute(sa.text(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_event'::regclass AND NOT tgisinternal"
-        )).scalars().all()
-    assert triggers == ["audit_event_append_only"]
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger"
+            " WHERE tgrelid IN ('audit_event'::regclass, 'audit_checkpoint'::regclass) AND NOT tgisinternal"
+            " ORDER BY 1, 2"
+        )).all()
+    assert [tuple(t) for t in triggers] == [
+        ("audit_checkpoint", "audit_checkpoint_forward_only"),
+        ("audit_checkpoint", "audit_checkpoint_no_truncate"),
+        ("audit_event", "audit_event_append_only"),
+        ("audit_event", "audit_event_no_truncate"),
+    ]
 
 
 def test_a_fresh_sqlite_database_migrates_to_the_models_and_back_down_and_up_again(tmp_path):

@@ -38,14 +38,39 @@ def approved_access(user, org, client_id: str, role: str, status: str = "approve
 
 
 def sso_session(user_id: int, *, auth_time: int | None = None, sid: str = "sid-of-the-test") -> dict:
-    """The SSO's session keys (eplan_flow.sso.session) as its sign-in page writes them."""
+    """The SSO's session keys (eplan_flow.sso.session) as its sign-in page writes them, and the
+    server-side session they point to (needs an app context)."""
+    live_sso_session(user_id, sid)
     return {"sso_uid": user_id, "sso_auth_time": auth_time or int(time.time()), "sso_sid": sid}
+
+
+def live_sso_session(user_id: int, sid: str) -> None:
+    """The server-side record of SSO session ``sid`` for ``user_id``, live (services.sessions)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from eplan_flow.models import SignInSession
+    from eplan_flow.models._types import utcnow
+    from eplan_flow.services import sessions
+
+    digest = sessions.digest(sessions.SSO, sid)
+    row = db.session.execute(select(SignInSession).where(SignInSession.digest == digest)).scalar_one_or_none()
+    if row is None:
+        row = SignInSession(digest=digest, kind=sessions.SSO, sso_sid=digest, user_id=user_id)
+        db.session.add(row)
+    now = utcnow()
+    row.user_id, row.created_at, row.last_seen_at = user_id, now, now
+    row.expires_at, row.ended_at, row.end_reason = now + timedelta(hours=8), None, None
+    db.session.commit()
 
 
 def browser_signed_in(app, user_id: int, host: str = "127.0.0.1", **kwargs) -> requests.Session:
     """A browser holding the SSO session cookie the app would have set at sign-in on ``host``."""
     browser = requests.Session()
-    cookie = app.session_interface.get_signing_serializer(app).dumps(sso_session(user_id, **kwargs))
+    with app.app_context():
+        keys = sso_session(user_id, **kwargs)
+    cookie = app.session_interface.get_signing_serializer(app).dumps(keys)
     # Host-only, like the app's own Set-Cookie, so the app's later updates replace it.
     browser.cookies.set(app.config["SESSION_COOKIE_NAME"], cookie, domain=host)
     return browser

@@ -71,9 +71,11 @@ def test_a_dla_admin_rotates_the_signing_key_from_the_back_office(world, client,
     assert first.kid in page and "Rotate now" in page
     assert client.post("/admin/oidc_keys/rotate").status_code == 303
     kids = [k.kid for k in keys.published_keys()]
-    assert len(kids) == 2 and kids[1] == first.kid
-    assert db.session.execute(select(SigningKey).filter_by(kid=kids[0])).scalar_one().retire_after > \
-        db.session.execute(select(SigningKey).filter_by(kid=first.kid)).scalar_one().retire_after
+    # The next key is published; the first one signs until the next one's time comes.
+    assert len(kids) == 2 and kids[0] == first.kid and keys.signing_key().kid == first.kid
+    new = db.session.execute(select(SigningKey).filter_by(kid=kids[1])).scalar_one()
+    old = db.session.execute(select(SigningKey).filter_by(kid=first.kid)).scalar_one()
+    assert new.sign_after == old.retire_after and new.retire_after > old.retire_after
     actions = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id)
                                  .filter_by(chain=keys.AUDIT_CHAIN).order_by(AuditEvent.seq)).all()
     assert actions == [("rotate_signing_key", None), ("rotate_signing_key", world.dla_admin.id)]

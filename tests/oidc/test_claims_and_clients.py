@@ -80,10 +80,10 @@ def test_only_dla_admins_register_clients_and_a_refusal_writes_nothing(world, db
     assert client.check_client_secret(new_secret) and not client.check_client_secret(secret)
 
 
-def test_a_signing_key_is_made_on_first_use_and_the_cli_rotates_it(app, db):
-    assert keys.jwks() == {"keys": []}
+def test_a_signing_key_is_made_on_first_use_and_the_cli_publishes_the_next_one(app, db):
     first = keys.signing_key()
     assert keys.signing_key().kid == first.kid
+    assert [k["kid"] for k in keys.jwks()["keys"]] == [first.kid]
     assert db.session.execute(select(func.count()).select_from(SigningKey)).scalar_one() == 1
     row = db.session.execute(select(SigningKey)).scalar_one()
     assert "PRIVATE KEY" not in row.private_key_encrypted and set(row.public_jwk) >= {"kty", "n", "e", "kid"}
@@ -92,14 +92,23 @@ def test_a_signing_key_is_made_on_first_use_and_the_cli_rotates_it(app, db):
     result = app.test_cli_runner().invoke(args=["eplan", "rotate-keys"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
-    second = keys.signing_key()
-    assert second.kid != first.kid and second.kid in result.output
-    assert [k["kid"] for k in keys.jwks()["keys"]] == [second.kid, first.kid]
+    second = db.session.execute(select(SigningKey).where(SigningKey.kid != first.kid)).scalar_one()
+    assert second.kid in result.output
+    # Published at once, signing only after the publication lead; the first key signs until then.
+    assert keys.signing_key().kid == first.kid
+    assert [k["kid"] for k in keys.jwks()["keys"]] == [first.kid, second.kid]
     assert db.session.execute(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.chain == keys.AUDIT_CHAIN)).scalar_one() == 2
+
+    result = app.test_cli_runner().invoke(args=["eplan", "rotate-keys", "--now"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    third = keys.signing_key()
+    assert third.kid not in (first.kid, second.kid) and third.kid in result.output
+    assert [k["kid"] for k in keys.jwks()["keys"]][0] == third.kid
 
 
 def test_people_other_than_dla_admins_cannot_rotate_keys(world, db):
     with pytest.raises(PermissionDenied):
         keys.rotate_signing_key(world.sso_admin)
-    assert keys.jwks() == {"keys": []}
+    assert db.session.execute(select(func.count()).select_from(SigningKey)).scalar_one() == 0

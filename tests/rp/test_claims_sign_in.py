@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
@@ -18,14 +19,15 @@ DLA_SSO = "https://sso.dla.example"
 
 @pytest.fixture
 def own_issuer(app):
-    app.config["OIDC_ISSUER"] = OWN
+    """This app's own provider at OWN, the SSO e-Plan trusts (as eplan_flow.addresses resolves it)."""
+    app.config.update(OIDC_ISSUER=OWN, SSO_ISSUER=OWN)
     return OWN
 
 
 @pytest.fixture
 def foreign_sso(app):
     """e-Plan configured against DLA's SSO; this app's own provider is not the one it asks."""
-    app.config["SSO_DISCOVERY_URL"] = DLA_SSO + "/.well-known/openid-configuration"
+    app.config.update(SSO_DISCOVERY_URL=DLA_SSO + "/.well-known/openid-configuration", SSO_ISSUER=DLA_SSO)
     return DLA_SSO
 
 
@@ -135,11 +137,17 @@ def test_a_foreign_sso_cannot_reach_a_local_person_by_their_id(db, world, foreig
     assert _grants(db, world.planner.id) == {(world.sao_a.code, "planner", "local")}
 
 
-def test_in_the_one_process_demo_any_host_name_of_this_app_is_its_own_sso(db, world):
-    # No OIDC_ISSUER and no discovery URL: e-Plan asks this app's provider, reached as 127.0.0.1
-    # or localhost alike.
-    for issuer in ("http://127.0.0.1:5000", "http://localhost:5000"):
-        assert accounts.sign_in_from_claims(issuer, _claims(world.planner, world.sao_a, "planner")).id == world.planner.id
+def test_in_the_one_process_demo_only_the_configured_address_is_this_apps_own_sso(db, world):
+    # No OIDC_ISSUER and no discovery URL: e-Plan trusts this app's provider at BASE_URL alone,
+    # not at whatever other name the app was reached by.
+    own = current_app.config["BASE_URL"]
+    assert current_app.config["SSO_ISSUER"] == own
+    assert accounts.sign_in_from_claims(own, _claims(world.planner, world.sao_a, "planner")).id == world.planner.id
+    for other in ("http://127.0.0.1:5000", own + "/", own.upper()):
+        with pytest.raises(PermissionDenied) as refused:
+            accounts.sign_in_from_claims(other, _claims(world.executive, world.sao_a, "planner"))
+        assert refused.value.details["reason"] == "untrusted_issuer"
+    assert db.session.get(User, world.executive.id).sso_issuer is None
 
 
 def test_an_unknown_organisation_or_subject_is_refused_and_changes_nothing(db, world, own_issuer):

@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from eplan_flow.extensions import db
-from eplan_flow.models import AuditEvent, OAuth2Token, RoleGrant, SystemAccess, User
+from eplan_flow.models import AuditEvent, OAuth2Token, RoleGrant, SignInSession, SystemAccess, User
 from eplan_flow.services import approvals
 from tests.factories import build_world
 from tests.rp.helpers import actions, claimed_roles, planner_with_access, register_eplan, session_of, sso_sign_in
@@ -56,7 +56,7 @@ def test_signing_in_goes_through_the_sso_and_brings_the_approved_planner_role(sc
     assert not [key for key in kept if key.startswith("_state_")]
 
 
-def test_a_revoked_access_ends_the_e_plan_sign_in_at_the_next_revalidation(scene):
+def test_a_revoked_access_ends_the_e_plan_sign_in_and_the_sso_session_at_once(scene):
     server, browser, ids = scene
     sso_sign_in(browser, server, ids["email"])
     assert urlsplit(browser.get(f"{server.url}/auth/oidc/login").url).path == "/"
@@ -65,26 +65,29 @@ def test_a_revoked_access_ends_the_e_plan_sign_in_at_the_next_revalidation(scene
     with server.app.app_context():
         approvals.revoke_access(ids["access"], db.session.get(User, ids["admin"]), auth_time=time.time(),
                                 comment="ย้ายไปกองคลัง")
+    # Ended on the server with the decision, not at the next token refresh.
     response = browser.get(f"{server.url}/workflows")
     assert urlsplit(response.url).path == "/auth/login"
-    assert "Your Single Sign-On account has no e-Plan role yet" in response.text
+    assert "Your sign-in has ended" in response.text
     assert urlsplit(browser.get(f"{server.url}/", allow_redirects=False).headers["Location"]).path == "/auth/login"
     with server.app.app_context():
         assert claimed_roles(ids["person"]) == set()
         assert db.session.get(SystemAccess, ids["access"]).status == "revoked"
-        assert actions(ids["person"])[-1] == "sso_session_ended"
-    # The SSO itself is still signed in: only e-Plan's access ended.
-    assert urlsplit(browser.get(f"{server.url}/sso/").url).path == "/sso/"
+        tokens = db.session.execute(select(OAuth2Token).where(OAuth2Token.user_id == ids["person"])).scalars().all()
+        assert tokens and all(t.refresh_token_revoked_at for t in tokens)
+    # The SSO session ended with it (services.sessions.end_all_sessions).
+    assert urlsplit(browser.get(f"{server.url}/sso/").url).path == "/sso/login"
 
 
-def test_a_suspended_account_is_refused_the_refresh_and_signed_out_of_e_plan(scene):
+def test_a_refresh_the_sso_refuses_ends_the_e_plan_sign_in_at_the_next_revalidation(scene):
     server, browser, ids = scene
     sso_sign_in(browser, server, ids["email"])
     browser.get(f"{server.url}/auth/oidc/login")
     with server.app.app_context():
-        account_id = approvals.active_account_of(ids["person"]).id
-        approvals.suspend_account(account_id, db.session.get(User, ids["admin"]), auth_time=time.time(),
-                                  comment="พักราชการ")
+        # What an SSO elsewhere does without telling e-Plan: the refresh tokens stop working.
+        db.session.execute(update(OAuth2Token).where(OAuth2Token.user_id == ids["person"])
+                           .values(access_token_revoked_at=1, refresh_token_revoked_at=1))
+        db.session.commit()
     response = browser.get(f"{server.url}/workflows")
     assert urlsplit(response.url).path == "/auth/login"
     assert "Your Single Sign-On session has ended or your access was withdrawn" in response.text
@@ -95,6 +98,25 @@ def test_a_suspended_account_is_refused_the_refresh_and_signed_out_of_e_plan(sce
                                      AuditEvent.action == "sso_session_ended")
         ).scalars().all()
         assert ended and ended[-1].data["reason"] == "invalid_grant"
+        row = db.session.execute(select(SignInSession).where(SignInSession.kind == "eplan")).scalar_one()
+        assert row.end_reason == "invalid_grant"
+
+
+def test_a_suspended_account_is_signed_out_of_e_plan_and_the_sso_at_once(scene):
+    server, browser, ids = scene
+    sso_sign_in(browser, server, ids["email"])
+    browser.get(f"{server.url}/auth/oidc/login")
+    with server.app.app_context():
+        account_id = approvals.active_account_of(ids["person"]).id
+        approvals.suspend_account(account_id, db.session.get(User, ids["admin"]), auth_time=time.time(),
+                                  comment="พักราชการ")
+    response = browser.get(f"{server.url}/workflows")
+    assert urlsplit(response.url).path == "/auth/login"
+    assert "Your sign-in has ended" in response.text
+    with server.app.app_context():
+        assert claimed_roles(ids["person"]) == set()
+        rows = db.session.execute(select(SignInSession).where(SignInSession.user_id == ids["person"])).scalars()
+        assert {(r.kind, r.end_reason) for r in rows} == {("sso", "account_suspended"), ("eplan", "account_suspended")}
 
 
 def test_signing_out_of_e_plan_ends_the_sso_session_and_its_tokens(scene):

@@ -51,7 +51,8 @@ def test_a_new_planner_goes_from_registration_to_e_plan_with_the_planner_role(ma
         "requested_role": "member", "citizen_id": citizen.pid, "email": email,
         "password": PASSWORD, "password_again": PASSWORD,
     })
-    assert registered.status_code == 200 and path(registered) == "/sso/", registered.text[:500]
+    # The same "check your email" answer whether or not the address or number was known: not signed in.
+    assert registered.status_code == 200 and path(registered) == "/sso/register/sent", registered.text[:500]
     with server.app.app_context():
         user_id = db.session.execute(select(User.id).where(User.email == email)).scalar_one()
         assert status_of(Account, user_id=user_id) == "registered"
@@ -61,9 +62,10 @@ def test_a_new_planner_goes_from_registration_to_e_plan_with_the_planner_role(ma
     assert link.startswith(server.url)
     assert person.get(link).status_code == 200  # a page with a button: opening the link changes nothing
     confirmed = person.post(link)
-    assert confirmed.status_code == 200
+    assert confirmed.status_code == 200 and path(confirmed) == "/sso/login"
     with server.app.app_context():
         assert status_of(Account, user_id=user_id) == "email_confirmed"
+    assert path(person.post(f"{server.url}/sso/login", data={"email": email, "password": PASSWORD})) == "/sso/"
 
     # 3. Verify with the stand-in ThaiD: pick the same citizen on its page.
     to_thaid = person.post(f"{server.url}/sso/verify/thaid")

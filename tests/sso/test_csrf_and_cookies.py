@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import Account, AuditEvent, User
 from tests import factories
+from tests.conftest import PRODUCTION_CONFIG
 from tests.sso.conftest import STRONG_PASSWORD, register
 from tests.web.conftest import csrf_token_in
 
@@ -79,7 +80,7 @@ def test_re_authentication_without_the_token_is_refused(csrf_app):
 
 
 def test_a_production_app_sets_secure_httponly_samesite_session_cookies(make_sso_app):
-    app = make_sso_app(ENV_NAME="production", SECRET_KEY="x" * 48)
+    app = make_sso_app(**PRODUCTION_CONFIG)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     with app.app_context():
         world = factories.build_world()

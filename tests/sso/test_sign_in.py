@@ -53,23 +53,29 @@ def test_signing_in_starts_a_fresh_session_with_a_new_id_and_drops_what_was_ther
     assert fresh(person.id).last_login_at is not None
 
 
-def test_wrong_passwords_lock_the_account_which_then_refuses_even_the_right_password(person, client, app):
+def test_wrong_passwords_pause_sign_in_which_then_refuses_even_the_right_password_alike(person, client, app):
     threshold = app.config["LOGIN_LOCKOUT_THRESHOLD"]
     for attempt in range(1, threshold):
         assert sign_in(client, person.email, "wrong password 1").status_code == 401
-        assert (fresh(person.id).failed_login_count, fresh(person.id).locked_at) == (attempt, None)
+        assert (fresh(person.id).failed_login_count, fresh(person.id).locked_until) == (attempt, None)
+    unknown = sign_in(client, "nobody@nowhere.test", "wrong password 1", query_string={"lang": "en"})
+    wrong = unknown.status_code, unknown.get_data(as_text=True).replace("nobody@nowhere.test", "EMAIL")
     locking = sign_in(client, person.email, "wrong password 1", query_string={"lang": "en"})
-    assert locking.status_code == 403 and "locked" in locking.get_data(as_text=True)
-    assert fresh(person.id).locked_at is not None
-    refused = sign_in(client, person.email, STRONG_PASSWORD)
-    assert refused.status_code == 403
+    # The pause is not announced: the answer is an unknown address's.
+    assert (locking.status_code, locking.get_data(as_text=True).replace(person.email, "EMAIL")) == wrong
+    user = fresh(person.id)
+    assert user.locked_until is not None and user.locked_at is not None
+    assert (user.locked_until - user.locked_at).total_seconds() == app.config["LOGIN_LOCKOUT_WAIT_SECONDS"]
+    refused = sign_in(client, person.email, STRONG_PASSWORD, query_string={"lang": "en"})
+    assert (refused.status_code, refused.get_data(as_text=True).replace(person.email, "EMAIL")) == wrong
     with client.session_transaction() as session:
         assert "sso_uid" not in session
     assert auth_actions(person.id) == [
         "registered", *["login_failed"] * threshold, "account_locked", "login_refused_locked",
     ]
     # The person is told by email, once.
-    notices = _db.session.execute(select(EmailMessage).where(EmailMessage.subject.contains("ล็อก"))).scalars().all()
+    notices = _db.session.execute(
+        select(EmailMessage).where(EmailMessage.subject.contains("Sign-in paused"))).scalars().all()
     assert [m.to for m in notices] == [person.email]
 
 
@@ -100,9 +106,9 @@ def test_no_audit_event_holds_a_password(person, client):
 def lock(user_id: int, app) -> None:
     user = _db.session.get(User, user_id)
     for _ in range(app.config["LOGIN_LOCKOUT_THRESHOLD"]):
-        with pytest.raises((identity.InvalidCredentials, identity.AccountLocked)):
+        with pytest.raises(identity.InvalidCredentials):
             identity.authenticate(user.email, "wrong password 1")
-    assert fresh(user_id).locked_at is not None
+    assert identity.sign_in_paused_until(fresh(user_id)) is not None
 
 
 @pytest.mark.parametrize("admin", ["sso_admin", "provincial_officer", "dla_admin"])
@@ -110,7 +116,7 @@ def test_the_lao_sso_admin_the_province_and_dla_unlock_an_account(person, world,
     lock(person.id, app)
     identity.unlock(person.id, getattr(world, admin))
     user = fresh(person.id)
-    assert (user.locked_at, user.failed_login_count) == (None, 0)
+    assert (user.locked_at, user.locked_until, user.failed_login_count) == (None, None, 0)
     event = _db.session.execute(
         select(AuditEvent).where(AuditEvent.chain == f"auth:{person.id}", AuditEvent.action == "unlocked")
     ).scalar_one()
@@ -126,7 +132,7 @@ def test_nobody_else_unlocks_and_the_account_stays_locked(person, world, app, ou
     lock(person.id, app)
     with pytest.raises(refusal):
         identity.unlock(person.id, getattr(world, outsider))
-    assert fresh(person.id).locked_at is not None
+    assert identity.sign_in_paused_until(fresh(person.id)) is not None
     assert "unlocked" not in auth_actions(person.id)
 
 
@@ -138,7 +144,7 @@ def test_unlocking_an_account_that_is_not_locked_is_refused(person, world):
 def test_the_development_login_shares_the_lockout(world, db, app):
     for _ in range(app.config["LOGIN_LOCKOUT_THRESHOLD"]):
         assert accounts.authenticate("a_planner", "nope") is None
-    assert fresh(world.planner.id).locked_at is not None
+    assert identity.sign_in_paused_until(fresh(world.planner.id)) is not None
     assert accounts.authenticate("a_planner", "pw") is None
     identity.unlock(world.planner.id, world.sso_admin)
     assert accounts.authenticate("a_planner", "pw").id == world.planner.id

@@ -15,7 +15,7 @@ import requests
 from eplan_flow.services.citizen_id import is_valid
 from eplan_flow.thaid_dev.citizens import BY_KEY, SAMPLE_CITIZENS
 from eplan_flow.thaid_dev.store import MemoryStore
-from tests.conftest import make_app
+from tests.conftest import PRODUCTION_CONFIG, make_app
 
 CLIENT_ID, SECRET = "eplan-sso-dev", "thaid-dev-secret"
 FULL_SCOPE = "openid pid name name_en given_name family_name birthdate"
@@ -229,7 +229,7 @@ def test_userinfo_without_a_valid_bearer_token_is_refused(live_server):
 
 
 def test_production_configuration_serves_no_stand_in_thaid(_schema):
-    app = make_app(ENV_NAME="production", SECRET_KEY="p" * 48)
+    app = make_app(**PRODUCTION_CONFIG)
     assert not [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/dev/thaid")]
     assert "eplan_flow.thaid_dev" not in app.extensions
     assert app.config["THAID_CLIENT_ID"] is None

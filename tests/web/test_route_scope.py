@@ -196,6 +196,8 @@ UNSCOPED_ROUTES = {
     "oversight.download": "tests/oversight/test_downloads.py, test_dashboard.py (same scope as the table)",
     "auth.sso_login": "tests/rp/test_oidc_sign_in.py (anyone: starts the SSO sign-in)",
     "auth.oidc_callback": "tests/rp/test_oidc_sign_in.py (anyone: state, nonce and PKCE bind it)",
+    "auth.backchannel_logout": "tests/security/test_sessions.py (the SSO's server: a logout token "
+                               "signed by the pinned SSO, for e-Plan, once)",
 }
 # The OpenID Connect provider's public endpoints: the protocol guards them (SSO session, client
 # authentication, PKCE, bearer tokens, ID token hints), not an organisation's scope.
@@ -224,7 +226,11 @@ UNSCOPED_ROUTES |= {
 # show or change only the signed-in person's own account (SSO session).
 UNSCOPED_ROUTES |= {
     f"sso.{name}": "tests/sso/ (anyone: registration, confirmation and sign-in; limits, lockout, CSRF)"
-    for name in ("register", "confirm_email", "login", "logout")
+    for name in ("register", "registered", "confirm_email", "login", "logout")
+} | {
+    f"sso.{name}": "tests/security/test_back_office_takeover.py (anyone: one answer for every address; "
+    "the single-use link names the person)"
+    for name in ("forgot_password", "reset_password")
 } | {
     f"sso.{name}": "tests/sso/test_pages.py, test_sign_in.py (the signed-in person's own account only)"
     for name in ("account", "reapply", "reauth", "resend_confirmation")

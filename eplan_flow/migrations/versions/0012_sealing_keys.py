@@ -17,8 +17,18 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # H1: signing key publication. A key is published (in the JWKS) before it signs: ``sign_after``.
+    # Keys made before this signed from their creation.
+    with op.batch_alter_table('oidc_signing_key', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sign_after', sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE oidc_signing_key SET sign_after = created_at")
+    with op.batch_alter_table('oidc_signing_key', schema=None) as batch_op:
+        batch_op.alter_column('sign_after', existing_type=sa.DateTime(timezone=True), nullable=False)
+    # -- end H1: signing key publication
 
 
 def downgrade():
-    pass
+    # H1: signing key publication.
+    with op.batch_alter_table('oidc_signing_key', schema=None) as batch_op:
+        batch_op.drop_column('sign_after')
+    # -- end H1: signing key publication

@@ -1,0 +1,102 @@
+"""This app's own addresses and the SSO it trusts, resolved once from settings, never from a request.
+
+A request's Host header is the client's to choose. Anything derived from it (the SSO's issuer, the
+discovery URL e-Plan signs in through) would let whoever sends the first request pick whom e-Plan
+trusts. So BASE_URL (EPLAN_BASE_URL) names this app, the rest derives from it at start-up, and a
+request for any other Host is refused before the app sees it.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import SecurityError
+from werkzeug.wsgi import get_host
+
+from eplan_flow.config import InsecureConfiguration
+
+WELL_KNOWN = "/.well-known/openid-configuration"
+
+log = logging.getLogger(__name__)
+
+
+def derive(config) -> None:
+    """Resolve BASE_URL, OIDC_ISSUER, SSO_DISCOVERY_URL, SSO_ISSUER and TRUSTED_HOSTS in ``config``.
+
+    Production without BASE_URL keeps it None here; ``check_base_url`` then refuses the start.
+    """
+    base = config.get("BASE_URL")
+    if base:
+        base = config["BASE_URL"] = _checked_base_url(str(base))
+    issuer = str(config.get("OIDC_ISSUER") or base or "").rstrip("/") or None
+    config["OIDC_ISSUER"] = issuer
+    discovery = config.get("SSO_DISCOVERY_URL")
+    if not discovery:
+        # The one-process demo: e-Plan signs in through this app's own provider.
+        config["SSO_DISCOVERY_URL"] = issuer + WELL_KNOWN if issuer else None
+        config["SSO_ISSUER"] = config.get("SSO_ISSUER") or issuer
+    elif not config.get("SSO_ISSUER"):
+        if not discovery.endswith(WELL_KNOWN):
+            raise InsecureConfiguration(
+                f"EPLAN_SSO_ISSUER must be set: EPLAN_SSO_DISCOVERY_URL ({discovery}) does not end in "
+                f"{WELL_KNOWN}, so the issuer e-Plan trusts cannot be read from it"
+            )
+        config["SSO_ISSUER"] = discovery.removesuffix(WELL_KNOWN)
+    hosts = [urlsplit(base).hostname] if base else []
+    for host in _host_list(config.get("TRUSTED_HOSTS")):
+        if host not in hosts:
+            hosts.append(host)
+    # Flask checks these too when it reads request.host; the guard below refuses earlier.
+    config["TRUSTED_HOSTS"] = hosts
+
+
+def _checked_base_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InsecureConfiguration(
+            f"EPLAN_BASE_URL must be an http(s) address with no query, e.g. https://eplan.example.go.th, "
+            f"not {url!r}"
+        )
+    return url.strip().rstrip("/")
+
+
+def _host_list(value) -> list[str]:
+    # EPLAN_TRUSTED_HOSTS arrives as a list (JSON) or as text: "a.example, .b.example".
+    if not value:
+        return []
+    items = value.replace(",", " ").split() if isinstance(value, str) else value
+    return [str(item).strip().lower() for item in items if str(item).strip()]
+
+
+class TrustedHostGuard:
+    """WSGI middleware: answer 400 to a request for a Host this app does not serve, before Flask
+    opens a session or runs a single hook (Flask's own TRUSTED_HOSTS check raises only at
+    dispatch, after the before-request hooks have run)."""
+
+    def __init__(self, wsgi_app, trusted_hosts: list[str]):
+        self.wsgi_app = wsgi_app
+        self.trusted_hosts = list(trusted_hosts)
+
+    def __call__(self, environ, start_response):
+        try:
+            host = get_host(environ, self.trusted_hosts) if self.trusted_hosts else ""
+        except SecurityError:
+            host = ""
+        if not host:
+            log.warning("request for an untrusted Host refused: %r", environ.get("HTTP_HOST", "")[:100])
+            return BadRequest("Unknown host.")(environ, start_response)
+        return self.wsgi_app(environ, start_response)
+
+
+def init_app(app) -> None:
+    app.wsgi_app = TrustedHostGuard(app.wsgi_app, app.config["TRUSTED_HOSTS"])
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link to ``endpoint`` on this app's configured address (BASE_URL), never on the
+    Host a request named: for links that leave the page (emails, OIDC redirect URIs)."""
+    from flask import current_app, url_for
+
+    parts = urlsplit(current_app.config["BASE_URL"])
+    return f"{parts.scheme}://{parts.netloc}{url_for(endpoint, **values)}"

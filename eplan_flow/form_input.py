@@ -1,0 +1,133 @@
+"""The forms' side of ``eplan_flow.text``: WTForms filters, validators and a number field that
+apply the one cleaning rule and refuse in the reader's language.
+
+Filters tidy what was typed (invisible and bidi characters go, Thai digits become 0-9) without
+refusing anything; validators refuse what the rule refuses, with the reason's message. The
+services apply the same rule again, so a form is a courtesy, never the only check.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, ValidationError
+from wtforms.validators import StopValidation
+
+from eplan_flow import text
+from eplan_flow.text import InputRefused
+
+# What each refusal of ``eplan_flow.text`` says to a person (English msgids, Thai in the catalogue).
+REASON_MESSAGES = {
+    "not_text": _l("Enter text."),
+    "nul": _l("Remove the NUL character."),
+    "blank": _l("Enter some visible text: invisible characters alone do not count."),
+    "too_long": _l("At most %(max_length)d characters."),
+    "marks": _l("Remove the stray or stacked vowel and tone marks (at most %(max_marks)d on one letter)."),
+    "not_a_number": _l("Enter a number."),
+    "foreign_digits": _l("Write numbers with the digits 0-9 or ๐-๙."),
+    "out_of_range": _l("Enter a number from %(minimum)s to %(maximum)s."),
+    "not_a_date": _l("Enter a real date."),
+    "date_too_early": _l("The date must be on or after 1 January 2500 (B.E.)."),
+    "date_in_future": _l("The date cannot be in the future."),
+}
+
+
+def message_for(refused: InputRefused) -> str:
+    """The reader's-language message of a cleaning refusal."""
+    params = {key: value for key, value in refused.details.items() if key not in ("field", "reason")}
+    return str(REASON_MESSAGES[refused.reason]) % params
+
+
+# -- filters: run on every value a field receives; they never refuse -------------------------------
+def tidy_line(value):
+    """One line of text: invisible characters out, spaces single, edges trimmed."""
+    return text.tidy(value) if isinstance(value, str) else value
+
+
+def tidy_lines(value):
+    """Several lines of text: as ``tidy_line`` but keeping line breaks."""
+    return text.tidy(value, multiline=True) if isinstance(value, str) else value
+
+
+def thai_digits(value):
+    """A typed number with its Thai digits as 0-9 (other digits are left for a validator to refuse)."""
+    return text.thai_to_ascii(text.tidy(value)) if isinstance(value, str) else value
+
+
+# -- validators -----------------------------------------------------------------------------------
+class CleanText:
+    """Refuse text the cleaning rule refuses (NUL, nothing visible, mark stacks, too long), and
+    ``required`` text that is empty; leave the field holding the cleaned text."""
+
+    def __init__(self, max_length: int | None = None, *, required: bool = False, multiline: bool = False):
+        self.max_length = max_length
+        self.required = required
+        self.multiline = multiline
+        self.field_flags = {"required": True} if required else {}
+
+    def __call__(self, form, field) -> None:
+        try:
+            field.data = text.clean_text(
+                field.data, field=field.name, max_length=self.max_length,
+                required=self.required, multiline=self.multiline,
+            )
+        except InputRefused as refused:
+            raise StopValidation(message_for(refused)) from None
+        if field.data is None:
+            field.data = ""
+
+
+class NumberText:
+    """Refuse a typed number that is not one (or uses digits other than 0-9 and ๐-๙).
+
+    ``whole`` asks for an integer, optionally within ``minimum``..``maximum``. Empty passes: the
+    service says whether the number is required.
+    """
+
+    def __init__(self, *, whole: bool = False, minimum: int | None = None, maximum: int | None = None):
+        self.whole = whole
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def __call__(self, form, field) -> None:
+        try:
+            if self.whole:
+                text.parse_int(field.data, field=field.name, minimum=self.minimum, maximum=self.maximum)
+            else:
+                text.parse_decimal(field.data, field=field.name)
+        except InputRefused as refused:
+            raise ValidationError(message_for(refused)) from None
+
+
+class KnownDigits:
+    """Refuse digits other than 0-9 and ๐-๙ in a value that is not itself a number (a phone
+    number with dashes, a citizen ID with spaces). Empty passes."""
+
+    def __call__(self, form, field) -> None:
+        if isinstance(field.data, str):
+            try:
+                text.ascii_digits(field.data, field=field.name)
+            except InputRefused as refused:
+                raise ValidationError(message_for(refused)) from None
+
+
+class PastDate:
+    """Refuse a typed date that is not a real day from B.E. 2500 up to today. Empty passes."""
+
+    def __call__(self, form, field) -> None:
+        try:
+            text.parse_date(field.data, field=field.name)
+        except InputRefused as refused:
+            raise ValidationError(message_for(refused)) from None
+
+
+# -- fields ---------------------------------------------------------------------------------------
+class WholeNumberField(IntegerField):
+    """An IntegerField that reads only 0-9 and ๐-๙ (``int`` alone reads any script's digits)."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        try:
+            self.data = text.parse_int(valuelist[0], field=self.name)
+        except InputRefused as refused:
+            self.data = None
+            raise ValueError(message_for(refused)) from None
