@@ -74,9 +74,14 @@ class TrustedHostGuard:
     opens a session or runs a single hook (Flask's own TRUSTED_HOSTS check raises only at
     dispatch, after the before-request hooks have run)."""
 
-    def __init__(self, wsgi_app, trusted_hosts: list[str]):
+    def __init__(self, wsgi_app, trusted_hosts: list[str], base_url: str | None = None):
         self.wsgi_app = wsgi_app
         self.trusted_hosts = list(trusted_hosts)
+        # Named in the answer so someone who typed another address (localhost) finds the right one;
+        # the configured address is public, and nothing of the request is echoed back.
+        where = f" {base_url}" if base_url else ""
+        self.refusal = (f"Unknown host: this service answers at{where}. "
+                        f"ไม่รู้จักชื่อเครื่องนี้ โปรดเปิดระบบที่{where}")
 
     def __call__(self, environ, start_response):
         try:
@@ -85,12 +90,12 @@ class TrustedHostGuard:
             host = ""
         if not host:
             log.warning("request for an untrusted Host refused: %r", environ.get("HTTP_HOST", "")[:100])
-            return BadRequest("Unknown host.")(environ, start_response)
+            return BadRequest(self.refusal)(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
 
 def init_app(app) -> None:
-    app.wsgi_app = TrustedHostGuard(app.wsgi_app, app.config["TRUSTED_HOSTS"])
+    app.wsgi_app = TrustedHostGuard(app.wsgi_app, app.config["TRUSTED_HOSTS"], app.config.get("BASE_URL"))
 
 
 def external_url(endpoint: str, **values) -> str:

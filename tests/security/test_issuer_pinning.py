@@ -220,6 +220,8 @@ def test_a_request_naming_an_unknown_host_is_refused_before_anything_happens(vic
         response = browser.get(f"{victim.url}{path}", headers={"Host": f"attacker.example:{attacker.port}"},
                                allow_redirects=False, timeout=10)
         assert response.status_code == 400, path
+        assert f"answers at {victim.url}" in response.text  # the way to the real address, in the answer
+        assert "attacker.example" not in response.text
         assert "Set-Cookie" not in response.headers and "X-Request-ID" not in response.headers
     # Not even registered: no request got far enough to need e-Plan's OIDC client.
     assert victim.app.extensions[oidc_client._EXTENSION] is None
