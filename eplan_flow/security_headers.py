@@ -86,10 +86,15 @@ def content_security_policy(nonce: str | None, mermaid_url: str | None = None) -
 def init_app(app: Flask) -> None:
     """Send the headers on every response (pages, JSON, back office, static files, errors)."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    headers = dict(HEADERS)
+    if str(app.config.get("BASE_URL") or "").startswith("https://"):
+        # Served over TLS (production requires it): browsers never try plain HTTP again for a
+        # year, so a network attacker cannot strip TLS from a later visit.
+        headers["Strict-Transport-Security"] = "max-age=31536000"
 
     @app.after_request
     def set_security_headers(response):
-        for name, value in HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         response.headers.setdefault(
             "Content-Security-Policy",

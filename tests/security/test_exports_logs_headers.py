@@ -351,6 +351,15 @@ def test_every_kind_of_response_carries_the_security_headers(world, client, logi
             _assert_security_headers(response, what)
 
 
+def test_an_app_served_over_https_tells_browsers_never_to_fall_back_to_plain_http(client):
+    from tests.conftest import PRODUCTION_CONFIG, make_app
+
+    assert "Strict-Transport-Security" not in client.get("/auth/login").headers  # plain-HTTP test app
+    production = make_app(**PRODUCTION_CONFIG).test_client()
+    response = production.get("/.well-known/openid-configuration")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
 def test_inline_scripts_and_styles_carry_this_responses_nonce_and_nothing_else_runs(world, client, login_as):
     login_as(world.provincial_officer)
     for url in (f"/oversight/?year={FISCAL_YEAR}", "/admin/oversight/plans/"):
