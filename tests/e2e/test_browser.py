@@ -29,7 +29,10 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{server.server_port}"
+    # The address the app puts in the links it emails (never a request's Host): this server's.
+    app.config["BASE_URL"] = url
+    yield url
     server.shutdown()
     thread.join(timeout=5)
 
