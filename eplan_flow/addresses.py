@@ -98,6 +98,14 @@ def init_app(app) -> None:
     app.wsgi_app = TrustedHostGuard(app.wsgi_app, app.config["TRUSTED_HOSTS"], app.config.get("BASE_URL"))
 
 
+def oidc_issuer() -> str:
+    """The issuer this app's provider names in its tokens and discovery: OIDC_ISSUER (BASE_URL
+    unless set), from configuration only, never a request's URL (its Host is the client's to choose)."""
+    from flask import current_app
+
+    return current_app.config["OIDC_ISSUER"]
+
+
 def external_url(endpoint: str, **values) -> str:
     """An absolute link to ``endpoint`` on this app's configured address (BASE_URL), never on the
     Host a request named: for links that leave the page (emails, OIDC redirect URIs)."""

@@ -27,6 +27,7 @@ from flask import current_app, request
 from joserfc import jwt
 from sqlalchemy import or_, select, update
 
+from eplan_flow.addresses import oidc_issuer
 from eplan_flow.extensions import db
 from eplan_flow.models import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token, User
 from eplan_flow.oidc import keys
@@ -42,12 +43,7 @@ CLIENT_AUTH_METHODS = ["client_secret_basic", "none"]
 DEFAULT_REFRESH_TOKEN_LIFETIME = 12 * 3600
 
 
-def issuer() -> str:
-    """The issuer identifier: OIDC_ISSUER (BASE_URL unless set), from configuration only.
-
-    Never the request's URL: its Host header is the client's to choose, and an issuer taken from
-    it would name in tokens and discovery whatever host the first caller claimed."""
-    return current_app.config["OIDC_ISSUER"]
+issuer = oidc_issuer
 
 
 def _commit() -> None:

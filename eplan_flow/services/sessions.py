@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from flask import current_app, g, has_request_context
 from sqlalchemy import or_, select, update
 
+from eplan_flow.addresses import oidc_issuer
 from eplan_flow.extensions import db
 from eplan_flow.models import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token, SignInSession, User
 from eplan_flow.models._types import utcnow
@@ -227,12 +228,6 @@ def _after_sso_sessions_ended(ended: list[tuple[str, int, str | None]]) -> list[
 
 
 # -- back-channel logout (the provider's side) ---------------------------------------------------
-def issuer() -> str | None:
-    """The provider's issuer as its tokens name it: OIDC_ISSUER, from configuration only."""
-    configured = current_app.config.get("OIDC_ISSUER")
-    return configured.rstrip("/") if configured else None
-
-
 def _queue_backchannel(client_ids: set[str], *, sub: str, sid: str | None) -> list[int]:
     if not client_ids:
         return []
@@ -242,10 +237,7 @@ def _queue_backchannel(client_ids: set[str], *, sub: str, sid: str | None) -> li
     targets = [c for c in clients if c.backchannel_logout_uri]
     if not targets:
         return []
-    iss = issuer()
-    if iss is None:
-        log.warning("back-channel logout not sent: OIDC_ISSUER is not configured")
-        return []
+    iss = oidc_issuer()
     return [
         outbox.add(BACKCHANNEL_JOB, queue=BACKCHANNEL_QUEUE, client_id=c.client_id, issuer=iss,
                    sub=sub, sid=sid)
