@@ -10,7 +10,7 @@ from admin.base import SecureModelView, form_choices
 from eplan_flow.catalogues.forms import CATALOGUE_LABELS
 from eplan_flow.extensions import db
 from eplan_flow.models import CATALOGUES, CatalogueItem, Province
-from eplan_flow.services import catalogues
+from eplan_flow.services.directory import catalogues
 
 CATALOGUE_CHOICES = [(c, CATALOGUE_LABELS[c]) for c in CATALOGUES]
 PROVINCIAL_CHOICES = [(c, CATALOGUE_LABELS[c]) for c in catalogues.PROVINCIAL]

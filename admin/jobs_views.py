@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from admin.base import acting_user
 from eplan_flow.errors import NotFound, PermissionDenied
 from eplan_flow.permissions import can_manage_jobs
-from eplan_flow.services import failed_jobs
+from eplan_flow.services.platform import failed_jobs
 
 
 class JobActionForm(FlaskForm):

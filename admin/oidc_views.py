@@ -17,9 +17,9 @@ from eplan_flow.errors import DomainError
 from eplan_flow.i18n import locale_code
 from eplan_flow.extensions import db
 from eplan_flow.models import OAuth2Client
-from eplan_flow.oidc import keys
+from eplan_flow.services.identity import keys
 from eplan_flow.permissions import can_manage_organisations
-from eplan_flow.services import oidc_clients
+from eplan_flow.services.identity import oidc_clients
 
 
 def _lines(value: str | None) -> list[str]:

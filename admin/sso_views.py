@@ -26,7 +26,7 @@ from eplan_flow.extensions import db
 from eplan_flow.glossary import ROLE_LABELS
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import Account, SystemAccess
-from eplan_flow.services import approvals, citizen_id
+from eplan_flow.services.identity import approvals, citizen_id
 from eplan_flow.sso.session import recent_auth_time
 from workflows import REGISTRY
 
@@ -165,7 +165,7 @@ class AccountView(DecisionView):
 
 def _unlock_service():
     try:
-        from eplan_flow.services import identity
+        from eplan_flow.services.identity import identity
     except ImportError:
         return None
     return getattr(identity, "unlock", None)

@@ -20,7 +20,9 @@ from eplan_flow.models import (
 from eplan_flow.permissions import (
     SIGN_IN_HELPER_ROLES, can_manage_organisations, can_manage_people, can_read,
 )
-from eplan_flow.services import directory, engine, password_reset
+from eplan_flow.services.directory import organisations as directory
+from eplan_flow.services.platform import engine
+from eplan_flow.services.identity import password_reset
 from workflows import REGISTRY
 from workflows.roles import ROLE_NAMES
 

@@ -92,7 +92,7 @@ def set_up_plans(app, count: int) -> list[BenchPlan]:
         User,
     )
     from eplan_flow.models._types import utcnow
-    from eplan_flow.services import audit
+    from eplan_flow.services.platform import audit
     from workflows import REGISTRY
 
     definition = REGISTRY.get(Plan.WORKFLOW)
@@ -160,7 +160,7 @@ def run_engine(app, plans: list[BenchPlan], *, fresh_actor: bool = False,
 
     from eplan_flow.extensions import db
     from eplan_flow.models import User
-    from eplan_flow.services import engine
+    from eplan_flow.services.platform import engine
 
     with app.app_context():
         actors = {u.id: u for u in db.session.scalars(sa.select(User).options(selectinload(User.grants)))}
@@ -234,7 +234,7 @@ def check(app, expected_moves: int) -> str:
     """Both paths must have done the same thing: every chain verifies, one outbox row per move."""
     from eplan_flow.extensions import db
     from eplan_flow.models import OutboxMessage, Plan
-    from eplan_flow.services import audit
+    from eplan_flow.services.platform import audit
 
     with app.app_context():
         checked, breaks = audit.verify_chains()
@@ -260,7 +260,7 @@ def main(argv=None) -> None:
     ensure_database(url)
     app = make_bench_app(url)
     reset_schema(app)
-    from eplan_flow.services import audit
+    from eplan_flow.services.platform import audit
 
     key = audit.audit_key(app)
 

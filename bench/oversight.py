@@ -132,7 +132,7 @@ def set_up(app, rows: list[dict], province: str, n_projects: int, years: int) ->
 
     from eplan_flow.extensions import db
     from eplan_flow.models import CatalogueItem, Organisation, RoleGrant, User
-    from eplan_flow.services import laos_import
+    from eplan_flow.services.directory import laos_import
 
     with app.app_context():
         report = laos_import.import_laos(rows)
@@ -213,7 +213,7 @@ def check_numbers(app, conninfo: str, province: str) -> int:
     """The service's per-LAO numbers must equal the raw aggregate's; returns the LAOs compared."""
     from eplan_flow.extensions import db
     from eplan_flow.models import User
-    from eplan_flow.services import oversight
+    from eplan_flow.services.oversight import status as oversight
 
     with app.app_context():
         officer = db.session.scalar(sa.select(User).where(User.username == "bench_po"))
@@ -233,7 +233,7 @@ def check_numbers(app, conninfo: str, province: str) -> int:
 def time_all(app, conninfo: str, province: str, repeat: int) -> dict[str, list[float]]:
     from eplan_flow.extensions import db
     from eplan_flow.models import User
-    from eplan_flow.services import oversight
+    from eplan_flow.services.oversight import status as oversight
 
     client = app.test_client()
     response = client.post("/auth/login", data={"username": "bench_po", "password": PASSWORD})

@@ -75,7 +75,7 @@ def set_up(app, n_projects: int) -> dict:
         project_link,
     )
     from eplan_flow.models._types import utcnow
-    from eplan_flow.services import engine
+    from eplan_flow.services.platform import engine
 
     with app.app_context():
         db.session.add(Province(code="38", name_th="บึงกาฬ"))
@@ -183,7 +183,7 @@ def time_p01(app, conninfo: str, plan_id: int, repeat: int) -> tuple[list[float]
 
 def time_service(app, plan_id: int, repeat: int) -> list[float]:
     from eplan_flow.extensions import db
-    from eplan_flow.services import reports
+    from eplan_flow.services.planning import reports
 
     times = []
     with app.app_context():
@@ -197,16 +197,16 @@ def time_service(app, plan_id: int, repeat: int) -> list[float]:
 
 def time_revision(app, ids: dict, n_items: int) -> None:
     try:
-        from eplan_flow.services import revisions
+        from eplan_flow.services.planning import revisions
     except ImportError:
-        print("revision of 200 items: not available yet (eplan_flow/services/revisions.py is missing)")
+        print("revision of 200 items: not available yet (eplan_flow/services/planning/revisions.py is missing)")
         return
     if not all(hasattr(revisions, name) for name in ("open_revision", "add_addition", "add_change")):
         print("revision announce: not available yet (the revisions service has no announce path)")
         return
     from eplan_flow.extensions import db
     from eplan_flow.models import Revision, User
-    from eplan_flow.services import engine
+    from eplan_flow.services.platform import engine
 
     with app.app_context():
         planner = db.session.get(User, ids["users"]["planner"])

@@ -27,7 +27,7 @@ def _fail(message: str) -> None:
 @eplan.command("load-geography")
 def load_geography_command() -> None:
     """Load Thailand's provinces, districts and subdistricts (DOPA codes) from geothai."""
-    from eplan_flow.services import geography
+    from eplan_flow.services.directory import geography
 
     report = geography.load_geography()
     click.echo(
@@ -43,7 +43,7 @@ def import_laos_command(file: str, actor_name: str | None) -> None:
     """Import LAOs from DLA's open-data CSV (dla_code,type_th,name_th,province_code,...)."""
     from eplan_flow.extensions import db
     from eplan_flow.models import User
-    from eplan_flow.services import laos_import
+    from eplan_flow.services.directory import laos_import
 
     actor = None
     if actor_name:
@@ -77,7 +77,7 @@ def seed_demo_command(password: str) -> None:
 
 
 def _seed_demo(password: str) -> None:
-    from eplan_flow.services import demo
+    from eplan_flow.seed import demo
 
     try:
         report = demo.seed_demo(password)
@@ -117,7 +117,7 @@ def load_catalogues_command(include_demo: bool) -> None:
 
 
 def _load_catalogues(include_demo: bool) -> None:
-    from eplan_flow.services import catalogues
+    from eplan_flow.services.directory import catalogues
 
     report = catalogues.load_catalogues(include_demo=include_demo)
     counts = ", ".join(f"{name} {n}" for name, n in sorted(report.counts.items()))
@@ -129,7 +129,7 @@ def verify_audit_command() -> None:
     """Check every audit hash chain; name the first broken event of each broken chain."""
     from eplan_flow.extensions import db
     from eplan_flow.models import AuditEvent
-    from eplan_flow.services import audit
+    from eplan_flow.services.platform import audit
 
     chains = db.session.execute(select(func.count(distinct(AuditEvent.chain)))).scalar_one()
     checked, breaks = audit.verify_chains()
@@ -148,7 +148,7 @@ def verify_audit_command() -> None:
 @eplan.command("anchor-audit")
 def anchor_audit_command() -> None:
     """Sign the heads of audit chains written before keyed chains (once, after upgrading)."""
-    from eplan_flow.services import audit
+    from eplan_flow.services.platform import audit
 
     click.echo(f"{audit.anchor_legacy_chains()} chain(s) anchored; run verify-audit to check them all")
 
@@ -160,7 +160,7 @@ def anchor_audit_command() -> None:
               help="Days until it expires; 0 for never.")
 def create_token_command(username: str, name: str, days: int) -> None:
     """Issue a bearer token for the JSON API; it is printed once and never stored."""
-    from eplan_flow.services import accounts
+    from eplan_flow.services.identity import accounts
 
     try:
         token = accounts.create_token(username, name, days=days or None)
@@ -175,7 +175,7 @@ def create_token_command(username: str, name: str, days: int) -> None:
 def relay_outbox_command(interval: float | None) -> None:
     """Hand pending outbox messages to the job queue (one pass, or --loop)."""
     from eplan_flow.extensions import db
-    from eplan_flow.services import outbox
+    from eplan_flow.services.platform import outbox
 
     if interval is None:
         relayed, pending = outbox.relay_all()
@@ -215,7 +215,7 @@ def run_deadline_checks_command(today_iso: str | None) -> None:
     """Send the deadline reminders, overdue notices and escalations due today (each only once)."""
     from datetime import date
 
-    from eplan_flow.services import reminders
+    from eplan_flow.services.planning import reminders
 
     try:
         today = date.fromisoformat(today_iso) if today_iso else None
@@ -236,7 +236,7 @@ def setup_command(password: str) -> None:
 
     upgrade()
     click.echo("database schema is up to date")
-    from eplan_flow.oidc import keys
+    from eplan_flow.services.identity import keys
 
     # Published from the start: a relying party reading the JWKS before any sign-in finds a key.
     click.echo(f"ID token signing key {keys.ensure_keys().kid} is published")
@@ -254,7 +254,7 @@ def setup_command(password: str) -> None:
 def rotate_keys_command(immediate: bool) -> None:
     """Publish the next ID token signing key; it signs after OIDC_SIGNING_KEY_PUBLICATION_SECONDS.
     The old key signs until then and stays published until its tokens expire."""
-    from eplan_flow.oidc import keys
+    from eplan_flow.services.identity import keys
 
     row = keys.rotate_signing_key(immediate=immediate)
     click.echo(f"signing key {row.kid} is published and signs from {row.sign_after:%Y-%m-%d %H:%M:%S %Z}; "
@@ -267,7 +267,7 @@ def rotate_keys_command(immediate: bool) -> None:
 def reseal_command(batch_size: int) -> None:
     """Seal every encrypted value again under the first data key (EPLAN_DATA_KEYS); recompute
     the citizen ID digests. Run after putting a new key first; then the old keys can go."""
-    from eplan_flow.services import resealing
+    from eplan_flow.services.identity import resealing
 
     report = resealing.reseal_all(batch_size=batch_size)
     for name, column in report.columns.items():

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from eplan_flow.extensions import db
 from eplan_flow.models import CatalogueItem, LaoStrategy, Plan
-from eplan_flow.services import catalogues
+from eplan_flow.services.directory import catalogues
 
 
 def load(include_demo: bool = True) -> catalogues.LoadReport:

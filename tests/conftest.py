@@ -121,7 +121,7 @@ def _reset(app, tables) -> None:
 def app(_schema):
     app = make_app()
     yield app
-    from eplan_flow.jobs.queues import drain_in_process
+    from eplan_flow.services.platform.queues import drain_in_process
 
     drain_in_process(app)
     _reset(app, _schema)
@@ -183,7 +183,7 @@ def make_live_server(_schema):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-        from eplan_flow.jobs.queues import drain_in_process
+        from eplan_flow.services.platform.queues import drain_in_process
 
         drain_in_process(app)
         _reset(app, _schema)

@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from eplan_flow import thaidate
 from eplan_flow.extensions import db
 from eplan_flow.models import Organisation, Plan, Revision, User
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from tests import factories
 
 

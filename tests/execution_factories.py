@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from eplan_flow.extensions import db
 from eplan_flow.models import Disbursement, Organisation, Plan, ProjectExecution, User
-from eplan_flow.services import engine
-from eplan_flow.services import execution as service
+from eplan_flow.services.platform import engine
+from eplan_flow.services.delivery import execution as service
 from tests import revision_factories
 
 

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from eplan_flow.extensions import db
 from eplan_flow.models import District, Organisation, Plan, Province, RoleGrant, User
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from workflows.plan import PLAN_V1
 
 # Cheap on purpose: test logins should not spend scrypt's memory and time on every user.

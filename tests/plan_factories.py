@@ -13,7 +13,7 @@ from eplan_flow.models import (
     Tactic,
     User,
 )
-from eplan_flow.services import plans as plan_service
+from eplan_flow.services.planning import plans as plan_service
 
 
 def catalogue_item(catalogue: str, code: str, name_th: str, scope: str = "", position: int = 0) -> CatalogueItem:
@@ -79,7 +79,7 @@ def add_project(plan: Plan, actor: User, strategy_row: LaoStrategy, programme_ro
 
 def announce(plan: Plan, world) -> Plan:
     """Walk ``plan`` of sao_a (an อบต.: council required) through its workflow to announced."""
-    from eplan_flow.services import engine
+    from eplan_flow.services.platform import engine
 
     meeting = {"meeting_date": "2026-01-15", "resolution": "ครั้งที่ 1/2569"}
     engine.fire("plan", plan.id, "submit_to_committee", world.planner)

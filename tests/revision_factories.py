@@ -22,7 +22,7 @@ from eplan_flow.models import (
     User,
 )
 from eplan_flow.models._types import utcnow
-from eplan_flow.services import audit
+from eplan_flow.services.platform import audit
 from workflows.plan import PLAN_V1
 
 _periods = count(2566, 5)
@@ -133,7 +133,7 @@ def lao_planner(org: Organisation) -> User:
 
 def drafted_revision(org: Organisation, *, route: str = "regular", additions: int = 1, changes=(), corrections=()):
     """A draft revision, with reasons, on a fresh announced plan of ``org``, through the services."""
-    from eplan_flow.services import revisions
+    from eplan_flow.services.planning import revisions
 
     planner = lao_planner(org)
     plan = announced_plan(org, planner)

@@ -5,7 +5,7 @@ for a round, with figures computed from the data, its method, findings and recom
 executive → the executive presents it to the council and the development committee (the meeting's
 date is the presentation date) → announced within 15 days of the presentation → posted. The
 executive, and after the presentation the council and the committee, return it with a reason.
-``eplan_flow/services/evaluation.py`` freezes the figures on submission and enforces the 15 days
+``eplan_flow/services/delivery/evaluation.py`` freezes the figures on submission and enforces the 15 days
 (rule data in ``workflows/deadlines.py``).
 """
 

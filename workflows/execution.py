@@ -4,7 +4,7 @@ The LAO's planner records each step as it happens: the amount in the budget ordi
 the signed contract, disbursements, completion. Side routes: a project that needs no procurement
 (a subsidy) ends at budget approval; money may be carried over (กันเงิน) to the next fiscal year;
 a project may be cancelled with its reason. The money itself (contract, transfers, disbursements)
-is recorded by ``eplan_flow/services/execution.py``; entering ``contracted`` needs the contract and
+is recorded by ``eplan_flow/services/delivery/execution.py``; entering ``contracted`` needs the contract and
 entering ``completed`` needs full disbursement against it and 100 % progress.
 """
 

@@ -13,7 +13,7 @@ from eplan_flow.api import bp, schemas
 from eplan_flow.api.auth import authenticated_by_bearer
 from eplan_flow.errors import InvalidInput, NotFound
 from eplan_flow.i18n import locale_code
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from workflows import REGISTRY, UnknownWorkflow
 
 

@@ -19,7 +19,7 @@ SESSION_ID_KEY = "eplan_sid"
 def init_app(app) -> None:
     from eplan_flow.auth import oidc_client
     from eplan_flow.extensions import csrf
-    from eplan_flow.services import accounts, sessions
+    from eplan_flow.services.identity import accounts, sessions
 
     oidc_client.init_app(app)
     login_manager.init_app(app)
@@ -70,7 +70,7 @@ def init_app(app) -> None:
 
 
 def _relay_backchannel(response):
-    from eplan_flow.services import sessions
+    from eplan_flow.services.identity import sessions
 
     sessions.relay_pending_backchannel()
     return response

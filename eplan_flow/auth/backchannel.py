@@ -99,7 +99,7 @@ def _first_use(jti: str, exp) -> bool:
         ttl = max(ttl, int(exp - time.time()) + LEEWAY)
     key = _SEEN_PREFIX + jti[:200]
     if current_app.config.get("REDIS_URL"):
-        from eplan_flow.jobs.queues import redis_connection
+        from eplan_flow.services.platform.queues import redis_connection
 
         try:
             return bool(redis_connection().set(key, "1", nx=True, ex=ttl))

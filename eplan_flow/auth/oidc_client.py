@@ -216,7 +216,7 @@ def _refresh_once(refresh_token: str, refresh: Callable[[], dict]) -> dict:
     """
     key = "eplan:oidc:refresh:" + hashlib.sha256(refresh_token.encode()).hexdigest()
     if current_app.config.get("REDIS_URL"):
-        from eplan_flow.jobs.queues import redis_connection
+        from eplan_flow.services.platform.queues import redis_connection
 
         conn = redis_connection()
         answer = None

@@ -8,7 +8,7 @@ from eplan_flow.addresses import external_url
 from eplan_flow.auth import SESSION_ID_KEY, backchannel, bp, oidc_client
 from eplan_flow.auth.forms import LoginForm
 from eplan_flow.errors import DomainError
-from eplan_flow.services import accounts, sessions
+from eplan_flow.services.identity import accounts, sessions
 from eplan_flow.web import safe_next
 
 # Kept across the session reset at sign-in and sign-out: the language, and in the one-process

@@ -17,8 +17,9 @@ from eplan_flow.catalogues.forms import (
     TacticForm,
 )
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
-from eplan_flow.services import catalogues, strategies
-from eplan_flow.services.strategies import PlanNotEditable
+from eplan_flow.services.directory import catalogues
+from eplan_flow.services.planning import strategies
+from eplan_flow.services.planning.strategies import PlanNotEditable
 
 
 def _plan_or_404(plan_id: int):

@@ -13,9 +13,9 @@ from eplan_flow.execution import bp
 from eplan_flow.execution.forms import PostForm
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import TRANSFER_KINDS
-from eplan_flow.services import engine
-from eplan_flow.services import execution as service
-from eplan_flow.services.projects import current_records
+from eplan_flow.services.platform import engine
+from eplan_flow.services.delivery import execution as service
+from eplan_flow.services.planning.projects import current_records
 from eplan_flow.thaidate import fiscal_year, today_local
 from eplan_flow.web import or_abort
 

@@ -6,7 +6,7 @@ from datetime import date
 
 def run_deadline_checks(today_iso: str | None = None) -> dict:
     """Send the day's deadline reminders, overdue notices and escalations (each only once)."""
-    from eplan_flow.services import reminders
+    from eplan_flow.services.planning import reminders
 
     today = date.fromisoformat(today_iso) if today_iso else None
     return reminders.run_deadline_checks(today).as_dict()

@@ -1,7 +1,7 @@
 """Email delivery jobs. Each takes ids and is idempotent."""
 from __future__ import annotations
 
-from eplan_flow.services import mail
+from eplan_flow.services.platform import mail
 
 
 def send_email(message_id: int) -> str:

@@ -21,7 +21,7 @@ from rq.cron import CronJob, CronScheduler
 from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
 
 from eplan_flow import thaidate
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def send_backchannel_logout(client_id: str, issuer: str, sub: str, sid: str | None = None) -> bool:
     """Post a logout token to one relying party (OIDC Back-Channel Logout); retried on failure."""
-    from eplan_flow.services import sessions
+    from eplan_flow.services.identity import sessions
 
     return sessions.send_backchannel_logout(client_id, issuer, sub, sid)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from eplan_flow.services import housekeeping, notifications
+from eplan_flow.services.platform import housekeeping, notifications
 
 
 def notify_next_actors(audit_event_id: int) -> int:

@@ -7,7 +7,7 @@ import threading
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 from eplan_flow.log_redaction import redact
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def make_worker(app, *, fork: bool = True, queue_names=None):
 
 def relay_once(app) -> tuple[int, int]:
     """One outbox relay pass in its own app context; return (relayed, still pending)."""
-    from eplan_flow.services import outbox
+    from eplan_flow.services.platform import outbox
 
     with app.app_context():
         return outbox.relay_all()

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from eplan_flow.i18n import locale_code
 from eplan_flow.main import bp
-from eplan_flow.services import deadlines
+from eplan_flow.services.planning import deadlines
 
 
 @bp.route("/overdue")

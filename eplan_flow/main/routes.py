@@ -24,7 +24,8 @@ from eplan_flow.extensions import db
 from eplan_flow.i18n import locale_code
 from eplan_flow.main import bp
 from eplan_flow.main.forms import DATA_TEXT_MAX, FireForm, MarkReadForm
-from eplan_flow.services import engine, inbox, queries
+from eplan_flow.services.platform import engine, inbox
+from eplan_flow.services.planning import queries
 from workflows import REGISTRY, UnknownWorkflow
 
 

@@ -66,7 +66,7 @@ class OAuth2Client(OAuth2ClientMixin, db.Model):
         return self.client_metadata.get("backchannel_logout_uri") or None
 
     def check_client_secret(self, client_secret: str) -> bool:
-        from eplan_flow.services.oidc_clients import secret_matches
+        from eplan_flow.services.identity.oidc_clients import secret_matches
 
         return self.client_secret is not None and secret_matches(self.client_secret, client_secret)
 
@@ -85,7 +85,7 @@ class OAuth2AuthorizationCode(OAuth2AuthorizationCodeMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    # Digest of the SSO session that approved it (see ``eplan_flow.oidc.tokens.session_digest``).
+    # Digest of the SSO session that approved it (see ``eplan_flow.services.identity.tokens.session_digest``).
     sso_sid: Mapped[str | None] = mapped_column(String(64))
     expires_at: Mapped[int] = mapped_column(Integer)
     used_at: Mapped[int | None] = mapped_column(Integer)

@@ -23,7 +23,7 @@ def init_app(app) -> None:
 
 def _hook_sso_logout() -> None:
     """Signing out on the SSO's own page revokes the tokens of that SSO session."""
-    from eplan_flow.oidc.tokens import revoke_on_sso_logout
+    from eplan_flow.services.identity.tokens import revoke_on_sso_logout
     from eplan_flow.sso.routes import logout_hooks
 
     if revoke_on_sso_logout not in logout_hooks:

@@ -14,12 +14,13 @@ from sqlalchemy import select
 from eplan_flow.extensions import db
 from eplan_flow.i18n import state_label
 from eplan_flow.models import OAuth2Client
-from eplan_flow.oidc import bp, keys
+from eplan_flow.oidc import bp
+from eplan_flow.services.identity import keys
 from eplan_flow.oidc.forms import ConfirmLogoutForm, ConsentForm
 from eplan_flow.oidc.server import issuer
-from eplan_flow.oidc.tokens import session_digest
-from eplan_flow.services.claims import CLAIMS_SUPPORTED, SCOPE_CLAIMS, active_account, claims_for
-from eplan_flow.services.oidc_clients import SUPPORTED_SCOPES
+from eplan_flow.services.identity.tokens import session_digest
+from eplan_flow.services.identity.claims import CLAIMS_SUPPORTED, SCOPE_CLAIMS, active_account, claims_for
+from eplan_flow.services.identity.oidc_clients import SUPPORTED_SCOPES
 from eplan_flow.sso.session import sso_auth_time, sso_session_id, sso_user
 from workflows import REGISTRY
 

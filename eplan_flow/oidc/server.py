@@ -30,11 +30,11 @@ from sqlalchemy import or_, select, update
 from eplan_flow.addresses import oidc_issuer
 from eplan_flow.extensions import db
 from eplan_flow.models import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token, User
-from eplan_flow.oidc import keys
-from eplan_flow.oidc.tokens import digest, revoke_family, revoke_session_tokens, session_digest
-from eplan_flow.services import audit
-from eplan_flow.services.claims import active_account, claims_for
-from eplan_flow.services.oidc_clients import SUPPORTED_SCOPES
+from eplan_flow.services.identity import keys
+from eplan_flow.services.identity.tokens import digest, revoke_family, revoke_session_tokens, session_digest
+from eplan_flow.services.platform import audit
+from eplan_flow.services.identity.claims import active_account, claims_for
+from eplan_flow.services.identity.oidc_clients import SUPPORTED_SCOPES
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from wtforms import BooleanField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from eplan_flow.models import LAO_TYPES
-from eplan_flow.services.oversight import DIMENSIONS, NO_PLAN
+from eplan_flow.services.oversight.status import DIMENSIONS, NO_PLAN
 from workflows.plan import PLAN_V1
 
 DIMENSION_LABELS = {

@@ -10,7 +10,7 @@ from eplan_flow.errors import InvalidInput
 from eplan_flow.i18n import locale_code
 from eplan_flow.oversight import bp
 from eplan_flow.oversight.forms import DIMENSION_LABELS, FilterForm
-from eplan_flow.services import oversight as service
+from eplan_flow.services.oversight import status as service
 from eplan_flow.web import or_abort
 
 DOWNLOADS = {

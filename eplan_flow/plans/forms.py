@@ -9,7 +9,7 @@ from wtforms.validators import Length
 
 from eplan_flow.form_input import CleanText, NumberText, thai_digits, tidy_line, tidy_lines
 from eplan_flow.models import PLAN_YEARS
-from eplan_flow.services.projects import TEXT_FIELDS
+from eplan_flow.services.planning.projects import TEXT_FIELDS
 
 SOURCE_LABELS = {
     "own": _l("Own project (ผ.02)"),

@@ -30,7 +30,8 @@ from eplan_flow.plans.forms import (
     NewPlanForm,
     project_form_class,
 )
-from eplan_flow.services import engine, plans, projects, reports
+from eplan_flow.services.platform import engine
+from eplan_flow.services.planning import plans, projects, reports
 
 # Linkage a project may carry (แผนงาน has its own field).
 LINK_CATALOGUES = {

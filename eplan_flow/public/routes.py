@@ -9,7 +9,7 @@ from flask import abort, make_response, render_template, request, session
 from flask_login import current_user
 
 from eplan_flow.public import bp
-from eplan_flow.services import public
+from eplan_flow.services.planning import public
 from workflows.deadlines import DEADLINES_V1
 
 # Shared caches may keep an anonymous page this long; announcements change a few times a year.

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from eplan_flow.form_input import CleanText, thai_digits, tidy_line, tidy_lines
 from eplan_flow.models import EVALUATION_ROUNDS
-from eplan_flow.services import actuals, evaluation
+from eplan_flow.services.delivery import actuals, evaluation
 
 TEXT_LABELS = {
     "method": _l("Method of monitoring and evaluation"),

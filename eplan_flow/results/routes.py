@@ -25,8 +25,9 @@ from eplan_flow.results.forms import (
     ReportTextForm,
     actuals_form_class,
 )
-from eplan_flow.services import actuals, engine
-from eplan_flow.services import evaluation as service
+from eplan_flow.services.delivery import actuals
+from eplan_flow.services.platform import engine
+from eplan_flow.services.delivery import evaluation as service
 from eplan_flow.thaidate import fiscal_year, fiscal_year_bounds, today_local
 from eplan_flow.web import or_abort
 from workflows.deadlines import evaluation_round_label

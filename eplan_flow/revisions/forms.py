@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from eplan_flow.form_input import CleanText, NumberText, thai_digits, tidy_line, tidy_lines
-from eplan_flow.services.projects import BUDGET_FIELDS, TEXT_FIELDS
+from eplan_flow.services.planning.projects import BUDGET_FIELDS, TEXT_FIELDS
 
 TEXT_MAX = 5000
 

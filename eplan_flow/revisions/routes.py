@@ -26,8 +26,9 @@ from eplan_flow.revisions.forms import (
     item_form_class,
     item_values,
 )
-from eplan_flow.services import engine, revisions
-from eplan_flow.services.projects import BUDGET_FIELDS, VALUE_FIELDS, current_records
+from eplan_flow.services.platform import engine
+from eplan_flow.services.planning import revisions
+from eplan_flow.services.planning.projects import BUDGET_FIELDS, VALUE_FIELDS, current_records
 from eplan_flow.web import or_abort
 
 ITEM_KINDS = ("addition", "change", "correction")

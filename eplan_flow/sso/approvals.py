@@ -1,7 +1,7 @@
 """Approval pages of the SSO: the admins' inbox and decisions, and people's own access and transfer.
 
 The actor is the person signed in to the SSO (``sso_user()``), not e-Plan's login. Views parse the
-form, call one service of ``eplan_flow.services.approvals`` and turn its refusals into a flash, a
+form, call one service of ``eplan_flow.services.identity.approvals`` and turn its refusals into a flash, a
 404 or a 403; an approval without a recent re-authentication sends the admin to ``/sso/reauth``.
 """
 from __future__ import annotations
@@ -21,7 +21,8 @@ from eplan_flow.extensions import db
 from eplan_flow.glossary import ROLE_LABELS
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import Account, SystemAccess
-from eplan_flow.services import approvals, citizen_id, engine
+from eplan_flow.services.identity import approvals, citizen_id
+from eplan_flow.services.platform import engine
 from eplan_flow.sso import bp
 from eplan_flow.sso.session import authenticated_recently, recent_auth_time, sso_user
 

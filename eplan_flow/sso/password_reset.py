@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import limiter
-from eplan_flow.services import password_reset
+from eplan_flow.services.identity import password_reset
 from eplan_flow.sso import bp
 from eplan_flow.sso.routes import PASSWORD_PROBLEM_TEXTS
 

@@ -23,7 +23,8 @@ from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db, limiter
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import EmailMessage, Organisation, User
-from eplan_flow.services import citizen_id, engine, identity
+from eplan_flow.services.identity import citizen_id, identity
+from eplan_flow.services.platform import engine
 from eplan_flow.sso import bp
 from eplan_flow.sso.forms import (
     TITLES, LoginForm, OrganisationSearchForm, PostForm, ReapplyForm, ReauthForm, RegisterForm,

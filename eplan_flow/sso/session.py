@@ -15,7 +15,7 @@ import time
 
 from flask import current_app, g, session
 
-from eplan_flow.services import sessions
+from eplan_flow.services.identity import sessions
 
 
 def start_sso_session(user) -> str:

@@ -22,8 +22,8 @@ from joserfc.errors import JoseError
 from eplan_flow.addresses import external_url
 from eplan_flow.errors import DomainError
 from eplan_flow.i18n import locale_code
-from eplan_flow.services import engine
-from eplan_flow.services import thaid_verification as service
+from eplan_flow.services.platform import engine
+from eplan_flow.services.identity import thaid_verification as service
 from eplan_flow.sso import bp
 from eplan_flow.sso.session import sso_user
 

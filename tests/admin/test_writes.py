@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from eplan_flow.errors import InvalidInput, PermissionDenied
 from eplan_flow.models import AuditEvent, Organisation, RoleGrant, User
-from eplan_flow.services import directory
+from eplan_flow.services.directory import organisations as directory
 
 
 def audit_count(db, **filters) -> int:

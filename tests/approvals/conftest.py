@@ -10,7 +10,7 @@ from tests.conftest import _reset, make_app
 def csrf_app(_schema):
     app = make_app(WTF_CSRF_ENABLED=True)
     yield app
-    from eplan_flow.jobs.queues import drain_in_process
+    from eplan_flow.services.platform.queues import drain_in_process
 
     drain_in_process(app)
     _reset(app, _schema)

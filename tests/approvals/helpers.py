@@ -7,7 +7,8 @@ from itertools import count
 
 from eplan_flow.extensions import db
 from eplan_flow.models import Account, SystemAccess
-from eplan_flow.services import approvals, citizen_id, engine, oidc_clients
+from eplan_flow.services.identity import approvals, citizen_id, oidc_clients
+from eplan_flow.services.platform import engine
 from tests import factories
 
 _seq = count(1)

@@ -10,7 +10,8 @@ from eplan_flow.errors import DomainError
 from eplan_flow.models import (
     Account, AuditEvent, OAuth2Client, OutboxMessage, RoleGrant, SystemAccess, User,
 )
-from eplan_flow.services import approvals, claims, engine
+from eplan_flow.services.identity import approvals, claims
+from eplan_flow.services.platform import engine
 from tests.approvals.helpers import applicant, eplan_client, member_with_access_request
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from eplan_flow.errors import DomainError
 from eplan_flow.models import Account, AuditEvent, OAuth2Client, OutboxMessage, RoleGrant
-from eplan_flow.services import approvals, claims, engine, identity
+from eplan_flow.services.identity import approvals, claims, identity
+from eplan_flow.services.platform import engine
 from tests.approvals.helpers import applicant, eplan_client, member_with_access_request
 
 

@@ -7,10 +7,11 @@ from datetime import date, datetime, timezone
 from sqlalchemy import select
 
 from eplan_flow.extensions import db as _db
-from eplan_flow.jobs import queues, sso_tasks
+from eplan_flow.services.platform import queues
+from eplan_flow.jobs import sso_tasks
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import Account, EmailMessage, Notification, SystemAccess
-from eplan_flow.services import approvals
+from eplan_flow.services.identity import approvals
 from eplan_flow.thaidate import BANGKOK
 from tests.approvals.helpers import applicant, eplan_client, member_with_access_request
 from workflows.calendar import is_working_day, working_days_between
@@ -89,7 +90,7 @@ def test_a_new_round_of_waiting_can_be_escalated_again(world, db):
     waiting_since(account, bangkok(2026, 11, 2))
     assert approvals.escalate_waiting(bangkok(2026, 11, 6)) == 1
     approvals.reject_account(account.id, world.sso_admin, auth_time=time.time(), comment="แนบเอกสารไม่ครบ")
-    from eplan_flow.services import identity
+    from eplan_flow.services.identity import identity
 
     identity.change_details(person, identity.Details(
         title="นาง", first_name="สมหญิง", last_name="ใจงาม", organisation_id=world.sao_a.id,

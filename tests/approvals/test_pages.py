@@ -8,7 +8,7 @@ import time
 from sqlalchemy import func, select
 
 from eplan_flow.models import Account, AuditEvent, SystemAccess, User
-from eplan_flow.services import citizen_id
+from eplan_flow.services.identity import citizen_id
 from tests.approvals.helpers import applicant, eplan_client, member_with_access_request
 from tests.oidc.helpers import live_sso_session
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from eplan_flow.models import AuditCheckpoint, AuditEvent, Plan
 from eplan_flow.models._types import utcnow
 from eplan_flow.models.audit import AppendOnlyViolation
-from eplan_flow.services import audit, engine
+from eplan_flow.services.platform import audit, engine
 from tests import factories
 from tests.fire_helpers import MEETING, RECORDS_MEETING, give_a_project, meeting_for
 

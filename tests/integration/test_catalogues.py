@@ -6,8 +6,10 @@ from sqlalchemy import func, select
 
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.models import AuditEvent, CatalogueItem, LaoStrategy, Tactic
-from eplan_flow.services import audit, catalogues, engine, strategies
-from eplan_flow.services.strategies import PlanNotEditable
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.directory import catalogues
+from eplan_flow.services.planning import strategies
+from eplan_flow.services.planning.strategies import PlanNotEditable
 from tests import catalogue_factories as cf
 from tests import factories
 

@@ -4,9 +4,11 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
-from eplan_flow.jobs.queues import drain_in_process, queue
+from eplan_flow.services.platform.queues import drain_in_process, queue
 from eplan_flow.models import AuditEvent, Notification, Organisation, OutboxMessage, User
-from eplan_flow.services import accounts, demo, engine
+from eplan_flow.services.identity import accounts
+from eplan_flow.seed import demo
+from eplan_flow.services.platform import engine
 from tests import factories
 from tests.conftest import TEST_CONFIG
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from eplan_flow.extensions import db
-from eplan_flow.services.deadlines import overdue_items
+from eplan_flow.services.planning.deadlines import overdue_items
 from tests import factories
 from tests.deadline_factories import bangkok, plan_in
 

@@ -3,7 +3,9 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from eplan_flow.models import AuditEvent, Organisation, Plan, RoleGrant, User
-from eplan_flow.services import accounts, audit, demo, engine
+from eplan_flow.services.identity import accounts
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.seed import demo
 from workflows.roles import ROLE_NAMES
 
 
@@ -62,7 +64,7 @@ def test_demo_users_sign_in_with_the_password_given_to_the_seed(db):
 
 def test_the_demo_applicant_waits_verified_for_the_lao_sso_admin_with_the_seed_password(db):
     from eplan_flow.models import Account
-    from eplan_flow.services import identity
+    from eplan_flow.services.identity import identity
 
     demo.seed_demo(password="bueng-kan-2569")
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from eplan_flow.errors import StaleState
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, OutboxMessage, Plan, User
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from tests import factories
 from tests.conftest import make_app
 

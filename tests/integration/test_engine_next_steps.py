@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from eplan_flow.models import Organisation, RoleGrant, User
 from eplan_flow.permissions import covering_grants_clause, grant_covers, visible_org_clause
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from tests import factories
 
 

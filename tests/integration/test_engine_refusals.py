@@ -15,7 +15,7 @@ from eplan_flow.errors import (
     TransitionNotAllowed,
 )
 from eplan_flow.models import AuditEvent, OutboxMessage, Plan
-from eplan_flow.services import audit, engine, outbox
+from eplan_flow.services.platform import audit, engine, outbox
 from tests import factories
 from workflows import Registry
 from workflows.plan import PLAN_V1

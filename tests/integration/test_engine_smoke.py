@@ -1,4 +1,4 @@
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from tests import factories
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from eplan_flow.errors import TransitionNotAllowed
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from tests import factories
 from tests.factories import plan_v2
 from workflows import Registry

@@ -16,8 +16,8 @@ from eplan_flow.models import (
     ProjectExecution,
     ProjectRecord,
 )
-from eplan_flow.services import audit, engine
-from eplan_flow.services import execution as service
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.delivery import execution as service
 from tests import execution_factories, revision_factories
 
 PAID_ON = date(2026, 2, 1)

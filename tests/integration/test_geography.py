@@ -3,7 +3,7 @@ from sqlalchemy import func, select, text
 
 from eplan_flow.errors import InvalidInput
 from eplan_flow.models import District, Organisation, Province, Subdistrict
-from eplan_flow.services import geography
+from eplan_flow.services.directory import geography
 
 
 def count(db, model):

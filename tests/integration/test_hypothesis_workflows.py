@@ -23,7 +23,7 @@ from eplan_flow.errors import DomainError, InvalidInput
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, OutboxMessage, ProjectRecord, User
 from eplan_flow.permissions import can_read, roles_over
-from eplan_flow.services import audit, engine
+from eplan_flow.services.platform import audit, engine
 from tests import execution_factories, factories, plan_factories, revision_factories
 from tests.approvals import helpers as approval_helpers
 from tests.results import factories as results_factories

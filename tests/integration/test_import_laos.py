@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from eplan_flow.errors import InvalidInput
 from eplan_flow.models import AuditEvent, Organisation
 from eplan_flow.seed import BUENG_KAN_LAOS
-from eplan_flow.services import audit, geography, laos_import
+from eplan_flow.services.platform import audit
+from eplan_flow.services.directory import geography, laos_import
 
 FULL_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "laos_dla_2566.csv"
 HEADER = "dla_code,type_th,name_th,province_code,province_th,district_th,lat,lon,area_km2"

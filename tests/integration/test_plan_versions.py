@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from eplan_flow.errors import GuardFailed
 from eplan_flow.models import Plan, PlanVersion, ProjectRecord
-from eplan_flow.services import engine, projects
+from eplan_flow.services.platform import engine
+from eplan_flow.services.planning import projects
 from tests import plan_factories as pf
 
 

@@ -13,7 +13,8 @@ from eplan_flow.errors import (
     TransitionNotAllowed,
 )
 from eplan_flow.models import AuditEvent, ProjectRecord
-from eplan_flow.services import audit, plans, projects
+from eplan_flow.services.platform import audit
+from eplan_flow.services.planning import plans, projects
 from tests import plan_factories as pf
 
 
@@ -155,7 +156,7 @@ def test_only_the_lao_drafters_may_write_and_another_lao_sees_nothing(drafted, w
 
 
 def test_projects_of_a_plan_that_left_drafting_are_not_edited_directly(drafted, world):
-    from eplan_flow.services import engine
+    from eplan_flow.services.platform import engine
 
     pf.add_project(drafted.plan, world.planner, drafted.strategy, drafted.programme)
     engine.fire("plan", drafted.plan.id, "submit_to_committee", world.planner)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import event
 
 from eplan_flow.models import ProjectRecord
-from eplan_flow.services import reports
+from eplan_flow.services.planning import reports
 from tests import plan_factories as pf
 
 

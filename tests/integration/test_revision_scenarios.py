@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from eplan_flow.errors import GuardFailed, TransitionNotAllowed
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, PlanVersion, ProjectRecord, Revision
-from eplan_flow.services import engine, revisions
-from eplan_flow.services.projects import valid_at_clause
+from eplan_flow.services.platform import engine
+from eplan_flow.services.planning import revisions
+from eplan_flow.services.planning.projects import valid_at_clause
 from tests.revision_factories import announced_plan, new_project_values
 
 MEETING = {"meeting_date": "2026-11-20", "resolution": "ครั้งที่ 4/2569"}

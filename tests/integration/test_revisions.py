@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.models import AuditEvent, ProjectRecord, RevisionItem
-from eplan_flow.services import audit, engine, revisions
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.planning import revisions
 from tests import factories
 from tests.revision_factories import announced_plan, new_project_values
 

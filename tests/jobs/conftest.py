@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from eplan_flow.extensions import db as _db
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 from tests.conftest import make_app
 
 

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from eplan_flow import thaidate
 from eplan_flow.extensions import db as _db
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 from eplan_flow.jobs.schedule import SCHEDULE, make_scheduler
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import EmailMessage, Notification, User
-from eplan_flow.services import reminders
+from eplan_flow.services.planning import reminders
 from tests import deadline_factories, factories
 from tests.conftest import DATABASE_URL, REDIS_URL
 
@@ -272,7 +272,7 @@ def test_the_worker_runs_the_scheduler_beside_it(app, db, world, clock, monkeypa
 
 def evaluation_report(org, fiscal_year_be: int, status: str, presented_on: date | None = None):
     from eplan_flow.models import EvaluationReport
-    from eplan_flow.services import engine
+    from eplan_flow.services.platform import engine
 
     row = EvaluationReport(organisation_id=org.id, fiscal_year_be=fiscal_year_be, round="october")
     engine.start(row, None)

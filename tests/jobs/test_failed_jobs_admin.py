@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 from eplan_flow.jobs.schedule import AppCronJob
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import AuditEvent
-from eplan_flow.services import audit
+from eplan_flow.services.platform import audit
 
 ERROR = "ValueError: Invalid isoformat string: 'not-a-date'"
 

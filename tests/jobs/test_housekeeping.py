@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 from eplan_flow.jobs.schedule import SCHEDULE
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import AuditEvent, EmailMessage, OutboxMessage

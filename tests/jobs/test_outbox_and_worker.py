@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 from eplan_flow.jobs.worker import make_worker, run_worker
 from eplan_flow.models import AuditEvent, Notification, OutboxMessage, Plan, User
-from eplan_flow.services import engine, outbox
+from eplan_flow.services.platform import engine, outbox
 from tests import factories
 from tests.conftest import DATABASE_URL, REDIS_URL
 

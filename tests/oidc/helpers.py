@@ -17,7 +17,7 @@ import requests
 
 from eplan_flow.extensions import db
 from eplan_flow.models import Account, SystemAccess
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 
 
 def active_account(user, org, status: str = "active") -> Account:
@@ -52,7 +52,7 @@ def live_sso_session(user_id: int, sid: str) -> None:
 
     from eplan_flow.models import SignInSession
     from eplan_flow.models._types import utcnow
-    from eplan_flow.services import sessions
+    from eplan_flow.services.identity import sessions
 
     digest = sessions.digest(sessions.SSO, sid)
     row = db.session.execute(select(SignInSession).where(SignInSession.digest == digest)).scalar_one_or_none()

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from eplan_flow.models import OAuth2AuthorizationCode, OAuth2Token
-from eplan_flow.oidc.tokens import session_digest
-from eplan_flow.services.oidc_clients import ensure_client, set_client_active
+from eplan_flow.services.identity.tokens import session_digest
+from eplan_flow.services.identity.oidc_clients import ensure_client, set_client_active
 from tests.oidc.helpers import active_account, s256, sso_session
 
 CALLBACK = "https://rp.example/callback"

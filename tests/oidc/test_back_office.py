@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from eplan_flow.models import AuditEvent, OAuth2Client, OAuth2Token, SigningKey
-from eplan_flow.oidc import keys
-from eplan_flow.services import oidc_clients
+from eplan_flow.services.identity import keys
+from eplan_flow.services.identity import oidc_clients
 
 
 @pytest.mark.parametrize("role", ["sso_admin", "provincial_officer", "district_officer", "planner"])

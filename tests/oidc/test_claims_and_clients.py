@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from eplan_flow.errors import InvalidInput, PermissionDenied
 from eplan_flow.models import AuditEvent, OAuth2Client, RoleGrant, SigningKey
-from eplan_flow.oidc import keys
-from eplan_flow.services import oidc_clients
-from eplan_flow.services.claims import claims_for
+from eplan_flow.services.identity import keys
+from eplan_flow.services.identity import oidc_clients
+from eplan_flow.services.identity.claims import claims_for
 from tests.oidc.helpers import active_account, approved_access
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select, update
 
 from eplan_flow.extensions import db
 from eplan_flow.models import Account, OAuth2AuthorizationCode, OAuth2Token, SystemAccess
-from eplan_flow.oidc import keys
-from eplan_flow.services.oidc_clients import ensure_client
+from eplan_flow.services.identity import keys
+from eplan_flow.services.identity.oidc_clients import ensure_client
 from tests.factories import build_world
 from tests.oidc.helpers import PlainRelyingParty, active_account, approved_access, browser_signed_in
 

@@ -14,7 +14,8 @@ from eplan_flow.models import (
     BudgetTransfer, Disbursement, Organisation, Plan, ProjectExecution,
 )
 from eplan_flow.seed import BUENG_KAN_LAOS
-from eplan_flow.services import engine, geography, laos_import
+from eplan_flow.services.platform import engine
+from eplan_flow.services.directory import geography, laos_import
 from tests import factories, revision_factories
 
 FISCAL_YEAR = 2567

@@ -8,7 +8,7 @@ import pytest
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import EvaluationReport
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from tests import revision_factories
 from tests.oversight.conftest import FISCAL_YEAR, execution
 

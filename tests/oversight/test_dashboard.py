@@ -6,7 +6,7 @@ import re
 import pytest
 
 from eplan_flow import thaidate
-from eplan_flow.services import oversight
+from eplan_flow.services.oversight import status as oversight
 from tests import revision_factories
 from workflows import deadlines
 from tests.oversight.conftest import FISCAL_YEAR

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from eplan_flow.services import oversight
+from eplan_flow.services.oversight import status as oversight
 from tests.oversight.conftest import FISCAL_YEAR
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import LaoStrategy, ProjectRecord, lao_strategy_link
-from eplan_flow.services import execution as execution_service
-from eplan_flow.services import oversight
+from eplan_flow.services.delivery import execution as execution_service
+from eplan_flow.services.oversight import status as oversight
 from tests import revision_factories
 from tests.oversight.conftest import FISCAL_YEAR
 

@@ -8,8 +8,8 @@ from sqlalchemy import insert
 
 from eplan_flow.extensions import db
 from eplan_flow.models import EvaluationReport, Organisation, Plan, User, lao_strategy_link
-from eplan_flow.services import engine
-from eplan_flow.services import execution as execution_service
+from eplan_flow.services.platform import engine
+from eplan_flow.services.delivery import execution as execution_service
 from tests import revision_factories
 
 TEXT = {
@@ -67,7 +67,7 @@ def executed_plan(world) -> Plan:
 
 
 def _records(plan: Plan):
-    from eplan_flow.services.projects import current_records
+    from eplan_flow.services.planning.projects import current_records
 
     return current_records(plan.id)
 

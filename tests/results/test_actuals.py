@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from eplan_flow.errors import NotFound, PermissionDenied
 from eplan_flow.models import AuditEvent, YearEndActual
-from eplan_flow.services import actuals, audit
+from eplan_flow.services.delivery import actuals
+from eplan_flow.services.platform import audit
 from eplan_flow.thaidate import fiscal_year, today_local
 
 ENDED = fiscal_year(today_local()) - 1

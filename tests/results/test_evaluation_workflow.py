@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from eplan_flow.errors import CommentRequired, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.models import AuditEvent, EvaluationReport
-from eplan_flow.services import audit, engine
-from eplan_flow.services import evaluation as service
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.delivery import evaluation as service
 from eplan_flow.thaidate import fiscal_year, today_local
 from tests.results import factories
 from workflows.deadlines import evaluation_announce_deadline, evaluation_yearly_deadline

@@ -7,9 +7,9 @@ import json
 from sqlalchemy import func, select
 
 from eplan_flow.models import AuditEvent
-from eplan_flow.services import engine
-from eplan_flow.services import evaluation as service
-from eplan_flow.services import execution as execution_service
+from eplan_flow.services.platform import engine
+from eplan_flow.services.delivery import evaluation as service
+from eplan_flow.services.delivery import execution as execution_service
 from tests.results import factories
 
 # Fiscal year 2569 is year 4 of the plan 2566–2570: project n's planned budget is n*1000 + 400.50.

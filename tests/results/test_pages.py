@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, EvaluationReport, YearEndActual
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from eplan_flow.thaidate import fiscal_year, today_local
 from tests.results import factories
 from tests.web.conftest import csrf_token_in

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from eplan_flow.auth import oidc_client
 from eplan_flow.extensions import db
 from eplan_flow.models import AuditEvent, RoleGrant
-from eplan_flow.services import approvals, oidc_clients
+from eplan_flow.services.identity import approvals, oidc_clients
 from tests.approvals.helpers import EPLAN_ROLES, member_with_access_request
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.models import AuditEvent, RoleGrant, User
-from eplan_flow.services import accounts
+from eplan_flow.services.identity import accounts
 from tests import factories
 
 OWN = "http://eplan.test"

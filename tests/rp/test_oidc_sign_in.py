@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from eplan_flow.extensions import db
 from eplan_flow.models import AuditEvent, OAuth2Token, RoleGrant, SignInSession, SystemAccess, User
-from eplan_flow.services import approvals
+from eplan_flow.services.identity import approvals
 from tests.factories import build_world
 from tests.rp.helpers import actions, claimed_roles, planner_with_access, register_eplan, session_of, sso_sign_in
 

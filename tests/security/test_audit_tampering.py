@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from eplan_flow.config import InsecureConfiguration
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditCheckpoint, AuditEvent
-from eplan_flow.services import audit, engine
+from eplan_flow.services.platform import audit, engine
 from tests import factories
 from tests.conftest import DATABASE_URL, PRODUCTION_CONFIG, make_app
 from tests.fire_helpers import meeting_for

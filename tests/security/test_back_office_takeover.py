@@ -17,7 +17,9 @@ from sqlalchemy import func, select
 from eplan_flow.errors import InvalidInput
 from eplan_flow.models import Account, AuditEvent, EmailMessage, PasswordReset, RoleGrant, SystemAccess, User
 from eplan_flow.models._types import utcnow
-from eplan_flow.services import directory, engine, oidc_clients
+from eplan_flow.services.directory import organisations as directory
+from eplan_flow.services.platform import engine
+from eplan_flow.services.identity import oidc_clients
 from tests.approvals.helpers import applicant, member_with_access_request
 from workflows.roles import ROLE_NAMES
 

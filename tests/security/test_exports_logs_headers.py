@@ -24,10 +24,10 @@ from sqlalchemy import select
 from admin.oversight_views import OversightListView
 from eplan_flow import exports, log_redaction
 from eplan_flow.extensions import db as _db
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import District, Plan
-from eplan_flow.services import oversight
+from eplan_flow.services.oversight import status as oversight
 from tests import factories
 from tests.oversight.conftest import execution
 

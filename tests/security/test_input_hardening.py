@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, LaoStrategy, OutboxMessage, Plan, ProjectRecord, User
-from eplan_flow.services import accounts
+from eplan_flow.services.identity import accounts
 from eplan_flow.thaidate import today_local
 from tests import factories
 from tests import plan_factories as pf
@@ -264,7 +264,7 @@ def test_a_project_name_that_shows_nothing_or_stacks_marks_is_refused_in_thai(sc
 
 def test_the_project_service_refuses_a_zero_width_name_whoever_calls_it(scene):
     from eplan_flow.errors import InvalidInput
-    from eplan_flow.services import plans
+    from eplan_flow.services.planning import plans
 
     events = count(AuditEvent)
     with pytest.raises(InvalidInput) as refused:
@@ -344,7 +344,7 @@ def test_a_budget_in_digits_other_than_arabic_or_thai_is_refused_in_thai(scene, 
 @pytest.mark.parametrize("amount", FOREIGN_AMOUNTS)
 def test_the_project_service_refuses_foreign_digits_whoever_calls_it(scene, amount):
     from eplan_flow.errors import InvalidInput
-    from eplan_flow.services import plans
+    from eplan_flow.services.planning import plans
 
     events = count(AuditEvent)
     with pytest.raises(InvalidInput) as refused:

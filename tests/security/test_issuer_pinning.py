@@ -33,8 +33,8 @@ from eplan_flow.models import (
     AuditEvent, OAuth2AuthorizationCode, OAuth2Token, RoleGrant, SigningKey, User,
 )
 from eplan_flow.models._types import utcnow
-from eplan_flow.oidc import keys
-from eplan_flow.services import accounts
+from eplan_flow.services.identity import keys
+from eplan_flow.services.identity import accounts
 from tests.conftest import PRODUCTION_CONFIG, make_app
 from tests.factories import build_world
 from tests.oidc.helpers import PlainRelyingParty, active_account, approved_access, browser_signed_in
@@ -369,7 +369,7 @@ def sso(make_live_server):
         world = build_world()
         active_account(world.planner, world.sao_a)
         approved_access(world.planner, world.sao_a, "plain-rp", "planner")
-        from eplan_flow.services.oidc_clients import ensure_client
+        from eplan_flow.services.identity.oidc_clients import ensure_client
 
         ensure_client("plain-rp", name="RP", redirect_uris=[f"{server.url}/rp/cb"], allowed_roles=["planner"])
         planner = world.planner.id

@@ -13,8 +13,8 @@ from eplan_flow import sealing
 from eplan_flow.config import InsecureConfiguration
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, SigningKey, User
-from eplan_flow.oidc import keys
-from eplan_flow.services import citizen_id
+from eplan_flow.services.identity import keys
+from eplan_flow.services.identity import citizen_id
 from tests import factories
 from tests.conftest import PRODUCTION_CONFIG, _reset, make_app
 
@@ -28,7 +28,7 @@ PIDS = tuple(
 @pytest.fixture
 def make_production_app(_schema):
     """Production apps on the test database (each with its own keys); cleaned after the test."""
-    from eplan_flow.jobs.queues import drain_in_process
+    from eplan_flow.services.platform.queues import drain_in_process
 
     built = []
 

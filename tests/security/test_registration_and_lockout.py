@@ -16,12 +16,12 @@ import requests
 from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import Account, AuditEvent, EmailMessage, User
 from eplan_flow.models._types import utcnow
-from eplan_flow.services import citizen_id as cid
-from eplan_flow.services import identity, thaid_verification
+from eplan_flow.services.identity import citizen_id as cid
+from eplan_flow.services.identity import identity, thaid_verification
 from eplan_flow.thaid_dev.citizens import BY_KEY
 from tests import factories
 from tests.sso.conftest import STRONG_PASSWORD, citizen_id, make_sso_app, register  # noqa: F401 (fixture)

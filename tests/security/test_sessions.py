@@ -28,9 +28,10 @@ from eplan_flow.models import (
     AuditEvent, OAuth2AuthorizationCode, OAuth2Token, OutboxMessage, SignInSession, User,
 )
 from eplan_flow.models._types import utcnow
-from eplan_flow.oidc import keys
-from eplan_flow.oidc.tokens import session_digest
-from eplan_flow.services import approvals, directory, password_reset, sessions
+from eplan_flow.services.identity import keys
+from eplan_flow.services.identity.tokens import session_digest
+from eplan_flow.services.identity import approvals, password_reset, sessions
+from eplan_flow.services.directory import organisations as directory
 from tests.approvals.helpers import eplan_client
 from tests.conftest import _reset, make_app
 from tests.factories import build_world
@@ -353,7 +354,7 @@ def test_the_sso_asks_before_signing_out_a_victim_sent_with_the_attackers_valid_
 @pytest.fixture
 def csrf_app(_schema):
     """An app that checks CSRF tokens, as production does."""
-    from eplan_flow.jobs.queues import drain_in_process
+    from eplan_flow.services.platform.queues import drain_in_process
 
     app = make_app(WTF_CSRF_ENABLED=True, OIDC_ISSUER="http://sso.test")
     yield app

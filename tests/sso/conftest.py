@@ -6,8 +6,8 @@ import re
 import pytest
 
 from eplan_flow.extensions import db as _db
-from eplan_flow.services import identity
-from eplan_flow.services.citizen_id import check_digit
+from eplan_flow.services.identity import identity
+from eplan_flow.services.identity.citizen_id import check_digit
 from tests.conftest import _reset, make_app
 
 STRONG_PASSWORD = "Bueng Kan plans 2569"
@@ -51,7 +51,7 @@ def make_sso_app(_schema):
 
     Build them before pushing any app context, and set data up inside ``with app.app_context()``.
     """
-    from eplan_flow.jobs.queues import drain_in_process
+    from eplan_flow.services.platform.queues import drain_in_process
 
     built = []
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import Account, AuditEvent, EmailMessage, User
-from eplan_flow.services import identity
+from eplan_flow.services.identity import identity
 from tests.sso.conftest import register, token_in
 
 

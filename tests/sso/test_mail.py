@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from eplan_flow.extensions import db as _db
-from eplan_flow.jobs import queues
+from eplan_flow.services.platform import queues
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import EmailMessage, OutboxMessage
-from eplan_flow.services import mail
+from eplan_flow.services.platform import mail
 from tests import factories
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import Account, AuditEvent, User
-from eplan_flow.services import engine, identity
+from eplan_flow.services.platform import engine
+from eplan_flow.services.identity import identity
 from tests.sso.conftest import STRONG_PASSWORD, citizen_id, register
 
 

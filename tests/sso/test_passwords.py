@@ -7,7 +7,7 @@ from werkzeug.security import generate_password_hash
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import User
-from eplan_flow.services import identity
+from eplan_flow.services.identity import identity
 from tests.sso.conftest import STRONG_PASSWORD, citizen_id
 
 PID = citizen_id(7)
@@ -69,7 +69,7 @@ def test_signing_in_to_the_sso_upgrades_a_seeded_users_hash_to_argon2id(world, d
 
 
 def test_the_development_login_checks_but_does_not_rehash(world, db):
-    from eplan_flow.services import accounts
+    from eplan_flow.services.identity import accounts
 
     before = world.planner.password_hash
     assert accounts.authenticate("a_planner", "pw").id == world.planner.id

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from eplan_flow.errors import InvalidInput
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import Account, AuditEvent, EmailMessage, OutboxMessage, User
-from eplan_flow.services import citizen_id as cid
-from eplan_flow.services import identity
+from eplan_flow.services.identity import citizen_id as cid
+from eplan_flow.services.identity import identity
 from tests.sso.conftest import citizen_id, register, registration, token_in, wrong_check_digit
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from eplan_flow.errors import NotFound, PermissionDenied
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, EmailMessage, User
-from eplan_flow.services import accounts, identity
+from eplan_flow.services.identity import accounts, identity
 from eplan_flow.sso import routes as sso_routes
 from tests.sso.conftest import STRONG_PASSWORD, register
 

@@ -8,7 +8,8 @@ import requests
 
 from eplan_flow.extensions import db
 from eplan_flow.models import Account, User
-from eplan_flow.services import citizen_id, engine
+from eplan_flow.services.identity import citizen_id
+from eplan_flow.services.platform import engine
 from eplan_flow.thaid_dev.citizens import BY_KEY
 from tests import factories
 

@@ -12,7 +12,7 @@ import jwt
 import pytest
 import requests
 
-from eplan_flow.services.citizen_id import is_valid
+from eplan_flow.services.identity.citizen_id import is_valid
 from eplan_flow.thaid_dev.citizens import BY_KEY, SAMPLE_CITIZENS
 from eplan_flow.thaid_dev.store import MemoryStore
 from tests.conftest import PRODUCTION_CONFIG, make_app

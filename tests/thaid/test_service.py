@@ -5,8 +5,8 @@ import pytest
 
 from eplan_flow.errors import DomainError
 from eplan_flow.models import Account, AuditEvent, User
-from eplan_flow.services import engine
-from eplan_flow.services.thaid_verification import NotAwaitingVerification, complete_verification
+from eplan_flow.services.platform import engine
+from eplan_flow.services.identity.thaid_verification import NotAwaitingVerification, complete_verification
 from eplan_flow.thaid_dev.citizens import BY_KEY
 from tests.thaid.conftest import registered_person
 

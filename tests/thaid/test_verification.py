@@ -10,7 +10,7 @@ import requests
 
 from eplan_flow.extensions import db
 from eplan_flow.models import Account, AuditEvent, User
-from eplan_flow.services.thaid_verification import REASONS
+from eplan_flow.services.identity.thaid_verification import REASONS
 from eplan_flow.thaid_dev.citizens import BY_KEY, SAMPLE_CITIZENS
 from tests.thaid.conftest import registered_person, sign_in
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eplan_flow.services import citizen_id
+from eplan_flow.services.identity import citizen_id
 
 
 def dopa_check_digit(first12: str) -> int:

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, OutboxMessage, Plan
-from eplan_flow.services import accounts, engine
+from eplan_flow.services.identity import accounts
+from eplan_flow.services.platform import engine
 from tests import factories
 from tests.conftest import make_app
 from tests.fire_helpers import MEETING

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import ApiToken, AuditEvent, Plan, User
 from eplan_flow.models._types import utcnow
-from eplan_flow.services import accounts
+from eplan_flow.services.identity import accounts
 from tests import factories
 from tests.conftest import make_app
 

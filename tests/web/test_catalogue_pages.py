@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from eplan_flow.models import AuditEvent, LaoStrategy, Tactic
-from eplan_flow.services import engine, strategies
+from eplan_flow.services.platform import engine
+from eplan_flow.services.planning import strategies
 from tests import catalogue_factories as cf
 from tests import factories
 from tests.web.conftest import csrf_token_in

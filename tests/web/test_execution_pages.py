@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, Disbursement, ProjectExecution
-from eplan_flow.services import engine
-from eplan_flow.services import execution as service
+from eplan_flow.services.platform import engine
+from eplan_flow.services.delivery import execution as service
 from tests import execution_factories
 from tests.revision_factories import announced_plan
 from tests.web.conftest import csrf_token_in

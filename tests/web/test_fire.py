@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from eplan_flow.models import AuditEvent, Plan
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from tests import factories
 from tests.fire_helpers import MEETING, give_a_project, meeting_for
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from eplan_flow.models import Account, Notification
-from eplan_flow.services import engine
+from eplan_flow.services.platform import engine
 from tests import factories
 
 
@@ -133,7 +133,7 @@ def test_the_centre_shows_notices_the_deadline_job_wrote(world, db, login_as, ap
     from datetime import date
 
     from eplan_flow import thaidate
-    from eplan_flow.services import reminders
+    from eplan_flow.services.planning import reminders
 
     monkeypatch.setattr(thaidate, "today_local", lambda: date(2026, 11, 1))
     reminders.run_deadline_checks()

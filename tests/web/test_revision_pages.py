@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import Revision, RevisionItem
-from eplan_flow.services import engine, revisions
+from eplan_flow.services.platform import engine
+from eplan_flow.services.planning import revisions
 from tests.revision_factories import announced_plan, new_project_values
 from tests.web.conftest import csrf_token_in
 

@@ -1,0 +1,459 @@
+"""The monitoring and evaluation report (ข้อ 28–30): its figures, computed from the data, and its drafting.
+
+The figures compare the plan version in force for the fiscal year with that year's project
+executions: projects planned (a budget line that year), budgeted, completed (by
+``execution.completion_status``, the one rule for "counted as completed", with the reason for every
+project not counted), the ordinance budget and the disbursements dated within the round, per LAO
+strategy, per National Strategy, per NESDP milestone and per SDG. They are recomputed live while the
+report is drafted and frozen, as JSON (money as strings), when it goes to the executive.
+
+A project's link in a catalogue is its own (ผ.02 links), else its LAO strategy's (ยท.01), as on the
+oversight dashboard; a project linked to several items counts under each, so those tables may add
+up to more than the totals. Text edits are audited on ``evaluation-content:<id>`` so the workflow
+chain ``evaluation:<id>`` stays a walk of its definition.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import exists, func, select, union_all, update
+from sqlalchemy.orm import selectinload
+
+from eplan_flow import text
+from eplan_flow.errors import DomainError, GuardFailed, InvalidInput, NotFound, PermissionDenied
+from eplan_flow.extensions import db
+from eplan_flow.models import (
+    EVALUATION_ROUNDS,
+    CatalogueItem,
+    EvaluationReport,
+    LaoStrategy,
+    Organisation,
+    Plan,
+    PlanVersion,
+    ProjectExecution,
+    ProjectRecord,
+    lao_strategy_link,
+    project_link,
+)
+from eplan_flow.models._types import utcnow
+from eplan_flow.permissions import PLAN_CONTENT_ROLES, can_edit_plan_content, can_read
+from eplan_flow.services.platform import audit, engine, unit_of_work
+from eplan_flow.services.delivery.execution import completion_status
+from eplan_flow.services.planning.projects import valid_at_clause
+from eplan_flow.thaidate import BANGKOK, format_date, today_local
+from workflows.deadlines import (
+    DEADLINES_V1,
+    evaluation_announce_deadline,
+    evaluation_round_period,
+    evaluation_yearly_deadline,
+)
+
+ZERO = Decimal("0.00")
+# The catalogues the report breaks the figures down by, besides the LAO's own strategies.
+DIMENSIONS = ("national_strategy", "nesdp_milestone", "sdg")
+TEXT_FIELDS = ("method", "findings", "recommendations")
+TEXT_LIMIT = 20000
+YEAR_RANGE = (2500, 2700)
+FIGURES_FORMAT = 1
+
+
+class ReportExists(InvalidInput):
+    """The LAO already has a report for that fiscal year and round."""
+
+    code = "evaluation_report_exists"
+
+
+class ReportNotDrafting(DomainError):
+    """The report's text changes only while the committee drafts it."""
+
+    code = "evaluation_report_not_drafting"
+    status = 409
+
+
+class ReportIncomplete(GuardFailed):
+    """Submitting a report without its method, findings or recommendations."""
+
+    code = "evaluation_report_incomplete"
+
+
+class AnnouncementLate(GuardFailed):
+    """Announcing later than the rules allow after the presentation to the council."""
+
+    code = "evaluation_announcement_late"
+
+
+class AnnouncementBeforePresentation(GuardFailed):
+    """An announcement dated before the report was presented to the council."""
+
+    code = "evaluation_announced_before_presentation"
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def content_chain(report_id: int) -> str:
+    return f"evaluation-content:{report_id}"
+
+
+def may_draft(actor, org) -> bool:
+    """Whether ``actor`` is one of the committee's secretaries for ``org`` (its planners and
+    support-committee secretaries)."""
+    return can_edit_plan_content(actor, org)
+
+
+def _require_drafter(actor, org) -> None:
+    if not may_draft(actor, org):
+        raise PermissionDenied(
+            "only the LAO's planners and support-committee secretaries draft the evaluation report",
+            roles=sorted(PLAN_CONTENT_ROLES),
+        )
+
+
+def get_lao(actor, org_id: int) -> Organisation:
+    """A LAO the actor may read, or NotFound (offices and other LAOs do not exist for them)."""
+    org = db.session.get(Organisation, org_id)
+    if org is None or org.kind != "lao" or not can_read(actor, org):
+        raise NotFound(f"organisation #{org_id} not found", id=org_id)
+    return org
+
+
+def get_report(actor, report_id: int, *, lock: bool = False) -> EvaluationReport:
+    """A report the actor may read, or NotFound."""
+    return engine.get_instance("evaluation", report_id, actor, lock=lock)
+
+
+def reports_of(actor, org_id: int) -> tuple[Organisation, list[EvaluationReport]]:
+    """A LAO's reports, newest fiscal year first (October before April)."""
+    org = get_lao(actor, org_id)
+    reports = db.session.scalars(
+        select(EvaluationReport).where(EvaluationReport.organisation_id == org.id)
+        .order_by(EvaluationReport.fiscal_year_be.desc(), EvaluationReport.round.desc())
+    ).all()
+    return org, list(reports)
+
+
+def plan_for_year(org_id: int, fiscal_year_be: int) -> Plan | None:
+    """The announced plan whose period holds ``fiscal_year_be``."""
+    return db.session.scalar(
+        select(Plan).where(
+            Plan.organisation_id == org_id, Plan.period_start_be <= fiscal_year_be,
+            Plan.period_end_be >= fiscal_year_be, Plan.current_version >= 1,
+        )
+    )
+
+
+def version_in_force(plan: Plan, on: date) -> int:
+    """The plan version in force at the end of ``on`` (Bangkok time); the first version if none was
+    announced by then (a plan announced late still governs its own years)."""
+    end = datetime.combine(on + timedelta(days=1), time(0), tzinfo=BANGKOK)
+    number = db.session.scalar(
+        select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == plan.id, PlanVersion.announced_at < end)
+    )
+    return min(number or 1, max(plan.current_version, 1))
+
+
+# -- figures ---------------------------------------------------------------------------------------
+def _metrics() -> dict:
+    return {"planned": 0, "planned_budget": ZERO, "budgeted": 0, "budget": ZERO, "disbursed": ZERO, "completed": 0}
+
+
+def _add(into: dict, project: dict) -> None:
+    for key in into:
+        into[key] += project[key]
+
+
+def _jsonable(metrics: dict) -> dict:
+    return {key: str(value) if isinstance(value, Decimal) else value for key, value in metrics.items()}
+
+
+def _execution_facts(execution: ProjectExecution, start: date, end: date) -> tuple[Decimal, bool, str]:
+    """Disbursed within the round, whether the project counts as completed by its end, and why not."""
+    disbursed = sum((d.amount for d in execution.disbursements if start <= d.paid_on <= end), ZERO)
+    counted, reason = completion_status(execution)
+    if counted:
+        paid_by_end = sum((d.amount for d in execution.disbursements if d.paid_on <= end), ZERO)
+        if paid_by_end < execution.contract_amount:
+            counted, reason = False, f"เบิกจ่ายครบหลังสิ้นรอบรายงาน ({format_date(end)})"
+    return disbursed, counted, reason
+
+
+def _links(plan_id: int, version: int) -> dict[str, dict[int, list[int]]]:
+    """``{catalogue: {record id: [item ids]}}``: each record's own links in a catalogue, else its
+    strategy's; one query."""
+    in_version = (ProjectRecord.plan_id == plan_id) & valid_at_clause(version)
+    own_item = CatalogueItem.__table__.alias("own_item")
+    own = (
+        select(project_link.c.record_id, project_link.c.item_id)
+        .join(own_item, own_item.c.id == project_link.c.item_id)
+        .where(own_item.c.catalogue.in_(DIMENSIONS), project_link.c.record_id.in_(select(ProjectRecord.id).where(in_version)))
+    )
+    strategy_item = CatalogueItem.__table__.alias("strategy_item")
+    same_catalogue = CatalogueItem.__table__.alias("same_catalogue")
+    has_own = exists(
+        select(project_link.c.item_id)
+        .join(same_catalogue, same_catalogue.c.id == project_link.c.item_id)
+        .where(project_link.c.record_id == ProjectRecord.id, same_catalogue.c.catalogue == strategy_item.c.catalogue)
+    )
+    inherited = (
+        select(ProjectRecord.id.label("record_id"), lao_strategy_link.c.item_id)
+        .join(lao_strategy_link, lao_strategy_link.c.strategy_id == ProjectRecord.strategy_id)
+        .join(strategy_item, strategy_item.c.id == lao_strategy_link.c.item_id)
+        .where(strategy_item.c.catalogue.in_(DIMENSIONS), in_version, ~has_own)
+    )
+    linked = union_all(own, inherited).subquery()
+    links: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIMENSIONS}
+    for record_id, catalogue, item_id in db.session.execute(
+        select(linked.c.record_id, CatalogueItem.catalogue, CatalogueItem.id)
+        .join(CatalogueItem, CatalogueItem.id == linked.c.item_id)
+    ):
+        links[catalogue][record_id].append(item_id)
+    return links
+
+
+def figures(org_id: int, fiscal_year_be: int, round: str) -> dict:
+    """The report's figures for a LAO, fiscal year and round, as JSON-safe data (money as strings)."""
+    if round not in EVALUATION_ROUNDS:
+        raise InvalidInput(f"{round!r} is not an evaluation round", field="round")
+    start, end = evaluation_round_period(fiscal_year_be, round)
+    result = {
+        "format": FIGURES_FORMAT, "organisation_id": org_id, "fiscal_year_be": fiscal_year_be, "round": round,
+        "period": {"from": start.isoformat(), "to": end.isoformat()}, "computed_on": today_local().isoformat(),
+        "plan": None, "totals": _jsonable(_metrics()), "by_strategy": [],
+        **{f"by_{d}": [] for d in DIMENSIONS}, "not_counted": [], "outside_plan_version": [],
+    }
+    plan = plan_for_year(org_id, fiscal_year_be)
+    if plan is None:
+        return result
+    version = version_in_force(plan, end)
+    result["plan"] = {"id": plan.id, "title": plan.title, "version": version}
+    budget_column = getattr(ProjectRecord, f"budget_{fiscal_year_be - plan.period_start_be + 1}")
+    records = db.session.execute(
+        select(ProjectRecord.id, ProjectRecord.project_no, ProjectRecord.name, ProjectRecord.strategy_id,
+               budget_column.label("planned_budget"))
+        .where(ProjectRecord.plan_id == plan.id, valid_at_clause(version))
+        .order_by(ProjectRecord.project_no)
+    ).all()
+    executions = {
+        e.project_no: e for e in db.session.scalars(
+            select(ProjectExecution)
+            .where(ProjectExecution.plan_id == plan.id, ProjectExecution.fiscal_year_be == fiscal_year_be)
+            .options(selectinload(ProjectExecution.disbursements))
+        )
+    }
+    strategies = db.session.execute(
+        select(LaoStrategy.id, LaoStrategy.number, LaoStrategy.name)
+        .where(LaoStrategy.plan_id == plan.id).order_by(LaoStrategy.number)
+    ).all()
+    links = _links(plan.id, version)
+
+    totals = _metrics()
+    by_strategy = {s.id: _metrics() for s in strategies}
+    by_item: dict[str, dict[int | None, dict]] = {d: {} for d in DIMENSIONS}
+    for record in records:
+        project = _metrics()
+        planned_budget = record.planned_budget or ZERO
+        if planned_budget > 0:
+            project["planned"], project["planned_budget"] = 1, planned_budget
+        execution = executions.pop(record.project_no, None)
+        if execution is not None:
+            disbursed, counted, reason = _execution_facts(execution, start, end)
+            project.update(budgeted=1, budget=execution.budgeted_amount, disbursed=disbursed, completed=int(counted))
+            if not counted:
+                result["not_counted"].append(
+                    {"project_no": record.project_no, "name": record.name, "reason": reason}
+                )
+        if not (project["planned"] or project["budgeted"]):
+            continue  # in the plan, but neither planned nor budgeted for this year
+        _add(totals, project)
+        _add(by_strategy.setdefault(record.strategy_id, _metrics()), project)
+        for dimension in DIMENSIONS:
+            for item_id in links[dimension].get(record.id) or [None]:
+                _add(by_item[dimension].setdefault(item_id, _metrics()), project)
+    # Budgeted under a project number the version in force does not hold: in the totals, and named.
+    names = dict(db.session.execute(
+        select(ProjectRecord.project_no, ProjectRecord.name).where(
+            ProjectRecord.plan_id == plan.id, ProjectRecord.project_no.in_(list(executions)),
+            ProjectRecord.valid_to.is_(None),
+        )
+    ).all()) if executions else {}
+    for project_no, execution in sorted(executions.items()):
+        disbursed, counted, reason = _execution_facts(execution, start, end)
+        _add(totals, {**_metrics(), "budgeted": 1, "budget": execution.budgeted_amount,
+                      "disbursed": disbursed, "completed": int(counted)})
+        result["outside_plan_version"].append(project_no)
+        if not counted:
+            result["not_counted"].append({"project_no": project_no, "name": names.get(project_no, ""), "reason": reason})
+
+    result["totals"] = _jsonable(totals)
+    result["by_strategy"] = [
+        {"code": str(s.number), "name": s.name, "name_en": None, **_jsonable(by_strategy[s.id])} for s in strategies
+    ]
+    items = {
+        item.id: item for item in db.session.scalars(
+            select(CatalogueItem).where(CatalogueItem.id.in_([i for d in by_item.values() for i in d if i]))
+        )
+    }
+    for dimension in DIMENSIONS:
+        rows = [
+            {"code": items[i].code, "name": items[i].name_th, "name_en": items[i].name_en, "position": items[i].position,
+             **_jsonable(m)}
+            for i, m in by_item[dimension].items() if i is not None
+        ]
+        rows.sort(key=lambda row: (row.pop("position"), row["code"]))
+        if None in by_item[dimension]:
+            rows.append({"code": "", "name": "", "name_en": None, "unlinked": True,
+                         **_jsonable(by_item[dimension][None])})
+        result[f"by_{dimension}"] = rows
+    result["not_counted"].sort(key=lambda row: row["project_no"])
+    return result
+
+
+def report_figures(report: EvaluationReport) -> dict:
+    """The figures as frozen on submission, or computed now while the report is drafted."""
+    if report.figures is not None and report.status != "drafting":
+        return report.figures
+    return figures(report.organisation_id, report.fiscal_year_be, report.round)
+
+
+def deadlines(report: EvaluationReport) -> dict[str, date | None]:
+    """The report's dates to respect: announcement after presentation, and the yearly one."""
+    return {
+        "announce_by": evaluation_announce_deadline(report.presented_on) if report.presented_on else None,
+        "yearly_by": evaluation_yearly_deadline(report.fiscal_year_be),
+        "announce_within_days": DEADLINES_V1["evaluation"]["announce_within_days"],
+    }
+
+
+# -- use cases -------------------------------------------------------------------------------------
+def parse_fiscal_year(raw) -> int:
+    try:
+        year = text.parse_int(raw, field="fiscal_year_be")
+    except InvalidInput:
+        year = None
+    if year is None:
+        raise InvalidInput("fiscal_year_be must be a Buddhist-Era year", field="fiscal_year_be")
+    if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+        raise InvalidInput(f"fiscal_year_be must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}",
+                           field="fiscal_year_be")
+    return year
+
+
+def create_report(actor, org_id: int, fiscal_year_be, round) -> EvaluationReport:
+    """Open the committee's report for a LAO, fiscal year and round (one per round)."""
+
+    def use_case() -> EvaluationReport:
+        org = get_lao(actor, org_id)
+        _require_drafter(actor, org)
+        year = parse_fiscal_year(fiscal_year_be)
+        if round not in EVALUATION_ROUNDS:
+            raise InvalidInput(f"{round!r} is not an evaluation round", field="round")
+        start, _ = evaluation_round_period(year, round)
+        if start > today_local():
+            raise InvalidInput(f"fiscal year {year} has not begun", field="fiscal_year_be")
+        if db.session.scalar(select(EvaluationReport.id).where(
+            EvaluationReport.organisation_id == org.id, EvaluationReport.fiscal_year_be == year,
+            EvaluationReport.round == round,
+        )) is not None:
+            raise ReportExists(f"there is already a {round} report for fiscal year {year}", field="round")
+        plan = plan_for_year(org.id, year)
+        report = EvaluationReport(
+            organisation_id=org.id, plan_id=plan.id if plan else None, fiscal_year_be=year, round=round,
+            created_by_id=actor.id,
+        )
+        engine.start(report, actor, data={"fiscal_year_be": year, "round": round})
+        return report
+
+    return unit_of_work.run(
+        use_case,
+        conflict=lambda exc: ReportExists("there is already a report for that fiscal year and round", field="round"),
+    )
+
+
+def _clean_text(field: str, raw) -> str | None:
+    return text.clean_text(raw, field=field, max_length=TEXT_LIMIT, multiline=True)
+
+
+def update_text(actor, report_id: int, method=None, findings=None, recommendations=None) -> EvaluationReport:
+    """Set the report's method, findings and recommendations while the committee drafts it."""
+
+    def use_case() -> EvaluationReport:
+        report = get_report(actor, report_id, lock=True)
+        _require_drafter(actor, report.organisation)
+        if report.status != "drafting":
+            raise ReportNotDrafting("the report can be edited only while it is drafted", status=report.status)
+        given = {"method": method, "findings": findings, "recommendations": recommendations}
+        values = {name: _clean_text(name, raw) for name, raw in given.items()}
+        changed = {
+            name: [getattr(report, name), value] for name, value in values.items() if getattr(report, name) != value
+        }
+        if changed:
+            # A content edit, not a workflow step: the workflow's version counter stays as it is.
+            db.session.execute(
+                update(EvaluationReport.__table__).where(EvaluationReport.__table__.c.id == report.id)
+                .values(**values, updated_at=utcnow())
+            )
+            audit.append(
+                content_chain(report.id), "update_text", actor=actor, organisation_id=report.organisation_id,
+                workflow="evaluation", workflow_version=report.workflow_version,
+                data={"changed": sorted(changed)}, chain_locked=True,
+            )
+        return report
+
+    report = unit_of_work.run(use_case)
+    db.session.expire(report)
+    return report
+
+
+# -- entry actions -----------------------------------------------------------------------------------
+@engine.on_enter("evaluation", "executive_review")
+def freeze_figures(instance, actor, from_state, to_state, data) -> None:
+    """The executive receives the report whole: its text written and its figures as they stand."""
+    missing = [name for name in TEXT_FIELDS if not (getattr(instance, name) or "").strip()]
+    if missing:
+        raise ReportIncomplete(
+            f"write the report's {', '.join(missing)} before submitting it", missing=missing,
+        )
+    instance.figures = figures(instance.organisation_id, instance.fiscal_year_be, instance.round)
+
+
+@engine.on_enter("evaluation", "presented")
+def record_presentation(instance, actor, from_state, to_state, data) -> None:
+    """The meeting's date is the day the report was presented: the 15 days count from it."""
+    instance.presented_on = date.fromisoformat(data["meeting_date"])
+
+
+@engine.on_enter("evaluation", "announced")
+def require_timely_announcement(instance, actor, from_state, to_state, data) -> None:
+    """Announce within the rules' days of the presentation (ข้อ 30), never before it."""
+    announced_on = date.fromisoformat(data["announced_on"])
+    presented_on = instance.presented_on
+    if announced_on < presented_on:
+        raise AnnouncementBeforePresentation(
+            f"the announcement ({announced_on.isoformat()}) cannot be dated before the presentation "
+            f"({presented_on.isoformat()})", field="announced_on", presented_on=presented_on.isoformat(),
+        )
+    deadline = evaluation_announce_deadline(presented_on)
+    if announced_on > deadline:
+        days = DEADLINES_V1["evaluation"]["announce_within_days"]
+        raise AnnouncementLate(
+            f"the report had to be announced within {days} days of its presentation on "
+            f"{presented_on.isoformat()}, that is by {deadline.isoformat()} ({format_date(deadline)}); "
+            f"{announced_on.isoformat()} is too late",
+            field="announced_on", deadline=deadline.isoformat(), presented_on=presented_on.isoformat(),
+        )
+    instance.announced_on = announced_on
+
+
+@engine.on_enter("evaluation", "drafting")
+def reopen(instance, actor, from_state, to_state, data) -> None:
+    """A returned report is drafted again: figures recomputed live, to be presented anew."""
+    instance.figures = None
+    instance.presented_on = None
+    instance.announced_on = None
+
+
+__all__ = [
+    "AnnouncementBeforePresentation", "AnnouncementLate", "DIMENSIONS", "ReportExists", "ReportIncomplete", "ReportNotDrafting", "content_chain",
+    "create_report", "deadlines", "figures", "get_lao", "get_report", "may_draft", "plan_for_year",
+    "report_figures", "reports_of", "update_text", "version_in_force",
+]

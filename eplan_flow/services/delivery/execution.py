@@ -1,0 +1,431 @@
+"""Project execution per fiscal year: budget a plan project, record its contract, transfers and
+disbursements, and say whether it counts as completed (and why not).
+
+Only a project of the plan version in force with a budget line for the fiscal year may be budgeted:
+anything else must enter the plan first (a revision). Money is Decimal throughout. The disbursed total
+never exceeds the contract amount (or, without a contract, the available budget). Each use case commits
+once or changes nothing; money records are audited on the chain ``execution-content:<id>`` so the
+workflow chain ``execution:<id>`` stays a walk of its definition.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from eplan_flow import text
+from eplan_flow.errors import (
+    DomainError,
+    GuardFailed,
+    InvalidInput,
+    PermissionDenied,
+)
+from eplan_flow.extensions import db
+from eplan_flow.models import (
+    TRANSFER_KINDS,
+    BudgetTransfer,
+    Disbursement,
+    Plan,
+    ProjectExecution,
+    ProjectRecord,
+)
+from eplan_flow.models._types import utcnow
+from eplan_flow.permissions import (
+    PLAN_CONTENT_ROLES,
+    can_edit_plan_content,
+)
+from eplan_flow.services.platform import audit, engine, unit_of_work
+from eplan_flow.services.planning import plans
+from eplan_flow.services.planning.projects import parse_money
+
+RECORDER_ROLES = PLAN_CONTENT_ROLES
+# States in which money may still be recorded (carried-over money is paid out next year).
+MONEY_STATES = ("budgeted", "procurement", "contracted", "disbursing", "carried_over")
+ZERO = Decimal("0.00")
+
+
+class NotInPlan(InvalidInput):
+    """The project is not in the plan in force for that fiscal year: the plan must change first."""
+
+    code = "not_in_plan"
+
+
+class OverBudget(InvalidInput):
+    """A contract, transfer or disbursement would take more money than there is."""
+
+    code = "over_budget"
+
+
+class NotCounted(GuardFailed):
+    """Completing a project that is not fully disbursed and 100 % done."""
+
+    code = "not_counted_as_completed"
+
+
+class AlreadyBudgeted(InvalidInput):
+    code = "already_budgeted"
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def content_chain(execution_id: int) -> str:
+    return f"execution-content:{execution_id}"
+
+
+def may_record(actor, org) -> bool:
+    """Whether ``actor`` records execution for ``org`` (its planners and support secretaries)."""
+    return can_edit_plan_content(actor, org)
+
+
+def _require_recorder(actor, org) -> None:
+    if not may_record(actor, org):
+        raise PermissionDenied(
+            "only the LAO's planners and support-committee secretaries record execution",
+            roles=sorted(RECORDER_ROLES),
+        )
+
+
+def get_plan(actor, plan_id: int, *, lock: bool = False) -> Plan:
+    """A plan the actor may read, or NotFound (another LAO's plan does not exist for them)."""
+    return plans.get_plan(plan_id, actor, lock=lock)
+
+
+def get_execution(actor, execution_id: int, *, lock: bool = False) -> ProjectExecution:
+    """An execution the actor may read, or NotFound."""
+    return engine.get_instance("execution", execution_id, actor, lock=lock)
+
+
+def completion_status(execution: ProjectExecution) -> tuple[bool, str]:
+    """Whether the project counts as completed (fully disbursed against its contract and 100 %
+    done), and in Thai why not."""
+    if execution.status == "cancelled":
+        return False, "ยกเลิกโครงการ" + (f": {execution.cancel_reason}" if execution.cancel_reason else "")
+    if execution.status == "closed_without_procurement":
+        return False, "สิ้นสุดเมื่ออนุมัติงบประมาณ ไม่มีการจัดซื้อจัดจ้าง"
+    if not execution.has_contract:
+        return False, "ยังไม่ลงนามสัญญา"
+    reasons = []
+    disbursed = execution.disbursed_total
+    if disbursed < execution.contract_amount:
+        share = (disbursed * 100 / execution.contract_amount).quantize(Decimal(1), rounding="ROUND_FLOOR")
+        reasons.append(f"เบิกจ่ายแล้ว {share}% ของสัญญา")
+    if execution.progress_percent < 100:
+        reasons.append(f"ความคืบหน้า {execution.progress_percent}%")
+    if reasons and execution.status == "carried_over":
+        reasons.append(f"กันเงินไปปีงบประมาณ {execution.carried_over_to_be}")
+    return (not reasons), ", ".join(reasons)
+
+
+@dataclass
+class ExecutionRow:
+    execution: ProjectExecution
+    name: str
+    counted: bool
+    reason: str
+
+
+def plan_year(actor, plan_id: int, fiscal_year_be: int) -> tuple[Plan, list[ExecutionRow]]:
+    """A plan's executions in one fiscal year, by project number, each with its completion status."""
+    plan = get_plan(actor, plan_id)
+    executions = db.session.scalars(
+        select(ProjectExecution)
+        .where(ProjectExecution.plan_id == plan.id, ProjectExecution.fiscal_year_be == fiscal_year_be)
+        .options(selectinload(ProjectExecution.transfers), selectinload(ProjectExecution.disbursements))
+        .order_by(ProjectExecution.project_no)
+    ).all()
+    names = dict(db.session.execute(
+        select(ProjectRecord.project_no, ProjectRecord.name).where(
+            ProjectRecord.plan_id == plan.id, ProjectRecord.valid_to.is_(None)
+        )
+    ).all())
+    rows = []
+    for execution in executions:
+        counted, reason = completion_status(execution)
+        rows.append(ExecutionRow(execution, names.get(execution.project_no, ""), counted, reason))
+    return plan, rows
+
+
+def project_name(execution: ProjectExecution) -> str:
+    return db.session.scalar(
+        select(ProjectRecord.name).where(
+            ProjectRecord.plan_id == execution.plan_id, ProjectRecord.project_no == execution.project_no,
+            ProjectRecord.valid_to.is_(None),
+        )
+    ) or ""
+
+
+# -- input -----------------------------------------------------------------------------------------
+def _int(field: str, raw, low: int | None = None, high: int | None = None) -> int:
+    try:
+        value = text.parse_int(raw, field=field)
+    except InvalidInput:
+        value = None
+    if value is None:
+        raise InvalidInput(f"{field} must be a whole number", field=field)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidInput(f"{field} must be between {low} and {high}", field=field)
+    return value
+
+
+def _positive_money(field: str, raw) -> Decimal:
+    amount = parse_money(field, raw)
+    if amount <= 0:
+        raise InvalidInput(f"{field} must be more than zero", field=field)
+    return amount
+
+
+def _date(field: str, raw) -> date:
+    value = text.parse_date(raw, field=field)
+    if value is None:
+        raise text.InputRefused("not_a_date", f"{field} must be a date (YYYY-MM-DD)", field=field)
+    return value
+
+
+def _text(field: str, raw, limit: int = 2000) -> str | None:
+    return text.clean_text(raw, field=field, max_length=limit, multiline=field in ("note", "reason"))
+
+
+def _money_event(execution: ProjectExecution, action: str, actor, data: dict) -> None:
+    # The execution row is locked by the caller, which serialises this chain too.
+    audit.append(
+        content_chain(execution.id), action, actor=actor, organisation_id=execution.organisation_id,
+        workflow="execution", workflow_version=execution.workflow_version,
+        data=unit_of_work.jsonable(data), chain_locked=True,
+    )
+
+
+def _for_money(actor, execution_id: int) -> ProjectExecution:
+    """Lock an execution the actor may record money for; the lock serialises the totals' checks."""
+    execution = get_execution(actor, execution_id, lock=True)
+    _require_recorder(actor, execution.organisation)
+    if execution.status not in MONEY_STATES:
+        raise InvalidInput(
+            "this project's year is closed; no money can be recorded on it", field="status",
+            status=execution.status,
+        )
+    return execution
+
+
+# -- use cases -------------------------------------------------------------------------------------
+def budget_project(actor, plan_id: int, project_no, fiscal_year_be, amount) -> ProjectExecution:
+    """Budget a project of the plan in force for a fiscal year (the amount in the budget ordinance)."""
+
+    def use_case() -> ProjectExecution:
+        plan = get_plan(actor, plan_id, lock=True)
+        _require_recorder(actor, plan.organisation)
+        number = _int("project_no", project_no)
+        year = _int("fiscal_year_be", fiscal_year_be)
+        money = _positive_money("amount", amount)
+        add_first = (
+            f"project {number} is not in the plan in force for fiscal year {year}; add it to the plan "
+            "or change the plan first (a revision), then budget it"
+        )
+        if plan.current_version < 1:
+            raise NotInPlan("the plan is not announced yet; only projects of the announced plan can be budgeted",
+                            field="plan_id")
+        if not plan.period_start_be <= year <= plan.period_end_be:
+            raise NotInPlan(
+                f"fiscal year {year} is outside the plan's period {plan.period_start_be}–{plan.period_end_be}; "
+                "add or change the plan first", field="fiscal_year_be",
+            )
+        record = db.session.scalar(
+            select(ProjectRecord).where(
+                ProjectRecord.plan_id == plan.id, ProjectRecord.project_no == number,
+                ProjectRecord.valid_from <= plan.current_version, ProjectRecord.valid_to.is_(None),
+            )
+        )
+        if record is None or record.budgets[year - plan.period_start_be] <= 0:
+            raise NotInPlan(add_first, field="project_no", project_no=number, fiscal_year_be=year)
+        taken = db.session.scalar(
+            select(ProjectExecution.id).where(
+                ProjectExecution.plan_id == plan.id, ProjectExecution.project_no == number,
+                ProjectExecution.fiscal_year_be == year,
+            )
+        )
+        if taken is not None:
+            raise AlreadyBudgeted(f"project {number} is already budgeted for {year}", field="project_no")
+        execution = ProjectExecution(
+            plan_id=plan.id, organisation_id=plan.organisation_id, project_no=number,
+            fiscal_year_be=year, budgeted_amount=money, progress_percent=0,
+        )
+        engine.start(execution, actor, data={
+            "plan_id": plan.id, "project_no": number, "fiscal_year_be": year, "amount": str(money),
+            "plan_version": plan.current_version,
+        })
+        return execution
+
+    return unit_of_work.run(
+        use_case, conflict=lambda exc: AlreadyBudgeted("this project is already budgeted for that year",
+                                                       field="project_no"),
+    )
+
+
+def record_contract(actor, execution_id: int, contract_no, contract_date, contractor, amount) -> ProjectExecution:
+    """Record (or correct) the signed contract: number, date, contractor and amount within the budget."""
+
+    def use_case() -> ProjectExecution:
+        execution = _for_money(actor, execution_id)
+        if execution.status not in ("procurement", "contracted", "disbursing", "carried_over"):
+            raise InvalidInput("a contract is recorded once procurement has started", field="status")
+        values = {
+            "contract_no": _text("contract_no", contract_no, 100),
+            "contract_date": _date("contract_date", contract_date),
+            "contractor": _text("contractor", contractor, 300),
+            "contract_amount": _positive_money("amount", amount),
+        }
+        for name in ("contract_no", "contractor"):
+            if not values[name]:
+                raise InvalidInput(f"{name} is required", field=name)
+        available = execution.available_budget
+        if values["contract_amount"] > available:
+            raise OverBudget(
+                f"the contract amount {values['contract_amount']} is more than the available budget {available}",
+                field="amount",
+            )
+        if values["contract_amount"] < execution.disbursed_total:
+            raise OverBudget("the contract amount is less than what has already been disbursed", field="amount")
+        # A content edit, not a workflow step: the workflow's version counter stays as it is.
+        db.session.execute(
+            update(ProjectExecution.__table__).where(ProjectExecution.__table__.c.id == execution.id)
+            .values(**values, updated_at=utcnow())
+        )
+        _money_event(execution, "record_contract", actor, values)
+        return execution
+
+    execution = unit_of_work.run(use_case)
+    db.session.expire(execution)
+    return execution
+
+
+def add_transfer(actor, execution_id: int, kind, amount, on, note=None) -> BudgetTransfer:
+    """Record a budget transfer in (โอนเพิ่ม) or out (โอนลด); money promised or paid cannot be moved out."""
+
+    def use_case() -> BudgetTransfer:
+        execution = _for_money(actor, execution_id)
+        if kind not in TRANSFER_KINDS:
+            raise InvalidInput(f"{kind!r} is not a kind of transfer", field="kind")
+        money = _positive_money("amount", amount)
+        when = _date("date", on)
+        if kind == "transfer_out":
+            committed = max(execution.contract_amount or ZERO, execution.disbursed_total)
+            if execution.available_budget - money < committed:
+                raise OverBudget(
+                    f"moving {money} out would leave less than the {committed} already contracted or disbursed",
+                    field="amount",
+                )
+        transfer = BudgetTransfer(
+            execution_id=execution.id, kind=kind, amount=money, date=when, note=_text("note", note),
+            created_by=actor.id,
+        )
+        db.session.add(transfer)
+        db.session.flush()
+        _money_event(execution, "add_transfer", actor, {
+            "transfer_id": transfer.id, "kind": kind, "amount": money, "date": when, "note": transfer.note,
+        })
+        return transfer
+
+    return unit_of_work.run(use_case)
+
+
+def add_disbursement(actor, execution_id: int, paid_on, amount, progress_percent, note=None) -> Disbursement:
+    """Record a payment and the progress it reached; the total never exceeds the contract (or budget)."""
+
+    def use_case() -> Disbursement:
+        execution = _for_money(actor, execution_id)
+        money = _positive_money("amount", amount)
+        when = _date("paid_on", paid_on)
+        progress = _int("progress_percent", progress_percent, 0, 100)
+        cap = execution.disbursement_cap
+        total = execution.disbursed_total + money
+        if total > cap:
+            what = "contract amount" if execution.has_contract else "available budget"
+            raise OverBudget(
+                f"this payment would bring the disbursed total to {total}, more than the {what} {cap}; "
+                f"at most {cap - execution.disbursed_total} can still be paid",
+                field="amount", cap=str(cap), disbursed=str(execution.disbursed_total),
+            )
+        payment = Disbursement(
+            execution_id=execution.id, paid_on=when, amount=money, note=_text("note", note), created_by=actor.id,
+        )
+        db.session.add(payment)
+        db.session.flush()
+        db.session.execute(
+            update(ProjectExecution.__table__).where(ProjectExecution.__table__.c.id == execution.id)
+            .values(progress_percent=progress, updated_at=utcnow())
+        )
+        _money_event(execution, "add_disbursement", actor, {
+            "disbursement_id": payment.id, "paid_on": when, "amount": money, "progress_percent": progress,
+            "total": total,
+        })
+        return payment
+
+    payment = unit_of_work.run(use_case)
+    db.session.expire_all()
+    return payment
+
+
+def record_progress(actor, execution_id: int, progress_percent) -> ProjectExecution:
+    """Record the work's progress (%) without a payment, e.g. the last works after the final payment."""
+
+    def use_case() -> ProjectExecution:
+        execution = _for_money(actor, execution_id)
+        progress = _int("progress_percent", progress_percent, 0, 100)
+        db.session.execute(
+            update(ProjectExecution.__table__).where(ProjectExecution.__table__.c.id == execution.id)
+            .values(progress_percent=progress, updated_at=utcnow())
+        )
+        _money_event(execution, "record_progress", actor, {"progress_percent": progress})
+        return execution
+
+    execution = unit_of_work.run(use_case)
+    db.session.expire(execution)
+    return execution
+
+
+def cancel(actor, execution_id: int, reason) -> engine.FireResult:
+    """Cancel a project's year with its reason (kept on the row and as the step's comment)."""
+    execution = get_execution(actor, execution_id)
+    _require_recorder(actor, execution.organisation)
+    reason = _text("reason", reason)
+    if not reason:
+        raise InvalidInput("a cancellation needs its reason", field="comment")
+    # Written in the transition's own transaction: a refused step rolls it back with everything else.
+    db.session.execute(
+        update(ProjectExecution.__table__).where(ProjectExecution.__table__.c.id == execution_id)
+        .values(cancel_reason=reason)
+    )
+    return engine.fire("execution", execution_id, "cancel", actor, comment=reason)
+
+
+# -- entry actions -----------------------------------------------------------------------------------
+@engine.on_enter("execution", "contracted")
+def require_contract(instance, actor, from_state, to_state, data) -> None:
+    """A contract is signed only once its number, date, contractor and amount are recorded."""
+    if not instance.has_contract:
+        raise InvalidInput(
+            "record the contract (number, date, contractor, amount) before marking it signed",
+            field="contract_no",
+        )
+
+
+@engine.on_enter("execution", "completed")
+def require_counted(instance, actor, from_state, to_state, data) -> None:
+    """Completed means fully disbursed against the contract and 100 % done; say why not otherwise."""
+    counted, reason = completion_status(instance)
+    if not counted:
+        raise NotCounted(f"the project cannot be completed yet: {reason}", reason=reason)
+
+
+@engine.on_enter("execution", "carried_over")
+def record_carry_over(instance, actor, from_state, to_state, data) -> None:
+    """Carried-over money (กันเงิน) is paid out in the next fiscal year."""
+    instance.carried_over_to_be = instance.fiscal_year_be + 1
+
+
+__all__ = [
+    "AlreadyBudgeted", "DomainError", "NotCounted", "NotInPlan", "OverBudget", "add_disbursement",
+    "add_transfer", "budget_project", "cancel", "completion_status", "get_execution", "may_record",
+    "plan_year", "record_contract", "record_progress",
+]

@@ -1,0 +1,1 @@
+"""Who exists: organisations, reference geography, the DLA LAO registry import, the catalogues plans link to."""

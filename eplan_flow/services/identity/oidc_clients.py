@@ -1,0 +1,295 @@
+"""Relying parties registered with the SSO: set up by deployment (``ensure_client``) or by DLA
+admins in the back office (register, change, deactivate, new secret).
+
+A client's secret is generated here, shown once, and stored only as its SHA-256: it is 256 random
+bits, so a fast digest is as safe as a password hash and keeps every token call cheap.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
+from eplan_flow.extensions import db
+from eplan_flow.models import OAuth2Client, OAuth2Token
+from eplan_flow.models.oidc import CONFIDENTIAL_AUTH_METHOD, PUBLIC_AUTH_METHOD
+from eplan_flow.permissions import can_manage_organisations
+from eplan_flow.services.platform import audit
+from workflows.roles import ROLE_NAMES
+
+DEFAULT_SCOPE = "openid profile email eplan"
+SUPPORTED_SCOPES = ("openid", "profile", "email", "eplan")
+GRANT_TYPES = ["authorization_code", "refresh_token"]
+CLIENT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,47}$")
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def hash_secret(secret: str) -> str:
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(stored: str, given: str) -> bool:
+    return hmac.compare_digest(stored, hash_secret(given or ""))
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# -- validation -------------------------------------------------------------------------------
+def _check_uri(uri: str, field: str) -> str:
+    uri = (uri or "").strip()
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        raise InvalidInput(f"{uri!r} is not an absolute http(s) address without a fragment", field=field)
+    # Plain http only where nobody can listen in: this machine, or a non-production deployment.
+    if (parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS
+            and current_app.config.get("ENV_NAME") == "production"):
+        raise InvalidInput(f"{uri!r} must use https", field=field)
+    return uri
+
+
+def _uris(values: Iterable[str] | str | None, field: str) -> list[str]:
+    if isinstance(values, str):
+        values = values.split()
+    return list(dict.fromkeys(_check_uri(v, field) for v in (values or ()) if v and v.strip()))
+
+
+def _roles(values: Iterable[str] | str | None) -> list[str]:
+    if isinstance(values, str):
+        values = values.split()
+    roles = sorted(set(values or ()))
+    unknown = [r for r in roles if r not in ROLE_NAMES]
+    if unknown:
+        raise InvalidInput(f"unknown roles: {', '.join(unknown)}", field="allowed_roles")
+    return roles
+
+
+def _scope(value: str | None) -> str:
+    scopes = list(dict.fromkeys((value or DEFAULT_SCOPE).split()))
+    if "openid" not in scopes or any(s not in SUPPORTED_SCOPES for s in scopes):
+        raise InvalidInput(
+            f"the scope must include openid and only {' '.join(SUPPORTED_SCOPES)}", field="scope"
+        )
+    return " ".join(scopes)
+
+
+def _metadata(client: OAuth2Client | None, *, name, redirect_uris, post_logout_redirect_uris,
+              scope, public: bool, backchannel_logout_uri=None) -> dict:
+    metadata = dict(client.client_metadata) if client is not None else {}
+    redirect_uris = _uris(redirect_uris, "redirect_uris")
+    if not redirect_uris:
+        raise InvalidInput("at least one redirect URI is needed", field="redirect_uris")
+    metadata.update(
+        client_name=name,
+        redirect_uris=redirect_uris,
+        post_logout_redirect_uris=_uris(post_logout_redirect_uris, "post_logout_redirect_uris"),
+        scope=_scope(scope),
+        grant_types=GRANT_TYPES,
+        response_types=["code"],
+        token_endpoint_auth_method=PUBLIC_AUTH_METHOD if public else CONFIDENTIAL_AUTH_METHOD,
+        id_token_signed_response_alg="RS256",
+    )
+    # OIDC Back-Channel Logout 1.0: one address, told when a session of this client ends.
+    backchannel = (backchannel_logout_uri or "").strip()
+    if backchannel:
+        metadata["backchannel_logout_uri"] = _check_uri(backchannel, "backchannel_logout_uri")
+        metadata["backchannel_logout_session_required"] = True
+    else:
+        metadata.pop("backchannel_logout_uri", None)
+        metadata.pop("backchannel_logout_session_required", None)
+    return metadata
+
+
+def _by_client_id(client_id: str) -> OAuth2Client | None:
+    return db.session.execute(select(OAuth2Client).where(OAuth2Client.client_id == client_id)).scalar_one_or_none()
+
+
+def _get(client_pk: int) -> OAuth2Client:
+    client = db.session.get(OAuth2Client, client_pk)
+    if client is None:
+        raise NotFound("no such client registration")
+    return client
+
+
+def _require_manager(actor) -> None:
+    # Client registrations decide who may receive people's identities: DLA admins only.
+    if not can_manage_organisations(actor):
+        raise PermissionDenied("only DLA admins manage client registrations")
+
+
+def _audit(client: OAuth2Client, action: str, actor, **data) -> None:
+    audit.append(f"oidc_client:{client.client_id}", action, actor=actor, data=data)
+
+
+def _summary(client: OAuth2Client) -> dict:
+    return {
+        "name": client.name, "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris, "scope": client.scope,
+        "backchannel_logout_uri": client.backchannel_logout_uri,
+        "allowed_roles": client.allowed_roles, "trusted": client.trusted, "is_active": client.is_active,
+        "public": client.is_public,
+    }
+
+
+# -- use cases --------------------------------------------------------------------------------
+def ensure_client(
+    client_id: str,
+    *,
+    name: str,
+    redirect_uris: Iterable[str],
+    post_logout_redirect_uris: Iterable[str] = (),
+    backchannel_logout_uri: str | None = None,
+    secret: str | None = None,
+    allowed_roles: Iterable[str] = (),
+    trusted: bool = True,
+    scope: str = DEFAULT_SCOPE,
+) -> OAuth2Client:
+    """Create or update the client ``client_id`` to exactly these settings (deployment, demo, tests)."""
+    try:
+        client = _by_client_id(client_id)
+        created = client is None
+        if created:
+            client = OAuth2Client(client_id=client_id, client_id_issued_at=int(time.time()))
+            db.session.add(client)
+        client.name = name
+        client.set_client_metadata(_metadata(
+            client, name=name, redirect_uris=redirect_uris,
+            post_logout_redirect_uris=post_logout_redirect_uris, scope=scope, public=secret is None,
+            backchannel_logout_uri=backchannel_logout_uri,
+        ))
+        if secret is None:
+            client.client_secret = None
+        elif client.client_secret is None or not secret_matches(client.client_secret, secret):
+            client.client_secret = hash_secret(secret)
+        client.allowed_roles = _roles(allowed_roles)
+        client.trusted = trusted
+        client.is_active = True
+        if created or db.session.is_modified(client):
+            _audit(client, "ensure_client", None, **_summary(client))
+        db.session.commit()
+        return client
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def register_client(
+    actor,
+    *,
+    client_id: str,
+    name: str,
+    redirect_uris,
+    post_logout_redirect_uris=(),
+    backchannel_logout_uri: str | None = None,
+    confidential: bool = True,
+    allowed_roles=(),
+    trusted: bool = False,
+    scope: str = DEFAULT_SCOPE,
+) -> tuple[OAuth2Client, str | None]:
+    """Register a new relying party; return it and its secret (shown once; None if public)."""
+    try:
+        _require_manager(actor)
+        client_id = (client_id or "").strip()
+        if not CLIENT_ID_PATTERN.match(client_id):
+            raise InvalidInput(
+                "the client ID is 2–48 lower-case letters, digits, dots, dashes or underscores",
+                field="client_id",
+            )
+        if _by_client_id(client_id) is not None:
+            raise InvalidInput("this client ID is already registered", field="client_id")
+        if not (name or "").strip():
+            raise InvalidInput("a name is needed", field="name")
+        secret = new_secret() if confidential else None
+        client = OAuth2Client(
+            client_id=client_id, client_id_issued_at=int(time.time()), name=name.strip(),
+            client_secret=hash_secret(secret) if secret else None,
+            allowed_roles=_roles(allowed_roles), trusted=bool(trusted), is_active=True,
+        )
+        client.set_client_metadata(_metadata(
+            None, name=client.name, redirect_uris=redirect_uris,
+            post_logout_redirect_uris=post_logout_redirect_uris, scope=scope, public=not confidential,
+            backchannel_logout_uri=backchannel_logout_uri,
+        ))
+        db.session.add(client)
+        db.session.flush()
+        _audit(client, "register_client", actor, **_summary(client))
+        db.session.commit()
+        return client, secret
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def update_client(
+    actor, client_pk: int, *, name: str, redirect_uris, post_logout_redirect_uris=(),
+    allowed_roles=(), trusted: bool = False, scope: str = DEFAULT_SCOPE,
+    backchannel_logout_uri: str | None = None,
+) -> OAuth2Client:
+    """Change a registration's name, addresses, roles, scope or consent setting."""
+    try:
+        _require_manager(actor)
+        client = _get(client_pk)
+        if not (name or "").strip():
+            raise InvalidInput("a name is needed", field="name")
+        client.name = name.strip()
+        client.set_client_metadata(_metadata(
+            client, name=client.name, redirect_uris=redirect_uris,
+            post_logout_redirect_uris=post_logout_redirect_uris, scope=scope, public=client.is_public,
+            backchannel_logout_uri=backchannel_logout_uri,
+        ))
+        client.allowed_roles = _roles(allowed_roles)
+        client.trusted = bool(trusted)
+        _audit(client, "update_client", actor, **_summary(client))
+        db.session.commit()
+        return client
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def set_client_active(actor, client_pk: int, active: bool) -> OAuth2Client:
+    """Deactivate a client (its tokens are revoked at once) or activate it again."""
+    try:
+        _require_manager(actor)
+        client = _get(client_pk)
+        client.is_active = bool(active)
+        revoked = 0
+        if not active:
+            now = int(time.time())
+            revoked = db.session.execute(
+                update(OAuth2Token).where(
+                    OAuth2Token.client_id == client.client_id, OAuth2Token.access_token_revoked_at == 0,
+                ).values(access_token_revoked_at=now, refresh_token_revoked_at=now)
+            ).rowcount
+        _audit(client, "activate_client" if active else "deactivate_client", actor, tokens_revoked=revoked)
+        db.session.commit()
+        return client
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def reset_client_secret(actor, client_pk: int) -> str:
+    """Give a confidential client a new secret (the old one stops working); return it once."""
+    try:
+        _require_manager(actor)
+        client = _get(client_pk)
+        if client.is_public:
+            raise InvalidInput("a public client has no secret", field="client_secret")
+        secret = new_secret()
+        client.client_secret = hash_secret(secret)
+        _audit(client, "reset_client_secret", actor)
+        db.session.commit()
+        return secret
+    except Exception:
+        db.session.rollback()
+        raise

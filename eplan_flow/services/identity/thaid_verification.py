@@ -1,0 +1,164 @@
+"""Identity verification with ThaiD: the citizen ID ThaiD vouches for must be the registered one.
+
+The SSO's ThaiD client (``eplan_flow.sso.thaid``) hands over the verified ID token's ``pid`` and
+claims. A match moves the person's account on (verified, then waiting for their approver) in one
+transaction; a mismatch changes nothing but the reason shown to the person, and is audited on
+their authentication chain ``auth:<user id>`` without the number. (``Account.submitted_at``, from
+which escalation counts, is stamped by ``services.approvals`` as the account enters
+``awaiting_approval``.)
+
+Proof of the number is what makes it someone's: registering reserves nothing. The first person
+ThaiD verifies for a citizen ID owns it (a partial unique index holds it among verified people);
+every unverified registration of the same number is then voided and told so by email. A second
+account proven for a number already owned is refused.
+"""
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from eplan_flow.errors import GuardFailed, NotFound
+from eplan_flow.extensions import db
+from eplan_flow.models import Account, User
+from eplan_flow.models._types import utcnow
+from eplan_flow.services.platform import audit, engine, mail, outbox
+from eplan_flow.services.identity import citizen_id, identity
+
+
+def N_(msgid: str) -> str:
+    """Mark a msgid for extraction; the presentation layer translates it."""
+    return msgid
+
+
+# Stored in ``Account.verification_error`` as English msgids; pages show them translated.
+REASONS = {
+    "pid_mismatch": N_(
+        "The citizen ID from ThaiD does not match the one you registered. Your identity was not "
+        "verified. Sign in to ThaiD as yourself, or, if you registered a wrong number, ask your "
+        "organisation's SSO admin."
+    ),
+    "pid_missing": N_(
+        "ThaiD did not send a valid citizen ID, so your identity was not verified. Try again later."
+    ),
+    # Told only to someone ThaiD has just proven to hold the number.
+    "pid_taken": N_(
+        "Your citizen ID is already verified on another Single Sign-On account, and each citizen ID "
+        "belongs to one account. Sign in with that account; if you cannot, ask your organisation's "
+        "SSO admin."
+    ),
+}
+
+
+class NotAwaitingVerification(GuardFailed):
+    """The account is not at the step where ThaiD verification counts (email confirmed)."""
+
+    code = "not_awaiting_verification"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a verification attempt did: ``reason`` is a code of REASONS when it failed."""
+
+    verified: bool
+    account_id: int
+    status: str
+    reason: str | None = None
+
+    @property
+    def message(self) -> str | None:
+        return REASONS.get(self.reason) if self.reason else None
+
+
+def account_of(user_id: int, *, lock: bool = False) -> Account | None:
+    """Return the person's SSO account, locked for the transaction with ``lock``."""
+    query = select(Account).where(Account.user_id == user_id)
+    return db.session.scalar(query.with_for_update(of=Account) if lock else query)
+
+
+def complete_verification(user_id: int, pid: str | None, claims: Mapping) -> Result:
+    """Bind ThaiD's ``pid`` to the person's account if it is their registered citizen ID."""
+    try:
+        user = db.session.get(User, user_id)
+        account = account_of(user_id, lock=True) if user is not None else None
+        if account is None:
+            raise NotFound("no SSO account to verify", user_id=user_id)
+        if account.status != "email_confirmed":
+            raise NotAwaitingVerification(
+                "identity is verified only after the email address is confirmed and before approval",
+                state=account.status,
+            )
+        pid = (pid or "").strip()
+        if not citizen_id.is_valid(pid):
+            result = _refuse(user, account, "pid_missing", claims)
+        elif not user.citizen_id_digest or not hmac.compare_digest(
+            citizen_id.digest(pid), user.citizen_id_digest
+        ):
+            result = _refuse(user, account, "pid_mismatch", claims)
+        elif _verified_owner(user) is not None:
+            result = _refuse(user, account, "pid_taken", claims)
+        else:
+            try:
+                return _verify(user, account, claims)
+            except IntegrityError:
+                # Another account of the same number was verified at the same moment and won.
+                db.session.rollback()
+                mail.forget_queued()
+                user = db.session.get(User, user_id)
+                account = account_of(user_id, lock=True)
+                result = _refuse(user, account, "pid_taken", claims)
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        mail.forget_queued()
+        raise
+
+
+def _verified_owner(user: User) -> int | None:
+    return db.session.scalar(
+        select(User.id).where(
+            User.citizen_id_digest == user.citizen_id_digest, User.id != user.id,
+            User.identity_verified_at.is_not(None),
+        )
+    )
+
+
+def _verify(user: User, account: Account, claims: Mapping) -> Result:
+    steps = [
+        engine.fire("account", account.id, "verify_identity", user, commit=False,
+                    data={"via": "thaid", "issuer": claims.get("iss")}),
+        engine.fire("account", account.id, "request_approval", user, commit=False),
+    ]
+    # After the steps: the engine reloads the account and its person as it locks them.
+    user.identity_verified_at = utcnow()
+    db.session.flush()  # the verified-owner index decides a race here, before anyone is voided
+    voided = identity.drop_unverified_claims(user)
+    if voided:
+        audit.append(f"auth:{user.id}", "citizen_id_claims_voided", actor=user,
+                     organisation_id=account.organisation_id, data={"voided": len(voided)})
+    db.session.commit()
+    outbox.relay_after_commit([i for step in steps for i in step.message_ids])
+    mail.relay_queued()
+    return Result(True, account.id, steps[-1].to_state)
+
+
+def _refuse(user: User, account: Account, reason: str, claims: Mapping) -> Result:
+    account.verification_error = REASONS[reason]
+    audit.append(
+        f"auth:{user.id}", "thaid_verification_failed", actor=user,
+        organisation_id=account.organisation_id,
+        # Never the citizen IDs themselves (PDPA): the reason says enough.
+        data={"reason": reason, "account_id": account.id, "issuer": claims.get("iss")},
+    )
+    return Result(False, account.id, account.status, reason)
+
+
+@engine.on_enter("account", "identity_verified")
+def _clear_verification_error(instance, actor, from_state, to_state, data) -> None:
+    if instance.verification_error is None:
+        return
+    engine.write_columns(instance, verification_error=None)

@@ -1,0 +1,1 @@
+"""Status across the LAOs a district, province or DLA oversees."""

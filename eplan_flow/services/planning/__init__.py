@@ -1,0 +1,1 @@
+"""The local development plan: drafting, strategies, projects, revisions, printed forms, the public board, deadlines."""

@@ -1,0 +1,214 @@
+"""Use cases of a plan before and at its first announcement: create it, draft its projects.
+
+While a plan is drafting (never announced yet) its planners and support-committee secretaries edit
+projects directly: the records are version 1 in the making (valid_from=1, valid_to NULL). Once
+announced, projects change only through revisions (``services/planning/revisions.py``). Every write is
+audited on the chain ``plan-content:<plan id>``; each use case commits once or changes nothing.
+"""
+from __future__ import annotations
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload
+
+from eplan_flow import text
+from eplan_flow.errors import (
+    GuardFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TransitionNotAllowed,
+)
+from eplan_flow.extensions import db
+from eplan_flow.models import Organisation, Plan, PlanVersion, ProjectRecord
+from eplan_flow.models._types import utcnow
+from eplan_flow.permissions import can_edit_plan_content, can_read, has_role
+from eplan_flow.services.platform import audit, engine, unit_of_work
+from eplan_flow.services.planning.projects import (
+    apply_values,
+    next_project_no,
+    record_values,
+    validate_project_values,
+)
+
+# Who drafts a plan's content (the support committee's staff).
+PERIOD_RANGE = (2500, 2700)
+
+
+class PlanHasNoProjects(GuardFailed):
+    """Announcing a plan that holds no project."""
+
+    code = "plan_has_no_projects"
+
+
+def content_chain(plan_id: int) -> str:
+    return f"plan-content:{plan_id}"
+
+
+def get_plan(plan_id: int, actor, *, lock: bool = False) -> Plan:
+    """A plan the actor may read, or NotFound (another LAO's plan does not exist for them)."""
+    # The printed forms' heading names the province: load it with the organisation.
+    query = select(Plan).where(Plan.id == plan_id).options(joinedload(Plan.organisation).joinedload(Organisation.province))
+    if lock:
+        query = query.with_for_update(of=Plan).execution_options(populate_existing=True)
+    plan = db.session.scalars(query).one_or_none()
+    if plan is None or not can_read(actor, plan.organisation):
+        raise NotFound(f"plan #{plan_id} not found", id=plan_id)
+    return plan
+
+
+def can_draft(actor, plan: Plan) -> bool:
+    """Whether ``actor`` may edit ``plan``'s projects directly now (templates use it to show links)."""
+    return is_drafting(plan) and holds_drafting_role(actor, plan)
+
+
+def is_drafting(plan: Plan) -> bool:
+    return plan.status == "drafting" and plan.current_version == 0
+
+
+def _run(use_case):
+    """Run ``use_case()`` as one transaction: commit its result, or roll everything back."""
+    return unit_of_work.run(use_case)
+
+
+def create_plan(actor, organisation_id: int, period_start_be, title: str | None = None) -> Plan:
+    """Create an LAO's plan for a five-year period and start its workflow (planners of that LAO)."""
+
+    def use_case() -> Plan:
+        org = db.session.get(Organisation, organisation_id)
+        if org is None or not can_read(actor, org):
+            raise NotFound(f"organisation #{organisation_id} not found", id=organisation_id)
+        if org.kind != "lao" or not has_role(actor, "planner", org):
+            raise PermissionDenied("only the LAO's planners create its plan")
+        try:
+            start = text.parse_int(period_start_be, field="period_start_be")
+        except InvalidInput:
+            start = None
+        if start is None or not PERIOD_RANGE[0] <= start <= PERIOD_RANGE[1]:
+            raise InvalidInput("the period must start with a Buddhist-Era year", field="period_start_be")
+        # Lock the LAO row so two planners cannot create the same period's plan at once.
+        db.session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+        taken = db.session.scalar(
+            select(exists().where(Plan.organisation_id == org.id, Plan.period_start_be == start))
+        )
+        if taken:
+            raise InvalidInput(f"the LAO already has a plan for {start}–{start + 4}", field="period_start_be")
+        clean_title = (
+            text.clean_text(title, field="title", max_length=300)
+            or f"แผนพัฒนาท้องถิ่น (พ.ศ. {start}–{start + 4}) {org.display_name}"
+        )
+        plan = Plan(organisation_id=org.id, title=clean_title, period_start_be=start, period_end_be=start + 4)
+        engine.start(plan, actor)
+        return plan
+
+    return _run(use_case)
+
+
+def holds_drafting_role(actor, plan: Plan) -> bool:
+    """Whether ``actor`` drafts this plan's content (its LAO's planners and support secretaries)."""
+    return can_edit_plan_content(actor, plan.organisation)
+
+
+def _draftable(plan_id: int, actor) -> Plan:
+    plan = get_plan(plan_id, actor, lock=True)
+    if not holds_drafting_role(actor, plan):
+        raise PermissionDenied("only the LAO's planners and support-committee secretaries draft its plan")
+    if not is_drafting(plan):
+        raise TransitionNotAllowed(
+            "projects of a plan that has left drafting change only through a revision",
+            status=plan.status,
+        )
+    return plan
+
+
+def _draft_record(plan_id: int, project_no: int) -> ProjectRecord:
+    record = db.session.scalars(
+        select(ProjectRecord).where(
+            ProjectRecord.plan_id == plan_id, ProjectRecord.project_no == project_no,
+            ProjectRecord.valid_to.is_(None),
+        )
+    ).one_or_none()
+    if record is None:
+        raise NotFound(f"project {project_no} not found", project_no=project_no)
+    return record
+
+
+def add_project(actor, plan_id: int, values: dict) -> ProjectRecord:
+    """Add a project to a drafting plan."""
+
+    def use_case() -> ProjectRecord:
+        plan = _draftable(plan_id, actor)
+        cleaned = validate_project_values(plan, values)
+        record = ProjectRecord(plan_id=plan.id, project_no=next_project_no(plan.id), valid_from=1, valid_to=None)
+        apply_values(record, cleaned)
+        db.session.add(record)
+        db.session.flush()
+        audit.append(
+            content_chain(plan.id), "add_project", actor=actor, organisation_id=plan.organisation_id,
+            data={"project_no": record.project_no, "values": record_values(record)},
+        )
+        return record
+
+    return _run(use_case)
+
+
+def update_project(actor, plan_id: int, project_no: int, values: dict) -> ProjectRecord:
+    """Replace the values of a drafting plan's project."""
+
+    def use_case() -> ProjectRecord:
+        plan = _draftable(plan_id, actor)
+        record = _draft_record(plan.id, project_no)
+        before = record_values(record)
+        cleaned = validate_project_values(plan, values)
+        apply_values(record, cleaned)
+        db.session.flush()
+        after = record_values(record)
+        changed = {k: {"old": before[k], "new": after[k]} for k in after if before.get(k) != after[k]}
+        audit.append(
+            content_chain(plan.id), "change_project", actor=actor, organisation_id=plan.organisation_id,
+            data={"project_no": project_no, "changes": changed},
+        )
+        return record
+
+    return _run(use_case)
+
+
+def delete_project(actor, plan_id: int, project_no: int) -> None:
+    """Remove a project from a drafting plan."""
+
+    def use_case() -> None:
+        plan = _draftable(plan_id, actor)
+        record = _draft_record(plan.id, project_no)
+        before = record_values(record)
+        db.session.delete(record)
+        db.session.flush()
+        audit.append(
+            content_chain(plan.id), "delete_project", actor=actor, organisation_id=plan.organisation_id,
+            data={"project_no": project_no, "values": before},
+        )
+
+    _run(use_case)
+
+
+@engine.on_enter("plan", "announced")
+def make_first_version(plan: Plan, actor, from_state, to_state, data) -> None:
+    """Announcing a plan for the first time makes its draft version 1; a plan without projects is refused."""
+    if plan.current_version:
+        # Back from the district or province with remarks: the plan is already in force.
+        return
+    projects = db.session.scalar(
+        select(func.count()).select_from(ProjectRecord).where(
+            ProjectRecord.plan_id == plan.id, ProjectRecord.valid_to.is_(None)
+        )
+    )
+    if not projects:
+        raise PlanHasNoProjects("a plan without projects cannot be announced", field="projects")
+    now = utcnow()
+    plan.current_version = 1
+    plan.announced_at = now
+    db.session.add(PlanVersion(plan_id=plan.id, number=1, revision_id=None, announced_at=now))
+
+
+@engine.on_enter("plan", "submitted")
+def record_submission(plan: Plan, actor, from_state, to_state, data) -> None:
+    """Remember when the announced plan was sent to the district and province."""
+    plan.submitted_at = utcnow()

@@ -1,0 +1,259 @@
+"""A plan's projects: checking a project's values, and reading the records valid at a plan version.
+
+Shared by plan drafting (``services/planning/plans.py``) and revisions (``services/planning/revisions.py``): both turn
+user input into the same cleaned values before writing a ``ProjectRecord``.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from eplan_flow import text
+from eplan_flow.errors import InvalidInput
+from eplan_flow.extensions import db
+from eplan_flow.models import Plan
+from eplan_flow.models.catalogue import CatalogueItem
+from eplan_flow.models.project import (
+    PLAN_YEARS,
+    PROJECT_SOURCES,
+    LaoStrategy,
+    ProjectRecord,
+    Tactic,
+)
+
+BUDGET_FIELDS = tuple(f"budget_{i}" for i in range(1, PLAN_YEARS + 1))
+REQUIRED_FIELDS = ("name", "objective", "target", "responsible_unit", "strategy_id", "programme_id")
+EQUIPMENT_REQUIRED_FIELDS = ("equipment_category", "equipment_type", "unit")
+# Text columns and their length limits (None: unlimited Text).
+TEXT_FIELDS = {
+    "name": 500,
+    "objective": None,
+    "target": None,
+    "kpi": None,
+    "expected_result": None,
+    "responsible_unit": 200,
+    "equipment_category": 200,
+    "equipment_type": 200,
+    "unit": 50,
+}
+ID_FIELDS = ("strategy_id", "tactic_id", "programme_id")
+VALUE_FIELDS = (*ID_FIELDS, "source", *TEXT_FIELDS, *BUDGET_FIELDS, "links")
+CENT = Decimal("0.01")
+# Numeric(14, 2): at most 12 digits before the point.
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def _text(field: str, raw) -> str | None:
+    multiline = TEXT_FIELDS[field] is None
+    return text.clean_text(raw, field=field, max_length=TEXT_FIELDS[field], multiline=multiline)
+
+
+def _id(field: str, raw) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        return text.parse_int(raw, field=field)
+    except InvalidInput:
+        raise InvalidInput(f"{field} must be an id", field=field) from None
+
+
+def parse_money(field: str, raw) -> Decimal:
+    """Turn a baht amount ("1,500,000.00", Decimal, int) into an exact Decimal with satang."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return Decimal("0.00")
+    if isinstance(raw, float | bool):
+        # Floats cannot hold satang exactly: callers pass strings or Decimals.
+        raise InvalidInput(f"{field} must be a decimal amount, not a float", field=field)
+    try:
+        # Digits 0-9 or ๐-๙ only (Decimal alone reads any script's), thousands commas allowed.
+        amount = text.parse_decimal(raw, field=field)
+    except text.InputRefused as refused:
+        raise text.InputRefused(refused.reason, f"{field} must be an amount in baht", field=field) from None
+    if amount is None:
+        return Decimal("0.00")
+    if amount < 0:
+        raise InvalidInput(f"{field} cannot be negative", field=field)
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
+        raise InvalidInput(f"{field} has more than 2 decimal places", field=field)
+    if amount > MAX_AMOUNT:
+        raise InvalidInput(f"{field} is too large", field=field)
+    return amount.quantize(CENT)
+
+
+def budget_field_for_year(plan: Plan, year_be) -> str:
+    """The column holding a Buddhist-Era year's budget, or InvalidInput if outside the period."""
+    try:
+        year = text.parse_int(year_be, field="budgets")
+    except InvalidInput:
+        year = None
+    if year is None:
+        raise InvalidInput(f"{year_be!r} is not a Buddhist-Era year", field="budgets")
+    if not plan.period_start_be <= year <= plan.period_end_be:
+        raise InvalidInput(
+            f"{year} is outside the plan's period {plan.period_start_be}–{plan.period_end_be}",
+            field="budgets", year=year,
+        )
+    return f"budget_{year - plan.period_start_be + 1}"
+
+
+def _expand_budgets(plan: Plan, values: dict) -> dict:
+    """Map ``{"budgets": {2566: "1.00"}}`` onto budget_1..budget_5; the two forms must not clash."""
+    values = dict(values)
+    budgets = values.pop("budgets", None)
+    if budgets is None:
+        return values
+    if not isinstance(budgets, dict):
+        raise InvalidInput("budgets must map Buddhist-Era years to amounts", field="budgets")
+    for year, amount in budgets.items():
+        column = budget_field_for_year(plan, year)
+        if column in values:
+            raise InvalidInput(f"the budget for {year} is given twice", field=column)
+        values[column] = amount
+    return values
+
+
+def validate_project_values(plan: Plan, values: dict, *, allowed_fields=None, partial: bool = False) -> dict:
+    """Check a project's values against ``plan``; return them cleaned, or raise InvalidInput naming the field.
+
+    ``partial`` checks only the fields given (a change or correction of an existing project; the
+    caller merges the result with the record's values). ``allowed_fields`` refuses any other field.
+    """
+    values = _expand_budgets(plan, values)
+    for field in values:
+        if field not in VALUE_FIELDS:
+            raise InvalidInput(f"{field} is not a project field", field=field)
+        if allowed_fields is not None and field not in allowed_fields:
+            raise InvalidInput(f"{field} may not be changed here", field=field)
+
+    cleaned: dict = {}
+    for field in TEXT_FIELDS:
+        if field in values or not partial:
+            cleaned[field] = _text(field, values.get(field))
+    for field in ID_FIELDS:
+        if field in values or not partial:
+            cleaned[field] = _id(field, values.get(field))
+    for field in BUDGET_FIELDS:
+        if field in values or not partial:
+            cleaned[field] = parse_money(field, values.get(field))
+    if "source" in values or not partial:
+        source = values.get("source") or "own"
+        if source not in PROJECT_SOURCES:
+            raise InvalidInput(f"{source!r} is not a project source", field="source")
+        cleaned["source"] = source
+    if "links" in values or not partial:
+        cleaned["links"] = _links(plan, values.get("links"))
+
+    required = list(REQUIRED_FIELDS)
+    if cleaned.get("source") == "equipment":
+        required += EQUIPMENT_REQUIRED_FIELDS
+    for field in required:
+        if (field in cleaned or not partial) and cleaned.get(field) is None:
+            raise InvalidInput(f"{field} is required", field=field)
+
+    _check_linkage(plan, cleaned)
+    return cleaned
+
+
+def _links(plan: Plan, raw) -> list[int]:
+    if raw is None:
+        return []
+    if isinstance(raw, str | bytes) or not hasattr(raw, "__iter__"):
+        raise InvalidInput("links must be a list of catalogue item ids", field="links")
+    ids = sorted({_id("links", item) for item in raw} - {None})
+    if not ids:
+        return []
+    found = db.session.execute(
+        select(CatalogueItem.id, CatalogueItem.scope).where(CatalogueItem.id.in_(ids))
+    ).all()
+    province = plan.organisation.province_code or ""
+    known = {row.id for row in found if row.scope in ("", province)}
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise InvalidInput(f"catalogue items {missing} are not available to this plan", field="links")
+    return ids
+
+
+def _check_linkage(plan: Plan, cleaned: dict) -> None:
+    strategy_id = cleaned.get("strategy_id")
+    if strategy_id is not None:
+        owner = db.session.scalar(select(LaoStrategy.plan_id).where(LaoStrategy.id == strategy_id))
+        if owner != plan.id:
+            raise InvalidInput("the strategy is not one of this plan's", field="strategy_id")
+    tactic_id = cleaned.get("tactic_id")
+    if tactic_id is not None:
+        row = db.session.execute(
+            select(Tactic.strategy_id, LaoStrategy.plan_id)
+            .join(LaoStrategy, LaoStrategy.id == Tactic.strategy_id)
+            .where(Tactic.id == tactic_id)
+        ).first()
+        if row is None or row.plan_id != plan.id:
+            raise InvalidInput("the tactic is not one of this plan's", field="tactic_id")
+        if strategy_id is not None and row.strategy_id != strategy_id:
+            raise InvalidInput("the tactic is not under the chosen strategy", field="tactic_id")
+    programme_id = cleaned.get("programme_id")
+    if programme_id is not None:
+        catalogue = db.session.scalar(select(CatalogueItem.catalogue).where(CatalogueItem.id == programme_id))
+        if catalogue != "budget_programme":
+            raise InvalidInput("the programme is not a budget programme (แผนงาน)", field="programme_id")
+
+
+def valid_at_clause(version: int):
+    """SQL condition: a project record is part of plan version ``version``."""
+    return (ProjectRecord.valid_from <= version) & or_(
+        ProjectRecord.valid_to.is_(None), ProjectRecord.valid_to > version
+    )
+
+
+def records_at(plan_id: int, version: int) -> list[ProjectRecord]:
+    """The project records of plan version ``version``, by project number."""
+    return list(
+        db.session.scalars(
+            select(ProjectRecord)
+            .where(ProjectRecord.plan_id == plan_id, valid_at_clause(version))
+            .options(selectinload(ProjectRecord.links))
+            .order_by(ProjectRecord.project_no)
+        )
+    )
+
+
+def current_records(plan_id: int) -> list[ProjectRecord]:
+    """The project records in force now (for a drafting plan: its draft)."""
+    return list(
+        db.session.scalars(
+            select(ProjectRecord)
+            .where(ProjectRecord.plan_id == plan_id, ProjectRecord.valid_to.is_(None))
+            .options(selectinload(ProjectRecord.links))
+            .order_by(ProjectRecord.project_no)
+        )
+    )
+
+
+def next_project_no(plan_id: int) -> int:
+    """The next project number of a plan: one above every record's, so an announced project's
+    number is never reused (only a deleted draft's may be)."""
+    last = db.session.scalar(select(func.max(ProjectRecord.project_no)).where(ProjectRecord.plan_id == plan_id))
+    return (last or 0) + 1
+
+
+def record_values(record: ProjectRecord) -> dict:
+    """A record's comparable values: the fields ``validate_project_values`` returns, money as strings."""
+    values = {field: getattr(record, field) for field in (*ID_FIELDS, "source", *TEXT_FIELDS)}
+    for field in BUDGET_FIELDS:
+        values[field] = str(Decimal(getattr(record, field) or 0).quantize(CENT))
+    values["links"] = sorted(item.id for item in record.links)
+    return values
+
+
+def apply_values(record: ProjectRecord, cleaned: dict) -> ProjectRecord:
+    """Set cleaned values (from ``validate_project_values``) on a record, links included."""
+    for field, value in cleaned.items():
+        if field == "links":
+            record.links = (
+                list(db.session.scalars(select(CatalogueItem).where(CatalogueItem.id.in_(value))))
+                if value else []
+            )
+        else:
+            setattr(record, field, value)
+    return record

@@ -1,0 +1,458 @@
+"""Deadline notices, each sent once: reminders before a deadline, overdue notices and escalation after.
+
+The scheduler runs ``run_deadline_checks`` every morning (``eplan_flow.jobs.schedule``). "Once" is the
+database's promise, not the job's: every notice carries a key naming the deadline, its period and
+what kind of notice it is, the key is unique per person, and the rows are inserted with ON CONFLICT
+DO NOTHING. Reruns, RQ retries, restarts and two schedulers racing therefore add nothing; a new
+period has a new key and is told again. Email goes out only for rows this run really inserted.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from eplan_flow import thaidate
+from eplan_flow.extensions import db
+from eplan_flow.models import EvaluationReport, Notification, Organisation, Plan, RoleGrant, User
+from eplan_flow.models._types import utcnow
+from eplan_flow.permissions import grant_covers
+from eplan_flow.services.planning import deadlines as overdue
+from workflows import deadlines
+from workflows.deadlines import DEADLINES_V1
+from workflows.roles import ROLES
+
+log = logging.getLogger(__name__)
+
+# An evaluation report in one of these states has been announced for its fiscal year.
+ANNOUNCED_REPORT_STATES = ("announced", "posted")
+
+# Who hears of a deadline, and how (rule data: a new ministry letter is a new version of this dict).
+NOTICE_RULES_V1 = {
+    "version": 1,
+    # The LAO's people who must act: reminded before, told when it is overdue.
+    "act_roles": ("planner", "support_secretary", "executive"),
+    # The office told when an LAO is overdue. DOMAIN.md §1: อบต. are overseen through the district,
+    # เทศบาล and อบจ. through the province (and เมืองพัทยา with them).
+    "oversight_role": {
+        "sao": "district_officer",
+        "subdistrict_municipality": "provincial_officer",
+        "town_municipality": "provincial_officer",
+        "city_municipality": "provincial_officer",
+        "pao": "provincial_officer",
+        "pattaya": "provincial_officer",
+    },
+    "default_oversight_role": "provincial_officer",
+    # Days overdue before the oversight office is told (1: the day after the deadline).
+    "escalate_after_days": 1,
+    # The first fiscal year whose evaluation report the app chases: years before it were reported
+    # on paper, and telling every LAO of them on the first run would be noise.
+    "evaluation_from_fiscal_year_be": 2569,
+    "texts": {
+        "plan_review": {
+            "th": "จัดทำหรือทบทวนแผนพัฒนาท้องถิ่น (พ.ศ. {start}–{end}) ให้แล้วเสร็จและประกาศใช้",
+            "en": "Make or review and announce the local development plan ({start}–{end})",
+        },
+        "evaluation_yearly": {
+            "th": "ประกาศรายงานผลการติดตามและประเมินผลแผนพัฒนาท้องถิ่น ปีงบประมาณ {year}",
+            "en": "Announce the monitoring and evaluation report of fiscal year {year}",
+        },
+        "evaluation_announcement": {
+            "th": "ประกาศรายงานผลการติดตามและประเมินผลที่เสนอสภาท้องถิ่นเมื่อ {presented}",
+            "en": "Announce the evaluation report presented to the council on {presented}",
+        },
+        "plan_submission": {
+            "th": "ส่งแผนพัฒนาท้องถิ่นที่ประกาศใช้เมื่อ {announced} ให้อำเภอและจังหวัด",
+            "en": "Submit the plan announced on {announced} to the district and the province",
+        },
+        "reminder_subject": {
+            "th": "{lao}: อีก {days} วันครบกำหนด — {what} ภายใน {deadline}",
+            "en": "{lao}: {days} days left — {what} by {deadline}",
+        },
+        "reminder_today_subject": {
+            "th": "{lao}: ครบกำหนดวันนี้ — {what} ภายใน {deadline}",
+            "en": "{lao}: due today — {what} by {deadline}",
+        },
+        "overdue_subject": {
+            "th": "{lao}: เกินกำหนด {days} วัน — {reason}",
+            "en": "{lao}: {days} days overdue — {reason}",
+        },
+        "escalation_subject": {
+            "th": "แจ้งเพื่อติดตาม: {lao} ({code}) เกินกำหนด {days} วัน — {reason}",
+            "en": "For follow-up: {lao} ({code}) is {days} days overdue — {reason}",
+        },
+        "body": {
+            "th": "{subject}\n\nหน่วยงาน: {lao} ({code})\nครบกำหนด: {deadline}\nดูรายละเอียด: {url}\n\n"
+                  "ข้อความนี้ส่งโดยระบบ e-Plan โดยอัตโนมัติ",
+            "en": "{subject}\n\nOrganisation: {lao} ({code})\nDue: {deadline}\nDetails: {url}\n\n"
+                  "This message was sent automatically by e-Plan.",
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice about one organisation's deadline, for everyone holding ``roles`` over it."""
+
+    kind: str  # "reminder", "overdue" or "escalation" (Notification.kind)
+    dedupe_key: str
+    organisation: Organisation
+    roles: tuple[str, ...]
+    subject: str
+    deadline: date
+    link: str
+
+
+@dataclass
+class Summary:
+    """What one run found and how many notices were new (0 on a rerun)."""
+
+    today: date
+    items: dict[str, int] = field(default_factory=dict)  # notices considered, by kind
+    created: dict[str, int] = field(default_factory=dict)  # notifications inserted, by kind
+    emails: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "today": self.today.isoformat(), "items": dict(self.items), "created": dict(self.created),
+            "emails": self.emails,
+        }
+
+
+def run_deadline_checks(
+    today: date | None = None, *, locale: str = "th", rules: dict = NOTICE_RULES_V1,
+    deadline_rules: dict = DEADLINES_V1,
+) -> Summary:
+    """Remind, notify and escalate every deadline due ``today`` (Bangkok); each notice only once."""
+    today = today or thaidate.today_local()
+    summary = Summary(today)
+    try:
+        notices = [
+            *_overdue_notices(today, locale, rules, deadline_rules),
+            *_review_reminders(today, locale, rules, deadline_rules),
+            *_submission_reminders(today, locale, rules, deadline_rules),
+            *_evaluation_notices(today, locale, rules, deadline_rules),
+        ]
+        for notice in notices:
+            summary.items[notice.kind] = summary.items.get(notice.kind, 0) + 1
+        rows, by_key = _rows(notices, locale, rules)
+        inserted = _insert_once(rows)
+        for user_id, key in inserted:
+            kind = by_key[key][0].kind
+            summary.created[kind] = summary.created.get(kind, 0) + 1
+        summary.emails = _queue_emails(inserted, by_key, locale, rules)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        _mail().forget_queued()
+        raise
+    if summary.emails:
+        _mail().relay_queued()
+    log.info("deadline checks for %s: %s", today.isoformat(), summary.as_dict())
+    return summary
+
+
+# -- what is due ---------------------------------------------------------------------------------
+def _text(rules: dict, name: str, locale: str, **values) -> str:
+    texts = rules["texts"][name]
+    return texts.get(locale, texts["th"]).format(**values)
+
+
+def _plan_link(plan_id: int | None) -> str:
+    # Jobs run outside a request: app-relative paths, as the workflow notices store them.
+    return _path("main.instance", workflow="plan", instance_id=plan_id) if plan_id else _path("main.overdue")
+
+
+def _path(endpoint: str, **values) -> str:
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)
+
+
+def _report_link(report_id: int | None, org_id: int) -> str:
+    if report_id:
+        return _path("results.report", report_id=report_id)
+    return _path("results.lao", org_id=org_id)
+
+
+def _late(org: Organisation, ident: str, reason: str, deadline: date, days_overdue: int, link: str,
+          locale: str, rules: dict) -> list[Notice]:
+    """The LAO's notice of something overdue and, once late enough, its oversight office's."""
+    values = {"lao": org.display_name, "code": org.code, "days": days_overdue, "reason": reason}
+    notices = [Notice(
+        "overdue", f"overdue:{ident}", org, tuple(rules["act_roles"]),
+        _text(rules, "overdue_subject", locale, **values), deadline, link,
+    )]
+    if days_overdue >= rules["escalate_after_days"]:
+        office_role = rules["oversight_role"].get(org.lao_type or "", rules["default_oversight_role"])
+        notices.append(Notice(
+            "escalation", f"escalation:{ident}", org, (office_role,),
+            _text(rules, "escalation_subject", locale, **values), deadline, link,
+        ))
+    return notices
+
+
+def _overdue_notices(today: date, locale: str, rules: dict, deadline_rules: dict) -> list[Notice]:
+    items = overdue.all_overdue_items(today, locale, deadline_rules)
+    if not items:
+        return []
+    orgs = _organisations({i.organisation_id for i in items})
+    notices = []
+    for item in items:
+        org = orgs[item.organisation_id]
+        # The period (or the plan's announcement) is in the deadline: a later one is told again.
+        ident = f"{item.kind}:{org.id}:{item.period_start_be}:{item.deadline.isoformat()}"
+        notices += _late(org, ident, item.reason, item.deadline, item.days_overdue, _plan_link(item.plan_id),
+                         locale, rules)
+    return notices
+
+
+def _evaluation_notices(today: date, locale: str, rules: dict, deadline_rules: dict) -> list[Notice]:
+    """The evaluation report: announced within 15 days of its presentation, and once a year by December."""
+    if "evaluation" not in deadline_rules:
+        return []
+    days_before = _days_before()
+    notices = []
+    presented = db.session.execute(
+        select(EvaluationReport).options(joinedload(EvaluationReport.organisation))
+        .where(EvaluationReport.status == "presented", EvaluationReport.presented_on.is_not(None))
+    ).scalars().all()
+    for report in presented:
+        org = report.organisation
+        deadline = deadlines.evaluation_announce_deadline(report.presented_on, deadline_rules)
+        days_left = (deadline - today).days
+        link = _report_link(report.id, org.id)
+        on = thaidate.format_date(report.presented_on, locale)
+        if days_left < 0:
+            reason = deadlines.reason(
+                "evaluation_announcement_late", locale, deadline_rules, presented=on,
+                days=deadline_rules["evaluation"]["announce_within_days"],
+                deadline=thaidate.format_date(deadline, locale),
+            )
+            notices += _late(org, f"evaluation_announcement_late:{org.id}:{report.id}:{deadline.isoformat()}",
+                             reason, deadline, -days_left, link, locale, rules)
+        elif (point := _threshold(days_left, days_before)) is not None:
+            what = _text(rules, "evaluation_announcement", locale, presented=on)
+            notices.append(_reminder(org, f"evaluation_announcement:{report.id}", what, deadline, days_left,
+                                     point, link, locale, rules, report.fiscal_year_be))
+    # At least once a year: the last ended fiscal year's report, by 31 December after it.
+    last_ended = thaidate.fiscal_year(today) - 1
+    last_deadline = deadlines.evaluation_yearly_deadline(last_ended, deadline_rules)
+    late_year = last_ended if last_deadline < today else last_ended - 1
+    if late_year >= rules["evaluation_from_fiscal_year_be"]:
+        deadline = deadlines.evaluation_yearly_deadline(late_year, deadline_rules)
+        reason = deadlines.reason("evaluation_not_announced", locale, deadline_rules, year=late_year,
+                                  deadline=thaidate.format_date(deadline, locale))
+        for org in _without_announced_report(late_year):
+            notices += _late(org, f"evaluation_not_announced:{org.id}:{late_year}:{deadline.isoformat()}",
+                             reason, deadline, (today - deadline).days, _report_link(None, org.id), locale, rules)
+    days_left = (last_deadline - today).days
+    point = _threshold(days_left, days_before)
+    if point is not None and last_ended >= rules["evaluation_from_fiscal_year_be"]:
+        what = _text(rules, "evaluation_yearly", locale, year=last_ended)
+        for org in _without_announced_report(last_ended):
+            notices.append(_reminder(org, "evaluation_yearly", what, last_deadline, days_left, point,
+                                     _report_link(None, org.id), locale, rules, last_ended))
+    return notices
+
+
+def _without_announced_report(fiscal_year_be: int) -> list[Organisation]:
+    """Active LAOs with no announced evaluation report (of any round) for ``fiscal_year_be``."""
+    return list(db.session.execute(
+        select(Organisation)
+        .outerjoin(EvaluationReport, and_(
+            EvaluationReport.organisation_id == Organisation.id,
+            EvaluationReport.fiscal_year_be == fiscal_year_be,
+            EvaluationReport.status.in_(ANNOUNCED_REPORT_STATES),
+        ))
+        .where(Organisation.kind == "lao", Organisation.is_active.is_(True), EvaluationReport.id.is_(None))
+    ).scalars())
+
+
+def _threshold(days_left: int, days_before) -> int | None:
+    """The tightest reminder point reached (3 when 2 days are left, of 14 and 3), else None.
+
+    Reaching a point rather than landing on it means a day the scheduler missed still reminds.
+    """
+    reached = [n for n in days_before if 0 <= days_left <= n]
+    return min(reached) if reached else None
+
+
+def _reminder(org: Organisation, what_key: str, what: str, deadline: date, days_left: int, point: int,
+              link: str, locale: str, rules: dict, period: int) -> Notice:
+    values = {
+        "lao": org.display_name, "days": days_left, "what": what,
+        "deadline": thaidate.format_date(deadline, locale),
+    }
+    subject = _text(rules, "reminder_today_subject" if days_left == 0 else "reminder_subject", locale, **values)
+    key = f"reminder:{what_key}:{org.id}:{period}:{deadline.isoformat()}:{point}d"
+    return Notice("reminder", key, org, tuple(rules["act_roles"]), subject, deadline, link)
+
+
+def _days_before() -> tuple[int, ...]:
+    return tuple(int(n) for n in current_app.config.get("REMINDER_DAYS_BEFORE", ()))
+
+
+def _review_reminders(today: date, locale: str, rules: dict, deadline_rules: dict) -> list[Notice]:
+    """LAOs whose next plan is not announced yet, as its review deadline comes near."""
+    days_before = _days_before()
+    years = deadline_rules["period"]["years"]
+    notices = []
+    for lao_type in deadline_rules["review"]:
+        start = deadlines.due_period(lao_type, today, deadline_rules) + years
+        deadline = deadlines.review_deadline(lao_type, start, deadline_rules)
+        days_left = (deadline - today).days
+        point = _threshold(days_left, days_before)
+        if point is None:
+            continue
+        rows = db.session.execute(
+            select(Organisation, Plan.id)
+            .outerjoin(Plan, and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == start))
+            .where(
+                Organisation.kind == "lao", Organisation.is_active.is_(True),
+                Organisation.lao_type == lao_type,
+                (Plan.id.is_(None)) | Plan.status.not_in(overdue.ANNOUNCED_PLAN_STATES),
+            )
+        ).all()
+        what = _text(rules, "plan_review", locale, start=start, end=start + years - 1)
+        for org, plan_id in rows:
+            notices.append(_reminder(
+                org, "plan_review", what, deadline, days_left, point, _plan_link(plan_id), locale, rules, start,
+            ))
+    return notices
+
+
+def _submission_reminders(today: date, locale: str, rules: dict, deadline_rules: dict) -> list[Notice]:
+    """Announced plans not yet submitted to the district and province, as the 15 days run out."""
+    days_before = _days_before()
+    # Announced on or after this Bangkok midnight: their submission deadline is today or later.
+    since = datetime.combine(today - timedelta(days=deadline_rules["submission_days"]), time.min,
+                             tzinfo=thaidate.BANGKOK)
+    plans = db.session.execute(
+        select(Plan).options(joinedload(Plan.organisation))
+        .where(Plan.status == "announced", Plan.submitted_at.is_(None), Plan.announced_at >= since)
+    ).scalars().all()
+    notices = []
+    for plan in plans:
+        announced_on = thaidate.to_local(plan.announced_at).date()
+        deadline = deadlines.submission_deadline(announced_on, deadline_rules)
+        days_left = (deadline - today).days
+        point = _threshold(days_left, days_before)
+        if point is None:
+            continue
+        what = _text(rules, "plan_submission", locale, announced=thaidate.format_date(announced_on, locale))
+        notices.append(_reminder(
+            plan.organisation, f"plan_submission:{plan.id}", what, deadline, days_left, point,
+            _plan_link(plan.id), locale, rules, plan.period_start_be,
+        ))
+    return notices
+
+
+# -- who is told ---------------------------------------------------------------------------------
+def _organisations(ids: set[int]) -> dict[int, Organisation]:
+    rows = db.session.execute(select(Organisation).where(Organisation.id.in_(ids))).scalars()
+    return {org.id: org for org in rows}
+
+
+def _rows(notices: list[Notice], locale: str, rules: dict):
+    """One notification row per notice and person, and each key's notice and recipients."""
+    holders = _Holders({r for n in notices for r in n.roles})
+    now = utcnow()
+    rows, by_key = [], {}
+    for notice in notices:
+        users = holders.over(notice.organisation, notice.roles)
+        by_key[notice.dedupe_key] = (notice, users)
+        for user in users.values():
+            rows.append({
+                "user_id": user.id, "kind": notice.kind, "dedupe_key": notice.dedupe_key,
+                "organisation_id": notice.organisation.id, "subject": notice.subject[:300],
+                "body": None, "link": notice.link, "created_at": now, "audit_event_id": None,
+            })
+    return rows, by_key
+
+
+class _Holders:
+    """The enabled people holding some roles, indexed by where their grants reach (one query)."""
+
+    def __init__(self, roles: set[str]) -> None:
+        self.index: dict[tuple, list[RoleGrant]] = defaultdict(list)
+        if not roles:
+            return
+        grants = db.session.execute(
+            select(RoleGrant)
+            .join(User, User.id == RoleGrant.user_id)
+            .options(joinedload(RoleGrant.organisation), joinedload(RoleGrant.user))
+            .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
+        ).scalars().all()
+        for grant in grants:
+            reach = ROLES[grant.role]["reach"]
+            held_at = grant.organisation
+            self.index[(grant.role, "org", held_at.id)].append(grant)
+            if reach == "district" and held_at.district_code:
+                self.index[(grant.role, "district", held_at.district_code)].append(grant)
+            elif reach == "province" and held_at.province_code:
+                self.index[(grant.role, "province", held_at.province_code)].append(grant)
+            elif reach == "national":
+                self.index[(grant.role, "national", None)].append(grant)
+
+    def over(self, org: Organisation, roles) -> dict[int, User]:
+        users: dict[int, User] = {}
+        for role in roles:
+            for where in (("org", org.id), ("district", org.district_code), ("province", org.province_code),
+                          ("national", None)):
+                for grant in self.index.get((role, *where), ()):
+                    # The index only narrows the search; reach itself is permissions' rule.
+                    if grant_covers(grant, org):
+                        users.setdefault(grant.user_id, grant.user)
+        return users
+
+
+# -- once ----------------------------------------------------------------------------------------
+def _insert_once(rows: list[dict]) -> list[tuple[int, str]]:
+    """Insert the rows no one has yet; return (user_id, dedupe_key) of those this call inserted."""
+    if not rows:
+        return []
+    table = Notification.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    # A concurrent run's uncommitted row makes this one wait, then skip it: never two.
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+        .returning(table.c.user_id, table.c.dedupe_key)
+    )
+    return [tuple(r) for r in db.session.execute(statement, rows).all()]
+
+
+def _mail():
+    # Imported when used: the mail service pulls in SMTP handling the rest of this module never needs.
+    from eplan_flow.services.platform import mail
+
+    return mail
+
+
+def _queue_emails(inserted, by_key, locale: str, rules: dict) -> int:
+    if not inserted:
+        return 0
+    queue_mail = _mail().queue_mail
+    base = (current_app.config.get("OIDC_ISSUER") or "").rstrip("/")
+    sent = 0
+    for user_id, key in inserted:
+        notice, users = by_key[key]
+        user = users[user_id]
+        if not user.email:
+            continue
+        body = _text(
+            rules, "body", locale, subject=notice.subject, lao=notice.organisation.display_name,
+            code=notice.organisation.code, deadline=thaidate.format_date(notice.deadline, locale),
+            url=f"{base}{notice.link}",
+        )
+        queue_mail(user.email, notice.subject[:300], body, user_id=user.id, dedupe_key=f"{key}:user:{user.id}"[:200])
+        sent += 1
+    return sent

@@ -1,0 +1,211 @@
+"""The plan's printed forms as data: ผ.01 / ผ.01/1 summaries and the ผ.02 / ผ.02/1 / ผ.02/2 / ผ.03 lists.
+
+The ผ.01 figures come from one aggregate query (``p01_summary``); Python only arranges its rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from eplan_flow.extensions import db
+from eplan_flow.models import (
+    PLAN_YEARS,
+    CatalogueItem,
+    LaoStrategy,
+    Plan,
+    ProjectRecord,
+    Revision,
+)
+from eplan_flow.services.planning.projects import valid_at_clause
+
+ZERO = Decimal("0.00")
+# Which project sources each summary form counts (rule data: ผ.01/1 is the community plans' share).
+P01_FORMS = {
+    "p01": ("own", "beyond_capacity", "equipment"),
+    "p01_1": ("community",),
+}
+# ผ.02 list forms by project source.
+P02_FORMS = {"own": "ผ.02", "community": "ผ.02/1", "beyond_capacity": "ผ.02/2", "equipment": "ผ.03"}
+
+
+@dataclass
+class Figures:
+    """Per plan year: how many projects have a budget that year and how much; plus the 5-year totals.
+
+    As on the printed form, the 5-year project count adds up the yearly counts.
+    """
+
+    counts: list[int] = field(default_factory=lambda: [0] * PLAN_YEARS)
+    budgets: list[Decimal] = field(default_factory=lambda: [ZERO] * PLAN_YEARS)
+    projects: int = 0  # distinct projects
+
+    @property
+    def total_count(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def total_budget(self) -> Decimal:
+        return sum(self.budgets, ZERO)
+
+    def add(self, other: Figures) -> None:
+        self.counts = [a + b for a, b in zip(self.counts, other.counts)]
+        self.budgets = [a + b for a, b in zip(self.budgets, other.budgets)]
+        self.projects += other.projects
+
+
+@dataclass
+class P01Row:
+    programme_id: int
+    programme_code: str
+    programme_name: str
+    figures: Figures
+
+
+@dataclass
+class P01Section:
+    strategy_id: int
+    strategy_number: int
+    strategy_name: str
+    rows: list[P01Row] = field(default_factory=list)
+    subtotal: Figures = field(default_factory=Figures)
+
+
+@dataclass
+class P01Report:
+    form: str
+    sections: list[P01Section] = field(default_factory=list)
+    total: Figures = field(default_factory=Figures)
+
+
+def _p01_query():
+    pr = ProjectRecord
+    per_year = []
+    for i in range(1, PLAN_YEARS + 1):
+        column = getattr(pr, f"budget_{i}")
+        per_year.append(func.count(case((column > 0, 1))).label(f"count_{i}"))
+        per_year.append(func.coalesce(func.sum(column), 0).label(f"sum_{i}"))
+    return (
+        select(
+            pr.source,
+            LaoStrategy.id.label("strategy_id"), LaoStrategy.number.label("strategy_number"),
+            LaoStrategy.name.label("strategy_name"),
+            CatalogueItem.id.label("programme_id"), CatalogueItem.code.label("programme_code"),
+            CatalogueItem.name_th.label("programme_name"), CatalogueItem.position.label("programme_position"),
+            func.count().label("projects"),
+            *per_year,
+        )
+        .join(LaoStrategy, LaoStrategy.id == pr.strategy_id)
+        .join(CatalogueItem, CatalogueItem.id == pr.programme_id)
+        .group_by(
+            pr.source, LaoStrategy.id, LaoStrategy.number, LaoStrategy.name,
+            CatalogueItem.id, CatalogueItem.code, CatalogueItem.name_th, CatalogueItem.position,
+        )
+        .order_by(LaoStrategy.number, CatalogueItem.position, CatalogueItem.code, pr.source)
+    )
+
+
+def p01_rows(plan_id: int, version: int) -> list:
+    """The aggregate rows (one per source, strategy and แผนงาน) of plan version ``version``: ONE query."""
+    query = _p01_query().where(ProjectRecord.plan_id == plan_id, valid_at_clause(version))
+    return list(db.session.execute(query))
+
+
+def p01_summary(plan_id: int, version: int) -> dict[str, P01Report]:
+    """The ผ.01 and ผ.01/1 summaries of plan version ``version``, keyed "p01" and "p01_1"."""
+    reports = {form: P01Report(form) for form in P01_FORMS}
+    form_of = {source: form for form, sources in P01_FORMS.items() for source in sources}
+    sections: dict[tuple[str, int], P01Section] = {}
+    rows: dict[tuple[str, int, int], P01Row] = {}
+    for row in p01_rows(plan_id, version):
+        form = form_of.get(row.source)
+        if form is None:
+            continue
+        figures = Figures(
+            counts=[getattr(row, f"count_{i}") for i in range(1, PLAN_YEARS + 1)],
+            budgets=[Decimal(getattr(row, f"sum_{i}")) for i in range(1, PLAN_YEARS + 1)],
+            projects=row.projects,
+        )
+        section = sections.get((form, row.strategy_id))
+        if section is None:
+            section = sections[(form, row.strategy_id)] = P01Section(
+                row.strategy_id, row.strategy_number, row.strategy_name
+            )
+            reports[form].sections.append(section)
+        line = rows.get((form, row.strategy_id, row.programme_id))
+        if line is None:
+            # Several sources of one form share a แผนงาน line.
+            line = rows[(form, row.strategy_id, row.programme_id)] = P01Row(
+                row.programme_id, row.programme_code, row.programme_name, Figures()
+            )
+            section.rows.append(line)
+        line.figures.add(figures)
+        section.subtotal.add(figures)
+        reports[form].total.add(figures)
+    return reports
+
+
+@dataclass
+class P02Group:
+    strategy: LaoStrategy
+    tactic: object  # Tactic | None
+    programme: CatalogueItem
+    records: list[ProjectRecord] = field(default_factory=list)
+    total: list[Decimal] = field(default_factory=lambda: [ZERO] * PLAN_YEARS)
+
+
+def p02_list(plan_id: int, version: int, source: str) -> list[P02Group]:
+    """The projects of one source at plan version ``version``, grouped by strategy, tactic and แผนงาน."""
+    records = db.session.scalars(
+        select(ProjectRecord)
+        .where(ProjectRecord.plan_id == plan_id, ProjectRecord.source == source, valid_at_clause(version))
+        .options(
+            joinedload(ProjectRecord.strategy), joinedload(ProjectRecord.tactic),
+            joinedload(ProjectRecord.programme), selectinload(ProjectRecord.links),
+        )
+    ).all()
+
+    def order(record: ProjectRecord):
+        return (
+            record.strategy.number, record.tactic.number if record.tactic else 0,
+            record.programme.position, record.programme.code, record.project_no,
+        )
+
+    groups: dict[tuple, P02Group] = {}
+    for record in sorted(records, key=order):
+        key = (record.strategy_id, record.tactic_id, record.programme_id)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = P02Group(record.strategy, record.tactic, record.programme)
+        group.records.append(record)
+        group.total = [a + b for a, b in zip(group.total, record.budgets)]
+    return list(groups.values())
+
+
+@dataclass
+class HistoryEntry:
+    record: ProjectRecord
+    valid_from: int
+    valid_to: int | None  # exclusive; None while current
+    revision: Revision | None
+
+
+def project_history(plan: Plan, project_no: int) -> list[HistoryEntry]:
+    """Every record of one project across the plan's versions, oldest first, with the revision that wrote it."""
+    records = db.session.scalars(
+        select(ProjectRecord)
+        .where(ProjectRecord.plan_id == plan.id, ProjectRecord.project_no == project_no)
+        .options(
+            joinedload(ProjectRecord.strategy), joinedload(ProjectRecord.tactic),
+            joinedload(ProjectRecord.programme), selectinload(ProjectRecord.links),
+        )
+        .order_by(ProjectRecord.valid_from, ProjectRecord.id)
+    ).all()
+    revision_ids = {r.revision_id for r in records if r.revision_id}
+    revisions = (
+        {r.id: r for r in db.session.scalars(select(Revision).where(Revision.id.in_(revision_ids)))}
+        if revision_ids else {}
+    )
+    return [HistoryEntry(r, r.valid_from, r.valid_to, revisions.get(r.revision_id)) for r in records]

@@ -1,0 +1,632 @@
+"""Revising an announced plan: open a change set, add its items, announce it as a new plan version.
+
+A revision is drafted against the plan version in force (``base_version``). Its items are
+additions (เพิ่มเติม), changes (เปลี่ยนแปลง) and corrections (แก้ไข); the workflow (``workflows/revision.py``)
+decides which gates it passes. Announcing it (the engine's entry action below) closes the records
+it changes, inserts their new versions and the added projects, and makes plan version
+``base_version + 1``, all in the transition's own transaction: either all of it happens or none.
+
+Item edits are audited on their own chain, ``revision-content:<id>``, so the revision's workflow
+chain stays a walk of its definition.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, text, update
+
+from eplan_flow import text as cleaning
+from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from eplan_flow.extensions import db
+from eplan_flow.models import (
+    CatalogueItem,
+    LaoStrategy,
+    Plan,
+    PlanVersion,
+    ProjectRecord,
+    Revision,
+    RevisionItem,
+    Tactic,
+    project_link,
+)
+from eplan_flow.models._types import utcnow
+from eplan_flow.permissions import (
+    PLAN_CONTENT_ROLES,
+    can_edit_plan_content,
+)
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.planning import plans
+from eplan_flow.services.planning.projects import (
+    BUDGET_FIELDS,
+    VALUE_FIELDS,
+    current_records,
+    next_project_no,
+    record_values,
+    valid_at_clause,
+    validate_project_values,
+)
+from eplan_flow.thaidate import be_year, today_local
+
+EDITOR_ROLES = PLAN_CONTENT_ROLES
+OPEN_STATES = ("drafting", "committee_review", "council_review", "executive_review")
+# Thai labels of the item kinds, in the order a bundled revision names them.
+KIND_LABELS = {"correction": "แก้ไข", "addition": "เพิ่มเติม", "change": "เปลี่ยนแปลง"}
+# Values a new record takes from the item or, when the item does not give them, from the old record.
+RECORD_FIELDS = tuple(f for f in VALUE_FIELDS if f != "links")
+
+
+class StaleBaseVersion(DomainError):
+    """The plan was revised after this revision was drafted against it."""
+
+    code = "stale_base_version"
+    status = 409
+
+
+class ProjectInOpenRevision(DomainError):
+    """Another revision that is still open already touches the project."""
+
+    code = "project_in_open_revision"
+    status = 409
+
+
+class RevisionNotDrafting(DomainError):
+    """Items can only be edited while the revision is a draft."""
+
+    code = "revision_not_drafting"
+    status = 409
+
+
+class PlanNotAnnounced(DomainError):
+    code = "plan_not_announced"
+    status = 422
+
+
+class RevisionIncomplete(InvalidInput):
+    """The draft lacks what its kinds or route need before it can leave drafting."""
+
+    code = "revision_incomplete"
+
+
+# -- reading ---------------------------------------------------------------------------------------
+def get_plan(actor, plan_id: int, *, lock: bool = False) -> Plan:
+    """A plan the actor may read, or NotFound (another LAO's plan does not exist for them)."""
+    return plans.get_plan(plan_id, actor, lock=lock)
+
+
+def get_revision(actor, revision_id: int) -> Revision:
+    return engine.get_instance("revision", revision_id, actor)
+
+
+def plan_revisions(actor, plan_id: int) -> tuple[Plan, list[Revision]]:
+    """A plan and its revisions, newest first."""
+    plan = get_plan(actor, plan_id)
+    rows = db.session.scalars(
+        select(Revision).where(Revision.plan_id == plan.id).order_by(Revision.id.desc())
+    ).all()
+    return plan, list(rows)
+
+
+def may_edit(actor, org) -> bool:
+    return can_edit_plan_content(actor, org)
+
+
+def rules_of(revision: Revision) -> dict:
+    """The rule data of the definition version the revision runs on."""
+    return engine.definition_of(revision).rules
+
+
+def label_for(kinds) -> str:
+    """"แก้ไข", "เพิ่มเติม", "เปลี่ยนแปลง", or a bundle in that order, as announcements write it:
+    "เพิ่มเติมและเปลี่ยนแปลง", "แก้ไข เพิ่มเติม และเปลี่ยนแปลง"."""
+    labels = [label for kind, label in KIND_LABELS.items() if kind in kinds]
+    if len(labels) <= 2:
+        return "และ".join(labels)
+    return " ".join(labels[:-1]) + " และ" + labels[-1]
+
+
+# -- opening and editing -----------------------------------------------------------------------------
+def _require_editor(actor, org) -> None:
+    if not may_edit(actor, org):
+        raise PermissionDenied(
+            "only the LAO's planners and support-committee secretaries edit revisions",
+            roles=sorted(EDITOR_ROLES),
+        )
+
+
+def _clean_text(name: str, value, limit: int = 5000) -> str | None:
+    return cleaning.clean_text(value, field=name, max_length=limit, multiline=True)
+
+
+def open_revision(actor, plan_id: int, route: str = "regular", reasons=None, necessity=None) -> Revision:
+    """Open a draft revision of an announced plan, against the version in force."""
+    try:
+        plan = get_plan(actor, plan_id, lock=True)
+        _require_editor(actor, plan.organisation)
+        if plan.current_version < 1:
+            raise PlanNotAnnounced("only an announced plan can be revised", id=plan.id)
+        if route not in ("regular", "policy"):
+            raise InvalidInput(f"{route!r} is not a revision route", field="route")
+        revision = Revision(
+            plan_id=plan.id, organisation_id=plan.organisation_id, route=route,
+            base_version=plan.current_version, year_be=be_year(today_local().year),
+            reasons=_clean_text("reasons", reasons), necessity=_clean_text("necessity", necessity),
+        )
+        engine.start(revision, actor, data={"plan_id": plan.id, "base_version": plan.current_version, "route": route})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return revision
+
+
+def _draft_for_edit(actor, revision_id: int) -> Revision:
+    """Lock a draft the actor may edit; the lock serialises edits with the workflow's steps."""
+    revision = engine.get_instance("revision", revision_id, actor, lock=True)
+    _require_editor(actor, revision.organisation)
+    if revision.status != "drafting":
+        raise RevisionNotDrafting("this revision is no longer a draft; its items cannot change", id=revision.id)
+    return revision
+
+
+def _content_event(revision: Revision, action: str, actor, data: dict) -> None:
+    # The revision row is locked by the caller, which serialises this chain too.
+    audit.append(
+        f"revision-content:{revision.id}", action, actor=actor, organisation_id=revision.organisation_id,
+        workflow="revision", workflow_version=revision.workflow_version, data=data, chain_locked=True,
+    )
+
+
+def set_reasons(actor, revision_id: int, reasons=None, necessity=None) -> Revision:
+    """Record the draft's reasons and necessity (required for additions and changes)."""
+    try:
+        revision = _draft_for_edit(actor, revision_id)
+        reasons, necessity = _clean_text("reasons", reasons), _clean_text("necessity", necessity)
+        # A content edit, not a workflow step: the workflow version counter stays as it is.
+        db.session.execute(
+            update(Revision.__table__).where(Revision.__table__.c.id == revision.id)
+            .values(reasons=reasons, necessity=necessity, updated_at=utcnow())
+        )
+        _content_event(revision, "set_reasons", actor, {"reasons": reasons, "necessity": necessity})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.expire(revision)
+    return revision
+
+
+def _jsonable(cleaned: dict) -> dict:
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in cleaned.items()}
+
+
+def _open_revision_touching(plan_id: int, project_no: int, other_than: int) -> Revision | None:
+    return db.session.scalar(
+        select(Revision)
+        .join(RevisionItem, RevisionItem.revision_id == Revision.id)
+        .where(
+            Revision.plan_id == plan_id, Revision.id != other_than, Revision.status.in_(OPEN_STATES),
+            RevisionItem.project_no == project_no,
+        )
+        .order_by(Revision.id)
+        .limit(1)
+    )
+
+
+def _refuse_if_touched_elsewhere(revision: Revision, project_no: int) -> None:
+    other = _open_revision_touching(revision.plan_id, project_no, revision.id)
+    if other is not None:
+        raise ProjectInOpenRevision(
+            f"project {project_no} is already in the open revision {other.title}; "
+            "finish or withdraw that revision first",
+            project_no=project_no, revision_id=other.id, revision=other.title,
+        )
+
+
+def _lock_plan_projects(plan_id: int) -> None:
+    # Serialises "is this project in another open revision?" checks of one plan with their inserts.
+    key = zlib.crc32(f"revision-projects:{plan_id}".encode()) - 2**31
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def _current_record(plan_id: int, project_no: int) -> ProjectRecord:
+    record = db.session.scalar(
+        select(ProjectRecord).where(
+            ProjectRecord.plan_id == plan_id, ProjectRecord.project_no == project_no,
+            ProjectRecord.valid_to.is_(None),
+        )
+    )
+    if record is None:
+        raise InvalidInput(f"the plan has no project number {project_no}", field="project_no")
+    return record
+
+
+def _check_merged_linkage(record: ProjectRecord, cleaned: dict) -> None:
+    """A partial edit must leave the tactic under the project's strategy."""
+    strategy_id = cleaned.get("strategy_id", record.strategy_id)
+    tactic_id = cleaned.get("tactic_id", record.tactic_id)
+    if tactic_id is None:
+        return
+    owner = db.session.scalar(select(Tactic.strategy_id).where(Tactic.id == tactic_id))
+    if owner != strategy_id:
+        raise InvalidInput("the tactic is not under the project's strategy", field="tactic_id")
+
+
+def _add_item(actor, revision_id: int, kind: str, project_no, values: dict, reason) -> RevisionItem:
+    try:
+        revision = _draft_for_edit(actor, revision_id)
+        rules = rules_of(revision)
+        if revision.route == "policy" and kind not in rules["policy_kinds"]:
+            raise InvalidInput(
+                f"the policy route (clause 22/2) cannot carry a {kind}", field="kind", kind=kind
+            )
+        reason = _clean_text("reason", reason)
+        if kind in ("addition", "change") and not reason:
+            raise InvalidInput(f"a{'n' if kind == 'addition' else ''} {kind} needs a reason", field="reason")
+        if not isinstance(values, dict):
+            raise InvalidInput("values must be an object", field="values")
+        plan = db.session.get(Plan, revision.plan_id)
+        if kind == "addition":
+            cleaned = validate_project_values(plan, values)
+            project_no = None
+        else:
+            if isinstance(project_no, bool) or not isinstance(project_no, int | str):
+                raise InvalidInput("choose a project", field="project_no")
+            try:
+                project_no = int(project_no)
+            except ValueError:
+                raise InvalidInput("choose a project", field="project_no") from None
+            if not values:
+                raise InvalidInput(f"a {kind} must give at least one new value", field="values")
+            allowed = rules["correction_fields"] if kind == "correction" else None
+            for name in values:
+                # Named here, so the refusal says which field a correction may not touch.
+                if allowed is not None and name not in allowed:
+                    raise InvalidInput(
+                        f"a correction may not change {name}: it would change the project's "
+                        "objective or substance; use a change (เปลี่ยนแปลง) instead",
+                        field=name,
+                    )
+            cleaned = validate_project_values(plan, values, allowed_fields=allowed, partial=True)
+            _lock_plan_projects(plan.id)
+            record = _current_record(plan.id, project_no)
+            _check_merged_linkage(record, cleaned)
+            if any(item.project_no == project_no for item in revision.items):
+                raise InvalidInput(
+                    f"project {project_no} is already in this revision; remove that item first",
+                    field="project_no",
+                )
+            _refuse_if_touched_elsewhere(revision, project_no)
+        item = RevisionItem(kind=kind, project_no=project_no, values=_jsonable(cleaned), reason=reason)
+        revision.items.append(item)
+        db.session.flush()
+        _content_event(revision, "add_item", actor, {
+            "item_id": item.id, "kind": kind, "project_no": project_no, "values": item.values,
+            "reason": reason,
+        })
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return item
+
+
+def add_addition(actor, revision_id: int, values: dict, reason) -> RevisionItem:
+    """Add a new project (เพิ่มเติม) to the draft, with all its values and the reason."""
+    return _add_item(actor, revision_id, "addition", None, values, reason)
+
+
+def add_change(actor, revision_id: int, project_no, values: dict, reason) -> RevisionItem:
+    """Change an existing project (เปลี่ยนแปลง): budget, target, place...; with the reason."""
+    return _add_item(actor, revision_id, "change", project_no, values, reason)
+
+
+def add_correction(actor, revision_id: int, project_no, values: dict, reason=None) -> RevisionItem:
+    """Correct an existing project (แก้ไข) in the fields a correction may touch only."""
+    return _add_item(actor, revision_id, "correction", project_no, values, reason)
+
+
+def remove_item(actor, revision_id: int, item_id: int) -> None:
+    """Take one item out of the draft."""
+    try:
+        revision = _draft_for_edit(actor, revision_id)
+        item = next((i for i in revision.items if i.id == item_id), None)
+        if item is None:
+            raise NotFound(f"item #{item_id} is not in this revision", id=item_id)
+        data = {"item_id": item.id, "kind": item.kind, "project_no": item.project_no}
+        revision.items.remove(item)
+        db.session.flush()
+        _content_event(revision, "remove_item", actor, data)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# -- entry actions -----------------------------------------------------------------------------------
+def _check_complete(instance, actor, from_state, to_state, data) -> None:
+    """Leaving drafting: the reasons and necessity are there, and the route may carry the items."""
+    if from_state != "drafting":
+        return
+    kinds = instance.kinds
+    rules = rules_of(instance)
+    if instance.route == "policy":
+        refused = sorted(kinds - set(rules["policy_kinds"]))
+        if refused:
+            raise RevisionIncomplete(
+                f"the policy route (clause 22/2) cannot carry {', '.join(refused)}", field="route"
+            )
+    if kinds & {"addition", "change"}:
+        for name in ("reasons", "necessity"):
+            if not (getattr(instance, name) or "").strip():
+                raise RevisionIncomplete(
+                    f"a revision adding or changing projects needs its {name} before it is submitted",
+                    field=name,
+                )
+
+
+for _state in ("committee_review", "council_review", "executive_review"):
+    engine.on_enter("revision", _state)(_check_complete)
+
+
+@engine.on_enter("revision", "announced")
+def apply_revision(instance, actor, from_state, to_state, data) -> None:
+    """Apply the revision as the plan's next version, or refuse if the plan moved on meanwhile."""
+    with db.session.no_autoflush:
+        plan_row = db.session.execute(
+            select(Plan.current_version, Plan.organisation_id).where(Plan.id == instance.plan_id).with_for_update()
+        ).one()
+        if plan_row.current_version != instance.base_version:
+            raise StaleBaseVersion(
+                f"the plan changed since this revision was drafted: it was drafted against version "
+                f"{instance.base_version}, and version {plan_row.current_version} is now in force; "
+                "withdraw it and draft it again against the current plan",
+                base_version=instance.base_version, current_version=plan_row.current_version,
+            )
+        _lock_plan_projects(instance.plan_id)
+        version = instance.base_version + 1
+        items = list(instance.items)
+        touched = [item for item in items if item.kind != "addition"]
+        for item in touched:
+            _refuse_if_touched_elsewhere(instance, item.project_no)
+        new_rows, new_links = _new_records(instance, items, touched, version)
+        if new_rows:
+            ids = db.session.scalars(
+                insert(ProjectRecord.__table__).returning(
+                    ProjectRecord.__table__.c.id, sort_by_parameter_order=True
+                ),
+                new_rows,
+            ).all()
+            link_rows = [
+                {"record_id": record_id, "item_id": item_id}
+                for record_id, links in zip(ids, new_links) for item_id in links
+            ]
+            if link_rows:
+                db.session.execute(insert(project_link), link_rows)
+        now = utcnow()
+        db.session.execute(
+            insert(PlanVersion.__table__),
+            [{"plan_id": instance.plan_id, "number": version, "revision_id": instance.id, "announced_at": now}],
+        )
+        # The plan's own workflow counter is not touched: revising is not a step of the plan's workflow.
+        db.session.execute(
+            update(Plan.__table__).where(Plan.__table__.c.id == instance.plan_id)
+            .values(current_version=version, updated_at=now)
+        )
+        year = be_year(today_local().year)
+        label = label_for(instance.kinds)
+        _lock_numbering(plan_row.organisation_id)
+        last = db.session.scalar(
+            select(func.max(Revision.sequence)).where(
+                Revision.organisation_id == plan_row.organisation_id, Revision.year_be == year,
+                Revision.label == label, Revision.status == "announced",
+            )
+        )
+    # Set last: the engine writes these with the new state in its one UPDATE of the row.
+    instance.result_version = version
+    instance.announced_at = now
+    instance.year_be = year
+    instance.label = label
+    instance.sequence = (last or 0) + 1
+
+
+def _lock_numbering(organisation_id: int) -> None:
+    key = zlib.crc32(f"revision-numbering:{organisation_id}".encode()) - 2**31
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def _new_records(instance, items, touched, version: int) -> tuple[list[dict], list[list[int]]]:
+    """Rows to insert for version ``version`` (closing the records they replace), with their links."""
+    table = ProjectRecord.__table__
+    rows: list[dict] = []
+    links: list[list[int]] = []
+    now = utcnow()
+    if touched:
+        numbers = [item.project_no for item in touched]
+        old = {
+            r.project_no: r
+            for r in db.session.scalars(
+                select(ProjectRecord).where(
+                    ProjectRecord.plan_id == instance.plan_id, ProjectRecord.project_no.in_(numbers),
+                    ProjectRecord.valid_to.is_(None),
+                )
+            )
+        }
+        missing = sorted(set(numbers) - set(old))
+        if missing:
+            raise InvalidInput(f"the plan no longer has projects {missing}", field="project_no")
+        old_links: dict[int, list[int]] = {}
+        for record_id, item_id in db.session.execute(
+            select(project_link.c.record_id, project_link.c.item_id)
+            .where(project_link.c.record_id.in_([r.id for r in old.values()]))
+        ):
+            old_links.setdefault(record_id, []).append(item_id)
+        db.session.execute(
+            update(table).where(table.c.id.in_([r.id for r in old.values()])).values(valid_to=version)
+        )
+        for item in touched:
+            record = old[item.project_no]
+            values = {name: getattr(record, name) for name in RECORD_FIELDS}
+            values.update(_record_values(item.values))
+            rows.append(_row(instance, item.project_no, version, values, now))
+            links.append(item.values["links"] if "links" in item.values else sorted(old_links.get(record.id, [])))
+    additions = [item for item in items if item.kind == "addition"]
+    first_no = next_project_no(instance.plan_id) if additions else 0
+    for offset, item in enumerate(additions):
+        rows.append(_row(instance, first_no + offset, version, _record_values(item.values), now))
+        links.append(item.values.get("links", []))
+    return rows, links
+
+
+def _record_values(values: dict) -> dict:
+    out = {name: values[name] for name in RECORD_FIELDS if name in values}
+    for name in BUDGET_FIELDS:
+        if name in out:
+            out[name] = Decimal(out[name] or "0")
+    return out
+
+
+def _row(instance, project_no: int, version: int, values: dict, now) -> dict:
+    row = {name: values.get(name) for name in RECORD_FIELDS}
+    for name in BUDGET_FIELDS:
+        row[name] = row[name] if row[name] is not None else Decimal("0.00")
+    row["source"] = row["source"] or "own"
+    row.update(
+        plan_id=instance.plan_id, project_no=project_no, valid_from=version, valid_to=None,
+        revision_id=instance.id, created_at=now,
+    )
+    return row
+
+
+# -- comparison and history --------------------------------------------------------------------------
+COMPARED_FIELDS = (
+    "name", "objective", "target", *BUDGET_FIELDS, "kpi", "expected_result", "responsible_unit",
+    "strategy_id", "tactic_id", "programme_id", "source", "equipment_category", "equipment_type",
+    "unit", "links",
+)
+
+
+@dataclass
+class ComparedProject:
+    """One project of the บัญชีเปรียบเทียบ: its values before and after the revision."""
+
+    project_no: int | None
+    kind: str
+    reason: str | None
+    old: dict | None
+    new: dict
+    changed: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[tuple[str, object, object]]:
+        return [(name, (self.old or {}).get(name), self.new.get(name)) for name in self.changed]
+
+
+def comparison(actor, revision_id: int) -> tuple[Revision, list[ComparedProject]]:
+    """The old/new comparison (บัญชีเปรียบเทียบ เดิม/ใหม่) of a revision, one entry per project."""
+    revision = get_revision(actor, revision_id)
+    compared: list[ComparedProject] = []
+    if revision.status == "announced":
+        new_records = {
+            r.project_no: r
+            for r in db.session.scalars(select(ProjectRecord).where(ProjectRecord.revision_id == revision.id))
+        }
+        old_records = {
+            r.project_no: r
+            for r in db.session.scalars(
+                select(ProjectRecord).where(
+                    ProjectRecord.plan_id == revision.plan_id, valid_at_clause(revision.base_version),
+                    ProjectRecord.project_no.in_(list(new_records)),
+                )
+            )
+        }
+        added_numbers = iter(sorted(set(new_records) - set(old_records)))
+        for item in revision.items:
+            number = item.project_no if item.kind != "addition" else next(added_numbers)
+            old = old_records.get(number)
+            compared.append(_compared(
+                number, item, record_values(old) if old else None, record_values(new_records[number])
+            ))
+    else:
+        current = {
+            r.project_no: r
+            for r in current_records(revision.plan_id)
+            if r.project_no in {i.project_no for i in revision.items}
+        }
+        for item in revision.items:
+            old = record_values(current[item.project_no]) if item.project_no in current else None
+            compared.append(_compared(item.project_no, item, old, {**(old or {}), **item.values}))
+    compared.sort(key=lambda c: (c.project_no is None, c.project_no or 0))
+    _describe(compared)
+    return revision, compared
+
+
+def _compared(number, item: RevisionItem, old: dict | None, new: dict) -> ComparedProject:
+    if old is None:
+        changed = [name for name in COMPARED_FIELDS if new.get(name) not in (None, "", [], "0.00")]
+    else:
+        changed = [name for name in COMPARED_FIELDS if _norm(old.get(name)) != _norm(new.get(name))]
+    return ComparedProject(number, item.kind, item.reason, old, dict(new), changed)
+
+
+def _norm(value):
+    if isinstance(value, list):
+        return sorted(value)
+    if isinstance(value, str) and value.replace(".", "", 1).isdigit():
+        return Decimal(value)
+    return value
+
+
+def _describe(compared: list[ComparedProject]) -> None:
+    """Replace ids by what people read: strategy, tactic, programme and linked catalogue names."""
+    ids = {"strategy_id": set(), "tactic_id": set(), "catalogue": set()}
+    for c in compared:
+        for values in filter(None, (c.old, c.new)):
+            ids["strategy_id"].add(values.get("strategy_id"))
+            ids["tactic_id"].add(values.get("tactic_id"))
+            ids["catalogue"].add(values.get("programme_id"))
+            ids["catalogue"].update(values.get("links") or [])
+    strategies = {s.id: str(s) for s in db.session.scalars(
+        select(LaoStrategy).where(LaoStrategy.id.in_(ids["strategy_id"] - {None})))}
+    tactics = {t.id: f"{t.number} {t.name}" for t in db.session.scalars(
+        select(Tactic).where(Tactic.id.in_(ids["tactic_id"] - {None})))}
+    items = {i.id: str(i) for i in db.session.scalars(
+        select(CatalogueItem).where(CatalogueItem.id.in_(ids["catalogue"] - {None})))}
+    for c in compared:
+        for values in filter(None, (c.old, c.new)):
+            values["strategy_id"] = strategies.get(values.get("strategy_id"), values.get("strategy_id"))
+            values["tactic_id"] = tactics.get(values.get("tactic_id"), values.get("tactic_id"))
+            values["programme_id"] = items.get(values.get("programme_id"), values.get("programme_id"))
+            values["links"] = ", ".join(items.get(i, str(i)) for i in values.get("links") or [])
+
+
+@dataclass
+class HistoryEntry:
+    record: ProjectRecord
+    revision: Revision | None
+
+
+def project_history(actor, plan_id: int, project_no: int) -> tuple[Plan, list[HistoryEntry]]:
+    """Every version of one project, oldest first, with the revision that wrote it."""
+    plan = get_plan(actor, plan_id)
+    records = db.session.scalars(
+        select(ProjectRecord)
+        .where(ProjectRecord.plan_id == plan.id, ProjectRecord.project_no == project_no,
+               ProjectRecord.valid_from >= 1)
+        .order_by(ProjectRecord.valid_from)
+    ).all()
+    if not records:
+        raise NotFound(f"project {project_no} not found", project_no=project_no)
+    revisions = {r.id: r for r in db.session.scalars(
+        select(Revision).where(Revision.id.in_({r.revision_id for r in records} - {None})))}
+    return plan, [HistoryEntry(r, revisions.get(r.revision_id)) for r in records]
+
+
+def plan_totals(plan_id: int, version: int) -> tuple[int, list[Decimal]]:
+    """Number of projects and budget per plan year at a version (one SQL aggregate)."""
+    row = db.session.execute(
+        select(func.count(), *[func.coalesce(func.sum(getattr(ProjectRecord, b)), 0) for b in BUDGET_FIELDS])
+        .where(ProjectRecord.plan_id == plan_id, valid_at_clause(version))
+    ).one()
+    return row[0], [Decimal(v) for v in row[1:]]

@@ -1,0 +1,1 @@
+"""Shared machinery every context uses: the workflow engine, transactions, audit, outbox, jobs' transport, mail, notifications."""

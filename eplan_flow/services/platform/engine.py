@@ -1,0 +1,426 @@
+"""The one path that changes workflow state: ``fire``.
+
+It locks the row, checks the actor's roles and scope, the guards and the comment, runs the
+transition on the definition's shared machine, appends the audit event and the outbox rows, and
+commits, or changes nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from eplan_flow import text
+from eplan_flow.errors import (
+    CommentRequired,
+    GuardFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StaleState,
+    TransitionNotAllowed,
+)
+from eplan_flow.extensions import db
+from eplan_flow.models import (
+    Account, EvaluationReport, Organisation, Plan, ProjectExecution, Revision, RoleGrant, SystemAccess, User,
+)
+from eplan_flow.models._types import utcnow
+from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
+from eplan_flow.services.platform import audit, outbox
+from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
+
+# ``REGISTRY`` (imported above) is looked up at call time, so tests can run the engine on another
+# ``workflows.Registry`` with ``monkeypatch.setattr(engine, "REGISTRY", registry)``.
+
+# Which model carries each workflow. Later workflows (accounts, revisions...) register here.
+WORKFLOW_MODELS: dict[str, type] = {
+    model.WORKFLOW: model for model in (Plan, Revision, ProjectExecution, Account, SystemAccess, EvaluationReport)
+}
+
+# Work that entering a state does inside the transition's own transaction (announcing a revision
+# applies it; announcing a plan makes its first version). Registered by the services that own it.
+EntryAction = Callable[..., None]
+_ENTRY_ACTIONS: dict[tuple[str, str], list[EntryAction]] = {}
+
+
+def on_enter(workflow: str, state: str):
+    """Register ``fn(instance, actor, from_state, to_state, data)`` to run when a row enters ``state``.
+
+    It runs after the checks and before the state is written, in the same transaction: it may
+    change the row (the changes are written with the new state) and other rows, or raise a
+    DomainError to refuse the step, which then changes nothing.
+
+    To change the row's own columns use ``write_columns``: a dirty row would be autoflushed by
+    a later action's query, bumping its version under the guarded state write, which then reads
+    as "someone acted first".
+    """
+
+    def register(fn: EntryAction) -> EntryAction:
+        _ENTRY_ACTIONS.setdefault((workflow, state), []).append(fn)
+        return fn
+
+    return register
+
+
+def write_columns(instance, **values) -> None:
+    """Write columns of a row an entry action is moving, without leaving it dirty in the session.
+
+    A plain UPDATE in the transition's transaction, and the in-memory row marked as committed with
+    the new values, so no later query autoflushes it and bumps its version.
+    """
+    table = type(instance).__table__
+    db.session.execute(update(table).where(table.c.id == instance.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
+
+
+def is_applicant(actor, instance) -> bool:
+    """Whether ``instance`` belongs to ``actor`` (their own account or access request)."""
+    owner = getattr(instance, "user_id", None)
+    return owner is not None and getattr(actor, "id", None) == owner
+
+
+def actor_roles(actor, instance) -> set[str]:
+    """The actor's roles over the row's organisation, plus ``applicant`` on their own rows."""
+    roles = roles_over(actor, instance.organisation)
+    return roles | {"applicant"} if is_applicant(actor, instance) else roles
+
+
+def model_for(workflow: str) -> type:
+    try:
+        return WORKFLOW_MODELS[workflow]
+    except KeyError:
+        raise NotFound(f"no workflow named {workflow!r}", workflow=workflow) from None
+
+
+def chain_for(instance) -> str:
+    return f"{instance.workflow_name}:{instance.id}"
+
+
+def definition_of(instance) -> WorkflowDefinition:
+    """The definition version the instance started on, whatever is newest now."""
+    return REGISTRY.get(instance.workflow_name, instance.workflow_version)
+
+
+@cache
+def _load_statement(model: type, lock: bool):
+    # Built once per model: statement construction is a large part of a transition's CPU cost.
+    query = select(model).where(model.id == bindparam("id"))
+    if lock:
+        # Firing reads only what scope checks and guards need of the organisation.
+        query = (
+            query.options(
+                joinedload(model.organisation).load_only(
+                    Organisation.kind, Organisation.lao_type, Organisation.province_code,
+                    Organisation.district_code,
+                )
+            )
+            .with_for_update(of=model)
+            .execution_options(populate_existing=True)
+        )
+    return query
+
+
+@cache
+def _state_update_statement(table):
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("expected"))
+        .values(status=bindparam("status"), version=bindparam("version"), updated_at=bindparam("now"))
+    )
+
+
+def get_instance(workflow: str, instance_id: int, actor, *, lock: bool = False):
+    """Load an instance the actor may read, or raise NotFound (never reveal another LAO's rows)."""
+    model = model_for(workflow)
+    instance = db.session.execute(_load_statement(model, lock), {"id": instance_id}).scalar_one_or_none()
+    if instance is None or not (is_applicant(actor, instance) or can_read(actor, instance.organisation)):
+        raise NotFound(f"{workflow} #{instance_id} not found", workflow=workflow, id=instance_id)
+    return instance
+
+
+def start(instance, actor, *, comment: str | None = None, data: dict | None = None):
+    """Put a new row on the latest definition of its workflow and audit its creation.
+
+    The caller has checked the actor may create it, adds the row to the session and commits.
+    """
+    definition = REGISTRY.get(instance.WORKFLOW)
+    instance.workflow_name = definition.name
+    instance.workflow_version = definition.version
+    instance.status = definition.initial
+    db.session.add(instance)
+    db.session.flush()
+    audit.append(
+        chain_for(instance), "create", actor=actor, organisation_id=instance.organisation_id,
+        workflow=definition.name, workflow_version=definition.version,
+        to_state=definition.initial, comment=comment, data=data, chain_locked=True,
+    )
+    return instance
+
+
+@dataclass
+class FireResult:
+    workflow: str
+    id: int
+    trigger: str
+    from_state: str
+    to_state: str
+    version: int
+    audit_event_id: int
+    message_ids: list[int] = field(default_factory=list)
+
+
+def fire(
+    workflow: str,
+    instance_id: int,
+    trigger: str,
+    actor,
+    *,
+    comment: str | None = None,
+    expected_version: int | None = None,
+    data: dict | None = None,
+    commit: bool = True,
+) -> FireResult:
+    """Move one workflow instance by ``trigger`` on behalf of ``actor``, atomically.
+
+    With ``commit=False`` the step is only flushed: the caller composes several steps into one
+    transaction (a transfer revokes accesses and moves the account together), commits once, then
+    calls ``outbox.relay_after_commit(result.message_ids)``. Any error still rolls everything back.
+    """
+    comment = text.clean_text(comment, field="comment", multiline=True)
+    try:
+        if expected_version is None:
+            # The version the actor acts on: whoever commits between this read and the lock below
+            # has "acted first". A bare column read; the locked read checks scope.
+            model = model_for(workflow)
+            expected_version = db.session.scalar(select(model.version).where(model.id == instance_id))
+        instance = get_instance(workflow, instance_id, actor, lock=True)
+        if instance.version != expected_version:
+            raise StaleState(
+                "someone else acted on this item first; reload it and try again",
+                expected_version=expected_version, current_version=instance.version,
+                current_state=instance.status,
+            )
+        definition = definition_of(instance)
+        spec = _choose_transition(definition, instance, trigger, actor)
+        if spec.comment_required and not comment:
+            raise CommentRequired(f"{trigger} needs a comment giving the reason", field="comment")
+        data = _checked_data(spec, data)
+        from_state = instance.status
+        moving = _MachineView(instance)
+        if not definition.machine.events[trigger].trigger(moving) or moving.status != spec.dest:
+            raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
+        for action in _ENTRY_ACTIONS.get((workflow, moving.status), ()):
+            action(instance, actor, from_state, moving.status, data)
+        _write_state(instance, moving.status, expected_version)
+        event = audit.append(
+            chain_for(instance), trigger, actor=actor, organisation_id=instance.organisation_id,
+            workflow=definition.name, workflow_version=definition.version,
+            from_state=from_state, to_state=instance.status, comment=comment, data=data,
+            chain_locked=True,
+        )
+        message_ids = [
+            outbox.add(effect, queue="notifications", audit_event_id=event.id)
+            for effect in definition.effects
+        ]
+        result = FireResult(
+            workflow, instance.id, trigger, from_state, instance.status, instance.version, event.id,
+            message_ids,
+        )
+        if not commit:
+            db.session.flush()
+            return result
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleState("someone else acted on this item first; reload it and try again") from None
+    except BaseException:
+        # Also undoes the in-memory status the machine may already have set.
+        db.session.rollback()
+        raise
+    outbox.relay_after_commit(message_ids)
+    return result
+
+
+class _MachineView:
+    """What the shared machine moves: the row's status on its own, every other attribute read
+    through to the row (guards are pure predicates on it). The row stays clean until
+    ``_write_state`` stores the outcome."""
+
+    def __init__(self, instance) -> None:
+        self.status = instance.status
+        self._instance = instance
+
+    def __getattr__(self, name):
+        return getattr(self._instance, name)
+
+
+def _write_state(instance, status: str, expected_version: int) -> None:
+    """Write the new status, bump the version and store any change an entry action made to the
+    row, with one guarded UPDATE.
+
+    The hot path skips the unit of work: the row is locked, so the version guard only matters if
+    someone bypassed the lock; the in-memory row then takes the written values as committed.
+    """
+    values = _pending_changes(instance)
+    values.update(status=status, version=expected_version + 1, updated_at=utcnow())
+    table = type(instance).__table__
+    with db.session.no_autoflush:
+        if set(values) == {"status", "version", "updated_at"}:
+            statement, params = _state_update_statement(table), {
+                "row_id": instance.id, "expected": expected_version, "status": status,
+                "version": values["version"], "now": values["updated_at"],
+            }
+        else:
+            statement = (
+                update(table)
+                .where(table.c.id == instance.id, table.c.version == expected_version)
+                .values(**values)
+            )
+            params = {}
+        written = db.session.execute(statement, params).rowcount
+    if written != 1:
+        raise StaleDataError("the row changed under its lock")
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
+
+
+def _pending_changes(instance) -> dict:
+    """Column values an entry action set on the row and the session has not written yet."""
+    state = inspect(instance)
+    if not state.modified:
+        return {}
+    changes = {}
+    for column_attr in state.mapper.column_attrs:
+        history = state.attrs[column_attr.key].history
+        if history.added:
+            changes[column_attr.columns[0].name] = history.added[0]
+    return changes
+
+
+def _checked_data(spec, data: dict | None) -> dict | None:
+    """Check the facts a step must record (meeting date, resolution) and normalise them."""
+    if not spec.data_fields:
+        return data
+    data = dict(data or {})
+    for name, kind in spec.data_fields:
+        value = data.get(name)
+        if kind == "date":
+            # A recorded meeting or announcement: a real day since B.E. 2500, not in the future.
+            value = text.parse_date(value, field=name)
+        else:
+            value = text.clean_text(value, field=name, max_length=200)
+        if value is None:
+            raise InvalidInput(f"{spec.trigger} needs {name}", field=name)
+        data[name] = value.isoformat() if kind == "date" else value
+    return data
+
+
+def _choose_transition(definition: WorkflowDefinition, instance, trigger: str, actor):
+    if trigger not in definition.trigger_names:
+        raise TransitionNotAllowed(
+            f"{definition.key} has no trigger {trigger!r}", trigger=trigger,
+            allowed=list(definition.trigger_names),
+        )
+    candidates = definition.candidates(instance, trigger)
+    if not candidates:
+        raise TransitionNotAllowed(
+            f"{trigger} is not possible from state {instance.status}",
+            trigger=trigger, state=instance.status,
+        )
+    roles = actor_roles(actor, instance)
+    permitted = [
+        c for c in candidates
+        if roles.intersection(c.roles) and not (c.not_by_applicant and is_applicant(actor, instance))
+    ]
+    if not permitted:
+        needed = sorted({r for c in candidates for r in c.roles})
+        raise PermissionDenied(f"{trigger} needs one of the roles {', '.join(needed)}", roles=needed)
+    passing = [c for c in permitted if definition.guards_hold(c, instance)]
+    if not passing:
+        raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
+    return passing[0]
+
+
+@dataclass
+class NextStep:
+    """One thing that can happen next, and who can make it happen."""
+
+    trigger: str
+    label: str
+    dest: str
+    dest_label: str
+    roles: tuple[str, ...]
+    comment_required: bool
+    allowed: bool
+    data_fields: tuple[tuple[str, str], ...] = ()
+    holders: list[str] = field(default_factory=list)
+
+
+def next_steps(instance, actor, locale: str = "th", holders_limit: int = 10) -> list[NextStep]:
+    """What can happen next: steps the actor may take, and for the rest who may take them."""
+    definition = definition_of(instance)
+    mine = actor_roles(actor, instance)
+    own = is_applicant(actor, instance)
+    steps = []
+    for spec in definition.transitions_from(instance.status):
+        if not definition.guards_hold(spec, instance):
+            continue
+        allowed = bool(mine.intersection(spec.roles)) and not (spec.not_by_applicant and own)
+        steps.append(
+            NextStep(
+                trigger=spec.trigger,
+                label=definition.trigger_label(spec.trigger, locale),
+                dest=spec.dest,
+                dest_label=definition.label(spec.dest, locale),
+                roles=spec.roles,
+                comment_required=spec.comment_required,
+                data_fields=spec.data_fields,
+                allowed=allowed,
+                holders=[] if allowed else role_holders(instance.organisation, spec.roles, holders_limit),
+            )
+        )
+    return steps
+
+
+def role_holders(org: Organisation, roles, limit: int = 10) -> list[str]:
+    """Names of enabled people holding any of ``roles`` with a reach over ``org``."""
+    rows = db.session.execute(
+        select(User.full_name, RoleGrant.role)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .join(Organisation, Organisation.id == RoleGrant.organisation_id)
+        .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
+        .where(covering_grants_clause(org, RoleGrant, Organisation))
+        .order_by(User.full_name)
+        .limit(limit)
+    ).all()
+    return list(dict.fromkeys(name for name, _ in rows))
+
+
+def users_who_may(org: Organisation, roles) -> list[User]:
+    return list(
+        db.session.execute(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .join(Organisation, Organisation.id == RoleGrant.organisation_id)
+            .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
+            .where(covering_grants_clause(org, RoleGrant, Organisation))
+        ).unique().scalars()
+    )
+
+
+def history(instance):
+    return audit.history(chain_for(instance))
+
+
+__all__ = [
+    "FireResult", "NextStep", "UnknownWorkflow", "WORKFLOW_MODELS", "actor_roles", "chain_for",
+    "definition_of", "is_applicant", "write_columns",
+    "fire", "get_instance", "history", "model_for", "next_steps", "role_holders", "start",
+    "users_who_may",
+]
