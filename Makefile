@@ -8,12 +8,19 @@ PORT ?= 5000
 # The app's own public address (its SSO issuer, the Host names it serves); never taken from requests.
 EPLAN_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test worker install install-test translations services browser bench clean
+.PHONY: run lint test worker install install-test install-lint translations services browser bench clean
 
 ## run: set up and serve the app on SQLite with demo data at http://127.0.0.1:5000
 run: install translations
 	EPLAN_BASE_URL=$(EPLAN_BASE_URL) $(FLASK) eplan setup
 	EPLAN_BASE_URL=$(EPLAN_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
+
+## lint: ruff (lint rules and format check), mypy and the import contract, as configured in pyproject.toml
+lint: install-lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 ## test: install the test extras and run the whole suite on the real PostgreSQL and Redis
 test: install-test translations services browser
@@ -25,6 +32,7 @@ worker: install translations
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-lint: $(VENV)/.installed-lint
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +42,10 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-lint: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[lint]'
 	touch $@
 
 translations: install
@@ -54,4 +66,4 @@ bench: install-test services
 	$(PY) bench/oversight.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .hypothesis .mypy_cache .ruff_cache .import_linter_cache

@@ -5,6 +5,7 @@ query, the count query, ``get_one`` and the relationship choices of forms (flask
 397 and 1739 show what leaks when one of them is forgotten). Views never commit: creating, changing
 and deleting call use cases in ``eplan_flow.services`` that audit the change and commit once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -31,7 +32,12 @@ from eplan_flow.permissions import can_use_back_office, visible_org_clause
 
 # Moved only by the workflow engine, or set by the database: never typed into a form.
 MACHINE_COLUMNS = (
-    "status", "version", "workflow_name", "workflow_version", "created_at", "updated_at",
+    "status",
+    "version",
+    "workflow_name",
+    "workflow_version",
+    "created_at",
+    "updated_at",
     "password_hash",
 )
 # Grants whose holders manage people (and so may pick organisations and people in forms).
@@ -66,8 +72,9 @@ def _yielding_choices(field_class: type) -> type:
         for item in super(adapted, self).iter_choices():
             yield item if isinstance(item, Choice) else Choice(*item)
 
-    adapted = type(field_class.__name__, (field_class,),
-                   {"iter_choices": iter_choices, "_yields_choices": True})
+    adapted: type[Any] = type(
+        field_class.__name__, (field_class,), {"iter_choices": iter_choices, "_yields_choices": True}
+    )
     return adapted
 
 
@@ -113,6 +120,7 @@ class SecureModelView(BackOfficeAccess, ModelView):
     column_exclude_list = ("password_hash",)
     column_details_exclude_list = ("password_hash",)
     page_size = 50
+    form_args: dict[str, Any] | None  # Flask-Admin's, None by default
 
     def __init__(self, model, session, **kwargs) -> None:
         self.form_args = self._scoped_choice_args(model, dict(self.form_args or {}))
@@ -128,15 +136,15 @@ class SecureModelView(BackOfficeAccess, ModelView):
         return self.may_write()
 
     @property
-    def can_create(self) -> bool:  # type: ignore[override]
+    def can_create(self) -> bool:
         return self.create_service is not None and self.may_write()
 
     @property
-    def can_edit(self) -> bool:  # type: ignore[override]
+    def can_edit(self) -> bool:
         return self.update_service is not None and self.may_write()
 
     @property
-    def can_delete(self) -> bool:  # type: ignore[override]
+    def can_delete(self) -> bool:
         return self.delete_service is not None and self.may_write()
 
     def is_action_allowed(self, name: str) -> bool:
@@ -168,9 +176,17 @@ class SecureModelView(BackOfficeAccess, ModelView):
         except (TypeError, ValueError):
             return None
         row = self.get_query().filter(self._pk_column() == pk).one_or_none()
-        if row is not None and request.endpoint and request.endpoint.rsplit(".", 1)[-1] in (
-            "edit_view", "delete_view", "ajax_update",
-        ) and not self.may_change(row):
+        if (
+            row is not None
+            and request.endpoint
+            and request.endpoint.rsplit(".", 1)[-1]
+            in (
+                "edit_view",
+                "delete_view",
+                "ajax_update",
+            )
+            and not self.may_change(row)
+        ):
             abort(403)
         return row
 
@@ -236,12 +252,16 @@ class SecureModelView(BackOfficeAccess, ModelView):
         _count, rows = self._export_data()
         columns = self._export_columns
         body = exports.xlsx_bytes(
-            str(self.name), [label for _name, label in columns],
+            str(self.name),
+            [label for _name, label in columns],
             ([self.get_export_value(row, name) for name, _label in columns] for row in rows),
         )
         filename = secure_filename(self.get_export_name("xlsx"))
-        return Response(body, mimetype=exports.XLSX_MIMETYPE,
-                        headers={"Content-Disposition": f"attachment;filename={filename}"})
+        return Response(
+            body,
+            mimetype=exports.XLSX_MIMETYPE,
+            headers={"Content-Disposition": f"attachment;filename={filename}"},
+        )
 
     # -- writes go through the services ------------------------------------------------------
     def form_values(self, form) -> dict[str, Any]:
@@ -268,8 +288,7 @@ class SecureModelView(BackOfficeAccess, ModelView):
             return service(acting_user(), *args, **values)
         except DomainError as exc:
             field = exc.details.get("field")
-            flash(_("Not saved: %(reason)s", reason=exc.message)
-                  + (f" ({field})" if field else ""), "error")
+            flash(_("Not saved: %(reason)s", reason=exc.message) + (f" ({field})" if field else ""), "error")
             return None
 
     def create_model(self, form):
@@ -291,10 +310,11 @@ class SecureModelView(BackOfficeAccess, ModelView):
         return True
 
     def delete_model(self, model) -> bool:
-        if not self.can_delete:
+        service = type(self).delete_service
+        if not self.can_delete or service is None:
             abort(403)
         try:
-            type(self).delete_service(acting_user(), model.id)
+            service(acting_user(), model.id)
         except DomainError as exc:
             flash(_("Not deleted: %(reason)s", reason=exc.message), "error")
             return False

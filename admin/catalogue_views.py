@@ -1,4 +1,5 @@
 """The catalogues in the back office: national ones read only, provincial ones kept by their province."""
+
 from __future__ import annotations
 
 from flask_admin.contrib.sqla.filters import FilterEqual
@@ -28,8 +29,16 @@ class CatalogueItemView(SecureModelView):
     update_service = catalogues.update_item
 
     column_list = ("catalogue", "scope", "code", "name_th", "parent", "position", "is_active")
-    column_details_list = ("catalogue", "scope", "code", "name_th", "name_en", "parent", "position",
-                           "is_active")
+    column_details_list = (
+        "catalogue",
+        "scope",
+        "code",
+        "name_th",
+        "name_en",
+        "parent",
+        "position",
+        "is_active",
+    )
     # The province's own items first: they are what its officers come here to keep.
     column_default_sort = [("scope", True), ("catalogue", False), ("position", False)]
     can_set_page_size = True
@@ -39,9 +48,14 @@ class CatalogueItemView(SecureModelView):
         FilterEqual(CatalogueItem.scope, _l("Province code")),
     )
     column_labels = {
-        "catalogue": _l("Catalogue"), "scope": _l("Province"), "code": _l("Code"),
-        "name_th": _l("Name (Thai)"), "name_en": _l("Name (English)"), "parent": _l("Under"),
-        "position": _l("Order"), "is_active": _l("Active"),
+        "catalogue": _l("Catalogue"),
+        "scope": _l("Province"),
+        "code": _l("Code"),
+        "name_th": _l("Name (Thai)"),
+        "name_en": _l("Name (English)"),
+        "parent": _l("Under"),
+        "position": _l("Order"),
+        "is_active": _l("Active"),
     }
     column_formatters = {
         "catalogue": lambda v, c, m, n: CATALOGUE_LABELS.get(m.catalogue, m.catalogue),

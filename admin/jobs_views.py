@@ -1,4 +1,5 @@
 """Back office: background jobs that kept failing, for DLA admins to retry or discard."""
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
@@ -11,6 +12,7 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from admin.base import acting_user
+from eplan_flow import messages
 from eplan_flow.errors import NotFound, PermissionDenied
 from eplan_flow.permissions import can_manage_jobs
 from eplan_flow.services.platform import failed_jobs
@@ -37,8 +39,10 @@ class FailedJobsView(BaseView):
     @expose("/")
     def index(self):
         return self.render(
-            "admin/jobs.html", jobs=failed_jobs.list_failed(acting_user()),
-            available=failed_jobs.available(), queues=failed_jobs.queue_names(),
+            "admin/jobs.html",
+            jobs=failed_jobs.list_failed(acting_user()),
+            available=failed_jobs.available(),
+            queues=failed_jobs.queue_names(),
         )
 
     @expose("/retry", methods=("POST",))
@@ -52,7 +56,7 @@ class FailedJobsView(BaseView):
     def _act(self, service, done):
         form = JobActionForm()
         if not form.validate_on_submit():
-            flash(_("That request was not valid; nothing was changed."), "error")
+            flash(messages.request_not_valid(), "error")
         else:
             try:
                 service(acting_user(), form.queue.data, form.job_id.data)

@@ -1,4 +1,5 @@
 """Back office of the OpenID Connect provider: client registrations and signing keys (DLA admins)."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
@@ -14,12 +15,11 @@ from admin.base import BackOfficeAccess, SecureModelView, acting_user, form_choi
 from admin.views import ROLE_CHOICES, _thai_datetime
 from eplan_flow import thaidate
 from eplan_flow.errors import DomainError
-from eplan_flow.i18n import locale_code
 from eplan_flow.extensions import db
+from eplan_flow.i18n import locale_code
 from eplan_flow.models import OAuth2Client
-from eplan_flow.services.identity import keys
 from eplan_flow.permissions import can_manage_organisations
-from eplan_flow.services.identity import oidc_clients
+from eplan_flow.services.identity import keys, oidc_clients
 
 
 def _lines(value: str | None) -> list[str]:
@@ -56,31 +56,57 @@ class OidcClientView(DlaAdminOnly, SecureModelView):
     can_view_details = True
 
     column_list = ("client_id", "name", "is_active", "trusted", "allowed_roles", "created_at")
-    column_details_list = ("client_id", "name", "is_active", "trusted", "allowed_roles", "redirect_uris",
-                           "post_logout_redirect_uris", "backchannel_logout_uri", "scope",
-                           "token_endpoint_auth_method",
-                           "created_at", "updated_at")
+    column_details_list = (
+        "client_id",
+        "name",
+        "is_active",
+        "trusted",
+        "allowed_roles",
+        "redirect_uris",
+        "post_logout_redirect_uris",
+        "backchannel_logout_uri",
+        "scope",
+        "token_endpoint_auth_method",
+        "created_at",
+        "updated_at",
+    )
     column_default_sort = "client_id"
     column_searchable_list = ("client_id", "name")
     column_labels = {
-        "client_id": _l("Client ID"), "name": _l("Name"), "is_active": _l("Active"),
-        "trusted": _l("First-party (no consent page)"), "allowed_roles": _l("Roles it may receive"),
-        "redirect_uris": _l("Redirect URIs"), "post_logout_redirect_uris": _l("Addresses after sign-out"),
+        "client_id": _l("Client ID"),
+        "name": _l("Name"),
+        "is_active": _l("Active"),
+        "trusted": _l("First-party (no consent page)"),
+        "allowed_roles": _l("Roles it may receive"),
+        "redirect_uris": _l("Redirect URIs"),
+        "post_logout_redirect_uris": _l("Addresses after sign-out"),
         "backchannel_logout_uri": _l("Back-channel logout address"),
-        "scope": _l("Scopes"), "token_endpoint_auth_method": _l("Client authentication"),
-        "created_at": _l("Created"), "updated_at": _l("Updated"),
+        "scope": _l("Scopes"),
+        "token_endpoint_auth_method": _l("Client authentication"),
+        "created_at": _l("Created"),
+        "updated_at": _l("Updated"),
     }
     column_formatters = {"created_at": _thai_datetime, "updated_at": _thai_datetime, "allowed_roles": _roles}
     column_formatters_detail = column_formatters
-    form_columns = ("client_id", "name", "redirect_uris", "post_logout_redirect_uris", "backchannel_logout_uri",
-                    "allowed_roles",
-                    "scope", "trusted", "confidential")
+    form_columns = (
+        "client_id",
+        "name",
+        "redirect_uris",
+        "post_logout_redirect_uris",
+        "backchannel_logout_uri",
+        "allowed_roles",
+        "scope",
+        "trusted",
+        "confidential",
+    )
     form_extra_fields = {
         "client_id": StringField(_l("Client ID"), validators=[DataRequired(), Length(max=48)]),
         "name": StringField(_l("Name"), validators=[DataRequired(), Length(max=200)]),
         "redirect_uris": TextAreaField(_l("Redirect URIs (one per line)"), validators=[DataRequired()]),
         "post_logout_redirect_uris": TextAreaField(_l("Addresses after sign-out (one per line)")),
-        "backchannel_logout_uri": StringField(_l("Back-channel logout address"), validators=[Length(max=500)]),
+        "backchannel_logout_uri": StringField(
+            _l("Back-channel logout address"), validators=[Length(max=500)]
+        ),
         "allowed_roles": SelectMultipleField(_l("Roles it may receive"), choices=form_choices(ROLE_CHOICES)),
         "scope": StringField(_l("Scopes"), default=oidc_clients.DEFAULT_SCOPE),
         "trusted": BooleanField(_l("First-party system (no consent page)")),
@@ -98,7 +124,7 @@ class OidcClientView(DlaAdminOnly, SecureModelView):
         return form
 
     def on_form_prefill(self, form, id):
-        client = db.session.get(OAuth2Client, int(id))
+        client = db.session.get_one(OAuth2Client, int(id))  # the edit view has just loaded it
         form.redirect_uris.data = "\n".join(client.redirect_uris)
         form.post_logout_redirect_uris.data = "\n".join(client.post_logout_redirect_uris)
         form.backchannel_logout_uri.data = client.backchannel_logout_uri or ""
@@ -107,15 +133,24 @@ class OidcClientView(DlaAdminOnly, SecureModelView):
 
     def create_model(self, form):
         result = self._call_service(
-            oidc_clients.register_client, client_id=form.client_id.data,
-            confidential=bool(form.confidential.data), **_client_values(form),
+            oidc_clients.register_client,
+            client_id=form.client_id.data,
+            confidential=bool(form.confidential.data),
+            **_client_values(form),
         )
         if result is None:
             return False
         client, secret = result
         if secret:
-            flash(_("The secret of %(client)s is shown this once; store it in the system's configuration "
-                    "now: %(secret)s", client=client.client_id, secret=secret), "warning")
+            flash(
+                _(
+                    "The secret of %(client)s is shown this once; store it in the system's configuration "
+                    "now: %(secret)s",
+                    client=client.client_id,
+                    secret=secret,
+                ),
+                "warning",
+            )
         return client
 
     def update_model(self, form, model) -> bool:
@@ -132,19 +167,33 @@ class OidcClientView(DlaAdminOnly, SecureModelView):
 
     @action("deactivate", _l("Deactivate"), _l("Deactivate these systems? Their tokens are revoked at once."))
     def action_deactivate(self, ids):
-        self._each(ids, lambda actor, pk: oidc_clients.set_client_active(actor, pk, False),
-                   lambda c: _("%(client)s is deactivated.", client=c.client_id))
+        self._each(
+            ids,
+            lambda actor, pk: oidc_clients.set_client_active(actor, pk, False),
+            lambda c: _("%(client)s is deactivated.", client=c.client_id),
+        )
 
     @action("activate", _l("Activate"))
     def action_activate(self, ids):
-        self._each(ids, lambda actor, pk: oidc_clients.set_client_active(actor, pk, True),
-                   lambda c: _("%(client)s is active again.", client=c.client_id))
+        self._each(
+            ids,
+            lambda actor, pk: oidc_clients.set_client_active(actor, pk, True),
+            lambda c: _("%(client)s is active again.", client=c.client_id),
+        )
 
-    @action("reset_secret", _l("New secret"), _l("Give these systems a new secret? The old one stops working."))
+    @action(
+        "reset_secret", _l("New secret"), _l("Give these systems a new secret? The old one stops working.")
+    )
     def action_reset_secret(self, ids):
-        self._each(ids, lambda actor, pk: (pk, oidc_clients.reset_client_secret(actor, pk)),
-                   lambda result: _("New secret of client %(id)s, shown this once: %(secret)s",
-                                    id=db.session.get(OAuth2Client, result[0]).client_id, secret=result[1]))
+        self._each(
+            ids,
+            lambda actor, pk: (pk, oidc_clients.reset_client_secret(actor, pk)),
+            lambda result: _(
+                "New secret of client %(id)s, shown this once: %(secret)s",
+                id=db.session.get_one(OAuth2Client, result[0]).client_id,
+                secret=result[1],
+            ),
+        )
 
 
 class SigningKeysView(DlaAdminOnly, BaseView):
@@ -162,16 +211,33 @@ class SigningKeysView(DlaAdminOnly, BaseView):
         except DomainError as exc:
             flash(_("Not rotated: %(reason)s", reason=exc.message), "error")
         else:
-            flash(_("Key %(kid)s is published now and signs new tokens from %(when)s; the current key "
+            flash(
+                _(
+                    "Key %(kid)s is published now and signs new tokens from %(when)s; the current key "
                     "signs until then and stays published until its tokens expire.",
-                    kid=row.kid, when=thaidate.format_datetime(row.sign_after, locale_code())), "success")
+                    kid=row.kid,
+                    when=thaidate.format_datetime(row.sign_after, locale_code()),
+                ),
+                "success",
+            )
         return redirect(url_for(".index"), code=303)
 
 
 def register(admin_site) -> None:
     """Add this module's views to the back office."""
     category = _l("Single Sign-On")
-    admin_site.add_view(OidcClientView(OAuth2Client, db, name=_l("Connected systems"), endpoint="admin_oidc_clients",
-                                       url="oidc_clients", category=category))
-    admin_site.add_view(SigningKeysView(name=_l("Signing keys"), endpoint="admin_oidc_keys", url="oidc_keys",
-                                        category=category))
+    admin_site.add_view(
+        OidcClientView(
+            OAuth2Client,
+            db,
+            name=_l("Connected systems"),
+            endpoint="admin_oidc_clients",
+            url="oidc_clients",
+            category=category,
+        )
+    )
+    admin_site.add_view(
+        SigningKeysView(
+            name=_l("Signing keys"), endpoint="admin_oidc_keys", url="oidc_keys", category=category
+        )
+    )

@@ -4,6 +4,7 @@ evaluation reports of the LAOs in their province, with filters and CSV and Excel
 Scoping is ``SecureModelView.scope`` (list, count and ``get_one`` together), so a provincial officer
 sees the rows of their own province's organisations only.
 """
+
 from __future__ import annotations
 
 from flask_admin.contrib.sqla.filters import FilterEqual
@@ -15,7 +16,12 @@ from eplan_flow import thaidate
 from eplan_flow.extensions import db
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import (
-    EVALUATION_ROUNDS, LAO_TYPES, EvaluationReport, Organisation, Plan, ProjectExecution,
+    EVALUATION_ROUNDS,
+    LAO_TYPES,
+    EvaluationReport,
+    Organisation,
+    Plan,
+    ProjectExecution,
 )
 from workflows import REGISTRY, UnknownWorkflow
 
@@ -75,47 +81,87 @@ ORG_FILTERS = (
 
 
 class ProvincePlanView(OversightListView):
-    column_list = ("organisation", "title", "period_start_be", "status", "current_version", "announced_at",
-                   "submitted_at")
+    column_list = (
+        "organisation",
+        "title",
+        "period_start_be",
+        "status",
+        "current_version",
+        "announced_at",
+        "submitted_at",
+    )
     column_default_sort = [("period_start_be", True), ("id", False)]
     column_searchable_list = ("title",)
     column_filters = (
         FilterEqual(Plan.period_start_be, _l("From (B.E.)")),
-        FilterEqual(Plan.status, _l("Status"), options=lambda: [
-            (s, l.get(locale_code()) or l["th"]) for s, l in REGISTRY.get("plan").states.items()
-        ]),
+        FilterEqual(
+            Plan.status,
+            _l("Status"),
+            options=lambda: [
+                (s, label.get(locale_code()) or label["th"])
+                for s, label in REGISTRY.get("plan").states.items()
+            ],
+        ),
         *ORG_FILTERS,
     )
     column_labels = {
-        "organisation": _l("LAO"), "title": _l("Title"), "period_start_be": _l("From (B.E.)"),
-        "status": _l("Status"), "current_version": _l("Version in force"), "announced_at": _l("Announced"),
+        "organisation": _l("LAO"),
+        "title": _l("Title"),
+        "period_start_be": _l("From (B.E.)"),
+        "status": _l("Status"),
+        "current_version": _l("Version in force"),
+        "announced_at": _l("Announced"),
         "submitted_at": _l("Submitted"),
     }
     column_formatters = {
-        "organisation": _organisation, "status": _state("plan"),
-        "announced_at": _datetime, "submitted_at": _datetime,
+        "organisation": _organisation,
+        "status": _state("plan"),
+        "announced_at": _datetime,
+        "submitted_at": _datetime,
     }
     column_formatters_export = {"organisation": _organisation, "status": _state("plan")}
     column_formatters_detail = column_formatters
 
 
 class ProvinceExecutionView(OversightListView):
-    column_list = ("organisation", "project_no", "fiscal_year_be", "status", "budgeted_amount",
-                   "contract_amount", "progress_percent", "updated_at")
+    column_list = (
+        "organisation",
+        "project_no",
+        "fiscal_year_be",
+        "status",
+        "budgeted_amount",
+        "contract_amount",
+        "progress_percent",
+        "updated_at",
+    )
     column_default_sort = [("fiscal_year_be", True), ("organisation_id", False), ("project_no", False)]
     column_filters = (
         FilterEqual(ProjectExecution.fiscal_year_be, _l("Fiscal year")),
-        FilterEqual(ProjectExecution.status, _l("Status"), options=lambda: [
-            (s, l.get(locale_code()) or l["th"]) for s, l in REGISTRY.get("execution").states.items()
-        ]),
+        FilterEqual(
+            ProjectExecution.status,
+            _l("Status"),
+            options=lambda: [
+                (s, label.get(locale_code()) or label["th"])
+                for s, label in REGISTRY.get("execution").states.items()
+            ],
+        ),
         *ORG_FILTERS,
     )
     column_labels = {
-        "organisation": _l("LAO"), "project_no": _l("Project"), "fiscal_year_be": _l("Fiscal year"),
-        "status": _l("Status"), "budgeted_amount": _l("Budget (ordinance)"),
-        "contract_amount": _l("Contract amount"), "progress_percent": _l("Progress (%)"), "updated_at": _l("Updated"),
+        "organisation": _l("LAO"),
+        "project_no": _l("Project"),
+        "fiscal_year_be": _l("Fiscal year"),
+        "status": _l("Status"),
+        "budgeted_amount": _l("Budget (ordinance)"),
+        "contract_amount": _l("Contract amount"),
+        "progress_percent": _l("Progress (%)"),
+        "updated_at": _l("Updated"),
     }
-    column_formatters = {"organisation": _organisation, "status": _state("execution"), "updated_at": _datetime}
+    column_formatters = {
+        "organisation": _organisation,
+        "status": _state("execution"),
+        "updated_at": _datetime,
+    }
     column_formatters_export = {"organisation": _organisation, "status": _state("execution")}
     column_formatters_detail = column_formatters
 
@@ -130,12 +176,18 @@ class ProvinceEvaluationView(OversightListView):
         *ORG_FILTERS,
     )
     column_labels = {
-        "organisation": _l("LAO"), "fiscal_year_be": _l("Fiscal year"), "round": _l("Round"),
-        "status": _l("Status"), "presented_on": _l("Presented"), "announced_on": _l("Announced"),
+        "organisation": _l("LAO"),
+        "fiscal_year_be": _l("Fiscal year"),
+        "round": _l("Round"),
+        "status": _l("Status"),
+        "presented_on": _l("Presented"),
+        "announced_on": _l("Announced"),
     }
     column_formatters = {
-        "organisation": _organisation, "status": _state("evaluation"),
-        "presented_on": _date, "announced_on": _date,
+        "organisation": _organisation,
+        "status": _state("evaluation"),
+        "presented_on": _date,
+        "announced_on": _date,
     }
     column_formatters_export = {"organisation": _organisation, "status": _state("evaluation")}
     column_formatters_detail = column_formatters
@@ -144,12 +196,33 @@ class ProvinceEvaluationView(OversightListView):
 def register(admin_site) -> None:
     """Add the province's read-only lists of plans, executions and evaluation reports."""
     category = _l("Province oversight")
-    admin_site.add_view(ProvincePlanView(
-        Plan, db, name=_l("Plans of the LAOs"), endpoint="admin_oversight_plans", url="oversight/plans",
-        category=category))
-    admin_site.add_view(ProvinceExecutionView(
-        ProjectExecution, db, name=_l("Project executions"), endpoint="admin_oversight_executions",
-        url="oversight/executions", category=category))
-    admin_site.add_view(ProvinceEvaluationView(
-        EvaluationReport, db, name=_l("Evaluation reports"), endpoint="admin_oversight_evaluations",
-        url="oversight/evaluations", category=category))
+    admin_site.add_view(
+        ProvincePlanView(
+            Plan,
+            db,
+            name=_l("Plans of the LAOs"),
+            endpoint="admin_oversight_plans",
+            url="oversight/plans",
+            category=category,
+        )
+    )
+    admin_site.add_view(
+        ProvinceExecutionView(
+            ProjectExecution,
+            db,
+            name=_l("Project executions"),
+            endpoint="admin_oversight_executions",
+            url="oversight/executions",
+            category=category,
+        )
+    )
+    admin_site.add_view(
+        ProvinceEvaluationView(
+            EvaluationReport,
+            db,
+            name=_l("Evaluation reports"),
+            endpoint="admin_oversight_evaluations",
+            url="oversight/evaluations",
+            category=category,
+        )
+    )

@@ -5,6 +5,7 @@ their province, DLA everything). Bulk approve and reject call ``services.approva
 which refuses without a recent re-authentication and asks the engine about each row, so the chain
 of trust decides exactly as on the approval pages. A rejection asks for its reason on a small form.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -26,7 +27,7 @@ from eplan_flow.extensions import db
 from eplan_flow.glossary import ROLE_LABELS
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import Account, SystemAccess
-from eplan_flow.services.identity import approvals, citizen_id
+from eplan_flow.services.identity import approvals, citizen_id, identity
 from eplan_flow.sso.session import recent_auth_time
 from workflows import REGISTRY
 
@@ -75,13 +76,18 @@ class DecisionView(SecureModelView):
         """Apply ``decision`` to each selected row; flash each outcome."""
         back = self.get_url(".index_view")
         try:
-            results = approvals.decide_many(self.kind, ids, decision, acting_user(), recent_auth_time(), comment)
+            results = approvals.decide_many(
+                acting_user(), self.kind, ids, decision, recent_auth_time(), comment
+            )
         except DomainError as exc:
             if exc.code == "reauthentication_required":
-                flash(Markup("{} {}").format(
-                    _("Approvals need a recent sign-in. Confirm your password again, then repeat."),
-                    _reauth_link(back),
-                ), "error")
+                flash(
+                    Markup("{} {}").format(
+                        _("Approvals need a recent sign-in. Confirm your password again, then repeat."),
+                        _reauth_link(back),
+                    ),
+                    "error",
+                )
             else:
                 flash(_("Nothing was changed: %(reason)s", reason=exc.message), "error")
             return redirect(back)
@@ -90,7 +96,10 @@ class DecisionView(SecureModelView):
             flash(ngettext("%(num)d item decided.", "%(num)d items decided.", done), "success")
         for result in results:
             if not result.ok:
-                flash(_("Item #%(id)s was not changed: %(reason)s", id=result.id, reason=result.message), "error")
+                flash(
+                    _("Item #%(id)s was not changed: %(reason)s", id=result.id, reason=result.message),
+                    "error",
+                )
         return redirect(back)
 
     @action("approve", _l("Approve"), _l("Approve every selected item?"))
@@ -100,8 +109,12 @@ class DecisionView(SecureModelView):
     @action("reject", _l("Reject"))
     def action_reject(self, ids):
         # The reason is typed on its own small form, then posted to ``reject_view``.
-        return self.render("admin/sso_reject.html", ids=ids, action_url=self.get_url(".reject_view"),
-                           back=self.get_url(".index_view"))
+        return self.render(
+            "admin/sso_reject.html",
+            ids=ids,
+            action_url=self.get_url(".reject_view"),
+            back=self.get_url(".index_view"),
+        )
 
     @expose("/reject/", methods=["POST"])
     def reject_view(self):
@@ -114,47 +127,80 @@ class AccountView(DecisionView):
     """SSO accounts of the organisations in scope, with bulk approve/reject and unlock."""
 
     kind = "account"
-    column_list = ("user", "citizen_id", "organisation", "requested_role", "status", "submitted_at",
-                   "escalated_at", "updated_at")
-    column_details_list = ("user", "citizen_id", "organisation", "requested_role", "status",
-                           "rejection_reason", "verification_error", "submitted_at", "escalated_at",
-                           "created_at", "updated_at")
+    column_list = (
+        "user",
+        "citizen_id",
+        "organisation",
+        "requested_role",
+        "status",
+        "submitted_at",
+        "escalated_at",
+        "updated_at",
+    )
+    column_details_list = (
+        "user",
+        "citizen_id",
+        "organisation",
+        "requested_role",
+        "status",
+        "rejection_reason",
+        "verification_error",
+        "submitted_at",
+        "escalated_at",
+        "created_at",
+        "updated_at",
+    )
     column_filters = (
-        FilterEqual(Account.status, _l("Status"), options=[
-            ("awaiting_approval", _l("Awaiting approval")), ("active", _l("Active")),
-            ("rejected", _l("Rejected")), ("suspended", _l("Suspended")),
-        ]),
+        FilterEqual(
+            Account.status,
+            _l("Status"),
+            options=[
+                ("awaiting_approval", _l("Awaiting approval")),
+                ("active", _l("Active")),
+                ("rejected", _l("Rejected")),
+                ("suspended", _l("Suspended")),
+            ],
+        ),
     )
     column_labels = {
-        "user": _l("Person"), "citizen_id": _l("Citizen ID"), "organisation": _l("Organisation"),
-        "requested_role": _l("Asks to be"), "status": _l("Status"), "submitted_at": _l("Submitted"),
-        "escalated_at": _l("Escalated"), "updated_at": _l("Updated"), "created_at": _l("Created"),
-        "rejection_reason": _l("Reason for rejecting"), "verification_error": _l("ThaiD verification problem"),
+        "user": _l("Person"),
+        "citizen_id": _l("Citizen ID"),
+        "organisation": _l("Organisation"),
+        "requested_role": _l("Asks to be"),
+        "status": _l("Status"),
+        "submitted_at": _l("Submitted"),
+        "escalated_at": _l("Escalated"),
+        "updated_at": _l("Updated"),
+        "created_at": _l("Created"),
+        "rejection_reason": _l("Reason for rejecting"),
+        "verification_error": _l("ThaiD verification problem"),
     }
     column_formatters = {
         **DecisionView.column_formatters,
-        "submitted_at": _datetime, "escalated_at": _datetime, "updated_at": _datetime, "created_at": _datetime,
-        "requested_role": lambda v, c, m, n: _l("SSO admin") if m.requested_role == "sso_admin" else _l("Member"),
+        "submitted_at": _datetime,
+        "escalated_at": _datetime,
+        "updated_at": _datetime,
+        "created_at": _datetime,
+        "requested_role": lambda v, c, m, n: (
+            _l("SSO admin") if m.requested_role == "sso_admin" else _l("Member")
+        ),
     }
     column_formatters_detail = column_formatters
 
     def is_action_allowed(self, name: str) -> bool:
         if name == "unlock":
-            return _unlock_service() is not None and _is_approver()
+            return _is_approver()
         return super().is_action_allowed(name)
 
     @action("unlock", _l("Unlock sign-in"), _l("Unlock the sign-in of every selected person?"))
     def action_unlock(self, ids):
-        unlock = _unlock_service()
-        if unlock is None:
-            abort(404)
         done = 0
         for raw in ids:
             account = self.get_one(raw)
             if account is None:
                 continue
             try:
-                unlock(account.user_id, acting_user())
+                identity.unlock(acting_user(), account.user_id)
                 done += 1
             except DomainError as exc:
                 flash(_("Item #%(id)s was not changed: %(reason)s", id=raw, reason=exc.message), "error")
@@ -163,37 +209,56 @@ class AccountView(DecisionView):
         return redirect(self.get_url(".index_view"))
 
 
-def _unlock_service():
-    try:
-        from eplan_flow.services.identity import identity
-    except ImportError:
-        return None
-    return getattr(identity, "unlock", None)
-
-
 class SystemAccessView(DecisionView):
     """Requests for and grants of system access in scope, with bulk approve/reject."""
 
     kind = "access"
-    column_list = ("user", "citizen_id", "client_id", "role", "organisation", "status", "requested_at",
-                   "decided_at", "escalated_at")
+    column_list = (
+        "user",
+        "citizen_id",
+        "client_id",
+        "role",
+        "organisation",
+        "status",
+        "requested_at",
+        "decided_at",
+        "escalated_at",
+    )
     column_filters = (
-        FilterEqual(SystemAccess.status, _l("Status"), options=[
-            ("requested", _l("Requested")), ("approved", _l("Approved")), ("rejected", _l("Rejected")),
-            ("revoked", _l("Revoked")), ("withdrawn", _l("Withdrawn")), ("ended", _l("Ended by a transfer")),
-        ]),
+        FilterEqual(
+            SystemAccess.status,
+            _l("Status"),
+            options=[
+                ("requested", _l("Requested")),
+                ("approved", _l("Approved")),
+                ("rejected", _l("Rejected")),
+                ("revoked", _l("Revoked")),
+                ("withdrawn", _l("Withdrawn")),
+                ("ended", _l("Ended by a transfer")),
+            ],
+        ),
         FilterEqual(SystemAccess.client_id, _l("System")),
     )
     column_labels = {
-        "user": _l("Person"), "citizen_id": _l("Citizen ID"), "client_id": _l("System"), "role": _l("Role"),
-        "organisation": _l("Organisation"), "status": _l("Status"), "requested_at": _l("Requested"),
-        "decided_at": _l("Decided"), "escalated_at": _l("Escalated"), "reason": _l("Reason"),
+        "user": _l("Person"),
+        "citizen_id": _l("Citizen ID"),
+        "client_id": _l("System"),
+        "role": _l("Role"),
+        "organisation": _l("Organisation"),
+        "status": _l("Status"),
+        "requested_at": _l("Requested"),
+        "decided_at": _l("Decided"),
+        "escalated_at": _l("Escalated"),
+        "reason": _l("Reason"),
         "updated_at": _l("Updated"),
     }
     column_formatters = {
         **DecisionView.column_formatters,
         "role": lambda v, c, m, n: ROLE_LABELS.get(m.role, m.role),
-        "requested_at": _datetime, "decided_at": _datetime, "escalated_at": _datetime, "updated_at": _datetime,
+        "requested_at": _datetime,
+        "decided_at": _datetime,
+        "escalated_at": _datetime,
+        "updated_at": _datetime,
     }
     column_formatters_detail = column_formatters
 
@@ -201,8 +266,23 @@ class SystemAccessView(DecisionView):
 def register(admin_site) -> None:
     """Add this module's views to the back office."""
     category = _l("Single Sign-On")
-    admin_site.add_view(AccountView(Account, db, name=_l("SSO accounts"), endpoint="admin_sso_accounts",
-                                    url="sso_accounts", category=category))
-    admin_site.add_view(SystemAccessView(SystemAccess, db, name=_l("System access"),
-                                         endpoint="admin_system_access", url="system_access",
-                                         category=category))
+    admin_site.add_view(
+        AccountView(
+            Account,
+            db,
+            name=_l("SSO accounts"),
+            endpoint="admin_sso_accounts",
+            url="sso_accounts",
+            category=category,
+        )
+    )
+    admin_site.add_view(
+        SystemAccessView(
+            SystemAccess,
+            db,
+            name=_l("System access"),
+            endpoint="admin_system_access",
+            url="system_access",
+            category=category,
+        )
+    )

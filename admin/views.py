@@ -1,4 +1,5 @@
 """The back-office views: configuration on top of ``SecureModelView``."""
+
 from __future__ import annotations
 
 from flask import flash, redirect
@@ -15,14 +16,24 @@ from eplan_flow.errors import DomainError
 from eplan_flow.glossary import KIND_LABELS, ROLE_LABELS
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import (
-    LAO_TYPES, ORG_KINDS, AuditEvent, Organisation, OutboxMessage, Plan, RoleGrant, User,
+    LAO_TYPES,
+    ORG_KINDS,
+    AuditEvent,
+    Organisation,
+    OutboxMessage,
+    Plan,
+    RoleGrant,
+    User,
 )
 from eplan_flow.permissions import (
-    SIGN_IN_HELPER_ROLES, can_manage_organisations, can_manage_people, can_read,
+    SIGN_IN_HELPER_ROLES,
+    can_manage_organisations,
+    can_manage_people,
+    can_read,
 )
 from eplan_flow.services.directory import organisations as directory
-from eplan_flow.services.platform import engine
 from eplan_flow.services.identity import password_reset
+from eplan_flow.services.platform import engine
 from workflows import REGISTRY
 from workflows.roles import ROLE_NAMES
 
@@ -72,15 +83,34 @@ class OrganisationView(SecureModelView):
     )
     column_labels = {
         **COMMON_LABELS,
-        "code": _l("Code"), "kind": _l("Kind"), "lao_type": _l("LAO type"),
-        "name_th": _l("Name (Thai)"), "name_en": _l("Name (English)"), "province": _l("Province"),
-        "district": _l("District"), "district_name_th": _l("District (as DLA spells it)"),
-        "lat": _l("Latitude"), "lon": _l("Longitude"), "area_km2": _l("Area (km²)"),
+        "code": _l("Code"),
+        "kind": _l("Kind"),
+        "lao_type": _l("LAO type"),
+        "name_th": _l("Name (Thai)"),
+        "name_en": _l("Name (English)"),
+        "province": _l("Province"),
+        "district": _l("District"),
+        "district_name_th": _l("District (as DLA spells it)"),
+        "lat": _l("Latitude"),
+        "lon": _l("Longitude"),
+        "area_km2": _l("Area (km²)"),
     }
     column_formatters = {"kind": _labelled(KIND_LABELS), "lao_type": _labelled(LAO_TYPES)}
     column_formatters_detail = column_formatters
-    form_columns = ("code", "kind", "lao_type", "name_th", "name_en", "province", "district",
-                    "district_name_th", "lat", "lon", "area_km2", "is_active")
+    form_columns = (
+        "code",
+        "kind",
+        "lao_type",
+        "name_th",
+        "name_en",
+        "province",
+        "district",
+        "district_name_th",
+        "lat",
+        "lon",
+        "area_km2",
+        "is_active",
+    )
     form_choices = {"kind": form_choices(KIND_CHOICES), "lao_type": form_choices(LAO_TYPE_CHOICES)}
 
     def may_write(self) -> bool:
@@ -115,15 +145,28 @@ class UserView(SecureModelView):
     update_service = directory.update_user
 
     column_list = ("username", "full_name", "organisation", "position", "email", "is_enabled")
-    column_details_list = ("username", "full_name", "organisation", "position", "email",
-                           "is_enabled", "locale", "grants", "created_at")
+    column_details_list = (
+        "username",
+        "full_name",
+        "organisation",
+        "position",
+        "email",
+        "is_enabled",
+        "locale",
+        "grants",
+        "created_at",
+    )
     column_default_sort = "username"
     column_searchable_list = ("username", "full_name", "email")
     column_filters = (BooleanEqualFilter(User.is_enabled, _l("Enabled")),)
     column_labels = {
         **COMMON_LABELS,
-        "username": _l("Username"), "full_name": _l("Full name"), "position": _l("Position"),
-        "email": _l("E-mail"), "locale": _l("Language"), "grants": _l("Roles"),
+        "username": _l("Username"),
+        "full_name": _l("Full name"),
+        "position": _l("Position"),
+        "email": _l("E-mail"),
+        "locale": _l("Language"),
+        "grants": _l("Roles"),
     }
     column_formatters = {"created_at": _thai_datetime}
     column_formatters_detail = {**column_formatters, "grants": _grants_in_scope}
@@ -141,8 +184,11 @@ class UserView(SecureModelView):
             return _helps_with_sign_in()
         return super().is_action_allowed(name)
 
-    @action("send_password_reset", _l("Send a password-reset link"),
-            _l("Send each selected person a link to set a new password, to their own confirmed email address?"))
+    @action(
+        "send_password_reset",
+        _l("Send a password-reset link"),
+        _l("Send each selected person a link to set a new password, to their own confirmed email address?"),
+    )
     def action_send_password_reset(self, ids):
         done = 0
         for raw in ids:
@@ -153,14 +199,25 @@ class UserView(SecureModelView):
                 password_reset.send_reset_link(acting_user(), person.id)
                 done += 1
             except password_reset.NoConfirmedEmail:
-                flash(_("No link was sent to %(name)s: the account has no confirmed email address, or is "
-                        "disabled.", name=person.full_name), "error")
+                flash(
+                    _(
+                        "No link was sent to %(name)s: the account has no confirmed email address, or is "
+                        "disabled.",
+                        name=person.full_name,
+                    ),
+                    "error",
+                )
             except (DomainError, ValueError):
                 flash(_("Person #%(id)s: no link was sent.", id=raw), "error")
         if done:
-            flash(ngettext("A link to set a new password was sent to %(num)d person's confirmed address.",
-                           "Links to set a new password were sent to %(num)d people's confirmed addresses.",
-                           done), "success")
+            flash(
+                ngettext(
+                    "A link to set a new password was sent to %(num)d person's confirmed address.",
+                    "Links to set a new password were sent to %(num)d people's confirmed addresses.",
+                    done,
+                ),
+                "success",
+            )
         return redirect(self.get_url(".index_view"))
 
 
@@ -188,8 +245,11 @@ class RoleGrantView(SecureModelView):
     column_default_sort = ("granted_at", True)
     column_filters = (FilterEqual(RoleGrant.role, _l("Role"), options=ROLE_CHOICES),)
     column_labels = {**COMMON_LABELS, "granted_at": _l("Granted"), "source": _l("Granted through")}
-    column_formatters = {"role": _labelled(ROLE_LABELS), "granted_at": _thai_datetime,
-                         "source": _labelled(GRANT_SOURCE_LABELS)}
+    column_formatters = {
+        "role": _labelled(ROLE_LABELS),
+        "granted_at": _thai_datetime,
+        "source": _labelled(GRANT_SOURCE_LABELS),
+    }
     column_formatters_detail = column_formatters
 
 
@@ -200,8 +260,18 @@ class AuditView(SecureModelView):
     can_edit = False
     can_delete = False
 
-    column_list = ("occurred_at", "chain", "seq", "actor", "organisation", "action",
-                   "from_state", "to_state", "comment", "request_id")
+    column_list = (
+        "occurred_at",
+        "chain",
+        "seq",
+        "actor",
+        "organisation",
+        "action",
+        "from_state",
+        "to_state",
+        "comment",
+        "request_id",
+    )
     column_details_exclude_list = ("prev_hash",)
     column_default_sort = ("id", True)
     column_filters = (
@@ -211,10 +281,19 @@ class AuditView(SecureModelView):
     )
     column_labels = {
         **COMMON_LABELS,
-        "occurred_at": _l("Time"), "chain": _l("Chain"), "seq": _l("Seq."), "actor": _l("Actor"),
-        "action": _l("Action"), "from_state": _l("From"), "to_state": _l("To"),
-        "comment": _l("Comment"), "request_id": _l("Request ID"), "workflow": _l("Workflow"),
-        "workflow_version": _l("Workflow version"), "data": _l("Data"), "hash": _l("Hash"),
+        "occurred_at": _l("Time"),
+        "chain": _l("Chain"),
+        "seq": _l("Seq."),
+        "actor": _l("Actor"),
+        "action": _l("Action"),
+        "from_state": _l("From"),
+        "to_state": _l("To"),
+        "comment": _l("Comment"),
+        "request_id": _l("Request ID"),
+        "workflow": _l("Workflow"),
+        "workflow_version": _l("Workflow version"),
+        "data": _l("Data"),
+        "hash": _l("Hash"),
     }
     column_formatters = {"occurred_at": _thai_datetime}
     column_formatters_detail = column_formatters
@@ -243,14 +322,25 @@ class PlanView(SecureModelView):
     can_edit = False
     can_delete = False
 
-    column_list = ("organisation", "title", "period_start_be", "period_end_be", "status",
-                   "version", "updated_at")
+    column_list = (
+        "organisation",
+        "title",
+        "period_start_be",
+        "period_end_be",
+        "status",
+        "version",
+        "updated_at",
+    )
     column_default_sort = ("updated_at", True)
     column_searchable_list = ("title",)
     column_labels = {
         **COMMON_LABELS,
-        "title": _l("Title"), "period_start_be": _l("From (B.E.)"), "period_end_be": _l("To (B.E.)"),
-        "status": _l("Status"), "version": _l("Version"), "workflow_name": _l("Workflow"),
+        "title": _l("Title"),
+        "period_start_be": _l("From (B.E.)"),
+        "period_end_be": _l("To (B.E.)"),
+        "status": _l("Status"),
+        "version": _l("Version"),
+        "workflow_name": _l("Workflow"),
         "workflow_version": _l("Workflow version"),
     }
     column_formatters = {
@@ -280,11 +370,15 @@ class PlanView(SecureModelView):
                 failed.append((raw, getattr(exc, "message", str(exc))))
         label = _trigger_label(trigger)
         if done:
-            flash(ngettext("%(step)s: %(num)d plan done.", "%(step)s: %(num)d plans done.",
-                           done, step=label), "success")
+            flash(
+                ngettext("%(step)s: %(num)d plan done.", "%(step)s: %(num)d plans done.", done, step=label),
+                "success",
+            )
         for raw, reason in failed:
-            flash(_("%(step)s: plan #%(id)s was not changed: %(reason)s",
-                    step=label, id=raw, reason=reason), "error")
+            flash(
+                _("%(step)s: plan #%(id)s was not changed: %(reason)s", step=label, id=raw, reason=reason),
+                "error",
+            )
 
 
 def _bulk_triggers() -> dict[str, frozenset[str]]:
@@ -312,7 +406,8 @@ def _add_trigger_action(view: type, trigger: str) -> None:
 
     fire.__name__ = f"action_fire_{trigger}"
     decorated = action(
-        f"fire_{trigger}", _lazy(_trigger_label, trigger),
+        f"fire_{trigger}",
+        _lazy(_trigger_label, trigger),
         _l("Apply this step to every selected plan?"),
     )(fire)
     setattr(view, fire.__name__, decorated)
@@ -330,15 +425,23 @@ class OutboxView(SecureModelView):
     can_edit = False
     can_delete = False
 
-    column_list = ("id", "created_at", "queue", "job", "state", "attempts", "relayed_at",
-                   "last_error")
+    column_list = ("id", "created_at", "queue", "job", "state", "attempts", "relayed_at", "last_error")
     column_default_sort = ("id", True)
-    column_filters = (FilterEqual(OutboxMessage.state, _l("State"),
-                                  options=[("pending", _l("Pending")), ("relayed", _l("Relayed"))]),)
+    column_filters = (
+        FilterEqual(
+            OutboxMessage.state, _l("State"), options=[("pending", _l("Pending")), ("relayed", _l("Relayed"))]
+        ),
+    )
     column_labels = {
-        "created_at": _l("Created"), "queue": _l("Queue"), "job": _l("Job"), "state": _l("State"),
-        "attempts": _l("Attempts"), "relayed_at": _l("Relayed"), "last_error": _l("Last error"),
-        "kwargs": _l("Arguments"), "job_id": _l("Job ID"),
+        "created_at": _l("Created"),
+        "queue": _l("Queue"),
+        "job": _l("Job"),
+        "state": _l("State"),
+        "attempts": _l("Attempts"),
+        "relayed_at": _l("Relayed"),
+        "last_error": _l("Last error"),
+        "kwargs": _l("Arguments"),
+        "job_id": _l("Job ID"),
     }
     column_formatters = {"created_at": _thai_datetime, "relayed_at": _thai_datetime}
     column_formatters_detail = column_formatters
@@ -361,19 +464,32 @@ class EmailMessageView(SecureModelView):
     column_default_sort = ("id", True)
     column_searchable_list = ("subject",)
     column_labels = {
-        "created_at": _l("Created"), "to": _l("To"), "subject": _l("Subject"), "status": _l("State"),
-        "attempts": _l("Attempts"), "sent_at": _l("Sent"), "last_error": _l("Last error"), "body": _l("Body"),
+        "created_at": _l("Created"),
+        "to": _l("To"),
+        "subject": _l("Subject"),
+        "status": _l("State"),
+        "attempts": _l("Attempts"),
+        "sent_at": _l("Sent"),
+        "last_error": _l("Last error"),
+        "body": _l("Body"),
     }
     column_formatters = {"created_at": _thai_datetime, "sent_at": _thai_datetime}
     # A reset link read here would let the reader set someone's password: it is cut short.
-    column_formatters_detail = {**column_formatters,
-                                "body": lambda v, c, m, n: password_reset.redact_links(m.body)}
+    column_formatters_detail = {
+        **column_formatters,
+        "body": lambda v, c, m, n: password_reset.redact_links(m.body),
+    }
 
     def is_accessible(self) -> bool:
         return super().is_accessible() and can_manage_organisations(current_user)
 
 
 __all__ = [
+    "AuditView",
     "EmailMessageView",
-    "AuditView", "OrganisationView", "OutboxView", "PlanView", "RoleGrantView", "UserView",
+    "OrganisationView",
+    "OutboxView",
+    "PlanView",
+    "RoleGrantView",
+    "UserView",
 ]

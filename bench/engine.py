@@ -10,6 +10,7 @@ psycopg driver: per transition, in one transaction, lock the row, update status 
 the chain's signed head, insert the audit event (HMAC'd in Python the same way), sign the new head
 and insert the outbox row, commit. It prints the median of the rounds. Figures only: never a timed assertion.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,15 +25,15 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psycopg  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from psycopg.types.json import Json  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+import psycopg
+import sqlalchemy as sa
+from psycopg.types.json import Json
+from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_bench"
 TRIGGER, FROM_STATE, TO_STATE = "submit_to_committee", "drafting", "committee_review"
@@ -56,12 +57,14 @@ def ensure_database(url: str) -> None:
 def make_bench_app(url: str):
     from eplan_flow import create_app
 
-    return create_app({
-        "DATABASE_URL": url,
-        "REDIS_URL": None,  # measure the engine, not Redis
-        "OUTBOX_RELAY_ON_COMMIT": False,
-        "LOAD_DEMO_DATA": False,
-    })
+    return create_app(
+        {
+            "DATABASE_URL": url,
+            "REDIS_URL": None,  # measure the engine, not Redis
+            "OUTBOX_RELAY_ON_COMMIT": False,
+            "LOAD_DEMO_DATA": False,
+        }
+    )
 
 
 def reset_schema(app) -> None:
@@ -104,13 +107,18 @@ def set_up_plans(app, count: int) -> list[BenchPlan]:
         planners = []
         for n in range(LAOS):
             org = Organisation(
-                code=f"6380{n + 1:03d}", kind="lao", lao_type="sao", name_th=f"อบต.ทดสอบ {n + 1}",
-                province_code="38", district_code="3801",
+                code=f"6380{n + 1:03d}",
+                kind="lao",
+                lao_type="sao",
+                name_th=f"อบต.ทดสอบ {n + 1}",
+                province_code="38",
+                district_code="3801",
             )
             db.session.add(org)
             db.session.flush()
-            user = User(username=f"bench_planner_{n + 1}", full_name=f"นักวิเคราะห์ {n + 1}",
-                        organisation_id=org.id)
+            user = User(
+                username=f"bench_planner_{n + 1}", full_name=f"นักวิเคราะห์ {n + 1}", organisation_id=org.id
+            )
             db.session.add(user)
             db.session.flush()
             db.session.add(RoleGrant(user_id=user.id, organisation_id=org.id, role="planner"))
@@ -120,37 +128,67 @@ def set_up_plans(app, count: int) -> list[BenchPlan]:
         for i in range(count):
             org_id, _ = planners[i % LAOS]
             start = 2566 + 5 * (i // LAOS)
-            rows.append({
-                "organisation_id": org_id, "title": f"แผนพัฒนาท้องถิ่น ({start}-{start + 4}) #{i}",
-                "period_start_be": start, "period_end_be": start + 4, "status": definition.initial,
-                "workflow_name": definition.name, "workflow_version": definition.version,
-                "version": 1, "created_at": now, "updated_at": now,
-            })
-        ids = db.session.execute(sa.insert(Plan).returning(Plan.id, sort_by_parameter_order=True), rows).scalars().all()
+            rows.append(
+                {
+                    "organisation_id": org_id,
+                    "title": f"แผนพัฒนาท้องถิ่น ({start}-{start + 4}) #{i}",
+                    "period_start_be": start,
+                    "period_end_be": start + 4,
+                    "status": definition.initial,
+                    "workflow_name": definition.name,
+                    "workflow_version": definition.version,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        ids = (
+            db.session.execute(sa.insert(Plan).returning(Plan.id, sort_by_parameter_order=True), rows)
+            .scalars()
+            .all()
+        )
         events, heads = [], []
         for plan_id, row in zip(ids, rows):
             event = AuditEvent(
-                chain=f"{definition.name}:{plan_id}", seq=1, occurred_at=now,
-                actor_id=dict(planners)[row["organisation_id"]], organisation_id=row["organisation_id"],
-                action="create", workflow=definition.name, workflow_version=definition.version,
-                to_state=definition.initial, data={}, prev_hash=audit.GENESIS,
+                chain=f"{definition.name}:{plan_id}",
+                seq=1,
+                occurred_at=now,
+                actor_id=dict(planners)[row["organisation_id"]],
+                organisation_id=row["organisation_id"],
+                action="create",
+                workflow=definition.name,
+                workflow_version=definition.version,
+                to_state=definition.initial,
+                data={},
+                prev_hash=audit.GENESIS,
                 hash_version=audit.HMAC_SHA256,
             )
             event.hash = audit.compute_hash(event)
-            events.append({c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns if c.key != "id"})
-            heads.append({"chain": event.chain, "seq": 1, "head_hash": event.hash,
-                          "mac": audit.checkpoint_mac(event.chain, 1, event.hash)})
+            events.append(
+                {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns if c.key != "id"}
+            )
+            heads.append(
+                {
+                    "chain": event.chain,
+                    "seq": 1,
+                    "head_hash": event.hash,
+                    "mac": audit.checkpoint_mac(event.chain, 1, event.hash),
+                }
+            )
         db.session.execute(sa.insert(AuditEvent), events)
         db.session.execute(sa.insert(AuditCheckpoint), heads)
         audit.register_chains(len(heads))
         db.session.commit()
         actor_of = dict(planners)
-        return [BenchPlan(pid, row["organisation_id"], actor_of[row["organisation_id"]])
-                for pid, row in zip(ids, rows)]
+        return [
+            BenchPlan(pid, row["organisation_id"], actor_of[row["organisation_id"]])
+            for pid, row in zip(ids, rows)
+        ]
 
 
-def run_engine(app, plans: list[BenchPlan], *, fresh_actor: bool = False,
-               profiler: cProfile.Profile | None = None) -> tuple[float, float]:
+def run_engine(
+    app, plans: list[BenchPlan], *, fresh_actor: bool = False, profiler: cProfile.Profile | None = None
+) -> tuple[float, float]:
     """(a) One ``engine.fire`` per plan; return the seconds taken, wall clock and this process's CPU.
 
     By default each actor is loaded once with its grants, as the login seam hands a request its
@@ -201,27 +239,52 @@ def run_raw(conninfo: str, plans: list[BenchPlan], key: bytes) -> tuple[float, f
         for plan in plans:
             cur.execute(RAW_LOCK, (plan.id,))
             status, version = cur.fetchone()
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             cur.execute(RAW_UPDATE, (TO_STATE, version + 1, now, plan.id, version))
             chain = f"plan:{plan.id}"
             cur.execute(RAW_LAST, (chain,))
             seq, prev_hash = cur.fetchone()
             body = {
-                "chain": chain, "seq": seq + 1,
+                "chain": chain,
+                "seq": seq + 1,
                 "occurred_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                "actor_id": plan.actor_id, "organisation_id": plan.organisation_id,
-                "action": TRIGGER, "workflow": "plan", "workflow_version": 1,
-                "from_state": status, "to_state": TO_STATE, "comment": None,
-                "request_id": None, "data": {}, "prev_hash": prev_hash,
+                "actor_id": plan.actor_id,
+                "organisation_id": plan.organisation_id,
+                "action": TRIGGER,
+                "workflow": "plan",
+                "workflow_version": 1,
+                "from_state": status,
+                "to_state": TO_STATE,
+                "comment": None,
+                "request_id": None,
+                "data": {},
+                "prev_hash": prev_hash,
             }
             digest = hmac.new(
-                key, json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(),
+                key,
+                json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(),
                 hashlib.sha256,
             ).hexdigest()
-            cur.execute(RAW_AUDIT, (
-                chain, seq + 1, now, plan.actor_id, plan.organisation_id, TRIGGER, "plan", 1,
-                status, TO_STATE, None, None, Json({}), prev_hash, digest,
-            ))
+            cur.execute(
+                RAW_AUDIT,
+                (
+                    chain,
+                    seq + 1,
+                    now,
+                    plan.actor_id,
+                    plan.organisation_id,
+                    TRIGGER,
+                    "plan",
+                    1,
+                    status,
+                    TO_STATE,
+                    None,
+                    None,
+                    Json({}),
+                    prev_hash,
+                    digest,
+                ),
+            )
             (event_id,) = cur.fetchone()
             mac = hmac.new(key, f"checkpoint\x00{chain}\x00{seq + 1}\x00{digest}".encode(), hashlib.sha256)
             cur.execute(RAW_HEAD, (seq + 1, digest, mac.hexdigest(), chain, seq))
@@ -242,7 +305,9 @@ def check(app, expected_moves: int) -> str:
         messages = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
         db.session.remove()
     if breaks or moved != expected_moves or messages != expected_moves:
-        raise SystemExit(f"mismatch: breaks={breaks[:3]} moved={moved} outbox={messages} expected={expected_moves}")
+        raise SystemExit(
+            f"mismatch: breaks={breaks[:3]} moved={moved} outbox={messages} expected={expected_moves}"
+        )
     return f"{checked} audit events verify, {moved} plans moved, {messages} outbox rows"
 
 
@@ -269,14 +334,22 @@ def main(argv=None) -> None:
     total = len(paths) * (warm + args.n * args.rounds)
     started = time.perf_counter()
     plans = set_up_plans(app, total)
-    print(f"set up {total} plans in {time.perf_counter() - started:.1f}s on "
-          f"{make_url(url).render_as_string(hide_password=True)}")
-    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a busy machine inflates both paths, "
-          "the engine's more: it spends more CPU per transition)")
-    print("engine path: engine.fire with REDIS_URL=None and OUTBOX_RELAY_ON_COMMIT=False "
-          "(the outbox row is written; Redis is not part of the measure)")
-    batches = iter([plans[i:i + warm] for i in range(0, len(paths) * warm, warm)]
-                   + [plans[i:i + args.n] for i in range(len(paths) * warm, total, args.n)])
+    print(
+        f"set up {total} plans in {time.perf_counter() - started:.1f}s on "
+        f"{make_url(url).render_as_string(hide_password=True)}"
+    )
+    print(
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
+        "(a busy machine inflates both paths, the engine's more: it spends more CPU per transition)"
+    )
+    print(
+        "engine path: engine.fire with REDIS_URL=None and OUTBOX_RELAY_ON_COMMIT=False "
+        "(the outbox row is written; Redis is not part of the measure)"
+    )
+    batches = iter(
+        [plans[i : i + warm] for i in range(0, len(paths) * warm, warm)]
+        + [plans[i : i + args.n] for i in range(len(paths) * warm, total, args.n)]
+    )
     profiler = cProfile.Profile() if args.profile else None
     runners = {
         "engine": lambda batch, prof=None: run_engine(app, batch, profiler=prof),
@@ -296,8 +369,10 @@ def main(argv=None) -> None:
             times[path].append(wall)
             cpu[path].append(used)
         e, f, r = (times[p][-1] for p in paths)
-        print(f"round {round_no}: engine {1000 * e / args.n:6.3f} ms  engine+actor reload "
-              f"{1000 * f / args.n:6.3f} ms  raw SQL {1000 * r / args.n:6.3f} ms  ratio {e / r:.2f}")
+        print(
+            f"round {round_no}: engine {1000 * e / args.n:6.3f} ms  engine+actor reload "
+            f"{1000 * f / args.n:6.3f} ms  raw SQL {1000 * r / args.n:6.3f} ms  ratio {e / r:.2f}"
+        )
 
     median = {path: statistics.median(times[path]) for path in paths}
     median_cpu = {path: statistics.median(cpu[path]) for path in paths}
@@ -308,11 +383,15 @@ def main(argv=None) -> None:
     }
     print(f"median of {args.rounds} rounds, {args.n} transitions each:")
     for path in paths:
-        print(f"  {labels[path]:<28} {args.n / median[path]:7.0f} transitions/s  "
-              f"{1000 * median[path] / args.n:6.3f} ms/transition  "
-              f"(client CPU {1000 * median_cpu[path] / args.n:6.3f} ms)")
-    print(f"  ratio engine/raw {median['engine'] / median['raw']:.2f} (target <= 2.0); "
-          f"with the actor reloaded per transition {median['engine_fresh'] / median['raw']:.2f}")
+        print(
+            f"  {labels[path]:<28} {args.n / median[path]:7.0f} transitions/s  "
+            f"{1000 * median[path] / args.n:6.3f} ms/transition  "
+            f"(client CPU {1000 * median_cpu[path] / args.n:6.3f} ms)"
+        )
+    print(
+        f"  ratio engine/raw {median['engine'] / median['raw']:.2f} (target <= 2.0); "
+        f"with the actor reloaded per transition {median['engine_fresh'] / median['raw']:.2f}"
+    )
     print("check: " + check(app, total))
     if profiler:
         out = io.StringIO()

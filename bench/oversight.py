@@ -4,7 +4,7 @@
 
 On PostgreSQL (EPLAN_BENCH_DATABASE_URL, default database eplan_bench_oversight; created if missing,
 its schema rebuilt and migrated at each run), it imports the LAOs of the province with the most LAOs
-in DLA's open-data file (../shared/data/laos_dla_2566.csv: นครราชสีมา, 334), gives each an announced
+in DLA's open-data file (tests/data/laos_dla_2566.csv.gz: นครราชสีมา, 334), gives each an announced
 plan 2566–2570 with ``--projects`` projects linked to SDGs and (through their LAO strategies) the
 National Strategy, and a year of execution per project for ``--years`` fiscal years from 2567, with
 contracts, transfers and disbursements in a spread of states. Everything is generated set-based in
@@ -20,10 +20,12 @@ SQL (about 100k projects, 200k executions). Then it alternates, request by reque
 It checks that the service's numbers equal the raw aggregate's, prints the medians and the ratio
 page/raw (target: at most 3). Figures only: never a timed assertion.
 """
+
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import os
 import statistics
 import sys
@@ -38,11 +40,12 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from eplan_flow.dbutil import create_database_if_missing
 from bench.common import make_bench_app, reset_schema
+from eplan_flow.dbutil import create_database_if_missing
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_bench_oversight"
-LAOS_FILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "laos_dla_2566.csv"
+# DLA's registry as shipped in the repository (tests/data/README.md); --csv takes a plain or gzipped copy.
+LAOS_FILE = Path(__file__).resolve().parents[1] / "tests" / "data" / "laos_dla_2566.csv.gz"
 PASSWORD = "bench-password"
 FISCAL_YEAR = 2568
 
@@ -120,7 +123,8 @@ FROM project_execution e WHERE e.project_no % 7 = 0 AND e.status <> 'cancelled';
 
 
 def largest_province(path: Path) -> tuple[str, list[dict]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     code, _ = Counter(r["province_code"] for r in rows).most_common(1)[0]
     return code, [r for r in rows if r["province_code"] == code]
@@ -135,26 +139,48 @@ def set_up(app, rows: list[dict], province: str, n_projects: int, years: int) ->
     from eplan_flow.services.directory import laos_import
 
     with app.app_context():
-        report = laos_import.import_laos(rows)
+        report = laos_import.import_laos(None, rows)
         if report.rejected:
             raise SystemExit(f"{len(report.rejected)} LAO rows rejected: {report.rejected[:3]}")
         office = db.session.scalar(sa.select(Organisation).where(Organisation.code == f"PO-{province}"))
-        officer = User(username="bench_po", email="po@bench.test", full_name="คุณ สถจ.",
-                       organisation_id=office.id,
-                       password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"))
+        officer = User(
+            username="bench_po",
+            email="po@bench.test",
+            full_name="คุณ สถจ.",
+            organisation_id=office.id,
+            password_hash=generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
+        )
         db.session.add(officer)
         db.session.flush()
         db.session.add(RoleGrant(user_id=officer.id, organisation_id=office.id, role="provincial_officer"))
-        db.session.add(CatalogueItem(catalogue="budget_programme", scope="", code="00240",
-                                     name_th="แผนงานอุตสาหกรรมและการโยธา", position=9))
-        db.session.add_all(CatalogueItem(catalogue="national_strategy", scope="", code=f"NS{i}",
-                                         name_th=f"ยุทธศาสตร์ชาติที่ {i}", position=i) for i in range(1, 7))
-        db.session.add_all(CatalogueItem(catalogue="sdg", scope="", code=f"SDG{i}", name_th=f"เป้าหมายที่ {i}",
-                                         position=i) for i in range(1, 18))
+        db.session.add(
+            CatalogueItem(
+                catalogue="budget_programme",
+                scope="",
+                code="00240",
+                name_th="แผนงานอุตสาหกรรมและการโยธา",
+                position=9,
+            )
+        )
+        db.session.add_all(
+            CatalogueItem(
+                catalogue="national_strategy",
+                scope="",
+                code=f"NS{i}",
+                name_th=f"ยุทธศาสตร์ชาติที่ {i}",
+                position=i,
+            )
+            for i in range(1, 7)
+        )
+        db.session.add_all(
+            CatalogueItem(catalogue="sdg", scope="", code=f"SDG{i}", name_th=f"เป้าหมายที่ {i}", position=i)
+            for i in range(1, 18)
+        )
         db.session.commit()
         steps = [
             # Plans of 2566–2570 in a spread of states (a tenth still drafting, never announced).
-            ("""INSERT INTO plan (organisation_id, title, period_start_be, period_end_be, current_version,
+            (
+                """INSERT INTO plan (organisation_id, title, period_start_be, period_end_be, current_version,
                     announced_at, submitted_at, status, workflow_name, workflow_version, version, created_at, updated_at)
                 SELECT o.id, 'แผนพัฒนาท้องถิ่น (พ.ศ. 2566–2570) ' || o.name_th, 2566, 2570,
                        CASE WHEN o.id % 10 = 0 THEN 0 ELSE 1 END,
@@ -163,38 +189,60 @@ def set_up(app, rows: list[dict], province: str, n_projects: int, years: int) ->
                        CASE WHEN o.id % 10 = 0 THEN 'drafting' WHEN o.id % 10 IN (1, 2) THEN 'announced'
                             WHEN o.id % 10 IN (3, 4, 5) THEN 'submitted' ELSE 'acknowledged' END,
                        'plan', 1, 1, now(), now()
-                FROM organisation o WHERE o.kind = 'lao'""", {}),
-            ("INSERT INTO plan_version (plan_id, number, announced_at) SELECT id, 1, now() FROM plan WHERE current_version = 1", {}),
-            ("""INSERT INTO lao_strategy (plan_id, number, name)
-                SELECT p.id, s, 'ยุทธศาสตร์ที่ ' || s FROM plan p CROSS JOIN generate_series(1, 4) s""", {}),
-            ("""INSERT INTO lao_strategy_link (strategy_id, item_id)
+                FROM organisation o WHERE o.kind = 'lao'""",
+                {},
+            ),
+            (
+                "INSERT INTO plan_version (plan_id, number, announced_at) SELECT id, 1, now() FROM plan WHERE current_version = 1",
+                {},
+            ),
+            (
+                """INSERT INTO lao_strategy (plan_id, number, name)
+                SELECT p.id, s, 'ยุทธศาสตร์ที่ ' || s FROM plan p CROSS JOIN generate_series(1, 4) s""",
+                {},
+            ),
+            (
+                """INSERT INTO lao_strategy_link (strategy_id, item_id)
                 SELECT s.id, c.id FROM lao_strategy s
-                JOIN catalogue_item c ON c.catalogue = 'national_strategy' AND c.position = 1 + (s.number + s.plan_id) % 6""", {}),
-            ("""INSERT INTO project_record (plan_id, project_no, valid_from, strategy_id, programme_id, source, name,
+                JOIN catalogue_item c ON c.catalogue = 'national_strategy' AND c.position = 1 + (s.number + s.plan_id) % 6""",
+                {},
+            ),
+            (
+                """INSERT INTO project_record (plan_id, project_no, valid_from, strategy_id, programme_id, source, name,
                     objective, target, responsible_unit, budget_1, budget_2, budget_3, budget_4, budget_5, created_at)
                 SELECT p.id, n, 1, s.id, (SELECT id FROM catalogue_item WHERE catalogue = 'budget_programme'), 'own',
                        'โครงการที่ ' || n, 'เพื่อประชาชน', 'หมู่ ' || (n % 12 + 1), 'กองช่าง',
                        100000, 100000, 100000, 100000, 100000, now()
                 FROM plan p CROSS JOIN generate_series(1, :n) n
-                JOIN lao_strategy s ON s.plan_id = p.id AND s.number = 1 + n % 4""", {"n": n_projects}),
+                JOIN lao_strategy s ON s.plan_id = p.id AND s.number = 1 + n % 4""",
+                {"n": n_projects},
+            ),
             # Half the projects link an SDG of their own; the rest inherit their strategy's links only.
-            ("""INSERT INTO project_link (record_id, item_id)
+            (
+                """INSERT INTO project_link (record_id, item_id)
                 SELECT pr.id, c.id FROM project_record pr
                 JOIN catalogue_item c ON c.catalogue = 'sdg' AND c.position = 1 + pr.project_no % 17
-                WHERE pr.project_no % 2 = 0""", {}),
+                WHERE pr.project_no % 2 = 0""",
+                {},
+            ),
             (EXECUTIONS_SQL, {"years": years}),
             *[(statement, {}) for statement in DISBURSEMENTS_SQL.split(";") if statement.strip()],
             # Revisions on a third of the plans; evaluation reports for half the LAOs.
-            ("""INSERT INTO revision (plan_id, organisation_id, route, base_version, year_be, label, sequence,
+            (
+                """INSERT INTO revision (plan_id, organisation_id, route, base_version, year_be, label, sequence,
                     status, workflow_name, workflow_version, version, created_at, updated_at)
                 SELECT p.id, p.organisation_id, 'regular', 1, 2567, 'เพิ่มเติม', 1,
                        CASE WHEN p.id % 2 = 0 THEN 'announced' ELSE 'committee_review' END, 'revision', 1, 1, now(), now()
-                FROM plan p WHERE p.id % 3 = 0 AND p.current_version = 1""", {}),
-            ("""INSERT INTO evaluation_report (organisation_id, plan_id, fiscal_year_be, round, status,
+                FROM plan p WHERE p.id % 3 = 0 AND p.current_version = 1""",
+                {},
+            ),
+            (
+                """INSERT INTO evaluation_report (organisation_id, plan_id, fiscal_year_be, round, status,
                     workflow_name, workflow_version, version, created_at, updated_at)
                 SELECT p.organisation_id, p.id, :y, r, 'drafting', 'evaluation', 1, 1, now(), now()
                 FROM plan p CROSS JOIN (VALUES ('april'), ('october')) AS rounds(r) WHERE p.id % 2 = 0""",
-             {"y": FISCAL_YEAR}),
+                {"y": FISCAL_YEAR},
+            ),
         ]
         for statement, params in steps:
             db.session.execute(sa.text(statement), params)
@@ -203,7 +251,13 @@ def set_up(app, rows: list[dict], province: str, n_projects: int, years: int) ->
             conn.execute(sa.text("ANALYZE"))
         counts = {
             table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
-            for table in ("organisation", "project_record", "project_execution", "disbursement", "budget_transfer")
+            for table in (
+                "organisation",
+                "project_record",
+                "project_execution",
+                "disbursement",
+                "budget_transfer",
+            )
         }
         db.session.remove()
         return counts
@@ -221,12 +275,16 @@ def check_numbers(app, conninfo: str, province: str) -> int:
         mine = {r.code: (r.executions, r.counted, r.budget, r.disbursed) for r in board.rows if r.executions}
         db.session.remove()
     with psycopg.connect(conninfo) as conn:
-        raw = {code: (n, c, Decimal(b), Decimal(p))
-               for code, n, c, b, p in conn.execute(RAW_AGGREGATE, {"year": FISCAL_YEAR, "province": province})}
+        raw = {
+            code: (n, c, Decimal(b), Decimal(p))
+            for code, n, c, b, p in conn.execute(RAW_AGGREGATE, {"year": FISCAL_YEAR, "province": province})
+        }
     if mine != raw:
         differing = sorted(k for k in mine.keys() | raw.keys() if mine.get(k) != raw.get(k))
-        raise SystemExit(f"the table's numbers differ from the raw aggregate for {len(differing)} LAOs, "
-                         f"e.g. {differing[:3]}: {[(mine.get(k), raw.get(k)) for k in differing[:3]]}")
+        raise SystemExit(
+            f"the table's numbers differ from the raw aggregate for {len(differing)} LAOs, "
+            f"e.g. {differing[:3]}: {[(mine.get(k), raw.get(k)) for k in differing[:3]]}"
+        )
     return len(raw)
 
 
@@ -247,14 +305,17 @@ def time_all(app, conninfo: str, province: str, repeat: int) -> dict[str, list[f
             took = {}
             with app.app_context():
                 officer = db.session.scalar(sa.select(User).where(User.username == "bench_po"))
-                officer.grants  # loaded as the login seam loads it, outside the timing
+                _ = officer.grants  # loaded as the login seam loads it, outside the timing
                 started = time.perf_counter()
                 board = oversight.dashboard(officer, oversight.Filters(fiscal_year_be=FISCAL_YEAR))
                 took["service"] = time.perf_counter() - started
                 assert len(board.rows) > 300
                 db.session.remove()
-            for key, path in (("page", f"/oversight/?{query}"), ("csv", f"/oversight/export.csv?{query}"),
-                              ("xlsx", f"/oversight/export.xlsx?{query}")):
+            for key, path in (
+                ("page", f"/oversight/?{query}"),
+                ("csv", f"/oversight/export.csv?{query}"),
+                ("xlsx", f"/oversight/export.xlsx?{query}"),
+            ):
                 started = time.perf_counter()
                 response = client.get(path)
                 took[key] = time.perf_counter() - started
@@ -290,25 +351,33 @@ def main(argv=None) -> None:
     reset_schema(app)
     started = time.perf_counter()
     counts = set_up(app, rows, province, args.projects, args.years)
-    print(f"set up province {province} ({rows[0]['province_th']}): {len(rows)} LAOs, "
-          f"{counts['project_record']:,} projects, {counts['project_execution']:,} executions, "
-          f"{counts['disbursement']:,} disbursements, {counts['budget_transfer']:,} transfers "
-          f"in {time.perf_counter() - started:.1f}s on {make_url(url).render_as_string(hide_password=True)}")
+    print(
+        f"set up province {province} ({rows[0]['province_th']}): {len(rows)} LAOs, "
+        f"{counts['project_record']:,} projects, {counts['project_execution']:,} executions, "
+        f"{counts['disbursement']:,} disbursements, {counts['budget_transfer']:,} transfers "
+        f"in {time.perf_counter() - started:.1f}s on {make_url(url).render_as_string(hide_password=True)}"
+    )
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     compared = check_numbers(app, conninfo, province)
-    print(f"numbers checked: the table equals the raw aggregate for all {compared} LAOs with projects in {FISCAL_YEAR}")
+    print(
+        f"numbers checked: the table equals the raw aggregate for all {compared} LAOs with projects in {FISCAL_YEAR}"
+    )
 
     times = time_all(app, conninfo, province, args.repeat)
     sizes = times.pop("sizes")
     med = {k: 1000 * statistics.median(v) for k, v in times.items()}
     print(f"median of {args.repeat} rounds, fiscal year {FISCAL_YEAR}, all LAOs of the province:")
     print(f"  oversight.dashboard service           {med['service']:8.1f} ms")
-    print(f"  dashboard page (test client)          {med['page']:8.1f} ms  ({sizes['page'] / 1024:.0f} KiB of HTML)")
+    print(
+        f"  dashboard page (test client)          {med['page']:8.1f} ms  ({sizes['page'] / 1024:.0f} KiB of HTML)"
+    )
     print(f"  CSV download                          {med['csv']:8.1f} ms  ({sizes['csv'] / 1024:.0f} KiB)")
     print(f"  Excel download                        {med['xlsx']:8.1f} ms  ({sizes['xlsx'] / 1024:.0f} KiB)")
     print(f"  raw SQL aggregate (psycopg)           {med['raw']:8.1f} ms")
-    print(f"  ratio service/raw {med['service'] / med['raw']:.2f}, page/raw {med['page'] / med['raw']:.2f}, "
-          f"csv/raw {med['csv'] / med['raw']:.2f}, xlsx/raw {med['xlsx'] / med['raw']:.2f} (target page <= 3.0)")
+    print(
+        f"  ratio service/raw {med['service'] / med['raw']:.2f}, page/raw {med['page'] / med['raw']:.2f}, "
+        f"csv/raw {med['csv'] / med['raw']:.2f}, xlsx/raw {med['xlsx'] / med['raw']:.2f} (target page <= 3.0)"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ ratio (target: the page at most 3x the raw aggregate). Then, if the revisions se
 drafts a policy-route revision of ``--items`` items (half additions, half changes) and times the
 executive's approve_and_announce, which applies it as version 2. Figures only: never an assertion.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,8 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from eplan_flow.dbutil import create_database_if_missing
 from bench.common import make_bench_app, reset_schema
+from eplan_flow.dbutil import create_database_if_missing
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_bench_plans"
 PASSWORD = "bench-password"
@@ -81,34 +82,68 @@ def set_up(app, n_projects: int) -> dict:
         db.session.add(Province(code="38", name_th="บึงกาฬ"))
         db.session.flush()
         db.session.add(District(code="3801", province_code="38", name_th="เมืองบึงกาฬ"))
-        org = Organisation(code="6380101", kind="lao", lao_type="sao", name_th="หนองเลิง",
-                           province_code="38", district_code="3801")
+        org = Organisation(
+            code="6380101",
+            kind="lao",
+            lao_type="sao",
+            name_th="หนองเลิง",
+            province_code="38",
+            district_code="3801",
+        )
         db.session.add(org)
         db.session.flush()
         password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
         users = {}
         for role in ("planner", "executive", "support_secretary"):
-            user = User(username=f"bench_{role}", email=f"{role}@bench.test", full_name=f"คุณ {role}",
-                        organisation_id=org.id, password_hash=password_hash)
+            user = User(
+                username=f"bench_{role}",
+                email=f"{role}@bench.test",
+                full_name=f"คุณ {role}",
+                organisation_id=org.id,
+                password_hash=password_hash,
+            )
             db.session.add(user)
             db.session.flush()
             db.session.add(RoleGrant(user_id=user.id, organisation_id=org.id, role=role))
             users[role] = user
         programmes = []
-        for position, name in enumerate((
-            "บริหารงานทั่วไป", "รักษาความสงบภายใน", "การศึกษา", "สาธารณสุข", "สังคมสงเคราะห์", "เคหะและชุมชน",
-            "สร้างความเข้มแข็งของชุมชน", "การศาสนา วัฒนธรรมและนันทนาการ", "อุตสาหกรรมและการโยธา",
-            "การเกษตร", "การพาณิชย์", "งบกลาง",
-        ), start=1):
-            item = CatalogueItem(catalogue="budget_programme", scope="", code=f"P{position:02d}",
-                                 name_th=f"แผนงาน{name}", position=position)
+        for position, name in enumerate(
+            (
+                "บริหารงานทั่วไป",
+                "รักษาความสงบภายใน",
+                "การศึกษา",
+                "สาธารณสุข",
+                "สังคมสงเคราะห์",
+                "เคหะและชุมชน",
+                "สร้างความเข้มแข็งของชุมชน",
+                "การศาสนา วัฒนธรรมและนันทนาการ",
+                "อุตสาหกรรมและการโยธา",
+                "การเกษตร",
+                "การพาณิชย์",
+                "งบกลาง",
+            ),
+            start=1,
+        ):
+            item = CatalogueItem(
+                catalogue="budget_programme",
+                scope="",
+                code=f"P{position:02d}",
+                name_th=f"แผนงาน{name}",
+                position=position,
+            )
             db.session.add(item)
             programmes.append(item)
-        sdgs = [CatalogueItem(catalogue="sdg", scope="", code=f"SDG{i}", name_th=f"เป้าหมายที่ {i}", position=i)
-                for i in range(1, 18)]
+        sdgs = [
+            CatalogueItem(catalogue="sdg", scope="", code=f"SDG{i}", name_th=f"เป้าหมายที่ {i}", position=i)
+            for i in range(1, 18)
+        ]
         db.session.add_all(sdgs)
-        plan = Plan(organisation_id=org.id, title="แผนพัฒนาท้องถิ่น (พ.ศ. 2566–2570) อบต.หนองเลิง",
-                    period_start_be=2566, period_end_be=2570)
+        plan = Plan(
+            organisation_id=org.id,
+            title="แผนพัฒนาท้องถิ่น (พ.ศ. 2566–2570) อบต.หนองเลิง",
+            period_start_be=2566,
+            period_end_be=2570,
+        )
         engine.start(plan, users["planner"])
         plan.status, plan.current_version, plan.announced_at = "announced", 1, utcnow()
         strategies = []
@@ -125,31 +160,52 @@ def set_up(app, n_projects: int) -> dict:
         for no in range(1, n_projects + 1):
             strategy = strategies[no % STRATEGIES]
             source = sources[no % len(sources)]
-            rows.append({
-                "plan_id": plan.id, "project_no": no, "valid_from": 1, "valid_to": None, "revision_id": None,
-                "strategy_id": strategy.id, "tactic_id": strategy.tactics[no % TACTICS].id,
-                "programme_id": programmes[no % len(programmes)].id, "source": source,
-                "name": f"โครงการที่ {no}", "objective": f"วัตถุประสงค์ของโครงการที่ {no}",
-                "target": f"เป้าหมายของโครงการที่ {no}", "kpi": "ร้อยละ 80", "expected_result": "ประชาชนได้รับประโยชน์",
-                "responsible_unit": "กองช่าง",
-                "equipment_category": "ครุภัณฑ์สำนักงาน" if source == "equipment" else None,
-                "equipment_type": "คอมพิวเตอร์" if source == "equipment" else None,
-                "unit": "เครื่อง" if source == "equipment" else None,
-                **{f"budget_{i}": (Decimal(no * 137 + i * 1000) / 100 if (no + i) % 3 else Decimal("0.00"))
-                   for i in range(1, 6)},
-                "created_at": utcnow(),
-            })
+            rows.append(
+                {
+                    "plan_id": plan.id,
+                    "project_no": no,
+                    "valid_from": 1,
+                    "valid_to": None,
+                    "revision_id": None,
+                    "strategy_id": strategy.id,
+                    "tactic_id": strategy.tactics[no % TACTICS].id,
+                    "programme_id": programmes[no % len(programmes)].id,
+                    "source": source,
+                    "name": f"โครงการที่ {no}",
+                    "objective": f"วัตถุประสงค์ของโครงการที่ {no}",
+                    "target": f"เป้าหมายของโครงการที่ {no}",
+                    "kpi": "ร้อยละ 80",
+                    "expected_result": "ประชาชนได้รับประโยชน์",
+                    "responsible_unit": "กองช่าง",
+                    "equipment_category": "ครุภัณฑ์สำนักงาน" if source == "equipment" else None,
+                    "equipment_type": "คอมพิวเตอร์" if source == "equipment" else None,
+                    "unit": "เครื่อง" if source == "equipment" else None,
+                    **{
+                        f"budget_{i}": (
+                            Decimal(no * 137 + i * 1000) / 100 if (no + i) % 3 else Decimal("0.00")
+                        )
+                        for i in range(1, 6)
+                    },
+                    "created_at": utcnow(),
+                }
+            )
         ids = db.session.scalars(
-            sa.insert(ProjectRecord.__table__).returning(ProjectRecord.__table__.c.id, sort_by_parameter_order=True),
+            sa.insert(ProjectRecord.__table__).returning(
+                ProjectRecord.__table__.c.id, sort_by_parameter_order=True
+            ),
             rows,
         ).all()
-        db.session.execute(sa.insert(project_link), [
-            {"record_id": record_id, "item_id": sdgs[i % len(sdgs)].id} for i, record_id in enumerate(ids)
-        ])
+        db.session.execute(
+            sa.insert(project_link),
+            [{"record_id": record_id, "item_id": sdgs[i % len(sdgs)].id} for i, record_id in enumerate(ids)],
+        )
         db.session.commit()
         result = {
-            "plan_id": plan.id, "strategy_id": strategies[0].id, "tactic_id": strategies[0].tactics[0].id,
-            "programme_id": programmes[0].id, "users": {role: u.id for role, u in users.items()},
+            "plan_id": plan.id,
+            "strategy_id": strategies[0].id,
+            "tactic_id": strategies[0].tactics[0].id,
+            "programme_id": programmes[0].id,
+            "users": {role: u.id for role, u in users.items()},
         }
         db.session.remove()
         return result
@@ -199,7 +255,9 @@ def time_revision(app, ids: dict, n_items: int) -> None:
     try:
         from eplan_flow.services.planning import revisions
     except ImportError:
-        print("revision of 200 items: not available yet (eplan_flow/services/planning/revisions.py is missing)")
+        print(
+            "revision of 200 items: not available yet (eplan_flow/services/planning/revisions.py is missing)"
+        )
         return
     if not all(hasattr(revisions, name) for name in ("open_revision", "add_addition", "add_change")):
         print("revision announce: not available yet (the revisions service has no announce path)")
@@ -212,23 +270,42 @@ def time_revision(app, ids: dict, n_items: int) -> None:
         planner = db.session.get(User, ids["users"]["planner"])
         executive = db.session.get(User, ids["users"]["executive"])
         started = time.perf_counter()
-        revision = revisions.open_revision(planner, ids["plan_id"], route="policy",
-                                           reasons="นโยบายรัฐบาล", necessity="เร่งด่วน")
+        revision = revisions.open_revision(
+            planner, ids["plan_id"], route="policy", reasons="นโยบายรัฐบาล", necessity="เร่งด่วน"
+        )
         revision_id = revision.id
         additions = n_items // 2
         for i in range(additions):
-            revisions.add_addition(planner, revision_id, {
-                "name": f"โครงการตามนโยบาย {i + 1}", "objective": "ตามนโยบาย", "target": "1 แห่ง",
-                "responsible_unit": "สำนักปลัด", "strategy_id": ids["strategy_id"], "tactic_id": ids["tactic_id"],
-                "programme_id": ids["programme_id"], "source": "own", "budgets": {2568: f"{1000 + i}.25"},
-            }, reason="นโยบายรัฐบาล")
+            revisions.add_addition(
+                planner,
+                revision_id,
+                {
+                    "name": f"โครงการตามนโยบาย {i + 1}",
+                    "objective": "ตามนโยบาย",
+                    "target": "1 แห่ง",
+                    "responsible_unit": "สำนักปลัด",
+                    "strategy_id": ids["strategy_id"],
+                    "tactic_id": ids["tactic_id"],
+                    "programme_id": ids["programme_id"],
+                    "source": "own",
+                    "budgets": {2568: f"{1000 + i}.25"},
+                },
+                reason="นโยบายรัฐบาล",
+            )
         for no in range(1, n_items - additions + 1):
-            revisions.add_change(planner, revision_id, no, {"budgets": {2569: f"{2000 + no}.75"}},
-                                 reason="ปรับงบประมาณตามนโยบาย")
+            revisions.add_change(
+                planner,
+                revision_id,
+                no,
+                {"budgets": {2569: f"{2000 + no}.75"}},
+                reason="ปรับงบประมาณตามนโยบาย",
+            )
         engine.fire("revision", revision_id, "submit", planner)
         status = db.session.get(Revision, revision_id).status
-        print(f"drafted a policy-route revision of {n_items} items in {time.perf_counter() - started:.1f}s "
-              f"(now {status})")
+        print(
+            f"drafted a policy-route revision of {n_items} items in {time.perf_counter() - started:.1f}s "
+            f"(now {status})"
+        )
         if status != "executive_review":
             print("revision announce: the revision did not reach the executive; not timed")
             return
@@ -236,8 +313,10 @@ def time_revision(app, ids: dict, n_items: int) -> None:
         engine.fire("revision", revision_id, "approve_and_announce", executive)
         elapsed = time.perf_counter() - started
         revision = db.session.get(Revision, revision_id)
-        print(f"announce a revision of {n_items} items (applies it as version {revision.result_version}): "
-              f"{1000 * elapsed:.1f} ms")
+        print(
+            f"announce a revision of {n_items} items (applies it as version {revision.result_version}): "
+            f"{1000 * elapsed:.1f} ms"
+        )
         db.session.remove()
 
 
@@ -257,8 +336,10 @@ def main(argv=None) -> None:
     reset_schema(app)
     started = time.perf_counter()
     ids = set_up(app, args.projects)
-    print(f"set up a plan of {args.projects} projects in {time.perf_counter() - started:.1f}s on "
-          f"{make_url(url).render_as_string(hide_password=True)}")
+    print(
+        f"set up a plan of {args.projects} projects in {time.perf_counter() - started:.1f}s on "
+        f"{make_url(url).render_as_string(hide_password=True)}"
+    )
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
     page, raw, size = time_p01(app, conninfo, ids["plan_id"], args.repeat)

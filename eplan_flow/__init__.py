@@ -1,124 +1,14 @@
 """eplan-flow: a workflow and approval engine for Thai local development planning."""
+
 from __future__ import annotations
 
-import os
-import uuid
-from pathlib import Path
-
-from flask import Flask, g, request
-
-from eplan_flow.config import check_configuration, config_class
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def _templates_dir() -> str:
-    # Installed wheels carry the top-level templates/ inside the package; a checkout has it beside.
-    packaged = PACKAGE_DIR / "templates"
-    return str(packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates")
+from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build an app: config defaults, then EPLAN_* variables, then ``test_config``."""
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        template_folder=_templates_dir(),
-    )
-    app.config.from_object(config_class((test_config or {}).get("ENV_NAME")))
-    app.config.from_prefixed_env("EPLAN")
-    if test_config:
-        app.config.update(test_config)
-    _derive_config(app)
-    check_configuration(app.config)
-    app.json.ensure_ascii = False  # Thai stays readable in JSON
+    # Not at the top: every ``import eplan_flow.<module>`` runs this file first, and the factory
+    # imports the whole app (blueprints, services, back office), which imports this package back.
+    from eplan_flow.factory import build_app
 
-    from eplan_flow import web
-
-    web.init_app(app)
-
-    from eplan_flow import cli, i18n, log_redaction, security_headers
-    from eplan_flow.auth import init_app as init_auth
-    from eplan_flow.extensions import csrf, db, limiter, migrate
-
-    log_redaction.install()
-    security_headers.init_app(app)
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    i18n.init_app(app)
-    # Before the auth hooks, so events they audit (a role re-sync) carry the request id.
-    _init_request_id(app)
-    init_auth(app)
-    cli.init_app(app)
-
-    from eplan_flow.api import bp as api_bp
-    from eplan_flow.main import bp as main_bp
-
-    app.register_blueprint(main_bp)
-    from eplan_flow.catalogues import bp as catalogues_bp
-    from eplan_flow.execution import bp as execution_bp
-    from eplan_flow.plans import bp as plans_bp
-    from eplan_flow.public import bp as public_bp
-    from eplan_flow.revisions import bp as revisions_bp
-
-    app.register_blueprint(plans_bp, url_prefix="/plans")
-    app.register_blueprint(revisions_bp, url_prefix="/revisions")
-    app.register_blueprint(execution_bp, url_prefix="/execution")
-    app.register_blueprint(catalogues_bp, url_prefix="/catalogues")
-    app.register_blueprint(public_bp, url_prefix="/public")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    csrf.exempt(api_bp)
-
-    from eplan_flow import oidc, thaid_dev
-    from eplan_flow.oversight import bp as oversight_bp
-    from eplan_flow.results import bp as results_bp
-    from eplan_flow.sso import bp as sso_bp
-
-    app.register_blueprint(sso_bp, url_prefix="/sso")
-    app.register_blueprint(results_bp, url_prefix="/results")
-    app.register_blueprint(oversight_bp, url_prefix="/oversight")
-    oidc.init_app(app)
-    thaid_dev.init_app(app)
-
-    from admin import init_admin
-
-    init_admin(app)
-    from eplan_flow import addresses
-
-    # Last, so it wraps everything: a request for an unknown Host is refused before any of the above.
-    addresses.init_app(app)
-    return app
-
-
-def _derive_config(app: Flask) -> None:
-    from eplan_flow import addresses
-
-    # This app's address, its SSO issuer and the SSO e-Plan trusts: from settings, never a request.
-    addresses.derive(app.config)
-    url = app.config.get("DATABASE_URL")
-    if not url:
-        # The zero-setup default; the only file-system touch, so a fresh clone just runs.
-        os.makedirs(app.instance_path, exist_ok=True)
-        url = "sqlite:///" + os.path.join(app.instance_path, "eplan.sqlite3")
-    elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    app.config["SQLALCHEMY_DATABASE_URI"] = url
-    if url.startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
-    # Rate limits count in Redis when there is one (shared by every web process), else in memory.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-
-
-def _init_request_id(app: Flask) -> None:
-    @app.before_request
-    def assign_request_id():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
-
-    @app.after_request
-    def echo_request_id(response):
-        if getattr(g, "request_id", None):
-            response.headers["X-Request-ID"] = g.request_id
-        return response
+    return build_app(test_config)

@@ -5,13 +5,14 @@ discovery URL e-Plan signs in through) would let whoever sends the first request
 trusts. So BASE_URL (EPLAN_BASE_URL) names this app, the rest derives from it at start-up, and a
 request for any other Host is refused before the app sees it.
 """
+
 from __future__ import annotations
 
 import logging
 from urllib.parse import urlsplit
 
-from werkzeug.exceptions import BadRequest
-from werkzeug.exceptions import SecurityError
+from flask import current_app, url_for
+from werkzeug.exceptions import BadRequest, SecurityError
 from werkzeug.wsgi import get_host
 
 from eplan_flow.config import InsecureConfiguration
@@ -80,8 +81,7 @@ class TrustedHostGuard:
         # Named in the answer so someone who typed another address (localhost) finds the right one;
         # the configured address is public, and nothing of the request is echoed back.
         where = f" {base_url}" if base_url else ""
-        self.refusal = (f"Unknown host: this service answers at{where}. "
-                        f"ไม่รู้จักชื่อเครื่องนี้ โปรดเปิดระบบที่{where}")
+        self.refusal = f"Unknown host: this service answers at{where}. ไม่รู้จักชื่อเครื่องนี้ โปรดเปิดระบบที่{where}"
 
     def __call__(self, environ, start_response):
         try:
@@ -101,15 +101,11 @@ def init_app(app) -> None:
 def oidc_issuer() -> str:
     """The issuer this app's provider names in its tokens and discovery: OIDC_ISSUER (BASE_URL
     unless set), from configuration only, never a request's URL (its Host is the client's to choose)."""
-    from flask import current_app
-
     return current_app.config["OIDC_ISSUER"]
 
 
 def external_url(endpoint: str, **values) -> str:
     """An absolute link to ``endpoint`` on this app's configured address (BASE_URL), never on the
     Host a request named: for links that leave the page (emails, OIDC redirect URIs)."""
-    from flask import current_app, url_for
-
     parts = urlsplit(current_app.config["BASE_URL"])
     return f"{parts.scheme}://{parts.netloc}{url_for(endpoint, **values)}"

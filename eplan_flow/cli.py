@@ -1,15 +1,26 @@
 """``flask --app wsgi eplan ...`` commands. Each parses its options, calls one service, prints."""
+
 from __future__ import annotations
 
 import logging
 import time
+from datetime import date
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_migrate import upgrade
 from sqlalchemy import distinct, func, select
 
 from eplan_flow.errors import DomainError
+from eplan_flow.extensions import db
+from eplan_flow.jobs.worker import run_worker
+from eplan_flow.models import AuditEvent, User
+from eplan_flow.seed import demo
+from eplan_flow.services.directory import catalogues, geography, laos_import
+from eplan_flow.services.identity import accounts, keys, resealing
+from eplan_flow.services.planning import reminders
+from eplan_flow.services.platform import audit, outbox
 
 eplan = AppGroup("eplan", help="eplan-flow administration.")
 log = logging.getLogger(__name__)
@@ -27,8 +38,6 @@ def _fail(message: str) -> None:
 @eplan.command("load-geography")
 def load_geography_command() -> None:
     """Load Thailand's provinces, districts and subdistricts (DOPA codes) from geothai."""
-    from eplan_flow.services.directory import geography
-
     report = geography.load_geography()
     click.echo(
         f"{report.provinces} provinces, {report.districts} districts, "
@@ -41,17 +50,13 @@ def load_geography_command() -> None:
 @click.option("--actor", "actor_name", metavar="USERNAME", help="Record the import as done by this user.")
 def import_laos_command(file: str, actor_name: str | None) -> None:
     """Import LAOs from DLA's open-data CSV (dla_code,type_th,name_th,province_code,...)."""
-    from eplan_flow.extensions import db
-    from eplan_flow.models import User
-    from eplan_flow.services.directory import laos_import
-
     actor = None
     if actor_name:
         actor = db.session.execute(select(User).where(User.username == actor_name)).scalar_one_or_none()
         if actor is None:
             _fail(f"no user {actor_name!r}")
     try:
-        report = laos_import.import_laos(file, actor=actor)
+        report = laos_import.import_laos(actor, file)
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror or exc}")
     except DomainError as exc:
@@ -69,16 +74,18 @@ def import_laos_command(file: str, actor_name: str | None) -> None:
 
 
 @eplan.command("seed-demo")
-@click.option("--password", default="demo1234", show_default=True,
-              help="Password of the demo accounts this run creates (existing ones keep theirs).")
+@click.option(
+    "--password",
+    default="demo1234",
+    show_default=True,
+    help="Password of the demo accounts this run creates (existing ones keep theirs).",
+)
 def seed_demo_command(password: str) -> None:
     """Load the Bueng Kan demo: geography, 58 LAOs, offices, one user per role, plans (idempotent)."""
     _seed_demo(password)
 
 
 def _seed_demo(password: str) -> None:
-    from eplan_flow.seed import demo
-
     try:
         report = demo.seed_demo(password)
     except (DomainError, ValueError) as exc:
@@ -103,42 +110,45 @@ def _seed_demo(password: str) -> None:
     width = max(len(u.username) for u in demo.DEMO_USERS) + len("@example.org")
     for u in demo.DEMO_USERS:
         click.echo(
-            f"  {u.username + '@example.org':<{width}}  {u.role:<18}  {u.organisation_name} ({u.organisation_code})"
+            f"  {u.username + '@example.org':<{width}}  {u.role:<18}  "
+            f"{u.organisation_name} ({u.organisation_code})"
             f"  {u.full_name}"
         )
 
 
 @eplan.command("load-catalogues")
-@click.option("--demo", "include_demo", is_flag=True,
-              help="Also add the Bueng Kan demo entries of the provincial catalogues.")
+@click.option(
+    "--demo",
+    "include_demo",
+    is_flag=True,
+    help="Also add the Bueng Kan demo entries of the provincial catalogues.",
+)
 def load_catalogues_command(include_demo: bool) -> None:
     """Load the national catalogues (strategies, master plans, NESDP, SDGs, แผนงาน); idempotent."""
     _load_catalogues(include_demo)
 
 
 def _load_catalogues(include_demo: bool) -> None:
-    from eplan_flow.services.directory import catalogues
-
     report = catalogues.load_catalogues(include_demo=include_demo)
     counts = ", ".join(f"{name} {n}" for name, n in sorted(report.counts.items()))
-    click.echo(f"catalogues: {report.added} added, {report.updated} updated, {report.unchanged} unchanged ({counts})")
+    click.echo(
+        f"catalogues: {report.added} added, {report.updated} updated, {report.unchanged} unchanged ({counts})"
+    )
 
 
 @eplan.command("verify-audit")
 def verify_audit_command() -> None:
     """Check every audit hash chain; name the first broken event of each broken chain."""
-    from eplan_flow.extensions import db
-    from eplan_flow.models import AuditEvent
-    from eplan_flow.services.platform import audit
-
     chains = db.session.execute(select(func.count(distinct(AuditEvent.chain)))).scalar_one()
     checked, breaks = audit.verify_chains()
     if not breaks:
         click.echo(f"{checked} events in {chains} chains verified (keyed hashes and signed heads)")
         return
     for broken in breaks:
-        where = "" if broken.event_id is None else (
-            f"first broken event id {broken.event_id} (seq {broken.seq}): "
+        where = (
+            ""
+            if broken.event_id is None
+            else (f"first broken event id {broken.event_id} (seq {broken.seq}): ")
         )
         click.echo(f"BROKEN chain {broken.chain}: {where}{broken.reason}")
     click.echo(f"{checked} events in {chains} chains checked: {len(breaks)} chain(s) broken")
@@ -148,20 +158,21 @@ def verify_audit_command() -> None:
 @eplan.command("anchor-audit")
 def anchor_audit_command() -> None:
     """Sign the heads of audit chains written before keyed chains (once, after upgrading)."""
-    from eplan_flow.services.platform import audit
-
     click.echo(f"{audit.anchor_legacy_chains()} chain(s) anchored; run verify-audit to check them all")
 
 
 @eplan.command("create-token")
 @click.argument("username")
 @click.option("--name", required=True, help="What the token is for, e.g. 'eMENSCR export'.")
-@click.option("--days", default=90, show_default=True, type=click.IntRange(min=0),
-              help="Days until it expires; 0 for never.")
+@click.option(
+    "--days",
+    default=90,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Days until it expires; 0 for never.",
+)
 def create_token_command(username: str, name: str, days: int) -> None:
     """Issue a bearer token for the JSON API; it is printed once and never stored."""
-    from eplan_flow.services.identity import accounts
-
     try:
         token = accounts.create_token(username, name, days=days or None)
     except DomainError as exc:
@@ -170,13 +181,16 @@ def create_token_command(username: str, name: str, days: int) -> None:
 
 
 @eplan.command("relay-outbox")
-@click.option("--loop", "interval", type=click.FloatRange(min=0.1), default=None, metavar="SECONDS",
-              help="Keep relaying every SECONDS until interrupted.")
+@click.option(
+    "--loop",
+    "interval",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Keep relaying every SECONDS until interrupted.",
+)
 def relay_outbox_command(interval: float | None) -> None:
     """Hand pending outbox messages to the job queue (one pass, or --loop)."""
-    from eplan_flow.extensions import db
-    from eplan_flow.services.platform import outbox
-
     if interval is None:
         relayed, pending = outbox.relay_all()
         click.echo(f"relayed: {relayed}, still pending: {pending}")
@@ -199,24 +213,28 @@ def relay_outbox_command(interval: float | None) -> None:
 
 @eplan.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--no-cron", "no_cron", is_flag=True,
-              help="Do not run the recurring jobs' scheduler here (one worker should run it).")
+@click.option(
+    "--no-cron",
+    "no_cron",
+    is_flag=True,
+    help="Do not run the recurring jobs' scheduler here (one worker should run it).",
+)
 def worker_command(burst: bool, no_cron: bool) -> None:
     """Run an RQ worker on the configured queues (relaying the outbox and scheduling recurring jobs)."""
-    from eplan_flow.jobs.worker import run_worker
-
-    run_worker(current_app._get_current_object(), burst=burst, cron=not no_cron)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
+    run_worker(app, burst=burst, cron=not no_cron)
 
 
 @eplan.command("run-deadline-checks")
-@click.option("--today", "today_iso", metavar="YYYY-MM-DD", default=None,
-              help="Check as if today were this date (Bangkok); default: today.")
+@click.option(
+    "--today",
+    "today_iso",
+    metavar="YYYY-MM-DD",
+    default=None,
+    help="Check as if today were this date (Bangkok); default: today.",
+)
 def run_deadline_checks_command(today_iso: str | None) -> None:
     """Send the deadline reminders, overdue notices and escalations due today (each only once)."""
-    from datetime import date
-
-    from eplan_flow.services.planning import reminders
-
     try:
         today = date.fromisoformat(today_iso) if today_iso else None
     except ValueError:
@@ -224,20 +242,22 @@ def run_deadline_checks_command(today_iso: str | None) -> None:
     summary = reminders.run_deadline_checks(today)
     found = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.items.items())) or "nothing due"
     created = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.created.items())) or "none"
-    click.echo(f"{summary.today.isoformat()}: {found}; new notifications: {created}; emails: {summary.emails}")
+    click.echo(
+        f"{summary.today.isoformat()}: {found}; new notifications: {created}; emails: {summary.emails}"
+    )
 
 
 @eplan.command("setup")
-@click.option("--password", default="demo1234", show_default=True,
-              help="Password of the demo accounts, when demo data is loaded.")
+@click.option(
+    "--password",
+    default="demo1234",
+    show_default=True,
+    help="Password of the demo accounts, when demo data is loaded.",
+)
 def setup_command(password: str) -> None:
     """Apply the migrations (flask db upgrade), then load the demo data when LOAD_DEMO_DATA is on."""
-    from flask_migrate import upgrade
-
     upgrade()
     click.echo("database schema is up to date")
-    from eplan_flow.services.identity import keys
-
     # Published from the start: a relying party reading the JWKS before any sign-in finds a key.
     click.echo(f"ID token signing key {keys.ensure_keys().kid} is published")
     _load_catalogues(include_demo=False)
@@ -248,27 +268,34 @@ def setup_command(password: str) -> None:
 
 
 @eplan.command("rotate-keys")
-@click.option("--now", "immediate", is_flag=True,
-              help="Sign with the new key at once (a suspected key compromise), not after the "
-                   "publication lead; relying parties that cached the JWKS must read it again.")
+@click.option(
+    "--now",
+    "immediate",
+    is_flag=True,
+    help="Sign with the new key at once (a suspected key compromise), not after the "
+    "publication lead; relying parties that cached the JWKS must read it again.",
+)
 def rotate_keys_command(immediate: bool) -> None:
     """Publish the next ID token signing key; it signs after OIDC_SIGNING_KEY_PUBLICATION_SECONDS.
     The old key signs until then and stays published until its tokens expire."""
-    from eplan_flow.services.identity import keys
-
     row = keys.rotate_signing_key(immediate=immediate)
-    click.echo(f"signing key {row.kid} is published and signs from {row.sign_after:%Y-%m-%d %H:%M:%S %Z}; "
-               f"published keys: {', '.join(k.kid for k in keys.published_keys())}")
+    click.echo(
+        f"signing key {row.kid} is published and signs from {row.sign_after:%Y-%m-%d %H:%M:%S %Z}; "
+        f"published keys: {', '.join(k.kid for k in keys.published_keys())}"
+    )
 
 
 @eplan.command("reseal")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(min=1),
-              help="Rows re-sealed per transaction.")
+@click.option(
+    "--batch-size",
+    default=500,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows re-sealed per transaction.",
+)
 def reseal_command(batch_size: int) -> None:
     """Seal every encrypted value again under the first data key (EPLAN_DATA_KEYS); recompute
     the citizen ID digests. Run after putting a new key first; then the old keys can go."""
-    from eplan_flow.services.identity import resealing
-
     report = resealing.reseal_all(batch_size=batch_size)
     for name, column in report.columns.items():
         moved = ", ".join(f"{n} from {kid}" for kid, n in sorted(column.resealed.items())) or "none"
@@ -277,7 +304,9 @@ def reseal_command(batch_size: int) -> None:
             line += f"; digests recomputed: {column.digests_recomputed}"
         click.echo(line)
         if column.unreadable:
-            click.echo(f"UNREADABLE {name}: row ids {', '.join(map(str, column.unreadable))} "
-                       "open with no key in EPLAN_DATA_KEYS")
+            click.echo(
+                f"UNREADABLE {name}: row ids {', '.join(map(str, column.unreadable))} "
+                "open with no key in EPLAN_DATA_KEYS"
+            )
     if report.unreadable:
         raise click.exceptions.Exit(1)

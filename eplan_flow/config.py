@@ -1,4 +1,5 @@
 """Configuration: class defaults, then ``EPLAN_*`` environment variables, then overrides."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ class Config:
     """Defaults for development: embedded SQLite, jobs in-process, demo login on."""
 
     ENV_NAME = "development"
-    SECRET_KEY = DEV_SECRET_KEY
+    SECRET_KEY: str | None = DEV_SECRET_KEY  # None in production: it must come from the environment
     # Data-encryption keys (citizen IDs, OIDC signing keys, sealed session tokens), never the
     # session secret: ``<key id>:<base64 of 32 random bytes>``, comma-separated, first one seals,
     # all unseal (format and rotation: eplan_flow/sealing.py). Required in production; None
@@ -172,14 +173,12 @@ def config_class(name: str | None = None) -> type[Config]:
     try:
         return CONFIGS[name]
     except KeyError:
-        raise InsecureConfiguration(
-            f"EPLAN_ENV={name!r} is not one of {', '.join(CONFIGS)}"
-        ) from None
+        raise InsecureConfiguration(f"EPLAN_ENV={name!r} is not one of {', '.join(CONFIGS)}") from None
 
 
 GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 GENERATE_DATA_KEY = (
-    "python -c \"import base64,secrets; "
+    'python -c "import base64,secrets; '
     "print('k1:' + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())\""
 )
 

@@ -1,4 +1,5 @@
 """Database housekeeping shared by the test suite and the benchmarks."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

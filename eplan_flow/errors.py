@@ -1,4 +1,5 @@
 """Domain errors. Each has a stable machine-readable ``code`` and the HTTP status it maps to."""
+
 from __future__ import annotations
 
 
@@ -12,7 +13,11 @@ class DomainError(Exception):
         self.details = details
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, **({"details": self.details} if self.details else {})}
+        return {
+            "code": self.code,
+            "message": self.message,
+            **({"details": self.details} if self.details else {}),
+        }
 
 
 class NotFound(DomainError):

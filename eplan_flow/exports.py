@@ -10,6 +10,7 @@ starting with ``=`` as a formula and ``#N/A`` as an error.
 Every download (the oversight table, the back office's lists) goes through ``csv_bytes`` or
 ``xlsx_bytes``, or through ``safe_cell`` where a library writes the file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,6 +19,9 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 # OWASP's list (= + - @ tab CR), plus LF and the full-width forms, which some spreadsheets fold
 # to their ASCII twins on import.
@@ -66,8 +70,6 @@ def csv_bytes(headers: Sequence, rows: Iterable[Iterable], *, bom: bool = True) 
 
 def xlsx_bytes(sheet_title: str, headers: Sequence, rows: Iterable[Iterable]) -> bytes:
     """An Excel workbook of one sheet: numbers as numbers, dates as dates, text as text (never a formula)."""
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_sheet_title(sheet_title))
     sheet.append(_xlsx_row(sheet, headers))
@@ -79,8 +81,6 @@ def xlsx_bytes(sheet_title: str, headers: Sequence, rows: Iterable[Iterable]) ->
 
 
 def _xlsx_row(sheet, row: Iterable) -> list:
-    from openpyxl.cell import WriteOnlyCell
-
     out = []
     for value in row:
         value = safe_cell(value)

@@ -2,38 +2,18 @@
 apply the one cleaning rule and refuse in the reader's language.
 
 Filters tidy what was typed (invisible and bidi characters go, Thai digits become 0-9) without
-refusing anything; validators refuse what the rule refuses, with the reason's message. The
-services apply the same rule again, so a form is a courtesy, never the only check.
+refusing anything; validators refuse what the rule refuses, with the reason's message from the one
+catalogue (``eplan_flow.messages``). The services apply the same rule again, so a form is a
+courtesy, never the only check.
 """
+
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, ValidationError
 from wtforms.validators import StopValidation
 
-from eplan_flow import text
+from eplan_flow import messages, text
 from eplan_flow.text import InputRefused
-
-# What each refusal of ``eplan_flow.text`` says to a person (English msgids, Thai in the catalogue).
-REASON_MESSAGES = {
-    "not_text": _l("Enter text."),
-    "nul": _l("Remove the NUL character."),
-    "blank": _l("Enter some visible text: invisible characters alone do not count."),
-    "too_long": _l("At most %(max_length)d characters."),
-    "marks": _l("Remove the stray or stacked vowel and tone marks (at most %(max_marks)d on one letter)."),
-    "not_a_number": _l("Enter a number."),
-    "foreign_digits": _l("Write numbers with the digits 0-9 or ๐-๙."),
-    "out_of_range": _l("Enter a number from %(minimum)s to %(maximum)s."),
-    "not_a_date": _l("Enter a real date."),
-    "date_too_early": _l("The date must be on or after 1 January 2500 (B.E.)."),
-    "date_in_future": _l("The date cannot be in the future."),
-}
-
-
-def message_for(refused: InputRefused) -> str:
-    """The reader's-language message of a cleaning refusal."""
-    params = {key: value for key, value in refused.details.items() if key not in ("field", "reason")}
-    return str(REASON_MESSAGES[refused.reason]) % params
 
 
 # -- filters: run on every value a field receives; they never refuse -------------------------------
@@ -66,11 +46,14 @@ class CleanText:
     def __call__(self, form, field) -> None:
         try:
             field.data = text.clean_text(
-                field.data, field=field.name, max_length=self.max_length,
-                required=self.required, multiline=self.multiline,
+                field.data,
+                field=field.name,
+                max_length=self.max_length,
+                required=self.required,
+                multiline=self.multiline,
             )
         except InputRefused as refused:
-            raise StopValidation(message_for(refused)) from None
+            raise StopValidation(messages.message_for(refused)) from None
         if field.data is None:
             field.data = ""
 
@@ -94,7 +77,7 @@ class NumberText:
             else:
                 text.parse_decimal(field.data, field=field.name)
         except InputRefused as refused:
-            raise ValidationError(message_for(refused)) from None
+            raise ValidationError(messages.message_for(refused)) from None
 
 
 class KnownDigits:
@@ -106,7 +89,7 @@ class KnownDigits:
             try:
                 text.ascii_digits(field.data, field=field.name)
             except InputRefused as refused:
-                raise ValidationError(message_for(refused)) from None
+                raise ValidationError(messages.message_for(refused)) from None
 
 
 class PastDate:
@@ -116,7 +99,7 @@ class PastDate:
         try:
             text.parse_date(field.data, field=field.name)
         except InputRefused as refused:
-            raise ValidationError(message_for(refused)) from None
+            raise ValidationError(messages.message_for(refused)) from None
 
 
 # -- fields ---------------------------------------------------------------------------------------
@@ -130,4 +113,4 @@ class WholeNumberField(IntegerField):
             self.data = text.parse_int(valuelist[0], field=self.name)
         except InputRefused as refused:
             self.data = None
-            raise ValueError(message_for(refused)) from None
+            raise ValueError(messages.message_for(refused)) from None

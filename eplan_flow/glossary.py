@@ -6,12 +6,13 @@ Domain words keep their Thai meaning in English names:
 |---|---|---|
 | LAO, organisation of kind ``lao`` | องค์กรปกครองส่วนท้องถิ่น (อปท.) | local administrative organisation |
 | ``pao`` | องค์การบริหารส่วนจังหวัด (อบจ.) | provincial administrative organisation |
-| ``city_municipality`` / ``town_municipality`` / ``subdistrict_municipality`` | เทศบาลนคร / เมือง / ตำบล (ทน./ทม./ทต.) | municipalities |
+| ``city_``/``town_``/``subdistrict_municipality`` | เทศบาลนคร/เมือง/ตำบล (ทน./ทม./ทต.) | municipalities |
 | ``sao`` | องค์การบริหารส่วนตำบล (อบต.) | subdistrict administrative organisation |
 | ``dla`` | กรมส่งเสริมการปกครองท้องถิ่น (สถ.) | Department of Local Administration |
 | ``provincial_office`` / ``district_office`` | สถจ. / สถอ. | DLA's provincial and district offices |
 | plan | แผนพัฒนาท้องถิ่น | the five-year local development plan |
-| amendment / change / addition | แก้ไข / เปลี่ยนแปลง / เพิ่มเติม | the three kinds of plan revision |
+| revision | การแก้ไข เพิ่มเติม เปลี่ยนแปลงแผน | a change set announced as the plan's next version |
+| ``correction`` / ``change`` / ``addition`` | แก้ไข / เปลี่ยนแปลง / เพิ่มเติม | the kinds of revision item |
 | support committee | คณะกรรมการสนับสนุนการจัดทำแผนพัฒนาท้องถิ่น | drafts the plan |
 | development committee (``devcom``) | คณะกรรมการพัฒนาท้องถิ่น | reviews the draft |
 | council | สภาท้องถิ่น | approves where the LAO type requires it |
@@ -19,6 +20,11 @@ Domain words keep their Thai meaning in English names:
 | civic forum | ประชาคมท้องถิ่น | the public consultation |
 | fiscal year | ปีงบประมาณ | 1 October – 30 September, named by its Buddhist-Era end year |
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 
 KIND_LABELS = {
@@ -82,3 +88,20 @@ ACTION_LABELS = {
     "record_actuals": _l("Recorded year-end actuals"),
     "update_text": _l("Edited the report's text"),
 }
+
+# The kinds of item a revision holds (``RevisionItem.kind``), in the order its forms offer them. A
+# correction is what some English texts call an amendment.
+REVISION_KINDS = ("addition", "change", "correction")
+# Their Thai names, in the order an announcement names a bundle of them. Not translated: the name is
+# part of the announced revision's stored label and title ("เพิ่มเติม ครั้งที่ 2/2568").
+REVISION_KIND_NAMES = {"correction": "แก้ไข", "addition": "เพิ่มเติม", "change": "เปลี่ยนแปลง"}
+
+
+def revision_label(kinds: Iterable[str]) -> str:
+    """The label of a revision holding ``kinds``, as announcements write it: "แก้ไข", "เพิ่มเติม",
+    "เปลี่ยนแปลง", or a bundle in that order ("เพิ่มเติมและเปลี่ยนแปลง", "แก้ไข เพิ่มเติม และเปลี่ยนแปลง")."""
+    held = set(kinds)
+    names = [name for kind, name in REVISION_KIND_NAMES.items() if kind in held]
+    if len(names) <= 2:
+        return "และ".join(names)
+    return " ".join(names[:-1]) + " และ" + names[-1]

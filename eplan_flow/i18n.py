@@ -1,4 +1,5 @@
 """Thai first, English second: locale choice, Buddhist-Era filters and template globals."""
+
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
@@ -17,13 +18,13 @@ def select_locale() -> str:
         # Jobs, CLI commands and app set-up (Flask-Admin reads its lazy labels) have no request.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.args.get("lang")
-    if wanted in languages:
+    if wanted is not None and wanted in languages:
         session["lang"] = wanted
         return wanted
     if session.get("lang") in languages:
         return session["lang"]
     user_locale = getattr(current_user, "locale", None) if current_user else None
-    if user_locale in languages:
+    if user_locale is not None and user_locale in languages:
         return user_locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

@@ -12,6 +12,7 @@ email-confirmation and reset tokens in paths (``/sso/confirm/<token>``), JWTs an
 the message with its arguments, the formatted traceback and the stack. The RQ worker and the failed
 jobs page apply it to job failures as well (``eplan_flow.jobs.worker``, ``services.failed_jobs``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,9 +25,26 @@ SECRET_MASK = "[REDACTED]"
 
 # Names whose value is a credential wherever it appears as name=value (query, form body, log text).
 SECRET_PARAMS = (
-    "code", "token", "id_token", "id_token_hint", "access_token", "refresh_token", "logout_token",
-    "client_secret", "client_assertion", "code_verifier", "password", "new_password", "current_password",
-    "password_confirm", "secret", "api_key", "otp", "ticket", "session", "sid",
+    "code",
+    "token",
+    "id_token",
+    "id_token_hint",
+    "access_token",
+    "refresh_token",
+    "logout_token",
+    "client_secret",
+    "client_assertion",
+    "code_verifier",
+    "password",
+    "new_password",
+    "current_password",
+    "password_confirm",
+    "secret",
+    "api_key",
+    "otp",
+    "ticket",
+    "session",
+    "sid",
 )
 # Names that are credentials only in a URL's query (elsewhere "state" is a workflow state).
 URL_ONLY_PARAMS = ("state", "nonce")
@@ -42,9 +60,7 @@ _VALUE = rf"(?:'[^']*'|\"[^\"]*\"|.+?(?={_VALUE_END}))"
 _SECRET_PARAM = re.compile(rf"(?i)(?:(?<![A-Za-z0-9_])|(?<=%26)|(?<=%3F))((?:{_NAMES}){_EQ}){_VALUE}")
 _URL_PARAM = re.compile(rf"(?i)((?:[?&]|%3F|%26)(?:{'|'.join(URL_ONLY_PARAMS)}){_EQ}){_VALUE}")
 # 'password': 'x' / "code": "x" (reprs of dicts and JSON, e.g. job arguments, form data in errors).
-_SECRET_ITEM = re.compile(
-    rf"(?i)([\"'](?:{_NAMES})[\"']\s*:\s*)([\"'])(.*?)(?<!\\)\2"
-)
+_SECRET_ITEM = re.compile(rf"(?i)([\"'](?:{_NAMES})[\"']\s*:\s*)([\"'])(.*?)(?<!\\)\2")
 _TOKEN_PATH = re.compile(
     rf"(?i)((?:/|%2F)(?:{'|'.join(TOKEN_PATH_WORDS)})(?:/|%2F))([A-Za-z0-9_\-.~]{{16,}})"
 )

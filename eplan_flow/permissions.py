@@ -2,6 +2,7 @@
 
 Services enforce these; templates and admin views use them only to show or hide.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -16,12 +16,15 @@ Rotation: put a new key first and keep the old ones (old text still opens), run
 keys. Production refuses to start without DATA_KEYS; elsewhere, without it, one key with id ``dev``
 is derived from SECRET_KEY. A new key::
 
-    python -c "import base64,secrets; print('k2:' + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"
+    python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"
+
+and put ``k2:`` before what it prints.
 
 Text sealed before key ids existed (plain base64, keyed by SECRET_KEY or CITIZEN_ID_KEY) still
 opens while ``SEALING_LEGACY_READ`` is on; ``flask eplan reseal`` re-seals it, after which the
 setting (and CITIZEN_ID_KEY) can go.
 """
+
 from __future__ import annotations
 
 import base64
@@ -31,6 +34,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
+from typing import AnyStr
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -68,9 +72,7 @@ class Purpose:
 # Every purpose in one list, so no label serves two uses and ``reseal`` knows them all.
 OIDC_SIGNING_KEYS = Purpose("oidc signing keys", b"eplan-flow oidc signing key", b"seal")
 SESSION_TOKENS = Purpose("session tokens", None, b"eplan-flow oidc session tokens")
-CITIZEN_IDS = Purpose(
-    "citizen ids", b"eplan-flow citizen id", b"encrypt", ("CITIZEN_ID_KEY", "SECRET_KEY")
-)
+CITIZEN_IDS = Purpose("citizen ids", b"eplan-flow citizen id", b"encrypt", ("CITIZEN_ID_KEY", "SECRET_KEY"))
 PURPOSES = (OIDC_SIGNING_KEYS, SESSION_TOKENS, CITIZEN_IDS)
 
 
@@ -111,8 +113,7 @@ def parse_data_keys(value: str | list | tuple) -> tuple[tuple[str, bytes], ...]:
         kid, sep, encoded = str(entry).strip().partition(":")
         if not sep or not KEY_ID.fullmatch(kid):
             raise InvalidDataKeys(
-                f"DATA_KEYS entry {position} is not '<key id>:<base64 key>' "
-                "(key id: 1-16 of A-Z a-z 0-9 _ -)"
+                f"DATA_KEYS entry {position} is not '<key id>:<base64 key>' (key id: 1-16 of A-Z a-z 0-9 _ -)"
             )
         try:
             standard = encoded.replace("-", "+").replace("_", "/")
@@ -233,10 +234,10 @@ def _alphabet_bits(secret: str) -> float:
     return math.log2(max(size, 2))
 
 
-def _longest_repeat(secret: str | bytes, i: int) -> int:
+def _longest_repeat(secret: AnyStr, i: int) -> int:
     """The longest run at ``i`` that also starts earlier (overlapping allowed: "aaaa")."""
     length = 0
-    while i + length < len(secret) and secret.find(secret[i:i + length + 1], 0, i + length) != -1:
+    while i + length < len(secret) and secret.find(secret[i : i + length + 1], 0, i + length) != -1:
         length += 1
     return length
 
@@ -259,15 +260,16 @@ def estimate_bits(secret: str | bytes) -> float:
     secret = secret[:_SCORED_LENGTH]
     if isinstance(secret, bytes):
         per_symbol, in_word, symbols = 8.0, set(), list(secret)
+        repeat_at = functools.partial(_longest_repeat, secret)  # one call per type: str.find takes only str
     else:
         per_symbol, symbols = _alphabet_bits(secret), [ord(c) for c in secret]
+        repeat_at = functools.partial(_longest_repeat, secret)
         in_word = {
-            i for run in _WORD_RUN.finditer(secret) if _word_like(run.group())
-            for i in range(*run.span())
+            i for run in _WORD_RUN.finditer(secret) if _word_like(run.group()) for i in range(*run.span())
         }
     bits, i = 0.0, 0
     while i < len(symbols):
-        repeat = _longest_repeat(secret, i)
+        repeat = repeat_at(i)
         if repeat >= 3:
             bits, i = bits + per_symbol, i + repeat
             continue

@@ -20,6 +20,7 @@ Concessions, each narrow:
 - No ``form-action``: signing in posts to, or redirects through, the configured SSO and ThaiD, whose
   origins the browser checks against ``form-action`` on redirects too.
 """
+
 from __future__ import annotations
 
 import base64
@@ -66,7 +67,9 @@ def content_security_policy(nonce: str | None, mermaid_url: str | None = None) -
     """The policy for one response; ``nonce`` when the page rendered inline elements."""
     nonce_source = [f"'nonce-{nonce}'"] if nonce else []
     mermaid = _origin(mermaid_url)
-    scripts = ["'self'", *nonce_source, "'unsafe-hashes'", *ADMIN_HANDLER_HASHES] + ([mermaid] if mermaid else [])
+    scripts = ["'self'", *nonce_source, "'unsafe-hashes'", *ADMIN_HANDLER_HASHES] + (
+        [mermaid] if mermaid else []
+    )
     styles = ["'self'", "'unsafe-inline'"] if mermaid else ["'self'", *nonce_source]
     directives = {
         "default-src": ["'self'"],

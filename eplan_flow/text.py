@@ -2,8 +2,8 @@
 
 Every form (through ``eplan_flow.form_input``), the JSON API and the services call these, so a rule
 is written once. Pure: no Flask, no database. A refusal is an ``InvalidInput`` whose
-``details["reason"]`` is a stable code (``REASONS``); the web maps it to a Thai message, the API
-sends it as it is.
+``details["reason"]`` is a stable code (``REASONS``); ``eplan_flow.messages`` words it for the web
+and the API alike.
 
 The rules, and why:
 - Text is NFC-normalised, so the same name typed on two keyboards compares equal.
@@ -23,12 +23,14 @@ The rules, and why:
 - Dates are real calendar days from 1 January B.E. 2500 (1957) on, and facts such as a meeting
   date are not in the future.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Literal, overload
 
 from eplan_flow.errors import InvalidInput
 from eplan_flow.thaidate import BE_OFFSET, today_local
@@ -39,9 +41,17 @@ EARLIEST_DATE = date(EARLIEST_YEAR_BE - BE_OFFSET, 1, 1)
 
 # Stable codes of the refusals below.
 REASONS = (
-    "not_text", "nul", "blank", "too_long", "marks",
-    "not_a_number", "foreign_digits", "out_of_range",
-    "not_a_date", "date_too_early", "date_in_future",
+    "not_text",
+    "nul",
+    "blank",
+    "too_long",
+    "marks",
+    "not_a_number",
+    "foreign_digits",
+    "out_of_range",
+    "not_a_date",
+    "date_too_early",
+    "date_in_future",
 )
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
@@ -112,6 +122,18 @@ def mark_problem(value: str) -> bool:
     return False
 
 
+@overload
+def clean_text(
+    value, *, field: str, max_length: int | None = None, required: Literal[True], multiline: bool = False
+) -> str: ...
+
+
+@overload
+def clean_text(
+    value, *, field: str, max_length: int | None = None, required: bool = False, multiline: bool = False
+) -> str | None: ...
+
+
 def clean_text(
     value,
     *,
@@ -136,8 +158,10 @@ def clean_text(
         raise InputRefused("blank", f"{field} holds only invisible characters", field=field)
     if mark_problem(value):
         raise InputRefused(
-            "marks", f"{field} has a stray or stacked combining mark (at most {MAX_MARKS} per letter)",
-            field=field, max_marks=MAX_MARKS,
+            "marks",
+            f"{field} has a stray or stacked combining mark (at most {MAX_MARKS} per letter)",
+            field=field,
+            max_marks=MAX_MARKS,
         )
     if max_length is not None and len(value) > max_length:
         raise InputRefused(
@@ -168,9 +192,7 @@ def number_text(value: str, *, field: str) -> str:
     return ascii_digits(tidy(value), field=field).replace(",", "")
 
 
-def parse_int(
-    value, *, field: str, minimum: int | None = None, maximum: int | None = None
-) -> int | None:
+def parse_int(value, *, field: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
     """A whole number from an int or a typed string (0-9 or ๐-๙); None when nothing was typed."""
     if value is None:
         return None
@@ -190,8 +212,11 @@ def parse_int(
         raise InputRefused("not_a_number", f"{field} must be a whole number", field=field)
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         raise InputRefused(
-            "out_of_range", f"{field} must be between {minimum} and {maximum}", field=field,
-            minimum=minimum, maximum=maximum,
+            "out_of_range",
+            f"{field} must be between {minimum} and {maximum}",
+            field=field,
+            minimum=minimum,
+            maximum=maximum,
         )
     return number
 
@@ -225,9 +250,7 @@ def parse_decimal(value, *, field: str) -> Decimal | None:
 
 
 # -- dates ------------------------------------------------------------------------------------
-def parse_date(
-    value, *, field: str, earliest: date = EARLIEST_DATE, not_future: bool = True
-) -> date | None:
+def parse_date(value, *, field: str, earliest: date = EARLIEST_DATE, not_future: bool = True) -> date | None:
     """A calendar date from a date or ``YYYY-MM-DD`` (Gregorian, as a date input sends it; Thai
     digits allowed), from ``earliest`` (1 January B.E. 2500) on and, for recorded facts, not after
     today in Bangkok. None when nothing was typed."""
@@ -243,16 +266,19 @@ def parse_date(
             return None
         match = _ISO_DATE.fullmatch(text)
         try:
-            day = date(*map(int, match.groups())) if match else None
+            parsed = date(*map(int, match.groups())) if match else None
         except ValueError:
-            day = None
-        if day is None:
+            parsed = None
+        if parsed is None:
             raise InputRefused("not_a_date", f"{field} must be a date (YYYY-MM-DD)", field=field)
+        day = parsed
     else:
         raise InputRefused("not_a_date", f"{field} must be a date (YYYY-MM-DD)", field=field)
     if day < earliest:
         raise InputRefused(
-            "date_too_early", f"{field} must be on or after {earliest.isoformat()}", field=field,
+            "date_too_early",
+            f"{field} must be on or after {earliest.isoformat()}",
+            field=field,
             earliest=earliest.isoformat(),
         )
     if not_future and day > today_local():

@@ -1,23 +1,54 @@
-"""Buddhist-Era dates and the Thai fiscal year (1 October – 30 September), DOMAIN.md §6."""
+"""Buddhist-Era dates and the Thai fiscal year (1 October – 30 September), docs/DOMAIN.md §6."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
 
 MONTHS_TH = (
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
 )
 MONTHS_TH_SHORT = (
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
 )
 MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -42,7 +73,7 @@ def fiscal_year_bounds(fy_be: int) -> tuple[date, date]:
 
 def to_local(value: datetime) -> datetime:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(BANGKOK)
 
 
@@ -55,7 +86,9 @@ def format_date(value: date | datetime | None, locale: str = "th", short: bool =
     if locale == "th":
         months = MONTHS_TH_SHORT if short else MONTHS_TH
         return f"{value.day} {months[value.month - 1]} {be_year(value.year)}"
-    return f"{value.day} {MONTHS_EN[value.month - 1][:3] if short else MONTHS_EN[value.month - 1]} {value.year}"
+    return (
+        f"{value.day} {MONTHS_EN[value.month - 1][:3] if short else MONTHS_EN[value.month - 1]} {value.year}"
+    )
 
 
 def format_datetime(value: datetime | None, locale: str = "th") -> str:
@@ -69,4 +102,3 @@ def format_datetime(value: datetime | None, locale: str = "th") -> str:
 
 def today_local() -> date:
     return datetime.now(BANGKOK).date()
-

@@ -1,4 +1,5 @@
 """Small helpers the blueprints share, and the app-wide guards on what a request may carry."""
+
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -96,4 +97,6 @@ def safe_next(target: str | None, default: str) -> str:
 
 def _unsafe_in_url(ch: str) -> bool:
     # Controls, invisible format characters (bidi, zero-width), separators and any whitespace.
-    return ch == "\\" or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+    return (
+        ch == "\\" or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+    )

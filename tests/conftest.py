@@ -1,21 +1,35 @@
 """Shared fixtures. The suite runs on the real PostgreSQL and Redis; it never skips for them."""
+
 from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import redis
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import has_app_context
 from flask.testing import FlaskClient
+from flask_admin import babel as admin_babel
+from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
+import eplan_flow
 from eplan_flow import create_app
 from eplan_flow.dbutil import create_database_if_missing
 from eplan_flow.extensions import db as _db
+from eplan_flow.services.identity import identity
+from eplan_flow.services.platform.queues import drain_in_process
+from tests import app_cache, factories, isolation
+from tests.factories import build_world
 
 DATABASE_URL = os.environ.get(
     "EPLAN_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_test"
@@ -65,6 +79,15 @@ def _check_redis(url: str) -> None:
         )
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "real_commits: commits for real (threads, other connections); tables truncated after"
+    )
+    config.addinivalue_line(
+        "markers", "production_password_hashing: hash passwords with the production argon2 parameters"
+    )
+
+
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context, so its own ``g`` and session.
 
@@ -74,6 +97,7 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        isolation.before_request()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         if has_app_context():
@@ -82,14 +106,24 @@ class IsolatedClient(FlaskClient):
 
 
 def make_app(**overrides):
-    app = create_app({**TEST_CONFIG, **overrides})
-    app.test_client_class = IsolatedClient
+    """An app on the test database; during a test it shares the test's isolation (tests/isolation.py).
+
+    During a test on the database, an app an earlier test built with the same configuration and
+    left unchanged is used again (tests/app_cache.py).
+    """
+    cache_key = app_cache.key(overrides) if isolation.current() is not None else None
+    app = app_cache.take(cache_key)
+    if app is None:
+        app = create_app({**TEST_CONFIG, **overrides})
+        app.test_client_class = IsolatedClient
+        app_cache.built(app, cache_key)
+    isolation.adopt(app)
     return app
 
 
 @pytest.fixture(scope="session")
 def _schema():
-    """A fresh schema built by the migrations (so every run also exercises them)."""
+    """A fresh schema built by the migrations (so every run also exercises them); the table names."""
     _ensure_database(DATABASE_URL)
     _check_redis(REDIS_URL)
     app = make_app()
@@ -97,34 +131,113 @@ def _schema():
         with _db.engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
-        from flask_migrate import upgrade
-
         upgrade()
         tables = [t.name for t in _db.metadata.sorted_tables]
         _db.engine.dispose()
     return tables
 
 
-def _reset(app, tables) -> None:
-    with app.app_context():
-        _db.session.remove()
-        with _db.engine.begin() as conn:
-            # Replica mode skips ordinary triggers for this transaction only: the audit tables
-            # refuse TRUNCATE (migration 0009), but tests start from empty tables.
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        _db.engine.dispose()
-    redis.Redis.from_url(REDIS_URL).flushdb()
+@pytest.fixture(scope="session")
+def _cleaner(_schema):
+    cleaner = isolation.Cleaner(DATABASE_URL)
+    yield cleaner
+    cleaner.dispose()
+
+
+# The cheapest argon2id the library allows. Production keeps argon2-cffi's defaults (64 MiB, 3 passes:
+# about 0.1 s a hash, a tenth of many tests' time); tests marked ``production_password_hashing``
+# check those.
+TEST_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def _use_password_hasher(hasher: PasswordHasher) -> None:
+    identity._hasher = hasher
+    identity._dummy_hash.cache_clear()  # made with the hasher in use
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    production = identity._hasher
+    _use_password_hasher(TEST_PASSWORD_HASHER)
+    yield
+    _use_password_hasher(production)
+
+
+@pytest.fixture(autouse=True)
+def _production_password_hashing(request, _cheap_password_hashing):
+    if request.node.get_closest_marker("production_password_hashing") is None:
+        yield
+        return
+    _use_password_hasher(PasswordHasher())
+    try:
+        yield
+    finally:
+        _use_password_hasher(TEST_PASSWORD_HASHER)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogs():
+    """Compile the translation catalogues (the app's and the back office's) when a .mo is missing or
+    older than its .po, as ``make translations`` does."""
+    package = Path(eplan_flow.__file__).parent
+    compiled = False
+    for po in [
+        *package.glob("translations/*/LC_MESSAGES/messages.po"),
+        *package.glob("translations_admin/*/LC_MESSAGES/admin.po"),
+    ]:
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        # Write beside and rename, so a concurrent run never reads half a file.
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".mo.tmp")
+        with os.fdopen(fd, "wb") as target:
+            write_mo(target, catalog)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, mo)
+        compiled = True
+    if compiled:
+        # Flask-Admin's domain caches each locale's catalogue for the whole process: drop any copy
+        # loaded before the .mo existed.
+        admin_babel.domain.cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _isolation(request):
+    """Empty tables for every test on the database: savepoints rolled back, or (for tests marked
+    ``real_commits`` or using a live server) real commits truncated afterwards. See tests/isolation.py."""
+    if "_schema" not in request.fixturenames:
+        yield None
+        return
+    iso = isolation.Isolation(
+        real_commits=isolation.wants_real_commits(request),
+        tables=request.getfixturevalue("_schema"),
+        cleaner=request.getfixturevalue("_cleaner"),
+        redis_url=REDIS_URL,
+    )
+    isolation.start(iso)
+    try:
+        yield iso
+    finally:
+        try:
+            problems = iso.finish()
+        finally:
+            isolation.stop()
+            app_cache.give_back(iso.apps)
+    if problems:
+        pytest.fail(
+            "savepoint isolation cannot reproduce what this test does (mark it "
+            f"@pytest.mark.{isolation.MARKER}):\n- " + "\n- ".join(problems),
+            pytrace=False,
+        )
 
 
 @pytest.fixture
 def app(_schema):
     app = make_app()
     yield app
-    from eplan_flow.services.platform.queues import drain_in_process
-
     drain_in_process(app)
-    _reset(app, _schema)
 
 
 @pytest.fixture
@@ -142,8 +255,6 @@ def client(app):
 @pytest.fixture
 def world(db):
     """A small country: two provinces, LAOs of several types, one person per role."""
-    from tests.factories import build_world
-
     return build_world()
 
 
@@ -153,10 +264,9 @@ def make_live_server(_schema):
     points of view: the SSO, the stand-in ThaiD and e-Plan all answer at ``server.url``.
 
     ``make_live_server(**config)`` returns ``SimpleNamespace(url, app)``; use
-    ``with server.app.app_context():`` to set up data. Only one per test.
+    ``with server.app.app_context():`` to set up data. Only one per test. A test using it commits
+    for real (its server answers in other threads).
     """
-    from werkzeug.serving import make_server
-
     started = []
 
     def _make(**overrides):
@@ -164,14 +274,16 @@ def make_live_server(_schema):
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         base = f"http://127.0.0.1:{port}"
-        app = make_app(**{
-            # The SSO's issuer and e-Plan's SSO discovery URL derive from it (eplan_flow.addresses).
-            "BASE_URL": base,
-            "THAID_DISCOVERY_URL": f"{base}/dev/thaid/.well-known/openid-configuration",
-            "THAID_CLIENT_ID": "eplan-sso-dev",
-            "THAID_CLIENT_SECRET": "thaid-dev-secret",
-            **overrides,
-        })
+        app = make_app(
+            **{
+                # The SSO's issuer and e-Plan's SSO discovery URL derive from it (eplan_flow.addresses).
+                "BASE_URL": base,
+                "THAID_DISCOVERY_URL": f"{base}/dev/thaid/.well-known/openid-configuration",
+                "THAID_CLIENT_ID": "eplan-sso-dev",
+                "THAID_CLIENT_SECRET": "thaid-dev-secret",
+                **overrides,
+            }
+        )
         server = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, name=f"live-{port}", daemon=True)
         thread.start()
@@ -183,10 +295,7 @@ def make_live_server(_schema):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-        from eplan_flow.services.platform.queues import drain_in_process
-
         drain_in_process(app)
-        _reset(app, _schema)
 
 
 @pytest.fixture
@@ -201,10 +310,32 @@ def login_as(client):
 
     def _login(user, password: str = "pw"):
         client.post("/auth/logout")
-        response = client.post(
-            "/auth/login", data={"username": user.username, "password": password}
-        )
+        response = client.post("/auth/login", data={"username": user.username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return client
 
     return _login
+
+
+# -- an app with CSRF protection on, as in production (the page tests that post forms)
+
+
+@pytest.fixture
+def csrf_app(_schema):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    yield app
+    drain_in_process(app)
+
+
+@pytest.fixture
+def csrf_plan_id(csrf_app):
+    """A world and one drafting plan of sao_a; returns the plan's id.
+
+    The app context is closed before the test's requests: each request must get its own ``g``,
+    where Flask-WTF caches the token of the session it signed (sign-in starts a new session).
+    """
+    with csrf_app.app_context():
+        world = factories.build_world()
+        plan_id = factories.plan(world.sao_a, world.planner).id
+        _db.session.remove()
+    return plan_id

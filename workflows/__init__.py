@@ -2,6 +2,7 @@
 
 This package is pure: no Flask, no database. ``eplan_flow`` builds on it, never the reverse.
 """
+
 from __future__ import annotations
 
 from workflows.access import ACCESS_V1
@@ -56,4 +57,11 @@ class Registry:
 
 REGISTRY = Registry(PLAN_V1, REVISION_V1, EXECUTION_V1, ACCOUNT_V1, ACCESS_V1, EVALUATION_V1)
 
-__all__ = ["REGISTRY", "DefinitionError", "Registry", "TransitionSpec", "UnknownWorkflow", "WorkflowDefinition"]
+__all__ = [
+    "REGISTRY",
+    "DefinitionError",
+    "Registry",
+    "TransitionSpec",
+    "UnknownWorkflow",
+    "WorkflowDefinition",
+]

@@ -6,18 +6,32 @@ rejects with a reason. Approved access can be revoked; the person may withdraw a
 again after a rejection. A transfer to another organisation ends the person's access and requests
 at the old one (``ended``).
 """
-from workflows.account import APPROVER_GUARDS, ACCOUNT_V1
+
+from typing import Any
+
+from workflows.account import ACCOUNT_V1, APPROVALS, APPROVER_GUARDS, DECIDED
+
+_DECISION_TIME = f"{APPROVALS}:_record_decision_time"
+_DROP_ROLE = f"{APPROVALS}:_drop_claimed_role"
 
 
 def _by_approver(trigger: str, source: str, dest: str, **extra) -> list[dict]:
     return [
-        {"trigger": trigger, "source": source, "dest": dest, "roles": [role], "guards": [guard],
-         "not_by_applicant": True, **extra}
+        {
+            "trigger": trigger,
+            "source": source,
+            "dest": dest,
+            "roles": [role],
+            "guards": [guard],
+            "not_by_applicant": True,
+            **extra,
+        }
         for role, guard in APPROVER_GUARDS.items()
     ]
 
 
-ACCESS_V1 = {
+# Plain data (read by WorkflowDefinition, which checks it), so its values are of mixed types.
+ACCESS_V1: dict[str, Any] = {
     "name": "system_access",
     "version": 1,
     "title": {"th": "คำขอสิทธิ์เข้าใช้ระบบ", "en": "System access"},
@@ -51,5 +65,15 @@ ACCESS_V1 = {
     ],
     # Access is approved by whoever approves accounts of that organisation (members' rule).
     "rules": {"approver": ACCOUNT_V1["rules"]["approver"]},
+    # What entering a state does in the step's own transaction, in this order ("module:function",
+    # resolved and checked when the app starts).
+    "on_enter": {
+        "requested": [f"{APPROVALS}:_ask_again"],
+        # Approving access is granting its role: held to the same rule as any grant.
+        "approved": [DECIDED, f"{APPROVALS}:_check_the_grant", _DECISION_TIME],
+        "rejected": [DECIDED, _DECISION_TIME],
+        "revoked": [DECIDED, _DECISION_TIME, _DROP_ROLE, f"{APPROVALS}:_end_sessions_of_revoked"],
+        "ended": [_DECISION_TIME, _DROP_ROLE],
+    },
     "effects": ["notify_next_actors", "notify_applicant"],
 }

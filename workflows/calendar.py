@@ -6,6 +6,7 @@ Buddhist Lent) and special days move every year and the cabinet may add days at 
 the list is data to keep up to date, not a rule to compute: add a year or a new version of the
 calendar rather than changing code. Years not listed count Monday to Friday only.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -62,11 +63,7 @@ CALENDAR = HOLIDAYS_V1
 
 
 def _holiday_map(calendar: dict) -> dict[date, str]:
-    return {
-        date.fromisoformat(day): name
-        for days in calendar["years"].values()
-        for day, name in days
-    }
+    return {date.fromisoformat(day): name for days in calendar["years"].values() for day, name in days}
 
 
 def holiday_name(day: date, calendar: dict = CALENDAR) -> str | None:

@@ -1,7 +1,7 @@
-"""Deadlines of the plan lifecycle (DOMAIN.md §4), version 1: rule data and pure date arithmetic.
+"""Deadlines of the plan lifecycle (docs/DOMAIN.md §4), version 1: rule data and pure date arithmetic.
 
 Reading of "make or review the plan by the end of October before the next fiscal year" against the
-fiscal calendar (DOMAIN.md §6: fiscal year B.E. N runs 1 October of CE N-544 to 30 September of CE
+fiscal calendar (docs/DOMAIN.md §6: fiscal year B.E. N runs 1 October of CE N-544 to 30 September of CE
 N-543). The plan for 2566–2570 serves the budget of fiscal year 2566, whose ordinance goes to the
 council by 15 August 2565 and is in force on 1 October 2565 (§5: only plan projects may be
 budgeted). October 2565 is already inside fiscal year 2566, too late for its first budget; so the
@@ -15,21 +15,24 @@ ministry letter that moves them is a new version of this dict, not a code change
 Days are counted as Thai law counts them (the day of announcement is not counted): "within 15 days"
 of an announcement on 1 March ends on 16 March; "at least 30 days" posted from 1 March ends on 31 March.
 """
+
 from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from typing import Any
 
 BE_OFFSET = 543
 
 _OCTOBER = {"month": 10, "fiscal_years_before": 1}
 
-DEADLINES_V1 = {
+# Plain data (rules read by the functions below), so its values are of mixed types.
+DEADLINES_V1: dict[str, Any] = {
     "version": 1,
     # Plans run five fiscal years, the current one from 2566; the periods before and after follow.
     "period": {"anchor_start_be": 2566, "years": 5},
     # Make or review the plan by the end of ``month`` in the fiscal year that lies
-    # ``fiscal_years_before`` years before the period's first fiscal year (ข้อ 17 and DOMAIN.md §4).
+    # ``fiscal_years_before`` years before the period's first fiscal year (ข้อ 17 and docs/DOMAIN.md §4).
     "review": {
         "city_municipality": _OCTOBER,
         "town_municipality": _OCTOBER,
@@ -42,7 +45,7 @@ DEADLINES_V1 = {
     "submission_days": 15,
     # Post the announcement publicly for at least this many days (uncertain for plans).
     "posting_days": 30,
-    # The monitoring and evaluation report (ข้อ 28–30, DOMAIN.md §5): announced within
+    # The monitoring and evaluation report (ข้อ 28–30, docs/DOMAIN.md §5): announced within
     # ``announce_within_days`` of its presentation to the council, posted at least ``posting_days``,
     # and at least once a year by ``yearly_by`` following the fiscal year's end. Many LAOs report
     # twice: the April round covers October–March, the October round the full fiscal year. A
@@ -54,11 +57,15 @@ DEADLINES_V1 = {
         "yearly_by": {"month": 12, "day": 31},
         "rounds": {
             "april": {
-                "from": {"month": 10, "day": 1}, "to": {"month": 3, "day": 31}, "report_month": 4,
+                "from": {"month": 10, "day": 1},
+                "to": {"month": 3, "day": 31},
+                "report_month": 4,
                 "label": {"th": "รอบเดือนเมษายน (ตุลาคม–มีนาคม)", "en": "April round (October–March)"},
             },
             "october": {
-                "from": {"month": 10, "day": 1}, "to": {"month": 9, "day": 30}, "report_month": 10,
+                "from": {"month": 10, "day": 1},
+                "to": {"month": 9, "day": 30},
+                "report_month": 10,
                 "label": {"th": "รอบเดือนตุลาคม (ทั้งปีงบประมาณ)", "en": "October round (the full fiscal year)"},
             },
         },
@@ -67,27 +74,26 @@ DEADLINES_V1 = {
     "reasons": {
         "plan_not_announced": {
             "th": "ยังไม่ได้ประกาศใช้แผนพัฒนาท้องถิ่น (พ.ศ. {start}–{end}) "
-                  "ซึ่งต้องจัดทำหรือทบทวนให้แล้วเสร็จภายใน {deadline}",
+            "ซึ่งต้องจัดทำหรือทบทวนให้แล้วเสร็จภายใน {deadline}",
             "en": "The local development plan ({start}–{end}) is not announced; "
-                  "it had to be made or reviewed by {deadline}",
+            "it had to be made or reviewed by {deadline}",
         },
         "plan_not_submitted": {
-            "th": "ประกาศใช้แผนเมื่อ {announced} แต่ยังไม่ได้ส่งอำเภอและจังหวัดภายใน {days} วัน "
-                  "(ครบกำหนด {deadline})",
+            "th": "ประกาศใช้แผนเมื่อ {announced} แต่ยังไม่ได้ส่งอำเภอและจังหวัดภายใน {days} วัน (ครบกำหนด {deadline})",
             "en": "Announced on {announced} but not submitted to the district and province "
-                  "within {days} days (due {deadline})",
+            "within {days} days (due {deadline})",
         },
         "evaluation_not_announced": {
             "th": "ยังไม่ได้ประกาศรายงานผลการติดตามและประเมินผลแผนพัฒนาท้องถิ่น ปีงบประมาณ {year} "
-                  "ซึ่งต้องประกาศอย่างน้อยปีละหนึ่งครั้งภายใน {deadline}",
+            "ซึ่งต้องประกาศอย่างน้อยปีละหนึ่งครั้งภายใน {deadline}",
             "en": "The monitoring and evaluation report of fiscal year {year} is not announced; "
-                  "it had to be announced by {deadline}",
+            "it had to be announced by {deadline}",
         },
         "evaluation_announcement_late": {
             "th": "เสนอรายงานผลการติดตามและประเมินผลต่อสภาท้องถิ่นเมื่อ {presented} "
-                  "แต่ยังไม่ได้ประกาศภายใน {days} วัน (ครบกำหนด {deadline})",
+            "แต่ยังไม่ได้ประกาศภายใน {days} วัน (ครบกำหนด {deadline})",
             "en": "The evaluation report was presented to the council on {presented} but not "
-                  "announced within {days} days (due {deadline})",
+            "announced within {days} days (due {deadline})",
         },
     },
 }
@@ -158,7 +164,9 @@ def _month_day(fiscal_year_be: int, month_day: dict) -> date:
     return date(ce, month, month_day["day"])
 
 
-def evaluation_round_period(fiscal_year_be: int, round_name: str, rules: dict = DEADLINES_V1) -> tuple[date, date]:
+def evaluation_round_period(
+    fiscal_year_be: int, round_name: str, rules: dict = DEADLINES_V1
+) -> tuple[date, date]:
     """The first and last day an evaluation round of fiscal year ``fiscal_year_be`` covers."""
     try:
         spec = rules["evaluation"]["rounds"][round_name]
@@ -193,4 +201,3 @@ def evaluation_yearly_deadline(fiscal_year_be: int, rules: dict = DEADLINES_V1) 
     ce = fiscal_year_be - BE_OFFSET
     deadline = date(ce, by["month"], by["day"])
     return deadline if deadline > date(ce, 9, 30) else date(ce + 1, by["month"], by["day"])
-

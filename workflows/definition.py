@@ -1,6 +1,8 @@
 """Turn a workflow definition (plain data) into a checked object with one shared machine."""
+
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import SimpleNamespace
@@ -11,8 +13,9 @@ from transitions.extensions import GraphMachine
 from workflows.guards import GUARDS
 from workflows.roles import ALL_ROLE_NAMES
 
-
 DATA_FIELD_TYPES = ("date", "text")
+# How ``on_enter`` names an entry action: "package.module:function", where the function lives.
+ACTION_REFERENCE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
 
 
 class DefinitionError(ValueError):
@@ -61,6 +64,12 @@ class WorkflowDefinition:
         self.rules: dict = d.get("rules", {})
         self.requires: dict[str, list] = d.get("requires", {})
         self.effects: tuple[str, ...] = tuple(d.get("effects", ()))
+        # Work entering a state does in the transition's transaction, in this order, named as
+        # "package.module:function"; the engine resolves the names (this package imports no service).
+        self.on_enter: dict[str, tuple[str, ...]] = {
+            state: tuple(actions) if isinstance(actions, (list, tuple)) else actions
+            for state, actions in d.get("on_enter", {}).items()
+        }
         self.transitions: tuple[TransitionSpec, ...] = tuple(
             TransitionSpec(
                 trigger=t["trigger"],
@@ -104,7 +113,9 @@ class WorkflowDefinition:
                 raise DefinitionError(f"{where}: trigger {t.trigger!r} has no label")
             for field_name, kind in t.data_fields:
                 if kind not in DATA_FIELD_TYPES:
-                    raise DefinitionError(f"{where}: {t.trigger} field {field_name!r} has unknown type {kind!r}")
+                    raise DefinitionError(
+                        f"{where}: {t.trigger} field {field_name!r} has unknown type {kind!r}"
+                    )
         for state, needs in self.requires.items():
             if state not in self.states:
                 raise DefinitionError(f"{where}: requires names unknown state {state!r}")
@@ -115,6 +126,19 @@ class WorkflowDefinition:
                 # A typo here would make the approval check vacuous, so it must name a trigger.
                 if needed not in {t.trigger for t in self.transitions}:
                     raise DefinitionError(f"{where}: requires names unknown trigger {needed!r}")
+        for state, actions in self.on_enter.items():
+            if state not in self.states:
+                raise DefinitionError(f"{where}: on_enter names unknown state {state!r}")
+            if not isinstance(actions, tuple):
+                raise DefinitionError(f"{where}: on_enter of state {state!r} is not a list of actions")
+            for action in actions:
+                if not isinstance(action, str) or not ACTION_REFERENCE.fullmatch(action):
+                    raise DefinitionError(
+                        f"{where}: on_enter of state {state!r} names {action!r}, "
+                        "not a 'package.module:function' reference"
+                    )
+            if len(set(actions)) != len(actions):
+                raise DefinitionError(f"{where}: on_enter of state {state!r} names an action twice")
 
     # -- queries -----------------------------------------------------------------------------
     @property
@@ -147,6 +171,10 @@ class WorkflowDefinition:
             elif GUARDS[need["when"]](instance, self.rules):
                 needed.append(need["trigger"])
         return needed
+
+    def entry_actions(self, state: str) -> tuple[str, ...]:
+        """The entry actions ``state`` names, as "package.module:function" references, in order."""
+        return self.on_enter.get(state, ())
 
     def label(self, state: str, locale: str = "th") -> str:
         labels = self.states.get(state, {})
@@ -217,7 +245,7 @@ class WorkflowDefinition:
                 if current is None:
                     css = "s_default"
                 line = f"  class {state} {css}"
-            elif stripped.startswith("state \""):
+            elif stripped.startswith('state "'):
                 state = stripped.rsplit(" as ", 1)[1]
                 line = f'  state "{self.label(state, locale)}" as {state}'
             elif "-->" in stripped and ": " in stripped and not stripped.startswith("[*]"):

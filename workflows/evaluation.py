@@ -9,6 +9,10 @@ executive, and after the presentation the council and the committee, return it w
 (rule data in ``workflows/deadlines.py``).
 """
 
+from typing import Any
+
+# Where the entry actions live (names only: this package imports no service).
+_EVALUATION = "eplan_flow.services.delivery.evaluation"
 SECRETARIES = ["planner", "support_secretary"]
 
 # What the presentation records: the meeting at which the executive presented the report.
@@ -16,7 +20,8 @@ PRESENTATION = {"meeting_date": "date", "resolution": "text"}
 # The date on the signed announcement; it must fall within 15 days of the presentation.
 ANNOUNCEMENT = {"announced_on": "date"}
 
-EVALUATION_V1 = {
+# Plain data (read by WorkflowDefinition, which checks it), so its values are of mixed types.
+EVALUATION_V1: dict[str, Any] = {
     "name": "evaluation",
     "version": 1,
     "title": {
@@ -45,22 +50,57 @@ EVALUATION_V1 = {
         "return_for_revision": {"th": "ส่งกลับไปแก้ไข", "en": "Return for revision"},
     },
     "transitions": [
-        {"trigger": "submit_to_executive", "source": "drafting", "dest": "executive_review", "roles": SECRETARIES},
-        {"trigger": "present", "source": "executive_review", "dest": "presented", "roles": ["executive"],
-         "data": PRESENTATION},
-        {"trigger": "announce", "source": "presented", "dest": "announced", "roles": ["executive"],
-         "data": ANNOUNCEMENT},
+        {
+            "trigger": "submit_to_executive",
+            "source": "drafting",
+            "dest": "executive_review",
+            "roles": SECRETARIES,
+        },
+        {
+            "trigger": "present",
+            "source": "executive_review",
+            "dest": "presented",
+            "roles": ["executive"],
+            "data": PRESENTATION,
+        },
+        {
+            "trigger": "announce",
+            "source": "presented",
+            "dest": "announced",
+            "roles": ["executive"],
+            "data": ANNOUNCEMENT,
+        },
         {"trigger": "post", "source": "announced", "dest": "posted", "roles": SECRETARIES},
-        {"trigger": "return_for_revision", "source": "executive_review", "dest": "drafting",
-         "roles": ["executive"], "comment_required": True},
+        {
+            "trigger": "return_for_revision",
+            "source": "executive_review",
+            "dest": "drafting",
+            "roles": ["executive"],
+            "comment_required": True,
+        },
         # The council or the development committee may send the presented report back too.
-        {"trigger": "return_for_revision", "source": "presented", "dest": "drafting",
-         "roles": ["executive", "council_secretary", "devcom_secretary"], "comment_required": True},
+        {
+            "trigger": "return_for_revision",
+            "source": "presented",
+            "dest": "drafting",
+            "roles": ["executive", "council_secretary", "devcom_secretary"],
+            "comment_required": True,
+        },
     ],
     "requires": {
         "presented": ["submit_to_executive"],
         "announced": ["submit_to_executive", "present"],
         "posted": ["submit_to_executive", "present", "announce"],
+    },
+    # What entering a state does in the step's own transaction, in this order ("module:function",
+    # resolved and checked when the app starts).
+    "on_enter": {
+        # Submitting freezes the figures; the presentation and announcement dates are checked.
+        "executive_review": [f"{_EVALUATION}:freeze_figures"],
+        "presented": [f"{_EVALUATION}:record_presentation"],
+        "announced": [f"{_EVALUATION}:require_timely_announcement"],
+        # A returned report is drafted again with live figures.
+        "drafting": [f"{_EVALUATION}:reopen"],
     },
     "effects": ["notify_next_actors"],
 }

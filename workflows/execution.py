@@ -8,10 +8,15 @@ is recorded by ``eplan_flow/services/delivery/execution.py``; entering ``contrac
 entering ``completed`` needs full disbursement against it and 100 % progress.
 """
 
+from typing import Any
+
+# Where the entry actions live (names only: this package imports no service).
+_EXECUTION = "eplan_flow.services.delivery.execution"
 RECORDERS = ["planner", "support_secretary"]
 OPEN_STATES = ["budgeted", "procurement", "contracted", "disbursing"]
 
-EXECUTION_V1 = {
+# Plain data (read by WorkflowDefinition, which checks it), so its values are of mixed types.
+EXECUTION_V1: dict[str, Any] = {
     "name": "execution",
     "version": 1,
     "title": {"th": "การดำเนินงานโครงการประจำปีงบประมาณ", "en": "Project execution in a fiscal year"},
@@ -48,17 +53,33 @@ EXECUTION_V1 = {
         {"trigger": "complete", "source": "disbursing", "dest": "completed", "roles": RECORDERS},
         # Money carried over is paid out next year; the project then completes from here.
         {"trigger": "complete", "source": "carried_over", "dest": "completed", "roles": RECORDERS},
-        {"trigger": "close_without_procurement", "source": "budgeted", "dest": "closed_without_procurement",
-         "roles": RECORDERS},
+        {
+            "trigger": "close_without_procurement",
+            "source": "budgeted",
+            "dest": "closed_without_procurement",
+            "roles": RECORDERS,
+        },
         *[
             {"trigger": "carry_over", "source": state, "dest": "carried_over", "roles": RECORDERS}
             for state in OPEN_STATES
         ],
         *[
-            {"trigger": "cancel", "source": state, "dest": "cancelled", "roles": RECORDERS,
-             "comment_required": True}
+            {
+                "trigger": "cancel",
+                "source": state,
+                "dest": "cancelled",
+                "roles": RECORDERS,
+                "comment_required": True,
+            }
             for state in OPEN_STATES
         ],
     ],
+    # What entering a state does in the step's own transaction, in this order ("module:function",
+    # resolved and checked when the app starts).
+    "on_enter": {
+        "contracted": [f"{_EXECUTION}:require_contract"],
+        "completed": [f"{_EXECUTION}:require_counted"],
+        "carried_over": [f"{_EXECUTION}:record_carry_over"],
+    },
     "effects": [],
 }

@@ -4,8 +4,13 @@ Support committee drafts with the civic forum → development committee → coun
 type requires it) → executive approves and announces → submitted to district and province.
 """
 
+from typing import Any
+
 # What a committee or council step records: "ครั้งที่ 4/2562 เมื่อวันที่ …".
 MEETING = {"meeting_date": "date", "resolution": "text"}
+
+# Where the entry actions live (names only: this package imports no service).
+_PLANS = "eplan_flow.services.planning.plans"
 
 _GATE_RETURNS = [
     ("committee_review", ["devcom_secretary"]),
@@ -13,10 +18,14 @@ _GATE_RETURNS = [
     ("executive_review", ["executive"]),
 ]
 
-PLAN_V1 = {
+# Plain data (read by WorkflowDefinition, which checks it), so its values are of mixed types.
+PLAN_V1: dict[str, Any] = {
     "name": "plan",
     "version": 1,
-    "title": {"th": "การจัดทำ/ทบทวนแผนพัฒนาท้องถิ่น (ข้อ 17)", "en": "Make or review the local development plan (clause 17)"},
+    "title": {
+        "th": "การจัดทำ/ทบทวนแผนพัฒนาท้องถิ่น (ข้อ 17)",
+        "en": "Make or review the local development plan (clause 17)",
+    },
     "initial": "drafting",
     "rules": {"council_required_for": ["sao"]},
     "states": {
@@ -39,36 +48,84 @@ PLAN_V1 = {
         "return_with_remarks": {"th": "ส่งคืนพร้อมข้อสังเกต", "en": "Return with remarks"},
     },
     "transitions": [
-        {"trigger": "submit_to_committee", "source": "drafting", "dest": "committee_review",
-         "roles": ["support_secretary", "planner"]},
-        {"trigger": "endorse", "source": "committee_review", "dest": "council_review",
-         "roles": ["devcom_secretary"], "guards": ["council_required"], "data": MEETING},
-        {"trigger": "endorse", "source": "committee_review", "dest": "executive_review",
-         "roles": ["devcom_secretary"], "unless": ["council_required"], "data": MEETING},
-        {"trigger": "approve_by_council", "source": "council_review", "dest": "executive_review",
-         "roles": ["council_secretary"], "data": MEETING},
-        {"trigger": "approve_and_announce", "source": "executive_review", "dest": "announced",
-         "roles": ["executive"]},
+        {
+            "trigger": "submit_to_committee",
+            "source": "drafting",
+            "dest": "committee_review",
+            "roles": ["support_secretary", "planner"],
+        },
+        {
+            "trigger": "endorse",
+            "source": "committee_review",
+            "dest": "council_review",
+            "roles": ["devcom_secretary"],
+            "guards": ["council_required"],
+            "data": MEETING,
+        },
+        {
+            "trigger": "endorse",
+            "source": "committee_review",
+            "dest": "executive_review",
+            "roles": ["devcom_secretary"],
+            "unless": ["council_required"],
+            "data": MEETING,
+        },
+        {
+            "trigger": "approve_by_council",
+            "source": "council_review",
+            "dest": "executive_review",
+            "roles": ["council_secretary"],
+            "data": MEETING,
+        },
+        {
+            "trigger": "approve_and_announce",
+            "source": "executive_review",
+            "dest": "announced",
+            "roles": ["executive"],
+        },
         *[
-            {"trigger": "return_for_revision", "source": source, "dest": "drafting",
-             "roles": roles, "comment_required": True}
+            {
+                "trigger": "return_for_revision",
+                "source": source,
+                "dest": "drafting",
+                "roles": roles,
+                "comment_required": True,
+            }
             for source, roles in _GATE_RETURNS
         ],
-        {"trigger": "submit_to_oversight", "source": "announced", "dest": "submitted",
-         "roles": ["planner"]},
-        {"trigger": "acknowledge", "source": "submitted", "dest": "acknowledged",
-         "roles": ["district_officer", "provincial_officer"]},
-        {"trigger": "return_with_remarks", "source": "submitted", "dest": "announced",
-         "roles": ["district_officer", "provincial_officer"], "comment_required": True},
+        {"trigger": "submit_to_oversight", "source": "announced", "dest": "submitted", "roles": ["planner"]},
+        {
+            "trigger": "acknowledge",
+            "source": "submitted",
+            "dest": "acknowledged",
+            "roles": ["district_officer", "provincial_officer"],
+        },
+        {
+            "trigger": "return_with_remarks",
+            "source": "submitted",
+            "dest": "announced",
+            "roles": ["district_officer", "provincial_officer"],
+            "comment_required": True,
+        },
     ],
     # Approvals a row must have collected, since it last left the initial state, to stand in a
     # state. A list entry names a trigger; a dict entry applies only when its guard holds.
     "requires": {
         "executive_review": ["endorse", {"trigger": "approve_by_council", "when": "council_required"}],
-        "announced": ["endorse", {"trigger": "approve_by_council", "when": "council_required"},
-                      "approve_and_announce"],
+        "announced": [
+            "endorse",
+            {"trigger": "approve_by_council", "when": "council_required"},
+            "approve_and_announce",
+        ],
         "submitted": ["approve_and_announce"],
         "acknowledged": ["approve_and_announce", "submit_to_oversight"],
+    },
+    # What entering a state does in the step's own transaction, in this order ("module:function",
+    # resolved and checked when the app starts).
+    "on_enter": {
+        # The first announcement makes the draft version 1 (refused without projects).
+        "announced": [f"{_PLANS}:make_first_version"],
+        "submitted": [f"{_PLANS}:record_submission"],
     },
     # Each transition notifies whoever may act next.
     "effects": ["notify_next_actors"],

@@ -4,16 +4,29 @@ Which steps a revision takes is rule data, not code: each item kind says whether
 development committee (with the civic forum) and for which LAO types the council must approve; the
 policy route (royal projects, ceremonies, government or MOI policy, ข้อ 22/2) goes to the executive
 alone. A future regulation is a new version of this definition. Rows marked *uncertain* in
-DOMAIN.md (the council and civic forum for changes) are data here, so they can follow the ministry.
+docs/DOMAIN.md (the council and civic forum for changes) are data here, so they can follow the ministry.
 """
+
+from typing import Any
+
 from workflows.plan import MEETING
 
 # Fields a correction (ข้อ 21) may touch: wording and classification, never objective, budget or
 # substance. *uncertain*: a rule version may narrow or widen this list.
 CORRECTION_FIELDS = [
-    "name", "target", "kpi", "expected_result", "responsible_unit",
-    "strategy_id", "tactic_id", "programme_id", "links",
+    "name",
+    "target",
+    "kpi",
+    "expected_result",
+    "responsible_unit",
+    "strategy_id",
+    "tactic_id",
+    "programme_id",
+    "links",
 ]
+
+# Where the entry actions live (names only: this package imports no service).
+_REVISIONS = "eplan_flow.services.planning.revisions"
 
 _GATES = [
     ("committee_review", ["devcom_secretary"]),
@@ -21,7 +34,8 @@ _GATES = [
     ("executive_review", ["executive"]),
 ]
 
-REVISION_V1 = {
+# Plain data (read by WorkflowDefinition, which checks it), so its values are of mixed types.
+REVISION_V1: dict[str, Any] = {
     "name": "revision",
     "version": 1,
     "title": {"th": "การแก้ไข เพิ่มเติม เปลี่ยนแปลงแผนพัฒนาท้องถิ่น", "en": "Correct, add to or change the plan"},
@@ -53,30 +67,75 @@ REVISION_V1 = {
         "withdraw": {"th": "ยกเลิกร่าง", "en": "Withdraw the draft"},
     },
     "transitions": [
-        {"trigger": "submit", "source": "drafting", "dest": "committee_review",
-         "roles": ["support_secretary", "planner"],
-         "guards": ["revision_has_items", "revision_needs_committee"]},
-        {"trigger": "submit", "source": "drafting", "dest": "council_review",
-         "roles": ["support_secretary", "planner"],
-         "guards": ["revision_has_items", "revision_needs_council"], "unless": ["revision_needs_committee"]},
-        {"trigger": "submit", "source": "drafting", "dest": "executive_review",
-         "roles": ["support_secretary", "planner"], "guards": ["revision_has_items"],
-         "unless": ["revision_needs_committee", "revision_needs_council"]},
-        {"trigger": "endorse", "source": "committee_review", "dest": "council_review",
-         "roles": ["devcom_secretary"], "guards": ["revision_needs_council"], "data": MEETING},
-        {"trigger": "endorse", "source": "committee_review", "dest": "executive_review",
-         "roles": ["devcom_secretary"], "unless": ["revision_needs_council"], "data": MEETING},
-        {"trigger": "approve_by_council", "source": "council_review", "dest": "executive_review",
-         "roles": ["council_secretary"], "data": MEETING},
-        {"trigger": "approve_and_announce", "source": "executive_review", "dest": "announced",
-         "roles": ["executive"]},
+        {
+            "trigger": "submit",
+            "source": "drafting",
+            "dest": "committee_review",
+            "roles": ["support_secretary", "planner"],
+            "guards": ["revision_has_items", "revision_needs_committee"],
+        },
+        {
+            "trigger": "submit",
+            "source": "drafting",
+            "dest": "council_review",
+            "roles": ["support_secretary", "planner"],
+            "guards": ["revision_has_items", "revision_needs_council"],
+            "unless": ["revision_needs_committee"],
+        },
+        {
+            "trigger": "submit",
+            "source": "drafting",
+            "dest": "executive_review",
+            "roles": ["support_secretary", "planner"],
+            "guards": ["revision_has_items"],
+            "unless": ["revision_needs_committee", "revision_needs_council"],
+        },
+        {
+            "trigger": "endorse",
+            "source": "committee_review",
+            "dest": "council_review",
+            "roles": ["devcom_secretary"],
+            "guards": ["revision_needs_council"],
+            "data": MEETING,
+        },
+        {
+            "trigger": "endorse",
+            "source": "committee_review",
+            "dest": "executive_review",
+            "roles": ["devcom_secretary"],
+            "unless": ["revision_needs_council"],
+            "data": MEETING,
+        },
+        {
+            "trigger": "approve_by_council",
+            "source": "council_review",
+            "dest": "executive_review",
+            "roles": ["council_secretary"],
+            "data": MEETING,
+        },
+        {
+            "trigger": "approve_and_announce",
+            "source": "executive_review",
+            "dest": "announced",
+            "roles": ["executive"],
+        },
         *[
-            {"trigger": "return_for_revision", "source": source, "dest": "drafting",
-             "roles": roles, "comment_required": True}
+            {
+                "trigger": "return_for_revision",
+                "source": source,
+                "dest": "drafting",
+                "roles": roles,
+                "comment_required": True,
+            }
             for source, roles in _GATES
         ],
-        {"trigger": "withdraw", "source": "drafting", "dest": "withdrawn",
-         "roles": ["support_secretary", "planner"], "comment_required": True},
+        {
+            "trigger": "withdraw",
+            "source": "drafting",
+            "dest": "withdrawn",
+            "roles": ["support_secretary", "planner"],
+            "comment_required": True,
+        },
     ],
     "requires": {
         "council_review": [{"trigger": "endorse", "when": "revision_needs_committee"}],
@@ -89,6 +148,14 @@ REVISION_V1 = {
             {"trigger": "approve_by_council", "when": "revision_needs_council"},
             "approve_and_announce",
         ],
+    },
+    # What entering a state does in the step's own transaction, in this order ("module:function",
+    # resolved and checked when the app starts).
+    "on_enter": {
+        # Leaving drafting: reasons and necessity written, items the route may carry.
+        **{state: [f"{_REVISIONS}:_check_complete"] for state, _ in _GATES},
+        # Announcing applies the revision as the plan's next version.
+        "announced": [f"{_REVISIONS}:apply_revision"],
     },
     "effects": ["notify_next_actors"],
 }

@@ -1,6 +1,7 @@
 """JSON API v1: session or bearer auth, errors as ``{"code", "message"[, "details"]}``."""
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from eplan_flow.api import auth, errors, routes  # noqa: E402,F401  (register hooks and views)
+from eplan_flow.api import auth, errors, routes  # noqa: F401  (register hooks and views)

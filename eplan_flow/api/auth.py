@@ -4,6 +4,7 @@ The blueprint is CSRF-exempt because bearer-token clients cannot carry a CSRF to
 session can, so a state-changing request authenticated by the session cookie must send a valid
 ``X-CSRFToken`` header. Tokens come from ``GET /api/v1/me`` (or the web page's ``csrf_token()``).
 """
+
 from __future__ import annotations
 
 from flask import current_app, g, request
@@ -14,6 +15,7 @@ from wtforms import ValidationError
 
 from eplan_flow.api import bp
 from eplan_flow.api.errors import CsrfFailed
+from eplan_flow.extensions import login_manager
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
@@ -41,7 +43,7 @@ def csrf_header_token() -> str | None:
 def require_authentication():
     """Every API call needs a user; cookie-authenticated writes also need a CSRF token."""
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     if (
         request.method not in SAFE_METHODS
         and not authenticated_by_bearer()

@@ -1,10 +1,12 @@
-"""JSON errors for the API: every failure is ``{"code", "message"[, "details"]}`` with a stable code.
+"""JSON errors for the API: every failure is ``{"code", "message"[, "details"]}`` with a stable code;
+a domain refusal's message comes from the one catalogue (``eplan_flow.messages``).
 
 Handlers sit on the blueprint, so the web UI's HTML error pages never see API requests. Routing
 failures (unknown URL, wrong method) happen before Flask knows the blueprint, so an app-wide
 ``before_request`` hook answers those for paths under ``/api/`` only and leaves every other path to
 whichever HTML handlers the app has.
 """
+
 from __future__ import annotations
 
 from flask import Response, jsonify, request
@@ -12,6 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
+from eplan_flow import messages
 from eplan_flow.api import bp
 from eplan_flow.errors import DomainError
 
@@ -55,7 +58,7 @@ class CsrfFailed(DomainError):
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None) -> Response:
-    body = {"code": code, "message": message}
+    body: dict[str, object] = {"code": code, "message": message}
     if details:
         body["details"] = details
     response = jsonify(body)
@@ -69,7 +72,8 @@ def is_api_request() -> bool:
 
 @bp.errorhandler(DomainError)
 def domain_error(error: DomainError):
-    return error_response(error.status, error.code, error.message, error.details)
+    # The code is the contract; the message is the catalogue's sentence in the reader's language.
+    return error_response(error.status, error.code, messages.message_for(error, "api"), error.details)
 
 
 @bp.errorhandler(HTTPException)
@@ -77,7 +81,9 @@ def http_error(error: HTTPException):
     status = error.code or 500
     allowed = sorted(error.valid_methods or ()) if isinstance(error, MethodNotAllowed) else []
     response = error_response(
-        status, HTTP_CODES.get(status, f"http_{status}"), error.description or error.name,
+        status,
+        HTTP_CODES.get(status, f"http_{status}"),
+        error.description or error.name,
         {"allowed_methods": allowed} if allowed else None,
     )
     if allowed:

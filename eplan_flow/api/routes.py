@@ -2,6 +2,7 @@
 
 State changes go only through ``engine.fire``; errors become JSON in ``api.errors``.
 """
+
 from __future__ import annotations
 
 from flask import Response, jsonify, request
@@ -98,7 +99,12 @@ def fire(workflow: str, instance_id: int):
             # A step not open from here is refused by the engine, which says why.
             schemas.check_data_names(command.data, [f for c in candidates for f in c.data_fields])
     result = engine.fire(
-        workflow, instance_id, command.trigger, actor,
-        comment=command.comment, expected_version=command.expected_version, data=command.data,
+        workflow,
+        instance_id,
+        command.trigger,
+        actor,
+        comment=command.comment,
+        expected_version=command.expected_version,
+        data=command.data,
     )
     return jsonify(schemas.fire_result_dict(result))

@@ -3,10 +3,12 @@
 Parsing is strict on purpose: a wrong type is refused with the field's name rather than coerced,
 so a client bug shows up at once instead of as a surprising transition.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 from flask import request
 from flask_babel import gettext as _
@@ -47,6 +49,7 @@ def json_depth(value) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
@@ -92,7 +95,7 @@ def parse_fire(body: dict) -> FireRequest:
         raise InvalidInput(_("comment must be a string or null."), field="comment")
     # The one cleaning rule (eplan_flow.text): NUL, invisible-only text and mark stacks refused,
     # bidi and zero-width characters dropped; ``details.reason`` names the rule.
-    comment = _cleaned(comment, "comment", max_length=COMMENT_MAX_CHARS, multiline=True)
+    comment = text.clean_text(comment, field="comment", max_length=COMMENT_MAX_CHARS, multiline=True)
     expected_version = body.get("expected_version")
     # bool is an int in Python; JSON true is not a version.
     if expected_version is not None and (
@@ -121,30 +124,6 @@ def _parse_data(data) -> dict[str, str] | None:
     return dict(data) or None
 
 
-# Messages of the cleaning rule's refusals, as the API words them (``details.reason`` is the code).
-REASON_MESSAGES = {
-    "nul": lambda name, _details: _("%(name)s must not contain NUL characters.", name=name),
-    "blank": lambda name, _details: _("%(name)s holds no visible text.", name=name),
-    "too_long": lambda name, details: _(
-        "%(name)s is longer than %(n)d characters.", name=name, n=details["max_length"]
-    ),
-    "marks": lambda name, details: _(
-        "%(name)s has a stray or stacked combining mark (at most %(n)d on one letter).",
-        name=name, n=details["max_marks"],
-    ),
-}
-
-
-def _cleaned(value, name: str, **rules) -> str | None:
-    try:
-        return text.clean_text(value, field=name, **rules)
-    except text.InputRefused as refused:
-        details = {key: value for key, value in refused.details.items() if key != "reason"}
-        wording = REASON_MESSAGES.get(refused.reason)
-        message = wording(name, details) if wording else refused.message
-        raise text.InputRefused(refused.reason, message, **details) from None
-
-
 def check_data_names(data: dict[str, str] | None, fields) -> None:
     """Refuse facts the step does not record, naming them."""
     known = {name for name, _kind in fields}
@@ -152,7 +131,9 @@ def check_data_names(data: dict[str, str] | None, fields) -> None:
     if unknown:
         raise InvalidInput(
             _("This step does not record: %(fields)s.", fields=", ".join(unknown)),
-            field=unknown[0], unknown=unknown, expected=sorted(known),
+            field=unknown[0],
+            unknown=unknown,
+            expected=sorted(known),
         )
 
 
@@ -170,7 +151,7 @@ def positive_int_arg(name: str) -> int | None:
 def iso_utc(moment) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def definition_dict(definition, current_version: int) -> dict:

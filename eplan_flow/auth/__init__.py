@@ -5,10 +5,13 @@ or the development password when DEV_LOGIN_ENABLED (tests).
 A sign-in lives on the server (``services.sessions``): the cookie holds only its random id
 (``SESSION_ID_KEY``), so signing out, a password change, a lock, a revoked access or the SSO's
 back-channel logout refuses every copy of the cookie at its next request."""
-from flask import Blueprint, current_app, jsonify, request, session
+
+from flask import Blueprint, current_app, jsonify, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
-from eplan_flow.extensions import login_manager
+from eplan_flow.auth import oidc_client
+from eplan_flow.extensions import csrf, login_manager
+from eplan_flow.services.identity import accounts, sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -17,10 +20,7 @@ SESSION_ID_KEY = "eplan_sid"
 
 
 def init_app(app) -> None:
-    from eplan_flow.auth import oidc_client
-    from eplan_flow.extensions import csrf
-    from eplan_flow.services.identity import accounts, sessions
-
+    """Bind the login seam to ``app``: Flask-Login, the SSO client and the auth routes."""
     oidc_client.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -48,8 +48,6 @@ def init_app(app) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from flask import redirect, url_for
-
         if request.blueprint == "api" or request.accept_mimetypes.best == "application/json":
             return jsonify(code="unauthenticated", message="sign in or send a bearer token"), 401
         if not current_app.config["DEV_LOGIN_ENABLED"]:
@@ -57,20 +55,12 @@ def init_app(app) -> None:
             return redirect(url_for("auth.sso_login", next=request.full_path))
         return redirect(url_for("auth.login", next=request.full_path))
 
-    from eplan_flow.auth import routes
-
     app.before_request(routes.revalidate)
-    # Back-channel logouts queued by a request's password change, suspension or revocation go
-    # out once that request's service has committed.
-    app.after_request(_relay_backchannel)
     # Called by the SSO's server with a signed logout token, never by a browser form.
     csrf.exempt(routes.backchannel_logout)
 
     app.register_blueprint(bp, url_prefix="/auth")
 
 
-def _relay_backchannel(response):
-    from eplan_flow.services.identity import sessions
-
-    sessions.relay_pending_backchannel()
-    return response
+# Last: the routes import ``bp`` and ``SESSION_ID_KEY`` from this package.
+from eplan_flow.auth import routes

@@ -5,6 +5,7 @@ the token must be signed with a key from that SSO's JWKS with the algorithm it a
 that SSO as ``iss`` and e-Plan as ``aud``, be fresh, carry the back-channel logout event, name a
 ``sub`` or a ``sid``, carry no ``nonce`` (an ID token cannot pass for it), and not be replayed.
 """
+
 from __future__ import annotations
 
 import threading
@@ -18,6 +19,7 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from eplan_flow.auth import oidc_client
+from eplan_flow.services.platform.queues import redis_connection
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 # Where e-Plan is told (register ``<base URL>`` + this at the SSO as ``backchannel_logout_uri``).
@@ -47,8 +49,11 @@ def verified_logout_token(token: str | None) -> dict:
         # Refuses a discovery document naming any issuer but the configured one (SSO_ISSUER).
         metadata = client.load_server_metadata()
         issuer = client.pinned_issuer
-        algorithms = [a for a in metadata.get("id_token_signing_alg_values_supported", ["RS256"])
-                      if a and a.lower() != "none" and not a.upper().startswith("HS")]
+        algorithms = [
+            a
+            for a in metadata.get("id_token_signing_alg_values_supported", ["RS256"])
+            if a and a.lower() != "none" and not a.upper().startswith("HS")
+        ]
         decoded = _decode(client, token, algorithms)
     except InvalidLogoutToken:
         raise
@@ -59,7 +64,8 @@ def verified_logout_token(token: str | None) -> dict:
     claims = dict(decoded.claims)
     try:
         jwt.JWTClaimsRegistry(
-            now=int(time.time()), leeway=LEEWAY,
+            now=int(time.time()),
+            leeway=LEEWAY,
             iss={"essential": True, "value": issuer},
             aud={"essential": True, "value": client.client_id},
             iat={"essential": True},
@@ -89,7 +95,9 @@ def _decode(client, token: str, algorithms: list[str]):
         return jwt.decode(token, KeySet.import_key_set(client.fetch_jwk_set()), algorithms=algorithms)
     except InvalidKeyIdError:
         # A key the cached JWKS does not hold: the SSO may have rotated. Ask it once more.
-        return jwt.decode(token, KeySet.import_key_set(client.fetch_jwk_set(force=True)), algorithms=algorithms)
+        return jwt.decode(
+            token, KeySet.import_key_set(client.fetch_jwk_set(force=True)), algorithms=algorithms
+        )
 
 
 def _first_use(jti: str, exp) -> bool:
@@ -99,8 +107,6 @@ def _first_use(jti: str, exp) -> bool:
         ttl = max(ttl, int(exp - time.time()) + LEEWAY)
     key = _SEEN_PREFIX + jti[:200]
     if current_app.config.get("REDIS_URL"):
-        from eplan_flow.services.platform.queues import redis_connection
-
         try:
             return bool(redis_connection().set(key, "1", nx=True, ex=ttl))
         except redis.RedisError:

@@ -7,6 +7,7 @@ exactly ``SSO_ISSUER``. What the session keeps between requests (refresh token, 
 sealed: Flask's session cookie is signed, not encrypted, and those tokens are credentials the
 browser has no use for.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,6 +16,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from typing import cast
 
 import redis
 import requests
@@ -26,6 +28,7 @@ from flask import current_app, session
 from joserfc.errors import JoseError
 
 from eplan_flow import sealing
+from eplan_flow.services.platform.queues import redis_connection
 
 CLIENT_NAME = "eplan_rp"
 SCOPE = "openid profile email eplan"
@@ -94,7 +97,7 @@ def client_registration(base_url: str) -> dict:
 
 def sso_client() -> PinnedIssuerClient:
     """The Authlib client of this app, registered on first use from configuration alone."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
     client = app.extensions.get(_EXTENSION)
     if client is not None:
         return client
@@ -178,9 +181,11 @@ def refreshed_claims() -> tuple[str, dict]:
         if tokens.get("refresh_token"):
             new = _refresh_once(
                 tokens["refresh_token"],
-                lambda: dict(client.fetch_access_token(
-                    grant_type="refresh_token", refresh_token=tokens["refresh_token"]
-                )),
+                lambda: dict(
+                    client.fetch_access_token(
+                        grant_type="refresh_token", refresh_token=tokens["refresh_token"]
+                    )
+                ),
             )
         else:
             # No refresh token issued: the access token answers until it expires.
@@ -216,13 +221,12 @@ def _refresh_once(refresh_token: str, refresh: Callable[[], dict]) -> dict:
     """
     key = "eplan:oidc:refresh:" + hashlib.sha256(refresh_token.encode()).hexdigest()
     if current_app.config.get("REDIS_URL"):
-        from eplan_flow.services.platform.queues import redis_connection
-
         conn = redis_connection()
         answer = None
         try:
             with conn.lock(key + ":lock", timeout=30, blocking_timeout=30):
-                shared = conn.get(key)
+                # redis-py types its replies for both its sync and async clients; this one is sync.
+                shared = cast(bytes | None, conn.get(key))
                 if shared:
                     return _unseal(shared.decode())
                 answer = refresh()

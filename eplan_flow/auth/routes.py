@@ -1,9 +1,18 @@
 from flask import (
-    abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from eplan_flow import messages
 from eplan_flow.addresses import external_url
 from eplan_flow.auth import SESSION_ID_KEY, backchannel, bp, oidc_client
 from eplan_flow.auth.forms import LoginForm
@@ -38,8 +47,13 @@ def forget_ended_sign_in() -> None:
         return
     for key in ("_user_id", "_fresh", "_id", oidc_client.SESSION_KEY, oidc_client.AUTH_TIME_KEY):
         session.pop(key, None)
-    flash(_("Your sign-in has ended: you signed out elsewhere, your password or access changed, or "
-            "it was unused for too long. Please sign in again."), "warning")
+    flash(
+        _(
+            "Your sign-in has ended: you signed out elsewhere, your password or access changed, or "
+            "it was unused for too long. Please sign in again."
+        ),
+        "warning",
+    )
 
 
 def _sign_in(user, sso_sid: str | None = None) -> None:
@@ -67,8 +81,9 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
     # The registration link, when this app serves the SSO's pages too (the demo, one process).
     register_url = url_for("sso.register") if "sso.register" in current_app.view_functions else None
-    return render_template("auth/login.html", form=form, next=request.args.get("next"),
-                           register_url=register_url)
+    return render_template(
+        "auth/login.html", form=form, next=request.args.get("next"), register_url=register_url
+    )
 
 
 @bp.route("/oidc/login")
@@ -78,9 +93,7 @@ def sso_login():
         return redirect(_safe_next(request.args.get("next")))
     session[_NEXT_KEY] = _safe_next(request.args.get("next"))
     try:
-        return oidc_client.sso_client().authorize_redirect(
-            external_url("auth.oidc_callback")
-        )
+        return oidc_client.sso_client().authorize_redirect(external_url("auth.oidc_callback"))
     except oidc_client.CLIENT_ERRORS:
         current_app.logger.exception("the SSO's discovery document could not be read")
         flash(_("The Single Sign-On service cannot be reached. Please try again in a moment."), "error")
@@ -100,7 +113,9 @@ def oidc_callback():
             return redirect(url_for("auth.sso_login", next=session.get(_NEXT_KEY)))
         session.pop(_RETRIED_KEY, None)
         # The error code is the SSO's (e.g. access_denied); never log the code or the tokens.
-        current_app.logger.warning("SSO sign-in refused: %s", getattr(exc, "error", None) or type(exc).__name__)
+        current_app.logger.warning(
+            "SSO sign-in refused: %s", getattr(exc, "error", None) or type(exc).__name__
+        )
         if getattr(exc, "error", None) == "access_denied":
             flash(_("Sign-in was cancelled or refused at the Single Sign-On."), "error")
         else:
@@ -176,9 +191,11 @@ def revalidate():
         issuer, claims = oidc_client.refreshed_claims()
         accounts.revalidate_from_claims(user_id, issuer, claims)
     except oidc_client.SignInEnded as exc:
-        return _end_sign_in(user_id, str(exc),
-                            _("Your Single Sign-On session has ended or your access was withdrawn. "
-                              "Please sign in again."))
+        return _end_sign_in(
+            user_id,
+            str(exc),
+            _("Your Single Sign-On session has ended or your access was withdrawn. Please sign in again."),
+        )
     except DomainError as exc:
         # A refusal for the person (no role, disabled) is recorded, roles dropped, by the service;
         # an answer e-Plan cannot use (unknown organisation, another subject) is recorded here.
@@ -206,12 +223,5 @@ def _end_sign_in(user_id: int | None, reason: str, message: str):
 
 
 def _refusal_message(exc: DomainError) -> str:
-    reason = exc.details.get("reason")
-    if reason == "no_role":
-        return _("Your Single Sign-On account has no e-Plan role yet. Ask your organisation's SSO "
-                 "administrator to approve e-Plan access for you.")
-    if reason == "disabled":
-        return _("This account is disabled in e-Plan.")
-    if exc.details.get("field") == "org_code":
-        return _("Your organisation from the Single Sign-On is not known to e-Plan.")
-    return _("Signing in through the Single Sign-On did not complete. Please try again.")
+    """Why a sign-in through the SSO was refused (no e-Plan role, disabled, unknown organisation)."""
+    return messages.message_for(exc, "sign_in")

@@ -1,6 +1,7 @@
 """The catalogues pages."""
+
 from flask import Blueprint
 
 bp = Blueprint("catalogues", __name__)
 
-from eplan_flow.catalogues import routes  # noqa: E402,F401
+from eplan_flow.catalogues import routes  # noqa: F401

@@ -1,4 +1,5 @@
 """Forms of the catalogue pages: a plan's strategies, tactics and their links (ยท.01)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField

@@ -3,12 +3,14 @@
 Views parse input, call one service and map domain errors to a status, a field error or a flash;
 they never commit. Another LAO's plan is a 404 on every page and form.
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from eplan_flow import messages
 from eplan_flow.catalogues import bp
 from eplan_flow.catalogues.forms import (
     CATALOGUE_LABELS,
@@ -18,33 +20,31 @@ from eplan_flow.catalogues.forms import (
 )
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.services.directory import catalogues
-from eplan_flow.services.planning import strategies
+from eplan_flow.services.planning import plans, strategies
 from eplan_flow.services.planning.strategies import PlanNotEditable
 
 
 def _plan_or_404(plan_id: int):
     try:
-        return strategies.get_plan(current_user, plan_id)
+        return plans.get_plan(current_user, plan_id)
     except NotFound:
         abort(404)
 
 
 def _field_message(field: str) -> str:
-    messages = {
-        "number": _("Choose a whole number from 1 to 999 that no other item here uses."),
-        "name": _("Give a name of at most 500 characters."),
-        "links": _("Choose only the catalogue items listed."),
-    }
-    return messages.get(field, _("Please check this value."))
+    """The error shown beside a strategy's or tactic's field that the service refused."""
+    return messages.message_for_code("invalid_input", "strategies", field=field)
 
 
 def _render_strategies(plan, failed: tuple[str, object] | None = None, status: int = 200):
     """The strategies page; ``failed`` is (form key, submitted form) shown again with its errors."""
     rows = strategies.strategies_of(plan)
     editable = strategies.is_editable(plan) and strategies.may_edit(current_user, plan)
-    forms = {}
+    forms: dict[str, object] = {}
     if editable:
-        forms["new-strategy"] = StrategyForm(formdata=None, number=(max((s.number for s in rows), default=0) + 1))
+        forms["new-strategy"] = StrategyForm(
+            formdata=None, number=(max((s.number for s in rows), default=0) + 1)
+        )
         for s in rows:
             forms[f"strategy-{s.id}"] = StrategyForm(formdata=None, number=s.number, name=s.name)
             forms[f"new-tactic-{s.id}"] = TacticForm(
@@ -56,8 +56,12 @@ def _render_strategies(plan, failed: tuple[str, object] | None = None, status: i
             forms[failed[0]] = failed[1]
     return render_template(
         "catalogues/strategies.html",
-        plan=plan, strategies=rows, forms=forms, editable=editable,
-        may_edit=strategies.may_edit(current_user, plan), labels=CATALOGUE_LABELS,
+        plan=plan,
+        strategies=rows,
+        forms=forms,
+        editable=editable,
+        may_edit=strategies.may_edit(current_user, plan),
+        labels=CATALOGUE_LABELS,
         link_catalogues=catalogues.LINK_CATALOGUES,
     ), status
 
@@ -73,8 +77,8 @@ def _write(plan_id: int, key: str, form, call):
         abort(404)
     except PermissionDenied:
         abort(403)
-    except PlanNotEditable:
-        flash(_("The plan is no longer being drafted: its strategies change only through a revision."), "error")
+    except PlanNotEditable as exc:
+        flash(messages.message_for(exc), "error")
         return redirect(back, code=303)
     except InvalidInput as exc:
         field = exc.details.get("field", "name")
@@ -94,37 +98,60 @@ def strategies_page(plan_id: int):
 @bp.route("/plans/<int:plan_id>/strategies", methods=["POST"])
 @login_required
 def create_strategy(plan_id: int):
-    return _write(plan_id, "new-strategy", StrategyForm(), lambda f: strategies.create_strategy(
-        current_user, plan_id, number=f.number.data, name=f.name.data))
+    return _write(
+        plan_id,
+        "new-strategy",
+        StrategyForm(),
+        lambda f: strategies.create_strategy(current_user, plan_id, number=f.number.data, name=f.name.data),
+    )
 
 
 @bp.route("/plans/<int:plan_id>/strategies/<int:strategy_id>", methods=["POST"])
 @login_required
 def update_strategy(plan_id: int, strategy_id: int):
-    return _write(plan_id, f"strategy-{strategy_id}", StrategyForm(), lambda f: strategies.update_strategy(
-        current_user, plan_id, strategy_id, number=f.number.data, name=f.name.data))
+    return _write(
+        plan_id,
+        f"strategy-{strategy_id}",
+        StrategyForm(),
+        lambda f: strategies.update_strategy(
+            current_user, plan_id, strategy_id, number=f.number.data, name=f.name.data
+        ),
+    )
 
 
 @bp.route("/plans/<int:plan_id>/strategies/<int:strategy_id>/tactics", methods=["POST"])
 @login_required
 def create_tactic(plan_id: int, strategy_id: int):
-    return _write(plan_id, f"new-tactic-{strategy_id}", TacticForm(), lambda f: strategies.create_tactic(
-        current_user, plan_id, strategy_id, number=f.number.data, name=f.name.data))
+    return _write(
+        plan_id,
+        f"new-tactic-{strategy_id}",
+        TacticForm(),
+        lambda f: strategies.create_tactic(
+            current_user, plan_id, strategy_id, number=f.number.data, name=f.name.data
+        ),
+    )
 
 
 @bp.route("/plans/<int:plan_id>/tactics/<int:tactic_id>", methods=["POST"])
 @login_required
 def update_tactic(plan_id: int, tactic_id: int):
-    return _write(plan_id, f"tactic-{tactic_id}", TacticForm(), lambda f: strategies.update_tactic(
-        current_user, plan_id, tactic_id, number=f.number.data, name=f.name.data))
+    return _write(
+        plan_id,
+        f"tactic-{tactic_id}",
+        TacticForm(),
+        lambda f: strategies.update_tactic(
+            current_user, plan_id, tactic_id, number=f.number.data, name=f.name.data
+        ),
+    )
 
 
 @bp.route("/plans/<int:plan_id>/strategies/<int:strategy_id>/links", methods=["GET", "POST"])
 @login_required
 def strategy_links(plan_id: int, strategy_id: int):
     plan = _plan_or_404(plan_id)
-    strategy = next((s for s in strategies.strategies_of(plan) if s.id == strategy_id), None)
-    if strategy is None:
+    try:
+        strategy = strategies.strategy_of(plan, strategy_id)
+    except NotFound:
         abort(404)
     choices = catalogues.link_choices(plan.organisation.province_code)
     form = LinksForm()
@@ -139,9 +166,8 @@ def strategy_links(plan_id: int, strategy_id: int):
                 abort(404)
             except PermissionDenied:
                 abort(403)
-            except PlanNotEditable:
-                flash(_("The plan is no longer being drafted: its strategies change only through a revision."),
-                      "error")
+            except PlanNotEditable as exc:
+                flash(messages.message_for(exc), "error")
                 return redirect(url_for(".strategies_page", plan_id=plan_id), code=303)
             except InvalidInput:
                 form.items.errors = [*form.items.errors, _field_message("links")]
@@ -155,8 +181,14 @@ def strategy_links(plan_id: int, strategy_id: int):
     else:
         selected = {item.id for item in strategy.links}
     return render_template(
-        "catalogues/links.html", plan=plan, strategy=strategy, choices=choices, form=form,
-        selected=selected, editable=editable, labels=CATALOGUE_LABELS,
+        "catalogues/links.html",
+        plan=plan,
+        strategy=strategy,
+        choices=choices,
+        form=form,
+        selected=selected,
+        editable=editable,
+        labels=CATALOGUE_LABELS,
     ), status
 
 
@@ -165,7 +197,9 @@ def strategy_links(plan_id: int, strategy_id: int):
 def yt01(plan_id: int):
     plan = _plan_or_404(plan_id)
     return render_template(
-        "catalogues/yt01.html", plan=plan, rows=strategies.linkage_table(plan),
-        columns=catalogues.LINK_CATALOGUES, labels=CATALOGUE_LABELS,
+        "catalogues/yt01.html",
+        plan=plan,
+        rows=strategies.linkage_table(plan),
+        columns=catalogues.LINK_CATALOGUES,
+        labels=CATALOGUE_LABELS,
     )
-

@@ -1,4 +1,5 @@
 """The execution pages: a plan's projects in a fiscal year, and one project's year with its money."""
+
 from flask import Blueprint
 
 bp = Blueprint("execution", __name__)

@@ -1,4 +1,5 @@
 """Forms of the execution pages: they carry the CSRF token; the execution service checks the values."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

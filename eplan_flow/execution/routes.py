@@ -1,6 +1,7 @@
 """Execution pages. Views parse input, call one service and map domain errors to a status or a
-flash; they never commit. Importing this module also registers the execution service's entry actions.
+flash; they never commit.
 """
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -8,14 +9,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from eplan_flow import messages
 from eplan_flow.errors import DomainError
 from eplan_flow.execution import bp
 from eplan_flow.execution.forms import PostForm
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import TRANSFER_KINDS
-from eplan_flow.services.platform import engine
 from eplan_flow.services.delivery import execution as service
+from eplan_flow.services.planning import plans
 from eplan_flow.services.planning.projects import current_records
+from eplan_flow.services.platform import engine
 from eplan_flow.thaidate import fiscal_year, today_local
 from eplan_flow.web import or_abort
 
@@ -28,17 +31,7 @@ def _year_for(plan) -> int:
     return min(max(fiscal_year(today_local()), plan.period_start_be), plan.period_end_be)
 
 
-# What a refusal tells the person, in their language (the services' messages are for logs and the API).
-REFUSALS = {
-    "not_in_plan": _l(
-        "Nothing was saved: only projects of the plan in force, with a budget for that year, can be "
-        "budgeted. Add the project to the plan or change the plan first (เพิ่มเติม/เปลี่ยนแปลงแผน)."
-    ),
-    "over_budget": _l(
-        "Nothing was saved: the amount would exceed the contract or the budget available."
-    ),
-    "already_budgeted": _l("Nothing was saved: this project is already budgeted for that fiscal year."),
-}
+# How a refusal names a field (the catalogue, ``eplan_flow.messages``, words the refusal).
 FIELD_LABELS = {
     "amount": _l("Amount (baht)"),
     "paid_on": _l("Payment date"),
@@ -56,18 +49,14 @@ FIELD_LABELS = {
 
 
 def _refusal(exc: DomainError) -> str:
-    if exc.code in REFUSALS:
-        return str(REFUSALS[exc.code])
-    field = exc.details.get("field")
-    if field in FIELD_LABELS:
-        return _("Nothing was saved: check “%(field)s”; it is missing or not valid.", field=FIELD_LABELS[field])
-    return _("Nothing was saved: this step is not possible for the project now.")
+    """What a refusal tells the person, naming the field it is about when the page has one."""
+    return messages.message_for(exc, "execution", labels=FIELD_LABELS)
 
 
 def _write(call, back: str, done: str, *args, **kwargs):
     """Run a write use case: 404/403 for scope and role, a flash with the reason for anything refused."""
     if not PostForm().validate_on_submit():
-        flash(_("That request was not valid; nothing was changed."), "error")
+        flash(messages.request_not_valid(), "error")
         return redirect(back, code=303)
     try:
         or_abort(call, current_user, *args, **kwargs)
@@ -81,16 +70,23 @@ def _write(call, back: str, done: str, *args, **kwargs):
 @bp.route("/plans/<int:plan_id>")
 @login_required
 def plan_year(plan_id: int):
-    plan = or_abort(service.get_plan, current_user, plan_id)
+    plan = or_abort(plans.get_plan, current_user, plan_id)
     year = _year_for(plan)
     plan, rows = or_abort(service.plan_year, current_user, plan_id, year)
     may_record = service.may_record(current_user, plan.organisation)
     budgeted = {row.execution.project_no for row in rows}
     candidates = [r for r in current_records(plan.id) if r.project_no not in budgeted] if may_record else []
     return render_template(
-        "execution/plan_year.html", plan=plan, year=year, rows=rows, may_record=may_record,
-        candidates=candidates, years=range(plan.period_start_be, plan.period_end_be + 1),
-        definition=engine.REGISTRY.get("execution"), locale=locale_code(), form=PostForm(formdata=None),
+        "execution/plan_year.html",
+        plan=plan,
+        year=year,
+        rows=rows,
+        may_record=may_record,
+        candidates=candidates,
+        years=range(plan.period_start_be, plan.period_end_be + 1),
+        definition=engine.REGISTRY.get("execution"),
+        locale=locale_code(),
+        form=PostForm(formdata=None),
         counted=sum(1 for r in rows if r.counted),
     )
 
@@ -99,10 +95,19 @@ def plan_year(plan_id: int):
 @login_required
 def budget(plan_id: int):
     year = request.form.get("fiscal_year_be", "")
-    back = url_for(".plan_year", plan_id=plan_id, year=year) if year.isdigit() else url_for(".plan_year", plan_id=plan_id)
+    back = (
+        url_for(".plan_year", plan_id=plan_id, year=year)
+        if year.isdigit()
+        else url_for(".plan_year", plan_id=plan_id)
+    )
     return _write(
-        service.budget_project, back, _("The project was budgeted."),
-        plan_id, request.form.get("project_no"), year, request.form.get("amount"),
+        service.budget_project,
+        back,
+        _("The project was budgeted."),
+        plan_id,
+        request.form.get("project_no"),
+        year,
+        request.form.get("amount"),
     )
 
 
@@ -112,10 +117,16 @@ def detail(execution_id: int):
     execution = or_abort(service.get_execution, current_user, execution_id)
     counted, reason = service.completion_status(execution)
     return render_template(
-        "execution/execution.html", execution=execution, name=service.project_name(execution),
-        counted=counted, reason=reason, definition=engine.definition_of(execution), locale=locale_code(),
+        "execution/execution.html",
+        execution=execution,
+        name=service.project_name(execution),
+        counted=counted,
+        reason=reason,
+        definition=engine.definition_of(execution),
+        locale=locale_code(),
         may_record=service.may_record(current_user, execution.organisation),
-        money_open=execution.status in service.MONEY_STATES, transfer_kinds=TRANSFER_KINDS,
+        money_open=execution.status in service.MONEY_STATES,
+        transfer_kinds=TRANSFER_KINDS,
         form=PostForm(formdata=None),
     )
 
@@ -125,8 +136,14 @@ def detail(execution_id: int):
 def contract(execution_id: int):
     form = request.form
     return _write(
-        service.record_contract, url_for(".detail", execution_id=execution_id), _("The contract was recorded."),
-        execution_id, form.get("contract_no"), form.get("contract_date"), form.get("contractor"), form.get("amount"),
+        service.record_contract,
+        url_for(".detail", execution_id=execution_id),
+        _("The contract was recorded."),
+        execution_id,
+        form.get("contract_no"),
+        form.get("contract_date"),
+        form.get("contractor"),
+        form.get("amount"),
     )
 
 
@@ -135,8 +152,14 @@ def contract(execution_id: int):
 def transfer(execution_id: int):
     form = request.form
     return _write(
-        service.add_transfer, url_for(".detail", execution_id=execution_id), _("The budget transfer was recorded."),
-        execution_id, form.get("kind"), form.get("amount"), form.get("date"), form.get("note"),
+        service.add_transfer,
+        url_for(".detail", execution_id=execution_id),
+        _("The budget transfer was recorded."),
+        execution_id,
+        form.get("kind"),
+        form.get("amount"),
+        form.get("date"),
+        form.get("note"),
     )
 
 
@@ -145,8 +168,14 @@ def transfer(execution_id: int):
 def disbursement(execution_id: int):
     form = request.form
     return _write(
-        service.add_disbursement, url_for(".detail", execution_id=execution_id), _("The disbursement was recorded."),
-        execution_id, form.get("paid_on"), form.get("amount"), form.get("progress_percent"), form.get("note"),
+        service.add_disbursement,
+        url_for(".detail", execution_id=execution_id),
+        _("The disbursement was recorded."),
+        execution_id,
+        form.get("paid_on"),
+        form.get("amount"),
+        form.get("progress_percent"),
+        form.get("note"),
     )
 
 
@@ -154,8 +183,11 @@ def disbursement(execution_id: int):
 @login_required
 def progress(execution_id: int):
     return _write(
-        service.record_progress, url_for(".detail", execution_id=execution_id), _("The progress was recorded."),
-        execution_id, request.form.get("progress_percent"),
+        service.record_progress,
+        url_for(".detail", execution_id=execution_id),
+        _("The progress was recorded."),
+        execution_id,
+        request.form.get("progress_percent"),
     )
 
 
@@ -163,6 +195,9 @@ def progress(execution_id: int):
 @login_required
 def cancel(execution_id: int):
     return _write(
-        service.cancel, url_for(".detail", execution_id=execution_id), _("The project was cancelled."),
-        execution_id, request.form.get("reason"),
+        service.cancel,
+        url_for(".detail", execution_id=execution_id),
+        _("The project was cancelled."),
+        execution_id,
+        request.form.get("reason"),
     )

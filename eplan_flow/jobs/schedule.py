@@ -5,12 +5,17 @@ no retries (ours use the JSON serializer and ``Retry`` with backoff, like every 
 reads cron fields in the machine's local time (ours are Bangkok time whatever the server's zone).
 A scheduler that was down when a job was due runs it when it starts: the last enqueue is kept in
 Redis (RQ's cron history), and the jobs themselves are idempotent, so running late or twice is safe.
+When it starts it also points jobs Redis still holds under a module the jobs have left at
+``eplan_flow.jobs.tasks``, so a job queued, waiting for a retry or failed before the move still runs.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+import zlib
+from datetime import UTC, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import redis
@@ -19,8 +24,11 @@ from rq import cron as rq_cron
 from rq import cron_job_registry
 from rq.cron import CronJob, CronScheduler
 from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
+from rq.exceptions import DeserializationError
+from rq.job import Job
 
 from eplan_flow import thaidate
+from eplan_flow.jobs import tasks
 from eplan_flow.services.platform import queues
 
 log = logging.getLogger(__name__)
@@ -35,15 +43,30 @@ SCHEDULE = (
     {"job": "purge_expired", "queue": "default", "cron": "30 2 * * *"},
 )
 RETRY_AFTER_REDIS_ERROR = 5.0  # seconds
+# Modules jobs lived in before every job moved to ``eplan_flow.jobs.tasks`` (the scheduler's own
+# deadline and escalation jobs were enqueued under the first and last of them).
+FORMER_JOB_MODULES = frozenset(
+    {
+        "eplan_flow.jobs.deadline_tasks",
+        "eplan_flow.jobs.mail_tasks",
+        "eplan_flow.jobs.session_tasks",
+        "eplan_flow.jobs.sso_tasks",
+    }
+)
 
 
 class AppCronJob(CronJob):
     """A cron job enqueued as every eplan job is (JSON, retries with backoff), on ``tz``'s clock."""
 
-    def __init__(self, app, job: str, queue: str, cron: str, kwargs: dict | None = None,
-                 tz: ZoneInfo = thaidate.BANGKOK) -> None:
-        from eplan_flow.jobs import tasks
-
+    def __init__(
+        self,
+        app,
+        job: str,
+        queue: str,
+        cron: str,
+        kwargs: dict | None = None,
+        tz: ZoneInfo = thaidate.BANGKOK,
+    ) -> None:
         self.app = app
         self.tz = tz  # read by get_next_enqueue_time, which the base __init__ calls
         super().__init__(queue_name=queue, func=tasks.JOBS[job], kwargs=kwargs or {}, cron=cron, name=job)
@@ -52,16 +75,16 @@ class AppCronJob(CronJob):
         base = self.latest_enqueue_time or rq_cron.now()
         # Bangkok keeps no daylight saving time: every local time exists exactly once.
         local = croniter(self.cron, base.astimezone(self.tz)).get_next(datetime)
-        return local.astimezone(timezone.utc)
+        return local.astimezone(UTC)
 
     def previous_slot(self) -> datetime:
         """When the job was last due, by its cron expression."""
         local = croniter(self.cron, rq_cron.now().astimezone(self.tz)).get_prev(datetime)
-        return local.astimezone(timezone.utc)
+        return local.astimezone(UTC)
 
     def last_enqueued(self, connection) -> datetime | None:
         newest = connection.zrange(self.job_history_key, -1, -1, withscores=True)
-        return datetime.fromtimestamp(newest[0][1], timezone.utc) if newest else None
+        return datetime.fromtimestamp(newest[0][1], UTC) if newest else None
 
     def catch_up(self, connection) -> bool:
         """Make the job due now if its last slot passed without it (the scheduler was down)."""
@@ -77,10 +100,15 @@ class AppCronJob(CronJob):
         queue = queues.queue(self.queue_name, self.app)
         with connection.pipeline() as pipeline:
             job = queue.enqueue(
-                self.func_name, kwargs=self.kwargs, retry=queues.retry_policy(self.app),
-                description=f"{self.name}({self.kwargs}) [cron {self.cron}]", pipeline=pipeline,
+                self.func_name,
+                kwargs=self.kwargs,
+                retry=queues.retry_policy(self.app),
+                description=f"{self.name}({self.kwargs}) [cron {self.cron}]",
+                pipeline=pipeline,
                 **self.job_options,
             )
+            if job.enqueued_at is None:  # set by Queue.enqueue before it returns
+                raise RuntimeError(f"RQ returned job {job.id} without its enqueue time")
             # The same bookkeeping as RQ's own cron jobs, so `rq cron` tooling sees ours.
             stamp = job.enqueued_at.timestamp()
             pipeline.zadd(self.job_history_key, {job.id: stamp})
@@ -101,13 +129,13 @@ class AppCronScheduler(CronScheduler):
 
     def catch_up(self) -> list[str]:
         """Make due every job whose last slot passed while no scheduler ran; return their names."""
-        return [job.name for job in self.get_jobs() if job.catch_up(self.connection)]
+        # make_scheduler adds only AppCronJobs, through add(); RQ's type says CronJob.
+        jobs = cast(list[AppCronJob], self.get_jobs())
+        return [job.name for job in jobs if job.catch_up(self.connection)]
 
 
 def make_scheduler(app, schedule=SCHEDULE) -> AppCronScheduler:
     """A cron scheduler on the app's Redis with the jobs of ``schedule`` that exist."""
-    from eplan_flow.jobs import tasks
-
     scheduler = AppCronScheduler(connection=queues.redis_connection(app))
     for entry in schedule:
         if entry["job"] not in tasks.JOBS:
@@ -115,6 +143,35 @@ def make_scheduler(app, schedule=SCHEDULE) -> AppCronScheduler:
             continue
         scheduler.add(AppCronJob(app, **entry))
     return scheduler
+
+
+def repoint_moved_jobs(app) -> list[str]:
+    """Point the jobs RQ holds under a former module (``FORMER_JOB_MODULES``) at the same job in
+    ``eplan_flow.jobs.tasks``: queued, waiting for a retry, or failed (a DLA admin may retry it).
+    Return their ids."""
+    moved = []
+    for name in app.config["JOB_QUEUES"]:
+        queue = queues.queue(name, app)
+        ids = dict.fromkeys(
+            [
+                *queue.get_job_ids(),
+                *queue.scheduled_job_registry.get_job_ids(),
+                *queue.failed_job_registry.get_job_ids(),
+            ]
+        )
+        for job in Job.fetch_many(list(ids), connection=queue.connection, serializer=queue.serializer):
+            if job is None:
+                continue
+            try:
+                module, _, function = (job.func_name or "").rpartition(".")
+            except DeserializationError:  # not ours to mend; the back office can discard it
+                continue
+            if module in FORMER_JOB_MODULES and function in tasks.JOBS:
+                job.func_name = f"{queues.TASKS_MODULE}.{function}"
+                # Only the job's data (function and arguments) changes; its state is left alone.
+                queue.connection.hset(job.key, mapping={"data": zlib.compress(job.data)})
+                moved.append(job.id)
+    return moved
 
 
 def run_scheduler(app, stop: threading.Event, schedule=SCHEDULE) -> None:
@@ -128,6 +185,11 @@ def run_scheduler(app, stop: threading.Event, schedule=SCHEDULE) -> None:
     while not stop.is_set():
         try:
             if not registered:
+                moved = repoint_moved_jobs(app)
+                if moved:
+                    log.info(
+                        "cron: %d job(s) moved to %s: %s", len(moved), queues.TASKS_MODULE, ", ".join(moved)
+                    )
                 late = scheduler.catch_up()
                 if late:
                     log.info("cron: due on start (missed or never run): %s", ", ".join(late))

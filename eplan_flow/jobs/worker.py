@@ -1,26 +1,31 @@
 """The RQ worker process: builds the app once and relays the outbox beside the worker."""
+
 from __future__ import annotations
 
 import logging
 import threading
 
+from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
+from rq.worker import BaseWorker
 
-from eplan_flow.services.platform import queues
+from eplan_flow.extensions import db
+from eplan_flow.jobs.schedule import run_scheduler
 from eplan_flow.log_redaction import redact
+from eplan_flow.services.platform import outbox, queues
 
 log = logging.getLogger(__name__)
 
 
-class AppContextMixin:
+class AppContextMixin(BaseWorker):
     """Run every job inside the Flask app's context, with a fresh database session."""
 
-    app = None  # set by ``make_worker``
+    app: Flask | None = None  # set by ``make_worker``
 
     def perform_job(self, job, queue, execution) -> bool:
-        from eplan_flow.extensions import db
-
+        if self.app is None:
+            raise RuntimeError("a worker runs jobs only for an app: make it with make_worker")
         with self.app.app_context():
             if getattr(self, "_is_horse", False):
                 # A forked horse must not reuse the parent's pooled connections.
@@ -31,7 +36,11 @@ class AppContextMixin:
     def handle_job_failure(self, job, queue, started_job_registry=None, exc_string="", execution=None):
         # The traceback is kept in Redis and shown in the back office: no credentials in it (issue 9).
         return super().handle_job_failure(
-            job, queue, started_job_registry, exc_string=redact(exc_string or ""), execution=execution,
+            job,
+            queue,
+            started_job_registry,
+            exc_string=redact(exc_string or ""),
+            execution=execution,
         )
 
 
@@ -57,8 +66,6 @@ def make_worker(app, *, fork: bool = True, queue_names=None):
 
 def relay_once(app) -> tuple[int, int]:
     """One outbox relay pass in its own app context; return (relayed, still pending)."""
-    from eplan_flow.services.platform import outbox
-
     with app.app_context():
         return outbox.relay_all()
 
@@ -73,7 +80,9 @@ def relay_forever(app, interval: float, stop: threading.Event) -> None:
         stop.wait(interval)
 
 
-def run_worker(app, burst: bool = False, relay_interval: float = 2.0, fork: bool = True, cron: bool = True) -> None:
+def run_worker(
+    app, burst: bool = False, relay_interval: float = 2.0, fork: bool = True, cron: bool = True
+) -> None:
     """Work the configured queues (with RQ's scheduler for retries) until stopped.
 
     With ``burst`` the outbox is relayed once first, then the worker stops when the queues are empty.
@@ -94,8 +103,6 @@ def run_worker(app, burst: bool = False, relay_interval: float = 2.0, fork: bool
     relay.start()
     threads = [relay]
     if cron:
-        from eplan_flow.jobs.schedule import run_scheduler
-
         scheduler = threading.Thread(target=run_scheduler, args=(app, stop), name="eplan-cron", daemon=True)
         scheduler.start()
         threads.append(scheduler)

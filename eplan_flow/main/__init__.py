@@ -1,4 +1,5 @@
 """The web pages people use: their work, each workflow instance, its diagram and history."""
+
 from flask import Blueprint
 
 bp = Blueprint("main", __name__)

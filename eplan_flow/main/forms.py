@@ -26,9 +26,7 @@ class FireForm(FlaskForm):
     # (name, type) of the facts this step records; a subclass per step adds one field for each.
     data_fields: tuple[tuple[str, str], ...] = ()
 
-    trigger = HiddenField(
-        _l("Step"), validators=[DataRequired(), Length(max=60), Regexp(r"^[a-z_]+$")]
-    )
+    trigger = HiddenField(_l("Step"), validators=[DataRequired(), Length(max=60), Regexp(r"^[a-z_]+$")])
     # Digits 0-9 or ๐-๙ only, and no version past a PostgreSQL integer: odd input is a 422, not a 500.
     expected_version = WholeNumberField(
         _l("Version"), widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=2**31 - 1)]

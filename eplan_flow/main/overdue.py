@@ -1,4 +1,5 @@
 """The overdue page: plans not made by their deadline and announced plans not yet submitted."""
+
 from __future__ import annotations
 
 from flask import render_template

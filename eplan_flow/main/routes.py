@@ -2,6 +2,7 @@
 
 Views parse input, call one service and map domain errors to a flash or a status; they never commit.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.exceptions import HTTPException
 
+from eplan_flow import messages
 from eplan_flow.errors import (
     CommentRequired,
     DomainError,
@@ -24,8 +26,8 @@ from eplan_flow.extensions import db
 from eplan_flow.i18n import locale_code
 from eplan_flow.main import bp
 from eplan_flow.main.forms import DATA_TEXT_MAX, FireForm, MarkReadForm
-from eplan_flow.services.platform import engine, inbox
 from eplan_flow.services.planning import queries
+from eplan_flow.services.platform import engine, inbox
 from workflows import REGISTRY, UnknownWorkflow
 
 
@@ -86,7 +88,7 @@ def _instance_or_404(workflow: str, instance_id: int):
 
 def _step_data_fields(instance, trigger) -> tuple[tuple[str, str], ...]:
     """The facts ``trigger`` records when taken from the instance's current state."""
-    fields = {}
+    fields: dict[str, str] = {}
     for spec in engine.definition_of(instance).candidates(instance, trigger or ""):
         fields.update(spec.data_fields)
     return tuple(fields.items())
@@ -148,34 +150,6 @@ def instance(workflow: str, instance_id: int):
     return _render_instance(workflow, instance_id)
 
 
-# Refusals that need more than "not possible now": what happened and what to do about it.
-REFUSALS = {
-    "stale_base_version": _l(
-        "The plan has changed since this revision was drafted. Draft it again against the current version."
-    ),
-    "project_in_open_revision": _l(
-        "A project of this revision is already in another open revision. Announce or withdraw that one first."
-    ),
-    "revision_incomplete": _l(
-        "The revision is not complete: give its reasons and necessity, and keep only the items its route may carry."
-    ),
-    "plan_has_no_projects": _l("A plan without projects cannot be announced. Add its projects first."),
-    "not_counted_as_completed": _l(
-        "The project cannot be completed yet: it must be fully disbursed against its contract, with its progress at 100 percent."
-    ),
-    "evaluation_announcement_late": _l(
-        "The report must be announced within 15 days of its presentation to the council and the "
-        "development committee; that date has passed."
-    ),
-    "evaluation_announced_before_presentation": _l(
-        "The announcement date cannot be before the report was presented."
-    ),
-    "evaluation_report_incomplete": _l(
-        "Write the report's method, findings and recommendations before sending it to the executive."
-    ),
-}
-
-
 @bp.route("/instances/<workflow>/<int:instance_id>/fire", methods=["POST"])
 @login_required
 def fire(workflow: str, instance_id: int):
@@ -190,22 +164,23 @@ def fire(workflow: str, instance_id: int):
     back = url_for(".instance", workflow=workflow, instance_id=instance_id)
     try:
         result = engine.fire(
-            workflow, instance_id, form.trigger.data, current_user,
-            comment=form.comment.data, expected_version=form.expected_version.data,
+            workflow,
+            instance_id,
+            form.trigger.data,
+            current_user,
+            comment=form.comment.data,
+            expected_version=form.expected_version.data,
             data=form.recorded(),
         )
     except (CommentRequired, InvalidInput) as refused:
-        if refused.code in REFUSALS:
-            flash(str(REFUSALS[refused.code]), "error")
+        if messages.specific(refused):
+            # A refusal that needs more than a field's error: what happened and what to do about it.
+            flash(messages.message_for(refused, "step"), "error")
             return redirect(back, code=303)
         _show_refusal(form, refused)
         return _render_instance(workflow, instance_id, failed=form, status=422)
-    except StaleState:
-        flash(
-            _("Someone else acted on this item first. The page now shows its current state; "
-              "check it and try again."),
-            "warning",
-        )
+    except StaleState as refused:
+        flash(messages.message_for(refused, "step"), "warning")
         return redirect(back, code=303)
     except PermissionDenied:
         abort(403)
@@ -213,14 +188,15 @@ def fire(workflow: str, instance_id: int):
         abort(404)
     except DomainError as refused:
         # What a service's entry action refused (a stale revision, a plan with no projects...).
-        default = _("This step is not possible from the item's current state.")
-        flash(str(REFUSALS.get(refused.code, default)), "error")
+        flash(messages.message_for(refused, "step"), "error")
         return redirect(back, code=303)
     definition = engine.definition_of(instance)
     flash(
-        _("Done: %(step)s. Now: %(state)s.",
-          step=definition.trigger_label(result.trigger, locale_code()),
-          state=definition.label(result.to_state, locale_code())),
+        _(
+            "Done: %(step)s. Now: %(state)s.",
+            step=definition.trigger_label(result.trigger, locale_code()),
+            state=definition.label(result.to_state, locale_code()),
+        ),
         "success",
     )
     return redirect(back, code=303)
@@ -259,8 +235,12 @@ def notifications():
     show_all = request.args.get("show") == "all"
     items = inbox.notifications(current_user, page=_page(), unread_only=not show_all)
     return render_template(
-        "main/notifications.html", items=items, show_all=show_all, kinds=NOTIFICATION_KINDS,
-        waiting_items=inbox.waiting_for(current_user, locale_code()), unread=queries.unread_count(current_user),
+        "main/notifications.html",
+        items=items,
+        show_all=show_all,
+        kinds=NOTIFICATION_KINDS,
+        waiting_items=inbox.waiting_for(current_user, locale_code()),
+        unread=queries.unread_count(current_user),
         form=MarkReadForm(formdata=None),
     )
 
@@ -270,7 +250,7 @@ def notifications():
 def mark_notifications_read():
     form = MarkReadForm()
     if not form.validate_on_submit():
-        flash(_("That request was not valid; nothing was changed."), "error")
+        flash(messages.request_not_valid(), "error")
         return redirect(url_for(".notifications"), code=303)
     one = form.notification_id.data
     changed = inbox.mark_read(current_user, [one] if one else None)
@@ -281,15 +261,21 @@ def mark_notifications_read():
 
 # -- error pages ---------------------------------------------------------------------------------
 ERROR_TEXTS = {
-    400: (_l("Bad request"), _l("The request could not be understood. If you sent a form, "
-                                "reload the page and try again.")),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. If you sent a form, reload the page and try again."),
+    ),
     403: (_l("Not allowed"), _l("You do not have the role needed for this page or action.")),
-    404: (_l("Page not found"), _l("There is no such page, or it belongs to an organisation "
-                                   "you may not see.")),
+    404: (
+        _l("Page not found"),
+        _l("There is no such page, or it belongs to an organisation you may not see."),
+    ),
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
     422: (_l("Check the form"), _l("Some of what was sent is not valid.")),
-    500: (_l("Something went wrong"), _l("The error has been logged. Nothing was saved; please "
-                                         "try again in a moment.")),
+    500: (
+        _l("Something went wrong"),
+        _l("The error has been logged. Nothing was saved; please try again in a moment."),
+    ),
 }
 
 

@@ -1,82 +1,91 @@
 """The data model. Import models from here."""
+
 from eplan_flow.models.audit import AuditCheckpoint, AuditEvent
 from eplan_flow.models.catalogue import CATALOGUES, CatalogueItem
-from eplan_flow.models.geo import District, Province, Subdistrict
-from eplan_flow.models.notification import Notification
-from eplan_flow.models.org import LAO_TYPES, ORG_KINDS, Organisation
-from eplan_flow.models.outbox import OutboxMessage
-from eplan_flow.models.people import ApiToken, RoleGrant, User
-from eplan_flow.models.plan import Plan
-from eplan_flow.models.project import (
-    PLAN_YEARS, PROJECT_SOURCES, LaoStrategy, PlanVersion, ProjectRecord, Tactic,
-    lao_strategy_link, project_link,
-)
-from eplan_flow.models.revision import ITEM_KINDS, ROUTES, Revision, RevisionItem
-from eplan_flow.models.workflow import WorkflowMixin
-
-__all__ = [
-    "ApiToken",
-    "AuditCheckpoint",
-    "AuditEvent",
-    "CATALOGUES",
-    "CatalogueItem",
-    "ITEM_KINDS",
-    "LaoStrategy",
-    "PLAN_YEARS",
-    "PROJECT_SOURCES",
-    "PlanVersion",
-    "ProjectRecord",
-    "ROUTES",
-    "Revision",
-    "RevisionItem",
-    "Tactic",
-    "lao_strategy_link",
-    "project_link",
-    "District",
-    "LAO_TYPES",
-    "Notification",
-    "ORG_KINDS",
-    "Organisation",
-    "OutboxMessage",
-    "Plan",
-    "Province",
-    "RoleGrant",
-    "Subdistrict",
-    "User",
-    "WorkflowMixin",
-]
-
 from eplan_flow.models.execution import (
     TRANSFER_KINDS,
     BudgetTransfer,
     Disbursement,
     ProjectExecution,
 )
-
-__all__ += ["TRANSFER_KINDS", "BudgetTransfer", "Disbursement", "ProjectExecution"]
-
-from eplan_flow.models.sso import REQUESTED_ROLES, Account, SystemAccess
-
-__all__ += ["REQUESTED_ROLES", "Account", "SystemAccess"]
-
-from eplan_flow.models.results import (
-    ACTUAL_KINDS, EVALUATION_ROUNDS, EvaluationReport, YearEndActual,
-)
-
-__all__ += ["ACTUAL_KINDS", "EVALUATION_ROUNDS", "EvaluationReport", "YearEndActual"]
-
+from eplan_flow.models.geo import District, Province, Subdistrict
 from eplan_flow.models.mail import EMAIL_STATES, EmailMessage
-
-__all__ += ["EMAIL_STATES", "EmailMessage"]
-
+from eplan_flow.models.notification import Notification
 from eplan_flow.models.oidc import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token, SigningKey
-
-__all__ += ["OAuth2AuthorizationCode", "OAuth2Client", "OAuth2Token", "SigningKey"]
-
-from eplan_flow.models.sessions import SESSION_KINDS, SignInSession
-
-__all__ += ["SESSION_KINDS", "SignInSession"]
-
+from eplan_flow.models.org import LAO_TYPES, ORG_KINDS, Organisation
+from eplan_flow.models.outbox import OutboxMessage
 from eplan_flow.models.password_reset import PasswordReset
+from eplan_flow.models.people import ApiToken, RoleGrant, User
+from eplan_flow.models.plan import Plan
+from eplan_flow.models.project import (
+    PLAN_YEARS,
+    PROJECT_SOURCES,
+    LaoStrategy,
+    PlanVersion,
+    ProjectRecord,
+    Tactic,
+    lao_strategy_link,
+    project_link,
+)
+from eplan_flow.models.results import (
+    ACTUAL_KINDS,
+    EVALUATION_ROUNDS,
+    EvaluationReport,
+    YearEndActual,
+)
+from eplan_flow.models.revision import ITEM_KINDS, ROUTES, Revision, RevisionItem
+from eplan_flow.models.sessions import SESSION_KINDS, SignInSession
+from eplan_flow.models.sso import REQUESTED_ROLES, Account, SystemAccess
+from eplan_flow.models.workflow import WorkflowMixin
 
-__all__ += ["PasswordReset"]
+__all__ = [
+    "ACTUAL_KINDS",
+    "CATALOGUES",
+    "EMAIL_STATES",
+    "EVALUATION_ROUNDS",
+    "ITEM_KINDS",
+    "LAO_TYPES",
+    "ORG_KINDS",
+    "PLAN_YEARS",
+    "PROJECT_SOURCES",
+    "REQUESTED_ROLES",
+    "ROUTES",
+    "SESSION_KINDS",
+    "TRANSFER_KINDS",
+    "Account",
+    "ApiToken",
+    "AuditCheckpoint",
+    "AuditEvent",
+    "BudgetTransfer",
+    "CatalogueItem",
+    "Disbursement",
+    "District",
+    "EmailMessage",
+    "EvaluationReport",
+    "LaoStrategy",
+    "Notification",
+    "OAuth2AuthorizationCode",
+    "OAuth2Client",
+    "OAuth2Token",
+    "Organisation",
+    "OutboxMessage",
+    "PasswordReset",
+    "Plan",
+    "PlanVersion",
+    "ProjectExecution",
+    "ProjectRecord",
+    "Province",
+    "Revision",
+    "RevisionItem",
+    "RoleGrant",
+    "SignInSession",
+    "SigningKey",
+    "Subdistrict",
+    "SystemAccess",
+    "Tactic",
+    "User",
+    "WorkflowMixin",
+    "YearEndActual",
+    "lao_strategy_link",
+    "project_link",
+]

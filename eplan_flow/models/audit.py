@@ -1,4 +1,5 @@
 """The audit trail: append-only events, hash-chained per subject, and each chain's signed head."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from eplan_flow.models.people import User
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
     __table_args__ = (UniqueConstraint("chain", "seq"),)
 
@@ -41,7 +42,7 @@ class AuditEvent(db.Model):
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
 
-class AuditCheckpoint(db.Model):
+class AuditCheckpoint(Model):
     """The signed head of one chain (its event count and last hash), so a deleted tail shows.
 
     The row whose chain is ``"*"`` is the registry: ``seq`` counts the chains that have a

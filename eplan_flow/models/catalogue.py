@@ -1,24 +1,25 @@
 """Catalogues a plan links to: national ones (seed data) and provincial ones (master data)."""
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 
 # national: shipped as seed data; provincial: edited by the provincial office (scope = province code).
 CATALOGUES = {
-    "national_strategy": "national",   # ยุทธศาสตร์ชาติ 20 ปี (6)
-    "master_plan": "national",         # แผนแม่บทภายใต้ยุทธศาสตร์ชาติ (23)
-    "nesdp_milestone": "national",     # หมุดหมายแผนพัฒนาฯ ฉบับที่ 13 (13)
-    "sdg": "national",                 # เป้าหมายการพัฒนาที่ยั่งยืน (17)
-    "budget_programme": "national",    # แผนงาน (12)
-    "provincial_strategy": "provincial",        # ยุทธศาสตร์การพัฒนาจังหวัด
-    "province_lao_strategy": "provincial",      # ยุทธศาสตร์การพัฒนาของ อปท. ในเขตจังหวัด
+    "national_strategy": "national",  # ยุทธศาสตร์ชาติ 20 ปี (6)
+    "master_plan": "national",  # แผนแม่บทภายใต้ยุทธศาสตร์ชาติ (23)
+    "nesdp_milestone": "national",  # หมุดหมายแผนพัฒนาฯ ฉบับที่ 13 (13)
+    "sdg": "national",  # เป้าหมายการพัฒนาที่ยั่งยืน (17)
+    "budget_programme": "national",  # แผนงาน (12)
+    "provincial_strategy": "provincial",  # ยุทธศาสตร์การพัฒนาจังหวัด
+    "province_lao_strategy": "provincial",  # ยุทธศาสตร์การพัฒนาของ อปท. ในเขตจังหวัด
 }
 
 
-class CatalogueItem(db.Model):
+class CatalogueItem(Model):
     __tablename__ = "catalogue_item"
     __table_args__ = (
         UniqueConstraint("catalogue", "scope", "code"),

@@ -3,6 +3,7 @@
 One row per plan, project number and Buddhist-Era fiscal year. Budget transfers (โอนเพิ่ม/โอนลด) and
 disbursements are records of their own, never edits of the row, so the money's history stays whole.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -20,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from eplan_flow.models.workflow import WorkflowMixin
@@ -30,7 +31,7 @@ Day = date  # a column below is named ``date``
 TRANSFER_KINDS = {"transfer_in": "โอนเพิ่ม", "transfer_out": "โอนลด"}
 
 
-class ProjectExecution(WorkflowMixin, db.Model):
+class ProjectExecution(WorkflowMixin, Model):
     """One plan project's year: budgeted, procured, contracted, disbursed, completed."""
 
     __tablename__ = "project_execution"
@@ -92,7 +93,7 @@ class ProjectExecution(WorkflowMixin, db.Model):
         return f"{self.project_no}/{self.fiscal_year_be}"
 
 
-class BudgetTransfer(db.Model):
+class BudgetTransfer(Model):
     """A budget transfer in (โอนเพิ่ม) or out (โอนลด) of one project's year."""
 
     __tablename__ = "budget_transfer"
@@ -113,7 +114,7 @@ class BudgetTransfer(db.Model):
     execution: Mapped[ProjectExecution] = relationship(back_populates="transfers")
 
 
-class Disbursement(db.Model):
+class Disbursement(Model):
     """One payment (เบิกจ่าย) made for a project's year."""
 
     __tablename__ = "disbursement"

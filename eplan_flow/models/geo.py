@@ -1,13 +1,14 @@
 """Thailand's administrative areas (DOPA codes), seeded from the ``geothai`` package."""
+
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 
 
-class Province(db.Model):
+class Province(Model):
     __tablename__ = "province"
 
     code: Mapped[str] = mapped_column(String(2), primary_key=True)
@@ -18,7 +19,7 @@ class Province(db.Model):
         return self.name_th
 
 
-class District(db.Model):
+class District(Model):
     __tablename__ = "district"
 
     code: Mapped[str] = mapped_column(String(4), primary_key=True)
@@ -30,7 +31,7 @@ class District(db.Model):
         return self.name_th
 
 
-class Subdistrict(db.Model):
+class Subdistrict(Model):
     __tablename__ = "subdistrict"
 
     code: Mapped[str] = mapped_column(String(6), primary_key=True)

@@ -1,9 +1,10 @@
 """The email outbox: every message the app sends, kept with its delivery state.
 
 Messages are written in the transaction of what caused them and delivered by a job after commit
-(``eplan_flow.jobs.mail_tasks``). Without a mail server they are kept here only, which is how
+(``eplan_flow.jobs.tasks.send_email``). Without a mail server they are kept here only, which is how
 development and the back office read confirmation links.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,14 +12,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 
 # queued: waiting for its job; sent: handed to the SMTP server; kept: no server configured.
 EMAIL_STATES = ("queued", "sent", "kept")
 
 
-class EmailMessage(db.Model):
+class EmailMessage(Model):
     __tablename__ = "email_message"
     __table_args__ = (CheckConstraint(f"status IN {EMAIL_STATES!r}", name="status"),)
 

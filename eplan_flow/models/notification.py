@@ -1,4 +1,5 @@
 """In-app notifications: what waits for each person."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notification"
     # One notice per person per event: a re-run job cannot duplicate it.
     __table_args__ = (

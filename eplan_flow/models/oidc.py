@@ -5,19 +5,24 @@ Codes, access tokens and refresh tokens are stored only as their SHA-256 (hex), 
 secret: a copy of the database lets nobody act as a person or a relying party. The columns
 Authlib's mixins name ``code``, ``access_token`` and ``refresh_token`` therefore hold digests.
 """
+
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from datetime import datetime
 
 from authlib.integrations.sqla_oauth2 import (
-    OAuth2AuthorizationCodeMixin, OAuth2ClientMixin, OAuth2TokenMixin,
+    OAuth2AuthorizationCodeMixin,
+    OAuth2ClientMixin,
+    OAuth2TokenMixin,
 )
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model, db
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.people import User
 
@@ -25,7 +30,17 @@ PUBLIC_AUTH_METHOD = "none"
 CONFIDENTIAL_AUTH_METHOD = "client_secret_basic"
 
 
-class OAuth2Client(OAuth2ClientMixin, db.Model):
+def hash_secret(secret: str) -> str:
+    """What is stored for a client's secret: its SHA-256 (256 random bits need no slow hash)."""
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(stored: str, given: str) -> bool:
+    """Whether ``given`` is the secret whose digest is ``stored`` (compared in constant time)."""
+    return hmac.compare_digest(stored, hash_secret(given or ""))
+
+
+class OAuth2Client(OAuth2ClientMixin, Model):
     """A relying party registered with the SSO (e-Plan is ``eplan``)."""
 
     __tablename__ = "oidc_client"
@@ -66,8 +81,6 @@ class OAuth2Client(OAuth2ClientMixin, db.Model):
         return self.client_metadata.get("backchannel_logout_uri") or None
 
     def check_client_secret(self, client_secret: str) -> bool:
-        from eplan_flow.services.identity.oidc_clients import secret_matches
-
         return self.client_secret is not None and secret_matches(self.client_secret, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
@@ -78,7 +91,7 @@ class OAuth2Client(OAuth2ClientMixin, db.Model):
         return f"{self.name} ({self.client_id})"
 
 
-class OAuth2AuthorizationCode(OAuth2AuthorizationCodeMixin, db.Model):
+class OAuth2AuthorizationCode(OAuth2AuthorizationCodeMixin, Model):
     """A one-time code; kept after use (``used_at``) so a replay can revoke what it gave."""
 
     __tablename__ = "oidc_authorization_code"
@@ -96,7 +109,7 @@ class OAuth2AuthorizationCode(OAuth2AuthorizationCodeMixin, db.Model):
         return self.expires_at < time.time()
 
 
-class OAuth2Token(OAuth2TokenMixin, db.Model):
+class OAuth2Token(OAuth2TokenMixin, Model):
     """An access token and its refresh token, as digests; one row per issue (refresh rotates)."""
 
     __tablename__ = "oidc_token"
@@ -127,7 +140,7 @@ class OAuth2Token(OAuth2TokenMixin, db.Model):
         )
 
 
-class SigningKey(db.Model):
+class SigningKey(Model):
     """An RSA key that signs ID tokens. It is published in the JWKS from ``created_at``, signs
     from ``sign_after`` (later than its publication, so relying parties hold it before they meet
     it) until ``retire_after``, and stays published until ``delete_after`` (when the tokens it

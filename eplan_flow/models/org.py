@@ -1,4 +1,5 @@
 """Organisations: DLA, provincial and district offices, and the LAOs they oversee."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.geo import District, Province
 
 ORG_KINDS = ("dla", "provincial_office", "district_office", "lao")
 
-# LAO types, stored apart from the code: the code's first digit is not reliable (DOMAIN.md §1).
+# LAO types, stored apart from the code: the code's first digit is not reliable (docs/DOMAIN.md §1).
 LAO_TYPES = {
     "pao": "อบจ.",
     "city_municipality": "ทน.",
@@ -23,13 +24,11 @@ LAO_TYPES = {
 }
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisation"
     __table_args__ = (
         CheckConstraint(f"kind IN {ORG_KINDS!r}", name="kind"),
-        CheckConstraint(
-            "(kind = 'lao') = (lao_type IS NOT NULL)", name="lao_type_only_for_lao"
-        ),
+        CheckConstraint("(kind = 'lao') = (lao_type IS NOT NULL)", name="lao_type_only_for_lao"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
 """Side effects written with the state change they follow, relayed to RQ after commit."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 
 OUTBOX_STATES = ("pending", "relayed")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,5 @@
 """Password-reset links: single use, short-lived, kept only as the SHA-256 of their token."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """One link sent to a person's confirmed address; the token itself is never stored."""
 
     __tablename__ = "password_reset"

@@ -1,26 +1,39 @@
 """People, the roles granted to them per organisation, and their API tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from workflows.roles import ROLE_NAMES
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (
         UniqueConstraint("sso_issuer", "sso_subject"),
         # One person, one account, once ThaiD has proven who holds the citizen ID: an unverified
         # registration reserves nothing, so nobody can squat someone else's number.
         Index(
-            "uq_user_account_verified_citizen_id", "citizen_id_digest", unique=True,
+            "uq_user_account_verified_citizen_id",
+            "citizen_id_digest",
+            unique=True,
             postgresql_where=text("identity_verified_at IS NOT NULL"),
             sqlite_where=text("identity_verified_at IS NOT NULL"),
         ),
@@ -82,7 +95,7 @@ class User(UserMixin, db.Model):
 GRANT_SOURCES = ("local", "sso", "claims")
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     __tablename__ = "role_grant"
     __table_args__ = (
         UniqueConstraint("user_id", "organisation_id", "role"),
@@ -105,7 +118,7 @@ class RoleGrant(db.Model):
         return f"{self.role} @ {self.organisation.code if self.organisation else '?'}"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A personal bearer token; only its SHA-256 is stored."""
 
     __tablename__ = "api_token"

@@ -1,4 +1,5 @@
 """A local development plan (แผนพัฒนาท้องถิ่น) of one LAO for one five-year period."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from eplan_flow.models.workflow import WorkflowMixin
 
 
-class Plan(WorkflowMixin, db.Model):
+class Plan(WorkflowMixin, Model):
     __tablename__ = "plan"
     __table_args__ = (
         UniqueConstraint("organisation_id", "period_start_be"),

@@ -5,31 +5,41 @@ it (``valid_to``, exclusive; NULL while current). Reading version *v* means
 ``valid_from <= v AND (valid_to IS NULL OR valid_to > v)``; announcing a revision closes the records
 it changes and adds new ones, so older versions stay readable and only changed rows are written.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    CheckConstraint, Column, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model, db
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.catalogue import CatalogueItem
 
 PROJECT_SOURCES = {
-    "own": "ผ.02",               # the LAO's own project
-    "community": "ผ.02/1",       # from village and community plans
+    "own": "ผ.02",  # the LAO's own project
+    "community": "ผ.02/1",  # from village and community plans
     "beyond_capacity": "ผ.02/2",  # beyond capacity, coordinated with the province or อบจ.
-    "equipment": "ผ.03",          # equipment (ครุภัณฑ์)
+    "equipment": "ผ.03",  # equipment (ครุภัณฑ์)
 }
 PLAN_YEARS = 5
 Money = Numeric(14, 2)
 
 
-class LaoStrategy(db.Model):
+class LaoStrategy(Model):
     """One of the LAO's development strategies in a plan, with its links (ยท.01)."""
 
     __tablename__ = "lao_strategy"
@@ -57,7 +67,7 @@ lao_strategy_link = Table(
 )
 
 
-class Tactic(db.Model):
+class Tactic(Model):
     """A tactic (กลยุทธ์) under a LAO strategy."""
 
     __tablename__ = "tactic"
@@ -82,14 +92,17 @@ project_link = Table(
 )
 
 
-class ProjectRecord(db.Model):
+class ProjectRecord(Model):
     """One version of one project of a plan (the ผ.02 / ผ.03 columns)."""
 
     __tablename__ = "project_record"
     __table_args__ = (
         CheckConstraint(f"source IN {tuple(PROJECT_SOURCES)!r}", name="source"),
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="validity"),
-        *(CheckConstraint(f"budget_{i} >= 0", name=f"budget_{i}_not_negative") for i in range(1, PLAN_YEARS + 1)),
+        *(
+            CheckConstraint(f"budget_{i} >= 0", name=f"budget_{i}_not_negative")
+            for i in range(1, PLAN_YEARS + 1)
+        ),
         Index("ix_project_record_current", "plan_id", "valid_to", "valid_from"),
         Index("ix_project_record_number", "plan_id", "project_no"),
     )
@@ -143,7 +156,7 @@ class ProjectRecord(db.Model):
         return self.name
 
 
-class PlanVersion(db.Model):
+class PlanVersion(Model):
     """An announced version of a plan: 1 for the plan itself, then one per announced revision."""
 
     __tablename__ = "plan_version"

@@ -1,19 +1,28 @@
 """Results of a fiscal year: the LAO's year-end actuals and the monitoring and evaluation report.
 
-Actuals are what was really received and spent, entered after the year closes (DOMAIN.md §5), and
+Actuals are what was really received and spent, entered after the year closes (docs/DOMAIN.md §5), and
 never the estimates of the budget ordinance: the table and every page that shows it say so.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    JSON, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint,
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from eplan_flow.models.workflow import WorkflowMixin
@@ -22,7 +31,7 @@ ACTUAL_KINDS = ("income", "expenditure")
 EVALUATION_ROUNDS = ("april", "october")
 
 
-class YearEndActual(db.Model):
+class YearEndActual(Model):
     """One line of a fiscal year's actual income or expenditure (รายรับ/รายจ่ายจริง)."""
 
     __tablename__ = "year_end_actual"
@@ -46,7 +55,7 @@ class YearEndActual(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
 
-class EvaluationReport(WorkflowMixin, db.Model):
+class EvaluationReport(WorkflowMixin, Model):
     """The monitoring and evaluation committee's report for a round (workflow ``evaluation``)."""
 
     __tablename__ = "evaluation_report"

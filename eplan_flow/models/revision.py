@@ -1,4 +1,5 @@
 """Revisions of an announced plan: corrections (แก้ไข), additions (เพิ่มเติม), changes (เปลี่ยนแปลง)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,18 +7,20 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
+from eplan_flow.glossary import REVISION_KINDS
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from eplan_flow.models.plan import Plan
 from eplan_flow.models.workflow import WorkflowMixin
 
-ITEM_KINDS = ("addition", "change", "correction")
+# The kinds of item, named once in the glossary with their Thai names.
+ITEM_KINDS = REVISION_KINDS
 # regular: the steps the item kinds need (ข้อ 21, 22, 22/1); policy: executive alone (ข้อ 22/2).
 ROUTES = ("regular", "policy")
 
 
-class Revision(WorkflowMixin, db.Model):
+class Revision(WorkflowMixin, Model):
     """A change set drafted against one announced version of a plan."""
 
     __tablename__ = "revision"
@@ -50,7 +53,9 @@ class Revision(WorkflowMixin, db.Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     # Loaded with the row: the workflow's guards read which kinds of item it holds.
     items: Mapped[list[RevisionItem]] = relationship(
-        back_populates="revision", order_by="RevisionItem.id", cascade="all, delete-orphan",
+        back_populates="revision",
+        order_by="RevisionItem.id",
+        cascade="all, delete-orphan",
         lazy="selectin",
     )
 
@@ -68,7 +73,7 @@ class Revision(WorkflowMixin, db.Model):
         return self.title
 
 
-class RevisionItem(db.Model):
+class RevisionItem(Model):
     """One project added, changed or corrected by a revision, with the new values and the reason."""
 
     __tablename__ = "revision_item"

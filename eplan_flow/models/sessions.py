@@ -5,6 +5,7 @@ its SHA-256, whose row says whether the sign-in still counts. Ending a row (sign
 change, lock, revoked access, the SSO's back-channel logout) refuses every copy of the cookie at
 its next request.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,14 +13,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 
 # ``sso``: the identity provider's own sign-in; ``eplan``: e-Plan's (Flask-Login) sign-in.
 SESSION_KINDS = ("sso", "eplan")
 
 
-class SignInSession(db.Model):
+class SignInSession(Model):
     __tablename__ = "sign_in_session"
     __table_args__ = (
         CheckConstraint(f"kind IN {SESSION_KINDS!r}", name="kind"),

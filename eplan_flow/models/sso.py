@@ -4,6 +4,7 @@ The person themself is ``User`` (one row per human, keyed by their citizen ID's 
 ``Account`` carries the approval workflow of that person at one organisation, and ``SystemAccess``
 one role in one system (an OIDC client) at that organisation.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eplan_flow.extensions import db
+from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from eplan_flow.models.people import User
@@ -20,13 +21,11 @@ from eplan_flow.models.workflow import WorkflowMixin
 REQUESTED_ROLES = ("member", "sso_admin")
 
 
-class Account(WorkflowMixin, db.Model):
+class Account(WorkflowMixin, Model):
     """A person's SSO account: registered → confirmed → verified → approved (workflow ``account``)."""
 
     __tablename__ = "sso_account"
-    __table_args__ = (
-        CheckConstraint(f"requested_role IN {REQUESTED_ROLES!r}", name="requested_role"),
-    )
+    __table_args__ = (CheckConstraint(f"requested_role IN {REQUESTED_ROLES!r}", name="requested_role"),)
     WORKFLOW = "account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,17 +47,23 @@ class Account(WorkflowMixin, db.Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
     def __str__(self) -> str:
-        return f"{self.user.full_name if self.user else '?'} ({self.organisation.code if self.organisation else '?'})"
+        who = self.user.full_name if self.user else "?"
+        return f"{who} ({self.organisation.code if self.organisation else '?'})"
 
 
-class SystemAccess(WorkflowMixin, db.Model):
+class SystemAccess(WorkflowMixin, Model):
     """One role in one system for one person at one organisation (workflow ``system_access``)."""
 
     __tablename__ = "system_access"
     __table_args__ = (
         # At most one open or granted request per person, system, organisation and role.
         Index(
-            "uq_system_access_open", "user_id", "client_id", "organisation_id", "role", unique=True,
+            "uq_system_access_open",
+            "user_id",
+            "client_id",
+            "organisation_id",
+            "role",
+            unique=True,
             postgresql_where=text("status IN ('requested', 'approved')"),
             sqlite_where=text("status IN ('requested', 'approved')"),
         ),

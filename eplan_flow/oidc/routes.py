@@ -1,9 +1,11 @@
 """The provider's endpoints. Browser-facing ones answer with pages in the reader's language and
 never redirect to an address the client did not register; machine-facing ones answer in JSON
 (RFC 6749 §5.2 errors for token and revocation)."""
+
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.core.errors import LoginRequiredError
@@ -13,14 +15,14 @@ from sqlalchemy import select
 
 from eplan_flow.extensions import db
 from eplan_flow.i18n import state_label
-from eplan_flow.models import OAuth2Client
+from eplan_flow.models import Account, OAuth2Client
 from eplan_flow.oidc import bp
-from eplan_flow.services.identity import keys
 from eplan_flow.oidc.forms import ConfirmLogoutForm, ConsentForm
 from eplan_flow.oidc.server import issuer
-from eplan_flow.services.identity.tokens import session_digest
+from eplan_flow.services.identity import keys
 from eplan_flow.services.identity.claims import CLAIMS_SUPPORTED, SCOPE_CLAIMS, active_account, claims_for
 from eplan_flow.services.identity.oidc_clients import SUPPORTED_SCOPES
+from eplan_flow.services.identity.tokens import session_digest
 from eplan_flow.sso.session import sso_auth_time, sso_session_id, sso_user
 from workflows import REGISTRY
 
@@ -48,32 +50,34 @@ def _page(title: str, message: str, status: int, code: str, client: OAuth2Client
 def discovery():
     base = issuer()
     methods = ["client_secret_basic", "none"]
-    return jsonify({
-        "issuer": base,
-        "authorization_endpoint": base + url_for("oidc.authorize"),
-        "token_endpoint": base + url_for("oidc.token"),
-        "userinfo_endpoint": base + url_for("oidc.userinfo"),
-        "jwks_uri": base + url_for("oidc.jwks"),
-        "revocation_endpoint": base + url_for("oidc.revoke"),
-        "end_session_endpoint": base + url_for("oidc.logout"),
-        # OIDC Back-Channel Logout 1.0: logout tokens carry ``sid`` as well as ``sub``.
-        "backchannel_logout_supported": True,
-        "backchannel_logout_session_supported": True,
-        "scopes_supported": list(SUPPORTED_SCOPES),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [keys.ALGORITHM],
-        "token_endpoint_auth_methods_supported": methods,
-        "revocation_endpoint_auth_methods_supported": methods,
-        "code_challenge_methods_supported": ["S256"],
-        "claims_supported": list(CLAIMS_SUPPORTED),
-        "prompt_values_supported": ["none", "login", "consent"],
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
-    })
+    return jsonify(
+        {
+            "issuer": base,
+            "authorization_endpoint": base + url_for("oidc.authorize"),
+            "token_endpoint": base + url_for("oidc.token"),
+            "userinfo_endpoint": base + url_for("oidc.userinfo"),
+            "jwks_uri": base + url_for("oidc.jwks"),
+            "revocation_endpoint": base + url_for("oidc.revoke"),
+            "end_session_endpoint": base + url_for("oidc.logout"),
+            # OIDC Back-Channel Logout 1.0: logout tokens carry ``sid`` as well as ``sub``.
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
+            "scopes_supported": list(SUPPORTED_SCOPES),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [keys.ALGORITHM],
+            "token_endpoint_auth_methods_supported": methods,
+            "revocation_endpoint_auth_methods_supported": methods,
+            "code_challenge_methods_supported": ["S256"],
+            "claims_supported": list(CLAIMS_SUPPORTED),
+            "prompt_values_supported": ["none", "login", "consent"],
+            "claims_parameter_supported": False,
+            "request_parameter_supported": False,
+            "request_uri_parameter_supported": False,
+        }
+    )
 
 
 @bp.route("/oidc/jwks")
@@ -88,25 +92,45 @@ def jwks():
 def _client_by_id(client_id: str | None) -> OAuth2Client | None:
     if not client_id:
         return None
-    return db.session.execute(select(OAuth2Client).where(OAuth2Client.client_id == client_id)).scalar_one_or_none()
+    return db.session.execute(
+        select(OAuth2Client).where(OAuth2Client.client_id == client_id)
+    ).scalar_one_or_none()
 
 
 def _refusal_before_authlib():
     """Pages for the refusals that must not go back to the client: unknown, inactive, wrong address."""
     client = _client_by_id(request.values.get("client_id"))
     if client is None:
-        return _page(_("Unknown application"),
-                     _("This application is not registered with the Single Sign-On."), 400, "invalid_client")
+        return _page(
+            _("Unknown application"),
+            _("This application is not registered with the Single Sign-On."),
+            400,
+            "invalid_client",
+        )
     if not client.is_active:
-        return _page(_("Application switched off"),
-                     _("%(name)s has been switched off by the Single Sign-On administrators; it cannot "
-                       "sign you in.", name=client.name), 403, "inactive_client", client)
+        return _page(
+            _("Application switched off"),
+            _(
+                "%(name)s has been switched off by the Single Sign-On administrators; it cannot sign you in.",
+                name=client.name,
+            ),
+            403,
+            "inactive_client",
+            client,
+        )
     redirect_uri = request.values.get("redirect_uri")
     if redirect_uri and not client.check_redirect_uri(redirect_uri):
-        return _page(_("Address not registered"),
-                     _("%(name)s asked to send you back to an address that is not registered for it. "
-                       "For your safety you were not sent there.", name=client.name),
-                     400, "redirect_uri_mismatch", client)
+        return _page(
+            _("Address not registered"),
+            _(
+                "%(name)s asked to send you back to an address that is not registered for it. "
+                "For your safety you were not sent there.",
+                name=client.name,
+            ),
+            400,
+            "redirect_uri_mismatch",
+            client,
+        )
     return None
 
 
@@ -114,14 +138,20 @@ def _authorize_error(error: OAuth2Error):
     if error.redirect_uri:
         # Authlib sets it only once the address is checked against the registration.
         return _server().handle_error_response(None, error)
-    return _page(_("The sign-in request is not valid"),
-                 _("The application sent a sign-in request the Single Sign-On cannot accept: %(reason)s",
-                   reason=error.description or error.error), 400, error.error)
+    return _page(
+        _("The sign-in request is not valid"),
+        _(
+            "The application sent a sign-in request the Single Sign-On cannot accept: %(reason)s",
+            reason=error.description or error.error,
+        ),
+        400,
+        error.error,
+    )
 
 
 def _resume_url() -> str:
     """This authorize request again, minus what asked for a fresh sign-in (answered by then)."""
-    params = request.args.to_dict(flat=True)
+    params: dict[str, Any] = request.args.to_dict(flat=True)
     params.pop("max_age", None)
     prompts = [p for p in params.pop("prompt", "").split() if p != "login"]
     if prompts:
@@ -160,7 +190,9 @@ def authorize():
     prompts = set(request.values.get("prompt", "").split())
     fresh_sign_in = "login" in prompts or _too_old(request.values.get("max_age"))
     if "none" in prompts and (user is None or fresh_sign_in):
-        return _authorize_error(LoginRequiredError(redirect_uri=grant.redirect_uri, state=request.values.get("state")))
+        return _authorize_error(
+            LoginRequiredError(redirect_uri=grant.redirect_uri, state=request.values.get("state"))
+        )
     if user is None:
         return _to_sso("sso.login")
     if fresh_sign_in:
@@ -174,15 +206,22 @@ def authorize():
     if request.method == "POST" and form.validate_on_submit():
         return server.create_authorization_response(grant=grant, grant_user=user if form.allow.data else None)
     scopes = [s for s in grant.request.scope.split() if s in SCOPE_CLAIMS]
-    return _no_store(current_app.make_response(render_template(
-        "oidc/consent.html", form=form, client=client, user=user, account=account, scopes=scopes,
-        action=request.full_path,
-    )))
+    return _no_store(
+        current_app.make_response(
+            render_template(
+                "oidc/consent.html",
+                form=form,
+                client=client,
+                user=user,
+                account=account,
+                scopes=scopes,
+                action=request.full_path,
+            )
+        )
+    )
 
 
 def _account_not_active(user, client):
-    from eplan_flow.models import Account
-
     account = db.session.execute(select(Account).where(Account.user_id == user.id)).scalar_one_or_none()
     if account is None:
         state = _("no Single Sign-On account")
@@ -190,8 +229,14 @@ def _account_not_active(user, client):
         state = state_label(account.status, REGISTRY.get("account"))
     return _page(
         _("Your account cannot sign in yet"),
-        _("%(name)s needs an active Single Sign-On account. Yours is: %(state)s.", name=client.name, state=state),
-        403, "account_not_active", client,
+        _(
+            "%(name)s needs an active Single Sign-On account. Yours is: %(state)s.",
+            name=client.name,
+            state=state,
+        ),
+        403,
+        "account_not_active",
+        client,
     )
 
 
@@ -220,23 +265,38 @@ def logout():
     try:
         end_request = server.validate_endpoint_request("end_session")
     except OAuth2Error as error:
-        return _page(_("Sign-out request not valid"),
-                     _("The application's sign-out request could not be checked (%(reason)s). You were "
-                       "not signed out and not sent anywhere.", reason=error.description or error.error),
-                     400, error.error)
+        return _page(
+            _("Sign-out request not valid"),
+            _(
+                "The application's sign-out request could not be checked (%(reason)s). You were "
+                "not signed out and not sent anywhere.",
+                reason=error.description or error.error,
+            ),
+            400,
+            error.error,
+        )
     if _logout_needs_confirmation(end_request):
         # Anyone can link here, with no ID token or with one of their own: ask the person (a
         # CSRF-checked form) before ending their session.
         form = ConfirmLogoutForm()
         # The person pressed the button on this page: its CSRF token, and the button itself.
         if not (request.method == "POST" and form.validate_on_submit() and form.confirm.data):
-            return _no_store(current_app.make_response(render_template(
-                "oidc/confirm_logout.html", form=form, client=end_request.client, action=request.full_path,
-            )))
+            return _no_store(
+                current_app.make_response(
+                    render_template(
+                        "oidc/confirm_logout.html",
+                        form=form,
+                        client=end_request.client,
+                        action=request.full_path,
+                    )
+                )
+            )
     response = server.create_endpoint_response("end_session", end_request)
     if response is not None:
         return response
-    return _no_store(current_app.make_response(render_template("oidc/logged_out.html", client=end_request.client)))
+    return _no_store(
+        current_app.make_response(render_template("oidc/logged_out.html", client=end_request.client))
+    )
 
 
 def _logout_needs_confirmation(end_request) -> bool:

@@ -1,4 +1,5 @@
 """The oversight filter form: a GET form (no CSRF: it changes nothing) that works without JavaScript."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -43,8 +44,11 @@ class FilterForm(FlaskForm):
         self.type.choices = [SelectChoice("", _l("All types"))] + [
             SelectChoice(key, label) for key, label in LAO_TYPES.items()
         ]
-        self.status.choices = [SelectChoice("", _l("Any plan status")),
-                               SelectChoice(NO_PLAN, _l("No plan for the period"))] + [
-            SelectChoice(state, labels.get(locale) or labels["th"]) for state, labels in PLAN_V1["states"].items()
+        self.status.choices = [
+            SelectChoice("", _l("Any plan status")),
+            SelectChoice(NO_PLAN, _l("No plan for the period")),
+        ] + [
+            SelectChoice(state, labels.get(locale) or labels["th"])
+            for state, labels in PLAN_V1["states"].items()
         ]
         self.dim.choices = [SelectChoice(d, DIMENSION_LABELS[d]) for d in DIMENSIONS]

@@ -1,5 +1,6 @@
 """Oversight pages: the table of every LAO a district office, provincial office or DLA oversees,
 its charts and its downloads. Read-only; views parse the filters and call the service."""
+
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request
@@ -31,15 +32,26 @@ def _board(dimension: str | None = None):
 @bp.route("/")
 @login_required
 def dashboard():
-    dimension = request.args.get("dim") if request.args.get("dim") in service.DIMENSIONS else "national_strategy"
+    wanted = request.args.get("dim")
+    dimension = wanted if wanted is not None and wanted in service.DIMENSIONS else "national_strategy"
     board = _board(dimension)
-    form = FilterForm(formdata=MultiDict({
-        **board.filters.query_args(), "dim": dimension,
-    }))
+    form = FilterForm(
+        formdata=MultiDict(
+            {
+                **board.filters.query_args(),
+                "dim": dimension,
+            }
+        )
+    )
     form.set_choices(board, locale_code())
     return render_template(
-        "oversight/dashboard.html", board=board, form=form, filters=board.filters, bars=board.bars,
-        dimension=dimension, dimension_label=DIMENSION_LABELS[dimension],
+        "oversight/dashboard.html",
+        board=board,
+        form=form,
+        filters=board.filters,
+        bars=board.bars,
+        dimension=dimension,
+        dimension_label=DIMENSION_LABELS[dimension],
         districts=[] if board.needs_province else board.by_district(),
         national=service.is_national(current_user),
     )
@@ -55,5 +67,6 @@ def download(fmt: str):
         abort(400)
     mimetype, render = DOWNLOADS[fmt]
     name = f"oversight-{board.filters.province or 'all'}-{board.filters.fiscal_year_be}.{fmt}"
-    return Response(render(board), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        render(board), mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -1,4 +1,5 @@
 """The plans pages."""
+
 from flask import Blueprint
 
 bp = Blueprint("plans", __name__)

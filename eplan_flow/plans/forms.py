@@ -1,4 +1,5 @@
 """Forms of the plans pages. They carry the input and the CSRF token; the services check the values."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -23,8 +24,10 @@ EQUIPMENT_FIELDS = ("equipment_category", "equipment_type", "unit")
 class NewPlanForm(FlaskForm):
     organisation_id = SelectField(_l("Local administrative organisation"), validate_choice=False)
     period_start_be = StringField(
-        _l("First year of the period (B.E.)"), filters=[thai_digits],
-        validators=[Length(max=4), NumberText(whole=True)], default="2566",
+        _l("First year of the period (B.E.)"),
+        filters=[thai_digits],
+        validators=[Length(max=4), NumberText(whole=True)],
+        default="2566",
     )
     title = StringField(_l("Title"), filters=[tidy_line], validators=[CleanText(300)])
 
@@ -42,7 +45,9 @@ class ProjectForm(FlaskForm):
         _l("Project name"), filters=[tidy_line], validators=[CleanText(TEXT_FIELDS["name"], required=True)]
     )
     objective = TextAreaField(_l("Objective"), filters=[tidy_lines], validators=[CleanText(multiline=True)])
-    target = TextAreaField(_l("Target (output)"), filters=[tidy_lines], validators=[CleanText(multiline=True)])
+    target = TextAreaField(
+        _l("Target (output)"), filters=[tidy_lines], validators=[CleanText(multiline=True)]
+    )
     kpi = TextAreaField(_l("Indicator (KPI)"), filters=[tidy_lines], validators=[CleanText(multiline=True)])
     expected_result = TextAreaField(
         _l("Expected result"), filters=[tidy_lines], validators=[CleanText(multiline=True)]
@@ -50,8 +55,12 @@ class ProjectForm(FlaskForm):
     responsible_unit = StringField(
         _l("Responsible unit"), filters=[tidy_line], validators=[CleanText(TEXT_FIELDS["responsible_unit"])]
     )
-    source = SelectField(_l("Kind of project"), choices=[SelectChoice(k, v) for k, v in SOURCE_LABELS.items()], default="own",
-                         validate_choice=False)
+    source = SelectField(
+        _l("Kind of project"),
+        choices=[SelectChoice(k, v) for k, v in SOURCE_LABELS.items()],
+        default="own",
+        validate_choice=False,
+    )
     strategy_id = SelectField(_l("LAO strategy"), validate_choice=False)
     tactic_id = SelectField(_l("Tactic"), validate_choice=False)
     programme_id = SelectField(_l("Budget programme (แผนงาน)"), validate_choice=False)
@@ -70,11 +79,24 @@ class ProjectForm(FlaskForm):
         """The submitted values in the shape ``validate_project_values`` takes."""
         values = {
             name: self[name].data
-            for name in ("name", "objective", "target", "kpi", "expected_result", "responsible_unit",
-                         "source", "strategy_id", "tactic_id", "programme_id", *EQUIPMENT_FIELDS)
+            for name in (
+                "name",
+                "objective",
+                "target",
+                "kpi",
+                "expected_result",
+                "responsible_unit",
+                "source",
+                "strategy_id",
+                "tactic_id",
+                "programme_id",
+                *EQUIPMENT_FIELDS,
+            )
         }
         values["links"] = list(self.links.data or [])
-        values["budgets"] = {int(name.removeprefix("budget_")): self[name].data for name in self.budget_field_names}
+        values["budgets"] = {
+            int(name.removeprefix("budget_")): self[name].data for name in self.budget_field_names
+        }
         return values
 
 
@@ -83,7 +105,9 @@ def project_form_class(period_start_be: int) -> type[ProjectForm]:
     years = range(period_start_be, period_start_be + PLAN_YEARS)
     attrs = {
         f"budget_{year}": StringField(
-            _l("Budget %(year)s (baht)", year=year), filters=[thai_digits], validators=[Length(max=24), NumberText()]
+            _l("Budget %(year)s (baht)", year=year),
+            filters=[thai_digits],
+            validators=[Length(max=24), NumberText()],
         )
         for year in years
     }

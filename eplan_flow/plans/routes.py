@@ -3,15 +3,16 @@
 Views parse input, call one service and map domain errors to a status or a flash; they never commit.
 Another LAO's plan is 404 on every page.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from eplan_flow.errors import (
@@ -20,8 +21,7 @@ from eplan_flow.errors import (
     PermissionDenied,
     TransitionNotAllowed,
 )
-from eplan_flow.extensions import db
-from eplan_flow.models import PLAN_YEARS, CatalogueItem, LaoStrategy, Plan, PlanVersion
+from eplan_flow.models import PLAN_YEARS, Plan, PlanVersion
 from eplan_flow.plans import bp
 from eplan_flow.plans.forms import (
     EQUIPMENT_FIELDS,
@@ -30,10 +30,10 @@ from eplan_flow.plans.forms import (
     NewPlanForm,
     project_form_class,
 )
-from eplan_flow.services.platform import engine
 from eplan_flow.services.planning import plans, projects, reports
+from eplan_flow.services.platform import engine
 
-# Linkage a project may carry (แผนงาน has its own field).
+# Names of the catalogues a project may link to, as the form groups them (แผนงาน has its own field).
 LINK_CATALOGUES = {
     "national_strategy": _l("National Strategy"),
     "master_plan": _l("Master plans under the National Strategy"),
@@ -52,7 +52,7 @@ def baht(value) -> str:
 
 def _plan_or_404(plan_id: int) -> Plan:
     try:
-        return plans.get_plan(plan_id, current_user)
+        return plans.get_plan(current_user, plan_id)
     except NotFound:
         abort(404)
 
@@ -76,16 +76,14 @@ def _years(plan: Plan) -> list[int]:
 
 
 def _versions(plan: Plan) -> list[PlanVersion]:
-    return list(db.session.scalars(
-        select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.number)
-    ))
+    return plans.versions_of(plan.id)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new_plan():
     form = NewPlanForm()
-    laos = [g.organisation for g in current_user.grants if g.role == "planner" and g.organisation.kind == "lao"]
+    laos = plans.laos_for_new_plan(current_user)
     if not laos:
         abort(403)
     form.organisation_id.choices = [(str(org.id), org.display_name) for org in laos]
@@ -95,14 +93,21 @@ def new_plan():
         except ValueError:
             organisation_id = 0
         try:
-            plan = plans.create_plan(current_user, organisation_id, form.period_start_be.data, form.title.data)
+            plan = plans.create_plan(
+                current_user, organisation_id, form.period_start_be.data, form.title.data
+            )
         except InvalidInput as error:
             field = error.details.get("field")
-            getattr(form, field if field in form else "period_start_be").errors.append(_(error.message))
+            getattr(form, field if field is not None and field in form else "period_start_be").errors.append(
+                _(error.message)
+            )
         except (NotFound, PermissionDenied):
             form.organisation_id.errors.append(_("You cannot create a plan for this organisation."))
         else:
-            flash(_("The plan was created. Add its projects, then submit it to the development committee."), "success")
+            flash(
+                _("The plan was created. Add its projects, then submit it to the development committee."),
+                "success",
+            )
             return redirect(url_for(".overview", plan_id=plan.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("plans/new.html", form=form), status
@@ -115,34 +120,34 @@ def overview(plan_id: int):
     version = _version_or_404(plan)
     records = projects.records_at(plan.id, version)
     return render_template(
-        "plans/overview.html", plan=plan, version=version, versions=_versions(plan), records=records,
-        years=_years(plan), can_draft=plans.can_draft(current_user, plan), sources=SOURCE_LABELS,
-        definition=engine.definition_of(plan), delete_form=DeleteForm(),
+        "plans/overview.html",
+        plan=plan,
+        version=version,
+        versions=_versions(plan),
+        records=records,
+        years=_years(plan),
+        can_draft=plans.can_draft(current_user, plan),
+        sources=SOURCE_LABELS,
+        definition=engine.definition_of(plan),
+        delete_form=DeleteForm(),
     )
 
 
 def _form_choices(form, plan: Plan) -> None:
-    strategies = list(db.session.scalars(
-        select(LaoStrategy).where(LaoStrategy.plan_id == plan.id).order_by(LaoStrategy.number)
-    ))
-    form.strategy_id.choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(str(s.id), str(s)) for s in strategies]
+    choices = projects.project_choices(plan)
+    strategies = choices.strategies
+    form.strategy_id.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(str(s.id), str(s)) for s in strategies
+    ]
     form.tactic_id.choices = [SelectChoice("", _("None"))] + [
         SelectChoice(str(t.id), f"{s.number}.{t.number} {t.name}") for s in strategies for t in s.tactics
     ]
-    programmes = db.session.scalars(
-        select(CatalogueItem).where(CatalogueItem.catalogue == "budget_programme", CatalogueItem.is_active)
-        .order_by(CatalogueItem.position, CatalogueItem.code)
-    )
-    form.programme_id.choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(str(p.id), p.name_th) for p in programmes]
-    province = plan.organisation.province_code or ""
-    items = db.session.scalars(
-        select(CatalogueItem)
-        .where(CatalogueItem.catalogue.in_(tuple(LINK_CATALOGUES)), CatalogueItem.scope.in_(("", province)),
-               CatalogueItem.is_active)
-        .order_by(CatalogueItem.catalogue, CatalogueItem.position, CatalogueItem.code)
-    )
+    form.programme_id.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(str(p.id), p.name_th) for p in choices.programmes
+    ]
     form.links.choices = [
-        SelectChoice(str(item.id), str(item), optgroup=str(LINK_CATALOGUES[item.catalogue])) for item in items
+        SelectChoice(str(item.id), str(item), optgroup=str(LINK_CATALOGUES[item.catalogue]))
+        for item in choices.links
     ]
 
 
@@ -158,8 +163,13 @@ def _form_field(form, plan: Plan, field: str | None) -> str | None:
 def _project_form_page(plan: Plan, form, record=None, errors=(), status: int = 200):
     source = form.source.data or "own"
     return render_template(
-        "plans/project_form.html", plan=plan, form=form, record=record, errors=errors,
-        show_equipment=source == "equipment", equipment_fields=EQUIPMENT_FIELDS,
+        "plans/project_form.html",
+        plan=plan,
+        form=form,
+        record=record,
+        errors=errors,
+        show_equipment=source == "equipment",
+        equipment_fields=EQUIPMENT_FIELDS,
     ), status
 
 
@@ -228,7 +238,11 @@ def edit_project(plan_id: int, project_no: int):
     form_class = project_form_class(plan.period_start_be)
     if request.method == "GET":
         values = projects.record_values(record)
-        data = {k: ("" if v is None else str(v)) for k, v in values.items() if k != "links" and not k.startswith("budget_")}
+        data: dict[str, Any] = {
+            k: ("" if v is None else str(v))
+            for k, v in values.items()
+            if k != "links" and not k.startswith("budget_")
+        }
         data["links"] = [str(i) for i in values["links"]]
         for index, year in enumerate(_years(plan), start=1):
             data[f"budget_{year}"] = values[f"budget_{index}"]
@@ -266,8 +280,14 @@ def project(plan_id: int, project_no: int):
     if not history:
         abort(404)
     return render_template(
-        "plans/project.html", plan=plan, history=history, latest=history[-1].record, years=_years(plan),
-        sources=SOURCE_LABELS, can_draft=plans.can_draft(current_user, plan), delete_form=DeleteForm(),
+        "plans/project.html",
+        plan=plan,
+        history=history,
+        latest=history[-1].record,
+        years=_years(plan),
+        sources=SOURCE_LABELS,
+        can_draft=plans.can_draft(current_user, plan),
+        delete_form=DeleteForm(),
     )
 
 
@@ -277,7 +297,11 @@ def p01(plan_id: int):
     plan = _plan_or_404(plan_id)
     version = _version_or_404(plan)
     return render_template(
-        "plans/p01.html", plan=plan, version=version, versions=_versions(plan), years=_years(plan),
+        "plans/p01.html",
+        plan=plan,
+        version=version,
+        versions=_versions(plan),
+        years=_years(plan),
         summary=reports.p01_summary(plan.id, version),
     )
 
@@ -291,8 +315,13 @@ def p02(plan_id: int):
     if source not in reports.P02_FORMS:
         abort(404)
     return render_template(
-        "plans/p02.html", plan=plan, version=version, versions=_versions(plan), years=_years(plan),
-        source=source, form_code=reports.P02_FORMS[source], sources=SOURCE_LABELS,
+        "plans/p02.html",
+        plan=plan,
+        version=version,
+        versions=_versions(plan),
+        years=_years(plan),
+        source=source,
+        form_code=reports.P02_FORMS[source],
+        sources=SOURCE_LABELS,
         groups=reports.p02_list(plan.id, version, source),
     )
-

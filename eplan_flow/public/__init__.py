@@ -1,6 +1,7 @@
 """The public pages."""
+
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from eplan_flow.public import routes  # noqa: E402,F401
+from eplan_flow.public import routes  # noqa: F401

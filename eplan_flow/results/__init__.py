@@ -1,6 +1,7 @@
 """Year-end actuals and the monitoring and evaluation report."""
+
 from flask import Blueprint
 
 bp = Blueprint("results", __name__)
 
-from eplan_flow.results import routes  # noqa: E402,F401
+from eplan_flow.results import routes  # noqa: F401

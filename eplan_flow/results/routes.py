@@ -1,12 +1,10 @@
 """Results pages: a LAO's year-end actuals and its monitoring and evaluation reports.
 
 Views check scope (404) and role (403), parse input, call one service and map its refusals to a
-flash or the form shown again with what was typed; they never commit. Importing this module also
-registers the evaluation service's entry actions.
+flash or the form shown again with what was typed; they never commit.
 """
-from __future__ import annotations
 
-from datetime import date
+from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -14,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from eplan_flow import messages
 from eplan_flow.errors import DomainError, StaleState
 from eplan_flow.i18n import locale_code
 from eplan_flow.main.forms import FireForm
@@ -26,8 +25,8 @@ from eplan_flow.results.forms import (
     actuals_form_class,
 )
 from eplan_flow.services.delivery import actuals
-from eplan_flow.services.platform import engine
 from eplan_flow.services.delivery import evaluation as service
+from eplan_flow.services.platform import engine
 from eplan_flow.thaidate import fiscal_year, fiscal_year_bounds, today_local
 from eplan_flow.web import or_abort
 from workflows.deadlines import evaluation_round_label
@@ -39,12 +38,6 @@ DIMENSION_TITLES = {
     "national_strategy": _l("By 20-year National Strategy"),
     "nesdp_milestone": _l("By 13th NESDP milestone"),
     "sdg": _l("By Sustainable Development Goal"),
-}
-REFUSALS = {
-    "evaluation_report_exists": _l("Nothing was saved: this LAO already has a report for that fiscal year and round."),
-    "evaluation_report_not_drafting": _l(
-        "Nothing was saved: the report's text can be changed only while the committee drafts it."
-    ),
 }
 
 
@@ -65,12 +58,20 @@ def lao(org_id: int):
     entered = set(or_abort(actuals.years_entered, current_user, org_id))
     locale = locale_code()
     form = CreateReportForm(formdata=None, fiscal_year_be=fiscal_year(today_local()))
-    form.round.choices = [SelectChoice(name, evaluation_round_label(name, locale)) for name in EVALUATION_ROUNDS]
+    form.round.choices = [
+        SelectChoice(name, evaluation_round_label(name, locale)) for name in EVALUATION_ROUNDS
+    ]
     return render_template(
-        "results/lao.html", org=org, reports=reports, round_label=lambda name: evaluation_round_label(name, locale),
-        definition=engine.REGISTRY.get("evaluation"), locale=locale,
-        may_draft=service.may_draft(current_user, org), form=form,
-        actuals_years=sorted(entered | set(_actuals_years()), reverse=True), entered=entered,
+        "results/lao.html",
+        org=org,
+        reports=reports,
+        round_label=lambda name: evaluation_round_label(name, locale),
+        definition=engine.REGISTRY.get("evaluation"),
+        locale=locale,
+        may_draft=service.may_draft(current_user, org),
+        form=form,
+        actuals_years=sorted(entered | set(_actuals_years()), reverse=True),
+        entered=entered,
     )
 
 
@@ -83,15 +84,14 @@ def create_report(org_id: int):
     back = url_for(".lao", org_id=org.id)
     form = CreateReportForm()
     if not form.validate_on_submit():
-        flash(_("That request was not valid; nothing was changed."), "error")
+        flash(messages.request_not_valid(), "error")
         return redirect(back, code=303)
     try:
-        report = or_abort(service.create_report, current_user, org.id, form.fiscal_year_be.data, form.round.data)
+        report = or_abort(
+            service.create_report, current_user, org.id, form.fiscal_year_be.data, form.round.data
+        )
     except DomainError as exc:
-        if exc.code in REFUSALS:
-            flash(str(REFUSALS[exc.code]), "error")
-        else:
-            flash(_("Nothing was saved: give a fiscal year that has begun and a round."), "error")
+        flash(messages.message_for(exc, "new_report"), "error")
         return redirect(back, code=303)
     flash(_("The report was opened for drafting."), "success")
     return redirect(url_for(".report", report_id=report.id), code=303)
@@ -111,18 +111,30 @@ def _actuals_page(org_id: int, year: int, form=None, errors=None, status: int = 
     ended = actuals.year_ended(year)
     if form is None:
         form = actuals_form_class()(
-            formdata=None, note=entered.note,
+            formdata=None,
+            note=entered.note,
             **{name: f"{amount:.2f}" for name, amount in entered.amounts.items()},
         )
     locale = locale_code()
     rows = {
-        kind: [(name, actuals.label(kind, category, locale), entered.amounts.get(name))
-               for k, category, name in actuals.fields() if k == kind]
+        kind: [
+            (name, actuals.label(kind, category, locale), entered.amounts.get(name))
+            for k, category, name in actuals.fields()
+            if k == kind
+        ]
         for kind in actuals.KINDS
     }
     return render_template(
-        "results/actuals.html", org=org, year=year, entered=entered, rows=rows, form=form, errors=errors or {},
-        may_enter=may_enter, ended=ended, ends_on=fiscal_year_bounds(year)[1],
+        "results/actuals.html",
+        org=org,
+        year=year,
+        entered=entered,
+        rows=rows,
+        form=form,
+        errors=errors or {},
+        may_enter=may_enter,
+        ended=ended,
+        ends_on=fiscal_year_bounds(year)[1],
     ), status
 
 
@@ -141,7 +153,7 @@ def save_actuals(org_id: int, year: int):
         abort(403)
     form = actuals_form_class()()
     if not form.validate_on_submit():
-        flash(_("That request was not valid; nothing was changed."), "error")
+        flash(messages.request_not_valid(), "error")
         return _actuals_page(org.id, year, form=form, status=400)
     values = {name: form[name].data for _kind, _category, name in actuals.fields()}
     try:
@@ -152,17 +164,17 @@ def save_actuals(org_id: int, year: int):
             if name == "note":
                 errors[name] = _("At most %(num)s characters.", num=actuals.NOTE_LIMIT)
             else:
-                errors[name] = _("Enter an amount in baht of zero or more, with at most 2 decimal places "
-                                 "(for example 1,250,000.50).")
-        flash(_("Nothing was saved: check the fields marked below."), "error")
+                errors[name] = _(
+                    "Enter an amount in baht of zero or more, with at most 2 decimal places "
+                    "(for example 1,250,000.50)."
+                )
+        flash(messages.message_for(exc), "error")
         return _actuals_page(org.id, year, form=form, errors=errors, status=422)
-    except actuals.YearNotEnded:
-        flash(_("Nothing was saved: actuals of fiscal year %(year)s can be entered only after it ends.",
-                year=year), "error")
+    except actuals.YearNotEnded as exc:
+        flash(messages.message_for(exc, year=year), "error")
         return _actuals_page(org.id, year, form=form, status=422)
-    except StaleState:
-        flash(_("Someone else saved these actuals at the same time. The page now shows what they saved; "
-                "check it and try again."), "warning")
+    except StaleState as exc:
+        flash(messages.message_for(exc, "actuals"), "warning")
         return redirect(url_for(".actuals_page", org_id=org.id, year=year), code=303)
     flash(_("The actual income and expenditure were saved."), "success")
     return redirect(url_for(".actuals_page", org_id=org.id, year=year), code=303)
@@ -174,7 +186,8 @@ def _step_forms(report, steps):
         step.trigger: FireForm.for_step(step.data_fields)(
             formdata=None, trigger=step.trigger, expected_version=report.version
         )
-        for step in steps if step.allowed
+        for step in steps
+        if step.allowed
     }
 
 
@@ -186,21 +199,30 @@ def _report_page(report_id: int, text_form=None, status: int = 200):
     may_draft = service.may_draft(current_user, report.organisation)
     if text_form is None and drafting and may_draft:
         text_form = ReportTextForm(
-            formdata=None, method=report.method, findings=report.findings, recommendations=report.recommendations,
+            formdata=None,
+            method=report.method,
+            findings=report.findings,
+            recommendations=report.recommendations,
         )
     figures = service.report_figures(report)
-    tables = [
-        (key, DIMENSION_TITLES[key], figures.get(f"by_{key}", []))
-        for key in ("strategy", *service.DIMENSIONS)
-    ]
+    tables = [(key, DIMENSION_TITLES[key], figures.table(key)) for key in ("strategy", *service.DIMENSIONS)]
     return render_template(
-        "results/report.html", report=report, instance=report, definition=engine.definition_of(report),
-        locale=locale, steps=steps, forms=_step_forms(report, steps), figures=figures, tables=tables,
-        frozen=not drafting and report.figures is not None, text_form=text_form if drafting and may_draft else None,
-        text_labels=TEXT_LABELS, deadlines=service.deadlines(report),
+        "results/report.html",
+        report=report,
+        instance=report,
+        definition=engine.definition_of(report),
+        locale=locale,
+        steps=steps,
+        forms=_step_forms(report, steps),
+        figures=figures,
+        tables=tables,
+        frozen=not drafting and report.figures is not None,
+        text_form=text_form if drafting and may_draft else None,
+        text_labels=TEXT_LABELS,
+        deadlines=service.deadlines(report),
         round_label=evaluation_round_label(report.round, locale),
-        period=(date.fromisoformat(figures["period"]["from"]), date.fromisoformat(figures["period"]["to"])),
-        computed_on=date.fromisoformat(figures["computed_on"]),
+        period=(figures.period_from, figures.period_to),
+        computed_on=figures.computed_on,
     ), status
 
 
@@ -219,19 +241,28 @@ def update_text(report_id: int):
     back = url_for(".report", report_id=report_id)
     form = ReportTextForm()
     if not form.validate_on_submit():
-        flash(_("That request was not valid; nothing was changed."), "error")
+        flash(messages.request_not_valid(), "error")
         return redirect(back, code=303)
     try:
-        or_abort(service.update_text, current_user, report_id, form.method.data, form.findings.data,
-                 form.recommendations.data)
+        or_abort(
+            service.update_text,
+            current_user,
+            report_id,
+            form.method.data,
+            form.findings.data,
+            form.recommendations.data,
+        )
     except DomainError as exc:
-        if exc.code in REFUSALS:
-            flash(str(REFUSALS[exc.code]), "error")
+        if messages.specific(exc):
+            flash(messages.message_for(exc), "error")
             return redirect(back, code=303)
         field = exc.details.get("field")
         if field in TEXT_LABELS:
-            form[field].errors = [*form[field].errors, _("At most %(num)s characters.", num=service.TEXT_LIMIT)]
-        flash(_("Nothing was saved: check the fields marked below."), "error")
+            form[field].errors = [
+                *form[field].errors,
+                _("At most %(num)s characters.", num=service.TEXT_LIMIT),
+            ]
+        flash(messages.message_for_code("invalid_input", "form"), "error")
         return _report_page(report_id, text_form=form, status=422)
     flash(_("The report's text was saved."), "success")
     return redirect(back, code=303)

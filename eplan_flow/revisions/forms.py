@@ -1,5 +1,8 @@
 """Forms of the revision pages. They parse input only; the revision service checks the values."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -7,6 +10,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
+from eplan_flow import text
 from eplan_flow.form_input import CleanText, NumberText, thai_digits, tidy_line, tidy_lines
 from eplan_flow.services.planning.projects import BUDGET_FIELDS, TEXT_FIELDS
 
@@ -45,18 +49,24 @@ class OpenRevisionForm(FlaskForm):
         _l("Route"),
         choices=[
             SelectChoice("regular", _l("Regular (clauses 21, 22, 22/1)")),
-            SelectChoice("policy", _l("Royal project, ceremony or government policy: executive alone (clause 22/2)")),
+            SelectChoice(
+                "policy", _l("Royal project, ceremony or government policy: executive alone (clause 22/2)")
+            ),
         ],
         default="regular",
     )
-    reasons = TextAreaField(_l("Reasons"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)])
+    reasons = TextAreaField(
+        _l("Reasons"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)]
+    )
     necessity = TextAreaField(
         _l("Necessity"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)]
     )
 
 
 class ReasonsForm(FlaskForm):
-    reasons = TextAreaField(_l("Reasons"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)])
+    reasons = TextAreaField(
+        _l("Reasons"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)]
+    )
     necessity = TextAreaField(
         _l("Necessity"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)]
     )
@@ -70,7 +80,9 @@ def _field(name: str, required: bool):
     label = FIELD_LABELS[name]
     checks = [DataRequired()] if required else [Optional()]
     if name == "links":
-        return SelectMultipleField(label, choices=[], coerce=str, validate_choice=False, validators=[Optional()])
+        return SelectMultipleField(
+            label, choices=[], coerce=str, validate_choice=False, validators=[Optional()]
+        )
     if name in SELECT_FIELDS:
         # The service checks ids against the plan; the page sets the choices only to render them.
         return SelectField(label, choices=[], coerce=str, validate_choice=False, validators=[Optional()])
@@ -97,21 +109,24 @@ def item_form_class(kind: str, fields) -> type[FlaskForm]:
         attrs[name] = _field(name, required=False)
     attrs["reason"] = TextAreaField(
         _l("Reason") if kind != "correction" else _l("Note"),
-        filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)],
+        filters=[tidy_lines],
+        validators=[CleanText(TEXT_MAX, multiline=True)],
     )
     return type(f"{kind.title()}ItemForm", (FlaskForm,), attrs)
 
 
 def item_values(form, kind: str) -> dict:
     """What the form sends to the service: every field for an addition, the filled ones otherwise."""
-    values = {}
+    values: dict[str, Any] = {}
     for name in form.field_names:
         data = form[name].data
         if name == "links":
             if data or kind == "addition":
                 values[name] = list(data or [])
             continue
-        data = (data or "").strip() if isinstance(data, str) else data
+        # Text fields come tidied by their filters (this leaves them as they are); select fields have
+        # no filter, so an id sent with stray spaces still counts as filled in.
+        data = text.tidy(data, multiline=True) if isinstance(data, str) else data
         if data or kind == "addition":
             values[name] = data or None
     return values

@@ -1,20 +1,20 @@
 """Revision pages: a plan's revisions, one draft with its items, and the old/new comparison.
 
 Views parse input, call one service and map domain errors to a form error, a flash or a status;
-they never commit. Importing this module also registers the revision service's entry actions.
+they never commit.
 """
+
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from eplan_flow import messages
 from eplan_flow.errors import DomainError, InvalidInput
-from eplan_flow.extensions import db
+from eplan_flow.glossary import REVISION_KIND_NAMES, REVISION_KINDS
 from eplan_flow.i18n import locale_code
-from eplan_flow.models import CatalogueItem, LaoStrategy, Tactic
 from eplan_flow.models.project import PROJECT_SOURCES
 from eplan_flow.revisions import bp
 from eplan_flow.revisions.forms import (
@@ -26,15 +26,15 @@ from eplan_flow.revisions.forms import (
     item_form_class,
     item_values,
 )
-from eplan_flow.services.platform import engine
 from eplan_flow.services.planning import revisions
-from eplan_flow.services.planning.projects import BUDGET_FIELDS, VALUE_FIELDS, current_records
+from eplan_flow.services.planning.projects import (
+    BUDGET_FIELDS,
+    VALUE_FIELDS,
+    current_records,
+    project_choices,
+)
+from eplan_flow.services.platform import engine
 from eplan_flow.web import or_abort
-
-ITEM_KINDS = ("addition", "change", "correction")
-KIND_NAMES = {"addition": "เพิ่มเติม", "change": "เปลี่ยนแปลง", "correction": "แก้ไข"}
-
-
 
 
 def _fields_of(kind: str, revision) -> tuple[str, ...]:
@@ -45,26 +45,17 @@ def _fields_of(kind: str, revision) -> tuple[str, ...]:
 
 def _item_forms(revision, plan, failed=None) -> dict:
     """The three item forms with the plan's choices; ``failed`` is a submitted one shown again."""
-    strategies = db.session.scalars(
-        select(LaoStrategy).where(LaoStrategy.plan_id == plan.id).order_by(LaoStrategy.number)
-    ).all()
-    tactics = db.session.scalars(
-        select(Tactic).where(Tactic.strategy_id.in_([s.id for s in strategies]))
-        .order_by(Tactic.strategy_id, Tactic.number)
-    ).all()
-    province = plan.organisation.province_code or ""
-    catalogue = db.session.scalars(
-        select(CatalogueItem)
-        .where(CatalogueItem.scope.in_(("", province)), CatalogueItem.is_active.is_(True))
-        .order_by(CatalogueItem.catalogue, CatalogueItem.position, CatalogueItem.code)
-    ).all()
+    offered = project_choices(plan)
+    tactics = sorted(
+        (t for s in offered.strategies for t in s.tactics), key=lambda t: (t.strategy_id, t.number)
+    )
     projects = current_records(plan.id)
-    pairs = {
-        "strategy_id": [(s.id, str(s)) for s in strategies],
+    pairs: dict[str, list[tuple[object, str]]] = {
+        "strategy_id": [(s.id, str(s)) for s in offered.strategies],
         "tactic_id": [(t.id, str(t)) for t in tactics],
-        "programme_id": [(c.id, c.name_th) for c in catalogue if c.catalogue == "budget_programme"],
+        "programme_id": [(c.id, c.name_th) for c in offered.programmes],
         "source": [(k, PROJECT_SOURCE_LABELS[k]) for k in PROJECT_SOURCES],
-        "links": [(c.id, str(c)) for c in catalogue if c.catalogue != "budget_programme"],
+        "links": [(c.id, str(c)) for c in offered.links],
         "project_no": [(p.project_no, f"{p.project_no}. {p.name}") for p in projects],
     }
     choices = {
@@ -73,7 +64,7 @@ def _item_forms(revision, plan, failed=None) -> dict:
         for name, options in pairs.items()
     }
     forms = {}
-    for kind in ITEM_KINDS:
+    for kind in REVISION_KINDS:
         if failed is not None and failed.kind == kind:
             form = failed
         else:
@@ -100,9 +91,10 @@ def _render_revision(revision, failed=None, reasons_form=None, status: int = 200
         locale=locale_code(),
         editable=editable,
         forms=_item_forms(revision, plan, failed) if editable else {},
-        reasons_form=reasons_form or ReasonsForm(formdata=None, reasons=revision.reasons, necessity=revision.necessity),
+        reasons_form=reasons_form
+        or ReasonsForm(formdata=None, reasons=revision.reasons, necessity=revision.necessity),
         remove_form=RemoveItemForm(formdata=None),
-        kind_names=KIND_NAMES,
+        kind_names=REVISION_KIND_NAMES,
         field_labels=FIELD_LABELS,
     ), status
 
@@ -113,8 +105,12 @@ def plan_revisions(plan_id: int):
     plan, rows = or_abort(revisions.plan_revisions, current_user, plan_id)
     definition_of = engine.definition_of
     return render_template(
-        "revisions/list.html", plan=plan, revisions=rows, definition_of=definition_of,
-        locale=locale_code(), form=OpenRevisionForm(formdata=None),
+        "revisions/list.html",
+        plan=plan,
+        revisions=rows,
+        definition_of=definition_of,
+        locale=locale_code(),
+        form=OpenRevisionForm(formdata=None),
         may_open=plan.current_version >= 1 and revisions.may_edit(current_user, plan.organisation),
     )
 
@@ -125,18 +121,19 @@ def open_revision(plan_id: int):
     form = OpenRevisionForm()
     back = url_for(".plan_revisions", plan_id=plan_id)
     if not form.validate_on_submit():
-        flash(_("That request was not valid; nothing was changed."), "error")
+        flash(messages.request_not_valid(), "error")
         return redirect(back, code=303)
     try:
         revision = or_abort(
-            revisions.open_revision, current_user, plan_id, route=form.route.data,
-            reasons=form.reasons.data, necessity=form.necessity.data,
+            revisions.open_revision,
+            current_user,
+            plan_id,
+            route=form.route.data,
+            reasons=form.reasons.data,
+            necessity=form.necessity.data,
         )
-    except revisions.PlanNotAnnounced:
-        flash(_("Only an announced plan can be revised."), "error")
-        return redirect(back, code=303)
-    except InvalidInput:
-        flash(_("That request was not valid; nothing was changed."), "error")
+    except (revisions.PlanNotAnnounced, InvalidInput) as error:
+        flash(messages.message_for(error, "revision"), "error")
         return redirect(back, code=303)
     flash(_("A draft revision was opened."), "success")
     return redirect(url_for(".revision", revision_id=revision.id), code=303)
@@ -149,13 +146,7 @@ def revision(revision_id: int):
 
 
 def _flash_refusal(error: DomainError) -> None:
-    if isinstance(error, revisions.RevisionNotDrafting):
-        flash(_("This revision is no longer a draft; its items cannot change."), "error")
-    elif isinstance(error, revisions.ProjectInOpenRevision):
-        flash(_("Project %(no)s is already in the open revision %(title)s; finish or withdraw that "
-                "revision first.", no=error.details["project_no"], title=error.details["revision"]), "error")
-    else:
-        flash(_("That request was not valid; nothing was changed."), "error")
+    flash(messages.message_for(error, "revision"), "error")
 
 
 @bp.route("/<int:revision_id>/reasons", methods=["POST"])
@@ -178,7 +169,7 @@ def set_reasons(revision_id: int):
 @bp.route("/<int:revision_id>/items/<kind>", methods=["POST"])
 @login_required
 def add_item(revision_id: int, kind: str):
-    if kind not in ITEM_KINDS:
+    if kind not in REVISION_KINDS:
         abort(404)
     revision = or_abort(revisions.get_revision, current_user, revision_id)
     form = item_form_class(kind, _fields_of(kind, revision))(prefix=kind)
@@ -190,9 +181,23 @@ def add_item(revision_id: int, kind: str):
         if kind == "addition":
             or_abort(revisions.add_addition, current_user, revision_id, values, form.reason.data)
         elif kind == "change":
-            or_abort(revisions.add_change, current_user, revision_id, form.project_no.data, values, form.reason.data)
+            or_abort(
+                revisions.add_change,
+                current_user,
+                revision_id,
+                form.project_no.data,
+                values,
+                form.reason.data,
+            )
         else:
-            or_abort(revisions.add_correction, current_user, revision_id, form.project_no.data, values, form.reason.data)
+            or_abort(
+                revisions.add_correction,
+                current_user,
+                revision_id,
+                form.project_no.data,
+                values,
+                form.reason.data,
+            )
     except InvalidInput as error:
         revision = or_abort(revisions.get_revision, current_user, revision_id)
         name = error.details.get("field")
@@ -206,8 +211,10 @@ def add_item(revision_id: int, kind: str):
         elif name == "project_no":
             message = _("Choose a project of the plan that is not already in this revision.")
         elif name not in form and name in FIELD_LABELS:
-            message = _("A correction may not change %(field)s; use a change (เปลี่ยนแปลง) instead.",
-                        field=FIELD_LABELS[name])
+            message = _(
+                "A correction may not change %(field)s; use a change (เปลี่ยนแปลง) instead.",
+                field=FIELD_LABELS[name],
+            )
         target.errors = [*target.errors, message]
         return _render_revision(revision, failed=form, status=422)
     except DomainError as error:
@@ -223,7 +230,7 @@ def remove_item(revision_id: int, item_id: int):
     form = RemoveItemForm()
     back = url_for(".revision", revision_id=revision_id)
     if not form.validate_on_submit():
-        flash(_("That request was not valid; nothing was changed."), "error")
+        flash(messages.request_not_valid(), "error")
         return redirect(back, code=303)
     try:
         or_abort(revisions.remove_item, current_user, revision_id, item_id)
@@ -239,8 +246,12 @@ def remove_item(revision_id: int, item_id: int):
 def compare(revision_id: int):
     revision, compared = or_abort(revisions.comparison, current_user, revision_id)
     return render_template(
-        "revisions/compare.html", revision=revision, plan=revision.plan, compared=compared,
-        kind_names=KIND_NAMES, field_labels=FIELD_LABELS,
+        "revisions/compare.html",
+        revision=revision,
+        plan=revision.plan,
+        compared=compared,
+        kind_names=REVISION_KIND_NAMES,
+        field_labels=FIELD_LABELS,
     )
 
 

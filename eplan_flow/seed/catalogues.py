@@ -14,6 +14,7 @@
 the Bueng Kan demo (province 38), not the province's real strategies. The provincial catalogues
 ship empty otherwise: each provincial office keeps its own.
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,11 +50,17 @@ def _items(rows: list[dict[str, str]]) -> list[SeedItem]:
         scope = row.get("scope") or ""
         key = (row["catalogue"], scope)
         positions[key] = positions.get(key, 0) + 1
-        items.append(SeedItem(
-            catalogue=row["catalogue"], scope=scope, code=row["code"], name_th=row["name_th"],
-            name_en=row.get("name_en") or None, parent_code=row.get("parent") or None,
-            position=positions[key],
-        ))
+        items.append(
+            SeedItem(
+                catalogue=row["catalogue"],
+                scope=scope,
+                code=row["code"],
+                name_th=row["name_th"],
+                name_en=row.get("name_en") or None,
+                parent_code=row.get("parent") or None,
+                position=positions[key],
+            )
+        )
     return items
 
 

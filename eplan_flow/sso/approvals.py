@@ -4,6 +4,7 @@ The actor is the person signed in to the SSO (``sso_user()``), not e-Plan's logi
 form, call one service of ``eplan_flow.services.identity.approvals`` and turn its refusals into a flash, a
 404 or a 403; an approval without a recent re-authentication sends the admin to ``/sso/reauth``.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -11,11 +12,11 @@ from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from eplan_flow import messages
 from eplan_flow.errors import DomainError, NotFound
 from eplan_flow.extensions import db
 from eplan_flow.glossary import ROLE_LABELS
@@ -28,38 +29,14 @@ from eplan_flow.sso.session import authenticated_recently, recent_auth_time, sso
 
 KIND_OF = {"accounts": "account", "access": "access"}
 
-# What a refusal tells the admin or the applicant, in their language.
-REFUSALS = {
-    "reauthentication_required": _l("Confirm your password again first: approvals need a recent sign-in."),
-    "comment_required": _l("Nothing was changed: give the reason; the applicant reads it."),
-    "permission_denied": _l(
-        "Nothing was changed: you may not decide on this item (the chain of trust names another approver)."
-    ),
-    "stale_state": _l("Nothing was changed: someone else acted on this item first. Reload and try again."),
-    "transition_not_allowed": _l("Nothing was changed: this decision is not possible for the item now."),
-    "guard_failed": _l("Nothing was changed: this decision is not possible for the item now."),
-    "not_found": _l("Nothing was changed: the item was not found."),
-}
-INPUT_REFUSALS = {
-    "duplicate_request": _l("You have already asked for this access, or you hold it."),
-    "to_organisation": _l("No active organisation has that code, or it is your organisation already."),
-    "account": _l("Only an active account may ask for a system."),
-    "role": _l("That role cannot be asked for in this system."),
-    "client_id": _l("That system is not available."),
-}
-
 
 class PostForm(FlaskForm):
     """A bare POST carrying the CSRF token; the services check every value."""
 
 
 def _refusal(exc: DomainError) -> str:
-    if exc.code in REFUSALS:
-        return str(REFUSALS[exc.code])
-    for key in (exc.details.get("reason"), exc.details.get("field")):
-        if key in INPUT_REFUSALS:
-            return str(INPUT_REFUSALS[key])
-    return _("Nothing was changed: the request was not valid.")
+    """What a refusal tells the admin or the applicant, in their language."""
+    return messages.message_for(exc, "approval")
 
 
 def _url_of(endpoint: str, fallback: str, **values) -> str:
@@ -89,7 +66,7 @@ def _signed_in(view):
 def _csrf_ok() -> bool:
     if PostForm().validate_on_submit():
         return True
-    flash(_("That request was not valid; nothing was changed."), "error")
+    flash(messages.request_not_valid(), "error")
     return False
 
 
@@ -105,12 +82,19 @@ def approvals_inbox(actor):
     accounts, accesses = approvals.waiting_for(actor)
     managed_accounts, managed_accesses = approvals.managed_by(actor)
     return render_template(
-        "sso/approvals.html", accounts=accounts, accesses=accesses,
-        managed_accounts=managed_accounts, managed_accesses=managed_accesses,
-        masked=citizen_id.masked_for, waited=approvals.working_days_waiting,
+        "sso/approvals.html",
+        accounts=accounts,
+        accesses=accesses,
+        managed_accounts=managed_accounts,
+        managed_accesses=managed_accesses,
+        masked=citizen_id.masked_for,
+        waited=approvals.working_days_waiting,
         limit=current_app.config["APPROVAL_ESCALATION_WORKING_DAYS"],
-        recent=authenticated_recently(), reauth=reauth_url(request.full_path.rstrip("?")),
-        role_labels=ROLE_LABELS, label=_labels, form=PostForm(formdata=None),
+        recent=authenticated_recently(),
+        reauth=reauth_url(request.full_path.rstrip("?")),
+        role_labels=ROLE_LABELS,
+        label=_labels,
+        form=PostForm(formdata=None),
     )
 
 
@@ -118,16 +102,24 @@ def approvals_inbox(actor):
 @_signed_in
 def approval_item(actor, kind: str, item_id: int):
     try:
-        row = approvals.get_item(KIND_OF[kind], item_id, actor)
+        row = approvals.get_item(actor, KIND_OF[kind], item_id)
     except NotFound:
         abort(404)
     definition = engine.definition_of(row)
     return render_template(
-        "sso/approvals_item.html", row=row, kind=kind, account=row if isinstance(row, Account) else None,
-        decisions=approvals.decisions_for(actor, row), definition=definition,
-        state=definition.label(row.status, locale_code()), events=engine.history(row),
-        masked=citizen_id.masked_for(row.user), waited=approvals.working_days_waiting(row),
-        recent=authenticated_recently(), reauth=reauth_url(request.path), role_labels=ROLE_LABELS,
+        "sso/approvals_item.html",
+        row=row,
+        kind=kind,
+        account=row if isinstance(row, Account) else None,
+        decisions=approvals.decisions_for(actor, row),
+        definition=definition,
+        state=definition.label(row.status, locale_code()),
+        events=engine.history(row),
+        masked=citizen_id.masked_for(row.user),
+        waited=approvals.working_days_waiting(row),
+        recent=authenticated_recently(),
+        reauth=reauth_url(request.path),
+        role_labels=ROLE_LABELS,
         form=PostForm(formdata=None),
     )
 
@@ -144,8 +136,13 @@ def approval_decide(actor, kind: str, item_id: int):
         abort(400)
     expected = request.form.get("expected_version", type=int)
     try:
-        decide(item_id, actor, auth_time=recent_auth_time(), comment=request.form.get("comment"),
-               expected_version=expected)
+        decide(
+            actor,
+            item_id,
+            auth_time=recent_auth_time(),
+            comment=request.form.get("comment"),
+            expected_version=expected,
+        )
     except NotFound:
         abort(404)
     except DomainError as exc:
@@ -170,8 +167,9 @@ def approvals_bulk(actor):
         flash(_("Select at least one item."), "error")
         return redirect(back, code=303)
     try:
-        results = approvals.decide_many(kind, ids, decision, actor, recent_auth_time(),
-                                        request.form.get("comment"))
+        results = approvals.decide_many(
+            actor, kind, ids, decision, recent_auth_time(), request.form.get("comment")
+        )
     except DomainError as exc:
         flash(_refusal(exc), "error")
         return redirect(reauth_url(back) if exc.code == "reauthentication_required" else back, code=303)
@@ -180,7 +178,9 @@ def approvals_bulk(actor):
         flash(ngettext("%(num)d item decided.", "%(num)d items decided.", done), "success")
     for result in results:
         if not result.ok:
-            reason = str(REFUSALS.get(result.code, "")) or _("this decision is not possible for the item now")
+            reason = messages.message_for_code(  # a refused item always carries its code
+                result.code or "", "approval", default=_("this decision is not possible for the item now")
+            )
             flash(_("Item #%(id)s was not changed: %(reason)s", id=result.id, reason=reason), "error")
     return redirect(back, code=303)
 
@@ -194,15 +194,25 @@ def _my_account(person) -> Account | None:
 @_signed_in
 def my_access(person):
     account = _my_account(person)
-    rows = db.session.execute(
-        select(SystemAccess).where(SystemAccess.user_id == person.id)
-        .order_by(SystemAccess.requested_at.desc(), SystemAccess.id.desc())
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(SystemAccess)
+            .where(SystemAccess.user_id == person.id)
+            .order_by(SystemAccess.requested_at.desc(), SystemAccess.id.desc())
+        )
+        .scalars()
+        .all()
+    )
     active = account is not None and account.status == "active"
     return render_template(
-        "sso/access.html", account=account, rows=rows, active=active,
-        systems=approvals.requestable_systems() if active else [], role_labels=ROLE_LABELS,
-        label=_labels, form=PostForm(formdata=None),
+        "sso/access.html",
+        account=account,
+        rows=rows,
+        active=active,
+        systems=approvals.requestable_systems() if active else [],
+        role_labels=ROLE_LABELS,
+        label=_labels,
+        form=PostForm(formdata=None),
     )
 
 
@@ -215,7 +225,7 @@ def request_access(person):
     # One select carries "client_id:role" so the form needs no script to pair them.
     client_id, _sep, role = request.form.get("system_role", "").partition(":")
     try:
-        approvals.request_access(person, client_id, role, person)
+        approvals.request_access(person, person, client_id, role)
     except DomainError as exc:
         flash(_refusal(exc), "error")
         return redirect(back, code=303)
@@ -233,7 +243,7 @@ def withdraw_access(person, access_id: int):
     if row is None or row.user_id != person.id:
         abort(404)
     try:
-        approvals.withdraw_access(access_id, person)
+        approvals.withdraw_access(person, access_id)
     except DomainError as exc:
         flash(_refusal(exc), "error")
         return redirect(back, code=303)
@@ -251,13 +261,21 @@ def transfer(person):
         if account is None:
             abort(404)
         try:
-            approvals.transfer_account(account.id, person, request.form.get("to_organisation", ""))
+            approvals.transfer_account(person, account.id, request.form.get("to_organisation", ""))
         except DomainError as exc:
             flash(_refusal(exc), "error")
             return redirect(url_for(".transfer"), code=303)
-        flash(_("Your account moved; it now waits for approval at the new organisation. "
-                "Your rights at the old one have ended."), "success")
+        flash(
+            _(
+                "Your account moved; it now waits for approval at the new organisation. "
+                "Your rights at the old one have ended."
+            ),
+            "success",
+        )
         return redirect(url_for(".transfer"), code=303)
     return render_template(
-        "sso/transfer.html", account=account, label=_labels, form=PostForm(formdata=None),
+        "sso/transfer.html",
+        account=account,
+        label=_labels,
+        form=PostForm(formdata=None),
     )

@@ -1,8 +1,16 @@
 """Forms of the SSO's own pages. Every POST form carries a CSRF token (Flask-WTF)."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField, TelField, TextAreaField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
@@ -23,14 +31,22 @@ class OrganisationSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Organisation code or name"), filters=[tidy_line], validators=[Optional(), CleanText(100)])
+    q = StringField(
+        _l("Organisation code or name"), filters=[tidy_line], validators=[Optional(), CleanText(100)]
+    )
 
 
 class _PersonFields(FlaskForm):
     organisation_id = HiddenField(validators=[DataRequired()])
-    title = SelectField(_l("Title"), choices=[SelectChoice(t, t) for t in TITLES], validators=[DataRequired()])
-    first_name = StringField(_l("First name (Thai)"), filters=[tidy_line], validators=[CleanText(80, required=True)])
-    last_name = StringField(_l("Last name (Thai)"), filters=[tidy_line], validators=[CleanText(80, required=True)])
+    title = SelectField(
+        _l("Title"), choices=[SelectChoice(t, t) for t in TITLES], validators=[DataRequired()]
+    )
+    first_name = StringField(
+        _l("First name (Thai)"), filters=[tidy_line], validators=[CleanText(80, required=True)]
+    )
+    last_name = StringField(
+        _l("Last name (Thai)"), filters=[tidy_line], validators=[CleanText(80, required=True)]
+    )
     phone = TelField(
         _l("Mobile phone"), filters=[thai_digits], validators=[DataRequired(), Length(max=20), KnownDigits()]
     )
@@ -42,7 +58,9 @@ class _PersonFields(FlaskForm):
 
 class RegisterForm(_PersonFields):
     citizen_id = StringField(
-        _l("Citizen ID (13 digits)"), filters=[thai_digits], validators=[DataRequired(), Length(max=20), KnownDigits()]
+        _l("Citizen ID (13 digits)"),
+        filters=[thai_digits],
+        validators=[DataRequired(), Length(max=20), KnownDigits()],
     )
     email = EmailField(_l("Email address"), filters=[tidy_line], validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])

@@ -4,6 +4,7 @@ The answer to "send me a link" is the same whether or not the address is registe
 page shows a form on GET (mail scanners that open links change nothing) and sets the password on
 POST, once. Views call ``services.password_reset`` and never commit.
 """
+
 from __future__ import annotations
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
@@ -13,11 +14,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from eplan_flow import messages
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import limiter
 from eplan_flow.services.identity import password_reset
 from eplan_flow.sso import bp
-from eplan_flow.sso.routes import PASSWORD_PROBLEM_TEXTS
+from eplan_flow.sso.routes import password_problems
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -51,9 +53,14 @@ def forgot_password():
     if form.validate_on_submit():
         password_reset.request_reset(form.email.data, ip=request.remote_addr)
         # One answer for every address, registered or not.
-        flash(_("If this address belongs to an account and is confirmed, a link to set a new password "
-                "is on its way. It works once, within %(n)s minutes.", n=password_reset.RESET_MAX_AGE // 60),
-              "success")
+        flash(
+            _(
+                "If this address belongs to an account and is confirmed, a link to set a new password "
+                "is on its way. It works once, within %(n)s minutes.",
+                n=password_reset.RESET_MAX_AGE // 60,
+            ),
+            "success",
+        )
         return redirect(url_for(".login"), code=303)
     status = 200
     if request.method == "POST":
@@ -69,28 +76,33 @@ def reset_password(token: str):
     try:
         person = password_reset.check_link(token)
     except DomainError:
-        flash(_("This link cannot set a password: it was used already, a newer one was sent, or it "
-                "has expired. Ask for a new link."), "error")
-        return _private(make_response(render_template("sso/reset_password.html", form=form, token=token,
-                                                      refused=True), 400))
+        flash(messages.message_for_code("reset_link_invalid"), "error")
+        return _private(
+            make_response(
+                render_template("sso/reset_password.html", form=form, token=token, refused=True), 400
+            )
+        )
     status = 200
     if form.validate_on_submit():
         try:
             password_reset.reset_password(token, form.password.data, ip=request.remote_addr)
         except DomainError as exc:
             if exc.code == "weak_password":
-                form.password.errors = [str(PASSWORD_PROBLEM_TEXTS[p]) for p in exc.details.get("problems", [])]
+                form.password.errors = password_problems(exc)
             else:
-                flash(_("This link cannot set a password: it was used already, a newer one was sent, "
-                        "or it has expired. Ask for a new link."), "error")
+                flash(messages.message_for_code("reset_link_invalid"), "error")
             status = exc.status
         else:
-            flash(_("Your new password is set, and every earlier sign-in has ended. Sign in with it."),
-                  "success")
+            flash(
+                _("Your new password is set, and every earlier sign-in has ended. Sign in with it."),
+                "success",
+            )
             return _private(redirect(url_for(".login"), code=303))
     elif request.method == "POST":
         csrf = getattr(form, "csrf_token", None)
         status = 400 if csrf is not None and csrf.errors else 422
-    return _private(make_response(
-        render_template("sso/reset_password.html", form=form, token=token, person=person), status
-    ))
+    return _private(
+        make_response(
+            render_template("sso/reset_password.html", form=form, token=token, person=person), status
+        )
+    )

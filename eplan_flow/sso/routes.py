@@ -5,6 +5,7 @@ Views parse input, call one service (``services/identity``) and map its refusals
 they never commit. Sign-in and registration are rate-limited per client address (Flask-Limiter on
 Redis); the limits are read from the app's config at each request.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,12 +14,11 @@ from collections.abc import Callable
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import BuildError
 
-from eplan_flow import thaidate, web
+from eplan_flow import messages, thaidate, web
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db, limiter
 from eplan_flow.i18n import locale_code
@@ -27,10 +27,20 @@ from eplan_flow.services.identity import citizen_id, identity
 from eplan_flow.services.platform import engine
 from eplan_flow.sso import bp
 from eplan_flow.sso.forms import (
-    TITLES, LoginForm, OrganisationSearchForm, PostForm, ReapplyForm, ReauthForm, RegisterForm,
+    TITLES,
+    LoginForm,
+    OrganisationSearchForm,
+    PostForm,
+    ReapplyForm,
+    ReauthForm,
+    RegisterForm,
 )
 from eplan_flow.sso.session import (
-    end_sso_session, record_reauthentication, sso_session_id, sso_user, start_sso_session,
+    end_sso_session,
+    record_reauthentication,
+    sso_session_id,
+    sso_user,
+    start_sso_session,
 )
 
 log = logging.getLogger(__name__)
@@ -72,60 +82,31 @@ def _to_login():
     return redirect(url_for("sso.login", next=request.full_path.rstrip("?")))
 
 
-# What a refusal tells the person; the services' messages are for logs and the API. A refused
-# sign-in has one answer whatever the reason (unknown address, wrong password, paused, disabled).
-REFUSALS = {
-    "invalid_credentials": _l("Wrong email address or password, or password sign-in to this account "
-                              "is paused for a few minutes after repeated failures. Check and try "
-                              "again later, or ask your organisation's SSO admin."),
-    "token_expired": _l("The confirmation link has expired. Sign in and ask for a new one."),
-    "token_used": _l("This confirmation link was already used: the address is confirmed."),
-    "token_invalid": _l("The confirmation link is not valid. Copy the whole link from the email."),
-}
-CITIZEN_ID_REFUSALS = {
-    "length": _l("The citizen ID must be 13 digits."),
-    "check_digit": _l("The citizen ID is not valid: its last (check) digit does not match. Check the "
-                      "number on your ID card."),
-}
-PASSWORD_PROBLEM_TEXTS = {
-    "too_short": _l("Use at least %(n)s characters.", n=identity.MIN_PASSWORD_LENGTH),
-    "too_long": _l("Use at most %(n)s characters.", n=identity.MAX_PASSWORD_LENGTH),
-    "one_class": _l("Mix at least two kinds of characters (letters, capitals, digits, symbols)."),
-    "too_simple": _l("Use more different characters."),
-    "contains_email": _l("Do not use your email address in the password."),
-    "contains_citizen_id": _l("Do not use your citizen ID in the password."),
-    "common": _l("This password is too common; choose another."),
-}
-FIELD_REFUSALS = {
-    "email": _l("Enter a valid email address (at most 80 characters)."),
-    "phone": _l("Enter a Thai phone number of 9 or 10 digits."),
-    "organisation_id": _l("Choose your organisation from the search results."),
-    "requested_role": _l("Choose what you register as."),
-}
-
-
 def _message(exc: DomainError) -> str:
-    if exc.code in REFUSALS:
-        return str(REFUSALS[exc.code])
-    return _("Nothing was saved: check the form; something is missing or not valid.")
+    """What a refusal tells the person (the services' messages are for logs). A refused sign-in has
+    one answer whatever the reason (unknown address, wrong password, paused, disabled)."""
+    return messages.message_for(exc, "sso")
+
+
+def password_problems(exc: DomainError) -> list[str]:
+    """The password field's errors: one sentence per strength rule the password breaks."""
+    return messages.password_problems(
+        exc, min_length=identity.MIN_PASSWORD_LENGTH, max_length=identity.MAX_PASSWORD_LENGTH
+    )
 
 
 def _put_on_form(form, exc: DomainError) -> None:
     """Show a service's refusal beside the field it names, else as a flash."""
     field_name = exc.details.get("field")
     field = getattr(form, field_name, None) if field_name else None
-    if exc.code == "weak_password" and field is not None:
-        field.errors = [str(PASSWORD_PROBLEM_TEXTS[p]) for p in exc.details.get("problems", [])]
-    elif exc.code == "citizen_id_invalid" and field is not None:
-        field.errors = [str(CITIZEN_ID_REFUSALS.get(exc.details.get("reason"), CITIZEN_ID_REFUSALS["length"]))]
-    elif exc.code in REFUSALS and field is not None:
-        field.errors = [_message(exc)]
-    elif field_name in FIELD_REFUSALS and field is not None:
-        field.errors = [str(FIELD_REFUSALS[field_name])]
-    elif field is not None and field.name != "organisation_id":
-        field.errors = [_("Check this field; it is missing or not valid.")]
+    if field is None:
+        flash(_message(exc), "error")
+    elif exc.code == "weak_password":
+        field.errors = password_problems(exc)
     else:
-        flash(str(FIELD_REFUSALS.get(field_name)) if field_name in FIELD_REFUSALS else _message(exc), "error")
+        field.errors = [
+            messages.message_for(exc, "sso", default=_("Check this field; it is missing or not valid."))
+        ]
 
 
 def _refused_status(form) -> int:
@@ -158,15 +139,23 @@ def register():
     if org is not None and request.method == "GET":
         form.organisation_id.data = str(org.id)
     if request.method == "POST" and org is None:
-        flash(str(FIELD_REFUSALS["organisation_id"]), "error")
-    elif form.validate_on_submit():
+        flash(messages.message_for_code("invalid_input", "sso", field="organisation_id"), "error")
+    elif org is not None and form.validate_on_submit():
         try:
-            identity.register(identity.Registration(
-                citizen_id=form.citizen_id.data, title=form.title.data, first_name=form.first_name.data,
-                last_name=form.last_name.data, email=form.email.data, organisation_id=org.id,
-                password=form.password.data, phone=form.phone.data, position=form.position.data,
-                requested_role=form.requested_role.data,
-            ))
+            identity.register(
+                identity.Registration(
+                    citizen_id=form.citizen_id.data,
+                    title=form.title.data,
+                    first_name=form.first_name.data,
+                    last_name=form.last_name.data,
+                    email=form.email.data,
+                    organisation_id=org.id,
+                    password=form.password.data,
+                    phone=form.phone.data,
+                    position=form.position.data,
+                    requested_role=form.requested_role.data,
+                )
+            )
         except DomainError as exc:
             _put_on_form(form, exc)
         else:
@@ -174,7 +163,11 @@ def register():
             return redirect(url_for(".registered"), code=303)
     status = _refused_status(form) if request.method == "POST" else 200
     return render_template(
-        "sso/register.html", form=form, org=org, search=search, results=results,
+        "sso/register.html",
+        form=form,
+        org=org,
+        search=search,
+        results=results,
     ), status
 
 
@@ -192,7 +185,7 @@ def confirm_email(token: str):
         return _cancel_registration(form, token)
     if request.method == "POST":
         if not form.validate_on_submit():
-            flash(_("That request was not valid; nothing was changed."), "error")
+            flash(messages.request_not_valid(), "error")
             return render_template("sso/confirm.html", form=form, token=token), 400
         try:
             identity.confirm_email(token)
@@ -208,15 +201,21 @@ def _cancel_registration(form, token: str):
     """The link in a confirmation email (or a repeated registration's notice) that says "not me"."""
     if request.method == "POST":
         if not form.validate_on_submit():
-            flash(_("That request was not valid; nothing was changed."), "error")
+            flash(messages.request_not_valid(), "error")
             return render_template("sso/cancel_registration.html", form=form, token=token), 400
         try:
             identity.cancel_registration(token)
         except DomainError as exc:
-            flash(_("This link can no longer cancel a registration: it has expired, or the address "
-                    "was confirmed. Nothing was changed."), "error")
-            return render_template("sso/cancel_registration.html", form=form, token=token,
-                                   refused=True), exc.status
+            flash(
+                _(
+                    "This link can no longer cancel a registration: it has expired, or the address "
+                    "was confirmed. Nothing was changed."
+                ),
+                "error",
+            )
+            return render_template(
+                "sso/cancel_registration.html", form=form, token=token, refused=True
+            ), exc.status
         flash(_("The registration was cancelled. You may register with this address now."), "success")
         return redirect(url_for(".register"), code=303)
     return render_template("sso/cancel_registration.html", form=form, token=token)
@@ -276,7 +275,7 @@ def end_session() -> None:
 @bp.route("/logout", methods=["POST"])
 def logout():
     if not PostForm().validate_on_submit():
-        flash(_("That request was not valid; nothing was changed."), "error")
+        flash(messages.request_not_valid(), "error")
         return redirect(url_for(".account"), code=303)
     end_session()
     flash(_("You have signed out of the Single Sign-On."), "success")
@@ -300,11 +299,16 @@ def reauth():
             if isinstance(exc, identity.AccountLocked) and paused is not None:
                 # The session stays: anyone can cause a pause by guessing, so it proves nothing
                 # against the person signed in here (who may be told: it is their own account).
-                flash(_("Password sign-in to this account is paused until %(time)s after repeated "
+                flash(
+                    _(
+                        "Password sign-in to this account is paused until %(time)s after repeated "
                         "failed sign-ins. Your organisation's SSO admin can unlock it sooner.",
-                        time=thaidate.format_datetime(paused, locale_code())), "error")
+                        time=thaidate.format_datetime(paused, locale_code()),
+                    ),
+                    "error",
+                )
             else:
-                flash(_message(exc) if exc.code != "invalid_credentials" else _("Wrong password."), "error")
+                flash(messages.message_for(exc, "sso.reauth"), "error")
             status = exc.status
         else:
             record_reauthentication()
@@ -340,8 +344,7 @@ def _kept_mail(user: User) -> list[tuple[EmailMessage, list[str]]]:
     if config.get("MAIL_SERVER") or config.get("ENV_NAME") == "production":
         return []
     messages = db.session.execute(
-        select(EmailMessage).where(EmailMessage.user_id == user.id)
-        .order_by(EmailMessage.id.desc()).limit(5)
+        select(EmailMessage).where(EmailMessage.user_id == user.id).order_by(EmailMessage.id.desc()).limit(5)
     ).scalars()
     return [(m, URL_PATTERN.findall(m.body)) for m in messages]
 
@@ -355,14 +358,21 @@ def account():
     history = engine.history(row) if row is not None else []
     definition = engine.definition_of(row) if row is not None else None
     return render_template(
-        "sso/account.html", user=user, account=row, definition=definition, locale=locale_code(),
+        "sso/account.html",
+        user=user,
+        account=row,
+        definition=definition,
+        locale=locale_code(),
         sign_in_paused_until=identity.sign_in_paused_until(user),
-        masked_citizen_id=citizen_id.masked_for(user), history=history,
+        masked_citizen_id=citizen_id.masked_for(user),
+        history=history,
         steps=engine.next_steps(row, user, locale_code()) if row is not None else [],
         rejection_reason=_rejection_reason(row, history) if row is not None else None,
         suspension_reason=_last_comment(history, "suspend"),
-        thaid_url=endpoint_url("sso.thaid_start"), access_url=endpoint_url("sso.request_access"),
-        kept_mail=_kept_mail(user), form=PostForm(formdata=None),
+        thaid_url=endpoint_url("sso.thaid_start"),
+        access_url=endpoint_url("sso.request_access"),
+        kept_mail=_kept_mail(user),
+        form=PostForm(formdata=None),
     )
 
 
@@ -370,7 +380,7 @@ def _split_name(user: User) -> tuple[str, str, str]:
     """Best effort: the title, first and last name a full name was built from."""
     name = user.full_name or ""
     title = next((t for t in sorted(TITLES, key=len, reverse=True) if name.startswith(t)), "")
-    first, _sep, last = name[len(title):].partition(" ")
+    first, _sep, last = name[len(title) :].partition(" ")
     return title, first, last
 
 
@@ -393,11 +403,19 @@ def reapply():
         form.organisation_id.data = str(org.id)
     elif form.validate_on_submit():
         try:
-            identity.change_details(user, identity.Details(
-                title=form.title.data, first_name=form.first_name.data, last_name=form.last_name.data,
-                organisation_id=org.id, phone=form.phone.data, position=form.position.data,
-                requested_role=form.requested_role.data,
-            ), comment=form.comment.data)
+            identity.change_details(
+                user,
+                identity.Details(
+                    title=form.title.data,
+                    first_name=form.first_name.data,
+                    last_name=form.last_name.data,
+                    organisation_id=org.id,
+                    phone=form.phone.data,
+                    position=form.position.data,
+                    requested_role=form.requested_role.data,
+                ),
+                comment=form.comment.data,
+            )
         except DomainError as exc:
             _put_on_form(form, exc)
         else:
@@ -405,7 +423,12 @@ def reapply():
             return redirect(url_for(".account"), code=303)
     status = _refused_status(form) if request.method == "POST" else 200
     return render_template(
-        "sso/reapply.html", form=form, org=org, search=search, results=results, account=row,
+        "sso/reapply.html",
+        form=form,
+        org=org,
+        search=search,
+        results=results,
+        account=row,
         rejection_reason=_rejection_reason(row, engine.history(row)),
     ), status
 
@@ -421,8 +444,9 @@ def rate_limited(error: TooManyRequests):
     """Any rate limit in the app: a clear page for people, ``rate_limited`` for programs."""
     item = getattr(getattr(error, "limit", None), "limit", None)
     retry_after = int(item.get_expiry()) if item is not None else 60
-    message = _("Too many attempts from your network. Wait %(seconds)s seconds, then try again.",
-                seconds=retry_after)
+    message = _(
+        "Too many attempts from your network. Wait %(seconds)s seconds, then try again.", seconds=retry_after
+    )
     if _wants_json():
         response = jsonify(code="rate_limited", message=message, retry_after=retry_after)
     else:

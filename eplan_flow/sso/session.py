@@ -9,6 +9,7 @@ its digest). The cookie is only a pointer: the session lives on the server
 copy of the cookie at once, and a session ends by itself after SSO_SESSION_LIFETIME or
 SSO_SESSION_IDLE_TIMEOUT.
 """
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,4 @@
-"""Identity verification with ThaiD: the SSO as an OpenID Connect client of ThaiD (DOMAIN.md §2).
+"""Identity verification with ThaiD: the SSO as an OpenID Connect client of ThaiD (docs/DOMAIN.md §2).
 
 Authlib's Flask client, one per app (tests serve many apps at once), found through
 ``THAID_DISCOVERY_URL`` (a path means this app's own stand-in ThaiD, in development), with state,
@@ -6,6 +6,7 @@ nonce and PKCE S256. The callback lets Authlib check the state and the ID token 
 the JWKS, issuer, audience, expiry, nonce), then hands ``pid`` to
 ``services.thaid_verification.complete_verification``. Views never commit.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,11 +20,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from joserfc.errors import JoseError
 
+from eplan_flow import messages
 from eplan_flow.addresses import external_url
 from eplan_flow.errors import DomainError
 from eplan_flow.i18n import locale_code
-from eplan_flow.services.platform import engine
 from eplan_flow.services.identity import thaid_verification as service
+from eplan_flow.services.platform import engine
 from eplan_flow.sso import bp
 from eplan_flow.sso.session import sso_user
 
@@ -42,7 +44,7 @@ class _AppOAuth(OAuth):
 
 def thaid_client():
     """Return this app's ThaiD client, made on first use for the configured discovery URL."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
     url = app.config["THAID_DISCOVERY_URL"]
     if url.startswith("/"):
         url = request.url_root.rstrip("/") + url
@@ -78,13 +80,6 @@ FAILURES = {
     ),
     "not_configured": _l("Verification with ThaiD is not set up on this server yet. Please contact DLA."),
 }
-REFUSALS = {
-    "not_awaiting_verification": _l(
-        "Identity verification is needed only after you confirm your email address and before your "
-        "account is approved, so nothing was changed."
-    ),
-    "not_found": _l("You have no SSO account to verify."),
-}
 
 
 def _login_redirect():
@@ -100,8 +95,11 @@ def _failure_page(kind: str, status: int = 400):
 
 def _configured() -> bool:
     config = current_app.config
-    return bool(config.get("THAID_DISCOVERY_URL") and config.get("THAID_CLIENT_ID")
-                and config.get("THAID_CLIENT_SECRET"))
+    return bool(
+        config.get("THAID_DISCOVERY_URL")
+        and config.get("THAID_CLIENT_ID")
+        and config.get("THAID_CLIENT_SECRET")
+    )
 
 
 @bp.route("/verify/thaid", methods=["GET", "POST"])
@@ -113,12 +111,17 @@ def thaid_start():
     if request.method == "GET":
         definition = engine.definition_of(account) if account is not None else None
         return render_template(
-            "sso/thaid_start.html", user=user, account=account, definition=definition,
-            locale=locale_code(), configured=_configured(),
+            "sso/thaid_start.html",
+            user=user,
+            account=account,
+            definition=definition,
+            locale=locale_code(),
+            configured=_configured(),
         )
     # The POST is CSRF-checked by CSRFProtect like every form.
     if account is None or account.status != "email_confirmed":
-        flash(REFUSALS["not_awaiting_verification" if account else "not_found"], "error")
+        refusal = "not_awaiting_verification" if account else "not_found"
+        flash(messages.message_for_code(refusal, "thaid"), "error")
         return redirect(url_for("sso.thaid_start"), code=303)
     if not _configured():
         return _failure_page("not_configured", 503)
@@ -159,7 +162,7 @@ def thaid_callback():
     try:
         result = service.complete_verification(user.id, claims.get("pid"), claims)
     except DomainError as exc:
-        flash(REFUSALS.get(exc.code, REFUSALS["not_awaiting_verification"]), "error")
+        flash(messages.message_for(exc, "thaid"), "error")
         return redirect(url_for("sso.thaid_start"), code=303)
     if result.verified:
         flash(_("Your identity is verified with ThaiD. Your account now waits for approval."), "success")

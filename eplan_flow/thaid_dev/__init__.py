@@ -3,7 +3,10 @@
 It signs people in as one of a few made-up citizens (``citizens.SAMPLE_CITIZENS``) so the SSO's
 real ThaiD client can be exercised end to end through real redirects and token calls.
 """
+
 from flask import Blueprint
+
+from eplan_flow.thaid_dev.store import make_store
 
 bp = Blueprint("thaid_dev", __name__)
 
@@ -19,8 +22,6 @@ def init_app(app) -> None:
     """Mount the stand-in ThaiD at /dev/thaid when ``THAID_DEV_PROVIDER_ENABLED`` is on."""
     if not app.config.get("THAID_DEV_PROVIDER_ENABLED"):
         return
-    from eplan_flow.thaid_dev.store import make_store
-
     if not app.config.get("THAID_CLIENT_ID"):
         # No credentials from DOPA: the only ThaiD this app can talk to is the stand-in.
         app.config["THAID_CLIENT_ID"] = DEV_CLIENT_ID
@@ -31,4 +32,5 @@ def init_app(app) -> None:
     app.register_blueprint(bp, url_prefix="/dev/thaid")
 
 
-from eplan_flow.thaid_dev import routes  # noqa: E402,F401  (register the views)
+# Last, for its side effect: the module registers its views on ``bp``.
+from eplan_flow.thaid_dev import routes  # noqa: F401

@@ -3,6 +3,7 @@
 Register at the SSO with one of these citizen IDs, then pick the same person on the stand-in's
 sign-in page to pass verification, or another one to see a mismatch refused.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,18 +48,78 @@ class SampleCitizen:
 
 
 SAMPLE_CITIZENS: tuple[SampleCitizen, ...] = (
-    SampleCitizen("somchai", "1101700203450", "นาย", "สมชาย", "ใจดี", "Mr.", "Somchai", "Jaidee",
-                  date(1988, 3, 14), "thaid-dev-7c1f0a52"),
-    SampleCitizen("malee", "3100500123458", "นาง", "มาลี", "ศรีสุข", "Mrs.", "Malee", "Srisuk",
-                  date(1975, 11, 2), "thaid-dev-2b94e6d1"),
-    SampleCitizen("kittipong", "1409900456780", "นาย", "กิตติพงษ์", "บุญมา", "Mr.", "Kittipong", "Boonma",
-                  date(1992, 7, 30), "thaid-dev-95a3c8e0"),
-    SampleCitizen("wanida", "3500600789128", "นางสาว", "วนิดา", "แก้วมณี", "Miss", "Wanida", "Kaewmanee",
-                  date(1969, 1, 21), "thaid-dev-4e07d2b9"),
-    SampleCitizen("anan", "1700800112239", "นาย", "อนันต์", "พรหมวงศ์", "Mr.", "Anan", "Promwong",
-                  date(1995, 12, 5), "thaid-dev-d61b3f74"),
-    SampleCitizen("pranee", "3201000567811", "นาง", "ปราณี", "ทองคำ", "Mrs.", "Pranee", "Thongkham",
-                  date(1981, 5, 18), "thaid-dev-0f8a71c6"),
+    SampleCitizen(
+        "somchai",
+        "1101700203450",
+        "นาย",
+        "สมชาย",
+        "ใจดี",
+        "Mr.",
+        "Somchai",
+        "Jaidee",
+        date(1988, 3, 14),
+        "thaid-dev-7c1f0a52",
+    ),
+    SampleCitizen(
+        "malee",
+        "3100500123458",
+        "นาง",
+        "มาลี",
+        "ศรีสุข",
+        "Mrs.",
+        "Malee",
+        "Srisuk",
+        date(1975, 11, 2),
+        "thaid-dev-2b94e6d1",
+    ),
+    SampleCitizen(
+        "kittipong",
+        "1409900456780",
+        "นาย",
+        "กิตติพงษ์",
+        "บุญมา",
+        "Mr.",
+        "Kittipong",
+        "Boonma",
+        date(1992, 7, 30),
+        "thaid-dev-95a3c8e0",
+    ),
+    SampleCitizen(
+        "wanida",
+        "3500600789128",
+        "นางสาว",
+        "วนิดา",
+        "แก้วมณี",
+        "Miss",
+        "Wanida",
+        "Kaewmanee",
+        date(1969, 1, 21),
+        "thaid-dev-4e07d2b9",
+    ),
+    SampleCitizen(
+        "anan",
+        "1700800112239",
+        "นาย",
+        "อนันต์",
+        "พรหมวงศ์",
+        "Mr.",
+        "Anan",
+        "Promwong",
+        date(1995, 12, 5),
+        "thaid-dev-d61b3f74",
+    ),
+    SampleCitizen(
+        "pranee",
+        "3201000567811",
+        "นาง",
+        "ปราณี",
+        "ทองคำ",
+        "Mrs.",
+        "Pranee",
+        "Thongkham",
+        date(1981, 5, 18),
+        "thaid-dev-0f8a71c6",
+    ),
 )
 
 BY_KEY = {citizen.key: citizen for citizen in SAMPLE_CITIZENS}

@@ -7,6 +7,7 @@ the client sends a challenge. The client it serves is this app's own ThaiD clien
 (``THAID_CLIENT_ID``/``THAID_CLIENT_SECRET``), redirecting to this app's verification callback
 unless ``THAID_DEV_REDIRECT_URIS`` lists others.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,6 +16,7 @@ import hmac
 import re
 import secrets
 import time
+from typing import Any
 from urllib.parse import unquote_plus, urlencode
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
@@ -39,8 +41,16 @@ SCOPE_CLAIMS = {
     "birthdate": ("birthdate",),
     "profile": ("name", "given_name", "family_name", "birthdate"),
 }
-CLAIMS = ("pid", "name", "name_en", "given_name", "family_name", "given_name_en", "family_name_en",
-          "birthdate")
+CLAIMS = (
+    "pid",
+    "name",
+    "name_en",
+    "given_name",
+    "family_name",
+    "given_name_en",
+    "family_name_en",
+    "birthdate",
+)
 # RFC 7636 §4.1: 43 to 128 unreserved characters.
 _PKCE_VALUE = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 
@@ -98,22 +108,24 @@ def _no_store(response):
 @bp.get("/.well-known/openid-configuration")
 def discovery():
     base = issuer()
-    return jsonify({
-        "issuer": base,
-        "authorization_endpoint": url_for("thaid_dev.authorize", _external=True),
-        "token_endpoint": url_for("thaid_dev.token", _external=True),
-        "userinfo_endpoint": url_for("thaid_dev.userinfo", _external=True),
-        "jwks_uri": url_for("thaid_dev.jwks", _external=True),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "code_challenge_methods_supported": ["S256"],
-        "scopes_supported": ["openid", *SCOPE_CLAIMS],
-        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", *CLAIMS],
-    })
+    return jsonify(
+        {
+            "issuer": base,
+            "authorization_endpoint": url_for("thaid_dev.authorize", _external=True),
+            "token_endpoint": url_for("thaid_dev.token", _external=True),
+            "userinfo_endpoint": url_for("thaid_dev.userinfo", _external=True),
+            "jwks_uri": url_for("thaid_dev.jwks", _external=True),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid", *SCOPE_CLAIMS],
+            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", *CLAIMS],
+        }
+    )
 
 
 @bp.get("/jwks")
@@ -137,7 +149,7 @@ def _checked_request() -> dict:
     redirect_uri = args.get("redirect_uri", "")
     if redirect_uri not in _redirect_uris():
         raise _AuthorizeRefused(_("The address to return to is not registered for this application."))
-    params = {
+    params: dict[str, Any] = {
         "client_id": client_id,
         "redirect_uri": redirect_uri,
         "state": args.get("state"),
@@ -162,8 +174,10 @@ def _back_to_client(params: dict, **values):
     if params.get("state"):
         values["state"] = params["state"]
     separator = "&" if "?" in params["redirect_uri"] else "?"
-    return redirect(f"{params['redirect_uri']}{separator}{urlencode(values)}",
-                    code=303 if request.method == "POST" else 302)
+    return redirect(
+        f"{params['redirect_uri']}{separator}{urlencode(values)}",
+        code=303 if request.method == "POST" else 302,
+    )
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
@@ -175,20 +189,31 @@ def authorize():
     if "error" in params:
         return _back_to_client(params, error=params["error"])
     if request.method == "GET":
-        return render_template("thaid_dev/authorize.html", citizens=SAMPLE_CITIZENS,
-                               released=_released_names(params["scope"]),
-                               client_id=params["client_id"])
+        return render_template(
+            "thaid_dev/authorize.html",
+            citizens=SAMPLE_CITIZENS,
+            released=_released_names(params["scope"]),
+            client_id=params["client_id"],
+        )
     if "deny" in request.form:
         return _back_to_client(params, error="access_denied", error_description="the person declined")
     citizen = BY_KEY.get(request.form.get("citizen", ""))
     if citizen is None:
         abort(400)
     code = secrets.token_urlsafe(32)
-    _store().put(f"code:{code}", {
-        "client_id": params["client_id"], "redirect_uri": params["redirect_uri"], "citizen": citizen.key,
-        "scope": params["scope"], "nonce": params["nonce"], "code_challenge": params["code_challenge"],
-        "auth_time": int(time.time()),
-    }, current_app.config.get("THAID_DEV_CODE_LIFETIME", CODE_LIFETIME))
+    _store().put(
+        f"code:{code}",
+        {
+            "client_id": params["client_id"],
+            "redirect_uri": params["redirect_uri"],
+            "citizen": citizen.key,
+            "scope": params["scope"],
+            "nonce": params["nonce"],
+            "code_challenge": params["code_challenge"],
+            "auth_time": int(time.time()),
+        },
+        current_app.config.get("THAID_DEV_CODE_LIFETIME", CODE_LIFETIME),
+    )
     return _back_to_client(params, code=code)
 
 
@@ -223,8 +248,12 @@ def _authenticated_client() -> str | None:
 def token():
     client_id = _authenticated_client()
     if client_id is None:
-        return _token_error("invalid_client", "client authentication failed", 401,
-                            **{"WWW-Authenticate": 'Basic realm="thaid-dev"'})
+        return _token_error(
+            "invalid_client",
+            "client authentication failed",
+            401,
+            **{"WWW-Authenticate": 'Basic realm="thaid-dev"'},
+        )
     if request.form.get("grant_type") != "authorization_code":
         return _token_error("unsupported_grant_type", "only authorization_code is supported")
     code = request.form.get("code", "")
@@ -241,8 +270,10 @@ def token():
         return _token_error("invalid_grant", "redirect_uri does not match the authorization request")
     verifier = request.form.get("code_verifier")
     if grant["code_challenge"]:
-        if not verifier or not _PKCE_VALUE.match(verifier) or not hmac.compare_digest(
-            _s256(verifier), grant["code_challenge"]
+        if (
+            not verifier
+            or not _PKCE_VALUE.match(verifier)
+            or not hmac.compare_digest(_s256(verifier), grant["code_challenge"])
         ):
             return _token_error("invalid_grant", "the PKCE code_verifier does not match")
     elif verifier:
@@ -255,17 +286,30 @@ def token():
     _store().put(f"used:{code}", {"access_token": access_token}, TOKEN_LIFETIME)
     now = int(time.time())
     claims = {
-        "iss": issuer(), "sub": citizen.sub, "aud": client_id, "iat": now, "exp": now + TOKEN_LIFETIME,
-        "auth_time": grant["auth_time"], "at_hash": _at_hash(access_token), **released,
+        "iss": issuer(),
+        "sub": citizen.sub,
+        "aud": client_id,
+        "iat": now,
+        "exp": now + TOKEN_LIFETIME,
+        "auth_time": grant["auth_time"],
+        "at_hash": _at_hash(access_token),
+        **released,
     }
     if grant["nonce"]:
         claims["nonce"] = grant["nonce"]
     key = store.signing_key(_store())
     id_token = jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, claims, key)
-    return _no_store(jsonify({
-        "access_token": access_token, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME,
-        "scope": " ".join(grant["scope"]), "id_token": id_token,
-    }))
+    return _no_store(
+        jsonify(
+            {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": TOKEN_LIFETIME,
+                "scope": " ".join(grant["scope"]),
+                "id_token": id_token,
+            }
+        )
+    )
 
 
 # -- userinfo --------------------------------------------------------------------------------------
@@ -273,7 +317,9 @@ def token():
 @csrf.exempt
 def userinfo():
     header = request.headers.get("Authorization", "")
-    claims = _store().get(f"access:{header[7:]}") if header.startswith("Bearer ") and len(header) > 7 else None
+    claims = (
+        _store().get(f"access:{header[7:]}") if header.startswith("Bearer ") and len(header) > 7 else None
+    )
     if claims is None:
         response = jsonify({"error": "invalid_token"})
         response.status_code = 401

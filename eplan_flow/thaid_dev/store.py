@@ -4,11 +4,13 @@ In Redis when the app has one (``REDIS_URL``: every web process then shares code
 else in this process's memory. Entries expire on their own; ``take`` reads and deletes in one
 step, so a code can be exchanged once only.
 """
+
 from __future__ import annotations
 
 import json
 import threading
 import time
+from typing import cast
 
 import redis
 from joserfc.jwk import RSAKey
@@ -73,11 +75,12 @@ class RedisStore:
         return bool(self._redis.set(PREFIX + key, json.dumps(value), nx=True))
 
     def get(self, key: str) -> dict | None:
-        raw = self._redis.get(PREFIX + key)
+        # redis-py types its replies for both its sync and async clients; this one is sync.
+        raw = cast(bytes | None, self._redis.get(PREFIX + key))
         return json.loads(raw) if raw is not None else None
 
     def take(self, key: str) -> dict | None:
-        raw = self._redis.getdel(PREFIX + key)
+        raw = cast(bytes | None, self._redis.getdel(PREFIX + key))
         return json.loads(raw) if raw is not None else None
 
     def delete(self, key: str) -> None:

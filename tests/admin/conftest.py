@@ -1,4 +1,5 @@
 """Fixtures for the back-office tests: a world with a plan and a grant in and out of scope."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,44 +1,17 @@
 """The back office speaks Thai: Flask-Admin's own labels come from eplan-flow's admin catalogue."""
+
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
-import pytest
-from babel.messages.mofile import write_mo
+import flask_admin
 from babel.messages.pofile import read_po
 
 import eplan_flow
-import flask_admin
-from flask_admin import babel as admin_babel
 
 CATALOGUES = Path(eplan_flow.__file__).parent / "translations_admin"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _compiled_admin_catalogue():
-    """Compile admin.po when its .mo is missing or older (as `make translations` does)."""
-    compiled = False
-    for po in CATALOGUES.glob("*/LC_MESSAGES/admin.po"):
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        with po.open("rb") as source:
-            catalog = read_po(source, locale=po.parent.parent.name)
-        # Write beside and rename, so a concurrent run never reads half a file.
-        fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".mo.tmp")
-        with os.fdopen(fd, "wb") as target:
-            write_mo(target, catalog)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, mo)
-        compiled = True
-    if compiled:
-        # Flask-Admin's domain caches each locale's catalogue for the whole process: drop any
-        # copy an earlier test loaded before the .mo existed.
-        admin_babel.domain.cache.clear()
 
 
 def read_catalogue(path: Path, locale: str):

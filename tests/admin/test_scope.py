@@ -1,4 +1,5 @@
 """Who may open which back-office page, and which rows each person sees there."""
+
 from __future__ import annotations
 
 import re
@@ -114,7 +115,9 @@ def _shown_count(body: str) -> int:
 
 
 @pytest.mark.parametrize("role", [*OFFICES, "dla_admin"])
-def test_the_count_shown_by_each_list_is_the_count_of_rows_in_scope(role, world, scoped, db, client, login_as):
+def test_the_count_shown_by_each_list_is_the_count_of_rows_in_scope(
+    role, world, scoped, db, client, login_as
+):
     user = getattr(world, role)
     login_as(user)
     orgs = db.session.query(Organisation).all()
@@ -135,7 +138,9 @@ def test_someone_who_reads_a_row_but_may_not_manage_it_gets_403_on_its_edit_page
     from eplan_flow.models import RoleGrant
 
     # SSO admin of sao_a who also serves as a district officer of 3801: reads town_b, manages only sao_a.
-    db.session.add(RoleGrant(user_id=world.sso_admin.id, organisation_id=world.do_3801.id, role="district_officer"))
+    db.session.add(
+        RoleGrant(user_id=world.sso_admin.id, organisation_id=world.do_3801.id, role="district_officer")
+    )
     db.session.commit()
     login_as(world.sso_admin)
     assert client.get(f"/admin/users/details/?id={world.town_planner.id}").status_code == 200

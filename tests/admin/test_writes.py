@@ -1,7 +1,9 @@
 """Changes made in the back office: one audit event each, all or nothing, within the actor's rights."""
+
 from __future__ import annotations
 
 import pytest
+
 from eplan_flow.errors import InvalidInput, PermissionDenied
 from eplan_flow.models import AuditEvent, Organisation, RoleGrant, User
 from eplan_flow.services.directory import organisations as directory
@@ -12,8 +14,15 @@ def audit_count(db, **filters) -> int:
 
 
 def new_user_form(org, username="a_newcomer", **extra):
-    return {"username": username, "full_name": "คุณ ผู้มาใหม่", "position": "",
-            "organisation": str(org.id), "is_enabled": "y", "locale": "th", **extra}
+    return {
+        "username": username,
+        "full_name": "คุณ ผู้มาใหม่",
+        "position": "",
+        "organisation": str(org.id),
+        "is_enabled": "y",
+        "locale": "th",
+        **extra,
+    }
 
 
 def test_an_sso_admin_creates_a_person_of_their_lao_with_one_audit_event_and_no_password(
@@ -22,8 +31,10 @@ def test_an_sso_admin_creates_a_person_of_their_lao_with_one_audit_event_and_no_
     login_as(world.sso_admin)
     before = audit_count(db)
     # A password or address smuggled into the form is not a field: people set their own.
-    response = client.post("/admin/users/new/", data=new_user_form(
-        world.sao_a, password="correct horse battery", email="someone@example.test"))
+    response = client.post(
+        "/admin/users/new/",
+        data=new_user_form(world.sao_a, password="correct horse battery", email="someone@example.test"),
+    )
     assert response.status_code == 302
     person = db.session.query(User).filter_by(username="a_newcomer").one()
     assert person.organisation_id == world.sao_a.id and person.email is None
@@ -52,8 +63,9 @@ def test_a_duplicate_username_leaves_no_person_and_no_audit_event(world, db, cli
 def test_the_service_rolls_back_the_audit_event_when_the_insert_fails(world, db):
     before = audit_count(db)
     with pytest.raises(InvalidInput) as caught:
-        directory.create_user(world.dla_admin, username="a_planner", full_name="x",
-                              organisation_id=world.sao_a.id)
+        directory.create_user(
+            world.dla_admin, username="a_planner", full_name="x", organisation_id=world.sao_a.id
+        )
     assert caught.value.details == {"field": "username"}
     assert audit_count(db) == before
     assert not db.session.new and not db.session.dirty
@@ -72,8 +84,9 @@ def test_an_sso_admin_is_offered_only_their_own_lao_and_cannot_add_people_elsewh
     assert db.session.query(User).filter_by(username="b_new").count() == 0
     assert audit_count(db) == before
     with pytest.raises(PermissionDenied):
-        directory.create_user(world.sso_admin, username="b_new", full_name="x",
-                              organisation_id=world.town_b.id)
+        directory.create_user(
+            world.sso_admin, username="b_new", full_name="x", organisation_id=world.town_b.id
+        )
 
 
 @pytest.mark.parametrize("role", ["district_officer", "provincial_officer"])
@@ -81,9 +94,12 @@ def test_an_oversight_officer_reads_people_but_cannot_create_or_edit_them(role, 
     login_as(getattr(world, role))
     assert client.get("/admin/users/new/").status_code == 302
     response = client.post("/admin/users/new/", data=new_user_form(world.sao_a))
-    assert response.status_code == 302 and db.session.query(User).filter_by(username="a_newcomer").count() == 0
-    response = client.post(f"/admin/users/edit/?id={world.planner.id}",
-                           data=new_user_form(world.sao_a, username="renamed"))
+    assert (
+        response.status_code == 302 and db.session.query(User).filter_by(username="a_newcomer").count() == 0
+    )
+    response = client.post(
+        f"/admin/users/edit/?id={world.planner.id}", data=new_user_form(world.sao_a, username="renamed")
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, world.planner.id).username == "a_planner"
@@ -95,8 +111,13 @@ def test_editing_a_person_audits_only_the_changed_fields_and_never_touches_the_p
     login_as(world.sso_admin)
     planner = world.planner
     hash_before, email_before = planner.password_hash, planner.email
-    data = new_user_form(world.sao_a, username="a_planner", full_name="คุณ นักวางแผน",
-                         email="elsewhere@example.test", password="a new long password")
+    data = new_user_form(
+        world.sao_a,
+        username="a_planner",
+        full_name="คุณ นักวางแผน",
+        email="elsewhere@example.test",
+        password="a new long password",
+    )
     response = client.post(f"/admin/users/edit/?id={planner.id}", data=data)
     assert response.status_code == 302
     event = db.session.query(AuditEvent).filter_by(chain=f"user:{planner.id}", action="user_updated").one()
@@ -111,8 +132,13 @@ def test_the_directory_service_refuses_a_password_or_an_address_from_an_admin(wo
         with pytest.raises(InvalidInput):
             directory.update_user(world.sso_admin, world.planner.id, **values)
     with pytest.raises(InvalidInput):
-        directory.create_user(world.sso_admin, username="a_new", full_name="x",
-                              organisation_id=world.sao_a.id, password="a new long password")
+        directory.create_user(
+            world.sso_admin,
+            username="a_new",
+            full_name="x",
+            organisation_id=world.sao_a.id,
+            password="a new long password",
+        )
     assert audit_count(db, action="user_updated") == 0
 
 
@@ -124,8 +150,10 @@ def test_role_grants_are_read_only_in_the_back_office_even_for_dla(world, db, cl
     listing = client.get("/admin/role_grants/").get_data(as_text=True)
     assert "/admin/role_grants/new/" not in listing and "/admin/role_grants/delete/" not in listing
     assert client.get("/admin/role_grants/new/").status_code == 302
-    client.post("/admin/role_grants/new/", data={"user": str(world.nobody.id), "organisation": str(world.sao_a.id),
-                                                  "role": "planner"})
+    client.post(
+        "/admin/role_grants/new/",
+        data={"user": str(world.nobody.id), "organisation": str(world.sao_a.id), "role": "planner"},
+    )
     client.post("/admin/role_grants/delete/", data={"id": str(grant.id), "url": "/admin/role_grants/"})
     db.session.expire_all()
     assert db.session.query(RoleGrant).filter_by(user_id=world.nobody.id).count() == 0
@@ -134,9 +162,21 @@ def test_role_grants_are_read_only_in_the_back_office_even_for_dla(world, db, cl
 
 
 def org_form(**values):
-    return {"code": "6380199", "kind": "lao", "lao_type": "sao", "name_th": "ทดสอบ", "name_en": "",
-            "province": "38", "district": "3801", "district_name_th": "", "lat": "", "lon": "",
-            "area_km2": "", "is_active": "y", **values}
+    return {
+        "code": "6380199",
+        "kind": "lao",
+        "lao_type": "sao",
+        "name_th": "ทดสอบ",
+        "name_en": "",
+        "province": "38",
+        "district": "3801",
+        "district_name_th": "",
+        "lat": "",
+        "lon": "",
+        "area_km2": "",
+        "is_active": "y",
+        **values,
+    }
 
 
 def test_a_dla_admin_adds_and_renames_an_organisation_with_an_audit_event_each(world, db, client, login_as):
@@ -146,7 +186,9 @@ def test_a_dla_admin_adds_and_renames_an_organisation_with_an_audit_event_each(w
     assert (org.province_code, org.district_code, org.lao_type) == ("38", "3801", "sao")
     response = client.post(f"/admin/organisations/edit/?id={org.id}", data=org_form(name_th="ทดสอบใหม่"))
     assert response.status_code == 302
-    events = db.session.query(AuditEvent).filter_by(chain=f"organisation:{org.id}").order_by(AuditEvent.seq).all()
+    events = (
+        db.session.query(AuditEvent).filter_by(chain=f"organisation:{org.id}").order_by(AuditEvent.seq).all()
+    )
     assert [e.action for e in events] == ["organisation_created", "organisation_updated"]
     assert events[1].data == {"name_th": ["ทดสอบ", "ทดสอบใหม่"]}
 
@@ -167,14 +209,19 @@ def test_a_provincial_officer_cannot_add_or_change_organisations(world, db, clie
         directory.update_organisation(world.provincial_officer, world.sao_a.id, name_th="x")
 
 
-def test_the_audit_trail_cannot_be_created_edited_or_deleted_from_the_back_office(world, scoped, db, client, login_as):
+def test_the_audit_trail_cannot_be_created_edited_or_deleted_from_the_back_office(
+    world, scoped, db, client, login_as
+):
     login_as(world.dla_admin)
     event_id = scoped["audit"][0]
     before = audit_count(db)
     assert client.get("/admin/audit/new/").status_code == 302
     assert client.post(f"/admin/audit/edit/?id={event_id}", data={"action": "x"}).status_code == 302
     assert client.post("/admin/audit/delete/", data={"id": str(event_id)}).status_code == 302
-    assert client.post("/admin/audit/action/", data={"action": "delete", "rowid": [str(event_id)]}).status_code == 302
+    assert (
+        client.post("/admin/audit/action/", data={"action": "delete", "rowid": [str(event_id)]}).status_code
+        == 302
+    )
     assert audit_count(db) == before
     body = client.get("/admin/audit/").get_data(as_text=True)
     assert "/admin/audit/new/" not in body and "/admin/audit/edit/" not in body

@@ -2,6 +2,7 @@
 
 The browser runs with JavaScript disabled: the core forms must work without it.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,13 @@ from tests import factories
 
 CHROMIUM = os.environ.get("EPLAN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 pytestmark = pytest.mark.e2e
@@ -106,9 +112,13 @@ def test_a_person_registers_and_confirms_their_email_without_javascript(app, wor
 
     fields = {
         "citizen_id": "1409900456781",  # a wrong check digit first (…780 is right)
-        "first_name": "กิตติพงษ์", "last_name": "บุญมา", "email": "kittipong@example.org",
-        "phone": "0812345678", "position": "นักวิเคราะห์นโยบายและแผน",
-        "password": "Bueng-Kan-Planning-2569", "password_again": "Bueng-Kan-Planning-2569",
+        "first_name": "กิตติพงษ์",
+        "last_name": "บุญมา",
+        "email": "kittipong@example.org",
+        "phone": "0812345678",
+        "position": "นักวิเคราะห์นโยบายและแผน",
+        "password": "Bueng-Kan-Planning-2569",
+        "password_again": "Bueng-Kan-Planning-2569",
     }
     for name, value in fields.items():
         page.fill(f"input[name={name}]", value)
@@ -123,7 +133,9 @@ def test_a_person_registers_and_confirms_their_email_without_javascript(app, wor
         page.fill(f"input[name={name}]", fields[name])
     page.click("form.stacked button[type=submit]")
     with app.app_context():
-        mail = _db.session.scalars(select(EmailMessage).where(EmailMessage.to == "kittipong@example.org")).one()
+        mail = _db.session.scalars(
+            select(EmailMessage).where(EmailMessage.to == "kittipong@example.org")
+        ).one()
         link = re.search(r"https?://\S+/sso/confirm/\S+", mail.body).group(0)
 
     page.goto(link)  # a GET shows a button only: link scanners confirm nothing

@@ -1,5 +1,6 @@
 """Fixtures for the oversight tests: the real Bueng Kan LAOs, one LAO of another province, and
 the people who oversee them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,12 +12,17 @@ from sqlalchemy import select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import (
-    BudgetTransfer, Disbursement, Organisation, Plan, ProjectExecution,
+    BudgetTransfer,
+    Disbursement,
+    Organisation,
+    Plan,
+    ProjectExecution,
 )
 from eplan_flow.seed import BUENG_KAN_LAOS
-from eplan_flow.services.platform import engine
 from eplan_flow.services.directory import geography, laos_import
-from tests import factories, revision_factories
+from eplan_flow.services.platform import engine
+from tests import factories
+from tests.factories import revisions as revision_factories
 
 FISCAL_YEAR = 2567
 
@@ -28,7 +34,7 @@ def org(code: str) -> Organisation:
 @pytest.fixture
 def country(db):
     """Bueng Kan's 58 LAOs from the packaged DLA file, plus อบต.โพธิ์กลาง in Nakhon Ratchasima."""
-    laos_import.import_laos(BUENG_KAN_LAOS)
+    laos_import.import_laos(None, BUENG_KAN_LAOS)
     geography.ensure_offices(["30"])
     c = SimpleNamespace()
     c.foreign = factories.lao("โพธิ์กลาง", "sao", "3001", code="6300199")
@@ -41,29 +47,51 @@ def country(db):
     c.dla_admin = factories.user(org("DLA"), "dla_admin", username="dla")
     c.planner = factories.user(c.town, "planner", username="town_planner")
     c.sso_admin = factories.user(c.town, "sso_admin", username="town_sso_admin")
-    c.bueng_kan_codes = set(_db.session.scalars(
-        select(Organisation.code).where(Organisation.kind == "lao", Organisation.province_code == "38")
-    ))
-    c.district_3801_codes = set(_db.session.scalars(
-        select(Organisation.code).where(Organisation.kind == "lao", Organisation.district_code == "3801")
-    ))
+    c.bueng_kan_codes = set(
+        _db.session.scalars(
+            select(Organisation.code).where(Organisation.kind == "lao", Organisation.province_code == "38")
+        )
+    )
+    c.district_3801_codes = set(
+        _db.session.scalars(
+            select(Organisation.code).where(Organisation.kind == "lao", Organisation.district_code == "3801")
+        )
+    )
     return c
 
 
-def execution(plan: Plan, project_no: int, *, status: str = "budgeted", budget: str, contract: str | None = None,
-              progress: int = 0, paid=(), moved=(), year: int = FISCAL_YEAR, actor=None) -> ProjectExecution:
+def execution(
+    plan: Plan,
+    project_no: int,
+    *,
+    status: str = "budgeted",
+    budget: str,
+    contract: str | None = None,
+    progress: int = 0,
+    paid=(),
+    moved=(),
+    year: int = FISCAL_YEAR,
+    actor=None,
+) -> ProjectExecution:
     """An execution written straight to the models in ``status`` with its money records (a read-side scene)."""
     row = ProjectExecution(
-        plan_id=plan.id, organisation_id=plan.organisation_id, project_no=project_no, fiscal_year_be=year,
-        budgeted_amount=Decimal(budget), progress_percent=progress,
+        plan_id=plan.id,
+        organisation_id=plan.organisation_id,
+        project_no=project_no,
+        fiscal_year_be=year,
+        budgeted_amount=Decimal(budget),
+        progress_percent=progress,
         contract_amount=Decimal(contract) if contract else None,
-        contract_no="1/2567" if contract else None, contractor="หจก. ก่อสร้างดี" if contract else None,
+        contract_no="1/2567" if contract else None,
+        contractor="หจก. ก่อสร้างดี" if contract else None,
         contract_date=date(2024, 1, 15) if contract else None,
     )
     engine.start(row, actor)
     row.status = status
     for kind, amount in moved:
-        _db.session.add(BudgetTransfer(execution_id=row.id, kind=kind, amount=Decimal(amount), date=date(2024, 2, 1)))
+        _db.session.add(
+            BudgetTransfer(execution_id=row.id, kind=kind, amount=Decimal(amount), date=date(2024, 2, 1))
+        )
     for amount in paid:
         _db.session.add(Disbursement(execution_id=row.id, paid_on=date(2024, 3, 1), amount=Decimal(amount)))
     _db.session.commit()
@@ -80,11 +108,38 @@ def town_year(country, db):
     140,000 paid of 190,000 available = 73.7 %.
     """
     plan = revision_factories.announced_plan(country.town, country.planner, projects=6, period_start_be=2566)
-    execution(plan, 1, status="completed", budget="100000.00", contract="110000.00", progress=100,
-              paid=("60000.00", "50000.00"), moved=(("transfer_in", "20000.00"),), actor=country.planner)
-    execution(plan, 2, status="disbursing", budget="50000.00", contract="40000.00", progress=100,
-              paid=("30000.00",), moved=(("transfer_out", "10000.00"),), actor=country.planner)
+    execution(
+        plan,
+        1,
+        status="completed",
+        budget="100000.00",
+        contract="110000.00",
+        progress=100,
+        paid=("60000.00", "50000.00"),
+        moved=(("transfer_in", "20000.00"),),
+        actor=country.planner,
+    )
+    execution(
+        plan,
+        2,
+        status="disbursing",
+        budget="50000.00",
+        contract="40000.00",
+        progress=100,
+        paid=("30000.00",),
+        moved=(("transfer_out", "10000.00"),),
+        actor=country.planner,
+    )
     execution(plan, 3, status="cancelled", budget="30000.00", actor=country.planner)
-    execution(plan, 4, status="completed", budget="80000.00", contract="80000.00", progress=100,
-              paid=("80000.00",), year=2568, actor=country.planner)
+    execution(
+        plan,
+        4,
+        status="completed",
+        budget="80000.00",
+        contract="80000.00",
+        progress=100,
+        paid=("80000.00",),
+        year=2568,
+        actor=country.planner,
+    )
     return plan

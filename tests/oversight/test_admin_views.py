@@ -1,4 +1,5 @@
 """The province's back-office lists of plans, executions and evaluation reports: scoped, read only."""
+
 from __future__ import annotations
 
 import csv
@@ -6,10 +7,12 @@ import io
 
 import pytest
 
+from admin.oversight_views import ProvincePlanView
 from eplan_flow.extensions import db as _db
-from eplan_flow.models import EvaluationReport
+from eplan_flow.models import EvaluationReport, Organisation
 from eplan_flow.services.platform import engine
-from tests import revision_factories
+from tests import factories
+from tests.factories import revisions as revision_factories
 from tests.oversight.conftest import FISCAL_YEAR, execution
 
 VIEWS = ("plans", "executions", "evaluations")
@@ -18,16 +21,21 @@ VIEWS = ("plans", "executions", "evaluations")
 @pytest.fixture
 def rows(country, town_year, db):
     """The town's rows, and one of each in Nakhon Ratchasima that Bueng Kan must never see."""
-    from tests import factories
-
     planner_x = factories.user(country.foreign, "planner", username="x_planner")
     plan_x = revision_factories.announced_plan(country.foreign, planner_x, projects=2, period_start_be=2566)
     execution_x = execution(plan_x, 1, budget="7777.00", actor=planner_x)
     reports = {}
     for org, plan in ((country.town, town_year), (country.foreign, plan_x)):
-        report = EvaluationReport(organisation_id=org.id, plan_id=plan.id, fiscal_year_be=FISCAL_YEAR, round="october")
+        report = EvaluationReport(
+            organisation_id=org.id, plan_id=plan.id, fiscal_year_be=FISCAL_YEAR, round="october"
+        )
         # The evaluation workflow is built by another item; the row is written as it would stand.
-        report.status, report.workflow_name, report.workflow_version, report.version = "drafting", "evaluation", 1, 1
+        report.status, report.workflow_name, report.workflow_version, report.version = (
+            "drafting",
+            "evaluation",
+            1,
+            1,
+        )
         _db.session.add(report)
         _db.session.commit()
         reports[org.code] = report.id
@@ -90,11 +98,9 @@ def test_a_filter_narrows_the_list_to_one_lao_type(country, rows, client, login_
     listing = client.get("/admin/oversight/plans/?lang=en").get_data(as_text=True)
     assert "LAO type" in listing
 
-    from admin.oversight_views import ProvincePlanView
-
-    from eplan_flow.models import Organisation
-
-    index = next(i for i, f in enumerate(ProvincePlanView.column_filters) if f.column is Organisation.lao_type)
+    index = next(
+        i for i, f in enumerate(ProvincePlanView.column_filters) if f.column is Organisation.lao_type
+    )
     body = client.get(f"/admin/oversight/plans/?flt0_{index}=sao").get_data(as_text=True)
     assert country.town.code not in body
     body = client.get(f"/admin/oversight/plans/?flt0_{index}=town_municipality").get_data(as_text=True)

@@ -1,15 +1,17 @@
 """The oversight table: who sees which LAOs (the issue's acceptance), filters, sorting, access."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
+from sqlalchemy import event
 
 from eplan_flow import thaidate
 from eplan_flow.services.oversight import status as oversight
-from tests import revision_factories
-from workflows import deadlines
+from tests.factories import revisions as revision_factories
 from tests.oversight.conftest import FISCAL_YEAR
+from workflows import deadlines
 
 ROW_CODE = re.compile(r"<td>(\d{7})</td>")
 
@@ -79,7 +81,9 @@ def test_people_not_signed_in_are_sent_to_sign_in(country, client):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_filters_narrow_the_rows_by_district_type_plan_status_and_overdue(country, town_year, client, login_as):
+def test_filters_narrow_the_rows_by_district_type_plan_status_and_overdue(
+    country, town_year, client, login_as
+):
     login_as(country.provincial_officer)
 
     assert set(page_codes(client, "&district=3801")) == country.district_3801_codes
@@ -113,8 +117,6 @@ def test_sorting_by_a_column_orders_the_rows_and_keeps_the_filters(country, town
 
 
 def test_the_service_builds_the_province_in_a_fixed_number_of_queries(country, town_year, db):
-    from sqlalchemy import event
-
     statements = []
 
     def count(*args):

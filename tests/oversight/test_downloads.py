@@ -1,4 +1,5 @@
 """The table's CSV and Excel downloads parse back to the rows the page shows, Thai headers and all."""
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,9 @@ from tests.oversight.conftest import FISCAL_YEAR
 
 
 def expected(country, **filters):
-    board = oversight.dashboard(country.provincial_officer, oversight.Filters(fiscal_year_be=FISCAL_YEAR, **filters))
+    board = oversight.dashboard(
+        country.provincial_officer, oversight.Filters(fiscal_year_be=FISCAL_YEAR, **filters)
+    )
     return [["" if v is None else str(v) for v in row] for row in oversight.export_rows(board)]
 
 
@@ -26,7 +29,9 @@ def _cell(value):
         return str(value)
 
 
-def test_the_csv_download_has_a_bom_thai_headers_and_the_same_rows_as_the_table(country, town_year, client, login_as):
+def test_the_csv_download_has_a_bom_thai_headers_and_the_same_rows_as_the_table(
+    country, town_year, client, login_as
+):
     login_as(country.provincial_officer)
 
     response = client.get(f"/oversight/export.csv?year={FISCAL_YEAR}&type=sao")
@@ -53,7 +58,9 @@ def test_the_excel_download_parses_back_to_the_same_rows_with_numbers_as_numbers
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0] == list(oversight.EXPORT_HEADERS)
     assert len(rows) == 1 + 58
-    assert [[_cell(v) for v in row] for row in rows[1:]] == [[_cell(v) for v in row] for row in expected(country)]
+    assert [[_cell(v) for v in row] for row in rows[1:]] == [
+        [_cell(v) for v in row] for row in expected(country)
+    ]
     town_row = next(r for r in rows[1:] if r[0] == country.town.code)
     rate = oversight.EXPORT_HEADERS.index("ร้อยละการเบิกจ่าย")
     assert (town_row[rate - 2], town_row[rate]) == (190000, 73.7)

@@ -5,6 +5,7 @@ Each attack is made directly in the database (triggers disabled where the attack
 chain. What the database itself refuses (TRUNCATE, a checkpoint moved back) is checked too, and
 the least-privilege roles of ``scripts/db-roles.sql`` are created and used for real.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +23,7 @@ from eplan_flow.models import AuditCheckpoint, AuditEvent
 from eplan_flow.services.platform import audit, engine
 from tests import factories
 from tests.conftest import DATABASE_URL, PRODUCTION_CONFIG, make_app
-from tests.fire_helpers import meeting_for
+from tests.factories.fire import meeting_for
 
 ROLES_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "db-roles.sql"
 STEPS = [
@@ -38,8 +39,9 @@ def trail(world, db):
     """Two plans' chains: the victim (five events) and a bystander (two), all committed."""
     victim = factories.plan(world.sao_a, world.planner)
     for trigger, who, comment in STEPS:
-        engine.fire("plan", victim.id, trigger, getattr(world, who), comment=comment,
-                    data=meeting_for(trigger))
+        engine.fire(
+            "plan", victim.id, trigger, getattr(world, who), comment=comment, data=meeting_for(trigger)
+        )
     bystander = factories.plan(world.town_b, world.town_planner)
     engine.fire("plan", bystander.id, "submit_to_committee", world.town_planner)
     chain = f"plan:{victim.id}"
@@ -48,8 +50,12 @@ def trail(world, db):
     ).all()
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     db.session.rollback()  # the attacker's ALTER TABLE must not wait on the test's transaction
-    return SimpleNamespace(chain=chain, events=[e._asdict() for e in events], ids=[e.id for e in events],
-                           bystander=f"plan:{bystander.id}")
+    return SimpleNamespace(
+        chain=chain,
+        events=[e._asdict() for e in events],
+        ids=[e.id for e in events],
+        bystander=f"plan:{bystander.id}",
+    )
 
 
 def as_superuser(*statements: str, **params) -> None:
@@ -95,37 +101,52 @@ def test_the_untouched_trail_verifies(app, trail):
     assert "7 events in 2 chains verified" in result.output
 
 
+@pytest.mark.real_commits
 def test_an_edited_payload_is_named(app, trail):
-    behind_the_trigger("UPDATE audit_event SET data = CAST(:data AS json) WHERE id = :id",
-                       data='{"meeting_date": "2026-01-01", "resolution": "ปลอม"}', id=trail.ids[4])
+    behind_the_trigger(
+        "UPDATE audit_event SET data = CAST(:data AS json) WHERE id = :id",
+        data='{"meeting_date": "2026-01-01", "resolution": "ปลอม"}',
+        id=trail.ids[4],
+    )
     assert_only_broken(verify_audit(app), trail.chain, f"event id {trail.ids[4]}", "altered")
 
 
+@pytest.mark.real_commits
 def test_an_edited_actor_is_named(app, trail, world):
-    behind_the_trigger("UPDATE audit_event SET actor_id = :actor WHERE id = :id",
-                       actor=world.executive.id, id=trail.ids[2])
+    behind_the_trigger(
+        "UPDATE audit_event SET actor_id = :actor WHERE id = :id", actor=world.executive.id, id=trail.ids[2]
+    )
     assert_only_broken(verify_audit(app), trail.chain, f"event id {trail.ids[2]}", "altered")
 
 
+@pytest.mark.real_commits
 def test_a_deleted_middle_event_is_named(app, trail):
     behind_the_trigger("DELETE FROM audit_event WHERE id = :id", id=trail.ids[2])
     assert_only_broken(verify_audit(app), trail.chain, f"event id {trail.ids[3]}", "missing")
 
 
+@pytest.mark.real_commits
 def test_a_deleted_last_event_is_named(app, trail):
     behind_the_trigger("DELETE FROM audit_event WHERE id = :id", id=trail.ids[4])
     assert_only_broken(verify_audit(app), trail.chain, "ends at seq 4", "seq 5", "deleted")
 
 
+@pytest.mark.real_commits
 def test_a_deleted_last_event_stays_visible_after_the_app_writes_on(app, db, trail, world):
     behind_the_trigger("DELETE FROM audit_event WHERE id = :id", id=trail.ids[4])
-    engine.fire("plan", int(trail.chain.split(":")[1]), "approve_by_council", world.council_secretary,
-                data=meeting_for("approve_by_council"))
+    engine.fire(
+        "plan",
+        int(trail.chain.split(":")[1]),
+        "approve_by_council",
+        world.council_secretary,
+        data=meeting_for("approve_by_council"),
+    )
     db.session.rollback()
     assert [e.seq for e in audit.history(trail.chain)] == [1, 2, 3, 4, 6]
     assert_only_broken(verify_audit(app), trail.chain, "follows seq 4", "missing")
 
 
+@pytest.mark.real_commits
 def test_a_deleted_last_event_with_its_checkpoint_moved_back_is_named(app, trail):
     # The attacker also rolls the checkpoint back to the event before; without the key the old
     # signature cannot be remade.
@@ -136,7 +157,9 @@ def test_a_deleted_last_event_with_its_checkpoint_moved_back_is_named(app, trail
         "UPDATE audit_checkpoint SET seq = 4, head_hash = :head WHERE chain = :chain",
         "ALTER TABLE audit_checkpoint ENABLE TRIGGER audit_checkpoint_forward_only",
         "ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only",
-        id=trail.ids[4], head=trail.events[3]["hash"], chain=trail.chain,
+        id=trail.ids[4],
+        head=trail.events[3]["hash"],
+        chain=trail.chain,
     )
     assert_only_broken(verify_audit(app), trail.chain, "signature")
 
@@ -147,12 +170,16 @@ def _recompute(event, method: str) -> str:
     return hashlib.sha256(audit._canonical(event)).hexdigest()
 
 
-@pytest.mark.parametrize("method, label", [
-    ("plain_sha256", audit.HMAC_SHA256),            # the old, unkeyed chain
-    ("plain_sha256", audit.LEGACY_SHA256),          # and passed off as written before keyed chains
-    ("hmac_with_a_wrong_key", audit.HMAC_SHA256),
-])
+@pytest.mark.parametrize(
+    "method, label",
+    [
+        ("plain_sha256", audit.HMAC_SHA256),  # the old, unkeyed chain
+        ("plain_sha256", audit.LEGACY_SHA256),  # and passed off as written before keyed chains
+        ("hmac_with_a_wrong_key", audit.HMAC_SHA256),
+    ],
+)
 @pytest.mark.parametrize("forge_checkpoint", [False, True])
+@pytest.mark.real_commits
 def test_a_recomputed_chain_is_named(app, db, trail, world, method, label, forge_checkpoint):
     rows = db.session.execute(
         sa.select(*AuditEvent.__table__.c).where(AuditEvent.chain == trail.chain).order_by(AuditEvent.seq)
@@ -169,8 +196,9 @@ def test_a_recomputed_chain_is_named(app, db, trail, world, method, label, forge
             f"UPDATE audit_event SET actor_id = :actor{n}, prev_hash = :prev{n}, hash = :hash{n},"
             f" hash_version = :version WHERE id = :id{n}"
         )
-        params.update({f"actor{n}": event.actor_id, f"prev{n}": event.prev_hash, f"hash{n}": prev,
-                       f"id{n}": event.id})
+        params.update(
+            {f"actor{n}": event.actor_id, f"prev{n}": event.prev_hash, f"hash{n}": prev, f"id{n}": event.id}
+        )
     if forge_checkpoint:
         # Allowed by the database (same seq): only the signature can give it away.
         message = f"checkpoint\x00{trail.chain}\x005\x00{prev}".encode()
@@ -186,6 +214,7 @@ def test_a_recomputed_chain_is_named(app, db, trail, world, method, label, forge
         assert_only_broken(result, trail.chain, f"event id {trail.ids[0]}", "altered")
 
 
+@pytest.mark.real_commits
 def test_a_table_emptied_by_a_superuser_names_every_chain(app, db, trail):
     as_superuser(
         "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate",
@@ -201,6 +230,7 @@ def test_a_table_emptied_by_a_superuser_names_every_chain(app, db, trail):
     assert "2 chain(s) broken" in result.output
 
 
+@pytest.mark.real_commits
 def test_a_chain_deleted_with_its_checkpoint_is_caught_by_the_registry(app, trail):
     as_superuser(
         "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only",
@@ -215,13 +245,17 @@ def test_a_chain_deleted_with_its_checkpoint_is_caught_by_the_registry(app, trai
     assert_only_broken(verify_audit(app), "(registry)", "2 chains were registered but only 1")
 
 
-@pytest.mark.parametrize("statement", [
-    "TRUNCATE audit_event CASCADE",
-    "TRUNCATE audit_checkpoint",
-    "DELETE FROM audit_checkpoint WHERE chain = :chain",
-    "UPDATE audit_checkpoint SET seq = 4 WHERE chain = :chain",
-    "UPDATE audit_checkpoint SET chain = 'plan:0' WHERE chain = :chain",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE audit_event CASCADE",
+        "TRUNCATE audit_checkpoint",
+        "DELETE FROM audit_checkpoint WHERE chain = :chain",
+        "UPDATE audit_checkpoint SET seq = 4 WHERE chain = :chain",
+        "UPDATE audit_checkpoint SET chain = 'plan:0' WHERE chain = :chain",
+    ],
+)
+@pytest.mark.real_commits
 def test_the_database_refuses_to_empty_the_trail_or_move_a_checkpoint_back(app, db, trail, statement):
     before = db.session.execute(sa.select(AuditCheckpoint.chain, AuditCheckpoint.seq)).all()
     db.session.rollback()
@@ -232,6 +266,7 @@ def test_the_database_refuses_to_empty_the_trail_or_move_a_checkpoint_back(app, 
     assert verify_audit(app).exit_code == 0
 
 
+@pytest.mark.real_commits
 def test_an_event_forged_onto_a_chain_without_the_key_is_named(app, db, trail):
     forged = SimpleNamespace(**trail.events[-1])
     forged.seq, forged.prev_hash, forged.comment = 6, forged.hash, "อนุมัติแล้ว"
@@ -297,7 +332,9 @@ def roles_database(_schema):
         run_script()
         yield SimpleNamespace(
             app=make_app(DATABASE_URL=base.set(database=name, username=app_role).render_as_string(False)),
-            superuser=superuser, owner=owner, app_role=app_role,
+            superuser=superuser,
+            owner=owner,
+            app_role=app_role,
         )
     finally:
         superuser.dispose()
@@ -308,12 +345,15 @@ def roles_database(_schema):
 def test_the_app_role_appends_to_the_trail_but_cannot_change_empty_or_restructure_it(roles_database):
     app = roles_database.app
     with roles_database.superuser.connect() as conn:
-        owners = conn.execute(sa.text(
-            "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"
-        )).scalars().all()
-        attributes = conn.execute(sa.text(
-            "SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = :r"
-        ), {"r": roles_database.app_role}).one()
+        owners = (
+            conn.execute(sa.text("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"))
+            .scalars()
+            .all()
+        )
+        attributes = conn.execute(
+            sa.text("SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = :r"),
+            {"r": roles_database.app_role},
+        ).one()
     assert owners == [roles_database.owner]  # the migrations ran as the owner
     assert tuple(attributes) == (False, False, False)
 

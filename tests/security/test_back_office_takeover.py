@@ -4,6 +4,7 @@ Each test performs the attack as the ``sso_admin`` of อบต. sao_a through t
 SSO's pages and the API, then re-reads the database: no grant, no approval, no new password, and no
 audit event claiming otherwise. The grant rule itself is ``permissions.may_grant``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,9 +19,9 @@ from eplan_flow.errors import InvalidInput
 from eplan_flow.models import Account, AuditEvent, EmailMessage, PasswordReset, RoleGrant, SystemAccess, User
 from eplan_flow.models._types import utcnow
 from eplan_flow.services.directory import organisations as directory
-from eplan_flow.services.platform import engine
 from eplan_flow.services.identity import oidc_clients
-from tests.approvals.helpers import applicant, member_with_access_request
+from eplan_flow.services.platform import engine
+from tests.identity.approvals.helpers import applicant, member_with_access_request
 from workflows.roles import ROLE_NAMES
 
 STRONG = "Nong-Loeng-Plan-2569!"
@@ -33,7 +34,9 @@ RESET_LINK = re.compile(r"https?://[^\s]+/sso/reset/([A-Za-z0-9_\-]+)")
 def eplan(db):
     """e-Plan at the SSO, allowed every role (the demo's registration): the SSO must still refuse."""
     client = oidc_clients.ensure_client(
-        "eplan", name="e-Plan", redirect_uris=["http://localhost/auth/oidc/callback"],
+        "eplan",
+        name="e-Plan",
+        redirect_uris=["http://localhost/auth/oidc/callback"],
         allowed_roles=list(ROLE_NAMES),
     )
     db.session.commit()
@@ -80,22 +83,30 @@ def count(db, model, *where) -> int:
 
 
 def audit_actions(db, chain: str) -> list[str]:
-    return list(db.session.execute(
-        select(AuditEvent.action).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(AuditEvent.action).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)
+        ).scalars()
+    )
 
 
 def grants_of(db, user) -> set[tuple[str, int]]:
-    return {tuple(row) for row in db.session.execute(
-        select(RoleGrant.role, RoleGrant.organisation_id).where(RoleGrant.user_id == user.id)
-    )}
+    return {
+        tuple(row)
+        for row in db.session.execute(
+            select(RoleGrant.role, RoleGrant.organisation_id).where(RoleGrant.user_id == user.id)
+        )
+    }
 
 
 # -- role grants -----------------------------------------------------------------------------------
 def test_an_sso_admin_cannot_grant_themself_a_role_in_the_back_office(world, db, client, login_as):
-    own_grant = db.session.execute(select(RoleGrant).where(RoleGrant.user_id == world.sso_admin.id)).scalar_one()
+    own_grant = db.session.execute(
+        select(RoleGrant).where(RoleGrant.user_id == world.sso_admin.id)
+    ).scalar_one()
     colleague_grant = db.session.execute(
-        select(RoleGrant).where(RoleGrant.user_id == world.executive.id)).scalar_one()
+        select(RoleGrant).where(RoleGrant.user_id == world.executive.id)
+    ).scalar_one()
     back_office(client, login_as, world.sso_admin)
     before_grants, before_events = grants_of(db, world.sso_admin), count(db, AuditEvent)
 
@@ -103,13 +114,23 @@ def test_an_sso_admin_cannot_grant_themself_a_role_in_the_back_office(world, db,
     assert "คุณ a_executive" in listing  # they still read the grants
     assert "/admin/role_grants/new/" not in listing and "/admin/role_grants/edit/" not in listing
     assert client.get("/admin/role_grants/new/").status_code != 200
-    client.post("/admin/role_grants/new/", data={
-        "user": str(world.sso_admin.id), "organisation": str(world.sao_a.id), "role": "executive",
-    })
+    client.post(
+        "/admin/role_grants/new/",
+        data={
+            "user": str(world.sso_admin.id),
+            "organisation": str(world.sao_a.id),
+            "role": "executive",
+        },
+    )
     # Nor by turning their own grant into another role, or taking the executive's away.
-    client.post(f"/admin/role_grants/edit/?id={own_grant.id}", data={
-        "user": str(world.sso_admin.id), "organisation": str(world.sao_a.id), "role": "executive",
-    })
+    client.post(
+        f"/admin/role_grants/edit/?id={own_grant.id}",
+        data={
+            "user": str(world.sso_admin.id),
+            "organisation": str(world.sao_a.id),
+            "role": "executive",
+        },
+    )
     client.post("/admin/role_grants/delete/", data={"id": str(colleague_grant.id)})
     client.post("/admin/role_grants/action/", data={"action": "delete", "rowid": [str(colleague_grant.id)]})
 
@@ -127,29 +148,41 @@ def test_an_sso_admin_cannot_approve_their_own_access_request_anywhere(
     sso_login(client, world.sso_admin)
     asked = client.post("/sso/access", data={"system_role": "eplan:executive"})
     assert asked.status_code == 303
-    access = db.session.execute(select(SystemAccess).where(SystemAccess.user_id == world.sso_admin.id)).scalar_one()
+    access = db.session.execute(
+        select(SystemAccess).where(SystemAccess.user_id == world.sso_admin.id)
+    ).scalar_one()
     assert (access.role, access.status) == ("executive", "requested")
     assert client.post("/sso/reauth", data={"password": "pw"}).status_code == 303  # recent, on purpose
     chain = engine.chain_for(access)
     events_before = audit_actions(db, chain)
 
     # The SSO's approval pages: the item page, then the inbox's bulk form.
-    page = client.post(f"/sso/approvals/access/{access.id}/decide",
-                       data={"decision": "approve", "expected_version": access.version}, follow_redirects=True)
+    page = client.post(
+        f"/sso/approvals/access/{access.id}/decide",
+        data={"decision": "approve", "expected_version": access.version},
+        follow_redirects=True,
+    )
     assert "Nothing was changed" in page.get_data(as_text=True)
     client.post("/sso/approvals/bulk", data={"kind": "access", "decision": "approve", "ids": [access.id]})
     assert f"/sso/approvals/access/{access.id}" not in client.get("/sso/approvals").get_data(as_text=True)
     # The back office's bulk action.
     back_office(client, login_as, world.sso_admin)
-    bulk = client.post("/admin/system_access/action/", data={"action": "approve", "rowid": [access.id]},
-                       follow_redirects=True)
+    bulk = client.post(
+        "/admin/system_access/action/",
+        data={"action": "approve", "rowid": [access.id]},
+        follow_redirects=True,
+    )
     assert f"Item #{access.id} was not changed" in bulk.get_data(as_text=True)
     # The JSON API and the generic workflow page.
-    api = client.post(f"/api/v1/instances/system_access/{access.id}/fire",
-                      json={"trigger": "approve", "expected_version": access.version})
+    api = client.post(
+        f"/api/v1/instances/system_access/{access.id}/fire",
+        json={"trigger": "approve", "expected_version": access.version},
+    )
     assert api.status_code in (401, 403)
-    client.post(f"/instances/system_access/{access.id}/fire",
-                data={"trigger": "approve", "expected_version": access.version, "comment": ""})
+    client.post(
+        f"/instances/system_access/{access.id}/fire",
+        data={"trigger": "approve", "expected_version": access.version, "comment": ""},
+    )
 
     db.session.expire_all()
     assert db.session.get(SystemAccess, access.id).status == "requested"
@@ -168,18 +201,27 @@ def test_an_sso_admin_cannot_grant_a_colleague_a_role_above_their_own(world, db,
     assert count(db, SystemAccess, SystemAccess.user_id == member.id) == 0
     # A request row for an oversight role written outside the form (an older version, a database
     # edit): approving it would grant that role, so the approval is refused even so.
-    forged = SystemAccess(user_id=member.id, client_id="eplan", organisation_id=world.sao_a.id,
-                          role="provincial_officer")
+    forged = SystemAccess(
+        user_id=member.id, client_id="eplan", organisation_id=world.sao_a.id, role="provincial_officer"
+    )
     engine.start(forged, member)
     db.session.commit()
-    account_events, forged_events = audit_actions(db, f"account:{account.id}"), audit_actions(db, engine.chain_for(forged))
+    account_events, forged_events = (
+        audit_actions(db, f"account:{account.id}"),
+        audit_actions(db, engine.chain_for(forged)),
+    )
 
     sso_login(client, world.sso_admin)
-    client.post(f"/sso/approvals/accounts/{account.id}/decide",
-                data={"decision": "approve", "expected_version": account.version})
+    client.post(
+        f"/sso/approvals/accounts/{account.id}/decide",
+        data={"decision": "approve", "expected_version": account.version},
+    )
     client.post("/sso/approvals/bulk", data={"kind": "account", "decision": "approve", "ids": [account.id]})
-    refused = client.post(f"/sso/approvals/access/{forged.id}/decide",
-                          data={"decision": "approve", "expected_version": forged.version}, follow_redirects=True)
+    refused = client.post(
+        f"/sso/approvals/access/{forged.id}/decide",
+        data={"decision": "approve", "expected_version": forged.version},
+        follow_redirects=True,
+    )
     assert "Nothing was changed" in refused.get_data(as_text=True)
     back_office(client, login_as, world.sso_admin)
     for view, row in (("sso_accounts", account), ("system_access", forged)):
@@ -194,8 +236,10 @@ def test_an_sso_admin_cannot_grant_a_colleague_a_role_above_their_own(world, db,
 
     # The provincial office, whom the chain of trust names, does approve the new LAO admin.
     sso_login(client, world.provincial_officer)
-    client.post(f"/sso/approvals/accounts/{account.id}/decide",
-                data={"decision": "approve", "expected_version": account.version})
+    client.post(
+        f"/sso/approvals/accounts/{account.id}/decide",
+        data={"decision": "approve", "expected_version": account.version},
+    )
     db.session.expire_all()
     assert grants_of(db, colleague) == {("sso_admin", world.sao_a.id)}
 
@@ -207,13 +251,18 @@ def test_an_approval_without_a_recent_reauthentication_is_refused(world, db, cli
 
     sso_login(client, world.sso_admin)
     age_the_sign_in(client)
-    response = client.post(f"/sso/approvals/access/{access.id}/decide",
-                           data={"decision": "approve", "expected_version": access.version})
+    response = client.post(
+        f"/sso/approvals/access/{access.id}/decide",
+        data={"decision": "approve", "expected_version": access.version},
+    )
     assert response.headers["Location"].startswith("/sso/reauth?next=")
     client.post("/sso/approvals/bulk", data={"kind": "access", "decision": "approve", "ids": [access.id]})
     back_office(client, login_as, world.sso_admin, recent=False)
-    bulk = client.post("/admin/system_access/action/", data={"action": "approve", "rowid": [access.id]},
-                       follow_redirects=True)
+    bulk = client.post(
+        "/admin/system_access/action/",
+        data={"action": "approve", "rowid": [access.id]},
+        follow_redirects=True,
+    )
     assert "/sso/reauth?next=" in bulk.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(SystemAccess, access.id).status == "requested"
@@ -223,8 +272,10 @@ def test_an_approval_without_a_recent_reauthentication_is_refused(world, db, cli
     sso_login(client, world.sso_admin)
     age_the_sign_in(client)
     assert client.post("/sso/reauth", data={"password": "pw"}).status_code == 303
-    client.post(f"/sso/approvals/access/{access.id}/decide",
-                data={"decision": "approve", "expected_version": access.version})
+    client.post(
+        f"/sso/approvals/access/{access.id}/decide",
+        data={"decision": "approve", "expected_version": access.version},
+    )
     db.session.expire_all()
     assert db.session.get(SystemAccess, access.id).status == "approved"
 
@@ -238,15 +289,32 @@ def test_no_administrator_can_set_another_persons_password_or_address(world, db,
     assert 'name="full_name"' in form  # the admin still edits what is theirs to edit
     assert 'name="password"' not in form and 'type="password"' not in form and 'name="email"' not in form
 
-    client.post(f"/admin/users/edit/?id={victim.id}", data={
-        "username": victim.username, "full_name": victim.full_name, "position": "",
-        "organisation": str(world.sao_a.id), "is_enabled": "y", "locale": "th",
-        "password": ATTACKERS_CHOICE, "email": "attacker@evil.example",
-    })
-    client.post("/admin/users/new/", data={
-        "username": "a_puppet", "full_name": "หุ่นเชิด", "position": "", "organisation": str(world.sao_a.id),
-        "is_enabled": "y", "locale": "th", "password": ATTACKERS_CHOICE, "email": "puppet@evil.example",
-    })
+    client.post(
+        f"/admin/users/edit/?id={victim.id}",
+        data={
+            "username": victim.username,
+            "full_name": victim.full_name,
+            "position": "",
+            "organisation": str(world.sao_a.id),
+            "is_enabled": "y",
+            "locale": "th",
+            "password": ATTACKERS_CHOICE,
+            "email": "attacker@evil.example",
+        },
+    )
+    client.post(
+        "/admin/users/new/",
+        data={
+            "username": "a_puppet",
+            "full_name": "หุ่นเชิด",
+            "position": "",
+            "organisation": str(world.sao_a.id),
+            "is_enabled": "y",
+            "locale": "th",
+            "password": ATTACKERS_CHOICE,
+            "email": "puppet@evil.example",
+        },
+    )
     with pytest.raises(InvalidInput):
         directory.update_user(world.sso_admin, victim.id, password=ATTACKERS_CHOICE)
     with pytest.raises(InvalidInput):
@@ -261,8 +329,12 @@ def test_no_administrator_can_set_another_persons_password_or_address(world, db,
     assert refused.status_code != 303
     with client.session_transaction() as session:
         assert session.get("sso_uid") != victim.id
-    assert not any("password" in (e.data or {}) for e in db.session.execute(
-        select(AuditEvent).where(AuditEvent.chain == f"user:{victim.id}")).scalars())
+    assert not any(
+        "password" in (e.data or {})
+        for e in db.session.execute(
+            select(AuditEvent).where(AuditEvent.chain == f"user:{victim.id}")
+        ).scalars()
+    )
 
 
 def _confirm(db, *people):
@@ -279,9 +351,14 @@ def test_a_reset_link_goes_only_to_her_confirmed_email_and_works_once(world, db,
     hash_before = db.session.get(User, victim.id).password_hash
 
     back_office(client, login_as, world.sso_admin)
-    sent = client.post("/admin/users/action/", data={
-        "action": "send_password_reset", "rowid": [victim.id, unconfirmed.id],
-    }, follow_redirects=True).get_data(as_text=True)
+    sent = client.post(
+        "/admin/users/action/",
+        data={
+            "action": "send_password_reset",
+            "rowid": [victim.id, unconfirmed.id],
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "/sso/reset/" not in sent
     messages = db.session.execute(select(EmailMessage)).scalars().all()
     assert [(m.to, m.user_id) for m in messages] == [(victim.email, victim.id)]
@@ -304,7 +381,9 @@ def test_a_reset_link_goes_only_to_her_confirmed_email_and_works_once(world, db,
     db.session.expire_all()
     new_hash = db.session.get(User, victim.id).password_hash
     assert new_hash != hash_before
-    again = reader.post(f"/sso/reset/{token}", data={"password": ATTACKERS_CHOICE, "password_again": ATTACKERS_CHOICE})
+    again = reader.post(
+        f"/sso/reset/{token}", data={"password": ATTACKERS_CHOICE, "password_again": ATTACKERS_CHOICE}
+    )
     assert again.status_code == 400 and reader.get(f"/sso/reset/{token}").status_code == 400
     db.session.expire_all()
     assert db.session.get(User, victim.id).password_hash == new_hash
@@ -313,15 +392,21 @@ def test_a_reset_link_goes_only_to_her_confirmed_email_and_works_once(world, db,
 
     # Her earlier session ended; the new password signs her in, the old one no longer does.
     assert bystander.get("/sso/").status_code == 302
-    assert client.application.test_client().post(
-        "/sso/login", data={"email": victim.email, "password": "pw"}).status_code != 303
+    assert (
+        client.application.test_client()
+        .post("/sso/login", data={"email": victim.email, "password": "pw"})
+        .status_code
+        != 303
+    )
     sso_login(client.application.test_client(), victim, STRONG)
 
 
 def test_forgot_password_answers_alike_and_mails_only_a_confirmed_address(world, db, client):
     _confirm(db, world.planner)
     answers = [
-        client.post("/sso/forgot?lang=en", data={"email": email}, follow_redirects=True).get_data(as_text=True)
+        client.post("/sso/forgot?lang=en", data={"email": email}, follow_redirects=True).get_data(
+            as_text=True
+        )
         for email in (world.planner.email, world.executive.email, "nobody@nowhere.example")
     ]
     assert all("If this address belongs to an account" in a for a in answers)
@@ -338,8 +423,10 @@ def test_an_expired_or_replaced_link_sets_nothing(world, db, client, login_as):
     back_office(client, login_as, world.sso_admin)
     client.post("/admin/users/action/", data={"action": "send_password_reset", "rowid": [victim.id]})
     client.post("/admin/users/action/", data={"action": "send_password_reset", "rowid": [victim.id]})
-    first, second = [RESET_LINK.search(m.body).group(1) for m in
-                     db.session.execute(select(EmailMessage).order_by(EmailMessage.id)).scalars()]
+    first, second = [
+        RESET_LINK.search(m.body).group(1)
+        for m in db.session.execute(select(EmailMessage).order_by(EmailMessage.id)).scalars()
+    ]
     reader = client.application.test_client()
     replaced = reader.post(f"/sso/reset/{first}", data={"password": STRONG, "password_again": STRONG})
     assert replaced.status_code == 400
@@ -357,8 +444,13 @@ def test_a_weak_new_password_is_refused_and_the_link_still_works(world, db, clie
     hash_before = world.planner.password_hash
     client.post("/sso/forgot", data={"email": world.planner.email})
     token = RESET_LINK.search(db.session.execute(select(EmailMessage.body)).scalar_one()).group(1)
-    weak = client.post(f"/sso/reset/{token}?lang=en", data={"password": "password123", "password_again": "password123"})
+    weak = client.post(
+        f"/sso/reset/{token}?lang=en", data={"password": "password123", "password_again": "password123"}
+    )
     assert weak.status_code == 422 and "too common" in weak.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, world.planner.id).password_hash == hash_before
-    assert client.post(f"/sso/reset/{token}", data={"password": STRONG, "password_again": STRONG}).status_code == 303
+    assert (
+        client.post(f"/sso/reset/{token}", data={"password": STRONG, "password_again": STRONG}).status_code
+        == 303
+    )

@@ -4,6 +4,7 @@ Each test performs the attack against the real app on PostgreSQL (and Redis for 
 a spreadsheet would run as a formula, credentials in URLs and error texts, a page that could be
 framed or run injected script.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,10 +25,10 @@ from sqlalchemy import select
 from admin.oversight_views import OversightListView
 from eplan_flow import exports, log_redaction
 from eplan_flow.extensions import db as _db
-from eplan_flow.services.platform import queues
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import District, Plan
 from eplan_flow.services.oversight import status as oversight
+from eplan_flow.services.platform import queues
 from tests import factories
 from tests.oversight.conftest import execution
 
@@ -88,7 +89,9 @@ def hostile(world, db):
     execution(plan, 1, budget="1000.00", moved=(("transfer_out", "1500.00"),), actor=world.planner)
     titled = []
     for i, payload in enumerate(PAYLOADS):
-        row = factories.plan(world.sao_c if i % 2 else world.sao_a, world.planner, period_start_be=2566 + 5 * i)
+        row = factories.plan(
+            world.sao_c if i % 2 else world.sao_a, world.planner, period_start_be=2566 + 5 * i
+        )
         row.title = payload
         titled.append(row.id)
     _db.session.commit()
@@ -255,7 +258,8 @@ def leaky_job(user_id: int) -> None:
 
 def _enqueue_leaky_job() -> str:
     job = queues.queue("default").enqueue(
-        f"{__name__}.leaky_job", kwargs={"user_id": 3},
+        f"{__name__}.leaky_job",
+        kwargs={"user_id": 3},
     )
     return job.id
 
@@ -280,8 +284,11 @@ def test_a_failing_job_is_stored_and_shown_in_the_back_office_with_its_credentia
 
 def test_a_job_failed_by_a_plain_rq_worker_is_still_redacted_in_the_back_office(app, world, login_as):
     job_id = _enqueue_leaky_job()
-    plain = SimpleWorker([queues.queue("default")], connection=queues.redis_connection(app),
-                         serializer=queues.queue("default").serializer)
+    plain = SimpleWorker(
+        [queues.queue("default")],
+        connection=queues.redis_connection(app),
+        serializer=queues.queue("default").serializer,
+    )
     with app.app_context():
         plain.work(burst=True)
     assert ID_TOKEN in queues.queue("default").fetch_job(job_id).latest_result().exc_string  # stored raw
@@ -306,8 +313,12 @@ def test_redaction_masks_every_credential_shape_and_leaves_ordinary_text():
         assert "[REDACTED]" in out
         assert_no_secret(out)
         assert "hunter2" not in out and "s3cr3t" not in out
-    for text in ("GET /plans/12?lang=en HTTP/1.1", "status_code=500 workflow state=drafting",
-                 "POST /sso/confirm/resend HTTP/1.1", "LAO 6380101 budget 1200000.00"):
+    for text in (
+        "GET /plans/12?lang=en HTTP/1.1",
+        "status_code=500 workflow state=drafting",
+        "POST /sso/confirm/resend HTTP/1.1",
+        "LAO 6380101 budget 1200000.00",
+    ):
         assert redact(text) == text
 
 
@@ -318,9 +329,7 @@ def _assert_security_headers(response, what: str) -> str:
     assert headers.get("X-Content-Type-Options") == "nosniff", what
     assert headers.get("Referrer-Policy") in ("same-origin", "no-referrer"), what
     csp = headers.get("Content-Security-Policy", "")
-    directives = dict(
-        (part.split(" ", 1) + [""])[:2] for part in (p.strip() for p in csp.split(";")) if part
-    )
+    directives = dict((part.split(" ", 1) + [""])[:2] for part in (p.strip() for p in csp.split(";")) if part)
     assert directives.get("frame-ancestors") == "'none'", what
     assert "'self'" in directives.get("default-src", ""), what
     assert "'unsafe-inline'" not in directives.get("script-src", "x"), what
@@ -344,8 +353,10 @@ def test_every_kind_of_response_carries_the_security_headers(world, client, logi
             _assert_security_headers(response, what)
     login_as(world.provincial_officer)
     for what, url in {
-        "admin": "/admin/", "admin list": "/admin/oversight/plans/",
-        "oversight": f"/oversight/?year={FISCAL_YEAR}", "download": f"/oversight/export.csv?year={FISCAL_YEAR}",
+        "admin": "/admin/",
+        "admin list": "/admin/oversight/plans/",
+        "oversight": f"/oversight/?year={FISCAL_YEAR}",
+        "download": f"/oversight/export.csv?year={FISCAL_YEAR}",
     }.items():
         with client.get(url) as response:
             _assert_security_headers(response, what)
@@ -379,8 +390,13 @@ def test_inline_scripts_and_styles_carry_this_responses_nonce_and_nothing_else_r
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -395,7 +411,10 @@ def test_the_pages_and_the_back_office_run_in_chromium_without_a_csp_violation(l
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_context(java_script_enabled=True).new_page()
-            page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+            page.on(
+                "console",
+                lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+            )
             page.add_init_script(
                 "document.addEventListener('securitypolicyviolation', e =>"
                 " console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
@@ -404,8 +423,14 @@ def test_the_pages_and_the_back_office_run_in_chromium_without_a_csp_violation(l
             page.fill("input[name=username]", hostile_live)
             page.fill("input[name=password]", "pw")
             page.click("form.stacked button[type=submit]")
-            for url in (f"/oversight/?year={FISCAL_YEAR}", "/admin/", "/admin/oversight/plans/",
-                        "/admin/oversight/executions/", "/plans/", "/public/"):
+            for url in (
+                f"/oversight/?year={FISCAL_YEAR}",
+                "/admin/",
+                "/admin/oversight/plans/",
+                "/admin/oversight/executions/",
+                "/plans/",
+                "/public/",
+            ):
                 page.goto(live_server.url + url)
                 page.wait_for_load_state("load")
             # Flask-Admin's scripts run: its filter menu (Bootstrap, jQuery, Select2) opens and adds a filter.

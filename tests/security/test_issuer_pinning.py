@@ -6,6 +6,7 @@ of e-Plan's first sign-in request, through a token from their issuer naming a re
 ``sub``, and through a provider e-Plan is pointed at that lies about who it is. Every attempt must
 leave e-Plan's database as it was. The SSO's keys are published before they sign.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -30,15 +31,19 @@ from eplan_flow.config import InsecureConfiguration
 from eplan_flow.errors import PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import (
-    AuditEvent, OAuth2AuthorizationCode, OAuth2Token, RoleGrant, SigningKey, User,
+    AuditEvent,
+    OAuth2AuthorizationCode,
+    OAuth2Token,
+    RoleGrant,
+    SigningKey,
+    User,
 )
 from eplan_flow.models._types import utcnow
-from eplan_flow.services.identity import keys
-from eplan_flow.services.identity import accounts
+from eplan_flow.services.identity import accounts, keys
 from tests.conftest import PRODUCTION_CONFIG, make_app
 from tests.factories import build_world
-from tests.oidc.helpers import PlainRelyingParty, active_account, approved_access, browser_signed_in
-from tests.rp.helpers import planner_with_access, register_eplan, sso_sign_in
+from tests.identity.oidc.helpers import PlainRelyingParty, active_account, approved_access, browser_signed_in
+from tests.identity.rp.helpers import planner_with_access, register_eplan, sso_sign_in
 
 
 # -- the attacker's OpenID Connect provider -----------------------------------------------------
@@ -72,18 +77,20 @@ class AttackerProvider:
 
         @app.get("/.well-known/openid-configuration")
         def discovery():
-            return jsonify({
-                "issuer": self.discovery_issuer or self.url,
-                "authorization_endpoint": f"{self.url}/authorize",
-                "token_endpoint": f"{self.url}/token",
-                "userinfo_endpoint": f"{self.url}/userinfo",
-                "jwks_uri": f"{self.url}/jwks",
-                "end_session_endpoint": f"{self.url}/logout",
-                "response_types_supported": ["code"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "code_challenge_methods_supported": ["S256"],
-            })
+            return jsonify(
+                {
+                    "issuer": self.discovery_issuer or self.url,
+                    "authorization_endpoint": f"{self.url}/authorize",
+                    "token_endpoint": f"{self.url}/token",
+                    "userinfo_endpoint": f"{self.url}/userinfo",
+                    "jwks_uri": f"{self.url}/jwks",
+                    "end_session_endpoint": f"{self.url}/logout",
+                    "response_types_supported": ["code"],
+                    "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                    "code_challenge_methods_supported": ["S256"],
+                }
+            )
 
         @app.get("/jwks")
         def jwks():
@@ -102,15 +109,29 @@ class AttackerProvider:
             basic = request.authorization
             client_id = request.form.get("client_id") or (basic.username if basic else "")
             now = int(time.time())
-            claims = {"iss": self.token_issuer or self.url, "sub": self.subject, "aud": client_id,
-                      "iat": now, "exp": now + 300, "auth_time": now, **self.person()}
+            claims = {
+                "iss": self.token_issuer or self.url,
+                "sub": self.subject,
+                "aud": client_id,
+                "iat": now,
+                "exp": now + 300,
+                "auth_time": now,
+                **self.person(),
+            }
             if nonce:
                 claims["nonce"] = nonce
             access_token = secrets.token_urlsafe(24)
             claims["at_hash"] = _at_hash(access_token)
             id_token = jose_jwt.encode({"alg": "RS256", "kid": "attacker"}, claims, self.key)
-            return jsonify({"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
-                            "id_token": id_token, "scope": "openid profile email eplan"})
+            return jsonify(
+                {
+                    "access_token": access_token,
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "id_token": id_token,
+                    "scope": "openid profile email eplan",
+                }
+            )
 
         @app.get("/userinfo")
         def userinfo():
@@ -167,10 +188,16 @@ def _snapshot(app) -> dict:
     with app.app_context():
         count = lambda model: db.session.execute(select(func.count()).select_from(model)).scalar_one()  # noqa: E731
         return {
-            "users": sorted(db.session.execute(
-                select(User.id, User.sso_issuer, User.sso_subject, User.last_login_at)).all()),
-            "grants": sorted(db.session.execute(
-                select(RoleGrant.user_id, RoleGrant.organisation_id, RoleGrant.role, RoleGrant.source)).all()),
+            "users": sorted(
+                db.session.execute(
+                    select(User.id, User.sso_issuer, User.sso_subject, User.last_login_at)
+                ).all()
+            ),
+            "grants": sorted(
+                db.session.execute(
+                    select(RoleGrant.user_id, RoleGrant.organisation_id, RoleGrant.role, RoleGrant.source)
+                ).all()
+            ),
             "audit": count(AuditEvent),
         }
 
@@ -186,8 +213,12 @@ def _deliver_attackers_code(victim, attacker, browser, start: requests.Response)
     state = parse_qs(urlsplit(start.headers["Location"]).query).get("state", [""])[0]
     nonce = parse_qs(urlsplit(start.headers["Location"]).query).get("nonce", [None])[0]
     code = attacker.issue_code(nonce)
-    return browser.get(f"{victim.url}/auth/oidc/callback", params={"code": code, "state": state},
-                       allow_redirects=False, timeout=10)
+    return browser.get(
+        f"{victim.url}/auth/oidc/callback",
+        params={"code": code, "state": state},
+        allow_redirects=False,
+        timeout=10,
+    )
 
 
 def test_the_host_header_of_the_first_sign_in_request_does_not_choose_the_sso(victim, attacker):
@@ -195,8 +226,12 @@ def test_the_host_header_of_the_first_sign_in_request_does_not_choose_the_sso(vi
     browser = requests.Session()
     # The first sign-in request this e-Plan ever serves, naming the attacker's provider as Host
     # (a host name e-Plan serves, on the attacker's port: Host checks ignore the port).
-    start = browser.get(f"{victim.url}/auth/oidc/login", headers={"Host": f"127.0.0.1:{attacker.port}"},
-                        allow_redirects=False, timeout=10)
+    start = browser.get(
+        f"{victim.url}/auth/oidc/login",
+        headers={"Host": f"127.0.0.1:{attacker.port}"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert start.status_code == 302
     # Sent to e-Plan's own SSO, the configured one; the attacker's provider was never asked.
     assert start.headers["Location"].startswith(f"{victim.url}/oidc/authorize?")
@@ -204,7 +239,9 @@ def test_the_host_header_of_the_first_sign_in_request_does_not_choose_the_sso(vi
     with victim.app.app_context():
         client = oidc_client.sso_client()
         assert (client.pinned_issuer, client._server_metadata_url) == (
-            victim.url, f"{victim.url}/.well-known/openid-configuration")
+            victim.url,
+            f"{victim.url}/.well-known/openid-configuration",
+        )
 
     refused = _deliver_attackers_code(victim, attacker, browser, start)
     assert urlsplit(refused.headers["Location"]).path == "/auth/login"
@@ -217,8 +254,12 @@ def test_a_request_naming_an_unknown_host_is_refused_before_anything_happens(vic
     before = _snapshot(victim.app)
     browser = requests.Session()
     for path in ("/auth/oidc/login", "/.well-known/openid-configuration", "/auth/login"):
-        response = browser.get(f"{victim.url}{path}", headers={"Host": f"attacker.example:{attacker.port}"},
-                               allow_redirects=False, timeout=10)
+        response = browser.get(
+            f"{victim.url}{path}",
+            headers={"Host": f"attacker.example:{attacker.port}"},
+            allow_redirects=False,
+            timeout=10,
+        )
         assert response.status_code == 400, path
         assert f"answers at {victim.url}" in response.text  # the way to the real address, in the answer
         assert "attacker.example" not in response.text
@@ -247,7 +288,8 @@ def _point_e_plan_at(victim, attacker) -> None:
     """e-Plan's discovery URL misconfigured (or its DNS hijacked) to the attacker's provider,
     while the issuer it trusts stays pinned to its own SSO."""
     victim.app.config.update(
-        SSO_DISCOVERY_URL=f"{attacker.url}/.well-known/openid-configuration", SSO_ISSUER=victim.url,
+        SSO_DISCOVERY_URL=f"{attacker.url}/.well-known/openid-configuration",
+        SSO_ISSUER=victim.url,
     )
 
 
@@ -263,7 +305,9 @@ def test_a_discovery_document_naming_another_issuer_is_refused(victim, attacker)
     assert _snapshot(victim.app) == before
 
 
-def test_an_id_token_naming_another_issuer_is_refused_even_when_discovery_claims_the_pinned_one(victim, attacker):
+def test_an_id_token_naming_another_issuer_is_refused_even_when_discovery_claims_the_pinned_one(
+    victim, attacker
+):
     _point_e_plan_at(victim, attacker)
     attacker.discovery_issuer = victim.url  # it lies in its discovery document...
     before = _snapshot(victim.app)
@@ -271,8 +315,10 @@ def test_an_id_token_naming_another_issuer_is_refused_even_when_discovery_claims
     # ...so e-Plan sends the browser there, and the attacker's provider sends it back with a code.
     response = browser.get(f"{victim.url}/auth/oidc/login", timeout=10)
     hops = [urlsplit(r.headers["Location"])[1:3] for r in response.history]
-    assert hops[:2] == [(f"127.0.0.1:{attacker.port}", "/authorize"),
-                        (urlsplit(victim.url).netloc, "/auth/oidc/callback")]
+    assert hops[:2] == [
+        (f"127.0.0.1:{attacker.port}", "/authorize"),
+        (urlsplit(victim.url).netloc, "/auth/oidc/callback"),
+    ]
     assert "/token" in attacker.hits
     # ...but its ID token names its real issuer, which is not the pinned one.
     assert urlsplit(response.url).path == "/auth/login"
@@ -296,14 +342,20 @@ def test_an_unknown_host_gets_400_and_no_sign_in_cookie_or_audit(app, db, client
     world = build_world()
     audit_before = db.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     for host in ("evil.example", "evil.example:80", "localhost.evil.example", ""):
-        response = client.post("/auth/login", headers={"Host": host},
-                                data={"username": world.dla_admin.username, "password": "pw"})
+        response = client.post(
+            "/auth/login",
+            headers={"Host": host},
+            data={"username": world.dla_admin.username, "password": "pw"},
+        )
         assert response.status_code == 400, host
         assert response.headers.getlist("Set-Cookie") == [] and "X-Request-ID" not in response.headers
     assert db.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == audit_before
     assert db.session.get(User, world.dla_admin.id).last_login_at is None
     # A served host signs in; whatever port the Host names, the issuer stays the configured one.
-    assert client.post("/auth/login", data={"username": world.dla_admin.username, "password": "pw"}).status_code == 302
+    assert (
+        client.post("/auth/login", data={"username": world.dla_admin.username, "password": "pw"}).status_code
+        == 302
+    )
     for host in ("localhost", "127.0.0.1:6666"):
         discovery = client.get("/.well-known/openid-configuration", headers={"Host": host}).get_json()
         assert discovery["issuer"] == app.config["BASE_URL"] == "http://localhost"
@@ -323,21 +375,33 @@ def test_production_refuses_to_start_without_an_https_base_url():
 def test_every_address_derives_from_the_base_url_and_the_sso_issuer_is_pinned():
     app = make_app(**{**PRODUCTION_CONFIG, "BASE_URL": "https://eplan.example.go.th/", "TRUSTED_HOSTS": None})
     config = app.config
-    assert config["BASE_URL"] == config["OIDC_ISSUER"] == config["SSO_ISSUER"] == "https://eplan.example.go.th"
+    assert (
+        config["BASE_URL"] == config["OIDC_ISSUER"] == config["SSO_ISSUER"] == "https://eplan.example.go.th"
+    )
     assert config["SSO_DISCOVERY_URL"] == "https://eplan.example.go.th/.well-known/openid-configuration"
     assert config["TRUSTED_HOSTS"] == ["eplan.example.go.th"]
 
-    dla = make_app(**{**PRODUCTION_CONFIG, "BASE_URL": "https://eplan.example.go.th",
-                      "TRUSTED_HOSTS": "eplan-internal.example, .eplan.example.go.th",
-                      "SSO_DISCOVERY_URL": "https://sso.dla.go.th/realms/dla/.well-known/openid-configuration"})
+    dla = make_app(
+        **{
+            **PRODUCTION_CONFIG,
+            "BASE_URL": "https://eplan.example.go.th",
+            "TRUSTED_HOSTS": "eplan-internal.example, .eplan.example.go.th",
+            "SSO_DISCOVERY_URL": "https://sso.dla.go.th/realms/dla/.well-known/openid-configuration",
+        }
+    )
     assert dla.config["SSO_ISSUER"] == "https://sso.dla.go.th/realms/dla"
     assert dla.config["OIDC_ISSUER"] == "https://eplan.example.go.th"
-    assert dla.config["TRUSTED_HOSTS"] == ["eplan.example.go.th", "eplan-internal.example", ".eplan.example.go.th"]
+    assert dla.config["TRUSTED_HOSTS"] == [
+        "eplan.example.go.th",
+        "eplan-internal.example",
+        ".eplan.example.go.th",
+    ]
     with pytest.raises(InsecureConfiguration, match="EPLAN_SSO_ISSUER must be set"):
         make_app(SSO_DISCOVERY_URL="https://sso.dla.go.th/discovery.json")
 
 
 # -- signing keys: published from setup on, and before they sign ---------------------------------
+@pytest.mark.real_commits
 def test_the_jwks_holds_a_key_right_after_setup_before_any_token_is_signed(app, db, client):
     result = app.test_cli_runner().invoke(args=["eplan", "setup"])
     assert result.exit_code == 0, result.output
@@ -373,8 +437,12 @@ def sso(make_live_server):
 
         ensure_client("plain-rp", name="RP", redirect_uris=[f"{server.url}/rp/cb"], allowed_roles=["planner"])
         planner = world.planner.id
-    return SimpleNamespace(app=server.app, url=server.url, planner=planner,
-                           rp=PlainRelyingParty(server.url, "plain-rp", f"{server.url}/rp/cb"))
+    return SimpleNamespace(
+        app=server.app,
+        url=server.url,
+        planner=planner,
+        rp=PlainRelyingParty(server.url, "plain-rp", f"{server.url}/rp/cb"),
+    )
 
 
 def _kid(token: str) -> str:
@@ -410,8 +478,13 @@ def test_a_rotation_publishes_the_next_key_before_it_signs_and_the_old_key_keeps
     assert verify(first["id_token"], first_claims["nonce"])["sub"] == str(sso.planner)
     assert sso.rp.verify_id_token(first["id_token"], first_claims["nonce"])["sub"] == str(sso.planner)
     with sso.app.app_context():
-        actions = db.session.execute(select(AuditEvent.data).where(AuditEvent.chain == keys.AUDIT_CHAIN)
-                                     .order_by(AuditEvent.seq)).scalars().all()
+        actions = (
+            db.session.execute(
+                select(AuditEvent.data).where(AuditEvent.chain == keys.AUDIT_CHAIN).order_by(AuditEvent.seq)
+            )
+            .scalars()
+            .all()
+        )
         assert [a["kid"] for a in actions] == [old_kid, new_kid]
 
 

@@ -1,6 +1,7 @@
 """Issue 9 item 11 (keys and configuration): a production app refuses guessable keys, SQLite and
 a missing Redis; data is sealed under data keys of its own (never the session secret) whose id the
 sealed text names, so keys rotate and ``flask eplan reseal`` moves every value to the new key."""
+
 from __future__ import annotations
 
 import base64
@@ -13,15 +14,15 @@ from eplan_flow import sealing
 from eplan_flow.config import InsecureConfiguration
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, SigningKey, User
-from eplan_flow.services.identity import keys
-from eplan_flow.services.identity import citizen_id
+from eplan_flow.services.identity import citizen_id, keys
 from tests import factories
-from tests.conftest import PRODUCTION_CONFIG, _reset, make_app
+from tests.conftest import PRODUCTION_CONFIG, make_app
 
 KEY_A = "a1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 KEY_B = "b2:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 PIDS = tuple(
-    f + str(citizen_id.check_digit(f)) for f in ("110170020703", "310060012345", "140990045678", "510020030123")
+    f + str(citizen_id.check_digit(f))
+    for f in ("110170020703", "310060012345", "140990045678", "510020030123")
 )
 
 
@@ -43,8 +44,6 @@ def make_production_app(_schema):
         with app.app_context():
             _db.session.remove()
             _db.engine.dispose()
-    if built:
-        _reset(built[0], _schema)
 
 
 def stored(app) -> dict:
@@ -53,11 +52,14 @@ def stored(app) -> dict:
         try:
             users = _db.session.execute(
                 select(User.id, User.citizen_id_encrypted, User.citizen_id_digest)
-                .where(User.citizen_id_encrypted.is_not(None)).order_by(User.id)
+                .where(User.citizen_id_encrypted.is_not(None))
+                .order_by(User.id)
             ).all()
             signing = _db.session.execute(select(SigningKey.kid, SigningKey.private_key_encrypted)).all()
-            return {"users": {u.id: (u.citizen_id_encrypted, u.citizen_id_digest) for u in users},
-                    "signing": dict(signing)}
+            return {
+                "users": {u.id: (u.citizen_id_encrypted, u.citizen_id_digest) for u in users},
+                "signing": dict(signing),
+            }
         finally:
             _db.session.remove()
 
@@ -110,15 +112,21 @@ def readable(app, people: dict[int, str]) -> bool:
 
 # -- Start-up refusals -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("weak", [
-    "a" * 64,
-    "password" * 8,
-    "dev-insecure-secret-key-change-me",
-    "eplan-flow-production-secret-key-2026-bueng-kan",
-    "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ",
-])
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "a" * 64,
+        "password" * 8,
+        "dev-insecure-secret-key-change-me",
+        "eplan-flow-production-secret-key-2026-bueng-kan",
+        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ",
+    ],
+)
 def test_a_production_app_with_a_long_but_guessable_secret_key_refuses_to_start(weak):
-    with pytest.raises(InsecureConfiguration, match="EPLAN_SECRET_KEY .*(not random enough|development default)"):
+    with pytest.raises(
+        InsecureConfiguration, match="EPLAN_SECRET_KEY .*(not random enough|development default)"
+    ):
         make_app(**{**PRODUCTION_CONFIG, "SECRET_KEY": weak})
 
 
@@ -138,7 +146,9 @@ def test_a_production_app_with_a_guessable_data_key_refuses_to_start(weak_key):
 
 @pytest.mark.parametrize("database_url", [None, "", "sqlite://", "sqlite:////tmp/eplan.sqlite3"])
 def test_a_production_app_on_sqlite_refuses_to_start(database_url):
-    with pytest.raises(InsecureConfiguration, match="EPLAN_DATABASE_URL must name a PostgreSQL database.*SQLite"):
+    with pytest.raises(
+        InsecureConfiguration, match="EPLAN_DATABASE_URL must name a PostgreSQL database.*SQLite"
+    ):
         make_app(**{**PRODUCTION_CONFIG, "DATABASE_URL": database_url})
 
 
@@ -160,6 +170,7 @@ def test_the_production_test_configuration_itself_starts(make_production_app):
 
 
 # -- Sealed data names its key and never depends on the session secret ------------------------
+
 
 def test_sealed_text_names_the_key_that_sealed_it(make_production_app):
     app = make_production_app(DATA_KEYS=f"{KEY_B},{KEY_A}")
@@ -214,6 +225,8 @@ def test_the_session_secret_alone_no_longer_opens_sealed_data(make_production_ap
 
 # -- Rotation --------------------------------------------------------------------------------
 
+
+@pytest.mark.real_commits
 def test_rotating_the_data_key_and_resealing_leaves_everything_readable_under_the_new_key_alone(
     make_production_app,
 ):
@@ -245,9 +258,11 @@ def test_rotating_the_data_key_and_resealing_leaves_everything_readable_under_th
     # A dropped, the pre-key-id format no longer read: everything still opens.
     assert readable(only_b, people)
     with rotated.app_context():
-        events = _db.session.execute(
-            select(AuditEvent).where(AuditEvent.chain == "platform:data_keys")
-        ).scalars().all()
+        events = (
+            _db.session.execute(select(AuditEvent).where(AuditEvent.chain == "platform:data_keys"))
+            .scalars()
+            .all()
+        )
         assert [e.action for e in events] == ["reseal"]
         assert events[0].data["key_id"] == "b2"
         assert events[0].data["citizen ids"]["resealed"] == {"(no key id)": 1, "a1": 3}

@@ -4,6 +4,7 @@ protection that could itself lock the real owner (dla_admin included) out.
 Each test performs the attack against the real app (the live server with the stand-in ThaiD, or
 the test client) on PostgreSQL and re-reads the database.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,24 +17,32 @@ import requests
 from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
-from eplan_flow.services.platform import queues
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import Account, AuditEvent, EmailMessage, User
 from eplan_flow.models._types import utcnow
 from eplan_flow.services.identity import citizen_id as cid
 from eplan_flow.services.identity import identity, thaid_verification
+from eplan_flow.services.platform import queues
 from eplan_flow.thaid_dev.citizens import BY_KEY
 from tests import factories
-from tests.sso.conftest import STRONG_PASSWORD, citizen_id, make_sso_app, register  # noqa: F401 (fixture)
+from tests.identity.sso.conftest import STRONG_PASSWORD, citizen_id, make_sso_app, register  # noqa: F401 (fixture)
 
 VICTIM = BY_KEY["somchai"]
 
 
 def form(org, pid: str, email: str, **overrides) -> dict:
     return {
-        "organisation_id": org if isinstance(org, int) else org.id, "citizen_id": pid, "title": "นาย", "first_name": "สมชาย",
-        "last_name": "ใจดี", "email": email, "phone": "0891234567", "position": "นักวิเคราะห์นโยบายและแผน",
-        "requested_role": "member", "password": STRONG_PASSWORD, "password_again": STRONG_PASSWORD,
+        "organisation_id": org if isinstance(org, int) else org.id,
+        "citizen_id": pid,
+        "title": "นาย",
+        "first_name": "สมชาย",
+        "last_name": "ใจดี",
+        "email": email,
+        "phone": "0891234567",
+        "position": "นักวิเคราะห์นโยบายและแผน",
+        "requested_role": "member",
+        "password": STRONG_PASSWORD,
+        "password_again": STRONG_PASSWORD,
         **overrides,
     }
 
@@ -44,14 +53,19 @@ def person(email: str) -> User | None:
 
 
 def mail_to(address: str) -> list[EmailMessage]:
-    return list(_db.session.execute(
-        select(EmailMessage).where(EmailMessage.to == address).order_by(EmailMessage.id)).scalars())
+    return list(
+        _db.session.execute(
+            select(EmailMessage).where(EmailMessage.to == address).order_by(EmailMessage.id)
+        ).scalars()
+    )
 
 
 def actions(user_id: int) -> list[str]:
-    return list(_db.session.execute(
-        select(AuditEvent.action).where(AuditEvent.chain == f"auth:{user_id}").order_by(AuditEvent.seq)
-    ).scalars())
+    return list(
+        _db.session.execute(
+            select(AuditEvent.action).where(AuditEvent.chain == f"auth:{user_id}").order_by(AuditEvent.seq)
+        ).scalars()
+    )
 
 
 def link_in(body: str, n: int = 0) -> str:
@@ -70,12 +84,20 @@ def test_a_squatter_of_a_citizen_id_loses_it_when_the_real_owner_verifies_with_t
     attacker, victim = requests.Session(), requests.Session()
 
     # The attacker registers the victim's citizen ID first, under the attacker's own address.
-    squat = attacker.post(f"{server.url}/sso/register?org={org}",
-                          data=form(org, VICTIM.pid, "squatter@evil.test"), allow_redirects=False, timeout=30)
+    squat = attacker.post(
+        f"{server.url}/sso/register?org={org}",
+        data=form(org, VICTIM.pid, "squatter@evil.test"),
+        allow_redirects=False,
+        timeout=30,
+    )
     assert squat.status_code == 303
     # The victim registers the same number later: not refused, and the same answer.
-    own = victim.post(f"{server.url}/sso/register?org={org}",
-                      data=form(org, VICTIM.pid, "somchai@lao.example.test"), allow_redirects=False, timeout=30)
+    own = victim.post(
+        f"{server.url}/sso/register?org={org}",
+        data=form(org, VICTIM.pid, "somchai@lao.example.test"),
+        allow_redirects=False,
+        timeout=30,
+    )
     assert (own.status_code, own.headers["Location"]) == (squat.status_code, squat.headers["Location"])
 
     with server.app.app_context():
@@ -87,9 +109,12 @@ def test_a_squatter_of_a_citizen_id_loses_it_when_the_real_owner_verifies_with_t
 
     # The victim confirms the address, signs in and proves the number with (stand-in) ThaiD.
     assert victim.post(urljoin(server.url, confirm), allow_redirects=False, timeout=30).status_code == 303
-    signed_in = victim.post(f"{server.url}/sso/login", data={"email": "somchai@lao.example.test",
-                                                              "password": STRONG_PASSWORD},
-                            allow_redirects=False, timeout=30)
+    signed_in = victim.post(
+        f"{server.url}/sso/login",
+        data={"email": "somchai@lao.example.test", "password": STRONG_PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert signed_in.status_code == 303
     start = victim.post(f"{server.url}/sso/verify/thaid", allow_redirects=False, timeout=30)
     page = victim.get(start.headers["Location"], timeout=30)
@@ -100,23 +125,40 @@ def test_a_squatter_of_a_citizen_id_loses_it_when_the_real_owner_verifies_with_t
     with server.app.app_context():
         owner = _db.session.get(User, owner_id)
         assert owner.identity_verified_at is not None
-        assert _db.session.execute(select(Account.status).where(Account.user_id == owner_id)).scalar_one() \
+        assert (
+            _db.session.execute(select(Account.status).where(Account.user_id == owner_id)).scalar_one()
             == "awaiting_approval"
+        )
         # The squatter's claim is void: number and address released, no account, no sign-in.
         squatter = _db.session.get(User, squatter_id)
         assert squatter.voided_at is not None and not squatter.is_enabled
-        assert (squatter.email, squatter.citizen_id_digest, squatter.citizen_id_encrypted) == (None, None, None)
-        assert _db.session.scalar(select(func.count()).select_from(Account).where(Account.user_id == squatter_id)) == 0
+        assert (squatter.email, squatter.citizen_id_digest, squatter.citizen_id_encrypted) == (
+            None,
+            None,
+            None,
+        )
+        assert (
+            _db.session.scalar(
+                select(func.count()).select_from(Account).where(Account.user_id == squatter_id)
+            )
+            == 0
+        )
         notice = mail_to("squatter@evil.test")[-1]
         assert "cancelled" in notice.body and notice.user_id == squatter_id
-        voided = _db.session.execute(select(AuditEvent).where(
-            AuditEvent.chain == f"auth:{squatter_id}", AuditEvent.action == "registration_voided")).scalar_one()
+        voided = _db.session.execute(
+            select(AuditEvent).where(
+                AuditEvent.chain == f"auth:{squatter_id}", AuditEvent.action == "registration_voided"
+            )
+        ).scalar_one()
         assert voided.data["reason"] == "citizen_id_verified_by_owner"
         assert "citizen_id_claims_voided" in actions(owner_id)
         _db.session.remove()
-    refused = attacker.post(f"{server.url}/sso/login", data={"email": "squatter@evil.test",
-                                                              "password": STRONG_PASSWORD},
-                            allow_redirects=False, timeout=30)
+    refused = attacker.post(
+        f"{server.url}/sso/login",
+        data={"email": "squatter@evil.test", "password": STRONG_PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert refused.status_code == 401
 
 
@@ -149,13 +191,20 @@ def test_the_verified_owners_number_is_unique_in_the_database_itself(world, db):
     db.session.rollback()
 
 
-def test_an_address_squatted_before_its_owner_registers_is_cancelled_from_the_owners_mailbox(world, db, client):
+def test_an_address_squatted_before_its_owner_registers_is_cancelled_from_the_owners_mailbox(
+    world, db, client
+):
     # The attacker registers with the victim's address (and any number); nobody can confirm it but her.
-    client.post(f"/sso/register?org={world.sao_a.id}", data=form(world.sao_a, citizen_id(70), "malee@lao.example.test"))
+    client.post(
+        f"/sso/register?org={world.sao_a.id}",
+        data=form(world.sao_a, citizen_id(70), "malee@lao.example.test"),
+    )
     squatter = person("malee@lao.example.test")
     # The victim tries to register: the same answer as always, and her mailbox gets a notice...
-    answer = client.post(f"/sso/register?org={world.sao_a.id}", data=form(world.sao_a, BY_KEY["malee"].pid,
-                                                                          "malee@lao.example.test"))
+    answer = client.post(
+        f"/sso/register?org={world.sao_a.id}",
+        data=form(world.sao_a, BY_KEY["malee"].pid, "malee@lao.example.test"),
+    )
     assert answer.status_code == 303 and answer.headers["Location"] == "/sso/register/sent"
     assert person("malee@lao.example.test").id == squatter.id
     notice = mail_to("malee@lao.example.test")[-1]
@@ -171,8 +220,10 @@ def test_an_address_squatted_before_its_owner_registers_is_cancelled_from_the_ow
     assert voided.voided_at is not None and not voided.is_enabled
     assert actions(squatter.id)[-1] == "registration_voided"
     # Now she registers for real.
-    client.post(f"/sso/register?org={world.sao_a.id}", data=form(world.sao_a, BY_KEY["malee"].pid,
-                                                                 "malee@lao.example.test"))
+    client.post(
+        f"/sso/register?org={world.sao_a.id}",
+        data=form(world.sao_a, BY_KEY["malee"].pid, "malee@lao.example.test"),
+    )
     assert person("malee@lao.example.test").citizen_id_digest == cid.digest(BY_KEY["malee"].pid)
 
 
@@ -202,8 +253,11 @@ VARYING = re.compile(r"nonce-[^'\s;]+|nonce=\"[^\"]+\"|(?<=session=)([^.;]+)\.[^
 
 def _answer(response) -> tuple:
     """Status, headers and body, with what differs on every response anyway blanked."""
-    headers = {k: VARYING.sub(r"\1", v) for k, v in response.headers.items()
-               if k not in ("Date", "Content-Length", "X-Request-ID")}
+    headers = {
+        k: VARYING.sub(r"\1", v)
+        for k, v in response.headers.items()
+        if k not in ("Date", "Content-Length", "X-Request-ID")
+    }
     return response.status_code, headers, VARYING.sub(r"\1", response.get_data(as_text=True))
 
 
@@ -234,7 +288,10 @@ def test_registration_answers_the_same_for_registered_and_unregistered_ids_and_a
     # Behind the identical answers: two more unverified registrations, no second account for an
     # address, and each address that already had an account got a notice.
     db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == unverified.user.email)) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(User).where(User.email == unverified.user.email))
+        == 1
+    )
     assert [m.subject for m in mail_to(world.dla_admin.email)][-1].startswith("มีผู้ลงทะเบียน")
     assert person("probe1@evil.test").identity_verified_at is None
     assert person("probe2@evil.test").identity_verified_at is None
@@ -244,8 +301,10 @@ def test_registration_answers_the_same_for_registered_and_unregistered_ids_and_a
 def test_repeating_a_registration_cannot_flood_the_addresss_mailbox(world, db, app):
     client = app.test_client()
     for n in range(3):
-        answer = client.post(f"/sso/register?org={world.sao_a.id}",
-                             data=form(world.sao_a, citizen_id(85 + n), world.planner.email))
+        answer = client.post(
+            f"/sso/register?org={world.sao_a.id}",
+            data=form(world.sao_a, citizen_id(85 + n), world.planner.email),
+        )
         assert answer.status_code == 303
     assert len(mail_to(world.planner.email)) == 1  # one notice a day
     assert actions(world.planner.id).count("registration_repeated") == 3  # every attempt audited
@@ -283,8 +342,12 @@ def test_the_nightly_job_voids_registrations_not_verified_in_time_and_frees_thei
         assert db.session.get(User, user_id).voided_at is None
         assert db.session.get(Account, account_id) is not None
     # Only the person who had confirmed the address is told (an unconfirmed one may not be theirs).
-    told = [m.to for m in db.session.execute(select(EmailMessage).where(
-        EmailMessage.subject.startswith("การลงทะเบียนถูกยกเลิก"))).scalars()]
+    told = [
+        m.to
+        for m in db.session.execute(
+            select(EmailMessage).where(EmailMessage.subject.startswith("การลงทะเบียนถูกยกเลิก"))
+        ).scalars()
+    ]
     assert told == [addresses[stale[1][1]]]
     # The address and the number block nobody now.
     again = register(world.sao_a, 90)
@@ -343,8 +406,11 @@ def test_guessing_dla_admins_password_pauses_sign_in_briefly_and_the_real_admin_
 
 
 def test_each_failure_after_a_pause_doubles_the_next_pause_up_to_the_maximum(make_sso_app):
-    app = make_sso_app(LOGIN_LOCKOUT_WAIT_SECONDS=0.2, LOGIN_LOCKOUT_MAX_WAIT_SECONDS=0.8,
-                       SSO_LOGIN_RATE_LIMIT="1000 per minute")
+    app = make_sso_app(
+        LOGIN_LOCKOUT_WAIT_SECONDS=0.2,
+        LOGIN_LOCKOUT_MAX_WAIT_SECONDS=0.8,
+        SSO_LOGIN_RATE_LIMIT="1000 per minute",
+    )
     with app.app_context():
         world = factories.build_world()
         dla_id, email = world.dla_admin.id, world.dla_admin.email

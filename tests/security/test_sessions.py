@@ -5,6 +5,7 @@ account, a revoked access and a suspended account (on e-Plan and on the SSO); po
 unsigned, foreign and replayed logout tokens to e-Plan's back-channel logout endpoint; and sending a
 signed-in victim to the SSO's logout with the attacker's own valid ID token (logout CSRF).
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,17 +26,21 @@ from eplan_flow.auth.backchannel import BACKCHANNEL_LOGOUT_EVENT, BACKCHANNEL_LO
 from eplan_flow.extensions import db as _db
 from eplan_flow.jobs.worker import make_worker
 from eplan_flow.models import (
-    AuditEvent, OAuth2AuthorizationCode, OAuth2Token, OutboxMessage, SignInSession, User,
+    AuditEvent,
+    OAuth2AuthorizationCode,
+    OAuth2Token,
+    OutboxMessage,
+    SignInSession,
+    User,
 )
 from eplan_flow.models._types import utcnow
-from eplan_flow.services.identity import keys
-from eplan_flow.services.identity.tokens import session_digest
-from eplan_flow.services.identity import approvals, password_reset, sessions
 from eplan_flow.services.directory import organisations as directory
-from tests.approvals.helpers import eplan_client
-from tests.conftest import _reset, make_app
+from eplan_flow.services.identity import approvals, keys, password_reset, sessions
+from eplan_flow.services.identity.tokens import session_digest
+from tests.conftest import make_app
 from tests.factories import build_world
-from tests.rp.helpers import planner_with_access, register_eplan, session_of, sso_sign_in
+from tests.identity.approvals.helpers import eplan_client
+from tests.identity.rp.helpers import planner_with_access, register_eplan, session_of, sso_sign_in
 
 EPLAN_PAGE = "/workflows"
 
@@ -102,12 +107,12 @@ def _disable(client, scene):
 
 
 def _revoke_access(client, scene):
-    approvals.revoke_access(scene.access_id, scene.world.sso_admin, auth_time=time.time(), comment="ย้ายงาน")
+    approvals.revoke_access(scene.world.sso_admin, scene.access_id, auth_time=time.time(), comment="ย้ายงาน")
 
 
 def _suspend(client, scene):
     account = approvals.active_account_of(scene.person_id)
-    approvals.suspend_account(account.id, scene.world.sso_admin, auth_time=time.time(), comment="พักราชการ")
+    approvals.suspend_account(scene.world.sso_admin, account.id, auth_time=time.time(), comment="พักราชการ")
 
 
 ENDINGS = {
@@ -121,7 +126,10 @@ ENDINGS = {
 
 @pytest.mark.parametrize("reason", list(ENDINGS))
 def test_a_copied_session_cookie_is_refused_by_e_plan_and_the_sso_once_the_sign_in_ends(
-    signed_in, client, db, reason,
+    signed_in,
+    client,
+    db,
+    reason,
 ):
     copy = signed_in.copy
     assert copy.get(EPLAN_PAGE).status_code == 200  # the copy works while the sign-in lasts
@@ -130,27 +138,44 @@ def test_a_copied_session_cookie_is_refused_by_e_plan_and_the_sso_once_the_sign_
     before = snapshot()
     assert refused_on_e_plan(copy) and refused_on_the_sso(copy)
     # Nor can the copy get a code for another system through the SSO.
-    authorize = copy.get("/oidc/authorize", query_string={
-        "response_type": "code", "client_id": "eplan", "redirect_uri": "http://127.0.0.1:5000/auth/oidc/callback",
-        "scope": "openid", "code_challenge": "x" * 43, "code_challenge_method": "S256",
-    })
+    authorize = copy.get(
+        "/oidc/authorize",
+        query_string={
+            "response_type": "code",
+            "client_id": "eplan",
+            "redirect_uri": "http://127.0.0.1:5000/auth/oidc/callback",
+            "scope": "openid",
+            "code_challenge": "x" * 43,
+            "code_challenge_method": "S256",
+        },
+    )
     assert authorize.status_code in (302, 400)
     assert urlsplit(authorize.headers.get("Location", "")).path in ("", "/sso/login")
     assert refused_on_e_plan(client) and refused_on_the_sso(client)
 
     assert snapshot() == before
-    rows = db.session.execute(select(SignInSession).where(SignInSession.user_id == signed_in.person_id)).scalars().all()
+    rows = (
+        db.session.execute(select(SignInSession).where(SignInSession.user_id == signed_in.person_id))
+        .scalars()
+        .all()
+    )
     assert {r.kind for r in rows} == {"sso", "eplan"}
     assert all(r.ended_at is not None for r in rows)
     assert {r.end_reason for r in rows} == {reason}
 
 
 def test_signing_out_of_e_plan_ends_only_that_session_and_not_the_persons_other_sign_ins(
-    world, db, app, login_as,
+    world,
+    db,
+    app,
+    login_as,
 ):
     first = login_as(world.planner)
     second = app.test_client()
-    assert second.post("/auth/login", data={"username": world.planner.username, "password": "pw"}).status_code == 302
+    assert (
+        second.post("/auth/login", data={"username": world.planner.username, "password": "pw"}).status_code
+        == 302
+    )
     copy = copy_of(app, first)
     first.post("/auth/logout")
     assert refused_on_e_plan(copy) and refused_on_e_plan(first)
@@ -158,7 +183,10 @@ def test_signing_out_of_e_plan_ends_only_that_session_and_not_the_persons_other_
 
 
 def test_a_session_unused_for_longer_than_the_idle_timeout_or_older_than_its_lifetime_is_refused(
-    world, db, app, login_as,
+    world,
+    db,
+    app,
+    login_as,
 ):
     client = login_as(world.planner)
     assert client.get(EPLAN_PAGE).status_code == 200
@@ -169,7 +197,9 @@ def test_a_session_unused_for_longer_than_the_idle_timeout_or_older_than_its_lif
     assert refused_on_e_plan(copy_of(app, client))
 
     client = login_as(world.planner_c)
-    row = db.session.execute(select(SignInSession).where(SignInSession.user_id == world.planner_c.id)).scalar_one()
+    row = db.session.execute(
+        select(SignInSession).where(SignInSession.user_id == world.planner_c.id)
+    ).scalar_one()
     row.expires_at = row.created_at
     db.session.commit()
     assert refused_on_e_plan(client)
@@ -205,17 +235,24 @@ def live(make_live_server):
     kept = session_of(server, browser)
     serializer = SecureCookieSessionInterface().get_signing_serializer(server.app)
     eplan_only = requests.Session()
-    eplan_only.cookies.set("session", serializer.dumps({k: v for k, v in kept.items() if not k.startswith("sso_")}),
-                           domain="127.0.0.1")
+    eplan_only.cookies.set(
+        "session",
+        serializer.dumps({k: v for k, v in kept.items() if not k.startswith("sso_")}),
+        domain="127.0.0.1",
+    )
     assert urlsplit(eplan_only.get(f"{server.url}{EPLAN_PAGE}").url).path == EPLAN_PAGE
     return SimpleNamespace(server=server, browser=browser, eplan_only=eplan_only, ids=ids, kept=kept)
 
 
 def _eplan_rows(person_id: int) -> list[SignInSession]:
     _db.session.expire_all()
-    return _db.session.execute(
-        select(SignInSession).where(SignInSession.user_id == person_id, SignInSession.kind == "eplan")
-    ).scalars().all()
+    return (
+        _db.session.execute(
+            select(SignInSession).where(SignInSession.user_id == person_id, SignInSession.kind == "eplan")
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_signing_out_at_the_sso_ends_the_e_plan_session_through_back_channel_logout(live):
@@ -238,8 +275,9 @@ def test_signing_out_at_the_sso_ends_the_e_plan_session_through_back_channel_log
         (row,) = _eplan_rows(live.ids.person)
         assert row.end_reason == "backchannel_logout"
         ended = _db.session.execute(
-            select(AuditEvent).where(AuditEvent.chain == f"user:{live.ids.person}",
-                                     AuditEvent.action == "session_ended")
+            select(AuditEvent).where(
+                AuditEvent.chain == f"user:{live.ids.person}", AuditEvent.action == "session_ended"
+            )
         ).scalar_one()
         assert ended.data["reason"] == "backchannel_logout" and ended.data["issuer"] == server.url
 
@@ -251,8 +289,13 @@ def _b64(data: dict) -> str:
 def _claims(live, **changes) -> dict:
     now = int(time.time())
     claims = {
-        "iss": live.server.url, "aud": "eplan", "iat": now, "exp": now + 120, "jti": f"jti-{time.time_ns()}",
-        "events": {BACKCHANNEL_LOGOUT_EVENT: {}}, "sub": str(live.ids.person),
+        "iss": live.server.url,
+        "aud": "eplan",
+        "iat": now,
+        "exp": now + 120,
+        "jti": f"jti-{time.time_ns()}",
+        "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
+        "sub": str(live.ids.person),
         "sid": session_digest(live.kept["sso_sid"]),
     }
     claims.update(changes)
@@ -269,7 +312,8 @@ def _signed_by_the_sso(live, claims: dict, header: dict | None = None) -> str:
 FORGERIES = {
     "unsigned": lambda live: f"{_b64({'alg': 'none', 'typ': 'logout+jwt'})}.{_b64(_claims(live))}.",
     "signed_by_another_key_under_the_ssos_kid": lambda live: jwt.encode(
-        {"alg": "RS256", "kid": _sso_kid(live), "typ": "logout+jwt"}, _claims(live), RSAKey.generate_key(2048)),
+        {"alg": "RS256", "kid": _sso_kid(live), "typ": "logout+jwt"}, _claims(live), RSAKey.generate_key(2048)
+    ),
     "wrong_issuer": lambda live: _signed_by_the_sso(live, _claims(live, iss="https://sso.attacker.example")),
     "wrong_audience": lambda live: _signed_by_the_sso(live, _claims(live, aud="another-rp")),
     "an_id_token_without_the_logout_event": lambda live: _signed_by_the_sso(live, _claims(live, events=None)),
@@ -292,8 +336,9 @@ def test_a_forged_or_foreign_logout_token_is_refused_and_ends_nothing(live, forg
     server = live.server
     with server.app.app_context():
         before = snapshot()
-    response = requests.post(f"{server.url}{BACKCHANNEL_LOGOUT_PATH}",
-                             data={"logout_token": FORGERIES[forgery](live)}, timeout=10)
+    response = requests.post(
+        f"{server.url}{BACKCHANNEL_LOGOUT_PATH}", data={"logout_token": FORGERIES[forgery](live)}, timeout=10
+    )
     assert response.status_code == 400 and response.json()["error"] == "invalid_request"
     assert response.headers["Cache-Control"] == "no-store"
     assert urlsplit(live.eplan_only.get(f"{server.url}{EPLAN_PAGE}").url).path == EPLAN_PAGE
@@ -339,7 +384,9 @@ def test_the_sso_asks_before_signing_out_a_victim_sent_with_the_attackers_valid_
     page = victim.get(hop + "&lang=en", allow_redirects=False)
     assert page.status_code == 200 and "Sign out of the Single Sign-On?" in page.text
     # A cross-site form posting the same link (no confirmation, no CSRF token) is asked too.
-    posted = victim.post(f"{server.url}/oidc/logout", data=parse_qs(urlsplit(hop).query), allow_redirects=False)
+    posted = victim.post(
+        f"{server.url}/oidc/logout", data=parse_qs(urlsplit(hop).query), allow_redirects=False
+    )
     assert posted.status_code == 200 and "confirm" in posted.text
 
     assert urlsplit(victim.get(f"{server.url}/sso/").url).path == "/sso/"
@@ -347,7 +394,9 @@ def test_the_sso_asks_before_signing_out_a_victim_sent_with_the_attackers_valid_
     with server.app.app_context():
         assert snapshot() == before
         victim_id = _db.session.execute(select(User.id).where(User.email == victim_email)).scalar_one()
-        tokens = _db.session.execute(select(OAuth2Token).where(OAuth2Token.user_id == victim_id)).scalars().all()
+        tokens = (
+            _db.session.execute(select(OAuth2Token).where(OAuth2Token.user_id == victim_id)).scalars().all()
+        )
         assert tokens and not any(t.refresh_token_revoked_at for t in tokens)
 
 
@@ -359,7 +408,6 @@ def csrf_app(_schema):
     app = make_app(WTF_CSRF_ENABLED=True, OIDC_ISSUER="http://sso.test")
     yield app
     drain_in_process(app)
-    _reset(app, _schema)
 
 
 def _csrf_in(html: str) -> str:
@@ -373,8 +421,15 @@ def _id_token(user_id: int, sid_digest: str) -> str:
     key = keys.signing_key()
     _db.session.commit()
     now = int(time.time())
-    claims = {"iss": "http://sso.test", "aud": "eplan", "iat": now, "exp": now + 300, "auth_time": now,
-              "sub": str(user_id), "sid": sid_digest}
+    claims = {
+        "iss": "http://sso.test",
+        "aud": "eplan",
+        "iat": now,
+        "exp": now + 300,
+        "auth_time": now,
+        "sub": str(user_id),
+        "sid": sid_digest,
+    }
     return jwt.encode({"alg": "RS256", "kid": key.kid, "typ": "JWT"}, claims, key)
 
 
@@ -387,8 +442,9 @@ def test_with_csrf_checks_on_a_foreign_id_token_never_signs_out_without_the_conf
         hint = _id_token(attacker.id, session_digest(attacker_sid))
         victim_email = victim.email
     login_page = client.get("/sso/login").get_data(as_text=True)
-    signed = client.post("/sso/login", data={"email": victim_email, "password": "pw",
-                                             "csrf_token": _csrf_in(login_page)})
+    signed = client.post(
+        "/sso/login", data={"email": victim_email, "password": "pw", "csrf_token": _csrf_in(login_page)}
+    )
     assert signed.status_code == 303
     with csrf_app.app_context():
         before = snapshot()

@@ -4,6 +4,7 @@ Requests go through a second app built on the same database, so each request get
 context (a fresh ``g`` and database session) as in production, while the test's own session
 arranges data and checks what was written.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,7 +18,7 @@ from eplan_flow.services.identity import accounts
 from eplan_flow.services.platform import engine
 from tests import factories
 from tests.conftest import make_app
-from tests.fire_helpers import MEETING
+from tests.factories.fire import MEETING
 from workflows import REGISTRY, Registry
 from workflows.plan import PLAN_V1
 
@@ -83,12 +84,24 @@ def test_workflows_lists_every_definition_with_its_states_triggers_and_current_v
     endorse = next(t for t in plan["triggers"] if t["name"] == "endorse")
     assert endorse["labels"]["en"] == "Endorse (development committee)"
     assert endorse["transitions"] == [
-        {"source": "committee_review", "dest": "council_review", "roles": ["devcom_secretary"],
-         "guards": ["council_required"], "unless": [], "comment_required": False,
-         "data_fields": MEETING_FIELDS},
-        {"source": "committee_review", "dest": "executive_review", "roles": ["devcom_secretary"],
-         "guards": [], "unless": ["council_required"], "comment_required": False,
-         "data_fields": MEETING_FIELDS},
+        {
+            "source": "committee_review",
+            "dest": "council_review",
+            "roles": ["devcom_secretary"],
+            "guards": ["council_required"],
+            "unless": [],
+            "comment_required": False,
+            "data_fields": MEETING_FIELDS,
+        },
+        {
+            "source": "committee_review",
+            "dest": "executive_review",
+            "roles": ["devcom_secretary"],
+            "guards": [],
+            "unless": ["council_required"],
+            "comment_required": False,
+            "data_fields": MEETING_FIELDS,
+        },
     ]
     returns = next(t for t in plan["triggers"] if t["name"] == "return_for_revision")
     assert all(t["comment_required"] for t in returns["transitions"])
@@ -132,8 +145,12 @@ def test_the_diagram_of_an_unknown_workflow_or_version_is_404(api, bearer, world
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("state=flying", "state"), ("version=abc", "version"), ("version=0", "version"),
-     ("version=-1", "version")],
+    [
+        ("state=flying", "state"),
+        ("version=abc", "version"),
+        ("version=0", "version"),
+        ("version=-1", "version"),
+    ],
 )
 def test_the_diagram_refuses_an_unknown_state_or_a_bad_version_naming_the_field(
     api, bearer, world, query, field
@@ -159,7 +176,9 @@ def test_an_instance_shows_its_state_what_can_happen_next_and_who_can_do_it_and_
     assert (body["workflow"], body["workflow_version"], body["id"]) == ("plan", 1, plan.id)
     assert body["organisation"] == {"id": world.sao_a.id, "code": world.sao_a.code, "name": "อบต.หนองเลิง"}
     assert (body["state"], body["state_label"], body["version"]) == (
-        "committee_review", "At the development committee", 2,
+        "committee_review",
+        "At the development committee",
+        2,
     )
     steps = {s["trigger"]: s for s in body["allowed_triggers"]}
     assert set(steps) == {"endorse", "return_for_revision"}
@@ -196,8 +215,14 @@ def test_the_holder_of_a_step_sees_it_allowed_with_no_holders_listed(api, bearer
 
 @pytest.mark.parametrize(
     "path",
-    ["/instances/plan/999999", "/instances/budget/1", "/instances/plan/abc", "/instances/plan/-1",
-     "/nothing-here", "/instances/plan/1/extra"],
+    [
+        "/instances/plan/999999",
+        "/instances/budget/1",
+        "/instances/plan/abc",
+        "/instances/plan/-1",
+        "/nothing-here",
+        "/instances/plan/1/extra",
+    ],
 )
 def test_unknown_urls_and_ids_under_the_api_are_json_404(api, bearer, world, path):
     response = api.get(API + path, headers=bearer(world.planner))
@@ -230,7 +255,9 @@ def test_a_planner_gets_404_for_another_laos_plan_reading_or_firing(api, bearer,
 
     read = api.get(f"{API}/instances/plan/{plan_x.id}", headers=headers)
     fired = api.post(
-        f"{API}/instances/plan/{plan_x.id}/fire", json={"trigger": "submit_to_committee"}, headers=headers,
+        f"{API}/instances/plan/{plan_x.id}/fire",
+        json={"trigger": "submit_to_committee"},
+        headers=headers,
     )
 
     assert (read.status_code, read.get_json()["code"]) == (404, "not_found")
@@ -248,7 +275,9 @@ def test_a_provincial_officer_reads_a_plan_of_the_province_but_cannot_fire_a_pla
 
     read = api.get(f"{API}/instances/plan/{plan.id}", headers=officer)
     fired = api.post(
-        f"{API}/instances/plan/{plan.id}/fire", json={"trigger": "submit_to_oversight"}, headers=officer,
+        f"{API}/instances/plan/{plan.id}/fire",
+        json={"trigger": "submit_to_oversight"},
+        headers=officer,
     )
     other_province = api.get(f"{API}/instances/plan/{plan.id}", headers=officer_30)
 
@@ -275,14 +304,21 @@ def test_firing_moves_the_plan_and_stores_the_request_id_in_the_audit(api, beare
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body == {
-        "workflow": "plan", "id": plan_id, "trigger": "submit_to_committee", "from_state": "drafting",
-        "state": "committee_review", "version": version + 1,
+        "workflow": "plan",
+        "id": plan_id,
+        "trigger": "submit_to_committee",
+        "from_state": "drafting",
+        "state": "committee_review",
+        "version": version + 1,
         "audit_event_id": body["audit_event_id"],
     }
     assert response.headers["X-Request-ID"] == "req-api-0001"
     event = _db.session.get(AuditEvent, body["audit_event_id"])
     assert (event.action, event.request_id, event.comment, event.actor_id) == (
-        "submit_to_committee", "req-api-0001", "พร้อมเสนอ", world.planner.id,
+        "submit_to_committee",
+        "req-api-0001",
+        "พร้อมเสนอ",
+        world.planner.id,
     )
     history = api.get(f"{API}/instances/plan/{plan_id}", headers=bearer(world.planner)).get_json()["history"]
     assert history[-1]["request_id"] == "req-api-0001"
@@ -304,84 +340,280 @@ def test_a_comment_of_exactly_2000_characters_is_accepted(api, bearer, world):
 # Each case: who fires, the plan's state, the request (JSON, or raw body and content type), and the
 # answer expected. Every refusal must leave state, version, audit and outbox exactly as they were.
 REFUSALS = [
-    pytest.param("provincial_officer", "announced", {"trigger": "submit_to_oversight"}, 403,
-                 "permission_denied", None, id="wrong-role"),
-    pytest.param("nobody", "drafting", {"trigger": "submit_to_committee"}, 404, "not_found", None,
-                 id="no-role-at-this-lao"),
-    pytest.param("planner_x", "drafting", {"trigger": "submit_to_committee"}, 404, "not_found", None,
-                 id="another-lao"),
-    pytest.param("planner", "drafting", {"trigger": "endorse"}, 422, "transition_not_allowed", None,
-                 id="not-from-this-state"),
-    pytest.param("planner", "drafting", {"trigger": "fly_away"}, 422, "transition_not_allowed", None,
-                 id="unknown-trigger"),
-    pytest.param("devcom_secretary", "committee_review", {"trigger": "return_for_revision"}, 422,
-                 "comment_required", "comment", id="comment-missing"),
-    pytest.param("devcom_secretary", "committee_review",
-                 {"trigger": "return_for_revision", "comment": "   "}, 422, "comment_required", "comment",
-                 id="comment-blank"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": "1"}, 422,
-                 "invalid_input", "expected_version", id="version-as-string"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": 0}, 422,
-                 "invalid_input", "expected_version", id="version-zero"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": -2}, 422,
-                 "invalid_input", "expected_version", id="version-negative"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": True}, 422,
-                 "invalid_input", "expected_version", id="version-boolean"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "expected_version": 1.0}, 422,
-                 "invalid_input", "expected_version", id="version-float"),
+    pytest.param(
+        "provincial_officer",
+        "announced",
+        {"trigger": "submit_to_oversight"},
+        403,
+        "permission_denied",
+        None,
+        id="wrong-role",
+    ),
+    pytest.param(
+        "nobody",
+        "drafting",
+        {"trigger": "submit_to_committee"},
+        404,
+        "not_found",
+        None,
+        id="no-role-at-this-lao",
+    ),
+    pytest.param(
+        "planner_x", "drafting", {"trigger": "submit_to_committee"}, 404, "not_found", None, id="another-lao"
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "endorse"},
+        422,
+        "transition_not_allowed",
+        None,
+        id="not-from-this-state",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "fly_away"},
+        422,
+        "transition_not_allowed",
+        None,
+        id="unknown-trigger",
+    ),
+    pytest.param(
+        "devcom_secretary",
+        "committee_review",
+        {"trigger": "return_for_revision"},
+        422,
+        "comment_required",
+        "comment",
+        id="comment-missing",
+    ),
+    pytest.param(
+        "devcom_secretary",
+        "committee_review",
+        {"trigger": "return_for_revision", "comment": "   "},
+        422,
+        "comment_required",
+        "comment",
+        id="comment-blank",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "expected_version": "1"},
+        422,
+        "invalid_input",
+        "expected_version",
+        id="version-as-string",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "expected_version": 0},
+        422,
+        "invalid_input",
+        "expected_version",
+        id="version-zero",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "expected_version": -2},
+        422,
+        "invalid_input",
+        "expected_version",
+        id="version-negative",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "expected_version": True},
+        422,
+        "invalid_input",
+        "expected_version",
+        id="version-boolean",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "expected_version": 1.0},
+        422,
+        "invalid_input",
+        "expected_version",
+        id="version-float",
+    ),
     pytest.param("planner", "drafting", {}, 422, "invalid_input", "trigger", id="trigger-missing"),
     pytest.param("planner", "drafting", {"trigger": ""}, 422, "invalid_input", "trigger", id="trigger-empty"),
     pytest.param("planner", "drafting", {"trigger": 5}, 422, "invalid_input", "trigger", id="trigger-number"),
-    pytest.param("planner", "drafting", {"trigger": None}, 422, "invalid_input", "trigger",
-                 id="trigger-null"),
-    pytest.param("planner", "drafting", {"trigger": "x" * 61}, 422, "invalid_input", "trigger",
-                 id="trigger-too-long"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "comment": 5}, 422,
-                 "invalid_input", "comment", id="comment-number"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "comment": "ก" * 2001}, 422,
-                 "invalid_input", "comment", id="comment-too-long"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "comment": "a\x00b"}, 422,
-                 "invalid_input", "comment", id="comment-with-nul"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "force": True}, 422,
-                 "invalid_input", "force", id="unknown-key"),
-    pytest.param("devcom_secretary", "committee_review", {"trigger": "endorse"}, 422, "invalid_input",
-                 "meeting_date", id="meeting-not-recorded"),
-    pytest.param("devcom_secretary", "committee_review",
-                 {"trigger": "endorse", "data": {"resolution": "ครั้งที่ 4/2569"}}, 422, "invalid_input",
-                 "meeting_date", id="meeting-date-missing"),
-    pytest.param("devcom_secretary", "committee_review",
-                 {"trigger": "endorse", "data": {**MEETING, "meeting_date": "2999-01-01"}}, 422,
-                 "invalid_input", "meeting_date", id="meeting-date-in-the-future"),
-    pytest.param("devcom_secretary", "committee_review",
-                 {"trigger": "endorse", "data": {**MEETING, "meeting_date": "20/11/2569"}}, 422,
-                 "invalid_input", "meeting_date", id="meeting-date-not-iso"),
-    pytest.param("devcom_secretary", "committee_review",
-                 {"trigger": "endorse", "data": {**MEETING, "meeting_date": 20261120}}, 422,
-                 "invalid_input", "meeting_date", id="meeting-date-number"),
-    pytest.param("council_secretary", "council_review",
-                 {"trigger": "approve_by_council", "data": {**MEETING, "resolution": " "}}, 422,
-                 "invalid_input", "resolution", id="resolution-blank"),
-    pytest.param("council_secretary", "council_review",
-                 {"trigger": "approve_by_council", "data": {**MEETING, "resolution": "ก" * 201}}, 422,
-                 "invalid_input", "resolution", id="resolution-too-long"),
-    pytest.param("council_secretary", "council_review",
-                 {"trigger": "approve_by_council", "data": {**MEETING, "resolution": "4\x00"}}, 422,
-                 "invalid_input", "resolution", id="resolution-with-nul"),
-    pytest.param("devcom_secretary", "committee_review",
-                 {"trigger": "endorse", "data": {**MEETING, "venue": "ห้องประชุม อบต."}}, 422,
-                 "invalid_input", "venue", id="data-unknown-key"),
-    pytest.param("planner", "drafting", {"trigger": "submit_to_committee", "data": {"resolution": "x"}}, 422,
-                 "invalid_input", "resolution", id="data-for-a-step-that-records-none"),
-    pytest.param("devcom_secretary", "committee_review", {"trigger": "endorse", "data": ["2026-11-20"]}, 422,
-                 "invalid_input", "data", id="data-not-an-object"),
-    pytest.param("planner", "drafting", ("{\"trigger\": ", "application/json"), 400, "invalid_json", None,
-                 id="malformed-json"),
-    pytest.param("planner", "drafting", ("[\"submit_to_committee\"]", "application/json"), 422,
-                 "invalid_json", None, id="json-array"),
-    pytest.param("planner", "drafting", ("", "application/json"), 400, "invalid_json", None,
-                 id="empty-body"),
-    pytest.param("planner", "drafting", ("trigger=submit_to_committee", "application/x-www-form-urlencoded"),
-                 415, "unsupported_media_type", None, id="form-body"),
+    pytest.param(
+        "planner", "drafting", {"trigger": None}, 422, "invalid_input", "trigger", id="trigger-null"
+    ),
+    pytest.param(
+        "planner", "drafting", {"trigger": "x" * 61}, 422, "invalid_input", "trigger", id="trigger-too-long"
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "comment": 5},
+        422,
+        "invalid_input",
+        "comment",
+        id="comment-number",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "comment": "ก" * 2001},
+        422,
+        "invalid_input",
+        "comment",
+        id="comment-too-long",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "comment": "a\x00b"},
+        422,
+        "invalid_input",
+        "comment",
+        id="comment-with-nul",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "force": True},
+        422,
+        "invalid_input",
+        "force",
+        id="unknown-key",
+    ),
+    pytest.param(
+        "devcom_secretary",
+        "committee_review",
+        {"trigger": "endorse"},
+        422,
+        "invalid_input",
+        "meeting_date",
+        id="meeting-not-recorded",
+    ),
+    pytest.param(
+        "devcom_secretary",
+        "committee_review",
+        {"trigger": "endorse", "data": {"resolution": "ครั้งที่ 4/2569"}},
+        422,
+        "invalid_input",
+        "meeting_date",
+        id="meeting-date-missing",
+    ),
+    pytest.param(
+        "devcom_secretary",
+        "committee_review",
+        {"trigger": "endorse", "data": {**MEETING, "meeting_date": "2999-01-01"}},
+        422,
+        "invalid_input",
+        "meeting_date",
+        id="meeting-date-in-the-future",
+    ),
+    pytest.param(
+        "devcom_secretary",
+        "committee_review",
+        {"trigger": "endorse", "data": {**MEETING, "meeting_date": "20/11/2569"}},
+        422,
+        "invalid_input",
+        "meeting_date",
+        id="meeting-date-not-iso",
+    ),
+    pytest.param(
+        "devcom_secretary",
+        "committee_review",
+        {"trigger": "endorse", "data": {**MEETING, "meeting_date": 20261120}},
+        422,
+        "invalid_input",
+        "meeting_date",
+        id="meeting-date-number",
+    ),
+    pytest.param(
+        "council_secretary",
+        "council_review",
+        {"trigger": "approve_by_council", "data": {**MEETING, "resolution": " "}},
+        422,
+        "invalid_input",
+        "resolution",
+        id="resolution-blank",
+    ),
+    pytest.param(
+        "council_secretary",
+        "council_review",
+        {"trigger": "approve_by_council", "data": {**MEETING, "resolution": "ก" * 201}},
+        422,
+        "invalid_input",
+        "resolution",
+        id="resolution-too-long",
+    ),
+    pytest.param(
+        "council_secretary",
+        "council_review",
+        {"trigger": "approve_by_council", "data": {**MEETING, "resolution": "4\x00"}},
+        422,
+        "invalid_input",
+        "resolution",
+        id="resolution-with-nul",
+    ),
+    pytest.param(
+        "devcom_secretary",
+        "committee_review",
+        {"trigger": "endorse", "data": {**MEETING, "venue": "ห้องประชุม อบต."}},
+        422,
+        "invalid_input",
+        "venue",
+        id="data-unknown-key",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        {"trigger": "submit_to_committee", "data": {"resolution": "x"}},
+        422,
+        "invalid_input",
+        "resolution",
+        id="data-for-a-step-that-records-none",
+    ),
+    pytest.param(
+        "devcom_secretary",
+        "committee_review",
+        {"trigger": "endorse", "data": ["2026-11-20"]},
+        422,
+        "invalid_input",
+        "data",
+        id="data-not-an-object",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        ('{"trigger": ', "application/json"),
+        400,
+        "invalid_json",
+        None,
+        id="malformed-json",
+    ),
+    pytest.param(
+        "planner",
+        "drafting",
+        ('["submit_to_committee"]', "application/json"),
+        422,
+        "invalid_json",
+        None,
+        id="json-array",
+    ),
+    pytest.param("planner", "drafting", ("", "application/json"), 400, "invalid_json", None, id="empty-body"),
+    pytest.param(
+        "planner",
+        "drafting",
+        ("trigger=submit_to_committee", "application/x-www-form-urlencoded"),
+        415,
+        "unsupported_media_type",
+        None,
+        id="form-body",
+    ),
 ]
 
 
@@ -464,7 +696,8 @@ def test_a_stale_expected_version_is_409_and_changes_nothing(api, bearer, world)
 
 
 @pytest.mark.parametrize(
-    "path", ["/instances/plan/999999/fire", "/instances/budget/1/fire"],
+    "path",
+    ["/instances/plan/999999/fire", "/instances/budget/1/fire"],
 )
 def test_firing_on_an_unknown_instance_or_workflow_is_404(api, bearer, world, path):
     response = api.post(API + path, json={"trigger": "submit_to_committee"}, headers=bearer(world.planner))
@@ -472,9 +705,7 @@ def test_firing_on_an_unknown_instance_or_workflow_is_404(api, bearer, world, pa
     assert (response.status_code, response.get_json()["code"]) == (404, "not_found")
 
 
-def test_a_guard_that_does_not_hold_is_422_guard_failed_and_changes_nothing(
-    api, bearer, world, monkeypatch
-):
+def test_a_guard_that_does_not_hold_is_422_guard_failed_and_changes_nothing(api, bearer, world, monkeypatch):
     # PLAN_V1's two "endorse" transitions have complementary guards, so one always holds. A later
     # definition version that only knows the council route shows how a failing guard is answered.
     council_only = copy.deepcopy(PLAN_V1)
@@ -504,7 +735,8 @@ def test_an_unexpected_failure_is_a_json_500_that_leaks_nothing(api_app, bearer,
 
     monkeypatch.setattr(engine, "fire", broken_fire)
     response = api_app.test_client().post(
-        f"{API}/instances/plan/{plan.id}/fire", json={"trigger": "submit_to_committee"},
+        f"{API}/instances/plan/{plan.id}/fire",
+        json={"trigger": "submit_to_committee"},
         headers=bearer(world.planner),
     )
 

@@ -1,7 +1,8 @@
 """With CSRF protection on, as in production, every form carries and needs its token."""
+
 from __future__ import annotations
 
-from tests.web.conftest import csrf_token_in, plan_status
+from tests.pages import csrf_token_in, plan_status
 
 
 def text(response) -> str:
@@ -10,9 +11,7 @@ def text(response) -> str:
 
 def sign_in(client, username):
     token = csrf_token_in(text(client.get("/auth/login")))
-    response = client.post(
-        "/auth/login", data={"username": username, "password": "pw", "csrf_token": token}
-    )
+    response = client.post("/auth/login", data={"username": username, "password": "pw", "csrf_token": token})
     assert response.status_code == 302
 
 

@@ -1,4 +1,5 @@
 """Error pages are Thai HTML for pages and leave the JSON API's answers to the API."""
+
 from __future__ import annotations
 
 import pytest

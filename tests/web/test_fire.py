@@ -1,10 +1,11 @@
 """Taking a workflow step through the web form: Post/Redirect/Get, errors kept or flashed."""
+
 from __future__ import annotations
 
 from eplan_flow.models import AuditEvent, Plan
 from eplan_flow.services.platform import engine
 from tests import factories
-from tests.fire_helpers import MEETING, give_a_project, meeting_for
+from tests.factories.fire import MEETING, give_a_project, meeting_for
 
 
 def text(response) -> str:
@@ -19,7 +20,7 @@ def fire(client, plan, trigger, expected_version, comment="", **extra):
 def input_tag(page: str, element_id: str) -> str:
     """The whole ``<input ...>`` tag carrying ``id="element_id"``."""
     at = page.index(f'id="{element_id}"')
-    return page[page.rindex("<input", 0, at):page.index(">", at) + 1]
+    return page[page.rindex("<input", 0, at) : page.index(">", at) + 1]
 
 
 def current(db, plan) -> Plan:
@@ -43,7 +44,9 @@ def test_firing_through_the_form_moves_the_state_records_the_comment_and_redirec
     assert (after.status, after.version) == ("committee_review", 2)
     last = events(db, plan)[-1]
     assert (last.action, last.actor_id, last.comment) == (
-        "submit_to_committee", world.planner.id, "มติที่ประชุมครั้งที่ 4/2569"
+        "submit_to_committee",
+        world.planner.id,
+        "มติที่ประชุมครั้งที่ 4/2569",
     )
     assert last.request_id == response.headers["X-Request-ID"]
     page = text(client.get(response.headers["Location"]))
@@ -129,11 +132,14 @@ def test_firing_on_another_laos_instance_is_not_found_and_changes_nothing(world,
 def test_firing_on_an_unknown_instance_or_workflow_is_not_found(world, login_as):
     plan = factories.plan(world.sao_a, world.planner)
     client = login_as(world.planner)
-    missing = client.post(f"/instances/plan/{plan.id + 999}/fire",
-                          data={"trigger": "submit_to_committee", "expected_version": 1})
+    missing = client.post(
+        f"/instances/plan/{plan.id + 999}/fire",
+        data={"trigger": "submit_to_committee", "expected_version": 1},
+    )
     assert missing.status_code == 404
-    unknown = client.post(f"/instances/nope/{plan.id}/fire",
-                          data={"trigger": "submit_to_committee", "expected_version": 1})
+    unknown = client.post(
+        f"/instances/nope/{plan.id}/fire", data={"trigger": "submit_to_committee", "expected_version": 1}
+    )
     assert unknown.status_code == 404
 
 
@@ -149,8 +155,9 @@ def test_a_whole_plan_round_through_the_forms_reaches_the_province(world, db, lo
     ]
     give_a_project(plan, world.planner)
     for actor, trigger, state in steps:
-        response = fire(login_as(actor), plan, trigger, current(db, plan).version,
-                        **(meeting_for(trigger) or {}))
+        response = fire(
+            login_as(actor), plan, trigger, current(db, plan).version, **(meeting_for(trigger) or {})
+        )
         assert response.status_code == 303, (trigger, text(response)[:300])
         assert current(db, plan).status == state
     page = text(login_as(world.planner).get(f"/instances/plan/{plan.id}"))
@@ -190,8 +197,9 @@ def test_a_missing_meeting_date_re_renders_with_422_next_to_it_keeping_what_was_
     plan = factories.plan(world.sao_a, world.planner, status="committee_review")
     client = login_as(world.devcom_secretary)
 
-    response = fire(client, plan, "endorse", plan.version, "เห็นชอบร่างแผน",
-                    meeting_date="", resolution="ครั้งที่ 4/2569")
+    response = fire(
+        client, plan, "endorse", plan.version, "เห็นชอบร่างแผน", meeting_date="", resolution="ครั้งที่ 4/2569"
+    )
 
     assert response.status_code == 422
     page = text(response)
@@ -213,8 +221,14 @@ def test_a_meeting_date_in_the_future_is_refused_next_to_the_date(world, db, log
     client = login_as(world.council_secretary)
     tomorrow = (today_local() + timedelta(days=1)).isoformat()
 
-    response = fire(client, plan, "approve_by_council", plan.version,
-                    meeting_date=tomorrow, resolution="สมัยสามัญ สมัยที่ 4/2569")
+    response = fire(
+        client,
+        plan,
+        "approve_by_council",
+        plan.version,
+        meeting_date=tomorrow,
+        resolution="สมัยสามัญ สมัยที่ 4/2569",
+    )
 
     assert response.status_code == 422
     page = text(response)

@@ -1,8 +1,9 @@
 """The notifications centre: the items waiting for my step, and my unread notices by kind, newest
 first, paged, marked read."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,10 +17,14 @@ def text(response) -> str:
 
 
 def notice(db, user, subject, minutes_ago, kind="workflow", read=False, link="/overdue"):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     row = Notification(
-        user_id=user.id, subject=subject, link=link, kind=kind,
-        created_at=now - timedelta(minutes=minutes_ago), read_at=now if read else None,
+        user_id=user.id,
+        subject=subject,
+        link=link,
+        kind=kind,
+        created_at=now - timedelta(minutes=minutes_ago),
+        read_at=now if read else None,
     )
     db.session.add(row)
     db.session.commit()
@@ -55,7 +60,9 @@ def test_a_drafting_plan_waits_for_its_planners(world, db, login_as):
     plan = factories.plan(world.sao_a, world.planner)
     for person in (world.planner, world.support_secretary):
         assert f"/instances/plan/{plan.id}" in waiting_part(text(login_as(person).get("/notifications")))
-    assert f"/instances/plan/{plan.id}" not in waiting_part(text(login_as(world.planner_x).get("/notifications")))
+    assert f"/instances/plan/{plan.id}" not in waiting_part(
+        text(login_as(world.planner_x).get("/notifications"))
+    )
 
 
 def account_awaiting_approval(user):
@@ -80,7 +87,9 @@ def test_an_account_awaiting_approval_waits_for_the_lao_admin_but_not_for_its_ow
     # Settled rows are not "waiting" because someone could suspend them.
     theirs.status = "active"
     db.session.commit()
-    assert f"/sso/approvals/accounts/{theirs.id}" not in waiting_part(text(login_as(world.sso_admin).get("/notifications")))
+    assert f"/sso/approvals/accounts/{theirs.id}" not in waiting_part(
+        text(login_as(world.sso_admin).get("/notifications"))
+    )
 
 
 def test_unread_notices_are_listed_newest_first_with_their_kind(world, db, login_as):
@@ -95,7 +104,9 @@ def test_unread_notices_are_listed_newest_first_with_their_kind(world, db, login
     assert "Deadline reminder" in page and "Overdue" in page
     assert "seen already" not in page and "someone else&#39;s" not in page
     everything = notices_part(text(login_as(world.planner).get("/notifications?show=all&lang=en")))
-    assert everything.index("seen already") < everything.index("overdue now") < everything.index("old reminder")
+    assert (
+        everything.index("seen already") < everything.index("overdue now") < everything.index("old reminder")
+    )
 
 
 def test_marking_a_notice_read_takes_it_off_the_unread_list(world, db, login_as):

@@ -1,7 +1,8 @@
 """The inbox: what waits for me, newest first, and marking it read."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -15,8 +16,11 @@ def text(response) -> str:
 
 def notice(db, user, subject, minutes_ago, link="/instances/plan/1"):
     row = Notification(
-        user_id=user.id, subject=subject, body="เสนอคณะกรรมการพัฒนาท้องถิ่น", link=link,
-        created_at=datetime.now(timezone.utc) - timedelta(minutes=minutes_ago),
+        user_id=user.id,
+        subject=subject,
+        body="เสนอคณะกรรมการพัฒนาท้องถิ่น",
+        link=link,
+        created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
     )
     db.session.add(row)
     db.session.commit()

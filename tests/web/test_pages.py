@@ -1,7 +1,8 @@
 """The pages people read: sign-in, their plans, workflows, an instance, errors, Thai first."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -29,7 +30,9 @@ def test_without_the_development_sign_in_the_login_page_has_no_password_form(wor
     page = text(app.test_client().get("/auth/login"))
     assert 'action="/auth/oidc/login"' in page
     assert 'type="password"' not in page
-    assert app.test_client().post("/auth/login", data={"username": "a_planner", "password": "pw"}).status_code in (404, 405)
+    assert app.test_client().post(
+        "/auth/login", data={"username": "a_planner", "password": "pw"}
+    ).status_code in (404, 405)
 
 
 def test_a_person_signs_in_with_the_form_and_signs_out_only_by_post(client, world):
@@ -89,7 +92,7 @@ def test_a_district_officer_sees_the_plans_of_their_district(world, login_as):
 
 def test_the_home_page_shows_organisation_state_label_version_and_a_buddhist_era_date(world, db, login_as):
     plan = factories.plan(world.sao_a, world.planner)
-    plan.updated_at = datetime(2026, 11, 26, 6, 5, tzinfo=timezone.utc)
+    plan.updated_at = datetime(2026, 11, 26, 6, 5, tzinfo=UTC)
     db.session.commit()
     page = text(login_as(world.planner).get("/"))
     assert world.sao_a.display_name in page
@@ -147,17 +150,17 @@ def test_the_instance_page_gives_the_person_who_may_act_a_form_with_the_version_
     assert f'action="/instances/plan/{plan.id}/fire"' in page
     assert 'name="trigger" type="hidden" value="submit_to_committee"' in page
     assert f'name="expected_version" type="hidden" value="{plan.version}"' in page
-    assert '<textarea' in page and 'name="comment"' in page
+    assert "<textarea" in page and 'name="comment"' in page
 
 
 def test_a_step_that_needs_a_comment_marks_the_comment_required(world, login_as):
     plan = factories.plan(world.sao_a, world.planner, status="committee_review")
     page = text(login_as(world.devcom_secretary).get(f"/instances/plan/{plan.id}"))
     start = page.index('id="comment-return_for_revision"')
-    tag = page[page.rindex("<textarea", 0, start):page.index(">", start)]
+    tag = page[page.rindex("<textarea", 0, start) : page.index(">", start)]
     assert " required" in tag
     endorse = page.index('id="comment-endorse"')
-    assert " required" not in page[page.rindex("<textarea", 0, endorse):page.index(">", endorse)]
+    assert " required" not in page[page.rindex("<textarea", 0, endorse) : page.index(">", endorse)]
 
 
 def test_another_laos_instance_and_unknown_ids_are_not_found(world, login_as):
@@ -173,7 +176,7 @@ def test_another_laos_instance_and_unknown_ids_are_not_found(world, login_as):
 
 def test_the_instance_page_shows_its_last_change_in_the_buddhist_era(world, db, login_as):
     plan = factories.plan(world.sao_a, world.planner)
-    plan.updated_at = datetime(2026, 11, 26, 6, 5, tzinfo=timezone.utc)
+    plan.updated_at = datetime(2026, 11, 26, 6, 5, tzinfo=UTC)
     db.session.commit()
     page = text(login_as(world.planner).get(f"/instances/plan/{plan.id}"))
     assert "26 พฤศจิกายน 2569 13:05 น." in page
@@ -196,7 +199,7 @@ def test_pages_are_thai_by_default_and_english_on_request(world, login_as):
 
 def test_english_pages_show_english_state_labels_and_common_era_dates(world, db, login_as):
     plan = factories.plan(world.sao_a, world.planner)
-    plan.updated_at = datetime(2026, 11, 26, 6, 5, tzinfo=timezone.utc)
+    plan.updated_at = datetime(2026, 11, 26, 6, 5, tzinfo=UTC)
     db.session.commit()
     page = text(login_as(world.planner).get(f"/instances/plan/{plan.id}?lang=en"))
     assert "Drafting (support committee)" in page

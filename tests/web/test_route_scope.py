@@ -2,6 +2,7 @@
 LAO's data. The table must name every route the app serves (the admin has its own table in
 tests/admin/test_scope.py), so a new route cannot ship without saying who may reach it.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -10,11 +11,29 @@ from eplan_flow.models import AuditEvent, LaoStrategy, Plan, ProjectRecord, Revi
 from tests import factories
 
 ROLES = [
-    "anonymous", "planner", "support_secretary", "devcom_secretary", "council_secretary",
-    "executive", "sso_admin", "nobody", "planner_x", "district_officer", "district_officer_2",
-    "provincial_officer", "provincial_officer_30", "dla_admin",
+    "anonymous",
+    "planner",
+    "support_secretary",
+    "devcom_secretary",
+    "council_secretary",
+    "executive",
+    "sso_admin",
+    "nobody",
+    "planner_x",
+    "district_officer",
+    "district_officer_2",
+    "provincial_officer",
+    "provincial_officer_30",
+    "dla_admin",
 ]
-SAO_A_ROLES = {"planner", "support_secretary", "devcom_secretary", "council_secretary", "executive", "sso_admin"}
+SAO_A_ROLES = {
+    "planner",
+    "support_secretary",
+    "devcom_secretary",
+    "council_secretary",
+    "executive",
+    "sso_admin",
+}
 # Who may read each plan (by its LAO): its own staff, its district office, its province, DLA.
 READERS = {
     "plan_a": SAO_A_ROLES | {"district_officer", "provincial_officer", "dla_admin"},
@@ -26,9 +45,20 @@ SUBMITTERS = {"plan_a": {"planner", "support_secretary"}, "plan_x": {"planner_x"
 
 # Every non-admin endpoint the app serves, and the test below that covers it.
 COVERED_ENDPOINTS = {
-    "main.index", "main.workflows", "main.workflow", "main.instance", "main.fire",
-    "main.notifications", "main.mark_notifications_read", "auth.login", "auth.logout",
-    "api.me", "api.list_workflows", "api.workflow_diagram", "api.instance_detail", "api.fire",
+    "main.index",
+    "main.workflows",
+    "main.workflow",
+    "main.instance",
+    "main.fire",
+    "main.notifications",
+    "main.mark_notifications_read",
+    "auth.login",
+    "auth.logout",
+    "api.me",
+    "api.list_workflows",
+    "api.workflow_diagram",
+    "api.instance_detail",
+    "api.fire",
     "static",
 }
 
@@ -71,7 +101,7 @@ def test_pages_show_each_role_only_what_its_grants_reach(role, scene, client, lo
         else:
             assert page.status_code == 404
             assert plan.title not in page.get_data(as_text=True)
-            assert f"/instances/plan/{plan.id}\"" not in html, f"{role} must not see {key}"
+            assert f'/instances/plan/{plan.id}"' not in html, f"{role} must not see {key}"
     for path in ("/workflows", "/workflows/plan", "/notifications"):
         assert client.get(path).status_code == 200
     assert client.get("/workflows/unknown").status_code == 404
@@ -111,8 +141,12 @@ def test_firing_through_the_page_reaches_only_plans_in_scope_and_only_with_the_r
 def test_the_api_answers_each_role_only_within_its_scope(role, scene, client, login_as, db):
     _sign_in(client, login_as, scene, role)
     if role == "anonymous":
-        for path in ("/api/v1/me", "/api/v1/workflows", "/api/v1/workflows/plan/diagram",
-                     f"/api/v1/instances/plan/{scene.plan_a.id}"):
+        for path in (
+            "/api/v1/me",
+            "/api/v1/workflows",
+            "/api/v1/workflows/plan/diagram",
+            f"/api/v1/instances/plan/{scene.plan_a.id}",
+        ):
             response = client.get(path)
             assert response.status_code == 401 and response.json["code"] == "unauthenticated"
         return
@@ -122,8 +156,9 @@ def test_the_api_answers_each_role_only_within_its_scope(role, scene, client, lo
     for key, readers in READERS.items():
         plan = getattr(scene, key)
         detail = client.get(f"/api/v1/instances/plan/{plan.id}")
-        fire = client.post(f"/api/v1/instances/plan/{plan.id}/fire",
-                           json={"trigger": "acknowledge", "expected_version": 1})
+        fire = client.post(
+            f"/api/v1/instances/plan/{plan.id}/fire", json={"trigger": "acknowledge", "expected_version": 1}
+        )
         if role in readers:
             assert detail.status_code == 200 and detail.json["organisation"]["code"] == plan.organisation.code
             # Readers are refused for the state (a drafting plan is not acknowledged), not for scope.
@@ -188,16 +223,16 @@ CONTENT_ROUTES = {
 }
 # Routes not tied to one LAO's content, each covered by its own tests.
 UNSCOPED_ROUTES = {
-    "plans.new_plan": "tests/web/test_plan_pages.py (a planner creates only their own LAO's plan)",
-    "main.overdue": "tests/web/test_overdue_page.py (the list is scoped per role)",
-    "public.index": "tests/web/test_public_page.py (public, announced items only)",
-    "public.lao": "tests/web/test_public_page.py (public, announced items only)",
+    "plans.new_plan": "tests/planning/test_plan_pages.py (a planner creates only their own LAO's plan)",
+    "main.overdue": "tests/planning/test_overdue_page.py (the list is scoped per role)",
+    "public.index": "tests/planning/test_public_page.py (public, announced items only)",
+    "public.lao": "tests/planning/test_public_page.py (public, announced items only)",
     "oversight.dashboard": "tests/oversight/test_dashboard.py (offices and DLA, each its own LAOs; staff 403)",
     "oversight.download": "tests/oversight/test_downloads.py, test_dashboard.py (same scope as the table)",
-    "auth.sso_login": "tests/rp/test_oidc_sign_in.py (anyone: starts the SSO sign-in)",
-    "auth.oidc_callback": "tests/rp/test_oidc_sign_in.py (anyone: state, nonce and PKCE bind it)",
+    "auth.sso_login": "tests/identity/rp/test_oidc_sign_in.py (anyone: starts the SSO sign-in)",
+    "auth.oidc_callback": "tests/identity/rp/test_oidc_sign_in.py (anyone: state, nonce and PKCE bind it)",
     "auth.backchannel_logout": "tests/security/test_sessions.py (the SSO's server: a logout token "
-                               "signed by the pinned SSO, for e-Plan, once)",
+    "signed by the pinned SSO, for e-Plan, once)",
 }
 # The OpenID Connect provider's public endpoints: the protocol guards them (SSO session, client
 # authentication, PKCE, bearer tokens, ID token hints), not an organisation's scope.
@@ -208,33 +243,37 @@ UNSCOPED_ROUTES |= {
 # ThaiD verification: the SSO's own person only (SSO session); the stand-in ThaiD (test and
 # development configuration only) is guarded by the protocol like the provider above.
 UNSCOPED_ROUTES |= {
-    "sso.thaid_start": "tests/thaid/test_verification.py (the signed-in person's own account only)",
-    "sso.thaid_callback": "tests/thaid/test_verification.py (own account; state, nonce and PKCE bind it)",
+    "sso.thaid_start": "tests/identity/thaid/test_verification.py (the signed-in person's own account only)",
+    "sso.thaid_callback": "tests/identity/thaid/test_verification.py (own account; state, nonce and PKCE bind it)",
 } | {
-    f"thaid_dev.{name}": "tests/thaid/test_provider.py (stand-in ThaiD; absent in production)"
+    f"thaid_dev.{name}": "tests/identity/thaid/test_provider.py (stand-in ThaiD; absent in production)"
     for name in ("discovery", "jwks", "authorize", "token", "userinfo")
 }
 # SSO approvals: the approver's reach and the chain of trust (engine roles), or the person's own rows.
 UNSCOPED_ROUTES |= {
-    f"sso.{name}": "tests/approvals/test_pages.py (approvers within their reach; others 404, nothing changed)"
+    f"sso.{name}": "tests/identity/approvals/test_pages.py (approvers within their reach; others 404, nothing changed)"
     for name in ("approvals_inbox", "approval_item", "approval_decide", "approvals_bulk")
 } | {
-    f"sso.{name}": "tests/approvals/test_pages.py (the signed-in person's own account and access only)"
+    f"sso.{name}": "tests/identity/approvals/test_pages.py (the signed-in person's own account and access only)"
     for name in ("my_access", "request_access", "withdraw_access", "transfer")
 }
 # The SSO's own pages: anyone may register, confirm and sign in (rate-limited, CSRF); the rest
 # show or change only the signed-in person's own account (SSO session).
-UNSCOPED_ROUTES |= {
-    f"sso.{name}": "tests/sso/ (anyone: registration, confirmation and sign-in; limits, lockout, CSRF)"
-    for name in ("register", "registered", "confirm_email", "login", "logout")
-} | {
-    f"sso.{name}": "tests/security/test_back_office_takeover.py (anyone: one answer for every address; "
-    "the single-use link names the person)"
-    for name in ("forgot_password", "reset_password")
-} | {
-    f"sso.{name}": "tests/sso/test_pages.py, test_sign_in.py (the signed-in person's own account only)"
-    for name in ("account", "reapply", "reauth", "resend_confirmation")
-}
+UNSCOPED_ROUTES |= (
+    {
+        f"sso.{name}": "tests/sso/ (anyone: registration, confirmation and sign-in; limits, lockout, CSRF)"
+        for name in ("register", "registered", "confirm_email", "login", "logout")
+    }
+    | {
+        f"sso.{name}": "tests/security/test_back_office_takeover.py (anyone: one answer for every address; "
+        "the single-use link names the person)"
+        for name in ("forgot_password", "reset_password")
+    }
+    | {
+        f"sso.{name}": "tests/identity/sso/test_pages.py, test_sign_in.py (the signed-in person's own account only)"
+        for name in ("account", "reapply", "reauth", "resend_confirmation")
+    }
+)
 COVERED_ENDPOINTS |= set(CONTENT_ROUTES) | set(UNSCOPED_ROUTES)
 OUTSIDERS = ["planner_x", "district_officer_2", "provincial_officer_30", "nobody"]
 READERS_OF_SAO_A = ["planner", "district_officer", "provincial_officer", "dla_admin"]
@@ -242,19 +281,26 @@ READERS_OF_SAO_A = ["planner", "district_officer", "provincial_officer", "dla_ad
 
 @pytest.fixture
 def content(world, db):
-    from tests import execution_factories, revision_factories
+    from tests.factories import execution as execution_factories
+    from tests.factories import revisions as revision_factories
 
     revision = revision_factories.drafted_revision(world.sao_a)
     plan = revision.plan
     execution = execution_factories.budgeted(world.sao_a, world.planner, plan=plan)
-    from tests.results.factories import drafted_report
+    from tests.factories.results import drafted_report
 
     report = drafted_report(world.sao_a, world.planner, fiscal_year_be=2569)
     strategy = db.session.query(LaoStrategy).filter_by(plan_id=plan.id).order_by(LaoStrategy.number).first()
     return {
-        "plan": plan.id, "strategy": strategy.id, "tactic": strategy.tactics[0].id,
-        "revision": revision.id, "item": revision.items[0].id, "execution": execution.id,
-        "org": world.sao_a.id, "year": 2569, "report": report.id,
+        "plan": plan.id,
+        "strategy": strategy.id,
+        "tactic": strategy.tactics[0].id,
+        "revision": revision.id,
+        "item": revision.items[0].id,
+        "execution": execution.id,
+        "org": world.sao_a.id,
+        "year": 2569,
+        "report": report.id,
     }
 
 
@@ -293,7 +339,9 @@ def test_people_who_may_read_the_lao_open_every_content_page(role, world, conten
 
 
 @pytest.mark.parametrize("role", ["district_officer", "provincial_officer", "executive"])
-def test_readers_without_a_drafting_role_cannot_change_plan_content(role, world, content, client, login_as, db):
+def test_readers_without_a_drafting_role_cannot_change_plan_content(
+    role, world, content, client, login_as, db
+):
     login_as(getattr(world, role))
     before = _snapshot(db)
     for endpoint, (method, pattern) in CONTENT_ROUTES.items():
@@ -301,5 +349,7 @@ def test_readers_without_a_drafting_role_cannot_change_plan_content(role, world,
             continue
         url = pattern.format(**content)
         response = client.post(url, data={"name": "x", "number": "9", "reasons": "x", "necessity": "x"})
-        assert response.status_code in (403, 409), f"{role} POST {url} ({endpoint}) gave {response.status_code}"
+        assert response.status_code in (403, 409), (
+            f"{role} POST {url} ({endpoint}) gave {response.status_code}"
+        )
     assert _snapshot(db) == before

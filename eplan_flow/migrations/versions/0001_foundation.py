@@ -1,7 +1,7 @@
 """foundation: organisations, people, plans, audit, outbox
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-26 06:08:58.244234
 
 """

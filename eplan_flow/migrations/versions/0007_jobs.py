@@ -5,8 +5,6 @@ Revises: 0006_mail
 Create Date: 2026-11-26 09:05:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.

@@ -5,8 +5,8 @@ Revises: 0011_grant_requests
 Create Date: 2026-12-06 09:20:00
 
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.

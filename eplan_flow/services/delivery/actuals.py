@@ -1,11 +1,12 @@
 """Year-end actuals: what a LAO really received and spent in a fiscal year (รายรับ-รายจ่ายจริง).
 
 Entered once the fiscal year has ended, by the LAO's planners and support-committee secretaries,
-never the estimates of the budget ordinance (DOMAIN.md §5). Categories are rule data below: income
+never the estimates of the budget ordinance (docs/DOMAIN.md §5). Categories are rule data below: income
 by source as in the LAO's revenue classification, expenditure by งบ. Amounts are Decimal baht ≥ 0;
 an empty field means "not entered" and removes the line. Every save is audited on
 ``actuals:<organisation id>:<fiscal year>`` and commits once or changes nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,9 +21,10 @@ from eplan_flow.extensions import db
 from eplan_flow.models import Organisation, YearEndActual
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import PLAN_CONTENT_ROLES, can_edit_plan_content
-from eplan_flow.services.platform import audit, unit_of_work
 from eplan_flow.services.delivery.evaluation import get_lao, parse_fiscal_year
 from eplan_flow.services.planning.projects import parse_money
+from eplan_flow.services.platform import audit
+from eplan_flow.services.platform.unit_of_work import transaction
 from eplan_flow.thaidate import fiscal_year_bounds, today_local
 
 ZERO = Decimal("0.00")
@@ -121,7 +123,9 @@ def get_actuals(actor, org_id: int, fiscal_year_be) -> Actuals:
     year = parse_fiscal_year(fiscal_year_be)
     result = Actuals(org, year)
     for line in db.session.scalars(
-        select(YearEndActual).where(YearEndActual.organisation_id == org.id, YearEndActual.fiscal_year_be == year)
+        select(YearEndActual).where(
+            YearEndActual.organisation_id == org.id, YearEndActual.fiscal_year_be == year
+        )
     ):
         name = field_name(line.kind, line.category)
         result.amounts[name] = line.amount
@@ -134,10 +138,14 @@ def get_actuals(actor, org_id: int, fiscal_year_be) -> Actuals:
 def years_entered(actor, org_id: int) -> list[int]:
     """The fiscal years for which the LAO has entered actuals, newest first."""
     org = get_lao(actor, org_id)
-    return list(db.session.scalars(
-        select(YearEndActual.fiscal_year_be).where(YearEndActual.organisation_id == org.id)
-        .distinct().order_by(YearEndActual.fiscal_year_be.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(YearEndActual.fiscal_year_be)
+            .where(YearEndActual.organisation_id == org.id)
+            .distinct()
+            .order_by(YearEndActual.fiscal_year_be.desc())
+        )
+    )
 
 
 def parse_amounts(values: dict, rules: dict = CATEGORIES_V1) -> dict[str, Decimal | None]:
@@ -161,15 +169,15 @@ def parse_amounts(values: dict, rules: dict = CATEGORIES_V1) -> dict[str, Decima
         first = next(iter(sorted(errors)))
         raise InvalidActuals(
             f"not saved: {', '.join(f'{name} ({why})' for name, why in sorted(errors.items()))}",
-            field=first, errors=errors,
+            field=first,
+            errors=errors,
         )
     return amounts
 
 
 def save_actuals(actor, org_id: int, fiscal_year_be, values: dict, note: str | None = None) -> Actuals:
     """Record a LAO's actual income and expenditure of an ended fiscal year (all categories at once)."""
-
-    def use_case() -> None:
+    with transaction(conflict=_saved_meanwhile):
         org = get_lao(actor, org_id)
         if not may_enter(actor, org):
             raise PermissionDenied(
@@ -177,58 +185,98 @@ def save_actuals(actor, org_id: int, fiscal_year_be, values: dict, note: str | N
                 roles=sorted(PLAN_CONTENT_ROLES),
             )
         year = parse_fiscal_year(fiscal_year_be)
-        last_day = fiscal_year_bounds(year)[1]
-        if not year_ended(year):
-            raise YearNotEnded(
-                f"fiscal year {year} ends on {last_day.isoformat()}; its actuals can be entered from the day after",
-                field="fiscal_year_be", ends_on=last_day.isoformat(),
-            )
+        _require_year_ended(year)
         amounts = parse_amounts(values)
-        try:
-            clean_note = text.clean_text(note, field="note", max_length=NOTE_LIMIT)
-        except text.InputRefused as refused:
-            raise InvalidActuals("the note is not valid", field="note", errors={"note": refused.reason}) from None
-        existing = {
-            field_name(line.kind, line.category): line
-            for line in db.session.scalars(
-                select(YearEndActual).where(YearEndActual.organisation_id == org.id,
-                                            YearEndActual.fiscal_year_be == year)
-                .with_for_update()
-            )
-        }
-        note_before = next((line.note for line in existing.values() if line.note), None)
-        changed = {}
-        now = utcnow()
-        for kind, category, name in fields():
-            amount, line = amounts[name], existing.get(name)
-            if amount is None:
-                if line is not None:
-                    db.session.execute(delete(YearEndActual).where(YearEndActual.id == line.id))
-                    changed[name] = [str(line.amount), None]
-                continue
-            if line is None:
-                db.session.add(YearEndActual(
-                    organisation_id=org.id, fiscal_year_be=year, kind=kind, category=category, amount=amount,
-                    note=clean_note, entered_by_id=actor.id, entered_at=now,
-                ))
-                changed[name] = [None, str(amount)]
-            elif line.amount != amount or line.note != clean_note:
-                if line.amount != amount:
-                    changed[name] = [str(line.amount), str(amount)]
-                line.amount, line.note, line.entered_by_id, line.entered_at = amount, clean_note, actor.id, now
+        clean_note = _clean_note(note)
+        changed, note_before = _write_lines(actor, org.id, year, amounts, clean_note)
         if changed or note_before != clean_note:
             audit.append(
-                f"actuals:{org.id}:{year}", "record_actuals", actor=actor, organisation_id=org.id,
+                f"actuals:{org.id}:{year}",
+                "record_actuals",
+                actor=actor,
+                organisation_id=org.id,
                 data={"fiscal_year_be": year, "changed": changed, "note": clean_note},
             )
-
-    # Two people adding the same year's first lines at once: the second is told to reload.
-    unit_of_work.run(use_case, conflict=lambda exc: StaleState(
-        "someone else saved these actuals at the same time; reload them and try again"))
     return get_actuals(actor, org_id, fiscal_year_be)
 
 
+def _saved_meanwhile(exc) -> StaleState:
+    # Two people adding the same year's first lines at once: the second is told to reload.
+    return StaleState("someone else saved these actuals at the same time; reload them and try again")
+
+
+def _require_year_ended(year: int) -> None:
+    last_day = fiscal_year_bounds(year)[1]
+    if not year_ended(year):
+        raise YearNotEnded(
+            f"fiscal year {year} ends on {last_day.isoformat()}; "
+            "its actuals can be entered from the day after",
+            field="fiscal_year_be",
+            ends_on=last_day.isoformat(),
+        )
+
+
+def _clean_note(note) -> str | None:
+    try:
+        return text.clean_text(note, field="note", max_length=NOTE_LIMIT)
+    except text.InputRefused as refused:
+        raise InvalidActuals("the note is not valid", field="note", errors={"note": refused.reason}) from None
+
+
+def _write_lines(
+    actor, org_id: int, year: int, amounts: dict[str, Decimal | None], clean_note: str | None
+) -> tuple[dict, str | None]:
+    """Add, change and remove the year's lines (locked); ``{field: [old, new]}`` and the note before."""
+    existing = {
+        field_name(line.kind, line.category): line
+        for line in db.session.scalars(
+            select(YearEndActual)
+            .where(YearEndActual.organisation_id == org_id, YearEndActual.fiscal_year_be == year)
+            .with_for_update()
+        )
+    }
+    note_before = next((line.note for line in existing.values() if line.note), None)
+    changed = {}
+    now = utcnow()
+    for kind, category, name in fields():
+        amount, line = amounts[name], existing.get(name)
+        if amount is None:
+            if line is not None:
+                db.session.execute(delete(YearEndActual).where(YearEndActual.id == line.id))
+                changed[name] = [str(line.amount), None]
+            continue
+        if line is None:
+            db.session.add(
+                YearEndActual(
+                    organisation_id=org_id,
+                    fiscal_year_be=year,
+                    kind=kind,
+                    category=category,
+                    amount=amount,
+                    note=clean_note,
+                    entered_by_id=actor.id,
+                    entered_at=now,
+                )
+            )
+            changed[name] = [None, str(amount)]
+        elif line.amount != amount or line.note != clean_note:
+            if line.amount != amount:
+                changed[name] = [str(line.amount), str(amount)]
+            line.amount, line.note, line.entered_by_id, line.entered_at = amount, clean_note, actor.id, now
+    return changed, note_before
+
+
 __all__ = [
-    "CATEGORIES_V1", "InvalidActuals", "KINDS", "YearNotEnded", "fields", "get_actuals", "label", "may_enter",
-    "parse_amounts", "save_actuals", "year_ended", "years_entered",
+    "CATEGORIES_V1",
+    "KINDS",
+    "InvalidActuals",
+    "YearNotEnded",
+    "fields",
+    "get_actuals",
+    "label",
+    "may_enter",
+    "parse_amounts",
+    "save_actuals",
+    "year_ended",
+    "years_entered",
 ]

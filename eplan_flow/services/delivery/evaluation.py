@@ -12,12 +12,17 @@ oversight dashboard; a project linked to several items counts under each, so tho
 up to more than the totals. Text edits are audited on ``evaluation-content:<id>`` so the workflow
 chain ``evaluation:<id>`` stays a walk of its definition.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, union_all, update
 from sqlalchemy.orm import selectinload
 
@@ -39,9 +44,10 @@ from eplan_flow.models import (
 )
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import PLAN_CONTENT_ROLES, can_edit_plan_content, can_read
-from eplan_flow.services.platform import audit, engine, unit_of_work
 from eplan_flow.services.delivery.execution import completion_status
 from eplan_flow.services.planning.projects import valid_at_clause
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.platform.unit_of_work import transaction
 from eplan_flow.thaidate import BANGKOK, format_date, today_local
 from workflows.deadlines import (
     DEADLINES_V1,
@@ -126,7 +132,8 @@ def reports_of(actor, org_id: int) -> tuple[Organisation, list[EvaluationReport]
     """A LAO's reports, newest fiscal year first (October before April)."""
     org = get_lao(actor, org_id)
     reports = db.session.scalars(
-        select(EvaluationReport).where(EvaluationReport.organisation_id == org.id)
+        select(EvaluationReport)
+        .where(EvaluationReport.organisation_id == org.id)
         .order_by(EvaluationReport.fiscal_year_be.desc(), EvaluationReport.round.desc())
     ).all()
     return org, list(reports)
@@ -136,8 +143,10 @@ def plan_for_year(org_id: int, fiscal_year_be: int) -> Plan | None:
     """The announced plan whose period holds ``fiscal_year_be``."""
     return db.session.scalar(
         select(Plan).where(
-            Plan.organisation_id == org_id, Plan.period_start_be <= fiscal_year_be,
-            Plan.period_end_be >= fiscal_year_be, Plan.current_version >= 1,
+            Plan.organisation_id == org_id,
+            Plan.period_start_be <= fiscal_year_be,
+            Plan.period_end_be >= fiscal_year_be,
+            Plan.current_version >= 1,
         )
     )
 
@@ -147,34 +156,208 @@ def version_in_force(plan: Plan, on: date) -> int:
     announced by then (a plan announced late still governs its own years)."""
     end = datetime.combine(on + timedelta(days=1), time(0), tzinfo=BANGKOK)
     number = db.session.scalar(
-        select(func.max(PlanVersion.number)).where(PlanVersion.plan_id == plan.id, PlanVersion.announced_at < end)
+        select(func.max(PlanVersion.number)).where(
+            PlanVersion.plan_id == plan.id, PlanVersion.announced_at < end
+        )
     )
     return min(number or 1, max(plan.current_version, 1))
 
 
 # -- figures ---------------------------------------------------------------------------------------
-def _metrics() -> dict:
-    return {"planned": 0, "planned_budget": ZERO, "budgeted": 0, "budget": ZERO, "disbursed": ZERO, "completed": 0}
+@dataclass
+class Metrics:
+    """One line of the figures: projects planned and budgeted, baht planned, budgeted and disbursed
+    in the round, and projects counted as completed."""
+
+    planned: int = 0
+    planned_budget: Decimal = ZERO
+    budgeted: int = 0
+    budget: Decimal = ZERO
+    disbursed: Decimal = ZERO
+    completed: int = 0
+
+    def add(self, other: Metrics) -> None:
+        for name in (f.name for f in dataclass_fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def to_json(self) -> dict:
+        """As frozen on the report: money as strings, so no baht is lost to a float."""
+        return {
+            name: str(value) if isinstance(value, Decimal) else value for name, value in asdict(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Metrics:
+        return cls(
+            planned=data["planned"],
+            planned_budget=Decimal(data["planned_budget"]),
+            budgeted=data["budgeted"],
+            budget=Decimal(data["budget"]),
+            disbursed=Decimal(data["disbursed"]),
+            completed=data["completed"],
+        )
 
 
-def _add(into: dict, project: dict) -> None:
-    for key in into:
-        into[key] += project[key]
+@dataclass
+class ItemRow:
+    """A row of a breakdown table: a LAO strategy or a catalogue item, or the projects linked to none."""
+
+    code: str
+    name: str
+    name_en: str | None
+    metrics: Metrics
+    unlinked: bool = False
+
+    def to_json(self) -> dict:
+        data: dict[str, object] = {"code": self.code, "name": self.name, "name_en": self.name_en}
+        if self.unlinked:
+            data["unlinked"] = True
+        return {**data, **self.metrics.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ItemRow:
+        return cls(
+            data["code"],
+            data["name"],
+            data.get("name_en"),
+            Metrics.from_json(data),
+            unlinked=bool(data.get("unlinked")),
+        )
 
 
-def _jsonable(metrics: dict) -> dict:
-    return {key: str(value) if isinstance(value, Decimal) else value for key, value in metrics.items()}
+@dataclass
+class NotCountedProject:
+    """A budgeted project not counted as completed, and why (in Thai once frozen)."""
+
+    project_no: int
+    name: str
+    reason: str
+
+
+@dataclass
+class PlanInForce:
+    id: int
+    title: str
+    version: int
+
+
+@dataclass
+class Figures:
+    """The report's figures for a LAO, fiscal year and round; ``to_json`` is what is frozen."""
+
+    organisation_id: int
+    fiscal_year_be: int
+    round: str
+    period_from: date
+    period_to: date
+    computed_on: date
+    plan: PlanInForce | None = None
+    totals: Metrics = field(default_factory=Metrics)
+    by_strategy: list[ItemRow] = field(default_factory=list)
+    by_national_strategy: list[ItemRow] = field(default_factory=list)
+    by_nesdp_milestone: list[ItemRow] = field(default_factory=list)
+    by_sdg: list[ItemRow] = field(default_factory=list)
+    not_counted: list[NotCountedProject] = field(default_factory=list)
+    # Budgeted project numbers the plan version in force does not hold (counted in the totals only).
+    outside_plan_version: list[int] = field(default_factory=list)
+    format: int = FIGURES_FORMAT
+
+    def table(self, key: str) -> list[ItemRow]:
+        """The breakdown by ``"strategy"`` or by one of ``DIMENSIONS``."""
+        if key != "strategy" and key not in DIMENSIONS:
+            raise KeyError(key)
+        return getattr(self, f"by_{key}")
+
+    def to_json(self) -> dict:
+        """JSON-safe data (money as strings), as the report keeps it once submitted."""
+        return {
+            "format": self.format,
+            "organisation_id": self.organisation_id,
+            "fiscal_year_be": self.fiscal_year_be,
+            "round": self.round,
+            "period": {"from": self.period_from.isoformat(), "to": self.period_to.isoformat()},
+            "computed_on": self.computed_on.isoformat(),
+            "plan": None
+            if self.plan is None
+            else {
+                "id": self.plan.id,
+                "title": self.plan.title,
+                "version": self.plan.version,
+            },
+            "totals": self.totals.to_json(),
+            **{f"by_{key}": [row.to_json() for row in self.table(key)] for key in ("strategy", *DIMENSIONS)},
+            "not_counted": [
+                {"project_no": p.project_no, "name": p.name, "reason": p.reason} for p in self.not_counted
+            ],
+            "outside_plan_version": list(self.outside_plan_version),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Figures:
+        """Figures as frozen on a report (``to_json``'s output)."""
+        plan = data.get("plan")
+        return cls(
+            organisation_id=data["organisation_id"],
+            fiscal_year_be=data["fiscal_year_be"],
+            round=data["round"],
+            period_from=date.fromisoformat(data["period"]["from"]),
+            period_to=date.fromisoformat(data["period"]["to"]),
+            computed_on=date.fromisoformat(data["computed_on"]),
+            plan=PlanInForce(plan["id"], plan["title"], plan["version"]) if plan else None,
+            totals=Metrics.from_json(data["totals"]),
+            **{
+                f"by_{key}": [ItemRow.from_json(row) for row in data.get(f"by_{key}", [])]
+                for key in ("strategy", *DIMENSIONS)
+            },
+            not_counted=[NotCountedProject(**row) for row in data.get("not_counted", [])],
+            outside_plan_version=list(data.get("outside_plan_version", [])),
+            format=data.get("format", FIGURES_FORMAT),
+        )
+
+
+@dataclass
+class _Tally:
+    """The sums while the projects are counted: in total, per LAO strategy and per linked item."""
+
+    links: dict[str, dict[int, list[int]]]
+    totals: Metrics = field(default_factory=Metrics)
+    by_strategy: dict[int | None, Metrics] = field(default_factory=dict)
+    by_item: dict[str, dict[int | None, Metrics]] = field(default_factory=lambda: {d: {} for d in DIMENSIONS})
+    not_counted: list[NotCountedProject] = field(default_factory=list)
+
+    def add(self, record, project: Metrics) -> None:
+        """Count a project of the plan version in force under its strategy and every item it links to."""
+        self.totals.add(project)
+        self.by_strategy.setdefault(record.strategy_id, Metrics()).add(project)
+        for dimension in DIMENSIONS:
+            item_ids: list[int | None] = [*self.links[dimension].get(record.id, [])] or [None]
+            for item_id in item_ids:
+                self.by_item[dimension].setdefault(item_id, Metrics()).add(project)
 
 
 def _execution_facts(execution: ProjectExecution, start: date, end: date) -> tuple[Decimal, bool, str]:
     """Disbursed within the round, whether the project counts as completed by its end, and why not."""
     disbursed = sum((d.amount for d in execution.disbursements if start <= d.paid_on <= end), ZERO)
     counted, reason = completion_status(execution)
-    if counted:
+    contract_amount = execution.contract_amount
+    if counted and contract_amount is not None:  # counted only with a contract, fully paid
         paid_by_end = sum((d.amount for d in execution.disbursements if d.paid_on <= end), ZERO)
-        if paid_by_end < execution.contract_amount:
-            counted, reason = False, f"เบิกจ่ายครบหลังสิ้นรอบรายงาน ({format_date(end)})"
+        if paid_by_end < contract_amount:
+            counted = False
+            reason = _("Fully disbursed only after the round ended (%(date)s)", date=format_date(end))
     return disbursed, counted, reason
+
+
+def _budgeted(execution: ProjectExecution, start: date, end: date) -> tuple[Metrics, str | None]:
+    """A budgeted project's metrics in the round, and why it does not count as completed (None if it does)."""
+    disbursed, counted, reason = _execution_facts(execution, start, end)
+    metrics = Metrics(
+        budgeted=1,
+        budget=execution.budgeted_amount,
+        disbursed=disbursed,
+        completed=int(counted),
+    )
+    return metrics, None if counted else reason
 
 
 def _links(plan_id: int, version: int) -> dict[str, dict[int, list[int]]]:
@@ -185,14 +368,20 @@ def _links(plan_id: int, version: int) -> dict[str, dict[int, list[int]]]:
     own = (
         select(project_link.c.record_id, project_link.c.item_id)
         .join(own_item, own_item.c.id == project_link.c.item_id)
-        .where(own_item.c.catalogue.in_(DIMENSIONS), project_link.c.record_id.in_(select(ProjectRecord.id).where(in_version)))
+        .where(
+            own_item.c.catalogue.in_(DIMENSIONS),
+            project_link.c.record_id.in_(select(ProjectRecord.id).where(in_version)),
+        )
     )
     strategy_item = CatalogueItem.__table__.alias("strategy_item")
     same_catalogue = CatalogueItem.__table__.alias("same_catalogue")
     has_own = exists(
         select(project_link.c.item_id)
         .join(same_catalogue, same_catalogue.c.id == project_link.c.item_id)
-        .where(project_link.c.record_id == ProjectRecord.id, same_catalogue.c.catalogue == strategy_item.c.catalogue)
+        .where(
+            project_link.c.record_id == ProjectRecord.id,
+            same_catalogue.c.catalogue == strategy_item.c.catalogue,
+        )
     )
     inherited = (
         select(ProjectRecord.id.label("record_id"), lao_strategy_link.c.item_id)
@@ -203,115 +392,141 @@ def _links(plan_id: int, version: int) -> dict[str, dict[int, list[int]]]:
     linked = union_all(own, inherited).subquery()
     links: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIMENSIONS}
     for record_id, catalogue, item_id in db.session.execute(
-        select(linked.c.record_id, CatalogueItem.catalogue, CatalogueItem.id)
-        .join(CatalogueItem, CatalogueItem.id == linked.c.item_id)
+        select(linked.c.record_id, CatalogueItem.catalogue, CatalogueItem.id).join(
+            CatalogueItem, CatalogueItem.id == linked.c.item_id
+        )
     ):
         links[catalogue][record_id].append(item_id)
     return links
 
 
-def figures(org_id: int, fiscal_year_be: int, round: str) -> dict:
-    """The report's figures for a LAO, fiscal year and round, as JSON-safe data (money as strings)."""
+def figures(org_id: int, fiscal_year_be: int, round: str) -> Figures:
+    """The report's figures for a LAO, fiscal year and round, computed now from the data."""
     if round not in EVALUATION_ROUNDS:
         raise InvalidInput(f"{round!r} is not an evaluation round", field="round")
     start, end = evaluation_round_period(fiscal_year_be, round)
-    result = {
-        "format": FIGURES_FORMAT, "organisation_id": org_id, "fiscal_year_be": fiscal_year_be, "round": round,
-        "period": {"from": start.isoformat(), "to": end.isoformat()}, "computed_on": today_local().isoformat(),
-        "plan": None, "totals": _jsonable(_metrics()), "by_strategy": [],
-        **{f"by_{d}": [] for d in DIMENSIONS}, "not_counted": [], "outside_plan_version": [],
-    }
+    result = Figures(org_id, fiscal_year_be, round, start, end, today_local())
     plan = plan_for_year(org_id, fiscal_year_be)
     if plan is None:
         return result
     version = version_in_force(plan, end)
-    result["plan"] = {"id": plan.id, "title": plan.title, "version": version}
-    budget_column = getattr(ProjectRecord, f"budget_{fiscal_year_be - plan.period_start_be + 1}")
-    records = db.session.execute(
-        select(ProjectRecord.id, ProjectRecord.project_no, ProjectRecord.name, ProjectRecord.strategy_id,
-               budget_column.label("planned_budget"))
-        .where(ProjectRecord.plan_id == plan.id, valid_at_clause(version))
-        .order_by(ProjectRecord.project_no)
-    ).all()
-    executions = {
-        e.project_no: e for e in db.session.scalars(
-            select(ProjectExecution)
-            .where(ProjectExecution.plan_id == plan.id, ProjectExecution.fiscal_year_be == fiscal_year_be)
-            .options(selectinload(ProjectExecution.disbursements))
-        )
-    }
-    strategies = db.session.execute(
-        select(LaoStrategy.id, LaoStrategy.number, LaoStrategy.name)
-        .where(LaoStrategy.plan_id == plan.id).order_by(LaoStrategy.number)
-    ).all()
-    links = _links(plan.id, version)
-
-    totals = _metrics()
-    by_strategy = {s.id: _metrics() for s in strategies}
-    by_item: dict[str, dict[int | None, dict]] = {d: {} for d in DIMENSIONS}
-    for record in records:
-        project = _metrics()
-        planned_budget = record.planned_budget or ZERO
-        if planned_budget > 0:
-            project["planned"], project["planned_budget"] = 1, planned_budget
-        execution = executions.pop(record.project_no, None)
-        if execution is not None:
-            disbursed, counted, reason = _execution_facts(execution, start, end)
-            project.update(budgeted=1, budget=execution.budgeted_amount, disbursed=disbursed, completed=int(counted))
-            if not counted:
-                result["not_counted"].append(
-                    {"project_no": record.project_no, "name": record.name, "reason": reason}
-                )
-        if not (project["planned"] or project["budgeted"]):
-            continue  # in the plan, but neither planned nor budgeted for this year
-        _add(totals, project)
-        _add(by_strategy.setdefault(record.strategy_id, _metrics()), project)
-        for dimension in DIMENSIONS:
-            for item_id in links[dimension].get(record.id) or [None]:
-                _add(by_item[dimension].setdefault(item_id, _metrics()), project)
-    # Budgeted under a project number the version in force does not hold: in the totals, and named.
-    names = dict(db.session.execute(
-        select(ProjectRecord.project_no, ProjectRecord.name).where(
-            ProjectRecord.plan_id == plan.id, ProjectRecord.project_no.in_(list(executions)),
-            ProjectRecord.valid_to.is_(None),
-        )
-    ).all()) if executions else {}
-    for project_no, execution in sorted(executions.items()):
-        disbursed, counted, reason = _execution_facts(execution, start, end)
-        _add(totals, {**_metrics(), "budgeted": 1, "budget": execution.budgeted_amount,
-                      "disbursed": disbursed, "completed": int(counted)})
-        result["outside_plan_version"].append(project_no)
-        if not counted:
-            result["not_counted"].append({"project_no": project_no, "name": names.get(project_no, ""), "reason": reason})
-
-    result["totals"] = _jsonable(totals)
-    result["by_strategy"] = [
-        {"code": str(s.number), "name": s.name, "name_en": None, **_jsonable(by_strategy[s.id])} for s in strategies
-    ]
-    items = {
-        item.id: item for item in db.session.scalars(
-            select(CatalogueItem).where(CatalogueItem.id.in_([i for d in by_item.values() for i in d if i]))
-        )
-    }
+    result.plan = PlanInForce(plan.id, plan.title, version)
+    executions = _executions_of_year(plan.id, fiscal_year_be)
+    tally = _Tally(_links(plan.id, version))
+    for record in _records_in_force(plan, version, fiscal_year_be):
+        _count_record(tally, record, executions.pop(record.project_no, None), start, end)
+    result.outside_plan_version = _count_outside_version(tally, plan.id, executions, start, end)
+    result.totals = tally.totals
+    result.by_strategy = _strategy_rows(plan.id, tally.by_strategy)
+    items = _items_of(tally.by_item)
     for dimension in DIMENSIONS:
-        rows = [
-            {"code": items[i].code, "name": items[i].name_th, "name_en": items[i].name_en, "position": items[i].position,
-             **_jsonable(m)}
-            for i, m in by_item[dimension].items() if i is not None
-        ]
-        rows.sort(key=lambda row: (row.pop("position"), row["code"]))
-        if None in by_item[dimension]:
-            rows.append({"code": "", "name": "", "name_en": None, "unlinked": True,
-                         **_jsonable(by_item[dimension][None])})
-        result[f"by_{dimension}"] = rows
-    result["not_counted"].sort(key=lambda row: row["project_no"])
+        setattr(result, f"by_{dimension}", _item_rows(tally.by_item[dimension], items))
+    result.not_counted = sorted(tally.not_counted, key=lambda project: project.project_no)
     return result
 
 
-def report_figures(report: EvaluationReport) -> dict:
+def _records_in_force(plan: Plan, version: int, fiscal_year_be: int) -> list:
+    """The plan version's project records, by number, each with its planned budget for the year."""
+    budget_column = getattr(ProjectRecord, f"budget_{fiscal_year_be - plan.period_start_be + 1}")
+    return list(
+        db.session.execute(
+            select(
+                ProjectRecord.id,
+                ProjectRecord.project_no,
+                ProjectRecord.name,
+                ProjectRecord.strategy_id,
+                budget_column.label("planned_budget"),
+            )
+            .where(ProjectRecord.plan_id == plan.id, valid_at_clause(version))
+            .order_by(ProjectRecord.project_no)
+        ).all()
+    )
+
+
+def _executions_of_year(plan_id: int, fiscal_year_be: int) -> dict[int, ProjectExecution]:
+    """The plan's executions of the fiscal year with their disbursements, by project number."""
+    return {
+        e.project_no: e
+        for e in db.session.scalars(
+            select(ProjectExecution)
+            .where(ProjectExecution.plan_id == plan_id, ProjectExecution.fiscal_year_be == fiscal_year_be)
+            .options(selectinload(ProjectExecution.disbursements))
+        )
+    }
+
+
+def _count_record(tally: _Tally, record, execution: ProjectExecution | None, start: date, end: date) -> None:
+    """Count a project of the version in force, if it is planned or budgeted for the year."""
+    project, why_not = (Metrics(), None) if execution is None else _budgeted(execution, start, end)
+    planned_budget = record.planned_budget or ZERO
+    if planned_budget > 0:
+        project.planned, project.planned_budget = 1, planned_budget
+    if why_not is not None:
+        tally.not_counted.append(NotCountedProject(record.project_no, record.name, why_not))
+    if project.planned or project.budgeted:  # else in the plan, but neither planned nor budgeted this year
+        tally.add(record, project)
+
+
+def _count_outside_version(
+    tally: _Tally, plan_id: int, executions: dict[int, ProjectExecution], start: date, end: date
+) -> list[int]:
+    """Budgeted under a project number the version in force does not hold: in the totals, and named."""
+    names = (
+        dict(
+            db.session.execute(
+                select(ProjectRecord.project_no, ProjectRecord.name).where(
+                    ProjectRecord.plan_id == plan_id,
+                    ProjectRecord.project_no.in_(list(executions)),
+                    ProjectRecord.valid_to.is_(None),
+                )
+            ).all()
+        )
+        if executions
+        else {}
+    )
+    numbers = []
+    for project_no, execution in sorted(executions.items()):
+        project, why_not = _budgeted(execution, start, end)
+        tally.totals.add(project)
+        numbers.append(project_no)
+        if why_not is not None:
+            tally.not_counted.append(NotCountedProject(project_no, names.get(project_no, ""), why_not))
+    return numbers
+
+
+def _strategy_rows(plan_id: int, by_strategy: dict[int | None, Metrics]) -> list[ItemRow]:
+    """One row per LAO strategy of the plan, by number, projects or none."""
+    strategies = db.session.execute(
+        select(LaoStrategy.id, LaoStrategy.number, LaoStrategy.name)
+        .where(LaoStrategy.plan_id == plan_id)
+        .order_by(LaoStrategy.number)
+    ).all()
+    return [ItemRow(str(s.number), s.name, None, by_strategy.get(s.id) or Metrics()) for s in strategies]
+
+
+def _items_of(by_item: dict[str, dict[int | None, Metrics]]) -> dict[int, CatalogueItem]:
+    """The catalogue items the projects link to, by id (one query)."""
+    return {
+        item.id: item
+        for item in db.session.scalars(
+            select(CatalogueItem).where(CatalogueItem.id.in_([i for d in by_item.values() for i in d if i]))
+        )
+    }
+
+
+def _item_rows(by_item: dict[int | None, Metrics], items: dict[int, CatalogueItem]) -> list[ItemRow]:
+    """The rows of one catalogue's table in the catalogue's order; the projects linked to none last."""
+    linked = sorted((i for i in by_item if i is not None), key=lambda i: (items[i].position, items[i].code))
+    rows = [ItemRow(items[i].code, items[i].name_th, items[i].name_en, by_item[i]) for i in linked]
+    if None in by_item:
+        rows.append(ItemRow("", "", None, by_item[None], unlinked=True))
+    return rows
+
+
+def report_figures(report: EvaluationReport) -> Figures:
     """The figures as frozen on submission, or computed now while the report is drafted."""
     if report.figures is not None and report.status != "drafting":
-        return report.figures
+        return Figures.from_json(report.figures)
     return figures(report.organisation_id, report.fiscal_year_be, report.round)
 
 
@@ -333,15 +548,19 @@ def parse_fiscal_year(raw) -> int:
     if year is None:
         raise InvalidInput("fiscal_year_be must be a Buddhist-Era year", field="fiscal_year_be")
     if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-        raise InvalidInput(f"fiscal_year_be must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}",
-                           field="fiscal_year_be")
+        raise InvalidInput(
+            f"fiscal_year_be must be between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}", field="fiscal_year_be"
+        )
     return year
+
+
+def _report_exists(exc) -> ReportExists:
+    return ReportExists("there is already a report for that fiscal year and round", field="round")
 
 
 def create_report(actor, org_id: int, fiscal_year_be, round) -> EvaluationReport:
     """Open the committee's report for a LAO, fiscal year and round (one per round)."""
-
-    def use_case() -> EvaluationReport:
+    with transaction(conflict=_report_exists):
         org = get_lao(actor, org_id)
         _require_drafter(actor, org)
         year = parse_fiscal_year(fiscal_year_be)
@@ -350,23 +569,27 @@ def create_report(actor, org_id: int, fiscal_year_be, round) -> EvaluationReport
         start, _ = evaluation_round_period(year, round)
         if start > today_local():
             raise InvalidInput(f"fiscal year {year} has not begun", field="fiscal_year_be")
-        if db.session.scalar(select(EvaluationReport.id).where(
-            EvaluationReport.organisation_id == org.id, EvaluationReport.fiscal_year_be == year,
-            EvaluationReport.round == round,
-        )) is not None:
+        if (
+            db.session.scalar(
+                select(EvaluationReport.id).where(
+                    EvaluationReport.organisation_id == org.id,
+                    EvaluationReport.fiscal_year_be == year,
+                    EvaluationReport.round == round,
+                )
+            )
+            is not None
+        ):
             raise ReportExists(f"there is already a {round} report for fiscal year {year}", field="round")
         plan = plan_for_year(org.id, year)
         report = EvaluationReport(
-            organisation_id=org.id, plan_id=plan.id if plan else None, fiscal_year_be=year, round=round,
+            organisation_id=org.id,
+            plan_id=plan.id if plan else None,
+            fiscal_year_be=year,
+            round=round,
             created_by_id=actor.id,
         )
         engine.start(report, actor, data={"fiscal_year_be": year, "round": round})
-        return report
-
-    return unit_of_work.run(
-        use_case,
-        conflict=lambda exc: ReportExists("there is already a report for that fiscal year and round", field="round"),
-    )
+    return report
 
 
 def _clean_text(field: str, raw) -> str | None:
@@ -375,8 +598,7 @@ def _clean_text(field: str, raw) -> str | None:
 
 def update_text(actor, report_id: int, method=None, findings=None, recommendations=None) -> EvaluationReport:
     """Set the report's method, findings and recommendations while the committee drafts it."""
-
-    def use_case() -> EvaluationReport:
+    with transaction():
         report = get_report(actor, report_id, lock=True)
         _require_drafter(actor, report.organisation)
         if report.status != "drafting":
@@ -384,45 +606,54 @@ def update_text(actor, report_id: int, method=None, findings=None, recommendatio
         given = {"method": method, "findings": findings, "recommendations": recommendations}
         values = {name: _clean_text(name, raw) for name, raw in given.items()}
         changed = {
-            name: [getattr(report, name), value] for name, value in values.items() if getattr(report, name) != value
+            name: [getattr(report, name), value]
+            for name, value in values.items()
+            if getattr(report, name) != value
         }
         if changed:
             # A content edit, not a workflow step: the workflow's version counter stays as it is.
             db.session.execute(
-                update(EvaluationReport.__table__).where(EvaluationReport.__table__.c.id == report.id)
+                update(EvaluationReport.__table__)
+                .where(EvaluationReport.__table__.c.id == report.id)
                 .values(**values, updated_at=utcnow())
             )
             audit.append(
-                content_chain(report.id), "update_text", actor=actor, organisation_id=report.organisation_id,
-                workflow="evaluation", workflow_version=report.workflow_version,
-                data={"changed": sorted(changed)}, chain_locked=True,
+                content_chain(report.id),
+                "update_text",
+                actor=actor,
+                organisation_id=report.organisation_id,
+                workflow="evaluation",
+                workflow_version=report.workflow_version,
+                data={"changed": sorted(changed)},
+                chain_locked=True,
             )
-        return report
-
-    report = unit_of_work.run(use_case)
     db.session.expire(report)
     return report
 
 
 # -- entry actions -----------------------------------------------------------------------------------
-@engine.on_enter("evaluation", "executive_review")
+@engine.entry_action
 def freeze_figures(instance, actor, from_state, to_state, data) -> None:
     """The executive receives the report whole: its text written and its figures as they stand."""
     missing = [name for name in TEXT_FIELDS if not (getattr(instance, name) or "").strip()]
     if missing:
         raise ReportIncomplete(
-            f"write the report's {', '.join(missing)} before submitting it", missing=missing,
+            f"write the report's {', '.join(missing)} before submitting it",
+            missing=missing,
         )
-    instance.figures = figures(instance.organisation_id, instance.fiscal_year_be, instance.round)
+    # Frozen in Thai, the report's language, whichever language the person submitting it reads.
+    with force_locale("th"):
+        frozen = figures(instance.organisation_id, instance.fiscal_year_be, instance.round)
+    instance.figures = frozen.to_json()
 
 
-@engine.on_enter("evaluation", "presented")
+@engine.entry_action
 def record_presentation(instance, actor, from_state, to_state, data) -> None:
     """The meeting's date is the day the report was presented: the 15 days count from it."""
     instance.presented_on = date.fromisoformat(data["meeting_date"])
 
 
-@engine.on_enter("evaluation", "announced")
+@engine.entry_action
 def require_timely_announcement(instance, actor, from_state, to_state, data) -> None:
     """Announce within the rules' days of the presentation (ข้อ 30), never before it."""
     announced_on = date.fromisoformat(data["announced_on"])
@@ -430,7 +661,9 @@ def require_timely_announcement(instance, actor, from_state, to_state, data) -> 
     if announced_on < presented_on:
         raise AnnouncementBeforePresentation(
             f"the announcement ({announced_on.isoformat()}) cannot be dated before the presentation "
-            f"({presented_on.isoformat()})", field="announced_on", presented_on=presented_on.isoformat(),
+            f"({presented_on.isoformat()})",
+            field="announced_on",
+            presented_on=presented_on.isoformat(),
         )
     deadline = evaluation_announce_deadline(presented_on)
     if announced_on > deadline:
@@ -439,12 +672,14 @@ def require_timely_announcement(instance, actor, from_state, to_state, data) -> 
             f"the report had to be announced within {days} days of its presentation on "
             f"{presented_on.isoformat()}, that is by {deadline.isoformat()} ({format_date(deadline)}); "
             f"{announced_on.isoformat()} is too late",
-            field="announced_on", deadline=deadline.isoformat(), presented_on=presented_on.isoformat(),
+            field="announced_on",
+            deadline=deadline.isoformat(),
+            presented_on=presented_on.isoformat(),
         )
     instance.announced_on = announced_on
 
 
-@engine.on_enter("evaluation", "drafting")
+@engine.entry_action
 def reopen(instance, actor, from_state, to_state, data) -> None:
     """A returned report is drafted again: figures recomputed live, to be presented anew."""
     instance.figures = None
@@ -453,7 +688,27 @@ def reopen(instance, actor, from_state, to_state, data) -> None:
 
 
 __all__ = [
-    "AnnouncementBeforePresentation", "AnnouncementLate", "DIMENSIONS", "ReportExists", "ReportIncomplete", "ReportNotDrafting", "content_chain",
-    "create_report", "deadlines", "figures", "get_lao", "get_report", "may_draft", "plan_for_year",
-    "report_figures", "reports_of", "update_text", "version_in_force",
+    "DIMENSIONS",
+    "AnnouncementBeforePresentation",
+    "AnnouncementLate",
+    "Figures",
+    "ItemRow",
+    "Metrics",
+    "NotCountedProject",
+    "PlanInForce",
+    "ReportExists",
+    "ReportIncomplete",
+    "ReportNotDrafting",
+    "content_chain",
+    "create_report",
+    "deadlines",
+    "figures",
+    "get_lao",
+    "get_report",
+    "may_draft",
+    "plan_for_year",
+    "report_figures",
+    "reports_of",
+    "update_text",
+    "version_in_force",
 ]

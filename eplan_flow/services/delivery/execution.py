@@ -7,12 +7,15 @@ never exceeds the contract amount (or, without a contract, the available budget)
 once or changes nothing; money records are audited on the chain ``execution-content:<id>`` so the
 workflow chain ``execution:<id>`` stays a walk of its definition.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -37,9 +40,10 @@ from eplan_flow.permissions import (
     PLAN_CONTENT_ROLES,
     can_edit_plan_content,
 )
-from eplan_flow.services.platform import audit, engine, unit_of_work
 from eplan_flow.services.planning import plans
 from eplan_flow.services.planning.projects import parse_money
+from eplan_flow.services.platform import audit, engine, unit_of_work
+from eplan_flow.services.platform.unit_of_work import transaction
 
 RECORDER_ROLES = PLAN_CONTENT_ROLES
 # States in which money may still be recorded (carried-over money is paid out next year).
@@ -87,11 +91,6 @@ def _require_recorder(actor, org) -> None:
         )
 
 
-def get_plan(actor, plan_id: int, *, lock: bool = False) -> Plan:
-    """A plan the actor may read, or NotFound (another LAO's plan does not exist for them)."""
-    return plans.get_plan(plan_id, actor, lock=lock)
-
-
 def get_execution(actor, execution_id: int, *, lock: bool = False) -> ProjectExecution:
     """An execution the actor may read, or NotFound."""
     return engine.get_instance("execution", execution_id, actor, lock=lock)
@@ -99,22 +98,25 @@ def get_execution(actor, execution_id: int, *, lock: bool = False) -> ProjectExe
 
 def completion_status(execution: ProjectExecution) -> tuple[bool, str]:
     """Whether the project counts as completed (fully disbursed against its contract and 100 %
-    done), and in Thai why not."""
+    done), and why not, in the reader's language (Thai outside a request)."""
     if execution.status == "cancelled":
-        return False, "ยกเลิกโครงการ" + (f": {execution.cancel_reason}" if execution.cancel_reason else "")
+        if execution.cancel_reason:
+            return False, _("Project cancelled: %(reason)s", reason=execution.cancel_reason)
+        return False, _("Project cancelled")
     if execution.status == "closed_without_procurement":
-        return False, "สิ้นสุดเมื่ออนุมัติงบประมาณ ไม่มีการจัดซื้อจัดจ้าง"
-    if not execution.has_contract:
-        return False, "ยังไม่ลงนามสัญญา"
+        return False, _("Ended at budget approval, with no procurement")
+    contract_amount = execution.contract_amount
+    if contract_amount is None:
+        return False, _("No contract signed yet")
     reasons = []
     disbursed = execution.disbursed_total
-    if disbursed < execution.contract_amount:
-        share = (disbursed * 100 / execution.contract_amount).quantize(Decimal(1), rounding="ROUND_FLOOR")
-        reasons.append(f"เบิกจ่ายแล้ว {share}% ของสัญญา")
+    if disbursed < contract_amount:
+        share = (disbursed * 100 / contract_amount).quantize(Decimal(1), rounding="ROUND_FLOOR")
+        reasons.append(_("%(share)s%% of the contract disbursed", share=share))
     if execution.progress_percent < 100:
-        reasons.append(f"ความคืบหน้า {execution.progress_percent}%")
+        reasons.append(_("progress at %(percent)s%%", percent=execution.progress_percent))
     if reasons and execution.status == "carried_over":
-        reasons.append(f"กันเงินไปปีงบประมาณ {execution.carried_over_to_be}")
+        reasons.append(_("money carried over to fiscal year %(year)s", year=execution.carried_over_to_be))
     return (not reasons), ", ".join(reasons)
 
 
@@ -128,18 +130,20 @@ class ExecutionRow:
 
 def plan_year(actor, plan_id: int, fiscal_year_be: int) -> tuple[Plan, list[ExecutionRow]]:
     """A plan's executions in one fiscal year, by project number, each with its completion status."""
-    plan = get_plan(actor, plan_id)
+    plan = plans.get_plan(actor, plan_id)
     executions = db.session.scalars(
         select(ProjectExecution)
         .where(ProjectExecution.plan_id == plan.id, ProjectExecution.fiscal_year_be == fiscal_year_be)
         .options(selectinload(ProjectExecution.transfers), selectinload(ProjectExecution.disbursements))
         .order_by(ProjectExecution.project_no)
     ).all()
-    names = dict(db.session.execute(
-        select(ProjectRecord.project_no, ProjectRecord.name).where(
-            ProjectRecord.plan_id == plan.id, ProjectRecord.valid_to.is_(None)
-        )
-    ).all())
+    names = dict(
+        db.session.execute(
+            select(ProjectRecord.project_no, ProjectRecord.name).where(
+                ProjectRecord.plan_id == plan.id, ProjectRecord.valid_to.is_(None)
+            )
+        ).all()
+    )
     rows = []
     for execution in executions:
         counted, reason = completion_status(execution)
@@ -148,12 +152,16 @@ def plan_year(actor, plan_id: int, fiscal_year_be: int) -> tuple[Plan, list[Exec
 
 
 def project_name(execution: ProjectExecution) -> str:
-    return db.session.scalar(
-        select(ProjectRecord.name).where(
-            ProjectRecord.plan_id == execution.plan_id, ProjectRecord.project_no == execution.project_no,
-            ProjectRecord.valid_to.is_(None),
+    return (
+        db.session.scalar(
+            select(ProjectRecord.name).where(
+                ProjectRecord.plan_id == execution.plan_id,
+                ProjectRecord.project_no == execution.project_no,
+                ProjectRecord.valid_to.is_(None),
+            )
         )
-    ) or ""
+        or ""
+    )
 
 
 # -- input -----------------------------------------------------------------------------------------
@@ -190,9 +198,14 @@ def _text(field: str, raw, limit: int = 2000) -> str | None:
 def _money_event(execution: ProjectExecution, action: str, actor, data: dict) -> None:
     # The execution row is locked by the caller, which serialises this chain too.
     audit.append(
-        content_chain(execution.id), action, actor=actor, organisation_id=execution.organisation_id,
-        workflow="execution", workflow_version=execution.workflow_version,
-        data=unit_of_work.jsonable(data), chain_locked=True,
+        content_chain(execution.id),
+        action,
+        actor=actor,
+        organisation_id=execution.organisation_id,
+        workflow="execution",
+        workflow_version=execution.workflow_version,
+        data=unit_of_work.jsonable(data),
+        chain_locked=True,
     )
 
 
@@ -202,74 +215,98 @@ def _for_money(actor, execution_id: int) -> ProjectExecution:
     _require_recorder(actor, execution.organisation)
     if execution.status not in MONEY_STATES:
         raise InvalidInput(
-            "this project's year is closed; no money can be recorded on it", field="status",
+            "this project's year is closed; no money can be recorded on it",
+            field="status",
             status=execution.status,
         )
     return execution
 
 
 # -- use cases -------------------------------------------------------------------------------------
+def _already_budgeted(exc) -> AlreadyBudgeted:
+    return AlreadyBudgeted("this project is already budgeted for that year", field="project_no")
+
+
+def _require_in_plan(plan: Plan, number: int, year: int) -> None:
+    """Only a project of the announced version in force with a budget line for ``year`` is budgeted."""
+    if plan.current_version < 1:
+        raise NotInPlan(
+            "the plan is not announced yet; only projects of the announced plan can be budgeted",
+            field="plan_id",
+        )
+    if not plan.period_start_be <= year <= plan.period_end_be:
+        raise NotInPlan(
+            f"fiscal year {year} is outside the plan's period {plan.period_start_be}–{plan.period_end_be}; "
+            "add or change the plan first",
+            field="fiscal_year_be",
+        )
+    record = db.session.scalar(
+        select(ProjectRecord).where(
+            ProjectRecord.plan_id == plan.id,
+            ProjectRecord.project_no == number,
+            ProjectRecord.valid_from <= plan.current_version,
+            ProjectRecord.valid_to.is_(None),
+        )
+    )
+    if record is None or record.budgets[year - plan.period_start_be] <= 0:
+        raise NotInPlan(
+            f"project {number} is not in the plan in force for fiscal year {year}; add it to the plan "
+            "or change the plan first (a revision), then budget it",
+            field="project_no",
+            project_no=number,
+            fiscal_year_be=year,
+        )
+
+
 def budget_project(actor, plan_id: int, project_no, fiscal_year_be, amount) -> ProjectExecution:
     """Budget a project of the plan in force for a fiscal year (the amount in the budget ordinance)."""
-
-    def use_case() -> ProjectExecution:
-        plan = get_plan(actor, plan_id, lock=True)
+    with transaction(conflict=_already_budgeted):
+        plan = plans.get_plan(actor, plan_id, lock=True)
         _require_recorder(actor, plan.organisation)
         number = _int("project_no", project_no)
         year = _int("fiscal_year_be", fiscal_year_be)
         money = _positive_money("amount", amount)
-        add_first = (
-            f"project {number} is not in the plan in force for fiscal year {year}; add it to the plan "
-            "or change the plan first (a revision), then budget it"
-        )
-        if plan.current_version < 1:
-            raise NotInPlan("the plan is not announced yet; only projects of the announced plan can be budgeted",
-                            field="plan_id")
-        if not plan.period_start_be <= year <= plan.period_end_be:
-            raise NotInPlan(
-                f"fiscal year {year} is outside the plan's period {plan.period_start_be}–{plan.period_end_be}; "
-                "add or change the plan first", field="fiscal_year_be",
-            )
-        record = db.session.scalar(
-            select(ProjectRecord).where(
-                ProjectRecord.plan_id == plan.id, ProjectRecord.project_no == number,
-                ProjectRecord.valid_from <= plan.current_version, ProjectRecord.valid_to.is_(None),
-            )
-        )
-        if record is None or record.budgets[year - plan.period_start_be] <= 0:
-            raise NotInPlan(add_first, field="project_no", project_no=number, fiscal_year_be=year)
+        _require_in_plan(plan, number, year)
         taken = db.session.scalar(
             select(ProjectExecution.id).where(
-                ProjectExecution.plan_id == plan.id, ProjectExecution.project_no == number,
+                ProjectExecution.plan_id == plan.id,
+                ProjectExecution.project_no == number,
                 ProjectExecution.fiscal_year_be == year,
             )
         )
         if taken is not None:
             raise AlreadyBudgeted(f"project {number} is already budgeted for {year}", field="project_no")
         execution = ProjectExecution(
-            plan_id=plan.id, organisation_id=plan.organisation_id, project_no=number,
-            fiscal_year_be=year, budgeted_amount=money, progress_percent=0,
+            plan_id=plan.id,
+            organisation_id=plan.organisation_id,
+            project_no=number,
+            fiscal_year_be=year,
+            budgeted_amount=money,
+            progress_percent=0,
         )
-        engine.start(execution, actor, data={
-            "plan_id": plan.id, "project_no": number, "fiscal_year_be": year, "amount": str(money),
-            "plan_version": plan.current_version,
-        })
-        return execution
+        engine.start(
+            execution,
+            actor,
+            data={
+                "plan_id": plan.id,
+                "project_no": number,
+                "fiscal_year_be": year,
+                "amount": str(money),
+                "plan_version": plan.current_version,
+            },
+        )
+    return execution
 
-    return unit_of_work.run(
-        use_case, conflict=lambda exc: AlreadyBudgeted("this project is already budgeted for that year",
-                                                       field="project_no"),
-    )
 
-
-def record_contract(actor, execution_id: int, contract_no, contract_date, contractor, amount) -> ProjectExecution:
+def record_contract(
+    actor, execution_id: int, contract_no, contract_date, contractor, amount
+) -> ProjectExecution:
     """Record (or correct) the signed contract: number, date, contractor and amount within the budget."""
-
-    def use_case() -> ProjectExecution:
+    with transaction():
         execution = _for_money(actor, execution_id)
         if execution.status not in ("procurement", "contracted", "disbursing", "carried_over"):
             raise InvalidInput("a contract is recorded once procurement has started", field="status")
-        values = {
+        values: dict[str, Any] = {
             "contract_no": _text("contract_no", contract_no, 100),
             "contract_date": _date("contract_date", contract_date),
             "contractor": _text("contractor", contractor, 300),
@@ -281,28 +318,28 @@ def record_contract(actor, execution_id: int, contract_no, contract_date, contra
         available = execution.available_budget
         if values["contract_amount"] > available:
             raise OverBudget(
-                f"the contract amount {values['contract_amount']} is more than the available budget {available}",
+                f"the contract amount {values['contract_amount']} is more than "
+                f"the available budget {available}",
                 field="amount",
             )
         if values["contract_amount"] < execution.disbursed_total:
-            raise OverBudget("the contract amount is less than what has already been disbursed", field="amount")
+            raise OverBudget(
+                "the contract amount is less than what has already been disbursed", field="amount"
+            )
         # A content edit, not a workflow step: the workflow's version counter stays as it is.
         db.session.execute(
-            update(ProjectExecution.__table__).where(ProjectExecution.__table__.c.id == execution.id)
+            update(ProjectExecution.__table__)
+            .where(ProjectExecution.__table__.c.id == execution.id)
             .values(**values, updated_at=utcnow())
         )
         _money_event(execution, "record_contract", actor, values)
-        return execution
-
-    execution = unit_of_work.run(use_case)
     db.session.expire(execution)
     return execution
 
 
 def add_transfer(actor, execution_id: int, kind, amount, on, note=None) -> BudgetTransfer:
     """Record a budget transfer in (โอนเพิ่ม) or out (โอนลด); money promised or paid cannot be moved out."""
-
-    def use_case() -> BudgetTransfer:
+    with transaction():
         execution = _for_money(actor, execution_id)
         if kind not in TRANSFER_KINDS:
             raise InvalidInput(f"{kind!r} is not a kind of transfer", field="kind")
@@ -312,27 +349,38 @@ def add_transfer(actor, execution_id: int, kind, amount, on, note=None) -> Budge
             committed = max(execution.contract_amount or ZERO, execution.disbursed_total)
             if execution.available_budget - money < committed:
                 raise OverBudget(
-                    f"moving {money} out would leave less than the {committed} already contracted or disbursed",
+                    f"moving {money} out would leave less than the {committed} "
+                    "already contracted or disbursed",
                     field="amount",
                 )
         transfer = BudgetTransfer(
-            execution_id=execution.id, kind=kind, amount=money, date=when, note=_text("note", note),
+            execution_id=execution.id,
+            kind=kind,
+            amount=money,
+            date=when,
+            note=_text("note", note),
             created_by=actor.id,
         )
         db.session.add(transfer)
         db.session.flush()
-        _money_event(execution, "add_transfer", actor, {
-            "transfer_id": transfer.id, "kind": kind, "amount": money, "date": when, "note": transfer.note,
-        })
-        return transfer
-
-    return unit_of_work.run(use_case)
+        _money_event(
+            execution,
+            "add_transfer",
+            actor,
+            {
+                "transfer_id": transfer.id,
+                "kind": kind,
+                "amount": money,
+                "date": when,
+                "note": transfer.note,
+            },
+        )
+    return transfer
 
 
 def add_disbursement(actor, execution_id: int, paid_on, amount, progress_percent, note=None) -> Disbursement:
     """Record a payment and the progress it reached; the total never exceeds the contract (or budget)."""
-
-    def use_case() -> Disbursement:
+    with transaction():
         execution = _for_money(actor, execution_id)
         money = _positive_money("amount", amount)
         when = _date("paid_on", paid_on)
@@ -344,63 +392,74 @@ def add_disbursement(actor, execution_id: int, paid_on, amount, progress_percent
             raise OverBudget(
                 f"this payment would bring the disbursed total to {total}, more than the {what} {cap}; "
                 f"at most {cap - execution.disbursed_total} can still be paid",
-                field="amount", cap=str(cap), disbursed=str(execution.disbursed_total),
+                field="amount",
+                cap=str(cap),
+                disbursed=str(execution.disbursed_total),
             )
         payment = Disbursement(
-            execution_id=execution.id, paid_on=when, amount=money, note=_text("note", note), created_by=actor.id,
+            execution_id=execution.id,
+            paid_on=when,
+            amount=money,
+            note=_text("note", note),
+            created_by=actor.id,
         )
         db.session.add(payment)
         db.session.flush()
         db.session.execute(
-            update(ProjectExecution.__table__).where(ProjectExecution.__table__.c.id == execution.id)
+            update(ProjectExecution.__table__)
+            .where(ProjectExecution.__table__.c.id == execution.id)
             .values(progress_percent=progress, updated_at=utcnow())
         )
-        _money_event(execution, "add_disbursement", actor, {
-            "disbursement_id": payment.id, "paid_on": when, "amount": money, "progress_percent": progress,
-            "total": total,
-        })
-        return payment
-
-    payment = unit_of_work.run(use_case)
+        _money_event(
+            execution,
+            "add_disbursement",
+            actor,
+            {
+                "disbursement_id": payment.id,
+                "paid_on": when,
+                "amount": money,
+                "progress_percent": progress,
+                "total": total,
+            },
+        )
     db.session.expire_all()
     return payment
 
 
 def record_progress(actor, execution_id: int, progress_percent) -> ProjectExecution:
     """Record the work's progress (%) without a payment, e.g. the last works after the final payment."""
-
-    def use_case() -> ProjectExecution:
+    with transaction():
         execution = _for_money(actor, execution_id)
         progress = _int("progress_percent", progress_percent, 0, 100)
         db.session.execute(
-            update(ProjectExecution.__table__).where(ProjectExecution.__table__.c.id == execution.id)
+            update(ProjectExecution.__table__)
+            .where(ProjectExecution.__table__.c.id == execution.id)
             .values(progress_percent=progress, updated_at=utcnow())
         )
         _money_event(execution, "record_progress", actor, {"progress_percent": progress})
-        return execution
-
-    execution = unit_of_work.run(use_case)
     db.session.expire(execution)
     return execution
 
 
 def cancel(actor, execution_id: int, reason) -> engine.FireResult:
     """Cancel a project's year with its reason (kept on the row and as the step's comment)."""
-    execution = get_execution(actor, execution_id)
-    _require_recorder(actor, execution.organisation)
-    reason = _text("reason", reason)
-    if not reason:
-        raise InvalidInput("a cancellation needs its reason", field="comment")
-    # Written in the transition's own transaction: a refused step rolls it back with everything else.
-    db.session.execute(
-        update(ProjectExecution.__table__).where(ProjectExecution.__table__.c.id == execution_id)
-        .values(cancel_reason=reason)
-    )
-    return engine.fire("execution", execution_id, "cancel", actor, comment=reason)
+    with transaction():
+        execution = get_execution(actor, execution_id)
+        _require_recorder(actor, execution.organisation)
+        reason = _text("reason", reason)
+        if not reason:
+            raise InvalidInput("a cancellation needs its reason", field="comment")
+        # In the transition's transaction: a refused step rolls it back with everything else.
+        db.session.execute(
+            update(ProjectExecution.__table__)
+            .where(ProjectExecution.__table__.c.id == execution_id)
+            .values(cancel_reason=reason)
+        )
+        return engine.fire("execution", execution_id, "cancel", actor, comment=reason)
 
 
 # -- entry actions -----------------------------------------------------------------------------------
-@engine.on_enter("execution", "contracted")
+@engine.entry_action
 def require_contract(instance, actor, from_state, to_state, data) -> None:
     """A contract is signed only once its number, date, contractor and amount are recorded."""
     if not instance.has_contract:
@@ -410,7 +469,7 @@ def require_contract(instance, actor, from_state, to_state, data) -> None:
         )
 
 
-@engine.on_enter("execution", "completed")
+@engine.entry_action
 def require_counted(instance, actor, from_state, to_state, data) -> None:
     """Completed means fully disbursed against the contract and 100 % done; say why not otherwise."""
     counted, reason = completion_status(instance)
@@ -418,14 +477,26 @@ def require_counted(instance, actor, from_state, to_state, data) -> None:
         raise NotCounted(f"the project cannot be completed yet: {reason}", reason=reason)
 
 
-@engine.on_enter("execution", "carried_over")
+@engine.entry_action
 def record_carry_over(instance, actor, from_state, to_state, data) -> None:
     """Carried-over money (กันเงิน) is paid out in the next fiscal year."""
     instance.carried_over_to_be = instance.fiscal_year_be + 1
 
 
 __all__ = [
-    "AlreadyBudgeted", "DomainError", "NotCounted", "NotInPlan", "OverBudget", "add_disbursement",
-    "add_transfer", "budget_project", "cancel", "completion_status", "get_execution", "may_record",
-    "plan_year", "record_contract", "record_progress",
+    "AlreadyBudgeted",
+    "DomainError",
+    "NotCounted",
+    "NotInPlan",
+    "OverBudget",
+    "add_disbursement",
+    "add_transfer",
+    "budget_project",
+    "cancel",
+    "completion_status",
+    "get_execution",
+    "may_record",
+    "plan_year",
+    "record_contract",
+    "record_progress",
 ]

@@ -1,1 +1,3 @@
-"""Who exists: organisations, reference geography, the DLA LAO registry import, the catalogues plans link to."""
+"""Who exists: organisations, reference geography, the DLA LAO registry import, the catalogues plans
+link to.
+"""

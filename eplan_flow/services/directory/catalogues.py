@@ -5,9 +5,9 @@ the package and are read-only for everyone; ``load_catalogues`` writes them idem
 catalogues (``scope`` = province code) belong to the provincial office: its provincial officers, and
 DLA admins, add and change them here, each change audited in its own commit.
 """
+
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -21,13 +21,18 @@ from eplan_flow.models import CATALOGUES, CatalogueItem, Organisation, Province
 from eplan_flow.permissions import has_role
 from eplan_flow.seed import catalogues as seed
 from eplan_flow.services.platform import audit, unit_of_work
+from eplan_flow.services.platform.unit_of_work import transaction
 
 NATIONAL = tuple(c for c, kind in CATALOGUES.items() if kind == "national")
 PROVINCIAL = tuple(c for c, kind in CATALOGUES.items() if kind == "provincial")
 # What a LAO strategy links to on the ยท.01, in the form's column order.
 LINK_CATALOGUES = (
-    "national_strategy", "master_plan", "nesdp_milestone", "sdg",
-    "provincial_strategy", "province_lao_strategy",
+    "national_strategy",
+    "master_plan",
+    "nesdp_milestone",
+    "sdg",
+    "provincial_strategy",
+    "province_lao_strategy",
 )
 ITEM_FIELDS = ("catalogue", "scope", "code", "name_th", "name_en", "position", "is_active")
 SEED_CHAIN = "catalogues"
@@ -111,32 +116,39 @@ def load_catalogues(*, include_demo: bool = False) -> LoadReport:
     changed anything; a load that changed nothing writes nothing.
     """
     report = LoadReport()
-    try:
+    with transaction():
         existing = {
-            (row.catalogue, row.scope, row.code): row
-            for row in db.session.scalars(select(CatalogueItem))
+            (row.catalogue, row.scope, row.code): row for row in db.session.scalars(select(CatalogueItem))
         }
         for item in seed.national_items():
             parent = None
             if item.parent_code:
                 parent = existing[(seed.PARENT_CATALOGUE[item.catalogue], "", item.parent_code)]
-            values = {"name_th": item.name_th, "name_en": item.name_en, "position": item.position,
-                      "parent": parent, "is_active": True}
+            values = {
+                "name_th": item.name_th,
+                "name_en": item.name_en,
+                "position": item.position,
+                "parent": parent,
+                "is_active": True,
+            }
             _upsert(existing, item, values, report, overwrite=True)
         if include_demo:
             for item in seed.demo_items():
-                values = {"name_th": item.name_th, "name_en": item.name_en, "position": item.position,
-                          "is_active": True}
+                values = {
+                    "name_th": item.name_th,
+                    "name_en": item.name_en,
+                    "position": item.position,
+                    "is_active": True,
+                }
                 _upsert(existing, item, values, report, overwrite=False)
         db.session.flush()
         if report.added or report.updated:
-            audit.append(SEED_CHAIN, "catalogues_loaded",
-                         data={"added": report.added, "updated": report.updated, "demo": include_demo})
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    for (catalogue, _scope, _code) in existing:
+            audit.append(
+                SEED_CHAIN,
+                "catalogues_loaded",
+                data={"added": report.added, "updated": report.updated, "demo": include_demo},
+            )
+    for catalogue, _scope, _code in existing:
         report.counts[catalogue] = report.counts.get(catalogue, 0) + 1
     return report
 
@@ -170,16 +182,18 @@ def create_item(actor, **values: Any) -> CatalogueItem:
     _check_item(actor, values)
     values.setdefault("is_active", True)
     values["position"] = values.get("position") or 0
-
-    def write() -> CatalogueItem:
+    with transaction(conflict=_code_taken):
         row = CatalogueItem(**values)
         db.session.add(row)
         db.session.flush()
-        audit.append(f"catalogue-item:{row.id}", "catalogue_item_created", actor=actor,
-                     organisation_id=_office_of(row.scope, actor), data=_plain(values))
-        return row
-
-    return _commit(write)
+        audit.append(
+            f"catalogue-item:{row.id}",
+            "catalogue_item_created",
+            actor=actor,
+            organisation_id=_office_of(row.scope, actor),
+            data=unit_of_work.jsonable(values),
+        )
+    return row
 
 
 def update_item(actor, item_id: int, **values: Any) -> CatalogueItem:
@@ -193,15 +207,17 @@ def update_item(actor, item_id: int, **values: Any) -> CatalogueItem:
     if "position" in values and values["position"] is None:
         values["position"] = 0
     _check_item(actor, {**{f: getattr(row, f) for f in ITEM_FIELDS}, **values})
-
-    def write() -> CatalogueItem:
+    with transaction(conflict=_code_taken):
         changed = unit_of_work.assign(row, values)
         if changed:
-            audit.append(f"catalogue-item:{row.id}", "catalogue_item_updated", actor=actor,
-                         organisation_id=_office_of(row.scope, actor), data=changed)
-        return row
-
-    return _commit(write)
+            audit.append(
+                f"catalogue-item:{row.id}",
+                "catalogue_item_updated",
+                actor=actor,
+                organisation_id=_office_of(row.scope, actor),
+                data=changed,
+            )
+    return row
 
 
 def _clean(values: dict) -> dict:
@@ -239,24 +255,28 @@ def _check_item(actor, values: dict) -> None:
 def _office_of(scope: str, actor) -> int | None:
     # The provincial office keeps the catalogue, so its audit events are read in its scope.
     office = db.session.scalar(
-        select(Organisation.id).where(
-            Organisation.kind == "provincial_office", Organisation.province_code == scope
-        ).limit(1)
+        select(Organisation.id)
+        .where(Organisation.kind == "provincial_office", Organisation.province_code == scope)
+        .limit(1)
     )
     return office or getattr(actor, "organisation_id", None)
 
 
-def _plain(values: dict) -> dict:
-    return unit_of_work.jsonable(values)
-
-
-def _commit(write: Callable[[], Any]) -> Any:
-    return unit_of_work.run(
-        write, conflict=lambda exc: InvalidInput("this code is already used in this catalogue", field="code")
-    )
+def _code_taken(exc) -> InvalidInput:
+    return InvalidInput("this code is already used in this catalogue", field="code")
 
 
 __all__ = [
-    "LINK_CATALOGUES", "NATIONAL", "PROVINCIAL", "LoadReport", "create_item", "editable_scopes",
-    "items", "link_choices", "load_catalogues", "may_edit_scope", "update_item", "visible_clause",
+    "LINK_CATALOGUES",
+    "NATIONAL",
+    "PROVINCIAL",
+    "LoadReport",
+    "create_item",
+    "editable_scopes",
+    "items",
+    "link_choices",
+    "load_catalogues",
+    "may_edit_scope",
+    "update_item",
+    "visible_clause",
 ]

@@ -3,6 +3,7 @@
 The ``stage_*`` functions work inside the caller's transaction (the LAO import and the demo seed
 use them); ``load_geography`` and ``ensure_offices`` are the use cases that commit.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from eplan_flow.errors import InvalidInput
 from eplan_flow.extensions import db
 from eplan_flow.models import District, Organisation, Province, Subdistrict
 from eplan_flow.models._types import utcnow
+from eplan_flow.services.platform.unit_of_work import transaction
 
 DLA_CODE = "DLA"
 DLA_NAME = "กรมส่งเสริมการปกครองท้องถิ่น"
@@ -50,7 +52,9 @@ def _geothai_rows() -> tuple[list[dict], list[dict], list[dict]]:
             for s in geothai.subdistricts(d.code):
                 subdistricts.append(
                     {
-                        "code": s.code, "district_code": d.code, "name_th": s.name_th,
+                        "code": s.code,
+                        "district_code": d.code,
+                        "name_th": s.name_th,
                         "name_en": s.name_en,
                         "postal_code": s.postal_codes[0] if s.postal_codes else None,
                     }
@@ -90,12 +94,8 @@ def stage_geography() -> GeographyReport:
 
 def load_geography() -> GeographyReport:
     """Load Thailand's provinces, districts and subdistricts (DOPA codes), idempotently."""
-    try:
+    with transaction():
         report = stage_geography()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return report
 
 
@@ -106,33 +106,51 @@ def stage_offices(province_codes: Iterable[str]) -> int:
     many offices were added.
     """
     wanted = sorted(set(province_codes))
-    provinces = {
-        p.code: p.name_th
-        for p in db.session.execute(select(Province).where(Province.code.in_(wanted))).scalars()
-    } if wanted else {}
+    provinces = (
+        {
+            p.code: p.name_th
+            for p in db.session.execute(select(Province).where(Province.code.in_(wanted))).scalars()
+        }
+        if wanted
+        else {}
+    )
     unknown = [code for code in wanted if code not in provinces]
     if unknown:
         raise InvalidInput(
             f"unknown province codes {', '.join(unknown)}; load the geography first",
             field="province_codes",
         )
-    districts = db.session.execute(
-        select(District.code, District.province_code, District.name_th)
-        .where(District.province_code.in_(wanted))
-        .order_by(District.code)
-    ).all() if wanted else []
+    districts = (
+        db.session.execute(
+            select(District.code, District.province_code, District.name_th)
+            .where(District.province_code.in_(wanted))
+            .order_by(District.code)
+        ).all()
+        if wanted
+        else []
+    )
     now = utcnow()
-    offices = [{"code": DLA_CODE, "kind": "dla", "name_th": DLA_NAME,
-                "province_code": None, "district_code": None}]
+    offices = [
+        {"code": DLA_CODE, "kind": "dla", "name_th": DLA_NAME, "province_code": None, "district_code": None}
+    ]
     offices += [
-        {"code": provincial_office_code(code), "kind": "provincial_office",
-         "name_th": PROVINCIAL_OFFICE_PREFIX + name, "province_code": code, "district_code": None}
+        {
+            "code": provincial_office_code(code),
+            "kind": "provincial_office",
+            "name_th": PROVINCIAL_OFFICE_PREFIX + name,
+            "province_code": code,
+            "district_code": None,
+        }
         for code, name in sorted(provinces.items())
     ]
     offices += [
-        {"code": district_office_code(d.code), "kind": "district_office",
-         "name_th": DISTRICT_OFFICE_PREFIX + d.name_th, "province_code": d.province_code,
-         "district_code": d.code}
+        {
+            "code": district_office_code(d.code),
+            "kind": "district_office",
+            "name_th": DISTRICT_OFFICE_PREFIX + d.name_th,
+            "province_code": d.province_code,
+            "district_code": d.code,
+        }
         for d in districts
     ]
     present = set(
@@ -152,10 +170,6 @@ def stage_offices(province_codes: Iterable[str]) -> int:
 
 def ensure_offices(province_codes: Iterable[str]) -> int:
     """Make sure DLA and the offices (สถจ., สถอ.) of these provinces exist; return how many were added."""
-    try:
+    with transaction():
         added = stage_offices(province_codes)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return added

@@ -1,10 +1,11 @@
 """Import LAOs from DLA's open-data file (dataset dlads_05_01), idempotently.
 
 Rows are keyed on the 7-digit LAO code; the type is read from its own column and never derived
-from the code (two ทต. still carry the อบต. prefix 6, DOMAIN.md §1). The whole file is checked and
+from the code (two ทต. still carry the อบต. prefix 6, docs/DOMAIN.md §1). The whole file is checked and
 written in one transaction with a handful of bulk statements, so a full national file (7,849 rows)
 takes a second or two, and a failure leaves nothing half-written.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,9 @@ from eplan_flow.errors import InvalidInput
 from eplan_flow.extensions import db
 from eplan_flow.models import District, Organisation, Province
 from eplan_flow.models._types import utcnow
-from eplan_flow.services.platform import audit
 from eplan_flow.services.directory import geography
+from eplan_flow.services.platform import audit
+from eplan_flow.services.platform.unit_of_work import transaction
 
 
 def N_(msgid: str) -> str:
@@ -81,8 +83,17 @@ REASONS = {
 }
 
 _CODE = re.compile(r"[0-9]{7}")
-_FIELDS = ("kind", "lao_type", "name_th", "province_code", "district_code", "district_name_th",
-           "lat", "lon", "area_km2")
+_FIELDS = (
+    "kind",
+    "lao_type",
+    "name_th",
+    "province_code",
+    "district_code",
+    "district_name_th",
+    "lat",
+    "lon",
+    "area_km2",
+)
 
 
 # Fills the missing fields of a short CSV row, so it can be told from a blank field.
@@ -113,8 +124,11 @@ class ImportReport:
     @property
     def counts(self) -> dict:
         return {
-            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-            "rejected": len(self.rejected), "warnings": len(self.warnings),
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejected),
+            "warnings": len(self.warnings),
             "offices_added": self.offices_added,
         }
 
@@ -124,6 +138,7 @@ def _issue(line: int, code: str, problem: str, **params) -> RowIssue:
 
 
 # -- reading ---------------------------------------------------------------------------------
+
 
 def _decode(data: bytes) -> str:
     try:
@@ -158,7 +173,8 @@ def read_rows(source) -> tuple[str, list[tuple[int, dict]]]:
         rows = [dict(r) for r in source]
         _check_columns(set().union(*(r.keys() for r in rows)) if rows else set(REQUIRED_COLUMNS))
         return "<rows>", [(n, r) for n, r in enumerate(rows, start=2)]
-    reader = csv.DictReader(io.StringIO(text, newline=""), restval=_MISSING)
+    # restval may be any object (here a sentinel no cell can be); typeshed allows only a str.
+    reader = csv.DictReader(io.StringIO(text, newline=""), restval=_MISSING)  # type: ignore[call-overload]
     header = [(h or "").strip() for h in (reader.fieldnames or [])]
     _check_columns(set(header))
     reader.fieldnames = header
@@ -180,8 +196,10 @@ def _check_columns(columns: set) -> None:
 
 # -- district names --------------------------------------------------------------------------
 
+
 def clean_name(name: str) -> str:
-    """One spelling for a Thai name: tidied (NFC, no invisible characters), sara am composed, no level word."""
+    """One spelling for a Thai name: tidied (NFC, no invisible characters), sara am composed, no
+    level word."""
     name = cleaning.tidy(name).replace("\u0e4d\u0e32", "\u0e33")  # นิคหิต + สระอา typed for สระอำ
     return geothai.normalize(name)
 
@@ -227,6 +245,7 @@ class DistrictIndex:
 
 # -- validation ------------------------------------------------------------------------------
 
+
 def _number(raw: str | None) -> tuple[float | None, bool]:
     """Parse an optional number: (value, ok). Blank is (None, True)."""
     raw = (raw or "").strip().replace(",", "")
@@ -239,18 +258,55 @@ def _number(raw: str | None) -> tuple[float | None, bool]:
     return (value, True) if math.isfinite(value) else (None, False)
 
 
-def _validate(line: int, row: Mapping, provinces: set[str], districts: DistrictIndex,
-              report: ImportReport) -> dict | None:
+def _validate(
+    line: int, row: Mapping, provinces: set[str], districts: DistrictIndex, report: ImportReport
+) -> dict | None:
     """Return the organisation's values, or record why the row is rejected and return None."""
     raw_code = row.get("dla_code")
     raw_code = raw_code.strip() if isinstance(raw_code, str) else ""
     if None in row or any(v is _MISSING for v in row.values()):
         given = [k for k, v in row.items() if k is not None and v is not _MISSING]
         report.rejected.append(
-            _issue(line, raw_code, "malformed_row", found=len(given) + len(row.get(None) or []),
-                   expected=len([k for k in row if k is not None]))
+            _issue(
+                line,
+                raw_code,
+                "malformed_row",
+                found=len(given) + len(row.get(None) or []),
+                expected=len([k for k in row if k is not None]),
+            )
         )
         return None
+    values, problems = _read_fields(line, raw_code, row, provinces)
+    if problems:
+        report.rejected.append(
+            RowIssue(
+                line,
+                raw_code,
+                "; ".join(p.reason for p in problems),
+                tuple(k for p in problems for k in p.problems),
+                {k: v for p in problems for k, v in p.params.items()},
+            )
+        )
+        return None
+    district_name = " ".join((row.get("district_th") or "").split()) or None
+    district_code = districts.match(values["province_code"], district_name or "")
+    report.warnings.extend(_warnings(line, raw_code, row, values, district_name, district_code, districts))
+    return {
+        "code": raw_code,
+        "kind": "lao",
+        "lao_type": values["lao_type"],
+        "name_th": values["name_th"],
+        "province_code": values["province_code"],
+        "district_code": district_code,
+        "district_name_th": district_name,
+        "lat": values["lat"],
+        "lon": values["lon"],
+        "area_km2": values["area_km2"],
+    }
+
+
+def _read_fields(line: int, raw_code: str, row: Mapping, provinces: set[str]) -> tuple[dict, list[RowIssue]]:
+    """The row's type, name, province and geometry, and every problem that rejects it."""
     problems: list[RowIssue] = []
     if not _CODE.fullmatch(raw_code):
         problems.append(_issue(line, raw_code, "bad_code", value=raw_code))
@@ -273,41 +329,81 @@ def _validate(line: int, row: Mapping, provinces: set[str], districts: DistrictI
     area, area_ok = _number(row.get("area_km2"))
     if not area_ok or (area is not None and area < 0):
         problems.append(_issue(line, raw_code, "bad_area", value=(row.get("area_km2") or "").strip()))
-    if problems:
-        report.rejected.append(
-            RowIssue(line, raw_code, "; ".join(p.reason for p in problems),
-                     tuple(k for p in problems for k in p.problems),
-                     {k: v for p in problems for k, v in p.params.items()})
-        )
-        return None
-    district_name = " ".join((row.get("district_th") or "").split()) or None
-    district_code = districts.match(province_code, district_name or "")
+    values = {
+        "lao_type": lao_type,
+        "name_th": name,
+        "province_code": province_code,
+        "lat": lat,
+        "lon": lon,
+        "area_km2": area,
+    }
+    return values, problems
+
+
+def _warnings(
+    line: int,
+    raw_code: str,
+    row: Mapping,
+    values: dict,
+    district_name: str | None,
+    district_code: str | None,
+    districts: DistrictIndex,
+) -> list[RowIssue]:
+    """What is imported as given but worth a look: an unmatched district, half a point, a province
+    name that is not the code's."""
+    province_code = values["province_code"]
+    warnings = []
     if district_code is None:
-        report.warnings.append(
+        warnings.append(
             _issue(line, raw_code, "district_unmatched", value=district_name or "", province=province_code)
         )
-    if (lat is None) != (lon is None):
-        report.warnings.append(_issue(line, raw_code, "half_coordinate"))
+    if (values["lat"] is None) != (values["lon"] is None):
+        warnings.append(_issue(line, raw_code, "half_coordinate"))
     province_name = row.get("province_th") or ""
     if not districts.province_name_matches(province_code, province_name):
-        report.warnings.append(
-            _issue(line, raw_code, "province_name_mismatch", value=province_name.strip(),
-                   province=province_code, expected=districts.province_name(province_code))
+        warnings.append(
+            _issue(
+                line,
+                raw_code,
+                "province_name_mismatch",
+                value=province_name.strip(),
+                province=province_code,
+                expected=districts.province_name(province_code),
+            )
         )
-    return {
-        "code": raw_code, "kind": "lao", "lao_type": lao_type, "name_th": name,
-        "province_code": province_code, "district_code": district_code,
-        "district_name_th": district_name, "lat": lat, "lon": lon, "area_km2": area,
-    }
+    return warnings
 
 
 # -- the use case ----------------------------------------------------------------------------
 
-def stage_import(rows: list[tuple[int, dict]], actor=None, *, source: str = "<rows>",
-                 audit_unchanged: bool = True) -> ImportReport:
+
+def stage_import(
+    actor, rows: list[tuple[int, dict]], *, source: str = "<rows>", audit_unchanged: bool = True
+) -> ImportReport:
     """Validate and upsert LAO rows, add their offices and the audit event; the caller commits."""
     report = ImportReport()
     geography.stage_geography()
+    valid = _valid_rows(rows, report)
+    _upsert_laos(valid, report)
+    not_lao = {issue.code for issue in report.rejected if "not_a_lao" in issue.problems}
+    report.offices_added = geography.stage_offices(
+        {v["province_code"] for _, v in valid if v["code"] not in not_lao}
+    )
+    if audit_unchanged or report.added or report.updated or report.rejected:
+        event = audit.append(
+            "import:laos",
+            "import_laos",
+            actor=actor,
+            organisation_id=getattr(actor, "organisation_id", None),
+            data={**report.counts, "rows": len(rows), "source": source[:200]},
+        )
+        db.session.flush()
+        report.audit_event_id = event.id
+    return report
+
+
+def _valid_rows(rows: list[tuple[int, dict]], report: ImportReport) -> list[tuple[int, dict]]:
+    """The rows that pass validation, a repeated code rejected after its first line."""
     provinces = set(db.session.execute(select(Province.code)).scalars())
     districts = DistrictIndex()
     first_seen: dict[str, int] = {}
@@ -327,7 +423,12 @@ def stage_import(rows: list[tuple[int, dict]], actor=None, *, source: str = "<ro
                 first_seen[code] = line
         if values is not None:
             valid.append((line, values))
+    return valid
 
+
+def _upsert_laos(valid: list[tuple[int, dict]], report: ImportReport) -> None:
+    """Insert the new LAOs and update the changed ones, in two bulk statements; refuse a code that
+    belongs to an office."""
     existing = {
         r.code: r
         for r in db.session.execute(
@@ -352,22 +453,9 @@ def stage_import(rows: list[tuple[int, dict]], actor=None, *, source: str = "<ro
     if updates:
         db.session.execute(update(Organisation), updates)
     report.added, report.updated = len(inserts), len(updates)
-    not_lao = {issue.code for issue in report.rejected if "not_a_lao" in issue.problems}
-    report.offices_added = geography.stage_offices(
-        {v["province_code"] for _, v in valid if v["code"] not in not_lao}
-    )
-    if audit_unchanged or report.added or report.updated or report.rejected:
-        event = audit.append(
-            "import:laos", "import_laos", actor=actor,
-            organisation_id=getattr(actor, "organisation_id", None),
-            data={**report.counts, "rows": len(rows), "source": source[:200]},
-        )
-        db.session.flush()
-        report.audit_event_id = event.id
-    return report
 
 
-def import_laos(source, actor=None, *, audit_unchanged: bool = True) -> ImportReport:
+def import_laos(actor, source, *, audit_unchanged: bool = True) -> ImportReport:
     """Import LAOs from DLA's CSV (a path, a stream or row dicts): all rows or nothing, once audited.
 
     A row that fails validation is rejected and reported with its line and reason; the good rows
@@ -375,10 +463,6 @@ def import_laos(source, actor=None, *, audit_unchanged: bool = True) -> ImportRe
     seed uses it to stay idempotent).
     """
     name, rows = read_rows(source)
-    try:
-        report = stage_import(rows, actor, source=name, audit_unchanged=audit_unchanged)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    with transaction():
+        report = stage_import(actor, rows, source=name, audit_unchanged=audit_unchanged)
     return report

@@ -3,22 +3,34 @@
 Every public function is one use case: it checks the actor may do it, writes the change and one
 audit event, and commits once, or rolls back and raises a ``DomainError`` (nothing half-written).
 """
+
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from eplan_flow import text
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import LAO_TYPES, ORG_KINDS, Organisation, User
 from eplan_flow.permissions import can_manage_organisations, can_manage_people
-from eplan_flow.services.platform import audit, unit_of_work
 from eplan_flow.services.identity import sessions
+from eplan_flow.services.platform import audit, unit_of_work
+from eplan_flow.services.platform.unit_of_work import transaction
 
 # The fields each use case may set; anything else is refused rather than silently written.
 ORGANISATION_FIELDS = (
-    "code", "kind", "lao_type", "name_th", "name_en", "province_code", "district_code",
-    "district_name_th", "lat", "lon", "area_km2", "is_active",
+    "code",
+    "kind",
+    "lao_type",
+    "name_th",
+    "name_en",
+    "province_code",
+    "district_code",
+    "district_name_th",
+    "lat",
+    "lon",
+    "area_km2",
+    "is_active",
 )
 USER_FIELDS = ("username", "full_name", "email", "position", "organisation_id", "is_enabled", "locale")
 ADMIN_EDITABLE_USER_FIELDS = tuple(f for f in USER_FIELDS if f != "email")
@@ -38,16 +50,18 @@ def create_organisation(actor, **values: Any) -> Organisation:
     _require(can_manage_organisations(actor), "Only a DLA admin may add organisations.")
     values = _clean(values, ORGANISATION_FIELDS)
     _check_organisation(values)
-
-    def write() -> Organisation:
+    with transaction(conflict=_conflict):
         org = Organisation(**values)
         db.session.add(org)
         db.session.flush()
-        audit.append(f"organisation:{org.id}", "organisation_created", actor=actor,
-                     organisation_id=org.id, data=_jsonable(values))
-        return org
-
-    return _commit(write)
+        audit.append(
+            f"organisation:{org.id}",
+            "organisation_created",
+            actor=actor,
+            organisation_id=org.id,
+            data=unit_of_work.jsonable(values),
+        )
+    return org
 
 
 def update_organisation(actor, organisation_id: int, **values: Any) -> Organisation:
@@ -56,15 +70,17 @@ def update_organisation(actor, organisation_id: int, **values: Any) -> Organisat
     org = _get(Organisation, organisation_id)
     values = _clean(values, ORGANISATION_FIELDS)
     _check_organisation({**{f: getattr(org, f) for f in ORGANISATION_FIELDS}, **values})
-
-    def write() -> Organisation:
-        changed = _assign(org, values)
+    with transaction(conflict=_conflict):
+        changed = unit_of_work.assign(org, values)
         if changed:
-            audit.append(f"organisation:{org.id}", "organisation_updated", actor=actor,
-                         organisation_id=org.id, data=changed)
-        return org
-
-    return _commit(write)
+            audit.append(
+                f"organisation:{org.id}",
+                "organisation_updated",
+                actor=actor,
+                organisation_id=org.id,
+                data=changed,
+            )
+    return org
 
 
 def _check_organisation(values: dict) -> None:
@@ -93,16 +109,18 @@ def create_user(actor, **values: Any) -> User:
     org = _get(Organisation, values["organisation_id"], field="organisation_id")
     _require(can_manage_people(actor, org), "You may not add people to this organisation.")
     values.setdefault("is_enabled", True)
-
-    def write() -> User:
+    with transaction(conflict=_conflict):
         user = User(**values)
         db.session.add(user)
         db.session.flush()
-        audit.append(f"user:{user.id}", "user_created", actor=actor, organisation_id=org.id,
-                     data=_jsonable(values))
-        return user
-
-    return _commit(write)
+        audit.append(
+            f"user:{user.id}",
+            "user_created",
+            actor=actor,
+            organisation_id=org.id,
+            data=unit_of_work.jsonable(values),
+        )
+    return user
 
 
 def update_user(actor, user_id: int, **values: Any) -> User:
@@ -118,18 +136,20 @@ def update_user(actor, user_id: int, **values: Any) -> User:
     if new_org_id and new_org_id != user.organisation_id:
         target = _get(Organisation, new_org_id, field="organisation_id")
         _require(can_manage_people(actor, target), "You may not move people to this organisation.")
-
-    def write() -> User:
-        changed = _assign(user, values)
+    with transaction(conflict=_conflict):
+        changed = unit_of_work.assign(user, values)
         if changed.get("is_enabled", [True, True])[1] is False:
             # A disabled account ends every sign-in at once, copies of the cookie too.
             sessions.end_all_sessions(user.id, "disabled")
         if changed:
-            audit.append(f"user:{user.id}", "user_updated", actor=actor,
-                         organisation_id=user.organisation_id, data=changed)
-        return user
-
-    return _commit(write)
+            audit.append(
+                f"user:{user.id}",
+                "user_updated",
+                actor=actor,
+                organisation_id=user.organisation_id,
+                data=changed,
+            )
+    return user
 
 
 # -- role grants -----------------------------------------------------------------------------
@@ -158,24 +178,12 @@ def _clean(values: dict, allowed: tuple[str, ...]) -> dict:
     cleaned = {}
     for name, value in values.items():
         if isinstance(value, str):
-            value = value.strip()
-            if value == "" and name not in _REQUIRED:
-                value = None  # an empty optional field is "not given", not an empty unique value
+            value = text.clean_text(value, field=name)
+            if value is None and name in _REQUIRED:
+                value = ""  # left for the "is required" checks to name
+            # An empty optional field is "not given" (None), not an empty unique value.
         cleaned[name] = value
     return cleaned
-
-
-def _assign(row, values: dict) -> dict:
-    return unit_of_work.assign(row, values)
-
-
-def _jsonable(values: dict) -> dict:
-    return unit_of_work.jsonable(values)
-
-
-def _commit(write: Callable[[], Any]) -> Any:
-    """Run ``write`` and commit, or roll back everything and raise a DomainError."""
-    return unit_of_work.run(write, conflict=_conflict)
 
 
 def _conflict(exc) -> InvalidInput:
@@ -187,5 +195,8 @@ def _conflict(exc) -> InvalidInput:
 
 
 __all__ = [
-    "create_organisation", "create_user", "update_organisation", "update_user",
+    "create_organisation",
+    "create_user",
+    "update_organisation",
+    "update_user",
 ]

@@ -1,5 +1,6 @@
 """Accounts: sign-in (through the SSO's claims, or the development password), API tokens, and
 their audit."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +15,10 @@ from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDen
 from eplan_flow.extensions import db
 from eplan_flow.models import ApiToken, Organisation, RoleGrant, User
 from eplan_flow.models._types import utcnow
-from eplan_flow.services.platform import audit, unit_of_work
+from eplan_flow.services.identity import identity
+from eplan_flow.services.platform import audit
+from eplan_flow.services.platform.unit_of_work import transaction
+from eplan_flow.text import clean_text
 from workflows.roles import ROLE_NAMES
 
 
@@ -30,36 +34,23 @@ def authenticate(username: str, password: str) -> User | None:
     locked account stays locked here too. Hashes are not upgraded here: seeded test users keep
     their cheap hashes.
     """
-    from eplan_flow.services.identity import identity
-    from eplan_flow.services.platform import mail
-
     user = db.session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
-    try:
-        if user is None:
-            identity.verify_password(None, password)
+    if user is None:
+        identity.verify_password(None, password)
+        with transaction():
             audit.append("auth:unknown", "login_failed", data={"reason": "unknown_username"})
-            db.session.commit()
-            return None
+        return None
+    try:
+        # Commits its decision (and any failure count) before it refuses.
         return identity.check_password(user, password, success="login", upgrade=False)
     except DomainError:
-        db.session.rollback()
-        mail.forget_queued()
         return None
-    except Exception:
-        db.session.rollback()
-        mail.forget_queued()
-        raise
-    finally:
-        mail.relay_queued()
 
 
 def record_logout(user: User) -> None:
-    try:
+    """Audit an e-Plan sign-out."""
+    with transaction():
         audit.append(f"user:{user.id}", "logout", actor=user, organisation_id=user.organisation_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def _token_digest(token: str) -> str:
@@ -71,22 +62,24 @@ def create_token(username: str, name: str, days: int | None = 90) -> str:
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         raise NotFound(f"no user {username!r}")
-    if not name.strip():
-        raise InvalidInput("a token needs a name", field="name")
+    name = clean_text(name, field="name", required=True)[:100]
     token = "epf_" + secrets.token_urlsafe(32)
-    try:
+    with transaction():
         db.session.add(
             ApiToken(
-                user_id=user.id, name=name.strip()[:100], token_hash=_token_digest(token),
+                user_id=user.id,
+                name=name,
+                token_hash=_token_digest(token),
                 expires_at=utcnow() + timedelta(days=days) if days else None,
             )
         )
-        audit.append(f"user:{user.id}", "api_token_created", actor=user,
-                     organisation_id=user.organisation_id, data={"name": name.strip()[:100]})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        audit.append(
+            f"user:{user.id}",
+            "api_token_created",
+            actor=user,
+            organisation_id=user.organisation_id,
+            data={"name": name},
+        )
     return token
 
 
@@ -116,18 +109,18 @@ def revalidate_from_claims(user_id: int, issuer: str, claims: dict) -> User:
 
 def end_sso_sign_in(user_id: int, reason: str) -> None:
     """Record that the SSO stopped vouching for a session and drop the roles its claims gave."""
-
-    def write():
+    with transaction():
         user = _locked_user(User.id == user_id)
         if user is None:
             return
         removed = _drop_claim_grants(user.id)
         audit.append(
-            f"user:{user.id}", "sso_session_ended", actor=user, organisation_id=user.organisation_id,
+            f"user:{user.id}",
+            "sso_session_ended",
+            actor=user,
+            organisation_id=user.organisation_id,
             data={"reason": reason[:80], "removed": removed},
         )
-
-    unit_of_work.run(write)
 
 
 def _apply_claims(issuer: str, claims: dict, *, event: str, user_id: int | None = None) -> User:
@@ -140,41 +133,10 @@ def _apply_claims(issuer: str, claims: dict, *, event: str, user_id: int | None 
     # An SSO account that is not active (or has no organisation) comes with no roles: that is
     # a person without e-Plan rights, not a malformed answer.
     org = _claims_organisation(claims) if roles or claims.get("org_code") else None
-
-    def write():
-        user = _find_or_link(issuer, subject, claims, org)
-        if user_id is not None and user.id != user_id:
-            raise PermissionDenied("the SSO now names another person")
-        org_id = org.id if org is not None else user.organisation_id
-        base = {"via": "oidc", "issuer": issuer, "organisation": org.code if org is not None else None}
-        if not user.is_enabled:
-            audit.append(f"user:{user.id}", "login_failed", organisation_id=org_id,
-                         data={**base, "reason": "disabled"})
-            return user, "disabled"
-        if org is not None:
-            added, removed = _sync_claim_grants(user.id, org.id, roles)
-        else:
-            added, removed = [], _drop_claim_grants(user.id)
-        held = db.session.execute(
-            select(RoleGrant.role).where(RoleGrant.user_id == user.id)
-        ).scalars().all()
-        data = {**base, "roles": sorted(roles), "added": added, "removed": removed,
-                **({"ignored_roles": ignored} if ignored else {})}
-        refusal = None if held else "no_role"
-        if refusal:
-            audit.append(f"user:{user.id}", "login_failed" if event == "login" else "sso_session_ended",
-                         actor=user, organisation_id=org_id, data={**data, "reason": refusal})
-        elif event == "login":
-            user.last_login_at = utcnow()
-            audit.append(f"user:{user.id}", "login", actor=user, organisation_id=org_id, data=data)
-        elif added or removed:
-            # A quiet re-check writes nothing; a change of roles is an authorisation decision.
-            audit.append(f"user:{user.id}", "roles_synced", actor=user, organisation_id=org_id, data=data)
-        return user, refusal
-
-    user, refusal = unit_of_work.run(
-        write, conflict=lambda exc: StaleState("another sign-in of this person ran at the same time")
-    )
+    with transaction(conflict=_concurrent_sign_in):
+        user, refusal = _record_claims(
+            issuer, subject, claims, org, roles, ignored, event=event, user_id=user_id
+        )
     # The refusal is committed with its audit and role removals, then raised: a person whose
     # roles the SSO withdrew must lose them here too, not keep them until the next sign-in.
     if refusal == "disabled":
@@ -182,6 +144,63 @@ def _apply_claims(issuer: str, claims: dict, *, event: str, user_id: int | None 
     if refusal == "no_role":
         raise PermissionDenied("the SSO grants this person no e-Plan role", reason="no_role")
     return user
+
+
+def _concurrent_sign_in(exc) -> StaleState:
+    return StaleState("another sign-in of this person ran at the same time")
+
+
+def _record_claims(
+    issuer: str,
+    subject: str,
+    claims: dict,
+    org: Organisation | None,
+    roles: set[str],
+    ignored: list[str],
+    *,
+    event: str,
+    user_id: int | None,
+) -> tuple[User, str | None]:
+    """Find or link the person, sync their claims grants and audit the decision, in the caller's
+    transaction; return the person and why they are refused (``disabled``, ``no_role``), if so."""
+    user = _find_or_link(issuer, subject, claims, org)
+    if user_id is not None and user.id != user_id:
+        raise PermissionDenied("the SSO now names another person")
+    org_id = org.id if org is not None else user.organisation_id
+    base = {"via": "oidc", "issuer": issuer, "organisation": org.code if org is not None else None}
+    if not user.is_enabled:
+        audit.append(
+            f"user:{user.id}", "login_failed", organisation_id=org_id, data={**base, "reason": "disabled"}
+        )
+        return user, "disabled"
+    if org is not None:
+        added, removed = _sync_claim_grants(user.id, org.id, roles)
+    else:
+        added, removed = [], _drop_claim_grants(user.id)
+    held = db.session.execute(select(RoleGrant.role).where(RoleGrant.user_id == user.id)).scalars().all()
+    data = {
+        **base,
+        "roles": sorted(roles),
+        "added": added,
+        "removed": removed,
+        **({"ignored_roles": ignored} if ignored else {}),
+    }
+    refusal = None if held else "no_role"
+    if refusal:
+        audit.append(
+            f"user:{user.id}",
+            "login_failed" if event == "login" else "sso_session_ended",
+            actor=user,
+            organisation_id=org_id,
+            data={**data, "reason": refusal},
+        )
+    elif event == "login":
+        user.last_login_at = utcnow()
+        audit.append(f"user:{user.id}", "login", actor=user, organisation_id=org_id, data=data)
+    elif added or removed:
+        # A quiet re-check writes nothing; a change of roles is an authorisation decision.
+        audit.append(f"user:{user.id}", "roles_synced", actor=user, organisation_id=org_id, data=data)
+    return user, refusal
 
 
 def _claims_organisation(claims: dict) -> Organisation:
@@ -227,16 +246,24 @@ def _find_or_link(issuer: str, subject: str, claims: dict, org: Organisation | N
         if user is None:
             raise NotFound("the SSO names a person e-Plan does not know", field="sub")
         user.sso_issuer, user.sso_subject = issuer, subject
-        audit.append(f"user:{user.id}", "sso_linked", actor=user, organisation_id=user.organisation_id,
-                     data={"issuer": issuer})
+        audit.append(
+            f"user:{user.id}",
+            "sso_linked",
+            actor=user,
+            organisation_id=user.organisation_id,
+            data={"issuer": issuer},
+        )
         return user
     # A foreign SSO (DLA's, a Keycloak) is the authority on who the person is and where they work.
-    if user is None and org is None:
-        raise PermissionDenied("the SSO grants this person no e-Plan role", reason="no_role")
     if user is None:
+        if org is None:
+            raise PermissionDenied("the SSO grants this person no e-Plan role", reason="no_role")
         user = User(
             username="sso-" + hashlib.sha256(f"{issuer}|{subject}".encode()).hexdigest()[:24],
-            full_name="", organisation_id=org.id, sso_issuer=issuer, sso_subject=subject,
+            full_name="",
+            organisation_id=org.id,
+            sso_issuer=issuer,
+            sso_subject=subject,
         )
         db.session.add(user)
     user.full_name = str(claims.get("name") or user.full_name or subject)[:200]
@@ -271,8 +298,11 @@ def _sync_claim_grants(user_id: int, org_id: int, roles: set[str]) -> tuple[list
         if grant.source == "claims" and (grant.organisation_id != org_id or grant.role not in roles):
             removed.append(f"{grant.role}@{grant.organisation.code}")
             db.session.delete(grant)
-    held = {g.role for g in grants if g.organisation_id == org_id and not (
-        g.source == "claims" and g.role not in roles)}
+    held = {
+        g.role
+        for g in grants
+        if g.organisation_id == org_id and not (g.source == "claims" and g.role not in roles)
+    }
     added = sorted(roles - held)
     for role in added:
         db.session.add(RoleGrant(user_id=user_id, organisation_id=org_id, role=role, source="claims"))
@@ -281,9 +311,13 @@ def _sync_claim_grants(user_id: int, org_id: int, roles: set[str]) -> tuple[list
 
 
 def _drop_claim_grants(user_id: int) -> list[str]:
-    grants = db.session.execute(
-        select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.source == "claims")
-    ).scalars().all()
+    grants = (
+        db.session.execute(
+            select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.source == "claims")
+        )
+        .scalars()
+        .all()
+    )
     removed = sorted(f"{g.role}@{g.organisation.code}" for g in grants)
     db.session.execute(delete(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.source == "claims"))
     return removed

@@ -6,6 +6,7 @@ revoke) needs a proof of identity within REAUTH_MAX_AGE: the views pass
 ``eplan_flow.sso.session.recent_auth_time()``. Inside a web request such a step is refused unless it
 comes through this module, so the generic workflow page and the API cannot skip the re-authentication.
 """
+
 from __future__ import annotations
 
 import time
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar, cast
 
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
@@ -39,8 +41,10 @@ from eplan_flow.models import (
 )
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, grant_approver, may_grant, visible_org_clause
-from eplan_flow.services.platform import engine, outbox
 from eplan_flow.services.identity import sessions
+from eplan_flow.services.platform import engine, mail, outbox
+from eplan_flow.services.platform.unit_of_work import transaction
+from eplan_flow.text import clean_text
 from eplan_flow.thaidate import to_local
 from workflows.account import ACCOUNT_V1
 from workflows.calendar import working_days_between
@@ -88,6 +92,7 @@ def _reauthenticated(auth_time):
         _REAUTHENTICATED.reset(token)
 
 
+@engine.entry_action
 def _decision_came_through_here(instance, actor, from_state, to_state, data) -> None:
     if has_request_context() and not _REAUTHENTICATED.get():
         raise ReauthenticationRequired(
@@ -95,67 +100,93 @@ def _decision_came_through_here(instance, actor, from_state, to_state, data) -> 
         )
 
 
-for _workflow, _states in DECISION_STATES.items():
-    for _state in _states:
-        engine.on_enter(_workflow, _state)(_decision_came_through_here)
-
-
 # -- account decisions -----------------------------------------------------------------------------
-def _fire_decision(workflow, instance_id, trigger, actor, auth_time, comment, *, expected_version=None,
-                   reason_column: str | None = None) -> engine.FireResult:
+def _fire_decision(
+    actor,
+    workflow,
+    instance_id,
+    trigger,
+    auth_time,
+    comment,
+    *,
+    expected_version=None,
+    reason_column: str | None = None,
+) -> engine.FireResult:
     """Fire an approver's step after the re-authentication check; with ``reason_column`` the
     step's reason is also kept on the row (the person reads it), in the same transaction."""
-    with _reauthenticated(auth_time):
-        result = engine.fire(workflow, instance_id, trigger, actor, comment=comment,
-                             expected_version=expected_version, commit=reason_column is None)
-    if reason_column is not None:
-        table = engine.model_for(workflow).__table__
-        try:
+    with _reauthenticated(auth_time), transaction():
+        result = engine.fire(
+            workflow, instance_id, trigger, actor, comment=comment, expected_version=expected_version
+        )
+        if reason_column is not None:
+            table = engine.model_for(workflow).__table__
             # A plain UPDATE: the step already moved the version, and the reason is part of it.
             db.session.execute(
-                update(table).where(table.c.id == instance_id)
-                .values({reason_column: (comment or "").strip() or None})
+                update(table)
+                .where(table.c.id == instance_id)
+                .values({reason_column: clean_text(comment, field="comment", multiline=True)})
             )
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-        outbox.relay_after_commit(result.message_ids)
     return result
 
 
-def approve_account(account_id: int, actor, *, auth_time, comment: str | None = None,
-                    expected_version: int | None = None) -> engine.FireResult:
+def approve_account(
+    actor, account_id: int, *, auth_time, comment: str | None = None, expected_version: int | None = None
+) -> engine.FireResult:
     """Approve a waiting account; an SSO admin's account gets its admin role."""
-    return _fire_decision(ACCOUNT, account_id, "approve", actor, auth_time, comment,
-                          expected_version=expected_version)
+    return _fire_decision(
+        actor, ACCOUNT, account_id, "approve", auth_time, comment, expected_version=expected_version
+    )
 
 
-def reject_account(account_id: int, actor, *, auth_time, comment: str | None = None,
-                   expected_version: int | None = None) -> engine.FireResult:
+def reject_account(
+    actor, account_id: int, *, auth_time, comment: str | None = None, expected_version: int | None = None
+) -> engine.FireResult:
     """Reject a waiting account with a reason the person reads (they may fix and re-apply)."""
-    return _fire_decision(ACCOUNT, account_id, "reject", actor, auth_time, comment,
-                          expected_version=expected_version, reason_column="rejection_reason")
+    return _fire_decision(
+        actor,
+        ACCOUNT,
+        account_id,
+        "reject",
+        auth_time,
+        comment,
+        expected_version=expected_version,
+        reason_column="rejection_reason",
+    )
 
 
-def suspend_account(account_id: int, actor, *, auth_time, comment: str | None = None,
-                    expected_version: int | None = None) -> engine.FireResult:
+def suspend_account(
+    actor, account_id: int, *, auth_time, comment: str | None = None, expected_version: int | None = None
+) -> engine.FireResult:
     """Suspend an active account: its SSO roles and system access stop at once."""
-    return _fire_decision(ACCOUNT, account_id, "suspend", actor, auth_time, comment,
-                          expected_version=expected_version)
+    return _fire_decision(
+        actor, ACCOUNT, account_id, "suspend", auth_time, comment, expected_version=expected_version
+    )
 
 
-def reinstate_account(account_id: int, actor, *, auth_time, comment: str | None = None,
-                      expected_version: int | None = None) -> engine.FireResult:
+def reinstate_account(
+    actor, account_id: int, *, auth_time, comment: str | None = None, expected_version: int | None = None
+) -> engine.FireResult:
     """Reinstate a suspended account."""
-    return _fire_decision(ACCOUNT, account_id, "reinstate", actor, auth_time, comment,
-                          expected_version=expected_version)
+    return _fire_decision(
+        actor, ACCOUNT, account_id, "reinstate", auth_time, comment, expected_version=expected_version
+    )
 
 
-@engine.on_enter(ACCOUNT, "active")
+_Row = TypeVar("_Row")
+
+
+def _existing(model: type[_Row], row_id: int) -> _Row:
+    """The row a foreign key points at: there, unless deleted meanwhile (then NotFound)."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{model.__name__} #{row_id} not found", id=row_id)
+    return row
+
+
+@engine.entry_action
 def _grant_sso_role(account: Account, actor, from_state, to_state, data) -> None:
     engine.write_columns(account, rejection_reason=None)
-    org = db.session.get(Organisation, account.organisation_id)
+    org = _existing(Organisation, account.organisation_id)
     role = ACCOUNT_V1["rules"]["grants_on_activation"].get(f"{org.kind}:{account.requested_role}")
     if role is None:
         return
@@ -164,25 +195,33 @@ def _grant_sso_role(account: Account, actor, from_state, to_state, data) -> None
     _require_may_grant(actor, role, org, account.user)
     held = db.session.execute(
         select(RoleGrant.id).where(
-            RoleGrant.user_id == account.user_id, RoleGrant.organisation_id == org.id, RoleGrant.role == role,
+            RoleGrant.user_id == account.user_id,
+            RoleGrant.organisation_id == org.id,
+            RoleGrant.role == role,
         )
     ).first()
     if held is None:
-        db.session.add(RoleGrant(
-            user_id=account.user_id, organisation_id=org.id, role=role, source="sso",
-            granted_by_id=getattr(actor, "id", None),
-        ))
+        db.session.add(
+            RoleGrant(
+                user_id=account.user_id,
+                organisation_id=org.id,
+                role=role,
+                source="sso",
+                granted_by_id=getattr(actor, "id", None),
+            )
+        )
 
 
 def _require_may_grant(actor, role: str, org: Organisation, person: User) -> None:
     if not may_grant(actor, role, org, person):
         raise PermissionDenied(
             f"you may not grant the role {role} at {org.code} to this person",
-            roles=[r for r in (grant_approver(role, org.kind),) if r], reason="grant_not_allowed",
+            roles=[r for r in (grant_approver(role, org.kind),) if r],
+            reason="grant_not_allowed",
         )
 
 
-@engine.on_enter(ACCOUNT, "suspended")
+@engine.entry_action
 def _end_sso_grants(account: Account, actor, from_state, to_state, data) -> None:
     # The approved accesses stay on record; claims come only from active accounts, and the e-Plan
     # copies of those roles go now rather than at the next token refresh.
@@ -194,13 +233,13 @@ def _end_sso_grants(account: Account, actor, from_state, to_state, data) -> None
     db.session.expire(account.user, ["grants"])
 
 
-@engine.on_enter(ACCOUNT, "suspended")
+@engine.entry_action
 def _end_sessions_of_suspended(account: Account, actor, from_state, to_state, data) -> None:
     # Every copy of every sign-in ends with the decision, not at the next token refresh.
     sessions.end_all_sessions(account.user_id, "account_suspended")
 
 
-@engine.on_enter(ACCOUNT, "awaiting_approval")
+@engine.entry_action
 def _start_waiting(account: Account, actor, from_state, to_state, data) -> None:
     # A new round of waiting: escalation counts from now and may happen again.
     engine.write_columns(account, submitted_at=utcnow(), escalated_at=None)
@@ -211,7 +250,9 @@ def _start_waiting(account: Account, actor, from_state, to_state, data) -> None:
 def _move_to(account: Account, code: str | None) -> None:
     """The transfer's entry action: the account and the person move; rights at the old one end."""
     new_org = db.session.execute(
-        select(Organisation).where(Organisation.code == (code or "").strip(), Organisation.is_active.is_(True))
+        select(Organisation).where(
+            Organisation.code == (code or "").strip(), Organisation.is_active.is_(True)
+        )
     ).scalar_one_or_none()
     if new_org is None:
         raise InvalidInput("no active organisation has that code", field="to_organisation")
@@ -224,40 +265,44 @@ def _move_to(account: Account, code: str | None) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
-        update(User).where(User.id == account.user_id).values(organisation_id=new_org.id)
+        update(User)
+        .where(User.id == account.user_id)
+        .values(organisation_id=new_org.id)
         .execution_options(synchronize_session=False)
     )
     db.session.expire(account.user)
     engine.write_columns(account, organisation_id=new_org.id, rejection_reason=None)
 
 
-def transfer_account(account_id: int, actor, to_org_code: str) -> engine.FireResult:
+def transfer_account(actor, account_id: int, to_org_code: str) -> engine.FireResult:
     """Move the person's active account to another organisation: their access at the old one ends
     and the account waits for approval at the new one, all in one transaction."""
     message_ids: list[int] = []
-    try:
+    with transaction():
         account = engine.get_instance(ACCOUNT, account_id, actor)
         if not engine.is_applicant(actor, account):
             raise PermissionDenied("only the person themself asks for a transfer", roles=["applicant"])
         user_id, old_org_id = account.user_id, account.organisation_id
-        open_ids = db.session.execute(
-            select(SystemAccess.id).where(
-                SystemAccess.user_id == user_id, SystemAccess.organisation_id == old_org_id,
-                SystemAccess.status.in_(("approved", "requested")),
-            ).order_by(SystemAccess.id)
-        ).scalars().all()
+        open_ids = (
+            db.session.execute(
+                select(SystemAccess.id)
+                .where(
+                    SystemAccess.user_id == user_id,
+                    SystemAccess.organisation_id == old_org_id,
+                    SystemAccess.status.in_(("approved", "requested")),
+                )
+                .order_by(SystemAccess.id)
+            )
+            .scalars()
+            .all()
+        )
         for access_id in open_ids:
-            ended = engine.fire(ACCESS, access_id, "end_by_transfer", actor,
-                                data={"to_organisation": to_org_code}, commit=False)
+            ended = engine.fire(
+                ACCESS, access_id, "end_by_transfer", actor, data={"to_organisation": to_org_code}
+            )
             message_ids += ended.message_ids
-        result = engine.fire(ACCOUNT, account_id, "transfer", actor,
-                             data={"to_organisation": to_org_code}, commit=False)
+        result = engine.fire(ACCOUNT, account_id, "transfer", actor, data={"to_organisation": to_org_code})
         message_ids += result.message_ids
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    outbox.relay_after_commit(message_ids)
     result.message_ids = message_ids
     return result
 
@@ -276,9 +321,13 @@ def client_roles(client_id: str) -> frozenset[str]:
 
 def requestable_systems() -> list[tuple[OAuth2Client, list[str]]]:
     """Active systems and the roles one may ask for in each, for the request form."""
-    clients = db.session.execute(
-        select(OAuth2Client).where(OAuth2Client.is_active.is_(True)).order_by(OAuth2Client.name)
-    ).scalars().all()
+    clients = (
+        db.session.execute(
+            select(OAuth2Client).where(OAuth2Client.is_active.is_(True)).order_by(OAuth2Client.name)
+        )
+        .scalars()
+        .all()
+    )
     return [(c, [r for r in ROLE_NAMES if r in client_roles(c.client_id)]) for c in clients]
 
 
@@ -288,9 +337,15 @@ def active_account_of(user_id: int) -> Account | None:
     ).scalar_one_or_none()
 
 
-def request_access(user, client_id: str, role: str, actor) -> SystemAccess:
+def _duplicate_request(exc: IntegrityError) -> InvalidInput:
+    return InvalidInput(
+        "that access is already asked for or granted", field="role", reason="duplicate_request"
+    )
+
+
+def request_access(actor, user, client_id: str, role: str) -> SystemAccess:
     """Ask for ``role`` in system ``client_id`` at the person's organisation (active accounts only)."""
-    try:
+    with transaction(conflict=_duplicate_request):
         if getattr(actor, "id", None) != user.id:
             raise PermissionDenied("people ask for access for themselves", roles=["applicant"])
         account = active_account_of(user.id)
@@ -304,110 +359,134 @@ def request_access(user, client_id: str, role: str, actor) -> SystemAccess:
             raise InvalidInput("that role is not held at this kind of organisation", field="role")
         client_id = client_id.strip()
         key = (
-            SystemAccess.user_id == user.id, SystemAccess.client_id == client_id,
-            SystemAccess.organisation_id == account.organisation_id, SystemAccess.role == role,
+            SystemAccess.user_id == user.id,
+            SystemAccess.client_id == client_id,
+            SystemAccess.organisation_id == account.organisation_id,
+            SystemAccess.role == role,
         )
-        if db.session.execute(select(SystemAccess.id).where(
-            *key, SystemAccess.status.in_(("requested", "approved"))
-        )).first():
-            raise InvalidInput("that access is already asked for or granted", field="role",
-                               reason="duplicate_request")
+        if db.session.execute(
+            select(SystemAccess.id).where(*key, SystemAccess.status.in_(("requested", "approved")))
+        ).first():
+            raise InvalidInput(
+                "that access is already asked for or granted", field="role", reason="duplicate_request"
+            )
         rejected_id = db.session.execute(
-            select(SystemAccess.id).where(*key, SystemAccess.status == "rejected").order_by(SystemAccess.id.desc())
+            select(SystemAccess.id)
+            .where(*key, SystemAccess.status == "rejected")
+            .order_by(SystemAccess.id.desc())
         ).scalar()
         if rejected_id is not None:
             # Asking again after a rejection continues the same request's history.
             engine.fire(ACCESS, rejected_id, "request_again", actor)
-            return db.session.get(SystemAccess, rejected_id)
-        access = SystemAccess(user_id=user.id, client_id=client_id, organisation_id=account.organisation_id,
-                              role=role)
+            return _existing(SystemAccess, rejected_id)
+        access = SystemAccess(
+            user_id=user.id, client_id=client_id, organisation_id=account.organisation_id, role=role
+        )
         engine.start(access, actor)
         created = db.session.execute(
-            select(AuditEvent.id).where(AuditEvent.chain == engine.chain_for(access))
-            .order_by(AuditEvent.seq.desc()).limit(1)
+            select(AuditEvent.id)
+            .where(AuditEvent.chain == engine.chain_for(access))
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
         ).scalar_one()
         # The admins who decide hear of the new request, like after any step of the workflow.
-        message_id = outbox.add("notify_next_actors", queue="notifications", audit_event_id=created)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise InvalidInput("that access is already asked for or granted", field="role",
-                           reason="duplicate_request") from None
-    except BaseException:
-        db.session.rollback()
-        raise
-    outbox.relay_after_commit([message_id])
+        outbox.add("notify_next_actors", queue="notifications", audit_event_id=created)
     return access
 
 
-def approve_access(access_id: int, actor, *, auth_time, comment: str | None = None,
-                   expected_version: int | None = None) -> engine.FireResult:
+def approve_access(
+    actor, access_id: int, *, auth_time, comment: str | None = None, expected_version: int | None = None
+) -> engine.FireResult:
     """Approve a system-access request: the role reaches the system in the next token's claims."""
-    return _fire_decision(ACCESS, access_id, "approve", actor, auth_time, comment,
-                          expected_version=expected_version)
+    return _fire_decision(
+        actor, ACCESS, access_id, "approve", auth_time, comment, expected_version=expected_version
+    )
 
 
-def reject_access(access_id: int, actor, *, auth_time, comment: str | None = None,
-                  expected_version: int | None = None) -> engine.FireResult:
+def reject_access(
+    actor, access_id: int, *, auth_time, comment: str | None = None, expected_version: int | None = None
+) -> engine.FireResult:
     """Reject a system-access request with a reason."""
-    return _fire_decision(ACCESS, access_id, "reject", actor, auth_time, comment,
-                          expected_version=expected_version, reason_column="reason")
+    return _fire_decision(
+        actor,
+        ACCESS,
+        access_id,
+        "reject",
+        auth_time,
+        comment,
+        expected_version=expected_version,
+        reason_column="reason",
+    )
 
 
-def revoke_access(access_id: int, actor, *, auth_time, comment: str | None = None,
-                  expected_version: int | None = None) -> engine.FireResult:
+def revoke_access(
+    actor, access_id: int, *, auth_time, comment: str | None = None, expected_version: int | None = None
+) -> engine.FireResult:
     """Revoke granted access with a reason: gone from the claims at the next token refresh."""
-    return _fire_decision(ACCESS, access_id, "revoke", actor, auth_time, comment,
-                          expected_version=expected_version, reason_column="reason")
+    return _fire_decision(
+        actor,
+        ACCESS,
+        access_id,
+        "revoke",
+        auth_time,
+        comment,
+        expected_version=expected_version,
+        reason_column="reason",
+    )
 
 
-def withdraw_access(access_id: int, actor) -> engine.FireResult:
+def withdraw_access(actor, access_id: int) -> engine.FireResult:
     """The person withdraws their own waiting request."""
     return engine.fire(ACCESS, access_id, "withdraw", actor)
 
 
-@engine.on_enter(ACCESS, "approved")
+@engine.entry_action
 def _check_the_grant(access: SystemAccess, actor, from_state, to_state, data) -> None:
     # Approving access is granting its role: never to oneself, never above the approver's rights.
-    _require_may_grant(actor, access.role, db.session.get(Organisation, access.organisation_id),
-                       db.session.get(User, access.user_id))
+    _require_may_grant(
+        actor, access.role, _existing(Organisation, access.organisation_id), _existing(User, access.user_id)
+    )
 
 
-@engine.on_enter(ACCESS, "approved")
-@engine.on_enter(ACCESS, "rejected")
-@engine.on_enter(ACCESS, "revoked")
-@engine.on_enter(ACCESS, "ended")
+@engine.entry_action
 def _record_decision_time(access: SystemAccess, actor, from_state, to_state, data) -> None:
     engine.write_columns(access, decided_at=utcnow())
 
 
-@engine.on_enter(ACCESS, "revoked")
-@engine.on_enter(ACCESS, "ended")
+@engine.entry_action
 def _drop_claimed_role(access: SystemAccess, actor, from_state, to_state, data) -> None:
     # e-Plan's copy of the role goes at once; the claims stop carrying it at the next refresh.
     db.session.execute(
         delete(RoleGrant)
-        .where(RoleGrant.user_id == access.user_id, RoleGrant.organisation_id == access.organisation_id,
-               RoleGrant.role == access.role, RoleGrant.source == "claims")
+        .where(
+            RoleGrant.user_id == access.user_id,
+            RoleGrant.organisation_id == access.organisation_id,
+            RoleGrant.role == access.role,
+            RoleGrant.source == "claims",
+        )
         .execution_options(synchronize_session=False)
     )
 
 
-@engine.on_enter(ACCESS, "revoked")
+@engine.entry_action
 def _end_sessions_of_revoked(access: SystemAccess, actor, from_state, to_state, data) -> None:
     # Withdrawn from the system altogether: every copy of every sign-in ends with the decision. A
     # person keeping another role there stays signed in; the next token refresh drops this one.
     others = db.session.execute(
-        select(SystemAccess.id).where(
-            SystemAccess.user_id == access.user_id, SystemAccess.client_id == access.client_id,
-            SystemAccess.status == "approved", SystemAccess.id != access.id,
-        ).limit(1)
+        select(SystemAccess.id)
+        .where(
+            SystemAccess.user_id == access.user_id,
+            SystemAccess.client_id == access.client_id,
+            SystemAccess.status == "approved",
+            SystemAccess.id != access.id,
+        )
+        .limit(1)
     ).first()
     if others is None:
         sessions.end_all_sessions(access.user_id, "access_revoked")
 
 
-@engine.on_enter(ACCESS, "requested")
+@engine.entry_action
 def _ask_again(access: SystemAccess, actor, from_state, to_state, data) -> None:
     engine.write_columns(access, requested_at=utcnow(), decided_at=None, escalated_at=None, reason=None)
 
@@ -434,10 +513,12 @@ class ItemResult:
     to_state: str | None = None
 
 
-def decide_many(kind: str, ids, decision: str, actor, auth_time, comment: str | None = None) -> list[ItemResult]:
+def decide_many(
+    actor, kind: str, ids, decision: str, auth_time, comment: str | None = None
+) -> list[ItemResult]:
     """Take one decision on several items; each is its own transaction and reports its own outcome."""
     workflow = KINDS.get(kind)
-    decide = DECIDERS.get((workflow, decision))
+    decide = DECIDERS.get((workflow, decision)) if workflow is not None else None
     if decide is None:
         raise InvalidInput(f"{decision!r} is not a decision on {kind!r}", field="decision")
     require_recent_auth(auth_time)
@@ -449,7 +530,7 @@ def decide_many(kind: str, ids, decision: str, actor, auth_time, comment: str | 
             results.append(ItemResult(raw, False, "invalid_input", "not an id"))
             continue
         try:
-            done = decide(item_id, actor, auth_time=auth_time, comment=comment)
+            done = decide(actor, item_id, auth_time=auth_time, comment=comment)
         except DomainError as exc:
             results.append(ItemResult(item_id, False, exc.code, exc.message))
         else:
@@ -464,7 +545,8 @@ def may_decide(actor, instance, trigger: str = "approve") -> bool:
     roles = engine.actor_roles(actor, instance)
     own = engine.is_applicant(actor, instance)
     return any(
-        roles.intersection(spec.roles) and not (spec.not_by_applicant and own)
+        roles.intersection(spec.roles)
+        and not (spec.not_by_applicant and own)
         and definition.guards_hold(spec, instance)
         for spec in definition.candidates(instance, trigger)
     )
@@ -478,13 +560,18 @@ def decisions_for(actor, instance) -> list[str]:
 
 
 def _in_scope(model, actor, statuses, limit):
-    rows = db.session.execute(
-        select(model)
-        .join(Organisation, Organisation.id == model.organisation_id)
-        .where(model.status.in_(statuses), visible_org_clause(actor, Organisation))
-        .order_by(model.id)
-        .limit(limit)
-    ).unique().scalars().all()
+    rows = (
+        db.session.execute(
+            select(model)
+            .join(Organisation, Organisation.id == model.organisation_id)
+            .where(model.status.in_(statuses), visible_org_clause(actor, Organisation))
+            .order_by(model.id)
+            .limit(limit)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
     return [row for row in rows if decisions_for(actor, row)]
 
 
@@ -504,7 +591,7 @@ def managed_by(actor, limit: int = 500) -> tuple[list[Account], list[SystemAcces
     )
 
 
-def get_item(kind: str, item_id: int, actor):
+def get_item(actor, kind: str, item_id: int):
     """One account or access row the actor may decide on, or NotFound (never another LAO's row)."""
     workflow = KINDS.get(kind)
     if workflow is None:
@@ -540,16 +627,31 @@ def escalate_waiting(now: datetime | None = None) -> int:
     now = now or utcnow()
     limit = current_app.config["APPROVAL_ESCALATION_WORKING_DAYS"]
     created = 0
-    try:
-        for model, since_column in ((Account, Account.submitted_at), (SystemAccess, SystemAccess.requested_at)):
+    with transaction():
+        model: type[Account] | type[SystemAccess]
+        for model, since_column in (
+            (Account, Account.submitted_at),
+            (SystemAccess, SystemAccess.requested_at),
+        ):
             workflow = model.WORKFLOW
-            rows = db.session.execute(
-                select(model)
-                .where(model.status == WAITING_STATE[workflow], model.escalated_at.is_(None),
-                       since_column.is_not(None), since_column <= now)
-                .order_by(model.id)
-                .with_for_update(of=model, skip_locked=True)
-            ).unique().scalars().all()
+            # Rows of this model: select() of either one types them as their common base.
+            rows = cast(
+                list[Account | SystemAccess],
+                db.session.execute(
+                    select(model)
+                    .where(
+                        model.status == WAITING_STATE[workflow],
+                        model.escalated_at.is_(None),
+                        since_column.is_not(None),
+                        since_column <= now,
+                    )
+                    .order_by(model.id)
+                    .with_for_update(of=model, skip_locked=True)
+                )
+                .unique()
+                .scalars()
+                .all(),
+            )
             for row in rows:
                 days = working_days_waiting(row, now)
                 if days <= limit:
@@ -559,34 +661,44 @@ def escalate_waiting(now: datetime | None = None) -> int:
                 db.session.execute(
                     update(model.__table__).where(model.__table__.c.id == row.id).values(escalated_at=now)
                 )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return created
 
 
 def _notify_escalation(row, workflow: str, days: int) -> int:
     since = waiting_since(row)
+    if since is None:  # only rows waiting since a known time are escalated
+        raise ValueError(f"{workflow} #{row.id} is not waiting since a known time")
     key = f"escalation:{workflow}:{row.id}:{since.isoformat()}"
     recipients = _escalation_recipients(row.organisation)
-    already = set(db.session.execute(
-        select(Notification.user_id).where(Notification.dedupe_key == key)
-    ).scalars())
+    already = set(
+        db.session.execute(select(Notification.user_id).where(Notification.dedupe_key == key)).scalars()
+    )
     definition = engine.definition_of(row)
-    subject = _("Waiting %(days)s working days for approval: %(item)s (%(what)s)",
-                days=days, item=str(row), what=definition.title())
-    body = _("No decision yet on this request at %(org)s. Please follow up with its SSO admin.",
-             org=row.organisation.display_name)
+    subject = _(
+        "Waiting %(days)s working days for approval: %(item)s (%(what)s)",
+        days=days,
+        item=str(row),
+        what=definition.title(),
+    )
+    body = _(
+        "No decision yet on this request at %(org)s. Please follow up with its SSO admin.",
+        org=row.organisation.display_name,
+    )
     created = 0
     for person in recipients:
         if person.id in already:
             continue
-        db.session.add(Notification(
-            user_id=person.id, kind="escalation", dedupe_key=key, subject=subject[:300], body=body,
-            link=f"/sso/approvals/{'accounts' if workflow == ACCOUNT else 'access'}/{row.id}",
-            organisation_id=row.organisation_id,
-        ))
+        db.session.add(
+            Notification(
+                user_id=person.id,
+                kind="escalation",
+                dedupe_key=key,
+                subject=subject[:300],
+                body=body,
+                link=f"/sso/approvals/{'accounts' if workflow == ACCOUNT else 'access'}/{row.id}",
+                organisation_id=row.organisation_id,
+            )
+        )
         created += 1
     db.session.flush()
     return created
@@ -602,15 +714,23 @@ DECISION_TRIGGERS = {
 def notify_applicant(audit_event_id: int) -> int:
     """Tell the applicant, in the app and by email, what an approver decided; return 1 if new."""
     event = db.session.get(AuditEvent, audit_event_id)
-    if event is None or event.workflow not in DECISION_TRIGGERS or event.action not in DECISION_TRIGGERS[event.workflow]:
+    if (
+        event is None
+        or event.workflow not in DECISION_TRIGGERS
+        or event.action not in DECISION_TRIGGERS[event.workflow]
+    ):
         return 0
+    if event.to_state is None:  # a decision always moves the row somewhere
+        raise ValueError(f"audit event {event.id} records a decision without its state")
     workflow, _sep, raw_id = event.chain.partition(":")
     row = db.session.get(engine.model_for(workflow), int(raw_id))
     if row is None or event.actor_id == row.user_id:
         return 0
-    if db.session.execute(select(Notification.id).where(
-        Notification.user_id == row.user_id, Notification.audit_event_id == event.id
-    )).first():
+    if db.session.execute(
+        select(Notification.id).where(
+            Notification.user_id == row.user_id, Notification.audit_event_id == event.id
+        )
+    ).first():
         return 0
     definition = engine.definition_of(row)
     what = definition.title()
@@ -623,36 +743,55 @@ def notify_applicant(audit_event_id: int) -> int:
     link = "/sso/" if workflow == ACCOUNT else "/sso/access"
     lines.append(_("Details: %(link)s", link=link))
     body = "\n".join(lines)
-    person = db.session.get(User, row.user_id)
-    from eplan_flow.services.platform import mail
-
+    person = _existing(User, row.user_id)
     try:
-        db.session.add(Notification(
-            user_id=row.user_id, audit_event_id=event.id, kind="decision", subject=subject[:300],
-            body=event.comment, link=link, organisation_id=row.organisation_id,
-            dedupe_key=f"decision:{event.id}",
-        ))
-        if person.email:
-            mail.queue_mail(person.email, subject, body, user_id=person.id,
-                            dedupe_key=f"sso-decision:{event.id}")
-        db.session.commit()
+        with transaction():
+            db.session.add(
+                Notification(
+                    user_id=row.user_id,
+                    audit_event_id=event.id,
+                    kind="decision",
+                    subject=subject[:300],
+                    body=event.comment,
+                    link=link,
+                    organisation_id=row.organisation_id,
+                    dedupe_key=f"decision:{event.id}",
+                )
+            )
+            if person.email:
+                mail.queue_mail(
+                    person.email, subject, body, user_id=person.id, dedupe_key=f"sso-decision:{event.id}"
+                )
     except IntegrityError:  # a concurrent run of the same job got there first
-        db.session.rollback()
-        mail.forget_queued()
         return 0
-    except BaseException:
-        db.session.rollback()
-        mail.forget_queued()
-        raise
-    mail.relay_queued()
     return 1
 
 
 __all__ = [
-    "ACCESS_DECISIONS", "ACCOUNT_DECISIONS", "ItemResult", "SSO_ROLES", "approve_access",
-    "approve_account", "client_roles", "decide_many", "decisions_for", "escalate_waiting",
-    "get_item", "managed_by", "may_decide", "notify_applicant", "reinstate_account", "reject_access",
-    "reject_account", "request_access", "require_recent_auth", "requestable_systems",
-    "revoke_access", "suspend_account", "transfer_account", "waiting_for", "withdraw_access",
+    "ACCESS_DECISIONS",
+    "ACCOUNT_DECISIONS",
+    "SSO_ROLES",
+    "ItemResult",
+    "approve_access",
+    "approve_account",
+    "client_roles",
+    "decide_many",
+    "decisions_for",
+    "escalate_waiting",
+    "get_item",
+    "managed_by",
+    "may_decide",
+    "notify_applicant",
+    "reinstate_account",
+    "reject_access",
+    "reject_account",
+    "request_access",
+    "requestable_systems",
+    "require_recent_auth",
+    "revoke_access",
+    "suspend_account",
+    "transfer_account",
+    "waiting_for",
+    "withdraw_access",
     "working_days_waiting",
 ]

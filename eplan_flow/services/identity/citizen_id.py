@@ -5,6 +5,7 @@ for an approver to see it masked) and as a keyed HMAC-SHA256 digest under CITIZE
 (for uniqueness and for matching ThaiD's ``pid`` without decrypting).
 It is never logged: errors name the field, never the value.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,6 @@ from flask import current_app
 from eplan_flow import sealing
 from eplan_flow.errors import InvalidInput
 
-
 # Bound into every sealed citizen ID: a value sealed for another use does not open as one.
 CONTEXT = b"citizen_id"
 
@@ -25,7 +25,7 @@ class InvalidCitizenId(InvalidInput):
 
 
 def check_digit(first12: str) -> int:
-    """d13 = (11 − Σ dᵢ·(14−i) for i = 1..12, mod 11) mod 10 (DOMAIN.md §2)."""
+    """d13 = (11 − Σ dᵢ·(14−i) for i = 1..12, mod 11) mod 10 (docs/DOMAIN.md §2)."""
     total = sum(int(d) * (13 - i) for i, d in enumerate(first12))
     return (11 - total % 11) % 10
 

@@ -3,6 +3,7 @@
 Roles are computed at every issue (sign-in and each token refresh), never copied from an earlier
 token, so an access revoked at the SSO is gone from the next refreshed token.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,8 +17,18 @@ SCOPE_CLAIMS = {
     "email": ("email", "email_verified"),
     "eplan": ("org_code", "org_name", "roles"),
 }
-CLAIMS_SUPPORTED = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "at_hash",
-                    *(claim for claims in SCOPE_CLAIMS.values() for claim in claims))
+CLAIMS_SUPPORTED = (
+    "sub",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "sid",
+    "at_hash",
+    *(claim for claims in SCOPE_CLAIMS.values() for claim in claims),
+)
 
 
 def active_account(user) -> Account | None:

@@ -13,6 +13,7 @@ audit chain ``auth:<user id>`` (``auth:unknown`` for an address nobody registere
 password or the citizen ID. The citizen ID is stored only encrypted and as a keyed digest
 (``services/citizen_id``).
 """
+
 from __future__ import annotations
 
 import re
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Literal, TypeGuard, overload
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,9 +36,11 @@ from eplan_flow.errors import DomainError, GuardFailed, InvalidInput, NotFound, 
 from eplan_flow.extensions import db
 from eplan_flow.models import REQUESTED_ROLES, Account, Organisation, User
 from eplan_flow.models._types import UTCDateTime, utcnow
-from eplan_flow.permissions import has_role
-from eplan_flow.services.platform import audit, engine, mail
+from eplan_flow.permissions import can_read, has_role
 from eplan_flow.services.identity import citizen_id, sessions
+from eplan_flow.services.platform import audit, engine, mail
+from eplan_flow.services.platform.unit_of_work import transaction
+from eplan_flow.text import clean_text
 
 # -- errors ----------------------------------------------------------------------------------------
 
@@ -90,19 +94,76 @@ _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
 # Refused whatever their length; compared in lower case and with separators removed.
-COMMON_PASSWORDS = frozenset({
-    "password", "password1", "password12", "password123", "password1234", "passwordpassword",
-    "p@ssw0rd", "p@ssw0rd123", "p@ssword1234", "qwerty", "qwerty123", "qwerty123456", "qwertyuiop",
-    "qwertyuiop123", "asdfghjkl", "asdfghjkl123", "zxcvbnm123", "1q2w3e4r5t6y", "1qaz2wsx3edc",
-    "123456789012", "1234567890", "12345678910", "123456789abc", "abc123456789", "abcd1234abcd",
-    "abcdefghijkl", "iloveyou", "iloveyou1234", "welcome", "welcome12345", "welcome@123",
-    "admin", "admin1234567", "administrator", "letmein", "letmein12345", "changeme", "changeme1234",
-    "football", "baseball", "sunshine", "princess", "monkey123456", "dragon123456", "master123456",
-    "trustno1", "superman", "starwars", "thailand", "thailand1234", "bangkok", "bangkok12345",
-    "sawasdee", "sawasdee1234", "eplan", "eplan1234", "eplanflow", "eplan-flow", "dla12345678",
-})
+COMMON_PASSWORDS = frozenset(
+    {
+        "password",
+        "password1",
+        "password12",
+        "password123",
+        "password1234",
+        "passwordpassword",
+        "p@ssw0rd",
+        "p@ssw0rd123",
+        "p@ssword1234",
+        "qwerty",
+        "qwerty123",
+        "qwerty123456",
+        "qwertyuiop",
+        "qwertyuiop123",
+        "asdfghjkl",
+        "asdfghjkl123",
+        "zxcvbnm123",
+        "1q2w3e4r5t6y",
+        "1qaz2wsx3edc",
+        "123456789012",
+        "1234567890",
+        "12345678910",
+        "123456789abc",
+        "abc123456789",
+        "abcd1234abcd",
+        "abcdefghijkl",
+        "iloveyou",
+        "iloveyou1234",
+        "welcome",
+        "welcome12345",
+        "welcome@123",
+        "admin",
+        "admin1234567",
+        "administrator",
+        "letmein",
+        "letmein12345",
+        "changeme",
+        "changeme1234",
+        "football",
+        "baseball",
+        "sunshine",
+        "princess",
+        "monkey123456",
+        "dragon123456",
+        "master123456",
+        "trustno1",
+        "superman",
+        "starwars",
+        "thailand",
+        "thailand1234",
+        "bangkok",
+        "bangkok12345",
+        "sawasdee",
+        "sawasdee1234",
+        "eplan",
+        "eplan1234",
+        "eplanflow",
+        "eplan-flow",
+        "dla12345678",
+    }
+)
 PASSWORD_PROBLEMS = (
-    "too_short", "too_long", "one_class", "too_simple", "contains_email", "contains_citizen_id",
+    "too_short",
+    "too_long",
+    "one_class",
+    "too_simple",
+    "contains_email",
+    "contains_citizen_id",
     "common",
 )
 
@@ -197,7 +258,7 @@ MAX_EMAIL_LENGTH = 80
 
 
 def normalise_email(raw: str | None) -> str:
-    value = (raw or "").strip().lower()
+    value = (clean_text(raw, field="email") or "").lower()
     if not value or len(value) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(value):
         raise InvalidInput("the email address is not valid", field="email")
     return value
@@ -214,15 +275,16 @@ def normalise_phone(raw: str | None) -> str | None:
     return value
 
 
+@overload
+def _text(field: str, raw: str | None, limit: int, *, required: Literal[True] = True) -> str: ...
+
+
+@overload
+def _text(field: str, raw: str | None, limit: int, *, required: bool) -> str | None: ...
+
+
 def _text(field: str, raw: str | None, limit: int, *, required: bool = True) -> str | None:
-    value = " ".join((raw or "").split())
-    if "\x00" in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
-    if required and not value:
-        raise InvalidInput(f"{field} is required", field=field)
-    if len(value) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
-    return value or None
+    return clean_text(raw, field=field, max_length=limit, required=required)
 
 
 def full_name(title: str | None, first_name: str, last_name: str) -> str:
@@ -334,45 +396,50 @@ def register(form: Registration, *, link: Callable[[str], str] | None = None) ->
     password_hash = hash_password(form.password)
     for attempt in range(2):
         try:
-            holder = _holder_of(email)
-            if holder is not None:
-                _queue_address_taken(holder, link)
-                account = None
-            else:
-                account = _create(
-                    email=email, name=full_name(title, first, last), position=position, phone=phone,
-                    org=org, role=role, pid=pid, password_hash=password_hash, link=link,
+            with transaction():
+                holder = _holder_of(email)
+                if holder is not None:
+                    _queue_address_taken(holder, link)
+                    return None
+                return _create(
+                    email=email,
+                    name=full_name(title, first, last),
+                    position=position,
+                    phone=phone,
+                    org=org,
+                    role=role,
+                    pid=pid,
+                    password_hash=password_hash,
+                    link=link,
                 )
-            db.session.commit()
         except IntegrityError:
             # A concurrent registration of the same address committed first: tell the address.
-            db.session.rollback()
-            mail.forget_queued()
             if attempt == 0:
                 continue
             raise InvalidInput("the registration conflicts with an existing account") from None
-        except BaseException:
-            db.session.rollback()
-            mail.forget_queued()
-            raise
-        mail.relay_queued()
-        return account
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _holder_of(email: str) -> User | None:
     return db.session.execute(
-        select(User).where((func.lower(User.email) == email) | (func.lower(User.username) == email))
-        .limit(1)
+        select(User).where((func.lower(User.email) == email) | (func.lower(User.username) == email)).limit(1)
     ).scalar_one_or_none()
 
 
 def _create(*, email, name, position, phone, org, role, pid, password_hash, link) -> Account:
     now = utcnow()
     user = User(
-        username=email, email=email, full_name=name, position=position, organisation_id=org.id,
-        password_hash=password_hash, phone=phone, citizen_id_encrypted=citizen_id.encrypt(pid),
-        citizen_id_digest=citizen_id.digest(pid), password_changed_at=now, failed_login_count=0,
+        username=email,
+        email=email,
+        full_name=name,
+        position=position,
+        organisation_id=org.id,
+        password_hash=password_hash,
+        phone=phone,
+        citizen_id_encrypted=citizen_id.encrypt(pid),
+        citizen_id_digest=citizen_id.digest(pid),
+        password_changed_at=now,
+        failed_login_count=0,
         is_enabled=True,
     )
     db.session.add(user)
@@ -380,13 +447,14 @@ def _create(*, email, name, position, phone, org, role, pid, password_hash, link
     account = Account(user_id=user.id, organisation_id=org.id, requested_role=role)
     account.user = user
     engine.start(account, user, data={"organisation": org.code, "requested_role": role})
-    audit.append(_chain(user), "registered", actor=user, organisation_id=org.id,
-                 data={"account_id": account.id})
+    audit.append(
+        _chain(user), "registered", actor=user, organisation_id=org.id, data={"account_id": account.id}
+    )
     _queue_confirmation(user, link(confirmation_token(account)), link(cancellation_token(account)))
     return account
 
 
-def _unconfirmed(account: Account | None) -> bool:
+def _unconfirmed(account: Account | None) -> TypeGuard[Account]:
     return account is not None and account.status == "registered" and account.user.email_confirmed_at is None
 
 
@@ -413,13 +481,19 @@ def _queue_address_taken(holder: User, link: Callable[[str], str]) -> None:
         f"{cancel}"
     )
     # At most one a day: the notice must not become a way to flood someone's mailbox.
-    mail.queue_mail(holder.email or holder.username,
-                    "มีผู้ลงทะเบียนด้วยอีเมลของท่าน (Registration with your email address)", body,
-                    user_id=holder.id, dedupe_key=f"registration-repeated:{holder.id}:{utcnow().date()}")
+    mail.queue_mail(
+        holder.email or holder.username,
+        "มีผู้ลงทะเบียนด้วยอีเมลของท่าน (Registration with your email address)",
+        body,
+        user_id=holder.id,
+        dedupe_key=f"registration-repeated:{holder.id}:{utcnow().date()}",
+    )
     _audit_auth(holder, "registration_repeated")
 
 
 def _queue_confirmation(user: User, url: str, cancel_url: str) -> None:
+    if user.email is None:  # registration asks for the address this confirms
+        raise ValueError(f"user {user.id} has no email address to confirm")
     # The message is for the person, in Thai first (the default locale) with English beneath.
     body = (
         f"เรียน {user.full_name}\n\n"
@@ -432,8 +506,9 @@ def _queue_confirmation(user: User, url: str, cancel_url: str) -> None:
         "If you did not register, cancel this registration:\n"
         f"{cancel_url}\n"
     )
-    mail.queue_mail(user.email, "ยืนยันอีเมล บัญชี Single Sign-On (Confirm your email address)", body,
-                    user_id=user.id)
+    mail.queue_mail(
+        user.email, "ยืนยันอีเมล บัญชี Single Sign-On (Confirm your email address)", body, user_id=user.id
+    )
 
 
 def resend_confirmation(user: User, *, link: Callable[[str], str] | None = None) -> bool:
@@ -442,15 +517,9 @@ def resend_confirmation(user: User, *, link: Callable[[str], str] | None = None)
     if account is None or account.status != "registered":
         return False
     link = link or _default_link
-    try:
+    with transaction():
         _queue_confirmation(user, link(confirmation_token(account)), link(cancellation_token(account)))
         audit.append(_chain(user), "confirmation_resent", actor=user, organisation_id=user.organisation_id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        mail.forget_queued()
-        raise
-    mail.relay_queued()
     return True
 
 
@@ -498,22 +567,16 @@ def cancel_registration(token: str) -> None:
     payload = _load_link(token)
     if not payload.get("cancel"):
         raise TokenInvalid("only a cancellation link cancels a registration")
-    try:
+    with transaction():
         account = _account_for_link(payload)
         user = _locked_user(account.user_id)
-        account = account_of(user)
-        if not _unconfirmed(account):
+        current = account_of(user)
+        if not _unconfirmed(current):
             raise TokenUsed("the address is confirmed; the registration can no longer be cancelled this way")
         void_registration(user, "cancelled_by_address_owner")
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        mail.forget_queued()
-        raise
-    mail.relay_queued()
 
 
-@engine.on_enter("account", "email_confirmed")
+@engine.entry_action
 def _mark_email_confirmed(account, actor, from_state, to_state, data) -> None:
     account.user.email_confirmed_at = utcnow()
 
@@ -545,10 +608,16 @@ _VOID_NOTICES = {
 
 
 def _locked_user(user_id: int) -> User:
-    return db.session.execute(
-        select(User).where(User.id == user_id).with_for_update(of=User)
-        .execution_options(populate_existing=True)
-    ).unique().scalar_one()
+    return (
+        db.session.execute(
+            select(User)
+            .where(User.id == user_id)
+            .with_for_update(of=User)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .scalar_one()
+    )
 
 
 def void_registration(user: User, reason: str, *, actor=None) -> None:
@@ -563,10 +632,19 @@ def void_registration(user: User, reason: str, *, actor=None) -> None:
     notice = _VOID_NOTICES.get(reason)
     if notice and user.email and (reason != "expired" or user.email_confirmed_at is not None):
         days = current_app.config["SSO_UNVERIFIED_REGISTRATION_DAYS"]
-        mail.queue_mail(user.email, "การลงทะเบียนถูกยกเลิก (Your registration was cancelled)",
-                        f"เรียน {user.full_name}\n\n" + notice.format(days=days), user_id=user.id)
-    _audit_auth(user, "registration_voided", actor=actor, reason=reason,
-                account_id=account.id if account is not None else None)
+        mail.queue_mail(
+            user.email,
+            "การลงทะเบียนถูกยกเลิก (Your registration was cancelled)",
+            f"เรียน {user.full_name}\n\n" + notice.format(days=days),
+            user_id=user.id,
+        )
+    _audit_auth(
+        user,
+        "registration_voided",
+        actor=actor,
+        reason=reason,
+        account_id=account.id if account is not None else None,
+    )
     sessions.end_all_sessions(user.id, "registration_voided")
     user.voided_at = utcnow()
     user.is_enabled = False
@@ -585,12 +663,22 @@ def drop_unverified_claims(owner: User) -> list[int]:
     number is theirs; in the caller's transaction. Returns the voided people's ids."""
     if not owner.citizen_id_digest:
         return []
-    claimants = db.session.execute(
-        select(User).where(
-            User.citizen_id_digest == owner.citizen_id_digest, User.id != owner.id,
-            User.identity_verified_at.is_(None), User.voided_at.is_(None),
-        ).order_by(User.id).with_for_update(of=User)
-    ).unique().scalars().all()
+    claimants = (
+        db.session.execute(
+            select(User)
+            .where(
+                User.citizen_id_digest == owner.citizen_id_digest,
+                User.id != owner.id,
+                User.identity_verified_at.is_(None),
+                User.voided_at.is_(None),
+            )
+            .order_by(User.id)
+            .with_for_update(of=User)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
     for claimant in claimants:
         void_registration(claimant, "citizen_id_verified_by_owner")
     return [c.id for c in claimants]
@@ -600,21 +688,26 @@ def expire_unverified_registrations(now: datetime | None = None) -> int:
     """Void registrations ThaiD has not verified within SSO_UNVERIFIED_REGISTRATION_DAYS; one commit."""
     now = now or utcnow()
     cutoff = now - timedelta(days=current_app.config["SSO_UNVERIFIED_REGISTRATION_DAYS"])
-    try:
-        stale = db.session.execute(
-            select(User).join(Account, Account.user_id == User.id).where(
-                Account.status.in_(("registered", "email_confirmed")),
-                User.identity_verified_at.is_(None), User.voided_at.is_(None), User.created_at < cutoff,
-            ).order_by(User.id).with_for_update(of=User, skip_locked=True)
-        ).unique().scalars().all()
+    with transaction():
+        stale = (
+            db.session.execute(
+                select(User)
+                .join(Account, Account.user_id == User.id)
+                .where(
+                    Account.status.in_(("registered", "email_confirmed")),
+                    User.identity_verified_at.is_(None),
+                    User.voided_at.is_(None),
+                    User.created_at < cutoff,
+                )
+                .order_by(User.id)
+                .with_for_update(of=User, skip_locked=True)
+            )
+            .unique()
+            .scalars()
+            .all()
+        )
         for user in stale:
             void_registration(user, "expired")
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        mail.forget_queued()
-        raise
-    mail.relay_queued()
     return len(stale)
 
 
@@ -626,8 +719,9 @@ def _chain(user: User | None) -> str:
 def _audit_auth(user: User | None, action: str, *, actor=None, ip: str | None = None, **data) -> None:
     if ip:
         data["ip"] = ip[:64]
-    audit.append(_chain(user), action, actor=actor, organisation_id=user.organisation_id if user else None,
-                 data=data)
+    audit.append(
+        _chain(user), action, actor=actor, organisation_id=user.organisation_id if user else None, data=data
+    )
 
 
 def _find_by_email(email: str) -> User | None:
@@ -643,32 +737,19 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User:
     Every refusal (unknown address, wrong password, paused or disabled account) is the same
     exception with the same effort spent, so the answer tells nothing; the audit trail says which.
     """
-    try:
-        user = _find_by_email(email)
-        if user is None:
-            verify_password(None, password)
+    user = _find_by_email(email)
+    if user is None:
+        verify_password(None, password)
+        # The refusal is recorded (committed) before it is raised.
+        with transaction():
             _audit_auth(None, "login_failed", ip=ip, reason="unknown_email")
-            db.session.commit()
-            raise InvalidCredentials("wrong email address or password")
-        return check_password(user, password, ip, success="login", upgrade=True)
-    except BaseException:
-        db.session.rollback()
-        mail.forget_queued()
-        raise
-    finally:
-        mail.relay_queued()
+        raise InvalidCredentials("wrong email address or password")
+    return check_password(user, password, ip, success="login", upgrade=True)
 
 
 def reauthenticate(user: User, password: str, ip: str | None = None) -> User:
     """Check the signed-in person's password again (before approvals); failures count to lockout."""
-    try:
-        return check_password(user, password, ip, success="reauthenticated", upgrade=False)
-    except BaseException:
-        db.session.rollback()
-        mail.forget_queued()
-        raise
-    finally:
-        mail.relay_queued()
+    return check_password(user, password, ip, success="reauthenticated", upgrade=False)
 
 
 def lockout_wait(failures: int, config=None) -> timedelta | None:
@@ -683,7 +764,7 @@ def lockout_wait(failures: int, config=None) -> timedelta | None:
         return None
     most = config["LOGIN_LOCKOUT_MAX_WAIT_SECONDS"]
     doublings = min(failures - threshold, 62)  # 2**62 seconds is past any maximum
-    return timedelta(seconds=min(config["LOGIN_LOCKOUT_WAIT_SECONDS"] * 2 ** doublings, most))
+    return timedelta(seconds=min(config["LOGIN_LOCKOUT_WAIT_SECONDS"] * 2**doublings, most))
 
 
 def sign_in_paused_until(user: User, now: datetime | None = None) -> datetime | None:
@@ -695,42 +776,48 @@ def sign_in_paused_until(user: User, now: datetime | None = None) -> datetime | 
 def check_password(
     user: User, password: str, ip: str | None = None, *, success: str = "login", upgrade: bool = False
 ) -> User:
-    """Decide one password check (SSO sign-in, re-authentication, the development login); commits.
+    """Decide one password check (SSO sign-in, re-authentication, the development login).
 
     While sign-in is paused the password is not even checked (guessing learns nothing then) and
-    the attempt does not count, so the pause cannot be stretched by hammering it. The caller rolls
-    back and relays queued mail (``mail.relay_queued``) around it.
+    the attempt does not count, so the pause cannot be stretched by hammering it. Every decision
+    is committed (with the failure count, the pause and the lock notice) before a refusal is
+    raised: a refused attempt must still count.
     """
     now = utcnow()
     if sign_in_paused_until(user, now) is not None:
         verify_password(None, password)
-        _audit_auth(user, "login_refused_locked", ip=ip, attempt=success)
-        db.session.commit()
+        with transaction():
+            _audit_auth(user, "login_refused_locked", ip=ip, attempt=success)
         raise AccountLocked("password sign-in is paused after repeated failures")
     if not user.is_enabled:
         verify_password(None, password)
-        _audit_auth(user, "login_refused_disabled", ip=ip, attempt=success)
-        db.session.commit()
+        with transaction():
+            _audit_auth(user, "login_refused_disabled", ip=ip, attempt=success)
         raise AccountDisabled("the account is disabled")
     if verify_password(user.password_hash, password):
-        if upgrade and needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        user.failed_login_count = 0
-        user.last_failed_login_at = user.locked_at = user.locked_until = None
-        user.last_login_at = now
-        _audit_auth(user, success, actor=user, ip=ip)
-        db.session.commit()
+        with transaction():
+            if upgrade and needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            user.failed_login_count = 0
+            user.last_failed_login_at = user.locked_at = user.locked_until = None
+            user.last_login_at = now
+            _audit_auth(user, success, actor=user, ip=ip)
         return user
-    failures, paused_until = _count_failure(user, now)
-    _audit_auth(user, "login_failed" if success == "login" else "reauth_failed", ip=ip,
-                reason="wrong_password")
-    if paused_until is not None:
-        _audit_auth(user, "account_locked", ip=ip, failures=failures,
-                    seconds=int((paused_until - now).total_seconds()))
-        if failures == current_app.config["LOGIN_LOCKOUT_THRESHOLD"]:
-            _queue_lock_notice(user)  # once per series of failures, not at every longer pause
-    db.session.commit()
-    mail.relay_queued()  # now: the refusal below makes callers forget what is queued
+    with transaction():
+        failures, paused_until = _count_failure(user, now)
+        _audit_auth(
+            user, "login_failed" if success == "login" else "reauth_failed", ip=ip, reason="wrong_password"
+        )
+        if paused_until is not None:
+            _audit_auth(
+                user,
+                "account_locked",
+                ip=ip,
+                failures=failures,
+                seconds=int((paused_until - now).total_seconds()),
+            )
+            if failures == current_app.config["LOGIN_LOCKOUT_THRESHOLD"]:
+                _queue_lock_notice(user)  # once per series of failures, not at every longer pause
     if paused_until is not None:
         raise AccountLocked("password sign-in is paused after repeated failures")
     raise InvalidCredentials("wrong email address or password")
@@ -756,15 +843,14 @@ def _count_failure(user: User, now: datetime) -> tuple[int | None, datetime | No
     steps = []
     for failures in range(threshold, threshold + 63):
         wait = lockout_wait(failures, config)
-        if wait.total_seconds() >= most_seconds:
+        if wait is None or wait.total_seconds() >= most_seconds:  # None only below the threshold
             break
         steps.append((count == failures, literal(now + wait, UTCDateTime())))
     most = literal(now + timedelta(seconds=most_seconds), UTCDateTime())
     paused_until = case(*steps, (count >= threshold, most), else_=None)
     row = db.session.execute(
         update(table)
-        .where(table.c.id == user.id,
-               or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+        .where(table.c.id == user.id, or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
         .values(
             failed_login_count=count,
             last_failed_login_at=now,
@@ -801,44 +887,42 @@ def can_unlock(actor, user: User) -> bool:
     return any(has_role(actor, role, org) for role in ("sso_admin", "provincial_officer", "dla_admin"))
 
 
-def unlock(user_id: int, actor) -> User:
+def unlock(actor, user_id: int) -> User:
     """End a paused sign-in early and clear the count of failures, audited."""
-    try:
-        user = db.session.execute(
-            select(User).where(User.id == user_id).with_for_update(of=User)
-            .execution_options(populate_existing=True)
-        ).unique().scalar_one_or_none()
+    with transaction():
+        user = (
+            db.session.execute(
+                select(User)
+                .where(User.id == user_id)
+                .with_for_update(of=User)
+                .execution_options(populate_existing=True)
+            )
+            .unique()
+            .scalar_one_or_none()
+        )
         if user is None or not (can_unlock(actor, user) or _may_read(actor, user)):
             raise NotFound(f"user #{user_id} not found", id=user_id)
         if not can_unlock(actor, user):
-            raise PermissionDenied("only the SSO admin, the provincial office or DLA unlocks accounts",
-                                   roles=["sso_admin", "provincial_officer", "dla_admin"])
+            raise PermissionDenied(
+                "only the SSO admin, the provincial office or DLA unlocks accounts",
+                roles=["sso_admin", "provincial_officer", "dla_admin"],
+            )
         if sign_in_paused_until(user) is None and not user.locked_at and not user.failed_login_count:
             raise NotLocked("the account is not locked")
         user.locked_at = user.locked_until = user.last_failed_login_at = None
         user.failed_login_count = 0
         _audit_auth(user, "unlocked", actor=actor)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return user
 
 
 def _may_read(actor, user: User) -> bool:
-    from eplan_flow.permissions import can_read
-
     return can_read(actor, user.organisation)
 
 
 def record_logout(user: User, ip: str | None = None) -> None:
     """Audit an SSO sign-out."""
-    try:
+    with transaction():
         _audit_auth(user, "logout", actor=user, ip=ip)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 # -- a rejected applicant fixes their details and applies again -----------------------------------
@@ -869,9 +953,13 @@ def change_details(user: User, details: Details, *, comment: str | None = None) 
     phone = normalise_phone(details.phone)
     org = _organisation(details.organisation_id)
     role = _requested_role(details.requested_role)
-    try:
-        values = {"full_name": full_name(title, first, last), "position": position, "phone": phone,
-                  "organisation_id": org.id}
+    with transaction():
+        values = {
+            "full_name": full_name(title, first, last),
+            "position": position,
+            "phone": phone,
+            "organisation_id": org.id,
+        }
         changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
         for name, value in values.items():
             setattr(user, name, value)
@@ -879,15 +967,16 @@ def change_details(user: User, details: Details, *, comment: str | None = None) 
             _audit_auth(user, "details_changed", actor=user, fields=changed)
         # The account's organisation and role move with the step (entry action below).
         return engine.fire(
-            "account", account.id, "reapply", user, comment=comment,
+            "account",
+            account.id,
+            "reapply",
+            user,
+            comment=comment,
             data={"organisation": org.code, "requested_role": role},
         )
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
-@engine.on_enter("account", "awaiting_approval")
+@engine.entry_action
 def _apply_corrected_details(account, actor, from_state, to_state, data) -> None:
     if from_state != "rejected" or not data:
         return

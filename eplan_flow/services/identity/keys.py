@@ -7,15 +7,15 @@ makes one if none exists), and a rotation publishes the next key at once but let
 signing stays in the JWKS until every token it signed has expired (``delete_after``). Private keys
 are sealed with AES-GCM (eplan_flow.sealing).
 """
+
 from __future__ import annotations
 
 import secrets
-import zlib
 from datetime import datetime, timedelta
 
 from flask import current_app
 from joserfc.jwk import RSAKey
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from eplan_flow import sealing
 from eplan_flow.errors import PermissionDenied
@@ -24,6 +24,8 @@ from eplan_flow.models import SigningKey
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_manage_organisations
 from eplan_flow.services.platform import audit
+from eplan_flow.services.platform.locks import advisory_lock
+from eplan_flow.services.platform.unit_of_work import transaction
 
 ALGORITHM = "RS256"
 KEY_BITS = 2048
@@ -56,15 +58,17 @@ def _lead() -> timedelta:
 
 def _lock() -> None:
     # Two workers signing their first token at once must not both create "the newest" key.
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(AUDIT_CHAIN.encode())})
+    advisory_lock(f"signing-keys:{AUDIT_CHAIN}")
 
 
 def _published_rows(now: datetime) -> list[SigningKey]:
-    return list(db.session.execute(
-        select(SigningKey).where(SigningKey.delete_after > now)
-        .order_by(SigningKey.created_at.desc(), SigningKey.id.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(SigningKey)
+            .where(SigningKey.delete_after > now)
+            .order_by(SigningKey.created_at.desc(), SigningKey.id.desc())
+        ).scalars()
+    )
 
 
 def _signing_row(rows: list[SigningKey], now: datetime) -> SigningKey | None:
@@ -113,9 +117,17 @@ def _drop_expired(now: datetime) -> list[str]:
 
 def _audit(actor, row: SigningKey, retired: list[str], deleted: list[str], reason: str) -> None:
     audit.append(
-        AUDIT_CHAIN, "rotate_signing_key", actor=actor, chain_locked=True,
-        data={"kid": row.kid, "signs_from": row.sign_after.isoformat(), "reason": reason,
-              "retired": retired, "deleted": deleted},
+        AUDIT_CHAIN,
+        "rotate_signing_key",
+        actor=actor,
+        chain_locked=True,
+        data={
+            "kid": row.kid,
+            "signs_from": row.sign_after.isoformat(),
+            "reason": reason,
+            "retired": retired,
+            "deleted": deleted,
+        },
     )
 
 
@@ -126,17 +138,15 @@ def rotate_signing_key(actor=None, *, immediate: bool = False, only_if_missing: 
     # ``actor`` None is the system itself (setup, first use, the CLI); people must be DLA admins.
     if actor is not None and not can_manage_organisations(actor):
         raise PermissionDenied("only DLA admins rotate the signing keys")
-    try:
+    with transaction():
         _lock()
         now = utcnow()
         rows = _published_rows(now)
         current = _signing_row(rows, now)
         if only_if_missing and current is not None:
-            db.session.commit()  # another worker made it while we waited: release the lock
-            return current
+            return current  # another worker made it while we waited (the commit releases the lock)
         pending = _next_rows(rows, now)
         if pending and not immediate:
-            db.session.commit()
             return min(pending, key=lambda r: r.sign_after)
         # With nothing signing there is nobody to wait for: the new key signs at once.
         sign_after = now if immediate or current is None else now + _lead()
@@ -150,11 +160,7 @@ def rotate_signing_key(actor=None, *, immediate: bool = False, only_if_missing: 
         deleted = _drop_expired(now)
         row = _new_key(now, sign_after)
         _audit(actor, row, retired, deleted, "immediate" if immediate or current is None else "rotation")
-        db.session.commit()
         return row
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def ensure_keys() -> SigningKey:
@@ -162,25 +168,22 @@ def ensure_keys() -> SigningKey:
     that its successor is published; return the signing key. ``flask eplan setup`` calls this."""
     now = utcnow()
     rows = _published_rows(now)
-    if not _maintenance_due(rows, now):
-        return _signing_row(rows, now)
-    try:
+    signing = _signing_row(rows, now)
+    if signing is not None and not _maintenance_due(rows, now):
+        return signing
+    with transaction():
         _lock()
         now = utcnow()
         rows = _published_rows(now)  # as they are now that we hold the lock
         current = _signing_row(rows, now)
-        if current is None:
-            db.session.commit()
-            return rotate_signing_key(only_if_missing=True)
-        if _maintenance_due(rows, now):
-            # Scheduled: the successor signs exactly when the current key retires.
-            row = _new_key(now, current.retire_after)
-            _audit(None, row, [], _drop_expired(now), "scheduled")
-        db.session.commit()
-        return current
-    except Exception:
-        db.session.rollback()
-        raise
+        if current is not None:
+            if _maintenance_due(rows, now):
+                # Scheduled: the successor signs exactly when the current key retires.
+                row = _new_key(now, current.retire_after)
+                _audit(None, row, [], _drop_expired(now), "scheduled")
+            return current
+    # Nothing signs: the lock is released (committed) first; the rotation takes it again.
+    return rotate_signing_key(only_if_missing=True)
 
 
 def signing_key() -> RSAKey:

@@ -4,25 +4,27 @@ admins in the back office (register, change, deactivate, new secret).
 A client's secret is generated here, shown once, and stored only as its SHA-256: it is 256 random
 bits, so a fast digest is as safe as a password hash and keeps every token call cheap.
 """
+
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 import time
 from collections.abc import Iterable
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import OAuth2Client, OAuth2Token
-from eplan_flow.models.oidc import CONFIDENTIAL_AUTH_METHOD, PUBLIC_AUTH_METHOD
+from eplan_flow.models.oidc import CONFIDENTIAL_AUTH_METHOD, PUBLIC_AUTH_METHOD, hash_secret, secret_matches
 from eplan_flow.permissions import can_manage_organisations
 from eplan_flow.services.platform import audit
+from eplan_flow.services.platform.unit_of_work import transaction
+from eplan_flow.text import clean_text
 from workflows.roles import ROLE_NAMES
 
 DEFAULT_SCOPE = "openid profile email eplan"
@@ -30,14 +32,7 @@ SUPPORTED_SCOPES = ("openid", "profile", "email", "eplan")
 GRANT_TYPES = ["authorization_code", "refresh_token"]
 CLIENT_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,47}$")
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-
-def hash_secret(secret: str) -> str:
-    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()
-
-
-def secret_matches(stored: str, given: str) -> bool:
-    return hmac.compare_digest(stored, hash_secret(given or ""))
+NAME_LENGTH = 200  # the column's length
 
 
 def new_secret() -> str:
@@ -51,8 +46,11 @@ def _check_uri(uri: str, field: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
         raise InvalidInput(f"{uri!r} is not an absolute http(s) address without a fragment", field=field)
     # Plain http only where nobody can listen in: this machine, or a non-production deployment.
-    if (parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS
-            and current_app.config.get("ENV_NAME") == "production"):
+    if (
+        parts.scheme == "http"
+        and parts.hostname not in LOOPBACK_HOSTS
+        and current_app.config.get("ENV_NAME") == "production"
+    ):
         raise InvalidInput(f"{uri!r} must use https", field=field)
     return uri
 
@@ -82,8 +80,16 @@ def _scope(value: str | None) -> str:
     return " ".join(scopes)
 
 
-def _metadata(client: OAuth2Client | None, *, name, redirect_uris, post_logout_redirect_uris,
-              scope, public: bool, backchannel_logout_uri=None) -> dict:
+def _metadata(
+    client: OAuth2Client | None,
+    *,
+    name,
+    redirect_uris,
+    post_logout_redirect_uris,
+    scope,
+    public: bool,
+    backchannel_logout_uri=None,
+) -> dict:
     metadata = dict(client.client_metadata) if client is not None else {}
     redirect_uris = _uris(redirect_uris, "redirect_uris")
     if not redirect_uris:
@@ -110,7 +116,9 @@ def _metadata(client: OAuth2Client | None, *, name, redirect_uris, post_logout_r
 
 
 def _by_client_id(client_id: str) -> OAuth2Client | None:
-    return db.session.execute(select(OAuth2Client).where(OAuth2Client.client_id == client_id)).scalar_one_or_none()
+    return db.session.execute(
+        select(OAuth2Client).where(OAuth2Client.client_id == client_id)
+    ).scalar_one_or_none()
 
 
 def _get(client_pk: int) -> OAuth2Client:
@@ -132,10 +140,14 @@ def _audit(client: OAuth2Client, action: str, actor, **data) -> None:
 
 def _summary(client: OAuth2Client) -> dict:
     return {
-        "name": client.name, "redirect_uris": client.redirect_uris,
-        "post_logout_redirect_uris": client.post_logout_redirect_uris, "scope": client.scope,
+        "name": client.name,
+        "redirect_uris": client.redirect_uris,
+        "post_logout_redirect_uris": client.post_logout_redirect_uris,
+        "scope": client.scope,
         "backchannel_logout_uri": client.backchannel_logout_uri,
-        "allowed_roles": client.allowed_roles, "trusted": client.trusted, "is_active": client.is_active,
+        "allowed_roles": client.allowed_roles,
+        "trusted": client.trusted,
+        "is_active": client.is_active,
         "public": client.is_public,
     }
 
@@ -154,18 +166,24 @@ def ensure_client(
     scope: str = DEFAULT_SCOPE,
 ) -> OAuth2Client:
     """Create or update the client ``client_id`` to exactly these settings (deployment, demo, tests)."""
-    try:
+    with transaction():
         client = _by_client_id(client_id)
         created = client is None
-        if created:
+        if client is None:
             client = OAuth2Client(client_id=client_id, client_id_issued_at=int(time.time()))
             db.session.add(client)
         client.name = name
-        client.set_client_metadata(_metadata(
-            client, name=name, redirect_uris=redirect_uris,
-            post_logout_redirect_uris=post_logout_redirect_uris, scope=scope, public=secret is None,
-            backchannel_logout_uri=backchannel_logout_uri,
-        ))
+        client.set_client_metadata(
+            _metadata(
+                client,
+                name=name,
+                redirect_uris=redirect_uris,
+                post_logout_redirect_uris=post_logout_redirect_uris,
+                scope=scope,
+                public=secret is None,
+                backchannel_logout_uri=backchannel_logout_uri,
+            )
+        )
         if secret is None:
             client.client_secret = None
         elif client.client_secret is None or not secret_matches(client.client_secret, secret):
@@ -175,11 +193,7 @@ def ensure_client(
         client.is_active = True
         if created or db.session.is_modified(client):
             _audit(client, "ensure_client", None, **_summary(client))
-        db.session.commit()
         return client
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def register_client(
@@ -196,7 +210,7 @@ def register_client(
     scope: str = DEFAULT_SCOPE,
 ) -> tuple[OAuth2Client, str | None]:
     """Register a new relying party; return it and its secret (shown once; None if public)."""
-    try:
+    with transaction():
         _require_manager(actor)
         client_id = (client_id or "").strip()
         if not CLIENT_ID_PATTERN.match(client_id):
@@ -206,81 +220,96 @@ def register_client(
             )
         if _by_client_id(client_id) is not None:
             raise InvalidInput("this client ID is already registered", field="client_id")
-        if not (name or "").strip():
-            raise InvalidInput("a name is needed", field="name")
+        name = clean_text(name, field="name", max_length=NAME_LENGTH, required=True)
         secret = new_secret() if confidential else None
         client = OAuth2Client(
-            client_id=client_id, client_id_issued_at=int(time.time()), name=name.strip(),
+            client_id=client_id,
+            client_id_issued_at=int(time.time()),
+            name=name,
             client_secret=hash_secret(secret) if secret else None,
-            allowed_roles=_roles(allowed_roles), trusted=bool(trusted), is_active=True,
+            allowed_roles=_roles(allowed_roles),
+            trusted=bool(trusted),
+            is_active=True,
         )
-        client.set_client_metadata(_metadata(
-            None, name=client.name, redirect_uris=redirect_uris,
-            post_logout_redirect_uris=post_logout_redirect_uris, scope=scope, public=not confidential,
-            backchannel_logout_uri=backchannel_logout_uri,
-        ))
+        client.set_client_metadata(
+            _metadata(
+                None,
+                name=client.name,
+                redirect_uris=redirect_uris,
+                post_logout_redirect_uris=post_logout_redirect_uris,
+                scope=scope,
+                public=not confidential,
+                backchannel_logout_uri=backchannel_logout_uri,
+            )
+        )
         db.session.add(client)
         db.session.flush()
         _audit(client, "register_client", actor, **_summary(client))
-        db.session.commit()
         return client, secret
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def update_client(
-    actor, client_pk: int, *, name: str, redirect_uris, post_logout_redirect_uris=(),
-    allowed_roles=(), trusted: bool = False, scope: str = DEFAULT_SCOPE,
+    actor,
+    client_pk: int,
+    *,
+    name: str,
+    redirect_uris,
+    post_logout_redirect_uris=(),
+    allowed_roles=(),
+    trusted: bool = False,
+    scope: str = DEFAULT_SCOPE,
     backchannel_logout_uri: str | None = None,
 ) -> OAuth2Client:
     """Change a registration's name, addresses, roles, scope or consent setting."""
-    try:
+    with transaction():
         _require_manager(actor)
         client = _get(client_pk)
-        if not (name or "").strip():
-            raise InvalidInput("a name is needed", field="name")
-        client.name = name.strip()
-        client.set_client_metadata(_metadata(
-            client, name=client.name, redirect_uris=redirect_uris,
-            post_logout_redirect_uris=post_logout_redirect_uris, scope=scope, public=client.is_public,
-            backchannel_logout_uri=backchannel_logout_uri,
-        ))
+        client.name = clean_text(name, field="name", max_length=NAME_LENGTH, required=True)
+        client.set_client_metadata(
+            _metadata(
+                client,
+                name=client.name,
+                redirect_uris=redirect_uris,
+                post_logout_redirect_uris=post_logout_redirect_uris,
+                scope=scope,
+                public=client.is_public,
+                backchannel_logout_uri=backchannel_logout_uri,
+            )
+        )
         client.allowed_roles = _roles(allowed_roles)
         client.trusted = bool(trusted)
         _audit(client, "update_client", actor, **_summary(client))
-        db.session.commit()
         return client
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def set_client_active(actor, client_pk: int, active: bool) -> OAuth2Client:
     """Deactivate a client (its tokens are revoked at once) or activate it again."""
-    try:
+    with transaction():
         _require_manager(actor)
         client = _get(client_pk)
         client.is_active = bool(active)
         revoked = 0
         if not active:
             now = int(time.time())
-            revoked = db.session.execute(
-                update(OAuth2Token).where(
-                    OAuth2Token.client_id == client.client_id, OAuth2Token.access_token_revoked_at == 0,
-                ).values(access_token_revoked_at=now, refresh_token_revoked_at=now)
+            # An UPDATE's result is a CursorResult (rowcount); Session.execute is typed for any statement.
+            revoked = cast(
+                CursorResult,
+                db.session.execute(
+                    update(OAuth2Token)
+                    .where(
+                        OAuth2Token.client_id == client.client_id,
+                        OAuth2Token.access_token_revoked_at == 0,
+                    )
+                    .values(access_token_revoked_at=now, refresh_token_revoked_at=now)
+                ),
             ).rowcount
         _audit(client, "activate_client" if active else "deactivate_client", actor, tokens_revoked=revoked)
-        db.session.commit()
         return client
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def reset_client_secret(actor, client_pk: int) -> str:
     """Give a confidential client a new secret (the old one stops working); return it once."""
-    try:
+    with transaction():
         _require_manager(actor)
         client = _get(client_pk)
         if client.is_public:
@@ -288,8 +317,4 @@ def reset_client_secret(actor, client_pk: int) -> str:
         secret = new_secret()
         client.client_secret = hash_secret(secret)
         _audit(client, "reset_client_secret", actor)
-        db.session.commit()
         return secret
-    except Exception:
-        db.session.rollback()
-        raise

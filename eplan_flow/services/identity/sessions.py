@@ -7,17 +7,17 @@ most SSO_SESSION_LIFETIME seconds and ends after SSO_SESSION_IDLE_TIMEOUT second
 
 Ending an SSO session also revokes the tokens issued in it and tells every relying party that
 registered a ``backchannel_logout_uri`` (OIDC Back-Channel Logout 1.0), through the outbox, after
-commit.
+commit (the logout token itself is made and posted by ``services.identity.tokens``).
 """
+
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 import time
 from datetime import datetime, timedelta
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import or_, select, update
 
 from eplan_flow.addresses import oidc_issuer
@@ -25,8 +25,7 @@ from eplan_flow.extensions import db
 from eplan_flow.models import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token, SignInSession, User
 from eplan_flow.models._types import utcnow
 from eplan_flow.services.platform import audit, outbox
-
-log = logging.getLogger(__name__)
+from eplan_flow.services.platform.unit_of_work import transaction
 
 SSO = "sso"
 EPLAN = "eplan"
@@ -51,14 +50,6 @@ def _idle_timeout() -> timedelta:
     return timedelta(seconds=current_app.config["SSO_SESSION_IDLE_TIMEOUT"])
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
 # -- start and check ----------------------------------------------------------------------------
 def start(user_id: int, kind: str, *, sso_sid: str | None = None) -> str:
     """Open a session of ``kind`` for ``user_id`` and commit; return the id for the cookie.
@@ -70,11 +61,16 @@ def start(user_id: int, kind: str, *, sso_sid: str | None = None) -> str:
     raw = secrets.token_urlsafe(32)
     now = utcnow()
     row = SignInSession(
-        digest=digest(kind, raw), kind=kind, user_id=user_id, created_at=now, last_seen_at=now,
-        expires_at=now + _lifetime(), sso_sid=digest(SSO, raw) if kind == SSO else sso_sid,
+        digest=digest(kind, raw),
+        kind=kind,
+        user_id=user_id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + _lifetime(),
+        sso_sid=digest(SSO, raw) if kind == SSO else sso_sid,
     )
-    db.session.add(row)
-    _commit()
+    with transaction():
+        db.session.add(row)
     return raw
 
 
@@ -87,8 +83,11 @@ def live_user(kind: str, raw_id: str | None, user_id: int | None) -> User | None
     found = db.session.execute(
         select(SignInSession, User)
         .join(User, User.id == SignInSession.user_id)
-        .where(SignInSession.digest == digest(kind, raw_id), SignInSession.kind == kind,
-               SignInSession.ended_at.is_(None))
+        .where(
+            SignInSession.digest == digest(kind, raw_id),
+            SignInSession.kind == kind,
+            SignInSession.ended_at.is_(None),
+        )
     ).first()
     if found is None:
         return None
@@ -106,8 +105,8 @@ def _touch(row_id: int, now: datetime) -> None:
     # lost last-seen time costs at most a minute of idle time): never commit them by the way.
     if db.session.new or db.session.dirty or db.session.deleted:
         return
-    db.session.execute(update(SignInSession).where(SignInSession.id == row_id).values(last_seen_at=now))
-    _commit()
+    with transaction():
+        db.session.execute(update(SignInSession).where(SignInSession.id == row_id).values(last_seen_at=now))
 
 
 # -- end ------------------------------------------------------------------------------------------
@@ -116,38 +115,40 @@ def end(kind: str, raw_id: str | None, reason: str) -> None:
     relying parties. An unknown or already ended session is no error."""
     if not raw_id:
         return
-    try:
-        ended = _end_where(SignInSession.digest == digest(kind, raw_id), SignInSession.kind == kind,
-                           reason=reason)
-        message_ids = _after_sso_sessions_ended(ended)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    outbox.relay_after_commit(message_ids)
+    with transaction():
+        ended = _end_where(
+            SignInSession.digest == digest(kind, raw_id), SignInSession.kind == kind, reason=reason
+        )
+        _after_sso_sessions_ended(ended)
 
 
 def end_all_sessions(user_id: int, reason: str) -> None:
     """End every e-Plan and SSO session of ``user_id`` and revoke every token the SSO issued to
     them (password change, lock, access revoked). Writes in the caller's transaction; the caller
-    commits with its audit record. Relying parties are told after that commit."""
+    commits with its audit record. Relying parties are told after that commit (the outbox)."""
     ended = _end_where(SignInSession.user_id == user_id, reason=reason)
     now = int(time.time())
-    client_ids = set(db.session.execute(
-        select(OAuth2Token.client_id).distinct().where(
-            OAuth2Token.user_id == user_id, OAuth2Token.issued_at >= now - _token_horizon(),
-        )
-    ).scalars())
+    client_ids = set(
+        db.session.execute(
+            select(OAuth2Token.client_id)
+            .distinct()
+            .where(
+                OAuth2Token.user_id == user_id,
+                OAuth2Token.issued_at >= now - _token_horizon(),
+            )
+        ).scalars()
+    )
     client_ids |= _clients_of_sessions([sid for kind, _user, sid in ended if kind == SSO])
     db.session.execute(
         update(OAuth2Token)
-        .where(OAuth2Token.user_id == user_id,
-               or_(OAuth2Token.access_token_revoked_at == 0, OAuth2Token.refresh_token_revoked_at == 0))
+        .where(
+            OAuth2Token.user_id == user_id,
+            or_(OAuth2Token.access_token_revoked_at == 0, OAuth2Token.refresh_token_revoked_at == 0),
+        )
         .values(access_token_revoked_at=now, refresh_token_revoked_at=now)
     )
     # Without ``sid`` the logout token means "every session of this subject" (spec §2.4).
-    message_ids = _queue_backchannel(client_ids, sub=str(user_id), sid=None)
-    _relay_after_commit(message_ids)
+    _queue_backchannel(client_ids, sub=str(user_id), sid=None)
 
 
 def end_for_backchannel(issuer: str, sub: str | None, sid: str | None) -> int:
@@ -155,7 +156,7 @@ def end_for_backchannel(issuer: str, sub: str | None, sid: str | None) -> int:
 
     With ``sid``: the sessions that SSO session signed in; with ``sub`` only: all of that person's.
     """
-    try:
+    with transaction():
         criteria = [SignInSession.kind == EPLAN]
         user = None
         if sub is not None:
@@ -163,7 +164,6 @@ def end_for_backchannel(issuer: str, sub: str | None, sid: str | None) -> int:
                 select(User).where(User.sso_issuer == issuer, User.sso_subject == sub)
             ).scalar_one_or_none()
             if user is None:
-                db.session.rollback()
                 return 0
             criteria.append(SignInSession.user_id == user.id)
         if sid is not None:
@@ -172,26 +172,30 @@ def end_for_backchannel(issuer: str, sub: str | None, sid: str | None) -> int:
         for user_id in sorted({user_id for _kind, user_id, _sid in ended}):
             person = user if user is not None and user.id == user_id else db.session.get(User, user_id)
             audit.append(
-                f"user:{user_id}", "session_ended", actor=None,
+                f"user:{user_id}",
+                "session_ended",
+                actor=None,
                 organisation_id=person.organisation_id if person is not None else None,
-                data={"reason": "backchannel_logout", "issuer": issuer, "sessions": sum(
-                    1 for _k, uid, _s in ended if uid == user_id)},
+                data={
+                    "reason": "backchannel_logout",
+                    "issuer": issuer,
+                    "sessions": sum(1 for _k, uid, _s in ended if uid == user_id),
+                },
             )
-        db.session.commit()
         return len(ended)
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _end_where(*criteria, reason: str) -> list[tuple[str, int, str | None]]:
     """End the live sessions matching ``criteria``; return (kind, user id, sso_sid) of each."""
-    return [tuple(r) for r in db.session.execute(
-        update(SignInSession)
-        .where(*criteria, SignInSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), end_reason=reason[:40])
-        .returning(SignInSession.kind, SignInSession.user_id, SignInSession.sso_sid)
-    ).all()]
+    return [
+        (kind, user_id, sid)
+        for kind, user_id, sid in db.session.execute(
+            update(SignInSession)
+            .where(*criteria, SignInSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=reason[:40])
+            .returning(SignInSession.kind, SignInSession.user_id, SignInSession.sso_sid)
+        ).all()
+    ]
 
 
 def _token_horizon() -> int:
@@ -209,9 +213,8 @@ def _clients_of_sessions(sids: list[str | None]) -> set[str]:
     return set(db.session.execute(tokens.union(codes)).scalars()) - {None}
 
 
-def _after_sso_sessions_ended(ended: list[tuple[str, int, str | None]]) -> list[int]:
+def _after_sso_sessions_ended(ended: list[tuple[str, int, str | None]]) -> None:
     """Revoke the tokens of the SSO sessions just ended and queue their back-channel logouts."""
-    message_ids: list[int] = []
     now = int(time.time())
     for kind, user_id, sid in ended:
         if kind != SSO or not sid:
@@ -219,12 +222,13 @@ def _after_sso_sessions_ended(ended: list[tuple[str, int, str | None]]) -> list[
         clients = _clients_of_sessions([sid])
         db.session.execute(
             update(OAuth2Token)
-            .where(OAuth2Token.sso_sid == sid,
-                   or_(OAuth2Token.access_token_revoked_at == 0, OAuth2Token.refresh_token_revoked_at == 0))
+            .where(
+                OAuth2Token.sso_sid == sid,
+                or_(OAuth2Token.access_token_revoked_at == 0, OAuth2Token.refresh_token_revoked_at == 0),
+            )
             .values(access_token_revoked_at=now, refresh_token_revoked_at=now)
         )
-        message_ids += _queue_backchannel(clients, sub=str(user_id), sid=sid)
-    return message_ids
+        _queue_backchannel(clients, sub=str(user_id), sid=sid)
 
 
 # -- back-channel logout (the provider's side) ---------------------------------------------------
@@ -239,52 +243,8 @@ def _queue_backchannel(client_ids: set[str], *, sub: str, sid: str | None) -> li
         return []
     iss = oidc_issuer()
     return [
-        outbox.add(BACKCHANNEL_JOB, queue=BACKCHANNEL_QUEUE, client_id=c.client_id, issuer=iss,
-                   sub=sub, sid=sid)
+        outbox.add(
+            BACKCHANNEL_JOB, queue=BACKCHANNEL_QUEUE, client_id=c.client_id, issuer=iss, sub=sub, sid=sid
+        )
         for c in targets
     ]
-
-
-def _relay_after_commit(message_ids: list[int]) -> None:
-    """Relay ``message_ids`` after this request (the caller commits before it returns).
-
-    Relaying rows the caller rolled back finds nothing: they never existed. Outside a request
-    (CLI, jobs) the relay loop sends them within its interval.
-    """
-    if message_ids and has_request_context():
-        g.setdefault("eplan_backchannel_outbox", []).extend(message_ids)
-
-
-def relay_pending_backchannel() -> None:
-    """Relay the back-channel logouts queued by ``end_all_sessions`` in this request."""
-    ids = g.pop("eplan_backchannel_outbox", None)
-    if ids:
-        outbox.relay_after_commit(ids)
-
-
-def send_backchannel_logout(client_id: str, issuer: str, sub: str, sid: str | None) -> bool:
-    """Post a signed logout token to the client's back-channel logout URI; True when accepted.
-
-    Raises on a network error or a refusal other than 400 so that RQ retries; a 400 (the relying
-    party rejects the token) is logged and not retried.
-    """
-    import requests
-
-    from eplan_flow.services.identity.tokens import logout_token
-
-    client = db.session.execute(
-        select(OAuth2Client).where(OAuth2Client.client_id == client_id)
-    ).scalar_one_or_none()
-    if client is None or not client.is_active or not client.backchannel_logout_uri:
-        return False
-    token = logout_token(client_id=client_id, issuer=issuer, sub=sub, sid=sid)
-    db.session.commit()  # a first signing key, if one was made, is kept
-    response = requests.post(
-        client.backchannel_logout_uri, data={"logout_token": token}, timeout=10, allow_redirects=False,
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-    )
-    if response.status_code == 400:
-        log.warning("client %s refused a back-channel logout token: %s", client_id, response.text[:200])
-        return False
-    response.raise_for_status()
-    return True

@@ -12,6 +12,7 @@ ThaiD verifies for a citizen ID owns it (a partial unique index holds it among v
 every unverified registration of the same number is then voided and told so by email. A second
 account proven for a number already owned is refused.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -25,8 +26,9 @@ from eplan_flow.errors import GuardFailed, NotFound
 from eplan_flow.extensions import db
 from eplan_flow.models import Account, User
 from eplan_flow.models._types import utcnow
-from eplan_flow.services.platform import audit, engine, mail, outbox
 from eplan_flow.services.identity import citizen_id, identity
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.platform.unit_of_work import transaction
 
 
 def N_(msgid: str) -> str:
@@ -81,75 +83,82 @@ def account_of(user_id: int, *, lock: bool = False) -> Account | None:
 
 def complete_verification(user_id: int, pid: str | None, claims: Mapping) -> Result:
     """Bind ThaiD's ``pid`` to the person's account if it is their registered citizen ID."""
+    verifying = False
     try:
+        with transaction():
+            user = db.session.get(User, user_id)
+            account = account_of(user_id, lock=True) if user is not None else None
+            if user is None or account is None:
+                raise NotFound("no SSO account to verify", user_id=user_id)
+            if account.status != "email_confirmed":
+                raise NotAwaitingVerification(
+                    "identity is verified only after the email address is confirmed and before approval",
+                    state=account.status,
+                )
+            pid = (pid or "").strip()
+            if not citizen_id.is_valid(pid):
+                return _refuse(user, account, "pid_missing", claims)
+            if not user.citizen_id_digest or not hmac.compare_digest(
+                citizen_id.digest(pid), user.citizen_id_digest
+            ):
+                return _refuse(user, account, "pid_mismatch", claims)
+            if _verified_owner(user) is not None:
+                return _refuse(user, account, "pid_taken", claims)
+            verifying = True
+            return _verify(user, account, claims)
+    except IntegrityError:
+        if not verifying:
+            raise
+    # Another account of the same number was verified at the same moment and won (the rollback
+    # undid the steps): the refusal is recorded on its own.
+    with transaction():
         user = db.session.get(User, user_id)
-        account = account_of(user_id, lock=True) if user is not None else None
-        if account is None:
+        account = account_of(user_id, lock=True)
+        if user is None or account is None:  # found above; gone only if deleted meanwhile
             raise NotFound("no SSO account to verify", user_id=user_id)
-        if account.status != "email_confirmed":
-            raise NotAwaitingVerification(
-                "identity is verified only after the email address is confirmed and before approval",
-                state=account.status,
-            )
-        pid = (pid or "").strip()
-        if not citizen_id.is_valid(pid):
-            result = _refuse(user, account, "pid_missing", claims)
-        elif not user.citizen_id_digest or not hmac.compare_digest(
-            citizen_id.digest(pid), user.citizen_id_digest
-        ):
-            result = _refuse(user, account, "pid_mismatch", claims)
-        elif _verified_owner(user) is not None:
-            result = _refuse(user, account, "pid_taken", claims)
-        else:
-            try:
-                return _verify(user, account, claims)
-            except IntegrityError:
-                # Another account of the same number was verified at the same moment and won.
-                db.session.rollback()
-                mail.forget_queued()
-                user = db.session.get(User, user_id)
-                account = account_of(user_id, lock=True)
-                result = _refuse(user, account, "pid_taken", claims)
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        mail.forget_queued()
-        raise
+        return _refuse(user, account, "pid_taken", claims)
 
 
 def _verified_owner(user: User) -> int | None:
     return db.session.scalar(
         select(User.id).where(
-            User.citizen_id_digest == user.citizen_id_digest, User.id != user.id,
+            User.citizen_id_digest == user.citizen_id_digest,
+            User.id != user.id,
             User.identity_verified_at.is_not(None),
         )
     )
 
 
 def _verify(user: User, account: Account, claims: Mapping) -> Result:
+    """Take the two steps, record the proof and void the number's other claims (the caller's
+    transaction; the verified-owner index refuses a race with an IntegrityError)."""
     steps = [
-        engine.fire("account", account.id, "verify_identity", user, commit=False,
-                    data={"via": "thaid", "issuer": claims.get("iss")}),
-        engine.fire("account", account.id, "request_approval", user, commit=False),
+        engine.fire(
+            "account", account.id, "verify_identity", user, data={"via": "thaid", "issuer": claims.get("iss")}
+        ),
+        engine.fire("account", account.id, "request_approval", user),
     ]
     # After the steps: the engine reloads the account and its person as it locks them.
     user.identity_verified_at = utcnow()
     db.session.flush()  # the verified-owner index decides a race here, before anyone is voided
     voided = identity.drop_unverified_claims(user)
     if voided:
-        audit.append(f"auth:{user.id}", "citizen_id_claims_voided", actor=user,
-                     organisation_id=account.organisation_id, data={"voided": len(voided)})
-    db.session.commit()
-    outbox.relay_after_commit([i for step in steps for i in step.message_ids])
-    mail.relay_queued()
+        audit.append(
+            f"auth:{user.id}",
+            "citizen_id_claims_voided",
+            actor=user,
+            organisation_id=account.organisation_id,
+            data={"voided": len(voided)},
+        )
     return Result(True, account.id, steps[-1].to_state)
 
 
 def _refuse(user: User, account: Account, reason: str, claims: Mapping) -> Result:
     account.verification_error = REASONS[reason]
     audit.append(
-        f"auth:{user.id}", "thaid_verification_failed", actor=user,
+        f"auth:{user.id}",
+        "thaid_verification_failed",
+        actor=user,
         organisation_id=account.organisation_id,
         # Never the citizen IDs themselves (PDPA): the reason says enough.
         data={"reason": reason, "account_id": account.id, "issuer": claims.get("iss")},
@@ -157,7 +166,7 @@ def _refuse(user: User, account: Account, reason: str, claims: Mapping) -> Resul
     return Result(False, account.id, account.status, reason)
 
 
-@engine.on_enter("account", "identity_verified")
+@engine.entry_action
 def _clear_verification_error(instance, actor, from_state, to_state, data) -> None:
     if instance.verification_error is None:
         return

@@ -8,6 +8,7 @@ follows ``services/delivery/execution.py``: a project counts as completed only w
 disbursed in full against it and 100 % done, and is neither cancelled nor closed without
 procurement; the available budget is the ordinance amount plus transfers in, minus transfers out.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,20 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, literal, null, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.elements import True_
 
 from eplan_flow import exports, thaidate
@@ -50,8 +64,18 @@ NOT_COUNTED_STATES = ("cancelled", "closed_without_procurement")
 DIMENSIONS = ("national_strategy", "nesdp_milestone", "sdg")
 NO_PLAN = "none"
 SORT_KEYS = (
-    "code", "name", "type", "district", "plan_status", "plan_version", "revision", "submission",
-    "execution_rate", "disbursement_rate", "evaluation", "overdue",
+    "code",
+    "name",
+    "type",
+    "district",
+    "plan_status",
+    "plan_version",
+    "revision",
+    "submission",
+    "execution_rate",
+    "disbursement_rate",
+    "evaluation",
+    "overdue",
 )
 # Submission of the plan to the district and province, in the order a sort shows them.
 SUBMISSION_ORDER = ("overdue", "due", "submitted", "acknowledged", "not_announced")
@@ -71,8 +95,10 @@ def is_national(user) -> bool:
 
 def _require_overseer(user) -> None:
     if not may_oversee(user):
-        raise PermissionDenied("only district and provincial offices and DLA see the oversight table",
-                               roles=sorted(OVERSIGHT_ROLES))
+        raise PermissionDenied(
+            "only district and provincial offices and DLA see the oversight table",
+            roles=sorted(OVERSIGHT_ROLES),
+        )
 
 
 # -- what ----------------------------------------------------------------------------------------------
@@ -120,9 +146,14 @@ class Filters:
         """These filters as query parameters (for links that keep them), with ``changes`` applied."""
         f = replace(self, **changes) if changes else self
         args = {
-            "year": f.fiscal_year_be, "province": f.province, "district": f.district, "type": f.lao_type,
-            "status": f.plan_status, "overdue": "1" if f.overdue_only else None,
-            "sort": f.sort if f.sort != "code" else None, "dir": "desc" if f.descending else None,
+            "year": f.fiscal_year_be,
+            "province": f.province,
+            "district": f.district,
+            "type": f.lao_type,
+            "status": f.plan_status,
+            "overdue": "1" if f.overdue_only else None,
+            "sort": f.sort if f.sort != "code" else None,
+            "dir": "desc" if f.descending else None,
         }
         return {k: v for k, v in args.items() if v is not None}
 
@@ -132,7 +163,7 @@ class LaoRow:
     organisation_id: int
     code: str
     name: str
-    lao_type: str
+    lao_type: str | None  # as the organisation row has it
     district_code: str | None
     district_name: str
     plan_id: int | None = None
@@ -155,8 +186,8 @@ class LaoRow:
     overdue: list = field(default_factory=list)
 
     @property
-    def type_label(self) -> str:
-        return LAO_TYPES.get(self.lao_type, self.lao_type)
+    def type_label(self) -> str | None:
+        return LAO_TYPES.get(self.lao_type or "", self.lao_type)
 
     @property
     def execution_rate(self) -> Decimal | None:
@@ -205,7 +236,9 @@ class Dashboard:
         groups: dict[str, LaoRow] = {}
         for row in self.rows:
             key = row.district_code or ""
-            group = groups.setdefault(key, LaoRow(0, key, row.district_name or "—", "", key, row.district_name))
+            group = groups.setdefault(
+                key, LaoRow(0, key, row.district_name or "—", "", key, row.district_name)
+            )
             group.executions += row.executions
             group.counted += row.counted
             group.budget += row.budget
@@ -216,7 +249,9 @@ class Dashboard:
 # -- the table -----------------------------------------------------------------------------------------
 def _lao_conditions(user, filters: Filters) -> list:
     conditions = [
-        Organisation.kind == "lao", Organisation.is_active.is_(True), visible_org_clause(user, Organisation),
+        Organisation.kind == "lao",
+        Organisation.is_active.is_(True),
+        visible_org_clause(user, Organisation),
     ]
     if filters.province:
         conditions.append(Organisation.province_code == filters.province)
@@ -257,8 +292,12 @@ def execution_money(org_ids, fiscal_year_be: int):
     moved = (
         select(
             BudgetTransfer.execution_id,
-            func.sum(case((BudgetTransfer.kind == "transfer_in", BudgetTransfer.amount),
-                          else_=-BudgetTransfer.amount)).label("moved"),
+            func.sum(
+                case(
+                    (BudgetTransfer.kind == "transfer_in", BudgetTransfer.amount),
+                    else_=-BudgetTransfer.amount,
+                )
+            ).label("moved"),
         )
         .where(BudgetTransfer.execution_id.in_(executions))
         .group_by(BudgetTransfer.execution_id)
@@ -266,7 +305,13 @@ def execution_money(org_ids, fiscal_year_be: int):
     )
     return (
         select(
-            E.id, E.organisation_id, E.plan_id, E.project_no, E.status, E.contract_amount, E.progress_percent,
+            E.id,
+            E.organisation_id,
+            E.plan_id,
+            E.project_no,
+            E.status,
+            E.contract_amount,
+            E.progress_percent,
             (E.budgeted_amount + func.coalesce(func.max(moved.c.moved), 0)).label("available"),
             func.coalesce(func.sum(Disbursement.amount), 0).label("paid"),
         )
@@ -327,22 +372,36 @@ def money_figures(org_ids, fiscal_year_be: int, dimension: str | None = None):
         money.c.progress_percent >= 100,
     )
     per_lao = select(
-        literal("lao").label("kind"), money.c.organisation_id, cast(null(), Integer).label("item_id"),
-        func.count().label("n"), func.sum(case((counted, 1), else_=0)).label("counted"),
-        func.sum(money.c.available).label("budget"), func.sum(money.c.paid).label("paid"),
+        literal("lao").label("kind"),
+        money.c.organisation_id,
+        cast(null(), Integer).label("item_id"),
+        func.count().label("n"),
+        func.sum(case((counted, 1), else_=0)).label("counted"),
+        func.sum(money.c.available).label("budget"),
+        func.sum(money.c.paid).label("paid"),
     ).group_by(money.c.organisation_id)
-    statement = per_lao
+    statement: Select | CompoundSelect = per_lao
     if dimension is not None:
         links = _dimension_links(org_ids, dimension)
         per_item = (
             select(
-                literal("item"), money.c.organisation_id, links.c.item_id, func.count(), literal(0),
-                func.sum(money.c.available), func.sum(money.c.paid),
+                literal("item"),
+                money.c.organisation_id,
+                links.c.item_id,
+                func.count(),
+                literal(0),
+                func.sum(money.c.available),
+                func.sum(money.c.paid),
             )
             .select_from(money)
-            .join(ProjectRecord, and_(ProjectRecord.plan_id == money.c.plan_id,
-                                      ProjectRecord.project_no == money.c.project_no,
-                                      ProjectRecord.valid_to.is_(None)))
+            .join(
+                ProjectRecord,
+                and_(
+                    ProjectRecord.plan_id == money.c.plan_id,
+                    ProjectRecord.project_no == money.c.project_no,
+                    ProjectRecord.valid_to.is_(None),
+                ),
+            )
             .outerjoin(links, links.c.record_id == ProjectRecord.id)
             .group_by(money.c.organisation_id, links.c.item_id)
         )
@@ -363,8 +422,11 @@ def _overdue_viewer(user, filters: Filters):
     so DLA's page does not compute the whole country's overdue list for one province."""
     if filters.province and is_national(user):
         office = SimpleNamespace(id=None, province_code=filters.province, district_code=None)
-        return SimpleNamespace(is_authenticated=True, is_active=True,
-                               grants=[SimpleNamespace(role="provincial_officer", organisation=office)])
+        return SimpleNamespace(
+            is_authenticated=True,
+            is_active=True,
+            grants=[SimpleNamespace(role="provincial_officer", organisation=office)],
+        )
     return user
 
 
@@ -373,60 +435,124 @@ def provinces_for(user) -> list[tuple[str, str, int]]:
     rows = db.session.execute(
         select(Province.code, Province.name_th, func.count(Organisation.id))
         .join(Organisation, Organisation.province_code == Province.code)
-        .where(Organisation.kind == "lao", Organisation.is_active.is_(True), visible_org_clause(user, Organisation))
+        .where(
+            Organisation.kind == "lao",
+            Organisation.is_active.is_(True),
+            visible_org_clause(user, Organisation),
+        )
         .group_by(Province.code, Province.name_th)
         .order_by(Province.code)
     ).all()
     return [(code, name, n) for code, name, n in rows]
 
 
-def dashboard(user, filters: Filters, *, dimension: str | None = None, today: date | None = None,
-              locale: str = "th") -> Dashboard:
+def dashboard(
+    user, filters: Filters, *, dimension: str | None = None, today: date | None = None, locale: str = "th"
+) -> Dashboard:
     """Build the oversight table for ``user`` with ``filters`` (read-only); with a strategy
     ``dimension``, also the budget chart by that dimension over the rows shown."""
     _require_overseer(user)
-    today = today or thaidate.today_local()
     start = period_start_for(filters.fiscal_year_be)
     provinces = provinces_for(user)
-    if filters.province and filters.province not in {p[0] for p in provinces}:
-        raise InvalidInput("that province is not in your oversight", field="province")
-    if filters.province is None and len(provinces) == 1:
-        filters = replace(filters, province=provinces[0][0])
+    filters = _province_filter(user, filters, provinces)
     # A national reader picks a province first: the whole country is 7,849 rows.
     if filters.province is None and is_national(user):
         return Dashboard(filters, start, [], sum(p[2] for p in provinces), provinces, [], needs_province=True)
 
     org_ids = scoped_lao_ids(user, filters)
+    rows = _lao_rows(user, filters, start, locale)
+    _add_latest_revisions(rows, org_ids, start, locale)
+    by_lao, by_item = money_figures(org_ids, filters.fiscal_year_be, dimension)
+    _add_money(rows, by_lao)
+    _add_evaluations(rows, org_ids, filters.fiscal_year_be, locale)
+    _add_overdue(rows, _overdue_viewer(user, filters), today or thaidate.today_local(), locale)
+
+    shown = _shown_rows(rows, filters)
+    board = Dashboard(filters, start, shown, len(rows), provinces, _districts(user, filters))
+    if dimension is not None:
+        board.bars = _bars(dimension, by_item, {r.organisation_id for r in shown})
+    return board
+
+
+def _province_filter(user, filters: Filters, provinces: list[tuple[str, str, int]]) -> Filters:
+    """Refuse a province outside ``user``'s oversight; choose the only one when there is one."""
+    if filters.province and filters.province not in {p[0] for p in provinces}:
+        raise InvalidInput("that province is not in your oversight", field="province")
+    if filters.province is None and len(provinces) == 1:
+        return replace(filters, province=provinces[0][0])
+    return filters
+
+
+def _lao_rows(user, filters: Filters, start: int, locale: str) -> dict[int, LaoRow]:
+    """One row per LAO in scope with its plan of the period (one query), by organisation id."""
     laos = db.session.execute(
         select(
-            Organisation.id, Organisation.code, Organisation.name_th, Organisation.lao_type,
-            Organisation.district_code, func.coalesce(District.name_th, Organisation.district_name_th),
-            Plan.id, Plan.title, Plan.status, Plan.workflow_version, Plan.current_version, Plan.announced_at,
+            Organisation.id,
+            Organisation.code,
+            Organisation.name_th,
+            Organisation.lao_type,
+            Organisation.district_code,
+            func.coalesce(District.name_th, Organisation.district_name_th),
+            Plan.id,
+            Plan.title,
+            Plan.status,
+            Plan.workflow_version,
+            Plan.current_version,
+            Plan.announced_at,
         )
         .outerjoin(District, District.code == Organisation.district_code)
         .outerjoin(Plan, and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == start))
         .where(*_lao_conditions(user, filters))
     ).all()
     rows: dict[int, LaoRow] = {}
-    for (org_id, code, name, lao_type, district_code, district_name,
-         plan_id, title, status, wf_version, version, announced_at) in laos:
-        prefix = LAO_TYPES.get(lao_type, "")
+    for (
+        org_id,
+        code,
+        name,
+        lao_type,
+        district_code,
+        district_name,
+        plan_id,
+        title,
+        status,
+        wf_version,
+        version,
+        announced_at,
+    ) in laos:
+        prefix = LAO_TYPES.get(lao_type or "", "")
         rows[org_id] = LaoRow(
-            organisation_id=org_id, code=code, name=f"{prefix}{name}" if prefix and prefix != name else name,
-            lao_type=lao_type, district_code=district_code, district_name=district_name or "",
-            plan_id=plan_id, plan_title=title, plan_status=status,
+            organisation_id=org_id,
+            code=code,
+            name=f"{prefix}{name}" if prefix and prefix != name else name,
+            lao_type=lao_type,
+            district_code=district_code,
+            district_name=district_name or "",
+            plan_id=plan_id,
+            plan_title=title,
+            plan_status=status,
             plan_status_label=_label("plan", wf_version, status, locale),
             plan_version=version if plan_id else None,
             submission=_submission(status),
-            submission_due=(deadline_rules.submission_deadline(thaidate.to_local(announced_at).date())
-                            if status == "announced" and announced_at else None),
+            submission_due=(
+                deadline_rules.submission_deadline(thaidate.to_local(announced_at).date())
+                if status == "announced" and announced_at
+                else None
+            ),
         )
+    return rows
 
-    # The latest revision of each plan of the period (the newest first drafted).
+
+def _add_latest_revisions(rows: dict[int, LaoRow], org_ids, start: int, locale: str) -> None:
+    """The latest revision of each plan of the period (the newest first drafted), one query."""
     latest = (
         select(
-            Revision.organisation_id, Revision.id, Revision.label, Revision.sequence, Revision.year_be,
-            Revision.status, Revision.workflow_version,
+            Revision.organisation_id,
+            Revision.id,
+            Revision.label,
+            Revision.sequence,
+            Revision.year_be,
+            Revision.status,
+            Revision.workflow_version,
             func.row_number().over(partition_by=Revision.plan_id, order_by=Revision.id.desc()).label("n"),
         )
         .join(Plan, Plan.id == Revision.plan_id)
@@ -441,24 +567,37 @@ def dashboard(user, filters: Filters, *, dimension: str | None = None, today: da
         row.revision_title = f"{label} ครั้งที่ {sequence}/{year_be}" if sequence is not None else f"#{rev_id}"
         row.revision_status_label = _label("revision", wf_version, status, locale)
 
-    by_lao, by_item = money_figures(org_ids, filters.fiscal_year_be, dimension)
+
+def _add_money(rows: dict[int, LaoRow], by_lao: dict[int, Money]) -> None:
     for org_id, figures in by_lao.items():
         row = rows[org_id]
         row.executions, row.counted = figures.executions, figures.counted
         row.budget, row.disbursed = figures.budget, figures.disbursed
 
-    # The October round covers the whole year, so it is the latest of a fiscal year.
+
+def _add_evaluations(rows: dict[int, LaoRow], org_ids, fiscal_year_be: int, locale: str) -> None:
+    """Each LAO's latest evaluation report of the year, one query. The October round covers the
+    whole year, so it is the latest of a fiscal year."""
     evaluations = (
         select(
-            EvaluationReport.organisation_id, EvaluationReport.id, EvaluationReport.round,
-            EvaluationReport.status, EvaluationReport.workflow_version,
-            func.row_number().over(
+            EvaluationReport.organisation_id,
+            EvaluationReport.id,
+            EvaluationReport.round,
+            EvaluationReport.status,
+            EvaluationReport.workflow_version,
+            func.row_number()
+            .over(
                 partition_by=EvaluationReport.organisation_id,
-                order_by=(case((EvaluationReport.round == "october", 0), else_=1), EvaluationReport.id.desc()),
-            ).label("n"),
+                order_by=(
+                    case((EvaluationReport.round == "october", 0), else_=1),
+                    EvaluationReport.id.desc(),
+                ),
+            )
+            .label("n"),
         )
-        .where(EvaluationReport.fiscal_year_be == filters.fiscal_year_be,
-               EvaluationReport.organisation_id.in_(org_ids))
+        .where(
+            EvaluationReport.fiscal_year_be == fiscal_year_be, EvaluationReport.organisation_id.in_(org_ids)
+        )
         .subquery()
     )
     for org_id, report_id, round_, status, wf_version, _n in db.session.execute(
@@ -468,7 +607,10 @@ def dashboard(user, filters: Filters, *, dimension: str | None = None, today: da
         row.evaluation_id, row.evaluation_round = report_id, round_
         row.evaluation_status_label = _label("evaluation", wf_version, status, locale)
 
-    for item in deadlines.overdue_items(_overdue_viewer(user, filters), today, locale):
+
+def _add_overdue(rows: dict[int, LaoRow], viewer, today: date, locale: str) -> None:
+    """What is overdue per LAO; an overdue plan submission marks the submission column too."""
+    for item in deadlines.overdue_items(viewer, today, locale):
         row = rows.get(item.organisation_id)
         if row is None:
             continue
@@ -476,16 +618,15 @@ def dashboard(user, filters: Filters, *, dimension: str | None = None, today: da
         if item.kind == "plan_not_submitted" and item.plan_id == row.plan_id:
             row.submission = "overdue"
 
-    in_scope = len(rows)
+
+def _shown_rows(rows: dict[int, LaoRow], filters: Filters) -> list[LaoRow]:
+    """The rows passing the plan-status and overdue filters, in the order asked for."""
     shown = [r for r in rows.values() if _passes(r, filters)]
     shown.sort(key=_sort_key(filters.sort), reverse=filters.descending)
     if filters.descending:
         # Empty values stay last whichever way the column is sorted.
         shown.sort(key=lambda r: _sort_value(r, filters.sort) is None)
-    board = Dashboard(filters, start, shown, in_scope, provinces, _districts(user, filters))
-    if dimension is not None:
-        board.bars = _bars(dimension, by_item, {r.organisation_id for r in shown})
-    return board
+    return shown
 
 
 def _submission(status: str | None) -> str:
@@ -536,9 +677,13 @@ def _sort_key(key: str):
 def _districts(user, filters: Filters) -> list[tuple[str, str]]:
     rows = db.session.execute(
         select(District.code, District.name_th)
-        .where(District.code.in_(
-            select(Organisation.district_code).where(*_lao_conditions(user, replace(filters, district=None)))
-        ))
+        .where(
+            District.code.in_(
+                select(Organisation.district_code).where(
+                    *_lao_conditions(user, replace(filters, district=None))
+                )
+            )
+        )
         .order_by(District.code)
     ).all()
     return [(code, name) for code, name in rows]
@@ -565,15 +710,28 @@ def _bars(dimension: str, by_item: dict, shown: set[int]) -> list[DimensionBar]:
         total.executions += figures.executions
         total.budget += figures.budget
         total.disbursed += figures.disbursed
-    items = {
-        item.id: item for item in db.session.scalars(
-            select(CatalogueItem).where(CatalogueItem.catalogue == dimension,
-                                        CatalogueItem.id.in_([i for i in sums if i is not None]))
-        )
-    } if any(i is not None for i in sums) else {}
+    items = (
+        {
+            item.id: item
+            for item in db.session.scalars(
+                select(CatalogueItem).where(
+                    CatalogueItem.catalogue == dimension,
+                    CatalogueItem.id.in_([i for i in sums if i is not None]),
+                )
+            )
+        }
+        if any(i is not None for i in sums)
+        else {}
+    )
     bars = [
-        DimensionBar(item_id, items[item_id].code if item_id else "", items[item_id].name_th if item_id else "",
-                     m.executions, m.budget, m.disbursed)
+        DimensionBar(
+            item_id,
+            items[item_id].code if item_id else "",
+            items[item_id].name_th if item_id else "",
+            m.executions,
+            m.budget,
+            m.disbursed,
+        )
         for item_id, m in sums.items()
     ]
     bars.sort(key=lambda b: (b.item_id is None, items[b.item_id].position if b.item_id else 0, b.code))
@@ -588,15 +746,33 @@ def budget_by_dimension(org_ids, fiscal_year_be: int, dimension: str) -> list[Di
 
 # -- downloads ---------------------------------------------------------------------------------------
 SUBMISSION_TH = {
-    "overdue": "เกินกำหนดส่ง", "due": "ยังไม่ส่ง (ยังไม่เกินกำหนด)", "submitted": "ส่งแล้ว รอรับทราบ",
-    "acknowledged": "รับทราบแล้ว", "not_announced": "ยังไม่ประกาศใช้แผน",
+    "overdue": "เกินกำหนดส่ง",
+    "due": "ยังไม่ส่ง (ยังไม่เกินกำหนด)",
+    "submitted": "ส่งแล้ว รอรับทราบ",
+    "acknowledged": "รับทราบแล้ว",
+    "not_announced": "ยังไม่ประกาศใช้แผน",
 }
 ROUNDS_TH = {"april": "รอบเดือนเมษายน", "october": "รอบเดือนตุลาคม"}
 EXPORT_HEADERS = (
-    "รหัส อปท.", "ชื่อ อปท.", "ประเภท", "อำเภอ", "สถานะแผน", "ฉบับที่ใช้บังคับ", "การแก้ไข/เพิ่มเติม/เปลี่ยนแปลงล่าสุด",
-    "สถานะการแก้ไขล่าสุด", "การส่งอำเภอ/จังหวัด", "โครงการที่ตั้งงบประมาณ", "โครงการที่ดำเนินการแล้วเสร็จ",
-    "ร้อยละการดำเนินการ", "งบประมาณหลังโอน (บาท)", "เบิกจ่ายแล้ว (บาท)", "ร้อยละการเบิกจ่าย",
-    "รายงานผลการติดตามและประเมินผล", "สถานะรายงาน", "จำนวนเรื่องที่เกินกำหนด", "เรื่องที่เกินกำหนด",
+    "รหัส อปท.",
+    "ชื่อ อปท.",
+    "ประเภท",
+    "อำเภอ",
+    "สถานะแผน",
+    "ฉบับที่ใช้บังคับ",
+    "การแก้ไข/เพิ่มเติม/เปลี่ยนแปลงล่าสุด",
+    "สถานะการแก้ไขล่าสุด",
+    "การส่งอำเภอ/จังหวัด",
+    "โครงการที่ตั้งงบประมาณ",
+    "โครงการที่ดำเนินการแล้วเสร็จ",
+    "ร้อยละการดำเนินการ",
+    "งบประมาณหลังโอน (บาท)",
+    "เบิกจ่ายแล้ว (บาท)",
+    "ร้อยละการเบิกจ่าย",
+    "รายงานผลการติดตามและประเมินผล",
+    "สถานะรายงาน",
+    "จำนวนเรื่องที่เกินกำหนด",
+    "เรื่องที่เกินกำหนด",
 )
 
 
@@ -604,13 +780,29 @@ def export_rows(board: Dashboard) -> list[list]:
     """The table's rows as plain values under ``EXPORT_HEADERS`` (Thai labels, exact money)."""
     out = []
     for r in board.rows:
-        out.append([
-            r.code, r.name, r.type_label, r.district_name, r.plan_status_label or "ยังไม่มีแผน",
-            r.plan_version, r.revision_title or "", r.revision_status_label, SUBMISSION_TH[r.submission],
-            r.executions, r.counted, r.execution_rate, r.budget, r.disbursed, r.disbursement_rate,
-            ROUNDS_TH.get(r.evaluation_round or "", ""), r.evaluation_status_label, r.overdue_count,
-            "; ".join(item.reason for item in r.overdue),
-        ])
+        out.append(
+            [
+                r.code,
+                r.name,
+                r.type_label,
+                r.district_name,
+                r.plan_status_label or "ยังไม่มีแผน",
+                r.plan_version,
+                r.revision_title or "",
+                r.revision_status_label,
+                SUBMISSION_TH[r.submission],
+                r.executions,
+                r.counted,
+                r.execution_rate,
+                r.budget,
+                r.disbursed,
+                r.disbursement_rate,
+                ROUNDS_TH.get(r.evaluation_round or "", ""),
+                r.evaluation_status_label,
+                r.overdue_count,
+                "; ".join(item.reason for item in r.overdue),
+            ]
+        )
     return out
 
 
@@ -625,7 +817,21 @@ def to_xlsx(board: Dashboard) -> bytes:
 
 
 __all__ = [
-    "DIMENSIONS", "Dashboard", "DimensionBar", "EXPORT_HEADERS", "Filters", "LaoRow", "NO_PLAN", "SORT_KEYS",
-    "budget_by_dimension", "dashboard", "money_figures", "export_rows", "may_oversee", "period_start_for",
-    "provinces_for", "to_csv", "to_xlsx",
+    "DIMENSIONS",
+    "EXPORT_HEADERS",
+    "NO_PLAN",
+    "SORT_KEYS",
+    "Dashboard",
+    "DimensionBar",
+    "Filters",
+    "LaoRow",
+    "budget_by_dimension",
+    "dashboard",
+    "export_rows",
+    "may_oversee",
+    "money_figures",
+    "period_start_for",
+    "provinces_for",
+    "to_csv",
+    "to_xlsx",
 ]

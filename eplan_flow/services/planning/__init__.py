@@ -1,1 +1,2 @@
-"""The local development plan: drafting, strategies, projects, revisions, printed forms, the public board, deadlines."""
+"""The local development plan: drafting, strategies, projects, revisions, printed forms, the public
+board, deadlines."""

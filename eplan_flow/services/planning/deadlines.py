@@ -1,8 +1,9 @@
-"""What is overdue in the plan lifecycle, for the LAOs a person may read (DOMAIN.md §4).
+"""What is overdue in the plan lifecycle, for the LAOs a person may read (docs/DOMAIN.md §4).
 
 Read-only: two queries whatever the number of LAOs in scope (a province has up to 334), the
 deadline arithmetic in ``workflows.deadlines``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,19 +38,26 @@ class OverdueItem:
     plan_title: str | None = None
 
 
-def overdue_items(user, today: date | None = None, locale: str = "th", rules: dict = DEADLINES_V1) -> list[OverdueItem]:
+def overdue_items(
+    user, today: date | None = None, locale: str = "th", rules: dict = DEADLINES_V1
+) -> list[OverdueItem]:
     """List what is overdue in the LAOs ``user`` may read, longest overdue first."""
     return _overdue(visible_org_clause(user, Organisation), today, locale, rules)
 
 
-def all_overdue_items(today: date | None = None, locale: str = "th", rules: dict = DEADLINES_V1) -> list[OverdueItem]:
+def all_overdue_items(
+    today: date | None = None, locale: str = "th", rules: dict = DEADLINES_V1
+) -> list[OverdueItem]:
     """List what is overdue in every active LAO (the scheduler's view, nobody's scope)."""
     return _overdue(true(), today, locale, rules)
 
 
 def _overdue(scope, today: date | None, locale: str, rules: dict) -> list[OverdueItem]:
     today = today or thaidate.today_local()
-    items = [*_plans_not_announced(scope, today, locale, rules), *_plans_not_submitted(scope, today, locale, rules)]
+    items = [
+        *_plans_not_announced(scope, today, locale, rules),
+        *_plans_not_submitted(scope, today, locale, rules),
+    ]
     items.sort(key=lambda i: (-i.days_overdue, i.lao_code, i.kind))
     return items
 
@@ -75,19 +83,33 @@ def _plans_not_announced(scope, today: date, locale: str, rules: dict) -> list[O
     ).all()
     items = []
     for org, plan_id, plan_title in rows:
-        start = due[org.lao_type]
-        deadline = deadlines.review_deadline(org.lao_type, start, rules)
-        items.append(OverdueItem(
-            kind="plan_not_announced",
-            organisation_id=org.id, lao_code=org.code, lao_name=org.display_name, lao_type=org.lao_type,
-            period_start_be=start, deadline=deadline,
-            days_overdue=deadlines.days_overdue(deadline, today),
-            reason=deadlines.reason(
-                "plan_not_announced", locale, rules, start=start, end=start + rules["period"]["years"] - 1,
-                deadline=thaidate.format_date(deadline, locale),
-            ),
-            plan_id=plan_id, plan_title=plan_title,
-        ))
+        lao_type = org.lao_type
+        if lao_type is None:  # the query keeps only LAOs of a type that has a deadline
+            raise ValueError(f"organisation {org.id} has no LAO type")
+        start = due[lao_type]
+        deadline = deadlines.review_deadline(lao_type, start, rules)
+        items.append(
+            OverdueItem(
+                kind="plan_not_announced",
+                organisation_id=org.id,
+                lao_code=org.code,
+                lao_name=org.display_name,
+                lao_type=lao_type,
+                period_start_be=start,
+                deadline=deadline,
+                days_overdue=deadlines.days_overdue(deadline, today),
+                reason=deadlines.reason(
+                    "plan_not_announced",
+                    locale,
+                    rules,
+                    start=start,
+                    end=start + rules["period"]["years"] - 1,
+                    deadline=thaidate.format_date(deadline, locale),
+                ),
+                plan_id=plan_id,
+                plan_title=plan_title,
+            )
+        )
     return items
 
 
@@ -96,32 +118,48 @@ def _plans_not_submitted(scope, today: date, locale: str, rules: dict) -> list[O
     # that starts day today - N.
     last_day = today - timedelta(days=rules["submission_days"])
     before = datetime.combine(last_day, time.min, tzinfo=thaidate.BANGKOK)
-    rows = db.session.execute(
-        select(Plan)
-        .join(Plan.organisation)
-        .options(contains_eager(Plan.organisation))
-        .where(
-            Plan.status == "announced",
-            Plan.submitted_at.is_(None),
-            Plan.announced_at < before,
-            scope,
+    rows = (
+        db.session.execute(
+            select(Plan)
+            .join(Plan.organisation)
+            .options(contains_eager(Plan.organisation))
+            .where(
+                Plan.status == "announced",
+                Plan.submitted_at.is_(None),
+                Plan.announced_at < before,
+                scope,
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     items = []
     for plan in rows:
         org = plan.organisation
+        if plan.announced_at is None:  # the query keeps only plans announced before a day
+            raise ValueError(f"plan {plan.id} is announced without a time")
         announced_on = thaidate.to_local(plan.announced_at).date()
         deadline = deadlines.submission_deadline(announced_on, rules)
-        items.append(OverdueItem(
-            kind="plan_not_submitted",
-            organisation_id=org.id, lao_code=org.code, lao_name=org.display_name,
-            lao_type=org.lao_type or "", period_start_be=plan.period_start_be, deadline=deadline,
-            days_overdue=deadlines.days_overdue(deadline, today),
-            reason=deadlines.reason(
-                "plan_not_submitted", locale, rules,
-                announced=thaidate.format_date(announced_on, locale), days=rules["submission_days"],
-                deadline=thaidate.format_date(deadline, locale),
-            ),
-            plan_id=plan.id, plan_title=plan.title,
-        ))
+        items.append(
+            OverdueItem(
+                kind="plan_not_submitted",
+                organisation_id=org.id,
+                lao_code=org.code,
+                lao_name=org.display_name,
+                lao_type=org.lao_type or "",
+                period_start_be=plan.period_start_be,
+                deadline=deadline,
+                days_overdue=deadlines.days_overdue(deadline, today),
+                reason=deadlines.reason(
+                    "plan_not_submitted",
+                    locale,
+                    rules,
+                    announced=thaidate.format_date(announced_on, locale),
+                    days=rules["submission_days"],
+                    deadline=thaidate.format_date(deadline, locale),
+                ),
+                plan_id=plan.id,
+                plan_title=plan.title,
+            )
+        )
     return items

@@ -5,6 +5,7 @@ projects directly: the records are version 1 in the making (valid_from=1, valid_
 announced, projects change only through revisions (``services/planning/revisions.py``). Every write is
 audited on the chain ``plan-content:<plan id>``; each use case commits once or changes nothing.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import exists, func, select
@@ -22,15 +23,16 @@ from eplan_flow.extensions import db
 from eplan_flow.models import Organisation, Plan, PlanVersion, ProjectRecord
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_edit_plan_content, can_read, has_role
-from eplan_flow.services.platform import audit, engine, unit_of_work
 from eplan_flow.services.planning.projects import (
     apply_values,
     next_project_no,
     record_values,
     validate_project_values,
 )
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.platform.unit_of_work import transaction
 
-# Who drafts a plan's content (the support committee's staff).
+# The Buddhist-Era years a plan's five-year period may start in.
 PERIOD_RANGE = (2500, 2700)
 
 
@@ -41,13 +43,22 @@ class PlanHasNoProjects(GuardFailed):
 
 
 def content_chain(plan_id: int) -> str:
+    """The audit chain of a plan's content edits while it is drafted: projects, strategies, tactics."""
     return f"plan-content:{plan_id}"
 
 
-def get_plan(plan_id: int, actor, *, lock: bool = False) -> Plan:
-    """A plan the actor may read, or NotFound (another LAO's plan does not exist for them)."""
+def get_plan(actor, plan_id: int, *, lock: bool = False) -> Plan:
+    """A plan the actor may read, or NotFound (another LAO's plan does not exist for them).
+
+    The one way every context reads a plan by id. ``lock`` takes the plan's row lock until the
+    transaction ends, so the workflow cannot move the plan while a use case writes under it.
+    """
     # The printed forms' heading names the province: load it with the organisation.
-    query = select(Plan).where(Plan.id == plan_id).options(joinedload(Plan.organisation).joinedload(Organisation.province))
+    query = (
+        select(Plan)
+        .where(Plan.id == plan_id)
+        .options(joinedload(Plan.organisation).joinedload(Organisation.province))
+    )
     if lock:
         query = query.with_for_update(of=Plan).execution_options(populate_existing=True)
     plan = db.session.scalars(query).one_or_none()
@@ -56,24 +67,33 @@ def get_plan(plan_id: int, actor, *, lock: bool = False) -> Plan:
     return plan
 
 
+def versions_of(plan_id: int) -> list[PlanVersion]:
+    """A plan's announced versions, oldest first."""
+    return list(
+        db.session.scalars(
+            select(PlanVersion).where(PlanVersion.plan_id == plan_id).order_by(PlanVersion.number)
+        )
+    )
+
+
+def laos_for_new_plan(actor) -> list[Organisation]:
+    """The LAOs whose plans ``actor`` may create: those where they hold the planner role."""
+    return [g.organisation for g in actor.grants if g.role == "planner" and g.organisation.kind == "lao"]
+
+
 def can_draft(actor, plan: Plan) -> bool:
     """Whether ``actor`` may edit ``plan``'s projects directly now (templates use it to show links)."""
     return is_drafting(plan) and holds_drafting_role(actor, plan)
 
 
 def is_drafting(plan: Plan) -> bool:
+    """Whether the plan is being drafted for the first time (never announced)."""
     return plan.status == "drafting" and plan.current_version == 0
-
-
-def _run(use_case):
-    """Run ``use_case()`` as one transaction: commit its result, or roll everything back."""
-    return unit_of_work.run(use_case)
 
 
 def create_plan(actor, organisation_id: int, period_start_be, title: str | None = None) -> Plan:
     """Create an LAO's plan for a five-year period and start its workflow (planners of that LAO)."""
-
-    def use_case() -> Plan:
+    with transaction():
         org = db.session.get(Organisation, organisation_id)
         if org is None or not can_read(actor, org):
             raise NotFound(f"organisation #{organisation_id} not found", id=organisation_id)
@@ -98,9 +118,7 @@ def create_plan(actor, organisation_id: int, period_start_be, title: str | None 
         )
         plan = Plan(organisation_id=org.id, title=clean_title, period_start_be=start, period_end_be=start + 4)
         engine.start(plan, actor)
-        return plan
-
-    return _run(use_case)
+    return plan
 
 
 def holds_drafting_role(actor, plan: Plan) -> bool:
@@ -108,8 +126,8 @@ def holds_drafting_role(actor, plan: Plan) -> bool:
     return can_edit_plan_content(actor, plan.organisation)
 
 
-def _draftable(plan_id: int, actor) -> Plan:
-    plan = get_plan(plan_id, actor, lock=True)
+def _draftable(actor, plan_id: int) -> Plan:
+    plan = get_plan(actor, plan_id, lock=True)
     if not holds_drafting_role(actor, plan):
         raise PermissionDenied("only the LAO's planners and support-committee secretaries draft its plan")
     if not is_drafting(plan):
@@ -123,7 +141,8 @@ def _draftable(plan_id: int, actor) -> Plan:
 def _draft_record(plan_id: int, project_no: int) -> ProjectRecord:
     record = db.session.scalars(
         select(ProjectRecord).where(
-            ProjectRecord.plan_id == plan_id, ProjectRecord.project_no == project_no,
+            ProjectRecord.plan_id == plan_id,
+            ProjectRecord.project_no == project_no,
             ProjectRecord.valid_to.is_(None),
         )
     ).one_or_none()
@@ -134,28 +153,29 @@ def _draft_record(plan_id: int, project_no: int) -> ProjectRecord:
 
 def add_project(actor, plan_id: int, values: dict) -> ProjectRecord:
     """Add a project to a drafting plan."""
-
-    def use_case() -> ProjectRecord:
-        plan = _draftable(plan_id, actor)
+    with transaction():
+        plan = _draftable(actor, plan_id)
         cleaned = validate_project_values(plan, values)
-        record = ProjectRecord(plan_id=plan.id, project_no=next_project_no(plan.id), valid_from=1, valid_to=None)
+        record = ProjectRecord(
+            plan_id=plan.id, project_no=next_project_no(plan.id), valid_from=1, valid_to=None
+        )
         apply_values(record, cleaned)
         db.session.add(record)
         db.session.flush()
         audit.append(
-            content_chain(plan.id), "add_project", actor=actor, organisation_id=plan.organisation_id,
+            content_chain(plan.id),
+            "add_project",
+            actor=actor,
+            organisation_id=plan.organisation_id,
             data={"project_no": record.project_no, "values": record_values(record)},
         )
-        return record
-
-    return _run(use_case)
+    return record
 
 
 def update_project(actor, plan_id: int, project_no: int, values: dict) -> ProjectRecord:
     """Replace the values of a drafting plan's project."""
-
-    def use_case() -> ProjectRecord:
-        plan = _draftable(plan_id, actor)
+    with transaction():
+        plan = _draftable(actor, plan_id)
         record = _draft_record(plan.id, project_no)
         before = record_values(record)
         cleaned = validate_project_values(plan, values)
@@ -164,41 +184,42 @@ def update_project(actor, plan_id: int, project_no: int, values: dict) -> Projec
         after = record_values(record)
         changed = {k: {"old": before[k], "new": after[k]} for k in after if before.get(k) != after[k]}
         audit.append(
-            content_chain(plan.id), "change_project", actor=actor, organisation_id=plan.organisation_id,
+            content_chain(plan.id),
+            "change_project",
+            actor=actor,
+            organisation_id=plan.organisation_id,
             data={"project_no": project_no, "changes": changed},
         )
-        return record
-
-    return _run(use_case)
+    return record
 
 
 def delete_project(actor, plan_id: int, project_no: int) -> None:
     """Remove a project from a drafting plan."""
-
-    def use_case() -> None:
-        plan = _draftable(plan_id, actor)
+    with transaction():
+        plan = _draftable(actor, plan_id)
         record = _draft_record(plan.id, project_no)
         before = record_values(record)
         db.session.delete(record)
         db.session.flush()
         audit.append(
-            content_chain(plan.id), "delete_project", actor=actor, organisation_id=plan.organisation_id,
+            content_chain(plan.id),
+            "delete_project",
+            actor=actor,
+            organisation_id=plan.organisation_id,
             data={"project_no": project_no, "values": before},
         )
 
-    _run(use_case)
 
-
-@engine.on_enter("plan", "announced")
+@engine.entry_action
 def make_first_version(plan: Plan, actor, from_state, to_state, data) -> None:
     """Announcing a plan for the first time makes its draft version 1; a plan without projects is refused."""
     if plan.current_version:
         # Back from the district or province with remarks: the plan is already in force.
         return
     projects = db.session.scalar(
-        select(func.count()).select_from(ProjectRecord).where(
-            ProjectRecord.plan_id == plan.id, ProjectRecord.valid_to.is_(None)
-        )
+        select(func.count())
+        .select_from(ProjectRecord)
+        .where(ProjectRecord.plan_id == plan.id, ProjectRecord.valid_to.is_(None))
     )
     if not projects:
         raise PlanHasNoProjects("a plan without projects cannot be announced", field="projects")
@@ -208,7 +229,7 @@ def make_first_version(plan: Plan, actor, from_state, to_state, data) -> None:
     db.session.add(PlanVersion(plan_id=plan.id, number=1, revision_id=None, announced_at=now))
 
 
-@engine.on_enter("plan", "submitted")
+@engine.entry_action
 def record_submission(plan: Plan, actor, from_state, to_state, data) -> None:
     """Remember when the announced plan was sent to the district and province."""
     plan.submitted_at = utcnow()

@@ -1,10 +1,13 @@
 """A plan's projects: checking a project's values, and reading the records valid at a plan version.
 
-Shared by plan drafting (``services/planning/plans.py``) and revisions (``services/planning/revisions.py``): both turn
-user input into the same cleaned values before writing a ``ProjectRecord``.
+Shared by plan drafting (``services/planning/plans.py``) and revisions
+(``services/planning/revisions.py``): both turn user input into the same cleaned values before
+writing a ``ProjectRecord``; both forms offer the same choices (``project_choices``).
 """
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
@@ -22,6 +25,7 @@ from eplan_flow.models.project import (
     ProjectRecord,
     Tactic,
 )
+from eplan_flow.services.directory.catalogues import LINK_CATALOGUES
 
 BUDGET_FIELDS = tuple(f"budget_{i}" for i in range(1, PLAN_YEARS + 1))
 REQUIRED_FIELDS = ("name", "objective", "target", "responsible_unit", "strategy_id", "programme_id")
@@ -51,8 +55,6 @@ def _text(field: str, raw) -> str | None:
 
 
 def _id(field: str, raw) -> int | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
     try:
         return text.parse_int(raw, field=field)
     except InvalidInput:
@@ -61,8 +63,6 @@ def _id(field: str, raw) -> int | None:
 
 def parse_money(field: str, raw) -> Decimal:
     """Turn a baht amount ("1,500,000.00", Decimal, int) into an exact Decimal with satang."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return Decimal("0.00")
     if isinstance(raw, float | bool):
         # Floats cannot hold satang exactly: callers pass strings or Decimals.
         raise InvalidInput(f"{field} must be a decimal amount, not a float", field=field)
@@ -75,7 +75,8 @@ def parse_money(field: str, raw) -> Decimal:
         return Decimal("0.00")
     if amount < 0:
         raise InvalidInput(f"{field} cannot be negative", field=field)
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
+    exponent = amount.as_tuple().exponent  # an int: parse_decimal refuses NaN and infinities
+    if isinstance(exponent, int) and exponent < -2 and amount != amount.quantize(CENT):
         raise InvalidInput(f"{field} has more than 2 decimal places", field=field)
     if amount > MAX_AMOUNT:
         raise InvalidInput(f"{field} is too large", field=field)
@@ -93,7 +94,8 @@ def budget_field_for_year(plan: Plan, year_be) -> str:
     if not plan.period_start_be <= year <= plan.period_end_be:
         raise InvalidInput(
             f"{year} is outside the plan's period {plan.period_start_be}–{plan.period_end_be}",
-            field="budgets", year=year,
+            field="budgets",
+            year=year,
         )
     return f"budget_{year - plan.period_start_be + 1}"
 
@@ -161,7 +163,7 @@ def _links(plan: Plan, raw) -> list[int]:
         return []
     if isinstance(raw, str | bytes) or not hasattr(raw, "__iter__"):
         raise InvalidInput("links must be a list of catalogue item ids", field="links")
-    ids = sorted({_id("links", item) for item in raw} - {None})
+    ids = sorted({i for i in (_id("links", item) for item in raw) if i is not None})
     if not ids:
         return []
     found = db.session.execute(
@@ -233,7 +235,9 @@ def current_records(plan_id: int) -> list[ProjectRecord]:
 def next_project_no(plan_id: int) -> int:
     """The next project number of a plan: one above every record's, so an announced project's
     number is never reused (only a deleted draft's may be)."""
-    last = db.session.scalar(select(func.max(ProjectRecord.project_no)).where(ProjectRecord.plan_id == plan_id))
+    last = db.session.scalar(
+        select(func.max(ProjectRecord.project_no)).where(ProjectRecord.plan_id == plan_id)
+    )
     return (last or 0) + 1
 
 
@@ -252,8 +256,46 @@ def apply_values(record: ProjectRecord, cleaned: dict) -> ProjectRecord:
         if field == "links":
             record.links = (
                 list(db.session.scalars(select(CatalogueItem).where(CatalogueItem.id.in_(value))))
-                if value else []
+                if value
+                else []
             )
         else:
             setattr(record, field, value)
     return record
+
+
+@dataclass(frozen=True)
+class ProjectChoices:
+    """What a project form of one plan offers: its strategies (by number, each with its tactics),
+    the budget programmes (แผนงาน), and the catalogue items a project may link to."""
+
+    strategies: list[LaoStrategy]
+    programmes: list[CatalogueItem]
+    links: list[CatalogueItem]
+
+
+def project_choices(plan: Plan) -> ProjectChoices:
+    """The choices of ``plan``'s project forms: active items, national or of the plan's province."""
+    strategies = list(
+        db.session.scalars(
+            select(LaoStrategy)
+            .where(LaoStrategy.plan_id == plan.id)
+            .options(selectinload(LaoStrategy.tactics))
+            .order_by(LaoStrategy.number)
+        )
+    )
+    province = plan.organisation.province_code or ""
+    items = db.session.scalars(
+        select(CatalogueItem)
+        .where(
+            CatalogueItem.catalogue.in_(("budget_programme", *LINK_CATALOGUES)),
+            CatalogueItem.scope.in_(("", province)),
+            CatalogueItem.is_active.is_(True),
+        )
+        .order_by(CatalogueItem.catalogue, CatalogueItem.position, CatalogueItem.code)
+    ).all()
+    return ProjectChoices(
+        strategies=strategies,
+        programmes=[item for item in items if item.catalogue == "budget_programme"],
+        links=[item for item in items if item.catalogue != "budget_programme"],
+    )

@@ -3,13 +3,14 @@
 Only announced rows and their announcement facts ever leave here: no draft, no workflow history,
 no people.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, literal_column, or_, select, union_all
+from sqlalchemy import Select, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import lazyload
 
 from eplan_flow import thaidate
@@ -75,7 +76,7 @@ def _name_terms(q: str) -> tuple[str, str | None]:
     # People type "อบต.หนองเลิง"; names are stored without the type prefix.
     for lao_type, prefix in sorted(LAO_TYPES.items(), key=lambda kv: -len(kv[1])):
         if q.startswith(prefix) and len(q) > len(prefix):
-            return q[len(prefix):].strip(), lao_type
+            return q[len(prefix) :].strip(), lao_type
     return q, None
 
 
@@ -88,20 +89,30 @@ def _search_clause(q: str):
 
 
 def announcements(
-    q: str = "", lao_code: str | None = None, page: int = 1, per_page: int = PER_PAGE,
-    today: date | None = None, rules: dict = DEADLINES_V1,
+    q: str = "",
+    lao_code: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    today: date | None = None,
+    rules: dict = DEADLINES_V1,
 ) -> AnnouncementPage:
     """List announced plans and revisions, newest first, of LAOs matching ``q`` (code or name)."""
     today = today or thaidate.today_local()
     page = max(1, page)
-    plans = select(
-        literal_column("'plan'").label("kind"), Plan.id.label("id"), Plan.title.label("plan_title"),
+    # Select, unparameterised: literal_column leaves the first column's type open.
+    plans: Select = select(
+        literal_column("'plan'").label("kind"),
+        Plan.id.label("id"),
+        Plan.title.label("plan_title"),
         Plan.organisation_id.label("organisation_id"),
         Plan.announced_at.label("announced_at"),
     ).where(Plan.status.in_(ANNOUNCED_PLAN_STATES))
-    revisions = (
+    revisions: Select = (
         select(
-            literal_column("'revision'"), Revision.id, Plan.title, Revision.organisation_id,
+            literal_column("'revision'"),
+            Revision.id,
+            Plan.title,
+            Revision.organisation_id,
             Revision.announced_at,
         )
         .join(Plan, Plan.id == Revision.plan_id)
@@ -134,8 +145,12 @@ def announcements(
             ).scalars()
         }
     items = [
-        _announcement(row, titles.get(row.id, row.plan_title) if row.kind == "revision" else row.plan_title,
-                      today, rules)
+        _announcement(
+            row,
+            titles.get(row.id, row.plan_title) if row.kind == "revision" else row.plan_title,
+            today,
+            rules,
+        )
         for row in rows
     ]
     return AnnouncementPage(items, page, per_page, total)
@@ -146,7 +161,13 @@ def _announcement(row, title: str, today: date, rules: dict) -> Announcement:
     if row.announced_at is not None:
         until = deadlines.posting_until(thaidate.to_local(row.announced_at).date(), rules)
     return Announcement(
-        kind=row.kind, id=row.id, title=title, plan_title=row.plan_title,
-        lao_code=row.Organisation.code, lao_name=row.Organisation.display_name,
-        announced_at=row.announced_at, posted_until=until, posting=until is not None and until >= today,
+        kind=row.kind,
+        id=row.id,
+        title=title,
+        plan_title=row.plan_title,
+        lao_code=row.Organisation.code,
+        lao_name=row.Organisation.display_name,
+        announced_at=row.announced_at,
+        posted_until=until,
+        posting=until is not None and until >= today,
     )

@@ -1,4 +1,5 @@
 """Read-only listings for the web pages, scoped to what the reader may see."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -17,8 +18,11 @@ def visible_plans(user, page: int = 1, per_page: int = PER_PAGE):
         .join(Organisation, Organisation.id == Plan.organisation_id)
         .where(visible_org_clause(user, Organisation))
         .order_by(
-            Organisation.province_code, Organisation.district_code, Organisation.name_th,
-            Plan.period_start_be.desc(), Plan.id,
+            Organisation.province_code,
+            Organisation.district_code,
+            Organisation.name_th,
+            Plan.period_start_be.desc(),
+            Plan.id,
         )
     )
     return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)

@@ -6,15 +6,17 @@ what kind of notice it is, the key is unique per person, and the rows are insert
 DO NOTHING. Reruns, RQ retries, restarts and two schedulers racing therefore add nothing; a new
 period has a new key and is told again. Email goes out only for rows this run really inserted.
 """
+
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import Table, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +26,8 @@ from eplan_flow.models import EvaluationReport, Notification, Organisation, Plan
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import grant_covers
 from eplan_flow.services.planning import deadlines as overdue
+from eplan_flow.services.platform import mail
+from eplan_flow.services.platform.unit_of_work import transaction
 from workflows import deadlines
 from workflows.deadlines import DEADLINES_V1
 from workflows.roles import ROLES
@@ -38,7 +42,7 @@ NOTICE_RULES_V1 = {
     "version": 1,
     # The LAO's people who must act: reminded before, told when it is overdue.
     "act_roles": ("planner", "support_secretary", "executive"),
-    # The office told when an LAO is overdue. DOMAIN.md §1: อบต. are overseen through the district,
+    # The office told when an LAO is overdue. docs/DOMAIN.md §1: อบต. are overseen through the district,
     # เทศบาล and อบจ. through the province (and เมืองพัทยา with them).
     "oversight_role": {
         "sao": "district_officer",
@@ -89,9 +93,9 @@ NOTICE_RULES_V1 = {
         },
         "body": {
             "th": "{subject}\n\nหน่วยงาน: {lao} ({code})\nครบกำหนด: {deadline}\nดูรายละเอียด: {url}\n\n"
-                  "ข้อความนี้ส่งโดยระบบ e-Plan โดยอัตโนมัติ",
+            "ข้อความนี้ส่งโดยระบบ e-Plan โดยอัตโนมัติ",
             "en": "{subject}\n\nOrganisation: {lao} ({code})\nDue: {deadline}\nDetails: {url}\n\n"
-                  "This message was sent automatically by e-Plan.",
+            "This message was sent automatically by e-Plan.",
         },
     },
 }
@@ -121,19 +125,24 @@ class Summary:
 
     def as_dict(self) -> dict:
         return {
-            "today": self.today.isoformat(), "items": dict(self.items), "created": dict(self.created),
+            "today": self.today.isoformat(),
+            "items": dict(self.items),
+            "created": dict(self.created),
             "emails": self.emails,
         }
 
 
 def run_deadline_checks(
-    today: date | None = None, *, locale: str = "th", rules: dict = NOTICE_RULES_V1,
+    today: date | None = None,
+    *,
+    locale: str = "th",
+    rules: dict = NOTICE_RULES_V1,
     deadline_rules: dict = DEADLINES_V1,
 ) -> Summary:
     """Remind, notify and escalate every deadline due ``today`` (Bangkok); each notice only once."""
     today = today or thaidate.today_local()
     summary = Summary(today)
-    try:
+    with transaction():
         notices = [
             *_overdue_notices(today, locale, rules, deadline_rules),
             *_review_reminders(today, locale, rules, deadline_rules),
@@ -144,17 +153,10 @@ def run_deadline_checks(
             summary.items[notice.kind] = summary.items.get(notice.kind, 0) + 1
         rows, by_key = _rows(notices, locale, rules)
         inserted = _insert_once(rows)
-        for user_id, key in inserted:
+        for _user_id, key in inserted:
             kind = by_key[key][0].kind
             summary.created[kind] = summary.created.get(kind, 0) + 1
         summary.emails = _queue_emails(inserted, by_key, locale, rules)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        _mail().forget_queued()
-        raise
-    if summary.emails:
-        _mail().relay_queued()
     log.info("deadline checks for %s: %s", today.isoformat(), summary.as_dict())
     return summary
 
@@ -171,7 +173,8 @@ def _plan_link(plan_id: int | None) -> str:
 
 
 def _path(endpoint: str, **values) -> str:
-    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    root = current_app.config.get("APPLICATION_ROOT") or "/"
+    adapter = current_app.url_map.bind("localhost", script_name=root)
     return adapter.build(endpoint, values)
 
 
@@ -181,20 +184,42 @@ def _report_link(report_id: int | None, org_id: int) -> str:
     return _path("results.lao", org_id=org_id)
 
 
-def _late(org: Organisation, ident: str, reason: str, deadline: date, days_overdue: int, link: str,
-          locale: str, rules: dict) -> list[Notice]:
+def _late(
+    org: Organisation,
+    ident: str,
+    reason: str,
+    deadline: date,
+    days_overdue: int,
+    link: str,
+    locale: str,
+    rules: dict,
+) -> list[Notice]:
     """The LAO's notice of something overdue and, once late enough, its oversight office's."""
     values = {"lao": org.display_name, "code": org.code, "days": days_overdue, "reason": reason}
-    notices = [Notice(
-        "overdue", f"overdue:{ident}", org, tuple(rules["act_roles"]),
-        _text(rules, "overdue_subject", locale, **values), deadline, link,
-    )]
+    notices = [
+        Notice(
+            "overdue",
+            f"overdue:{ident}",
+            org,
+            tuple(rules["act_roles"]),
+            _text(rules, "overdue_subject", locale, **values),
+            deadline,
+            link,
+        )
+    ]
     if days_overdue >= rules["escalate_after_days"]:
         office_role = rules["oversight_role"].get(org.lao_type or "", rules["default_oversight_role"])
-        notices.append(Notice(
-            "escalation", f"escalation:{ident}", org, (office_role,),
-            _text(rules, "escalation_subject", locale, **values), deadline, link,
-        ))
+        notices.append(
+            Notice(
+                "escalation",
+                f"escalation:{ident}",
+                org,
+                (office_role,),
+                _text(rules, "escalation_subject", locale, **values),
+                deadline,
+                link,
+            )
+        )
     return notices
 
 
@@ -208,8 +233,9 @@ def _overdue_notices(today: date, locale: str, rules: dict, deadline_rules: dict
         org = orgs[item.organisation_id]
         # The period (or the plan's announcement) is in the deadline: a later one is told again.
         ident = f"{item.kind}:{org.id}:{item.period_start_be}:{item.deadline.isoformat()}"
-        notices += _late(org, ident, item.reason, item.deadline, item.days_overdue, _plan_link(item.plan_id),
-                         locale, rules)
+        notices += _late(
+            org, ident, item.reason, item.deadline, item.days_overdue, _plan_link(item.plan_id), locale, rules
+        )
     return notices
 
 
@@ -219,60 +245,122 @@ def _evaluation_notices(today: date, locale: str, rules: dict, deadline_rules: d
         return []
     days_before = _days_before()
     notices = []
-    presented = db.session.execute(
-        select(EvaluationReport).options(joinedload(EvaluationReport.organisation))
-        .where(EvaluationReport.status == "presented", EvaluationReport.presented_on.is_not(None))
-    ).scalars().all()
+    presented = (
+        db.session.execute(
+            select(EvaluationReport)
+            .options(joinedload(EvaluationReport.organisation))
+            .where(EvaluationReport.status == "presented", EvaluationReport.presented_on.is_not(None))
+        )
+        .scalars()
+        .all()
+    )
     for report in presented:
         org = report.organisation
+        if report.presented_on is None:  # the query keeps only reports with the day they were presented
+            raise ValueError(f"evaluation report {report.id} is presented without a day")
         deadline = deadlines.evaluation_announce_deadline(report.presented_on, deadline_rules)
         days_left = (deadline - today).days
         link = _report_link(report.id, org.id)
         on = thaidate.format_date(report.presented_on, locale)
         if days_left < 0:
             reason = deadlines.reason(
-                "evaluation_announcement_late", locale, deadline_rules, presented=on,
+                "evaluation_announcement_late",
+                locale,
+                deadline_rules,
+                presented=on,
                 days=deadline_rules["evaluation"]["announce_within_days"],
                 deadline=thaidate.format_date(deadline, locale),
             )
-            notices += _late(org, f"evaluation_announcement_late:{org.id}:{report.id}:{deadline.isoformat()}",
-                             reason, deadline, -days_left, link, locale, rules)
+            notices += _late(
+                org,
+                f"evaluation_announcement_late:{org.id}:{report.id}:{deadline.isoformat()}",
+                reason,
+                deadline,
+                -days_left,
+                link,
+                locale,
+                rules,
+            )
         elif (point := _threshold(days_left, days_before)) is not None:
             what = _text(rules, "evaluation_announcement", locale, presented=on)
-            notices.append(_reminder(org, f"evaluation_announcement:{report.id}", what, deadline, days_left,
-                                     point, link, locale, rules, report.fiscal_year_be))
+            notices.append(
+                _reminder(
+                    org,
+                    f"evaluation_announcement:{report.id}",
+                    what,
+                    deadline,
+                    days_left,
+                    point,
+                    link,
+                    locale,
+                    rules,
+                    report.fiscal_year_be,
+                )
+            )
     # At least once a year: the last ended fiscal year's report, by 31 December after it.
     last_ended = thaidate.fiscal_year(today) - 1
     last_deadline = deadlines.evaluation_yearly_deadline(last_ended, deadline_rules)
     late_year = last_ended if last_deadline < today else last_ended - 1
     if late_year >= rules["evaluation_from_fiscal_year_be"]:
         deadline = deadlines.evaluation_yearly_deadline(late_year, deadline_rules)
-        reason = deadlines.reason("evaluation_not_announced", locale, deadline_rules, year=late_year,
-                                  deadline=thaidate.format_date(deadline, locale))
+        reason = deadlines.reason(
+            "evaluation_not_announced",
+            locale,
+            deadline_rules,
+            year=late_year,
+            deadline=thaidate.format_date(deadline, locale),
+        )
         for org in _without_announced_report(late_year):
-            notices += _late(org, f"evaluation_not_announced:{org.id}:{late_year}:{deadline.isoformat()}",
-                             reason, deadline, (today - deadline).days, _report_link(None, org.id), locale, rules)
+            notices += _late(
+                org,
+                f"evaluation_not_announced:{org.id}:{late_year}:{deadline.isoformat()}",
+                reason,
+                deadline,
+                (today - deadline).days,
+                _report_link(None, org.id),
+                locale,
+                rules,
+            )
     days_left = (last_deadline - today).days
     point = _threshold(days_left, days_before)
     if point is not None and last_ended >= rules["evaluation_from_fiscal_year_be"]:
         what = _text(rules, "evaluation_yearly", locale, year=last_ended)
         for org in _without_announced_report(last_ended):
-            notices.append(_reminder(org, "evaluation_yearly", what, last_deadline, days_left, point,
-                                     _report_link(None, org.id), locale, rules, last_ended))
+            notices.append(
+                _reminder(
+                    org,
+                    "evaluation_yearly",
+                    what,
+                    last_deadline,
+                    days_left,
+                    point,
+                    _report_link(None, org.id),
+                    locale,
+                    rules,
+                    last_ended,
+                )
+            )
     return notices
 
 
 def _without_announced_report(fiscal_year_be: int) -> list[Organisation]:
     """Active LAOs with no announced evaluation report (of any round) for ``fiscal_year_be``."""
-    return list(db.session.execute(
-        select(Organisation)
-        .outerjoin(EvaluationReport, and_(
-            EvaluationReport.organisation_id == Organisation.id,
-            EvaluationReport.fiscal_year_be == fiscal_year_be,
-            EvaluationReport.status.in_(ANNOUNCED_REPORT_STATES),
-        ))
-        .where(Organisation.kind == "lao", Organisation.is_active.is_(True), EvaluationReport.id.is_(None))
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Organisation)
+            .outerjoin(
+                EvaluationReport,
+                and_(
+                    EvaluationReport.organisation_id == Organisation.id,
+                    EvaluationReport.fiscal_year_be == fiscal_year_be,
+                    EvaluationReport.status.in_(ANNOUNCED_REPORT_STATES),
+                ),
+            )
+            .where(
+                Organisation.kind == "lao", Organisation.is_active.is_(True), EvaluationReport.id.is_(None)
+            )
+        ).scalars()
+    )
 
 
 def _threshold(days_left: int, days_before) -> int | None:
@@ -284,13 +372,26 @@ def _threshold(days_left: int, days_before) -> int | None:
     return min(reached) if reached else None
 
 
-def _reminder(org: Organisation, what_key: str, what: str, deadline: date, days_left: int, point: int,
-              link: str, locale: str, rules: dict, period: int) -> Notice:
+def _reminder(
+    org: Organisation,
+    what_key: str,
+    what: str,
+    deadline: date,
+    days_left: int,
+    point: int,
+    link: str,
+    locale: str,
+    rules: dict,
+    period: int,
+) -> Notice:
     values = {
-        "lao": org.display_name, "days": days_left, "what": what,
+        "lao": org.display_name,
+        "days": days_left,
+        "what": what,
         "deadline": thaidate.format_date(deadline, locale),
     }
-    subject = _text(rules, "reminder_today_subject" if days_left == 0 else "reminder_subject", locale, **values)
+    name = "reminder_today_subject" if days_left == 0 else "reminder_subject"
+    subject = _text(rules, name, locale, **values)
     key = f"reminder:{what_key}:{org.id}:{period}:{deadline.isoformat()}:{point}d"
     return Notice("reminder", key, org, tuple(rules["act_roles"]), subject, deadline, link)
 
@@ -315,16 +416,28 @@ def _review_reminders(today: date, locale: str, rules: dict, deadline_rules: dic
             select(Organisation, Plan.id)
             .outerjoin(Plan, and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == start))
             .where(
-                Organisation.kind == "lao", Organisation.is_active.is_(True),
+                Organisation.kind == "lao",
+                Organisation.is_active.is_(True),
                 Organisation.lao_type == lao_type,
                 (Plan.id.is_(None)) | Plan.status.not_in(overdue.ANNOUNCED_PLAN_STATES),
             )
         ).all()
         what = _text(rules, "plan_review", locale, start=start, end=start + years - 1)
         for org, plan_id in rows:
-            notices.append(_reminder(
-                org, "plan_review", what, deadline, days_left, point, _plan_link(plan_id), locale, rules, start,
-            ))
+            notices.append(
+                _reminder(
+                    org,
+                    "plan_review",
+                    what,
+                    deadline,
+                    days_left,
+                    point,
+                    _plan_link(plan_id),
+                    locale,
+                    rules,
+                    start,
+                )
+            )
     return notices
 
 
@@ -332,14 +445,22 @@ def _submission_reminders(today: date, locale: str, rules: dict, deadline_rules:
     """Announced plans not yet submitted to the district and province, as the 15 days run out."""
     days_before = _days_before()
     # Announced on or after this Bangkok midnight: their submission deadline is today or later.
-    since = datetime.combine(today - timedelta(days=deadline_rules["submission_days"]), time.min,
-                             tzinfo=thaidate.BANGKOK)
-    plans = db.session.execute(
-        select(Plan).options(joinedload(Plan.organisation))
-        .where(Plan.status == "announced", Plan.submitted_at.is_(None), Plan.announced_at >= since)
-    ).scalars().all()
+    since = datetime.combine(
+        today - timedelta(days=deadline_rules["submission_days"]), time.min, tzinfo=thaidate.BANGKOK
+    )
+    plans = (
+        db.session.execute(
+            select(Plan)
+            .options(joinedload(Plan.organisation))
+            .where(Plan.status == "announced", Plan.submitted_at.is_(None), Plan.announced_at >= since)
+        )
+        .scalars()
+        .all()
+    )
     notices = []
     for plan in plans:
+        if plan.announced_at is None:  # the query keeps only plans announced since a day
+            raise ValueError(f"plan {plan.id} is announced without a time")
         announced_on = thaidate.to_local(plan.announced_at).date()
         deadline = deadlines.submission_deadline(announced_on, deadline_rules)
         days_left = (deadline - today).days
@@ -347,10 +468,20 @@ def _submission_reminders(today: date, locale: str, rules: dict, deadline_rules:
         if point is None:
             continue
         what = _text(rules, "plan_submission", locale, announced=thaidate.format_date(announced_on, locale))
-        notices.append(_reminder(
-            plan.organisation, f"plan_submission:{plan.id}", what, deadline, days_left, point,
-            _plan_link(plan.id), locale, rules, plan.period_start_be,
-        ))
+        notices.append(
+            _reminder(
+                plan.organisation,
+                f"plan_submission:{plan.id}",
+                what,
+                deadline,
+                days_left,
+                point,
+                _plan_link(plan.id),
+                locale,
+                rules,
+                plan.period_start_be,
+            )
+        )
     return notices
 
 
@@ -369,11 +500,19 @@ def _rows(notices: list[Notice], locale: str, rules: dict):
         users = holders.over(notice.organisation, notice.roles)
         by_key[notice.dedupe_key] = (notice, users)
         for user in users.values():
-            rows.append({
-                "user_id": user.id, "kind": notice.kind, "dedupe_key": notice.dedupe_key,
-                "organisation_id": notice.organisation.id, "subject": notice.subject[:300],
-                "body": None, "link": notice.link, "created_at": now, "audit_event_id": None,
-            })
+            rows.append(
+                {
+                    "user_id": user.id,
+                    "kind": notice.kind,
+                    "dedupe_key": notice.dedupe_key,
+                    "organisation_id": notice.organisation.id,
+                    "subject": notice.subject[:300],
+                    "body": None,
+                    "link": notice.link,
+                    "created_at": now,
+                    "audit_event_id": None,
+                }
+            )
     return rows, by_key
 
 
@@ -384,12 +523,16 @@ class _Holders:
         self.index: dict[tuple, list[RoleGrant]] = defaultdict(list)
         if not roles:
             return
-        grants = db.session.execute(
-            select(RoleGrant)
-            .join(User, User.id == RoleGrant.user_id)
-            .options(joinedload(RoleGrant.organisation), joinedload(RoleGrant.user))
-            .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
-        ).scalars().all()
+        grants = (
+            db.session.execute(
+                select(RoleGrant)
+                .join(User, User.id == RoleGrant.user_id)
+                .options(joinedload(RoleGrant.organisation), joinedload(RoleGrant.user))
+                .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
+            )
+            .scalars()
+            .all()
+        )
         for grant in grants:
             reach = ROLES[grant.role]["reach"]
             held_at = grant.organisation
@@ -404,8 +547,12 @@ class _Holders:
     def over(self, org: Organisation, roles) -> dict[int, User]:
         users: dict[int, User] = {}
         for role in roles:
-            for where in (("org", org.id), ("district", org.district_code), ("province", org.province_code),
-                          ("national", None)):
+            for where in (
+                ("org", org.id),
+                ("district", org.district_code),
+                ("province", org.province_code),
+                ("national", None),
+            ):
                 for grant in self.index.get((role, *where), ()):
                     # The index only narrows the search; reach itself is permissions' rule.
                     if grant_covers(grant, org):
@@ -420,7 +567,11 @@ def _insert_once(rows: list[dict]) -> list[tuple[int, str]]:
         return []
     table = Notification.__table__
     dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    inserts: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+        "postgresql": postgresql.insert,
+        "sqlite": sqlite.insert,
+    }
+    insert = inserts[dialect]
     # A concurrent run's uncommitted row makes this one wait, then skip it: never two.
     statement = (
         insert(table)
@@ -430,17 +581,9 @@ def _insert_once(rows: list[dict]) -> list[tuple[int, str]]:
     return [tuple(r) for r in db.session.execute(statement, rows).all()]
 
 
-def _mail():
-    # Imported when used: the mail service pulls in SMTP handling the rest of this module never needs.
-    from eplan_flow.services.platform import mail
-
-    return mail
-
-
 def _queue_emails(inserted, by_key, locale: str, rules: dict) -> int:
     if not inserted:
         return 0
-    queue_mail = _mail().queue_mail
     base = (current_app.config.get("OIDC_ISSUER") or "").rstrip("/")
     sent = 0
     for user_id, key in inserted:
@@ -449,10 +592,21 @@ def _queue_emails(inserted, by_key, locale: str, rules: dict) -> int:
         if not user.email:
             continue
         body = _text(
-            rules, "body", locale, subject=notice.subject, lao=notice.organisation.display_name,
-            code=notice.organisation.code, deadline=thaidate.format_date(notice.deadline, locale),
+            rules,
+            "body",
+            locale,
+            subject=notice.subject,
+            lao=notice.organisation.display_name,
+            code=notice.organisation.code,
+            deadline=thaidate.format_date(notice.deadline, locale),
             url=f"{base}{notice.link}",
         )
-        queue_mail(user.email, notice.subject[:300], body, user_id=user.id, dedupe_key=f"{key}:user:{user.id}"[:200])
+        mail.queue_mail(
+            user.email,
+            notice.subject[:300],
+            body,
+            user_id=user.id,
+            dedupe_key=f"{key}:user:{user.id}"[:200],
+        )
         sent += 1
     return sent

@@ -2,6 +2,7 @@
 
 The ผ.01 figures come from one aggregate query (``p01_summary``); Python only arranges its rows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -90,18 +91,27 @@ def _p01_query():
     return (
         select(
             pr.source,
-            LaoStrategy.id.label("strategy_id"), LaoStrategy.number.label("strategy_number"),
+            LaoStrategy.id.label("strategy_id"),
+            LaoStrategy.number.label("strategy_number"),
             LaoStrategy.name.label("strategy_name"),
-            CatalogueItem.id.label("programme_id"), CatalogueItem.code.label("programme_code"),
-            CatalogueItem.name_th.label("programme_name"), CatalogueItem.position.label("programme_position"),
+            CatalogueItem.id.label("programme_id"),
+            CatalogueItem.code.label("programme_code"),
+            CatalogueItem.name_th.label("programme_name"),
+            CatalogueItem.position.label("programme_position"),
             func.count().label("projects"),
             *per_year,
         )
         .join(LaoStrategy, LaoStrategy.id == pr.strategy_id)
         .join(CatalogueItem, CatalogueItem.id == pr.programme_id)
         .group_by(
-            pr.source, LaoStrategy.id, LaoStrategy.number, LaoStrategy.name,
-            CatalogueItem.id, CatalogueItem.code, CatalogueItem.name_th, CatalogueItem.position,
+            pr.source,
+            LaoStrategy.id,
+            LaoStrategy.number,
+            LaoStrategy.name,
+            CatalogueItem.id,
+            CatalogueItem.code,
+            CatalogueItem.name_th,
+            CatalogueItem.position,
         )
         .order_by(LaoStrategy.number, CatalogueItem.position, CatalogueItem.code, pr.source)
     )
@@ -162,15 +172,20 @@ def p02_list(plan_id: int, version: int, source: str) -> list[P02Group]:
         select(ProjectRecord)
         .where(ProjectRecord.plan_id == plan_id, ProjectRecord.source == source, valid_at_clause(version))
         .options(
-            joinedload(ProjectRecord.strategy), joinedload(ProjectRecord.tactic),
-            joinedload(ProjectRecord.programme), selectinload(ProjectRecord.links),
+            joinedload(ProjectRecord.strategy),
+            joinedload(ProjectRecord.tactic),
+            joinedload(ProjectRecord.programme),
+            selectinload(ProjectRecord.links),
         )
     ).all()
 
     def order(record: ProjectRecord):
         return (
-            record.strategy.number, record.tactic.number if record.tactic else 0,
-            record.programme.position, record.programme.code, record.project_no,
+            record.strategy.number,
+            record.tactic.number if record.tactic else 0,
+            record.programme.position,
+            record.programme.code,
+            record.project_no,
         )
 
     groups: dict[tuple, P02Group] = {}
@@ -193,19 +208,23 @@ class HistoryEntry:
 
 
 def project_history(plan: Plan, project_no: int) -> list[HistoryEntry]:
-    """Every record of one project across the plan's versions, oldest first, with the revision that wrote it."""
+    """Every record of one project across the plan's versions, oldest first, with the revision that
+    wrote it."""
     records = db.session.scalars(
         select(ProjectRecord)
         .where(ProjectRecord.plan_id == plan.id, ProjectRecord.project_no == project_no)
         .options(
-            joinedload(ProjectRecord.strategy), joinedload(ProjectRecord.tactic),
-            joinedload(ProjectRecord.programme), selectinload(ProjectRecord.links),
+            joinedload(ProjectRecord.strategy),
+            joinedload(ProjectRecord.tactic),
+            joinedload(ProjectRecord.programme),
+            selectinload(ProjectRecord.links),
         )
         .order_by(ProjectRecord.valid_from, ProjectRecord.id)
     ).all()
     revision_ids = {r.revision_id for r in records if r.revision_id}
-    revisions = (
+    revisions: dict[int | None, Revision] = (
         {r.id: r for r in db.session.scalars(select(Revision).where(Revision.id.in_(revision_ids)))}
-        if revision_ids else {}
+        if revision_ids
+        else {}
     )
     return [HistoryEntry(r, r.valid_from, r.valid_to, revisions.get(r.revision_id)) for r in records]

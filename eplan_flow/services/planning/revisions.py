@@ -9,18 +9,21 @@ it changes, inserts their new versions and the added projects, and makes plan ve
 Item edits are audited on their own chain, ``revision-content:<id>``, so the revision's workflow
 chain stays a walk of its definition.
 """
+
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 
 from eplan_flow import text as cleaning
 from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
+from eplan_flow.glossary import revision_label
 from eplan_flow.models import (
+    ROUTES,
     CatalogueItem,
     LaoStrategy,
     Plan,
@@ -36,7 +39,6 @@ from eplan_flow.permissions import (
     PLAN_CONTENT_ROLES,
     can_edit_plan_content,
 )
-from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.planning import plans
 from eplan_flow.services.planning.projects import (
     BUDGET_FIELDS,
@@ -47,12 +49,13 @@ from eplan_flow.services.planning.projects import (
     valid_at_clause,
     validate_project_values,
 )
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.platform.locks import advisory_lock
+from eplan_flow.services.platform.unit_of_work import transaction
 from eplan_flow.thaidate import be_year, today_local
 
 EDITOR_ROLES = PLAN_CONTENT_ROLES
 OPEN_STATES = ("drafting", "committee_review", "council_review", "executive_review")
-# Thai labels of the item kinds, in the order a bundled revision names them.
-KIND_LABELS = {"correction": "แก้ไข", "addition": "เพิ่มเติม", "change": "เปลี่ยนแปลง"}
 # Values a new record takes from the item or, when the item does not give them, from the old record.
 RECORD_FIELDS = tuple(f for f in VALUE_FIELDS if f != "links")
 
@@ -90,18 +93,14 @@ class RevisionIncomplete(InvalidInput):
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def get_plan(actor, plan_id: int, *, lock: bool = False) -> Plan:
-    """A plan the actor may read, or NotFound (another LAO's plan does not exist for them)."""
-    return plans.get_plan(plan_id, actor, lock=lock)
-
-
 def get_revision(actor, revision_id: int) -> Revision:
+    """A revision the actor may read, or NotFound (another LAO's revision does not exist for them)."""
     return engine.get_instance("revision", revision_id, actor)
 
 
 def plan_revisions(actor, plan_id: int) -> tuple[Plan, list[Revision]]:
     """A plan and its revisions, newest first."""
-    plan = get_plan(actor, plan_id)
+    plan = plans.get_plan(actor, plan_id)
     rows = db.session.scalars(
         select(Revision).where(Revision.plan_id == plan.id).order_by(Revision.id.desc())
     ).all()
@@ -109,21 +108,13 @@ def plan_revisions(actor, plan_id: int) -> tuple[Plan, list[Revision]]:
 
 
 def may_edit(actor, org) -> bool:
+    """Whether ``actor`` drafts revisions of ``org``'s plans (its planners and support secretaries)."""
     return can_edit_plan_content(actor, org)
 
 
 def rules_of(revision: Revision) -> dict:
     """The rule data of the definition version the revision runs on."""
     return engine.definition_of(revision).rules
-
-
-def label_for(kinds) -> str:
-    """"แก้ไข", "เพิ่มเติม", "เปลี่ยนแปลง", or a bundle in that order, as announcements write it:
-    "เพิ่มเติมและเปลี่ยนแปลง", "แก้ไข เพิ่มเติม และเปลี่ยนแปลง"."""
-    labels = [label for kind, label in KIND_LABELS.items() if kind in kinds]
-    if len(labels) <= 2:
-        return "และ".join(labels)
-    return " ".join(labels[:-1]) + " และ" + labels[-1]
 
 
 # -- opening and editing -----------------------------------------------------------------------------
@@ -141,23 +132,25 @@ def _clean_text(name: str, value, limit: int = 5000) -> str | None:
 
 def open_revision(actor, plan_id: int, route: str = "regular", reasons=None, necessity=None) -> Revision:
     """Open a draft revision of an announced plan, against the version in force."""
-    try:
-        plan = get_plan(actor, plan_id, lock=True)
+    with transaction():
+        plan = plans.get_plan(actor, plan_id, lock=True)
         _require_editor(actor, plan.organisation)
         if plan.current_version < 1:
             raise PlanNotAnnounced("only an announced plan can be revised", id=plan.id)
-        if route not in ("regular", "policy"):
+        if route not in ROUTES:
             raise InvalidInput(f"{route!r} is not a revision route", field="route")
         revision = Revision(
-            plan_id=plan.id, organisation_id=plan.organisation_id, route=route,
-            base_version=plan.current_version, year_be=be_year(today_local().year),
-            reasons=_clean_text("reasons", reasons), necessity=_clean_text("necessity", necessity),
+            plan_id=plan.id,
+            organisation_id=plan.organisation_id,
+            route=route,
+            base_version=plan.current_version,
+            year_be=be_year(today_local().year),
+            reasons=_clean_text("reasons", reasons),
+            necessity=_clean_text("necessity", necessity),
         )
-        engine.start(revision, actor, data={"plan_id": plan.id, "base_version": plan.current_version, "route": route})
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        engine.start(
+            revision, actor, data={"plan_id": plan.id, "base_version": plan.current_version, "route": route}
+        )
     return revision
 
 
@@ -166,33 +159,38 @@ def _draft_for_edit(actor, revision_id: int) -> Revision:
     revision = engine.get_instance("revision", revision_id, actor, lock=True)
     _require_editor(actor, revision.organisation)
     if revision.status != "drafting":
-        raise RevisionNotDrafting("this revision is no longer a draft; its items cannot change", id=revision.id)
+        raise RevisionNotDrafting(
+            "this revision is no longer a draft; its items cannot change", id=revision.id
+        )
     return revision
 
 
 def _content_event(revision: Revision, action: str, actor, data: dict) -> None:
     # The revision row is locked by the caller, which serialises this chain too.
     audit.append(
-        f"revision-content:{revision.id}", action, actor=actor, organisation_id=revision.organisation_id,
-        workflow="revision", workflow_version=revision.workflow_version, data=data, chain_locked=True,
+        f"revision-content:{revision.id}",
+        action,
+        actor=actor,
+        organisation_id=revision.organisation_id,
+        workflow="revision",
+        workflow_version=revision.workflow_version,
+        data=data,
+        chain_locked=True,
     )
 
 
 def set_reasons(actor, revision_id: int, reasons=None, necessity=None) -> Revision:
     """Record the draft's reasons and necessity (required for additions and changes)."""
-    try:
+    with transaction():
         revision = _draft_for_edit(actor, revision_id)
         reasons, necessity = _clean_text("reasons", reasons), _clean_text("necessity", necessity)
         # A content edit, not a workflow step: the workflow version counter stays as it is.
         db.session.execute(
-            update(Revision.__table__).where(Revision.__table__.c.id == revision.id)
+            update(Revision.__table__)
+            .where(Revision.__table__.c.id == revision.id)
             .values(reasons=reasons, necessity=necessity, updated_at=utcnow())
         )
         _content_event(revision, "set_reasons", actor, {"reasons": reasons, "necessity": necessity})
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     db.session.expire(revision)
     return revision
 
@@ -206,7 +204,9 @@ def _open_revision_touching(plan_id: int, project_no: int, other_than: int) -> R
         select(Revision)
         .join(RevisionItem, RevisionItem.revision_id == Revision.id)
         .where(
-            Revision.plan_id == plan_id, Revision.id != other_than, Revision.status.in_(OPEN_STATES),
+            Revision.plan_id == plan_id,
+            Revision.id != other_than,
+            Revision.status.in_(OPEN_STATES),
             RevisionItem.project_no == project_no,
         )
         .order_by(Revision.id)
@@ -220,20 +220,22 @@ def _refuse_if_touched_elsewhere(revision: Revision, project_no: int) -> None:
         raise ProjectInOpenRevision(
             f"project {project_no} is already in the open revision {other.title}; "
             "finish or withdraw that revision first",
-            project_no=project_no, revision_id=other.id, revision=other.title,
+            project_no=project_no,
+            revision_id=other.id,
+            revision=other.title,
         )
 
 
 def _lock_plan_projects(plan_id: int) -> None:
     # Serialises "is this project in another open revision?" checks of one plan with their inserts.
-    key = zlib.crc32(f"revision-projects:{plan_id}".encode()) - 2**31
-    db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    advisory_lock(f"revision-projects:{plan_id}")
 
 
 def _current_record(plan_id: int, project_no: int) -> ProjectRecord:
     record = db.session.scalar(
         select(ProjectRecord).where(
-            ProjectRecord.plan_id == plan_id, ProjectRecord.project_no == project_no,
+            ProjectRecord.plan_id == plan_id,
+            ProjectRecord.project_no == project_no,
             ProjectRecord.valid_to.is_(None),
         )
     )
@@ -254,7 +256,7 @@ def _check_merged_linkage(record: ProjectRecord, cleaned: dict) -> None:
 
 
 def _add_item(actor, revision_id: int, kind: str, project_no, values: dict, reason) -> RevisionItem:
-    try:
+    with transaction():
         revision = _draft_for_edit(actor, revision_id)
         rules = rules_of(revision)
         if revision.route == "policy" and kind not in rules["policy_kinds"]:
@@ -267,6 +269,8 @@ def _add_item(actor, revision_id: int, kind: str, project_no, values: dict, reas
         if not isinstance(values, dict):
             raise InvalidInput("values must be an object", field="values")
         plan = db.session.get(Plan, revision.plan_id)
+        if plan is None:  # the revision's foreign key holds its plan
+            raise NotFound(f"plan #{revision.plan_id} not found", id=revision.plan_id)
         if kind == "addition":
             cleaned = validate_project_values(plan, values)
             project_no = None
@@ -301,14 +305,18 @@ def _add_item(actor, revision_id: int, kind: str, project_no, values: dict, reas
         item = RevisionItem(kind=kind, project_no=project_no, values=_jsonable(cleaned), reason=reason)
         revision.items.append(item)
         db.session.flush()
-        _content_event(revision, "add_item", actor, {
-            "item_id": item.id, "kind": kind, "project_no": project_no, "values": item.values,
-            "reason": reason,
-        })
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+        _content_event(
+            revision,
+            "add_item",
+            actor,
+            {
+                "item_id": item.id,
+                "kind": kind,
+                "project_no": project_no,
+                "values": item.values,
+                "reason": reason,
+            },
+        )
     return item
 
 
@@ -329,7 +337,7 @@ def add_correction(actor, revision_id: int, project_no, values: dict, reason=Non
 
 def remove_item(actor, revision_id: int, item_id: int) -> None:
     """Take one item out of the draft."""
-    try:
+    with transaction():
         revision = _draft_for_edit(actor, revision_id)
         item = next((i for i in revision.items if i.id == item_id), None)
         if item is None:
@@ -338,13 +346,10 @@ def remove_item(actor, revision_id: int, item_id: int) -> None:
         revision.items.remove(item)
         db.session.flush()
         _content_event(revision, "remove_item", actor, data)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 # -- entry actions -----------------------------------------------------------------------------------
+@engine.entry_action
 def _check_complete(instance, actor, from_state, to_state, data) -> None:
     """Leaving drafting: the reasons and necessity are there, and the route may carry the items."""
     if from_state != "drafting":
@@ -366,23 +371,22 @@ def _check_complete(instance, actor, from_state, to_state, data) -> None:
                 )
 
 
-for _state in ("committee_review", "council_review", "executive_review"):
-    engine.on_enter("revision", _state)(_check_complete)
-
-
-@engine.on_enter("revision", "announced")
+@engine.entry_action
 def apply_revision(instance, actor, from_state, to_state, data) -> None:
     """Apply the revision as the plan's next version, or refuse if the plan moved on meanwhile."""
     with db.session.no_autoflush:
         plan_row = db.session.execute(
-            select(Plan.current_version, Plan.organisation_id).where(Plan.id == instance.plan_id).with_for_update()
+            select(Plan.current_version, Plan.organisation_id)
+            .where(Plan.id == instance.plan_id)
+            .with_for_update()
         ).one()
         if plan_row.current_version != instance.base_version:
             raise StaleBaseVersion(
                 f"the plan changed since this revision was drafted: it was drafted against version "
                 f"{instance.base_version}, and version {plan_row.current_version} is now in force; "
                 "withdraw it and draft it again against the current plan",
-                base_version=instance.base_version, current_version=plan_row.current_version,
+                base_version=instance.base_version,
+                current_version=plan_row.current_version,
             )
         _lock_plan_projects(instance.plan_id)
         version = instance.base_version + 1
@@ -400,27 +404,38 @@ def apply_revision(instance, actor, from_state, to_state, data) -> None:
             ).all()
             link_rows = [
                 {"record_id": record_id, "item_id": item_id}
-                for record_id, links in zip(ids, new_links) for item_id in links
+                for record_id, links in zip(ids, new_links)
+                for item_id in links
             ]
             if link_rows:
                 db.session.execute(insert(project_link), link_rows)
         now = utcnow()
         db.session.execute(
             insert(PlanVersion.__table__),
-            [{"plan_id": instance.plan_id, "number": version, "revision_id": instance.id, "announced_at": now}],
+            [
+                {
+                    "plan_id": instance.plan_id,
+                    "number": version,
+                    "revision_id": instance.id,
+                    "announced_at": now,
+                }
+            ],
         )
         # The plan's own workflow counter is not touched: revising is not a step of the plan's workflow.
         db.session.execute(
-            update(Plan.__table__).where(Plan.__table__.c.id == instance.plan_id)
+            update(Plan.__table__)
+            .where(Plan.__table__.c.id == instance.plan_id)
             .values(current_version=version, updated_at=now)
         )
         year = be_year(today_local().year)
-        label = label_for(instance.kinds)
+        label = revision_label(instance.kinds)
         _lock_numbering(plan_row.organisation_id)
         last = db.session.scalar(
             select(func.max(Revision.sequence)).where(
-                Revision.organisation_id == plan_row.organisation_id, Revision.year_be == year,
-                Revision.label == label, Revision.status == "announced",
+                Revision.organisation_id == plan_row.organisation_id,
+                Revision.year_be == year,
+                Revision.label == label,
+                Revision.status == "announced",
             )
         )
     # Set last: the engine writes these with the new state in its one UPDATE of the row.
@@ -432,8 +447,7 @@ def apply_revision(instance, actor, from_state, to_state, data) -> None:
 
 
 def _lock_numbering(organisation_id: int) -> None:
-    key = zlib.crc32(f"revision-numbering:{organisation_id}".encode()) - 2**31
-    db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    advisory_lock(f"revision-numbering:{organisation_id}")
 
 
 def _new_records(instance, items, touched, version: int) -> tuple[list[dict], list[list[int]]]:
@@ -448,7 +462,8 @@ def _new_records(instance, items, touched, version: int) -> tuple[list[dict], li
             r.project_no: r
             for r in db.session.scalars(
                 select(ProjectRecord).where(
-                    ProjectRecord.plan_id == instance.plan_id, ProjectRecord.project_no.in_(numbers),
+                    ProjectRecord.plan_id == instance.plan_id,
+                    ProjectRecord.project_no.in_(numbers),
                     ProjectRecord.valid_to.is_(None),
                 )
             )
@@ -458,8 +473,9 @@ def _new_records(instance, items, touched, version: int) -> tuple[list[dict], li
             raise InvalidInput(f"the plan no longer has projects {missing}", field="project_no")
         old_links: dict[int, list[int]] = {}
         for record_id, item_id in db.session.execute(
-            select(project_link.c.record_id, project_link.c.item_id)
-            .where(project_link.c.record_id.in_([r.id for r in old.values()]))
+            select(project_link.c.record_id, project_link.c.item_id).where(
+                project_link.c.record_id.in_([r.id for r in old.values()])
+            )
         ):
             old_links.setdefault(record_id, []).append(item_id)
         db.session.execute(
@@ -470,7 +486,9 @@ def _new_records(instance, items, touched, version: int) -> tuple[list[dict], li
             values = {name: getattr(record, name) for name in RECORD_FIELDS}
             values.update(_record_values(item.values))
             rows.append(_row(instance, item.project_no, version, values, now))
-            links.append(item.values["links"] if "links" in item.values else sorted(old_links.get(record.id, [])))
+            links.append(
+                item.values["links"] if "links" in item.values else sorted(old_links.get(record.id, []))
+            )
     additions = [item for item in items if item.kind == "addition"]
     first_no = next_project_no(instance.plan_id) if additions else 0
     for offset, item in enumerate(additions):
@@ -493,17 +511,33 @@ def _row(instance, project_no: int, version: int, values: dict, now) -> dict:
         row[name] = row[name] if row[name] is not None else Decimal("0.00")
     row["source"] = row["source"] or "own"
     row.update(
-        plan_id=instance.plan_id, project_no=project_no, valid_from=version, valid_to=None,
-        revision_id=instance.id, created_at=now,
+        plan_id=instance.plan_id,
+        project_no=project_no,
+        valid_from=version,
+        valid_to=None,
+        revision_id=instance.id,
+        created_at=now,
     )
     return row
 
 
 # -- comparison and history --------------------------------------------------------------------------
 COMPARED_FIELDS = (
-    "name", "objective", "target", *BUDGET_FIELDS, "kpi", "expected_result", "responsible_unit",
-    "strategy_id", "tactic_id", "programme_id", "source", "equipment_category", "equipment_type",
-    "unit", "links",
+    "name",
+    "objective",
+    "target",
+    *BUDGET_FIELDS,
+    "kpi",
+    "expected_result",
+    "responsible_unit",
+    "strategy_id",
+    "tactic_id",
+    "programme_id",
+    "source",
+    "equipment_category",
+    "equipment_type",
+    "unit",
+    "links",
 )
 
 
@@ -536,7 +570,8 @@ def comparison(actor, revision_id: int) -> tuple[Revision, list[ComparedProject]
             r.project_no: r
             for r in db.session.scalars(
                 select(ProjectRecord).where(
-                    ProjectRecord.plan_id == revision.plan_id, valid_at_clause(revision.base_version),
+                    ProjectRecord.plan_id == revision.plan_id,
+                    valid_at_clause(revision.base_version),
                     ProjectRecord.project_no.in_(list(new_records)),
                 )
             )
@@ -544,10 +579,17 @@ def comparison(actor, revision_id: int) -> tuple[Revision, list[ComparedProject]
         added_numbers = iter(sorted(set(new_records) - set(old_records)))
         for item in revision.items:
             number = item.project_no if item.kind != "addition" else next(added_numbers)
-            old = old_records.get(number)
-            compared.append(_compared(
-                number, item, record_values(old) if old else None, record_values(new_records[number])
-            ))
+            if number is None:  # only an addition comes without its project's number
+                raise ValueError(f"revision item #{item.id} ({item.kind}) names no project")
+            old_record = old_records.get(number)
+            compared.append(
+                _compared(
+                    number,
+                    item,
+                    record_values(old_record) if old_record else None,
+                    record_values(new_records[number]),
+                )
+            )
     else:
         current = {
             r.project_no: r
@@ -580,19 +622,30 @@ def _norm(value):
 
 def _describe(compared: list[ComparedProject]) -> None:
     """Replace ids by what people read: strategy, tactic, programme and linked catalogue names."""
-    ids = {"strategy_id": set(), "tactic_id": set(), "catalogue": set()}
+    ids: dict[str, set[Any]] = {"strategy_id": set(), "tactic_id": set(), "catalogue": set()}
     for c in compared:
         for values in filter(None, (c.old, c.new)):
             ids["strategy_id"].add(values.get("strategy_id"))
             ids["tactic_id"].add(values.get("tactic_id"))
             ids["catalogue"].add(values.get("programme_id"))
             ids["catalogue"].update(values.get("links") or [])
-    strategies = {s.id: str(s) for s in db.session.scalars(
-        select(LaoStrategy).where(LaoStrategy.id.in_(ids["strategy_id"] - {None})))}
-    tactics = {t.id: f"{t.number} {t.name}" for t in db.session.scalars(
-        select(Tactic).where(Tactic.id.in_(ids["tactic_id"] - {None})))}
-    items = {i.id: str(i) for i in db.session.scalars(
-        select(CatalogueItem).where(CatalogueItem.id.in_(ids["catalogue"] - {None})))}
+    # Keyed for lookups by a value that may be None (a project without a strategy, say).
+    strategies: dict[int | None, str] = {
+        s.id: str(s)
+        for s in db.session.scalars(
+            select(LaoStrategy).where(LaoStrategy.id.in_(ids["strategy_id"] - {None}))
+        )
+    }
+    tactics: dict[int | None, str] = {
+        t.id: f"{t.number} {t.name}"
+        for t in db.session.scalars(select(Tactic).where(Tactic.id.in_(ids["tactic_id"] - {None})))
+    }
+    items: dict[int | None, str] = {
+        i.id: str(i)
+        for i in db.session.scalars(
+            select(CatalogueItem).where(CatalogueItem.id.in_(ids["catalogue"] - {None}))
+        )
+    }
     for c in compared:
         for values in filter(None, (c.old, c.new)):
             values["strategy_id"] = strategies.get(values.get("strategy_id"), values.get("strategy_id"))
@@ -609,24 +662,32 @@ class HistoryEntry:
 
 def project_history(actor, plan_id: int, project_no: int) -> tuple[Plan, list[HistoryEntry]]:
     """Every version of one project, oldest first, with the revision that wrote it."""
-    plan = get_plan(actor, plan_id)
+    plan = plans.get_plan(actor, plan_id)
     records = db.session.scalars(
         select(ProjectRecord)
-        .where(ProjectRecord.plan_id == plan.id, ProjectRecord.project_no == project_no,
-               ProjectRecord.valid_from >= 1)
+        .where(
+            ProjectRecord.plan_id == plan.id,
+            ProjectRecord.project_no == project_no,
+            ProjectRecord.valid_from >= 1,
+        )
         .order_by(ProjectRecord.valid_from)
     ).all()
     if not records:
         raise NotFound(f"project {project_no} not found", project_no=project_no)
-    revisions = {r.id: r for r in db.session.scalars(
-        select(Revision).where(Revision.id.in_({r.revision_id for r in records} - {None})))}
+    revisions: dict[int | None, Revision] = {
+        r.id: r
+        for r in db.session.scalars(
+            select(Revision).where(Revision.id.in_({r.revision_id for r in records} - {None}))
+        )
+    }
     return plan, [HistoryEntry(r, revisions.get(r.revision_id)) for r in records]
 
 
 def plan_totals(plan_id: int, version: int) -> tuple[int, list[Decimal]]:
     """Number of projects and budget per plan year at a version (one SQL aggregate)."""
     row = db.session.execute(
-        select(func.count(), *[func.coalesce(func.sum(getattr(ProjectRecord, b)), 0) for b in BUDGET_FIELDS])
-        .where(ProjectRecord.plan_id == plan_id, valid_at_clause(version))
+        select(
+            func.count(), *[func.coalesce(func.sum(getattr(ProjectRecord, b)), 0) for b in BUDGET_FIELDS]
+        ).where(ProjectRecord.plan_id == plan_id, valid_at_clause(version))
     ).one()
     return row[0], [Decimal(v) for v in row[1:]]

@@ -6,13 +6,15 @@ case locks the plan row (so the workflow cannot move it out of drafting meanwhil
 audit event on the plan's content chain ``plan-content:<plan id>`` and commits once, or changes
 nothing.
 """
+
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from eplan_flow import text
@@ -20,8 +22,10 @@ from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDen
 from eplan_flow.extensions import db
 from eplan_flow.models import CATALOGUES, CatalogueItem, LaoStrategy, Plan, Tactic
 from eplan_flow.permissions import PLAN_CONTENT_ROLES, can_edit_plan_content
-from eplan_flow.services.platform import audit, engine, unit_of_work
 from eplan_flow.services.directory.catalogues import LINK_CATALOGUES
+from eplan_flow.services.planning import plans
+from eplan_flow.services.platform import audit
+from eplan_flow.services.platform.unit_of_work import assign, transaction
 
 EDITOR_ROLES = PLAN_CONTENT_ROLES
 EDITABLE_STATES = ("drafting",)
@@ -35,8 +39,8 @@ class PlanNotEditable(DomainError):
     status = 409
 
 
-def content_chain(plan_id: int) -> str:
-    return f"plan-content:{plan_id}"
+# Strategy edits share the audit chain of the plan's other content (its projects).
+content_chain = plans.content_chain
 
 
 def may_edit(user, plan: Plan) -> bool:
@@ -45,22 +49,29 @@ def may_edit(user, plan: Plan) -> bool:
 
 
 def is_editable(plan: Plan) -> bool:
+    """Whether the plan's strategies may still be edited directly (it is being drafted)."""
     return plan.status in EDITABLE_STATES
 
 
 # -- reading -------------------------------------------------------------------------------------
-def get_plan(actor, plan_id: int) -> Plan:
-    """The plan if ``actor`` may read it, else NotFound (another LAO's plan does not exist)."""
-    return engine.get_instance(Plan.WORKFLOW, plan_id, actor)
-
-
 def strategies_of(plan: Plan) -> list[LaoStrategy]:
-    return list(db.session.scalars(
-        select(LaoStrategy)
-        .where(LaoStrategy.plan_id == plan.id)
-        .options(selectinload(LaoStrategy.tactics), selectinload(LaoStrategy.links))
-        .order_by(LaoStrategy.number)
-    ))
+    """The plan's strategies by number, with their tactics and links."""
+    return list(
+        db.session.scalars(
+            select(LaoStrategy)
+            .where(LaoStrategy.plan_id == plan.id)
+            .options(selectinload(LaoStrategy.tactics), selectinload(LaoStrategy.links))
+            .order_by(LaoStrategy.number)
+        )
+    )
+
+
+def strategy_of(plan: Plan, strategy_id: int) -> LaoStrategy:
+    """One of ``plan``'s strategies, or NotFound (another plan's strategy is not this plan's)."""
+    strategy = db.session.get(LaoStrategy, strategy_id)
+    if strategy is None or strategy.plan_id != plan.id:
+        raise NotFound(f"strategy #{strategy_id} not found", id=strategy_id)
+    return strategy
 
 
 @dataclass
@@ -86,49 +97,46 @@ def linkage_table(plan: Plan) -> list[LinkageRow]:
 def create_strategy(actor, plan_id: int, *, number: int, name: str) -> LaoStrategy:
     """Add a strategy to a drafting plan of the actor's LAO."""
     number, name = _checked_number(number), _checked_name(name)
-
-    def write() -> LaoStrategy:
+    with transaction(conflict=_number_taken):
         plan = _editable_plan(actor, plan_id)
         _number_free(LaoStrategy, LaoStrategy.plan_id == plan.id, number)
         strategy = LaoStrategy(plan_id=plan.id, number=number, name=name)
         db.session.add(strategy)
         db.session.flush()
         _audit(plan, actor, "strategy_created", {"strategy_id": strategy.id, "number": number, "name": name})
-        return strategy
-
-    return _commit(write)
+    return strategy
 
 
 def update_strategy(actor, plan_id: int, strategy_id: int, *, number: int, name: str) -> LaoStrategy:
     """Rename or renumber a strategy of a drafting plan."""
     number, name = _checked_number(number), _checked_name(name)
-
-    def write() -> LaoStrategy:
+    with transaction(conflict=_number_taken):
         plan = _editable_plan(actor, plan_id)
-        strategy = _strategy_of(plan, strategy_id)
+        strategy = strategy_of(plan, strategy_id)
         if number != strategy.number:
             _number_free(LaoStrategy, LaoStrategy.plan_id == plan.id, number)
         changed = _assign(strategy, number=number, name=name)
         if changed:
             _audit(plan, actor, "strategy_updated", {"strategy_id": strategy.id, **changed})
-        return strategy
-
-    return _commit(write)
+    return strategy
 
 
 def set_strategy_links(actor, plan_id: int, strategy_id: int, item_ids: Iterable[int]) -> LaoStrategy:
     """Link a strategy to exactly ``item_ids``: national catalogue items and its province's own."""
     wanted = {int(i) for i in item_ids}
-
-    def write() -> LaoStrategy:
+    with transaction(conflict=_number_taken):
         plan = _editable_plan(actor, plan_id)
-        strategy = _strategy_of(plan, strategy_id)
+        strategy = strategy_of(plan, strategy_id)
         items = list(db.session.scalars(select(CatalogueItem).where(CatalogueItem.id.in_(wanted))))
         province = plan.organisation.province_code
         allowed = [
-            i for i in items
-            if i.catalogue in LINK_CATALOGUES and i.is_active
-            and (i.scope == "" if CATALOGUES[i.catalogue] == "national" else (province and i.scope == province))
+            i
+            for i in items
+            if i.catalogue in LINK_CATALOGUES
+            and i.is_active
+            and (
+                i.scope == "" if CATALOGUES[i.catalogue] == "national" else (province and i.scope == province)
+            )
         ]
         if len(allowed) != len(wanted):
             raise InvalidInput(
@@ -140,40 +148,47 @@ def set_strategy_links(actor, plan_id: int, strategy_id: int, item_ids: Iterable
         removed = [i for i_id, i in before.items() if i_id not in wanted]
         if added or removed:
             strategy.links = sorted(allowed, key=lambda i: (i.catalogue, i.position))
-            _audit(plan, actor, "strategy_links_set", {
-                "strategy_id": strategy.id,
-                "added": [_ref(i) for i in added],
-                "removed": [_ref(i) for i in removed],
-            })
-        return strategy
-
-    return _commit(write)
+            _audit(
+                plan,
+                actor,
+                "strategy_links_set",
+                {
+                    "strategy_id": strategy.id,
+                    "added": [_ref(i) for i in added],
+                    "removed": [_ref(i) for i in removed],
+                },
+            )
+    return strategy
 
 
 def create_tactic(actor, plan_id: int, strategy_id: int, *, number: int, name: str) -> Tactic:
     """Add a tactic (กลยุทธ์) under a strategy of a drafting plan."""
     number, name = _checked_number(number), _checked_name(name)
-
-    def write() -> Tactic:
+    with transaction(conflict=_number_taken):
         plan = _editable_plan(actor, plan_id)
-        strategy = _strategy_of(plan, strategy_id)
+        strategy = strategy_of(plan, strategy_id)
         _number_free(Tactic, Tactic.strategy_id == strategy.id, number)
         tactic = Tactic(strategy_id=strategy.id, number=number, name=name)
         db.session.add(tactic)
         db.session.flush()
-        _audit(plan, actor, "tactic_created", {
-            "strategy_id": strategy.id, "tactic_id": tactic.id, "number": number, "name": name,
-        })
-        return tactic
-
-    return _commit(write)
+        _audit(
+            plan,
+            actor,
+            "tactic_created",
+            {
+                "strategy_id": strategy.id,
+                "tactic_id": tactic.id,
+                "number": number,
+                "name": name,
+            },
+        )
+    return tactic
 
 
 def update_tactic(actor, plan_id: int, tactic_id: int, *, number: int, name: str) -> Tactic:
     """Rename or renumber a tactic of a drafting plan."""
     number, name = _checked_number(number), _checked_name(name)
-
-    def write() -> Tactic:
+    with transaction(conflict=_number_taken):
         plan = _editable_plan(actor, plan_id)
         tactic = db.session.get(Tactic, tactic_id)
         if tactic is None or tactic.strategy.plan_id != plan.id:
@@ -183,17 +198,17 @@ def update_tactic(actor, plan_id: int, tactic_id: int, *, number: int, name: str
         changed = _assign(tactic, number=number, name=name)
         if changed:
             _audit(plan, actor, "tactic_updated", {"tactic_id": tactic.id, **changed})
-        return tactic
-
-    return _commit(write)
+    return tactic
 
 
 # -- helpers -------------------------------------------------------------------------------------
 def _editable_plan(actor, plan_id: int) -> Plan:
     # The row lock serialises these edits with the workflow: nobody submits the plan halfway.
-    plan = engine.get_instance(Plan.WORKFLOW, plan_id, actor, lock=True)
+    plan = plans.get_plan(actor, plan_id, lock=True)
     if not may_edit(actor, plan):
-        raise PermissionDenied("Only the LAO's planners and support-committee secretaries edit its strategies.")
+        raise PermissionDenied(
+            "Only the LAO's planners and support-committee secretaries edit its strategies."
+        )
     if not is_editable(plan):
         raise PlanNotEditable(
             "The plan's strategies can be changed only while the plan is being drafted; "
@@ -201,13 +216,6 @@ def _editable_plan(actor, plan_id: int) -> Plan:
             status=plan.status,
         )
     return plan
-
-
-def _strategy_of(plan: Plan, strategy_id: int) -> LaoStrategy:
-    strategy = db.session.get(LaoStrategy, strategy_id)
-    if strategy is None or strategy.plan_id != plan.id:
-        raise NotFound(f"strategy #{strategy_id} not found", id=strategy_id)
-    return strategy
 
 
 def _checked_number(number: Any) -> int:
@@ -227,7 +235,7 @@ def _number_free(model, within, number: int) -> None:
 
 
 def _assign(row, **values) -> dict:
-    return unit_of_work.assign(row, values)
+    return assign(row, values)
 
 
 def _ref(item: CatalogueItem) -> dict:
@@ -238,16 +246,24 @@ def _audit(plan: Plan, actor, action: str, data: dict) -> None:
     audit.append(content_chain(plan.id), action, actor=actor, organisation_id=plan.organisation_id, data=data)
 
 
-def _commit(write: Callable[[], Any]) -> Any:
+def _number_taken(exc: IntegrityError) -> InvalidInput:
     # Two people taking the same number at once: the unique constraint catches the second.
-    return unit_of_work.run(
-        write,
-        conflict=lambda exc: InvalidInput("this number was just taken; reload and choose another", field="number"),
-    )
+    return InvalidInput("this number was just taken; reload and choose another", field="number")
 
 
 __all__ = [
-    "EDITOR_ROLES", "LinkageRow", "PlanNotEditable", "content_chain", "create_strategy",
-    "create_tactic", "get_plan", "is_editable", "linkage_table", "may_edit", "set_strategy_links",
-    "strategies_of", "update_strategy", "update_tactic",
+    "EDITOR_ROLES",
+    "LinkageRow",
+    "PlanNotEditable",
+    "content_chain",
+    "create_strategy",
+    "create_tactic",
+    "is_editable",
+    "linkage_table",
+    "may_edit",
+    "set_strategy_links",
+    "strategies_of",
+    "strategy_of",
+    "update_strategy",
+    "update_tactic",
 ]

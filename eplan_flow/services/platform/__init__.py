@@ -1,1 +1,3 @@
-"""Shared machinery every context uses: the workflow engine, transactions, audit, outbox, jobs' transport, mail, notifications."""
+"""Shared machinery every context uses: the workflow engine, transactions, audit, outbox, jobs'
+transport, mail, notifications.
+"""

@@ -7,23 +7,26 @@ transaction, so a deleted tail or an emptied table shows; a registry row counts 
 chain deleted together with its checkpoint shows too. What this cannot prove is written in
 ``verify_chains``.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Protocol, cast
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import bindparam, event, func, insert, select, text, update
+from sqlalchemy import CursorResult, bindparam, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from eplan_flow.extensions import db
 from eplan_flow.models import AuditCheckpoint, AuditEvent
 from eplan_flow.models._types import utcnow
+from eplan_flow.services.platform.locks import advisory_lock
+from eplan_flow.services.platform.unit_of_work import transaction
 
 GENESIS = "0" * 64
 # Events written before keyed chains: plain SHA-256, which anyone can recompute. Verified still,
@@ -37,9 +40,7 @@ _NEW_CHAINS = "eplan_audit_new_chains"
 _TABLE = AuditEvent.__table__
 _CHECKPOINT = AuditCheckpoint.__table__
 # Built once: statement construction is a large share of a transition's CPU cost.
-_HEAD = select(_CHECKPOINT.c.seq, _CHECKPOINT.c.head_hash).where(
-    _CHECKPOINT.c.chain == bindparam("chain")
-)
+_HEAD = select(_CHECKPOINT.c.seq, _CHECKPOINT.c.head_hash).where(_CHECKPOINT.c.chain == bindparam("chain"))
 _LAST_IN_CHAIN = (
     select(_TABLE.c.seq, _TABLE.c.hash, _TABLE.c.hash_version)
     .where(_TABLE.c.chain == bindparam("chain"))
@@ -73,7 +74,8 @@ def audit_key(app=None) -> bytes:
             secret = app.config["SECRET_KEY"]
             key = hmac.new(
                 secret.encode() if isinstance(secret, str) else secret,
-                b"eplan-flow audit chain key v1", hashlib.sha256,
+                b"eplan-flow audit chain key v1",
+                hashlib.sha256,
             ).digest()
         app.extensions["eplan_audit_key"] = key
     return key
@@ -84,27 +86,62 @@ def canonical(body: dict) -> bytes:
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _canonical(event: AuditEvent) -> bytes:
-    occurred = event.occurred_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return canonical({
-        "chain": event.chain,
-        "seq": event.seq,
-        "occurred_at": occurred,
-        "actor_id": event.actor_id,
-        "organisation_id": event.organisation_id,
-        "action": event.action,
-        "workflow": event.workflow,
-        "workflow_version": event.workflow_version,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "comment": event.comment,
-        "request_id": event.request_id,
-        "data": event.data or {},
-        "prev_hash": event.prev_hash,
-    })
+class HashedContent(Protocol):
+    """What an event's hash covers: an ``AuditEvent``, an ``AppendedEvent`` or a row read back."""
+
+    @property
+    def chain(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def organisation_id(self) -> int | None: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def workflow(self) -> str | None: ...
+    @property
+    def workflow_version(self) -> int | None: ...
+    @property
+    def from_state(self) -> str | None: ...
+    @property
+    def to_state(self) -> str | None: ...
+    @property
+    def comment(self) -> str | None: ...
+    @property
+    def request_id(self) -> str | None: ...
+    @property
+    def data(self) -> dict | None: ...
+    @property
+    def prev_hash(self) -> str: ...
 
 
-def compute_hash(event: AuditEvent, key: bytes | None = None) -> str:
+def _canonical(event: HashedContent) -> bytes:
+    occurred = event.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return canonical(
+        {
+            "chain": event.chain,
+            "seq": event.seq,
+            "occurred_at": occurred,
+            "actor_id": event.actor_id,
+            "organisation_id": event.organisation_id,
+            "action": event.action,
+            "workflow": event.workflow,
+            "workflow_version": event.workflow_version,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "comment": event.comment,
+            "request_id": event.request_id,
+            "data": event.data or {},
+            "prev_hash": event.prev_hash,
+        }
+    )
+
+
+def compute_hash(event: HashedContent, key: bytes | None = None) -> str:
     """The hash ``event`` must carry, by its ``hash_version`` (keyed unless it says legacy)."""
     if getattr(event, "hash_version", HMAC_SHA256) == LEGACY_SHA256:
         return hashlib.sha256(_canonical(event)).hexdigest()
@@ -122,10 +159,8 @@ def current_request_id() -> str | None:
 
 
 def _lock_chain(chain: str) -> None:
-    """Serialise appends to one chain (PostgreSQL advisory lock; SQLite writes are serial)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(chain.encode()) - 2**31
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    """Serialise appends to one chain until the transaction ends."""
+    advisory_lock(chain)
 
 
 def _head(chain: str) -> tuple[int, str, bool]:
@@ -192,9 +227,15 @@ def append(
     # A plain INSERT … RETURNING: the trail is append-only, so the unit of work has nothing to track.
     row = {name: value for name, value in vars(event).items() if name != "id"}
     event.id = db.session.execute(_INSERT, row).scalar_one()
-    head = {"seq": event.seq, "head_hash": event.hash, "mac": checkpoint_mac(chain, event.seq, event.hash, key)}
+    head = {
+        "seq": event.seq,
+        "head_hash": event.hash,
+        "mac": checkpoint_mac(chain, event.seq, event.hash, key),
+    }
     if signed:
-        moved = db.session.execute(_ADVANCE, {"at_chain": chain, "at_seq": prev_seq, **head}).rowcount
+        # An UPDATE's result is a CursorResult (rowcount); Session.execute is typed for any statement.
+        at_head = {"at_chain": chain, "at_seq": prev_seq, **head}
+        moved = cast(CursorResult, db.session.execute(_ADVANCE, at_head)).rowcount
         if moved != 1:
             raise AuditIntegrityError(f"audit chain {chain} moved during an append")
     else:
@@ -229,16 +270,17 @@ def _forget_new_chains(session: Session, transaction) -> None:
 
 def register_chains(count: int, *, session: Session | None = None, key: bytes | None = None) -> int:
     """Add ``count`` chains to the registry and re-sign it; return the new total."""
-    session = session or db.session
-    dialect = session.get_bind().dialect.name
+    executor = session if session is not None else db.session
+    dialect = executor.get_bind().dialect.name
     upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_CHECKPOINT)
     upsert = upsert.values(chain=REGISTRY, seq=count, head_hash=GENESIS, mac="")
-    upsert = upsert.on_conflict_do_update(
+    add = upsert.on_conflict_do_update(
         index_elements=[_CHECKPOINT.c.chain], set_={"seq": _CHECKPOINT.c.seq + upsert.excluded.seq}
     ).returning(_CHECKPOINT.c.seq)
-    total = session.execute(upsert).scalar_one()
-    session.execute(
-        update(_CHECKPOINT).where(_CHECKPOINT.c.chain == REGISTRY)
+    total = executor.execute(add).scalar_one()
+    executor.execute(
+        update(_CHECKPOINT)
+        .where(_CHECKPOINT.c.chain == REGISTRY)
         .values(mac=checkpoint_mac(REGISTRY, total, GENESIS, key))
     )
     return total
@@ -264,7 +306,7 @@ class AppendedEvent:
     prev_hash: str
     hash: str = ""
     hash_version: int = HMAC_SHA256
-    id: int | None = None
+    id: int = 0  # the row's, set by ``append`` once inserted (ids start at 1)
 
 
 @dataclass(frozen=True)
@@ -313,7 +355,9 @@ def verify_chains(batch_size: int = 5000) -> tuple[int, list[ChainBreak]]:
     checked = 0
 
     def broken(chain: str, reason: str, event=None, kind: str = "damaged") -> None:
-        breaks[chain] = ChainBreak(chain, getattr(event, "id", None), getattr(event, "seq", None), reason, kind)
+        breaks[chain] = ChainBreak(
+            chain, getattr(event, "id", None), getattr(event, "seq", None), reason, kind
+        )
 
     # Plain rows, not ORM objects: a long read must neither fill the session's identity map nor
     # detach the caller's objects to empty it.
@@ -353,8 +397,11 @@ def verify_chains(batch_size: int = 5000) -> tuple[int, list[ChainBreak]]:
                 broken(chain, reason, kind="unanchored" if unanchored else "damaged")
     for chain, signed in checkpoints.items():
         if chain not in seen:
-            broken(chain, f"has a signed checkpoint at seq {signed.seq} but no events: all of them "
-                          "were deleted (or the table emptied)")
+            broken(
+                chain,
+                f"has a signed checkpoint at seq {signed.seq} but no events: all of them "
+                "were deleted (or the table emptied)",
+            )
     problem = _registry_problem(registry, registered, key)
     if problem:
         broken("(registry)", problem)
@@ -364,8 +411,10 @@ def verify_chains(batch_size: int = 5000) -> tuple[int, list[ChainBreak]]:
 def _head_problem(signed, state: _Seen, key: bytes, *, started_meanwhile: bool) -> str | None:
     if signed is None:
         if state.version == LEGACY_SHA256:
-            return ("was written before keyed chains and has no signed checkpoint yet "
-                    "(run `flask eplan anchor-audit` once after upgrading)")
+            return (
+                "was written before keyed chains and has no signed checkpoint yet "
+                "(run `flask eplan anchor-audit` once after upgrading)"
+            )
         return "has no signed checkpoint: it was deleted"
     if not hmac.compare_digest(signed.mac, checkpoint_mac(signed.chain, signed.seq, signed.head_hash, key)):
         return "its checkpoint's signature is wrong: the checkpoint was altered"
@@ -373,8 +422,10 @@ def _head_problem(signed, state: _Seen, key: bytes, *, started_meanwhile: bool) 
         if started_meanwhile:
             return None
         missing = signed.seq - state.seq
-        return (f"ends at seq {state.seq} but its signed checkpoint is at seq {signed.seq}: "
-                f"the last {missing} event(s) were deleted")
+        return (
+            f"ends at seq {state.seq} but its signed checkpoint is at seq {signed.seq}: "
+            f"the last {missing} event(s) were deleted"
+        )
     if state.at_checkpoint != signed.head_hash:
         return f"its event at seq {signed.seq} does not match the signed checkpoint: the chain was rewritten"
     return None
@@ -386,10 +437,15 @@ def _registry_problem(registry, chains: int, key: bytes) -> str | None:
     if not hmac.compare_digest(registry.mac, checkpoint_mac(REGISTRY, registry.seq, registry.head_hash, key)):
         return "the chain registry's signature is wrong: it was altered"
     if registry.seq > chains:
-        return (f"{registry.seq} chains were registered but only {chains} have checkpoints: "
-                f"{registry.seq - chains} chain(s) were deleted with their checkpoints")
+        return (
+            f"{registry.seq} chains were registered but only {chains} have checkpoints: "
+            f"{registry.seq - chains} chain(s) were deleted with their checkpoints"
+        )
     if registry.seq < chains:
-        return f"{chains} chains have checkpoints but only {registry.seq} were registered: checkpoints were forged"
+        return (
+            f"{chains} chains have checkpoints but only {registry.seq} were registered: "
+            "checkpoints were forged"
+        )
     return None
 
 
@@ -405,14 +461,14 @@ def anchor_legacy_chains() -> int:
     _, breaks = verify_chains()
     damaged = {b.chain for b in breaks if b.kind != "unanchored"}
     signed = set(db.session.execute(select(_CHECKPOINT.c.chain)).scalars())
-    keyed = set(db.session.execute(
-        select(_TABLE.c.chain).where(_TABLE.c.hash_version != LEGACY_SHA256).distinct()
-    ).scalars())
-    heads = db.session.execute(
-        select(_TABLE.c.chain, func.max(_TABLE.c.seq)).group_by(_TABLE.c.chain)
-    ).all()
+    keyed = set(
+        db.session.execute(
+            select(_TABLE.c.chain).where(_TABLE.c.hash_version != LEGACY_SHA256).distinct()
+        ).scalars()
+    )
+    heads = db.session.execute(select(_TABLE.c.chain, func.max(_TABLE.c.seq)).group_by(_TABLE.c.chain)).all()
     anchored = 0
-    try:
+    with transaction():
         for chain, seq in heads:
             if chain in signed or chain in keyed or chain in damaged:
                 continue
@@ -420,17 +476,18 @@ def anchor_legacy_chains() -> int:
             head_hash = db.session.execute(
                 select(_TABLE.c.hash).where(_TABLE.c.chain == chain, _TABLE.c.seq == seq)
             ).scalar_one()
-            db.session.execute(_NEW_CHECKPOINT, {
-                "chain": chain, "seq": seq, "head_hash": head_hash,
-                "mac": checkpoint_mac(chain, seq, head_hash, key),
-            })
+            db.session.execute(
+                _NEW_CHECKPOINT,
+                {
+                    "chain": chain,
+                    "seq": seq,
+                    "head_hash": head_hash,
+                    "mac": checkpoint_mac(chain, seq, head_hash, key),
+                },
+            )
             anchored += 1
         if anchored:
             register_chains(anchored, key=key)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return anchored
 
 

@@ -4,13 +4,16 @@ It locks the row, checks the actor's roles and scope, the guards and the comment
 transition on the definition's shared machine, appends the audit event and the outbox rows, and
 commits, or changes nothing.
 """
+
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import CursorResult, bindparam, inspect, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,29 +30,46 @@ from eplan_flow.errors import (
 )
 from eplan_flow.extensions import db
 from eplan_flow.models import (
-    Account, EvaluationReport, Organisation, Plan, ProjectExecution, Revision, RoleGrant, SystemAccess, User,
+    Account,
+    EvaluationReport,
+    Organisation,
+    Plan,
+    ProjectExecution,
+    Revision,
+    RoleGrant,
+    SystemAccess,
+    User,
+    WorkflowMixin,
 )
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
 from eplan_flow.services.platform import audit, outbox
-from workflows import REGISTRY, UnknownWorkflow, WorkflowDefinition
+from eplan_flow.services.platform.unit_of_work import transaction
+from workflows import REGISTRY, DefinitionError, Registry, UnknownWorkflow, WorkflowDefinition
 
 # ``REGISTRY`` (imported above) is looked up at call time, so tests can run the engine on another
 # ``workflows.Registry`` with ``monkeypatch.setattr(engine, "REGISTRY", registry)``.
 
 # Which model carries each workflow. Later workflows (accounts, revisions...) register here.
-WORKFLOW_MODELS: dict[str, type] = {
-    model.WORKFLOW: model for model in (Plan, Revision, ProjectExecution, Account, SystemAccess, EvaluationReport)
+WORKFLOW_MODELS: dict[str, type[WorkflowMixin]] = {
+    model.WORKFLOW: model
+    for model in (Plan, Revision, ProjectExecution, Account, SystemAccess, EvaluationReport)
 }
 
 # Work that entering a state does inside the transition's own transaction (announcing a revision
-# applies it; announcing a plan makes its first version). Registered by the services that own it.
+# applies it; announcing a plan makes its first version). The definition names it per state
+# (``on_enter``, "package.module:function"); the function, marked ``@entry_action`` where it lives,
+# is found by that name, so it runs whether or not anyone imported its module.
 EntryAction = Callable[..., None]
-_ENTRY_ACTIONS: dict[tuple[str, str], list[EntryAction]] = {}
+# Every function marked ``@entry_action`` in an imported module, by its reference.
+_MARKED: dict[str, EntryAction] = {}
+# References already resolved (the fast path of ``fire`` looks here first).
+_RESOLVED: dict[str, EntryAction] = {}
 
 
-def on_enter(workflow: str, state: str):
-    """Register ``fn(instance, actor, from_state, to_state, data)`` to run when a row enters ``state``.
+def entry_action(fn: EntryAction) -> EntryAction:
+    """Mark ``fn(instance, actor, from_state, to_state, data)`` as an entry action a workflow
+    definition may name in its ``on_enter``.
 
     It runs after the checks and before the state is written, in the same transaction: it may
     change the row (the changes are written with the new state) and other rows, or raise a
@@ -59,12 +79,60 @@ def on_enter(workflow: str, state: str):
     a later action's query, bumping its version under the guarded state write, which then reads
     as "someone acted first".
     """
+    _MARKED[reference_of(fn)] = fn
+    return fn
 
-    def register(fn: EntryAction) -> EntryAction:
-        _ENTRY_ACTIONS.setdefault((workflow, state), []).append(fn)
-        return fn
 
-    return register
+def reference_of(fn: EntryAction) -> str:
+    """How a definition names ``fn``: "package.module:function"."""
+    return f"{fn.__module__}:{fn.__qualname__}"
+
+
+def entry_actions(definition: WorkflowDefinition, state: str) -> tuple[EntryAction, ...]:
+    """The functions ``definition`` runs on entering ``state``, in its order.
+
+    Raises DefinitionError naming the workflow, the state and the action if one cannot be found.
+    """
+    return tuple(
+        _RESOLVED.get(reference) or _resolve(definition, state, reference)
+        for reference in definition.entry_actions(state)
+    )
+
+
+def _resolve(definition: WorkflowDefinition, state: str, reference: str) -> EntryAction:
+    where = f"workflow {definition.key}, state {state!r}: the entry action {reference!r}"
+    module_name, _, name = reference.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not (module_name + ".").startswith(exc.name + "."):
+            raise  # the module exists but one of its own imports is missing
+        raise DefinitionError(f"{where} names a module that does not exist") from None
+    action = _MARKED.get(reference)
+    if action is None:
+        if not callable(getattr(module, name, None)):
+            raise DefinitionError(f"{where} does not exist")
+        raise DefinitionError(f"{where} is not marked @engine.entry_action")
+    _RESOLVED[reference] = action
+    return action
+
+
+def resolve_entry_actions(registry: Registry | None = None) -> None:
+    """Resolve every entry action the definitions name, and refuse a marked one none names.
+
+    The app factory calls it once every service is imported, so a misspelt or forgotten action
+    stops the app at start-up instead of silently skipping work at the first announcement.
+    """
+    named = set()
+    for definition in REGISTRY if registry is None else registry:
+        for state in definition.on_enter:
+            entry_actions(definition, state)
+            named.update(definition.entry_actions(state))
+    unnamed = sorted(set(_MARKED) - named)
+    if unnamed:
+        raise DefinitionError(
+            f"entry actions no workflow definition names in its on_enter: {', '.join(unnamed)}"
+        )
 
 
 def write_columns(instance, **values) -> None:
@@ -91,7 +159,8 @@ def actor_roles(actor, instance) -> set[str]:
     return roles | {"applicant"} if is_applicant(actor, instance) else roles
 
 
-def model_for(workflow: str) -> type:
+def model_for(workflow: str) -> type[Any]:
+    # Any: callers know which model a workflow name gives them, and read its own columns.
     try:
         return WORKFLOW_MODELS[workflow]
     except KeyError:
@@ -108,15 +177,18 @@ def definition_of(instance) -> WorkflowDefinition:
 
 
 @cache
-def _load_statement(model: type, lock: bool):
+def _load_statement(workflow: str, lock: bool):
     # Built once per model: statement construction is a large part of a transition's CPU cost.
+    model = model_for(workflow)
     query = select(model).where(model.id == bindparam("id"))
     if lock:
         # Firing reads only what scope checks and guards need of the organisation.
         query = (
             query.options(
                 joinedload(model.organisation).load_only(
-                    Organisation.kind, Organisation.lao_type, Organisation.province_code,
+                    Organisation.kind,
+                    Organisation.lao_type,
+                    Organisation.province_code,
                     Organisation.district_code,
                 )
             )
@@ -137,8 +209,7 @@ def _state_update_statement(table):
 
 def get_instance(workflow: str, instance_id: int, actor, *, lock: bool = False):
     """Load an instance the actor may read, or raise NotFound (never reveal another LAO's rows)."""
-    model = model_for(workflow)
-    instance = db.session.execute(_load_statement(model, lock), {"id": instance_id}).scalar_one_or_none()
+    instance = db.session.execute(_load_statement(workflow, lock), {"id": instance_id}).scalar_one_or_none()
     if instance is None or not (is_applicant(actor, instance) or can_read(actor, instance.organisation)):
         raise NotFound(f"{workflow} #{instance_id} not found", workflow=workflow, id=instance_id)
     return instance
@@ -156,9 +227,16 @@ def start(instance, actor, *, comment: str | None = None, data: dict | None = No
     db.session.add(instance)
     db.session.flush()
     audit.append(
-        chain_for(instance), "create", actor=actor, organisation_id=instance.organisation_id,
-        workflow=definition.name, workflow_version=definition.version,
-        to_state=definition.initial, comment=comment, data=data, chain_locked=True,
+        chain_for(instance),
+        "create",
+        actor=actor,
+        organisation_id=instance.organisation_id,
+        workflow=definition.name,
+        workflow_version=definition.version,
+        to_state=definition.initial,
+        comment=comment,
+        data=data,
+        chain_locked=True,
     )
     return instance
 
@@ -184,67 +262,74 @@ def fire(
     comment: str | None = None,
     expected_version: int | None = None,
     data: dict | None = None,
-    commit: bool = True,
 ) -> FireResult:
     """Move one workflow instance by ``trigger`` on behalf of ``actor``, atomically.
 
-    With ``commit=False`` the step is only flushed: the caller composes several steps into one
-    transaction (a transfer revokes accesses and moves the account together), commits once, then
-    calls ``outbox.relay_after_commit(result.message_ids)``. Any error still rolls everything back.
+    Inside a caller's ``with transaction():`` the step joins that transaction (a transfer revokes
+    accesses and moves the account together) and commits with it; otherwise it is its own.
+    Any error rolls everything back.
     """
     comment = text.clean_text(comment, field="comment", multiline=True)
     try:
-        if expected_version is None:
-            # The version the actor acts on: whoever commits between this read and the lock below
-            # has "acted first". A bare column read; the locked read checks scope.
-            model = model_for(workflow)
-            expected_version = db.session.scalar(select(model.version).where(model.id == instance_id))
-        instance = get_instance(workflow, instance_id, actor, lock=True)
-        if instance.version != expected_version:
-            raise StaleState(
-                "someone else acted on this item first; reload it and try again",
-                expected_version=expected_version, current_version=instance.version,
-                current_state=instance.status,
-            )
-        definition = definition_of(instance)
-        spec = _choose_transition(definition, instance, trigger, actor)
-        if spec.comment_required and not comment:
-            raise CommentRequired(f"{trigger} needs a comment giving the reason", field="comment")
-        data = _checked_data(spec, data)
-        from_state = instance.status
-        moving = _MachineView(instance)
-        if not definition.machine.events[trigger].trigger(moving) or moving.status != spec.dest:
-            raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
-        for action in _ENTRY_ACTIONS.get((workflow, moving.status), ()):
-            action(instance, actor, from_state, moving.status, data)
-        _write_state(instance, moving.status, expected_version)
-        event = audit.append(
-            chain_for(instance), trigger, actor=actor, organisation_id=instance.organisation_id,
-            workflow=definition.name, workflow_version=definition.version,
-            from_state=from_state, to_state=instance.status, comment=comment, data=data,
-            chain_locked=True,
-        )
-        message_ids = [
-            outbox.add(effect, queue="notifications", audit_event_id=event.id)
-            for effect in definition.effects
-        ]
-        result = FireResult(
-            workflow, instance.id, trigger, from_state, instance.status, instance.version, event.id,
-            message_ids,
-        )
-        if not commit:
-            db.session.flush()
-            return result
-        db.session.commit()
+        with transaction():
+            result = _fire(workflow, instance_id, trigger, actor, comment, expected_version, data)
     except StaleDataError:
-        db.session.rollback()
         raise StaleState("someone else acted on this item first; reload it and try again") from None
-    except BaseException:
-        # Also undoes the in-memory status the machine may already have set.
-        db.session.rollback()
-        raise
-    outbox.relay_after_commit(message_ids)
     return result
+
+
+def _fire(workflow, instance_id, trigger, actor, comment, expected_version, data) -> FireResult:
+    if expected_version is None:
+        # The version the actor acts on: whoever commits between this read and the lock below
+        # has "acted first". A bare column read; the locked read checks scope.
+        model = model_for(workflow)
+        expected_version = db.session.scalar(select(model.version).where(model.id == instance_id))
+    instance = get_instance(workflow, instance_id, actor, lock=True)
+    if instance.version != expected_version:
+        raise StaleState(
+            "someone else acted on this item first; reload it and try again",
+            expected_version=expected_version,
+            current_version=instance.version,
+            current_state=instance.status,
+        )
+    definition = definition_of(instance)
+    spec = _choose_transition(definition, instance, trigger, actor)
+    if spec.comment_required and not comment:
+        raise CommentRequired(f"{trigger} needs a comment giving the reason", field="comment")
+    data = _checked_data(spec, data)
+    from_state = instance.status
+    moving = _MachineView(instance)
+    if not definition.machine.events[trigger].trigger(moving) or moving.status != spec.dest:
+        raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
+    for action in entry_actions(definition, moving.status):
+        action(instance, actor, from_state, moving.status, data)
+    _write_state(instance, moving.status, expected_version)
+    event = audit.append(
+        chain_for(instance),
+        trigger,
+        actor=actor,
+        organisation_id=instance.organisation_id,
+        workflow=definition.name,
+        workflow_version=definition.version,
+        from_state=from_state,
+        to_state=instance.status,
+        comment=comment,
+        data=data,
+        chain_locked=True,
+    )
+    message_ids = [
+        outbox.add(effect, queue="notifications", audit_event_id=event.id) for effect in definition.effects
+    ]
+    return FireResult(
+        workflow,
+        instance.id,
+        trigger,
+        from_state,
+        instance.status,
+        instance.version,
+        event.id,
+        message_ids,
+    )
 
 
 class _MachineView:
@@ -272,10 +357,16 @@ def _write_state(instance, status: str, expected_version: int) -> None:
     table = type(instance).__table__
     with db.session.no_autoflush:
         if set(values) == {"status", "version", "updated_at"}:
-            statement, params = _state_update_statement(table), {
-                "row_id": instance.id, "expected": expected_version, "status": status,
-                "version": values["version"], "now": values["updated_at"],
-            }
+            statement, params = (
+                _state_update_statement(table),
+                {
+                    "row_id": instance.id,
+                    "expected": expected_version,
+                    "status": status,
+                    "version": values["version"],
+                    "now": values["updated_at"],
+                },
+            )
         else:
             statement = (
                 update(table)
@@ -283,7 +374,8 @@ def _write_state(instance, status: str, expected_version: int) -> None:
                 .values(**values)
             )
             params = {}
-        written = db.session.execute(statement, params).rowcount
+        # An UPDATE's result is a CursorResult (rowcount); Session.execute is typed for any statement.
+        written = cast(CursorResult, db.session.execute(statement, params)).rowcount
     if written != 1:
         raise StaleDataError("the row changed under its lock")
     for key, value in values.items():
@@ -310,32 +402,37 @@ def _checked_data(spec, data: dict | None) -> dict | None:
     data = dict(data or {})
     for name, kind in spec.data_fields:
         value = data.get(name)
+        checked: str | None
         if kind == "date":
             # A recorded meeting or announcement: a real day since B.E. 2500, not in the future.
-            value = text.parse_date(value, field=name)
+            day = text.parse_date(value, field=name)
+            checked = day.isoformat() if day is not None else None
         else:
-            value = text.clean_text(value, field=name, max_length=200)
-        if value is None:
+            checked = text.clean_text(value, field=name, max_length=200)
+        if checked is None:
             raise InvalidInput(f"{spec.trigger} needs {name}", field=name)
-        data[name] = value.isoformat() if kind == "date" else value
+        data[name] = checked
     return data
 
 
 def _choose_transition(definition: WorkflowDefinition, instance, trigger: str, actor):
     if trigger not in definition.trigger_names:
         raise TransitionNotAllowed(
-            f"{definition.key} has no trigger {trigger!r}", trigger=trigger,
+            f"{definition.key} has no trigger {trigger!r}",
+            trigger=trigger,
             allowed=list(definition.trigger_names),
         )
     candidates = definition.candidates(instance, trigger)
     if not candidates:
         raise TransitionNotAllowed(
             f"{trigger} is not possible from state {instance.status}",
-            trigger=trigger, state=instance.status,
+            trigger=trigger,
+            state=instance.status,
         )
     roles = actor_roles(actor, instance)
     permitted = [
-        c for c in candidates
+        c
+        for c in candidates
         if roles.intersection(c.roles) and not (c.not_by_applicant and is_applicant(actor, instance))
     ]
     if not permitted:
@@ -410,7 +507,9 @@ def users_who_may(org: Organisation, roles) -> list[User]:
             .join(Organisation, Organisation.id == RoleGrant.organisation_id)
             .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
             .where(covering_grants_clause(org, RoleGrant, Organisation))
-        ).unique().scalars()
+        )
+        .unique()
+        .scalars()
     )
 
 
@@ -419,8 +518,24 @@ def history(instance):
 
 
 __all__ = [
-    "FireResult", "NextStep", "UnknownWorkflow", "WORKFLOW_MODELS", "actor_roles", "chain_for",
-    "definition_of", "is_applicant", "write_columns",
-    "fire", "get_instance", "history", "model_for", "next_steps", "role_holders", "start",
+    "WORKFLOW_MODELS",
+    "FireResult",
+    "NextStep",
+    "UnknownWorkflow",
+    "actor_roles",
+    "chain_for",
+    "definition_of",
+    "entry_action",
+    "entry_actions",
+    "fire",
+    "get_instance",
+    "history",
+    "is_applicant",
+    "model_for",
+    "next_steps",
+    "resolve_entry_actions",
+    "role_holders",
+    "start",
     "users_who_may",
+    "write_columns",
 ]

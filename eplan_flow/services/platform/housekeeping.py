@@ -2,22 +2,24 @@
 
 Spent or expired OIDC authorization codes, OIDC tokens past every expiry (refresh included, so a
 replayed refresh token is still recognised while it could be), outbox rows relayed long ago, and
-email that was sent or kept long ago; registrations ThaiD never verified in time are voided (not
-deleted: the audit trail names them, and records each voiding). Nothing in the audit trail is
-changed or deleted. Idempotent: a rerun on the same day deletes nothing more.
+email that was sent or kept long ago. (The nightly job also voids registrations ThaiD never
+verified in time, which identity owns: ``identity.expire_unverified_registrations``.) Nothing in
+the audit trail is changed or deleted. Idempotent: a rerun on the same day deletes nothing more.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import CursorResult, Delete, delete, func, or_
 
 from eplan_flow.extensions import db
 from eplan_flow.models import EmailMessage, OutboxMessage
 from eplan_flow.models._types import utcnow
 from eplan_flow.models.oidc import OAuth2AuthorizationCode, OAuth2Token
-from eplan_flow.services.identity import identity
+from eplan_flow.services.platform.unit_of_work import transaction
 
 # How long each kind of row is kept after it stopped mattering (rule data).
 RETENTION = {
@@ -34,41 +36,41 @@ class Purged:
     oidc_tokens: int = 0
     outbox_relayed: int = 0
     email_done: int = 0
-    unverified_registrations: int = 0
+    unverified_registrations: int = 0  # counted by the nightly job, which voids them after the purge
+
+
+def _delete(statement: Delete) -> int:
+    """Run a DELETE; return how many rows it removed (its result is a CursorResult, which
+    Session.execute's type does not say)."""
+    return cast(CursorResult, db.session.execute(statement)).rowcount
 
 
 def purge(now: datetime | None = None, retention: dict = RETENTION) -> Purged:
-    """Delete expired OIDC codes and tokens, old relayed outbox rows and old sent email (one commit),
-    then void stale unverified registrations (another)."""
+    """Delete expired OIDC codes and tokens, old relayed outbox rows and old sent email; one commit."""
     now = now or utcnow()
     epoch = now.timestamp()
     code_cutoff = epoch - retention["oidc_codes"].total_seconds()
     token_cutoff = epoch - retention["oidc_tokens"].total_seconds()
-    try:
-        codes = db.session.execute(
+    with transaction():
+        codes = _delete(
             delete(OAuth2AuthorizationCode).where(OAuth2AuthorizationCode.expires_at < code_cutoff)
-        ).rowcount
+        )
         access_expired = (OAuth2Token.issued_at + OAuth2Token.expires_in) < token_cutoff
         refresh_over = or_(
             OAuth2Token.refresh_token.is_(None),
             func.coalesce(OAuth2Token.refresh_token_expires_at, 0) < token_cutoff,
         )
-        tokens = db.session.execute(delete(OAuth2Token).where(access_expired, refresh_over)).rowcount
-        outbox = db.session.execute(
+        tokens = _delete(delete(OAuth2Token).where(access_expired, refresh_over))
+        outbox = _delete(
             delete(OutboxMessage).where(
                 OutboxMessage.state == "relayed",
                 OutboxMessage.relayed_at < now - retention["outbox_relayed"],
             )
-        ).rowcount
-        email = db.session.execute(
+        )
+        email = _delete(
             delete(EmailMessage).where(
                 EmailMessage.status.in_(("sent", "kept")),
                 EmailMessage.created_at < now - retention["email_done"],
             )
-        ).rowcount
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    voided = identity.expire_unverified_registrations(now)
-    return Purged(codes, tokens, outbox, email, voided)
+        )
+    return Purged(codes, tokens, outbox, email)

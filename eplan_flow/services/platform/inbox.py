@@ -1,11 +1,13 @@
 """A person's inbox: their notifications, the items waiting for their step, and marking notices read."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
+from typing import cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from eplan_flow.extensions import db
@@ -14,6 +16,7 @@ from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import visible_org_clause
 from eplan_flow.services.platform import engine
 from eplan_flow.services.platform.notifications import item_path
+from eplan_flow.services.platform.unit_of_work import transaction
 from workflows import REGISTRY
 
 PER_PAGE = 50
@@ -21,9 +24,18 @@ PER_PAGE = 50
 WAITING_LIMIT = 200
 # Steps open at any time on a settled row (suspend an active account, cancel a project): that someone
 # may take them does not mean the row waits for them.
-OPTIONAL_TRIGGERS = frozenset({
-    "suspend", "reinstate", "transfer", "revoke", "end_by_transfer", "withdraw", "carry_over", "cancel",
-})
+OPTIONAL_TRIGGERS = frozenset(
+    {
+        "suspend",
+        "reinstate",
+        "transfer",
+        "revoke",
+        "end_by_transfer",
+        "withdraw",
+        "carry_over",
+        "cancel",
+    }
+)
 
 
 def notifications(user, page: int = 1, per_page: int = PER_PAGE, unread_only: bool = True):
@@ -63,25 +75,35 @@ def waiting_for(user, locale: str = "th", limit: int = WAITING_LIMIT) -> list[Wa
         if clause is None:
             continue
         changed = getattr(model, "updated_at", None)
-        rows = db.session.execute(
-            select(model)
-            .join(Organisation, Organisation.id == model.organisation_id)
-            .options(contains_eager(model.organisation))
-            .where(clause)
-            .order_by(*([changed.desc()] if changed is not None else []), model.id.desc())
-            .limit(limit)
-        ).unique().scalars()
+        rows = (
+            db.session.execute(
+                select(model)
+                .join(Organisation, Organisation.id == model.organisation_id)
+                .options(contains_eager(model.organisation))
+                .where(clause)
+                .order_by(*([changed.desc()] if changed is not None else []), model.id.desc())
+                .limit(limit)
+            )
+            .unique()
+            .scalars()
+        )
         for instance in rows:
             steps = _my_steps(instance, user, locale)
             if steps:
                 definition = engine.definition_of(instance)
-                items.append(WaitingItem(
-                    workflow=workflow, workflow_title=definition.title(locale), instance_id=instance.id,
-                    name=str(instance), organisation=instance.organisation.display_name,
-                    state=definition.label(instance.status, locale), steps=steps,
-                    changed_at=getattr(instance, "updated_at", None),
-                    link=item_path(workflow, instance.id),
-                ))
+                items.append(
+                    WaitingItem(
+                        workflow=workflow,
+                        workflow_title=definition.title(locale),
+                        instance_id=instance.id,
+                        name=str(instance),
+                        organisation=instance.organisation.display_name,
+                        state=definition.label(instance.status, locale),
+                        steps=steps,
+                        changed_at=getattr(instance, "updated_at", None),
+                        link=item_path(workflow, instance.id),
+                    )
+                )
     items.sort(key=lambda i: (i.changed_at is None, -(i.changed_at.timestamp() if i.changed_at else 0)))
     return items[:limit]
 
@@ -102,10 +124,14 @@ def _may_act_clause(user, workflow: str, model):
             states = states_by_role.get(grant.role)
             if states:
                 # One grant's reach, by the same rule as reading (``permissions.visible_org_clause``).
-                reach = visible_org_clause(SimpleNamespace(is_authenticated=True, grants=[grant]), Organisation)
+                reach = visible_org_clause(
+                    SimpleNamespace(is_authenticated=True, grants=[grant]), Organisation
+                )
                 clauses.append(and_(on_version, model.status.in_(states), reach))
         if "applicant" in states_by_role and hasattr(model, "user_id"):
-            clauses.append(and_(on_version, model.status.in_(states_by_role["applicant"]), model.user_id == user.id))
+            clauses.append(
+                and_(on_version, model.status.in_(states_by_role["applicant"]), model.user_id == user.id)
+            )
     return or_(*clauses) if clauses else None
 
 
@@ -133,10 +159,8 @@ def mark_read(user, ids: list[int] | None = None) -> int:
     )
     if ids is not None:
         statement = statement.where(Notification.id.in_(ids))
-    try:
-        changed = db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    with transaction():
+        # An UPDATE's result is a CursorResult (rowcount); Session.execute is typed for any statement.
+        result = db.session.execute(statement.execution_options(synchronize_session=False))
+        changed = cast(CursorResult, result).rowcount
     return changed

@@ -5,6 +5,7 @@ message exists if and only if what caused it was committed. The ``send_email`` j
 the SMTP server named by ``MAIL_SERVER``, or, without one (development, tests), marks it ``kept``:
 it stays readable in the table. Delivery is at least once, like every outbox job.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,12 +22,11 @@ from eplan_flow.log_redaction import redact
 from eplan_flow.models import EmailMessage
 from eplan_flow.models._types import utcnow
 from eplan_flow.services.platform import outbox
+from eplan_flow.services.platform.unit_of_work import transaction
 
 log = logging.getLogger(__name__)
 
 MAIL_QUEUE = "default"
-# Outbox ids queued in this session and not yet relayed (``relay_queued`` sends them after commit).
-_SESSION_KEY = "eplan_mail_outbox_ids"
 
 
 def queue_mail(
@@ -35,16 +35,21 @@ def queue_mail(
     """Add an email and its delivery job to the current transaction; the caller commits.
 
     Returns None, adding nothing, when a message with ``dedupe_key`` already exists (also when a
-    concurrent transaction wrote it first). After committing, call ``relay_queued()`` to hand the
-    job over at once; otherwise the outbox relay picks it up.
+    concurrent transaction wrote it first). The outbox relays its delivery job after the commit.
     """
     if dedupe_key is not None and db.session.scalar(
         select(EmailMessage.id).where(EmailMessage.dedupe_key == dedupe_key)
     ):
         return None
     message = EmailMessage(
-        to=to.strip(), subject=subject.strip()[:300], body=body, user_id=user_id,
-        dedupe_key=dedupe_key, status="queued", attempts=0, created_at=utcnow(),
+        to=to.strip(),
+        subject=subject.strip()[:300],
+        body=body,
+        user_id=user_id,
+        dedupe_key=dedupe_key,
+        status="queued",
+        attempts=0,
+        created_at=utcnow(),
     )
     # A savepoint, so losing a dedupe race rolls back only this message, not the caller's work.
     try:
@@ -54,34 +59,22 @@ def queue_mail(
         if dedupe_key is None:
             raise
         return None
-    outbox_id = outbox.add("send_email", queue=MAIL_QUEUE, message_id=message.id)
-    db.session.info.setdefault(_SESSION_KEY, []).append(outbox_id)
+    outbox.add("send_email", queue=MAIL_QUEUE, message_id=message.id)
     return message
-
-
-def relay_queued() -> None:
-    """After the caller's commit: hand this session's queued emails to the job queue now."""
-    ids = db.session.info.pop(_SESSION_KEY, [])
-    outbox.relay_after_commit(ids)
-
-
-def forget_queued() -> None:
-    """After a rollback: drop the outbox ids this session queued (their rows are gone)."""
-    db.session.info.pop(_SESSION_KEY, None)
 
 
 def deliver(message_id: int) -> str:
     """Send one queued email over SMTP, or keep it when no server is set; return its status.
 
     Idempotent: a message already sent or kept is left alone. An SMTP failure is recorded on the
-    row and raised again, so the job queue retries it.
+    row (committed) and raised again, so the job queue retries it.
     """
-    try:
+    failure = None
+    with transaction():
         message = db.session.execute(
             select(EmailMessage).where(EmailMessage.id == message_id).with_for_update()
         ).scalar_one_or_none()
         if message is None or message.status != "queued":
-            db.session.rollback()
             return message.status if message else "missing"
         message.attempts += 1
         config = current_app.config
@@ -92,16 +85,14 @@ def deliver(message_id: int) -> str:
                 _send_smtp(config, message)
             except (smtplib.SMTPException, OSError) as exc:
                 message.last_error = redact(f"{type(exc).__name__}: {exc}")[:1000]
-                db.session.commit()
-                raise
-            message.status = "sent"
-            message.sent_at = utcnow()
-            message.last_error = None
+                failure = exc
+            else:
+                message.status = "sent"
+                message.sent_at = utcnow()
+                message.last_error = None
         status = message.status
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    if failure is not None:
+        raise failure
     return status
 
 

@@ -1,4 +1,5 @@
 """In-app notifications for the people a workflow now waits for."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from eplan_flow.extensions import db
 from eplan_flow.models import AuditEvent, Notification
 from eplan_flow.services.platform import engine
-
+from eplan_flow.services.platform.unit_of_work import transaction
 
 # Where people act on an item, as an app-relative path (jobs run outside a request). SSO
 # decisions need re-authentication, so they are taken on the approval pages, not the generic one.
@@ -32,7 +33,7 @@ def notify_next_actors(audit_event_id: int) -> int:
     if instance is None:
         return 0
     state = event.to_state
-    if instance.status != state:
+    if state is None or instance.status != state:
         # The row has moved on (a late or replayed job): its newer event notifies instead.
         return 0
     definition = engine.definition_of(instance)
@@ -54,20 +55,21 @@ def notify_next_actors(audit_event_id: int) -> int:
     # Jobs run outside a request, so the link is the app-relative path of the instance page.
     link = item_path(workflow, instance.id)
     created = 0
-    for user in engine.users_who_may(instance.organisation, roles):
-        if user.id in already or user.id == event.actor_id:
-            continue
-        db.session.add(
-            Notification(
-                user_id=user.id, audit_event_id=event.id, subject=subject[:300],
-                body=definition.trigger_label(event.action), link=link,
-            )
-        )
-        created += 1
     try:
-        db.session.commit()
+        with transaction():
+            for user in engine.users_who_may(instance.organisation, roles):
+                if user.id in already or user.id == event.actor_id:
+                    continue
+                db.session.add(
+                    Notification(
+                        user_id=user.id,
+                        audit_event_id=event.id,
+                        subject=subject[:300],
+                        body=definition.trigger_label(event.action),
+                        link=link,
+                    )
+                )
+                created += 1
     except IntegrityError:  # a concurrent run of the same job got there first
-        db.session.rollback()
         return 0
     return created
-

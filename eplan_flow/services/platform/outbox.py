@@ -3,31 +3,81 @@
 Delivery is at least once: a message whose enqueue succeeded but whose "relayed" mark was lost is
 sent again, so every job is idempotent.
 """
+
 from __future__ import annotations
 
 import logging
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from eplan_flow.extensions import db
 from eplan_flow.log_redaction import redact
-from eplan_flow.services.platform import queues
 from eplan_flow.models import OutboxMessage
 from eplan_flow.models._types import utcnow
+from eplan_flow.services.platform import queues
 
 log = logging.getLogger(__name__)
 _INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+# Ids of rows this session's transaction wrote, and of rows committed but not yet relayed.
+_PENDING = "eplan_outbox_pending"
+_COMMITTED = "eplan_outbox_committed"
 
 
 def add(job: str, queue: str = "default", **kwargs) -> int:
-    """Record a job to run once the current transaction commits; return its id. The caller commits."""
+    """Record a job to run once the current transaction commits; return its id.
+
+    The id is noted on the session: the commit makes it ready to relay (``relay_committed``, which
+    ``transaction()`` calls after committing), a rollback forgets it.
+    """
     queues.check_job(job)
-    return db.session.execute(
+    message_id = db.session.execute(
         _INSERT,
-        {"queue": queue, "job": job, "kwargs": kwargs, "state": "pending", "attempts": 0,
-         "created_at": utcnow()},
+        {
+            "queue": queue,
+            "job": job,
+            "kwargs": kwargs,
+            "state": "pending",
+            "attempts": 0,
+            "created_at": utcnow(),
+        },
     ).scalar_one()
+    db.session.info.setdefault(_PENDING, []).append(message_id)
+    return message_id
+
+
+def relay_committed(session: Session | None = None) -> None:
+    """Hand the rows this session committed to the job queue now (a failure leaves them pending
+    for the relay loop). ``transaction()`` calls it after its commit; a request or job that
+    committed by itself gets it when its app context ends."""
+    ids = (session or db.session()).info.pop(_COMMITTED, [])
+    if ids:
+        relay_after_commit(ids)
+
+
+def init_app(app) -> None:
+    """Relay what a request or job committed outside ``transaction()`` when its app context ends
+    (registered after Flask-SQLAlchemy's teardown, so it runs before the session is removed)."""
+
+    @app.teardown_appcontext
+    def _relay_at_teardown(exc: BaseException | None) -> None:
+        if _COMMITTED in db.session().info:
+            relay_committed()
+
+
+@event.listens_for(Session, "after_commit")
+def _ready_to_relay(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.info.setdefault(_COMMITTED, []).extend(pending)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
+    # After a commit the ids have moved on already; whatever is left was rolled back.
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_PENDING, None)
 
 
 def relay(ids: list[int] | None = None, limit: int | None = None) -> tuple[int, int]:

@@ -1,6 +1,8 @@
 """Where jobs go: RQ on Redis when ``REDIS_URL`` is set, otherwise a thread in this process."""
+
 from __future__ import annotations
 
+import importlib
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +14,21 @@ from rq.serializers import JSONSerializer
 
 log = logging.getLogger(__name__)
 
+# Where the job functions live; RQ and the in-process runner find each there by name. The platform
+# names jobs without importing them: the jobs call the services, which sit above the platform.
 TASKS_MODULE = "eplan_flow.jobs.tasks"
+# Every job ``TASKS_MODULE`` defines (its ``JOBS``); a test keeps the two lists equal.
+JOB_NAMES = frozenset(
+    {
+        "notify_next_actors",
+        "notify_applicant",
+        "escalate_waiting_approvals",
+        "send_backchannel_logout",
+        "run_deadline_checks",
+        "send_email",
+        "purge_expired",
+    }
+)
 
 
 class QueueUnavailable(RuntimeError):
@@ -20,19 +36,22 @@ class QueueUnavailable(RuntimeError):
 
 
 def check_job(name: str) -> None:
-    from eplan_flow.jobs import tasks
+    """Refuse a job no function stands behind, before it is stored or queued."""
+    if name not in JOB_NAMES:
+        raise ValueError(f"unknown job {name!r}; add it to {TASKS_MODULE} and to queues.JOB_NAMES")
 
-    if name not in tasks.JOBS:
-        raise ValueError(f"unknown job {name!r}; add it to eplan_flow.jobs.tasks.JOBS")
+
+def job_function(name: str):
+    """The function of job ``name``, looked up by name in ``TASKS_MODULE`` when it runs."""
+    check_job(name)
+    return getattr(importlib.import_module(TASKS_MODULE), name)
 
 
 def redis_connection(app=None) -> redis.Redis:
     app = app or current_app
     conn = app.extensions.get("eplan_redis")
     if conn is None:
-        conn = redis.Redis.from_url(
-            app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=5
-        )
+        conn = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=5)
         app.extensions["eplan_redis"] = conn
     return conn
 
@@ -50,13 +69,16 @@ def retry_policy(app=None) -> Retry:
 def enqueue(queue_name: str, job: str, kwargs: dict, job_id: str) -> str:
     """Send ``job(**kwargs)`` to its queue; return the job id."""
     check_job(job)
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
     if not app.config.get("REDIS_URL"):
         _executor(app).submit(_run_in_process, app, job, kwargs)
         return job_id
     try:
         queue(queue_name, app).enqueue(
-            f"{TASKS_MODULE}.{job}", kwargs=kwargs, job_id=job_id, retry=retry_policy(app),
+            f"{TASKS_MODULE}.{job}",
+            kwargs=kwargs,
+            job_id=job_id,
+            retry=retry_policy(app),
             description=f"{job}({kwargs})",
         )
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
@@ -73,11 +95,9 @@ def _executor(app) -> ThreadPoolExecutor:
 
 
 def _run_in_process(app, job: str, kwargs: dict) -> None:
-    from eplan_flow.jobs import tasks
-
     with app.app_context():
         try:
-            tasks.JOBS[job](**kwargs)
+            job_function(job)(**kwargs)
         except Exception:
             log.exception("in-process job %s(%s) failed", job, kwargs)
 

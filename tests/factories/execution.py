@@ -1,0 +1,54 @@
+"""Builders for execution tests: budgeted projects of announced plans. Each commits."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from eplan_flow.extensions import db
+from eplan_flow.models import Disbursement, Organisation, Plan, ProjectExecution, User
+from eplan_flow.services.delivery import execution as service
+from eplan_flow.services.platform import engine
+from tests.factories import revisions
+
+
+def budgeted(
+    org: Organisation,
+    actor: User | None = None,
+    *,
+    project_no: int = 1,
+    amount: str = "500000.00",
+    plan: Plan | None = None,
+) -> ProjectExecution:
+    """Project ``project_no`` of a fresh announced plan of ``org``, budgeted for the plan's first year."""
+    actor = actor or revisions.lao_planner(org)
+    plan = plan or revisions.announced_plan(org, actor)
+    return service.budget_project(actor, plan.id, project_no, plan.period_start_be, amount)
+
+
+def fully_done(org: Organisation, actor: User | None = None) -> ProjectExecution:
+    """A budgeted execution that already holds a signed contract, paid in full, 100 % done.
+
+    Written straight to the models (status still ``budgeted``), so every step's entry checks pass:
+    the workflow property tests explore who may act, not the money.
+    """
+    actor = actor or revisions.lao_planner(org)
+    plan = revisions.announced_plan(org, actor, projects=1)
+    execution = ProjectExecution(
+        plan_id=plan.id,
+        organisation_id=org.id,
+        project_no=1,
+        fiscal_year_be=plan.period_start_be,
+        budgeted_amount=Decimal("100000.00"),
+        contract_no="12/2567",
+        contract_date=date(2024, 1, 15),
+        contractor="หจก. ก่อสร้างดี",
+        contract_amount=Decimal("95000.00"),
+        progress_percent=100,
+    )
+    engine.start(execution, actor)
+    db.session.add(
+        Disbursement(execution_id=execution.id, paid_on=date(2024, 3, 1), amount=Decimal("95000.00"))
+    )
+    db.session.commit()
+    return execution
