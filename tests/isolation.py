@@ -183,7 +183,11 @@ class Isolation:
         filled = self.cleaner.clean(self.tables)
         if filled and not self.real_commits:
             self.problem("rows were committed outside the shared connection: " + ", ".join(sorted(filled)))
-        redis.Redis.from_url(self.redis_url).flushdb()
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            client.flushdb()
+        finally:
+            client.close()
         return self.problems
 
 

@@ -244,7 +244,17 @@ def _evaluation_notices(today: date, locale: str, rules: dict, deadline_rules: d
     if "evaluation" not in deadline_rules:
         return []
     days_before = _days_before()
-    notices = []
+    return [
+        *_presented_report_notices(today, locale, rules, deadline_rules, days_before),
+        *_yearly_report_notices(today, locale, rules, deadline_rules, days_before),
+    ]
+
+
+def _presented_report_notices(
+    today: date, locale: str, rules: dict, deadline_rules: dict, days_before: tuple[int, ...]
+) -> list[Notice]:
+    """A presented report's announcement: reminders before its 15-day deadline, notices after."""
+    notices: list[Notice] = []
     presented = (
         db.session.execute(
             select(EvaluationReport)
@@ -297,7 +307,14 @@ def _evaluation_notices(today: date, locale: str, rules: dict, deadline_rules: d
                     report.fiscal_year_be,
                 )
             )
-    # At least once a year: the last ended fiscal year's report, by 31 December after it.
+    return notices
+
+
+def _yearly_report_notices(
+    today: date, locale: str, rules: dict, deadline_rules: dict, days_before: tuple[int, ...]
+) -> list[Notice]:
+    """At least once a year: the last ended fiscal year's report, by 31 December after it."""
+    notices: list[Notice] = []
     last_ended = thaidate.fiscal_year(today) - 1
     last_deadline = deadlines.evaluation_yearly_deadline(last_ended, deadline_rules)
     late_year = last_ended if last_deadline < today else last_ended - 1
