@@ -366,8 +366,8 @@ def _ensure_applicant(password: str) -> bool:
     user = account.user
     engine.fire("account", account.id, "confirm_email", user)
     thaid_verification.complete_verification(user.id, citizen.pid, citizen.claims())
-    user.password_hash = identity.hash_password(password)
-    db.session.commit()
+    with transaction():
+        user.password_hash = identity.hash_password(password)
     return True
 
 
