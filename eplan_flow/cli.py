@@ -18,7 +18,7 @@ from eplan_flow.jobs.worker import run_worker
 from eplan_flow.models import AuditEvent, User
 from eplan_flow.seed import demo
 from eplan_flow.services.directory import catalogues, geography, laos_import
-from eplan_flow.services.identity import accounts, keys, resealing
+from eplan_flow.services.identity import accounts, keys, oidc_clients, resealing
 from eplan_flow.services.planning import reminders
 from eplan_flow.services.platform import audit, outbox
 
@@ -310,3 +310,45 @@ def reseal_command(batch_size: int) -> None:
             )
     if report.unreadable:
         raise click.exceptions.Exit(1)
+
+
+clients = AppGroup("clients", help="Systems that sign in through the SSO (OIDC clients) and their addresses.")
+eplan.add_command(clients)
+
+
+@clients.command("list")
+def clients_list_command() -> None:
+    """Each client with the addresses it may be sent back to."""
+    for client in oidc_clients.list_clients():
+        state = "active" if client["is_active"] else "inactive"
+        click.echo(f"{client['client_id']}  ({client['name']}, {state})")
+        for uri in client["redirect_uris"]:
+            click.echo(f"    after sign-in:  {uri}")
+        for uri in client["post_logout_redirect_uris"]:
+            click.echo(f"    after sign-out: {uri}")
+
+
+@clients.command("add-uri")
+@click.argument("client_id")
+@click.argument("uri")
+@click.option("--after-logout", is_flag=True, help="An address after sign-out, not after sign-in.")
+def clients_add_uri_command(client_id: str, uri: str, after_logout: bool) -> None:
+    """Let CLIENT_ID be sent back to URI (e.g. e-Plan served on another host or port); audited."""
+    try:
+        oidc_clients.add_redirect_uri(None, client_id, uri, after_logout=after_logout)
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"{client_id}: {uri} added")
+
+
+@clients.command("remove-uri")
+@click.argument("client_id")
+@click.argument("uri")
+@click.option("--after-logout", is_flag=True, help="An address after sign-out, not after sign-in.")
+def clients_remove_uri_command(client_id: str, uri: str, after_logout: bool) -> None:
+    """Stop sending CLIENT_ID back to URI; audited."""
+    try:
+        oidc_clients.remove_redirect_uri(None, client_id, uri, after_logout=after_logout)
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"{client_id}: {uri} removed")

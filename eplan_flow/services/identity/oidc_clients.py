@@ -282,6 +282,55 @@ def update_client(
         return client
 
 
+def list_clients() -> list[dict]:
+    """Every registration with its addresses, for the operator's ``flask eplan clients list``."""
+    clients = db.session.execute(select(OAuth2Client).order_by(OAuth2Client.client_id)).scalars()
+    return [{"client_id": c.client_id, **_summary(c)} for c in clients]
+
+
+def _require_operator_or_manager(actor) -> None:
+    # ``None`` is the server's operator at its command line (as in ``ensure_client``), who can run
+    # anything there anyway; a person signed in must be a DLA admin.
+    if actor is not None:
+        _require_manager(actor)
+
+
+def add_redirect_uri(actor, client_id: str, uri: str, *, after_logout: bool = False) -> OAuth2Client:
+    """Let the client ``client_id`` be sent back to ``uri`` after sign-in (or after sign-out)."""
+    field = "post_logout_redirect_uris" if after_logout else "redirect_uris"
+    with transaction():
+        _require_operator_or_manager(actor)
+        client = _by_client_id((client_id or "").strip())
+        if client is None:
+            raise NotFound("no such client registration")
+        uri = _check_uri(uri, field)
+        current = list(getattr(client, field))
+        if uri not in current:
+            client.set_client_metadata({**client.client_metadata, field: [*current, uri]})
+            _audit(client, "add_redirect_uri", actor, field=field, uri=uri)
+        return client
+
+
+def remove_redirect_uri(actor, client_id: str, uri: str, *, after_logout: bool = False) -> OAuth2Client:
+    """Stop sending the client ``client_id`` back to ``uri``; a client keeps at least one address."""
+    field = "post_logout_redirect_uris" if after_logout else "redirect_uris"
+    with transaction():
+        _require_operator_or_manager(actor)
+        client = _by_client_id((client_id or "").strip())
+        if client is None:
+            raise NotFound("no such client registration")
+        uri = (uri or "").strip()
+        current = list(getattr(client, field))
+        if uri not in current:
+            raise InvalidInput(f"{uri!r} is not one of this client's addresses", field=field)
+        remaining = [u for u in current if u != uri]
+        if field == "redirect_uris" and not remaining:
+            raise InvalidInput("at least one redirect URI is needed", field=field)
+        client.set_client_metadata({**client.client_metadata, field: remaining})
+        _audit(client, "remove_redirect_uri", actor, field=field, uri=uri)
+        return client
+
+
 def set_client_active(actor, client_pk: int, active: bool) -> OAuth2Client:
     """Deactivate a client (its tokens are revoked at once) or activate it again."""
     with transaction():
