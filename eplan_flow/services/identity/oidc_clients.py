@@ -288,21 +288,26 @@ def list_clients() -> list[dict]:
     return [{"client_id": c.client_id, **_summary(c)} for c in clients]
 
 
-def _require_operator_or_manager(actor) -> None:
+def _client_to_change(actor, client_id: str) -> OAuth2Client:
     # ``None`` is the server's operator at its command line (as in ``ensure_client``), who can run
     # anything there anyway; a person signed in must be a DLA admin.
     if actor is not None:
         _require_manager(actor)
+    client = _by_client_id((client_id or "").strip())
+    if client is None:
+        raise NotFound("no such client registration")
+    return client
+
+
+def _address_field(after_logout: bool) -> str:
+    return "post_logout_redirect_uris" if after_logout else "redirect_uris"
 
 
 def add_redirect_uri(actor, client_id: str, uri: str, *, after_logout: bool = False) -> OAuth2Client:
     """Let the client ``client_id`` be sent back to ``uri`` after sign-in (or after sign-out)."""
-    field = "post_logout_redirect_uris" if after_logout else "redirect_uris"
+    field = _address_field(after_logout)
     with transaction():
-        _require_operator_or_manager(actor)
-        client = _by_client_id((client_id or "").strip())
-        if client is None:
-            raise NotFound("no such client registration")
+        client = _client_to_change(actor, client_id)
         uri = _check_uri(uri, field)
         current = list(getattr(client, field))
         if uri not in current:
@@ -313,12 +318,9 @@ def add_redirect_uri(actor, client_id: str, uri: str, *, after_logout: bool = Fa
 
 def remove_redirect_uri(actor, client_id: str, uri: str, *, after_logout: bool = False) -> OAuth2Client:
     """Stop sending the client ``client_id`` back to ``uri``; a client keeps at least one address."""
-    field = "post_logout_redirect_uris" if after_logout else "redirect_uris"
+    field = _address_field(after_logout)
     with transaction():
-        _require_operator_or_manager(actor)
-        client = _by_client_id((client_id or "").strip())
-        if client is None:
-            raise NotFound("no such client registration")
+        client = _client_to_change(actor, client_id)
         uri = (uri or "").strip()
         current = list(getattr(client, field))
         if uri not in current:
