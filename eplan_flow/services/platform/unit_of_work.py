@@ -64,17 +64,6 @@ def transaction(*, conflict: Callable[[IntegrityError], DomainError] | None = No
     outbox.relay_committed(session)
 
 
-def run(write: Callable[[], Any], *, conflict: Callable[[IntegrityError], DomainError] | None = None) -> Any:
-    """``write()`` inside ``transaction()``; its result."""
-    with transaction(conflict=conflict):
-        return write()
-
-
-def in_transaction_block(session: Session | None = None) -> bool:
-    """Whether a ``with transaction():`` block is open on the session."""
-    return bool((session or db.session()).info.get(_DEPTH))
-
-
 def jsonable(values: dict) -> dict:
     """Values as an audit event's data holds them: plain JSON types, anything else as text."""
 
