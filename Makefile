@@ -8,10 +8,10 @@ PORT ?= 5000
 # The app's own public address (its SSO issuer, the Host names it serves); never taken from requests.
 EPLAN_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run lint test worker install install-test install-lint translations services browser bench clean
+.PHONY: run lint test worker install install-test install-lint translations services browser graphviz bench clean
 
 ## run: set up and serve the app on SQLite with demo data at http://127.0.0.1:5000
-run: install translations
+run: install translations graphviz
 	EPLAN_BASE_URL=$(EPLAN_BASE_URL) $(FLASK) eplan setup
 	EPLAN_BASE_URL=$(EPLAN_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
@@ -23,7 +23,7 @@ lint: install-lint
 	$(VENV)/bin/lint-imports
 
 ## test: install the test extras and run the whole suite on the real PostgreSQL and Redis
-test: install-test translations services browser
+test: install-test translations services browser graphviz
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## worker: run background jobs from Redis (needs EPLAN_REDIS_URL) and relay the outbox
@@ -59,6 +59,10 @@ services:
 ## browser: make sure Debian's chromium is there for the end-to-end tests
 browser:
 	bash scripts/ensure-chromium.sh
+
+## graphviz: make sure Debian's graphviz and a Thai font are there to draw the state diagrams
+graphviz:
+	bash scripts/ensure-graphviz.sh
 
 bench: install-test services
 	$(PY) bench/engine.py

@@ -39,7 +39,10 @@ def init_admin(app) -> Admin:
         name="eplan-flow",
         url="/admin",
         index_view=SecureIndexView(name=_l("Back office"), url="/admin"),
-        theme=Bootstrap4Theme(swatch=app.config.get("FLASK_ADMIN_SWATCH", "default")),
+        # Flask-Admin's base with the page language, a skip link, <main> and readable colours.
+        theme=Bootstrap4Theme(
+            swatch=app.config.get("FLASK_ADMIN_SWATCH", "default"), base_template="admin/eplan_base.html"
+        ),
         # Flask-Admin ships no Thai: its own labels (domain "admin") are translated here.
         translations_path=os.path.join(app.root_path, "translations_admin"),
         csp_nonce_generator=csp_nonce,  # Flask-Admin's inline scripts carry the response's CSP nonce

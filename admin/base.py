@@ -9,13 +9,17 @@ and deleting call use cases in ``eplan_flow.services`` that audit the change and
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import BaseForm
+from flask_admin.model import typefmt
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import false, inspect, select
 from sqlalchemy.orm import aliased
@@ -24,11 +28,13 @@ from werkzeug.utils import secure_filename
 from wtforms.fields.choices import Choice, SelectChoice, SelectFieldBase
 from wtforms.fields.core import UnboundField
 
-from eplan_flow import exports
+from eplan_flow import exports, messages
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db
+from eplan_flow.i18n import FORM_TRANSLATIONS, locale_code
 from eplan_flow.models import Organisation, User
 from eplan_flow.permissions import can_use_back_office, visible_org_clause
+from workflows import REGISTRY, UnknownWorkflow
 
 # Moved only by the workflow engine, or set by the database: never typed into a form.
 MACHINE_COLUMNS = (
@@ -70,7 +76,10 @@ def _yielding_choices(field_class: type) -> type:
 
     def iter_choices(self):
         for item in super(adapted, self).iter_choices():
-            yield item if isinstance(item, Choice) else Choice(*item)
+            choice = item if isinstance(item, Choice) else Choice(*item)
+            if choice.value == "__None" and not choice.label:
+                choice = choice._replace(label="—")  # the blank option (else its value is printed)
+            yield choice
 
     adapted: type[Any] = type(
         field_class.__name__, (field_class,), {"iter_choices": iter_choices, "_yields_choices": True}
@@ -99,6 +108,45 @@ class SecureIndexView(BackOfficeAccess, AdminIndexView):
     """The back office's home page, behind the same door as every view."""
 
 
+class AdminForm(BaseForm):
+    """The back office's forms, with WTForms' own messages ("This field is required.") from the app's
+    catalogue: Flask-Admin would read WTForms' catalogues, which have no Thai."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FORM_TRANSLATIONS
+
+
+def _workflow_title(view, context, model, name) -> str:
+    try:
+        return REGISTRY.get(model.workflow_name).title(locale_code())
+    except UnknownWorkflow:
+        return model.workflow_name
+
+
+def _yes_no(view, value, name) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _baht(view, value, name) -> str:
+    """Money as people read it: 1,234,567.00 (exact, never through float)."""
+    return f"{value:,.2f}"
+
+
+# Flask-Admin prints a boolean as an icon titled "is_active: true" and money as 1234567.00.
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, bool: _yes_no, Decimal: _baht}
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, bool: _yes_no, Decimal: _baht}
+# The columns every stateful row has, named for people (a view's own labels come first).
+MACHINE_COLUMN_LABELS = {
+    "status": _l("State"),
+    "version": _l("Version"),
+    "workflow_name": _l("Workflow"),
+    "workflow_version": _l("Workflow version"),
+    "created_at": _l("Created"),
+    "updated_at": _l("Updated"),
+}
+
+
 class SecureModelView(BackOfficeAccess, ModelView):
     """A scoped, audited ModelView. Subclasses are configuration only.
 
@@ -116,6 +164,9 @@ class SecureModelView(BackOfficeAccess, ModelView):
 
     can_view_details = True
     can_export = False
+    form_base_class = AdminForm
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
     form_excluded_columns = MACHINE_COLUMNS
     column_exclude_list = ("password_hash",)
     column_details_exclude_list = ("password_hash",)
@@ -124,6 +175,11 @@ class SecureModelView(BackOfficeAccess, ModelView):
 
     def __init__(self, model, session, **kwargs) -> None:
         self.form_args = self._scoped_choice_args(model, dict(self.form_args or {}))
+        self.column_labels = {**MACHINE_COLUMN_LABELS, **(getattr(self, "column_labels", None) or {})}
+        # A workflow by its title, not its code name ("plan").
+        for attr in ("column_formatters", "column_formatters_detail"):
+            if getattr(self, attr) is not None:
+                setattr(self, attr, {"workflow_name": _workflow_title, **getattr(self, attr)})
         super().__init__(model, session, **kwargs)
 
     # -- who may write -----------------------------------------------------------------------
@@ -287,9 +343,12 @@ class SecureModelView(BackOfficeAccess, ModelView):
         try:
             return service(acting_user(), *args, **values)
         except DomainError as exc:
-            field = exc.details.get("field")
-            flash(_("Not saved: %(reason)s", reason=exc.message) + (f" ({field})" if field else ""), "error")
+            flash(messages.message_for(exc, "admin", labels=self._field_labels()), "error")
             return None
+
+    def _field_labels(self) -> dict:
+        """What the form calls each field, to name the one a refusal is about."""
+        return {name: label for name, label in (self.column_labels or {}).items()}
 
     def create_model(self, form):
         if not self.can_create:
@@ -316,7 +375,7 @@ class SecureModelView(BackOfficeAccess, ModelView):
         try:
             service(acting_user(), model.id)
         except DomainError as exc:
-            flash(_("Not deleted: %(reason)s", reason=exc.message), "error")
+            flash(messages.message_for(exc, "admin_delete"), "error")
             return False
         self.after_model_delete(model)
         return True

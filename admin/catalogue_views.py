@@ -9,6 +9,7 @@ from wtforms import SelectField
 
 from admin.base import SecureModelView, form_choices
 from eplan_flow.catalogues.forms import CATALOGUE_LABELS
+from eplan_flow.collation import thai_collated
 from eplan_flow.extensions import db
 from eplan_flow.models import CATALOGUES, CatalogueItem, Province
 from eplan_flow.services.directory import catalogues
@@ -41,6 +42,14 @@ class CatalogueItemView(SecureModelView):
     )
     # The province's own items first: they are what its officers come here to keep.
     column_default_sort = [("scope", True), ("catalogue", False), ("position", False)]
+    column_sortable_list = (
+        "catalogue",
+        "scope",
+        "code",
+        ("name_th", thai_collated(CatalogueItem.name_th)),
+        "position",
+        "is_active",
+    )
     can_set_page_size = True
     column_searchable_list = ("code", "name_th", "name_en")
     column_filters = (

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from admin.base import BackOfficeAccess, SecureModelView, acting_user, form_choices
 from admin.views import ROLE_CHOICES, _thai_datetime
-from eplan_flow import thaidate
+from eplan_flow import messages, thaidate
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db
 from eplan_flow.i18n import locale_code
@@ -161,7 +161,7 @@ class OidcClientView(DlaAdminOnly, SecureModelView):
             try:
                 result = service(acting_user(), int(client_id))
             except DomainError as exc:
-                flash(_("Not changed: %(reason)s", reason=exc.message), "error")
+                flash(messages.message_for(exc, "admin"), "error")
                 continue
             flash(done_message(result), "success")
 
@@ -209,7 +209,7 @@ class SigningKeysView(DlaAdminOnly, BaseView):
         try:
             row = keys.rotate_signing_key(acting_user())
         except DomainError as exc:
-            flash(_("Not rotated: %(reason)s", reason=exc.message), "error")
+            flash(messages.message_for(exc), "error")
         else:
             flash(
                 _(

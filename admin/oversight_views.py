@@ -24,6 +24,7 @@ from eplan_flow.models import (
     ProjectExecution,
 )
 from workflows import REGISTRY, UnknownWorkflow
+from workflows.deadlines import evaluation_round_label
 
 # Who gets these views: the provincial offices, and DLA over every province.
 OVERSIGHT_ADMIN_ROLES = frozenset({"provincial_officer", "dla_admin"})
@@ -63,6 +64,12 @@ class OversightListView(SecureModelView):
     export_types = ("csv", "xlsx")  # both written safely by SecureModelView (eplan_flow.exports)
     can_set_page_size = True
     column_display_all_relations = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        # A row's details are its listed columns, labelled and formatted, not every stored column.
+        if getattr(self, "column_details_list", None) is None:
+            self.column_details_list = self.column_list
+        super().__init__(*args, **kwargs)
 
     def is_accessible(self) -> bool:
         return super().is_accessible() and any(
@@ -171,7 +178,11 @@ class ProvinceEvaluationView(OversightListView):
     column_default_sort = [("fiscal_year_be", True), ("organisation_id", False)]
     column_filters = (
         FilterEqual(EvaluationReport.fiscal_year_be, _l("Fiscal year")),
-        FilterEqual(EvaluationReport.round, _l("Round"), options=[(r, r) for r in EVALUATION_ROUNDS]),
+        FilterEqual(
+            EvaluationReport.round,
+            _l("Round"),
+            options=lambda: [(r, evaluation_round_label(r, locale_code())) for r in EVALUATION_ROUNDS],
+        ),
         FilterEqual(EvaluationReport.status, _l("Status")),
         *ORG_FILTERS,
     )
@@ -186,6 +197,7 @@ class ProvinceEvaluationView(OversightListView):
     column_formatters = {
         "organisation": _organisation,
         "status": _state("evaluation"),
+        "round": lambda v, c, m, n: evaluation_round_label(m.round, locale_code()),
         "presented_on": _date,
         "announced_on": _date,
     }

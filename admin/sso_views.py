@@ -21,13 +21,13 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from admin.base import SecureModelView, acting_user
-from eplan_flow import thaidate
+from eplan_flow import messages, thaidate
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db
 from eplan_flow.glossary import ROLE_LABELS
-from eplan_flow.i18n import locale_code
+from eplan_flow.i18n import locale_code, system_name
 from eplan_flow.models import Account, SystemAccess
-from eplan_flow.services.identity import approvals, citizen_id, identity
+from eplan_flow.services.identity import approvals, citizen_id, identity, thai_names
 from eplan_flow.sso.session import recent_auth_time
 from workflows import REGISTRY
 
@@ -41,6 +41,20 @@ def _state(view, context, model, name):
 
 def _datetime(view, context, model, name):
     return thaidate.format_datetime(getattr(model, name), locale_code())
+
+
+def _date(value) -> str:
+    return thaidate.format_date(value, locale_code()) if value else ""
+
+
+def _thaid_name(view, context, model, name):
+    """ThaiD's name beside the typed one, marked when they differ."""
+    if not model.thaid_name:
+        return ""
+    check = thai_names.compare_recorded(model)
+    if check is not None and not (check.name_matches and check.title_matches):
+        return Markup("{} <strong>({})</strong>").format(model.thaid_name, _("differs from the name typed"))
+    return model.thaid_name
 
 
 def _masked_citizen_id(view, context, model, name):
@@ -89,7 +103,7 @@ class DecisionView(SecureModelView):
                     "error",
                 )
             else:
-                flash(_("Nothing was changed: %(reason)s", reason=exc.message), "error")
+                flash(messages.message_for(exc, "approval"), "error")
             return redirect(back)
         done = sum(1 for r in results if r.ok)
         if done:
@@ -97,7 +111,15 @@ class DecisionView(SecureModelView):
         for result in results:
             if not result.ok:
                 flash(
-                    _("Item #%(id)s was not changed: %(reason)s", id=result.id, reason=result.message),
+                    _(
+                        "Item #%(id)s was not changed: %(reason)s",
+                        id=result.id,
+                        reason=messages.message_for_code(
+                            result.code or "",
+                            "approval",
+                            default=_("this decision is not possible for the item now"),
+                        ),
+                    ),
                     "error",
                 )
         return redirect(back)
@@ -129,6 +151,7 @@ class AccountView(DecisionView):
     kind = "account"
     column_list = (
         "user",
+        "thaid_name",
         "citizen_id",
         "organisation",
         "requested_role",
@@ -139,6 +162,10 @@ class AccountView(DecisionView):
     )
     column_details_list = (
         "user",
+        "thaid_name",
+        "birth_date",
+        "thaid_birthdate",
+        "thaid_checked_at",
         "citizen_id",
         "organisation",
         "requested_role",
@@ -174,6 +201,10 @@ class AccountView(DecisionView):
         "created_at": _l("Created"),
         "rejection_reason": _l("Reason for rejecting"),
         "verification_error": _l("ThaiD verification problem"),
+        "thaid_name": _l("Name according to ThaiD"),
+        "birth_date": _l("Birth date"),
+        "thaid_birthdate": _l("Birth date according to ThaiD"),
+        "thaid_checked_at": _l("Checked with ThaiD"),
     }
     column_formatters = {
         **DecisionView.column_formatters,
@@ -181,6 +212,11 @@ class AccountView(DecisionView):
         "escalated_at": _datetime,
         "updated_at": _datetime,
         "created_at": _datetime,
+        "thaid_checked_at": _datetime,
+        "thaid_name": _thaid_name,
+        "birth_date": lambda v, c, m, n: _date(m.user.birth_date if m.user else None),
+        "thaid_birthdate": lambda v, c, m, n: _date(m.thaid_birthdate),
+        "verification_error": lambda v, c, m, n: _(m.verification_error) if m.verification_error else "",
         "requested_role": lambda v, c, m, n: (
             _l("SSO admin") if m.requested_role == "sso_admin" else _l("Member")
         ),
@@ -203,7 +239,10 @@ class AccountView(DecisionView):
                 identity.unlock(acting_user(), account.user_id)
                 done += 1
             except DomainError as exc:
-                flash(_("Item #%(id)s was not changed: %(reason)s", id=raw, reason=exc.message), "error")
+                flash(
+                    _("Item #%(id)s was not changed: %(reason)s", id=raw, reason=messages.message_for(exc)),
+                    "error",
+                )
         if done:
             flash(ngettext("%(num)d person unlocked.", "%(num)d people unlocked.", done), "success")
         return redirect(self.get_url(".index_view"))
@@ -255,6 +294,7 @@ class SystemAccessView(DecisionView):
     column_formatters = {
         **DecisionView.column_formatters,
         "role": lambda v, c, m, n: ROLE_LABELS.get(m.role, m.role),
+        "client_id": lambda v, c, m, n: system_name(m.client_id),
         "requested_at": _datetime,
         "decided_at": _datetime,
         "escalated_at": _datetime,

@@ -11,10 +11,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from admin.base import PEOPLE_MANAGING_ROLES, SecureModelView, acting_user, form_choices
-from eplan_flow import thaidate
+from eplan_flow import messages, thaidate
+from eplan_flow.collation import thai_collated
 from eplan_flow.errors import DomainError
 from eplan_flow.glossary import KIND_LABELS, ROLE_LABELS
-from eplan_flow.i18n import locale_code
+from eplan_flow.i18n import action_label, locale_code, state_label
 from eplan_flow.models import (
     LAO_TYPES,
     ORG_KINDS,
@@ -34,7 +35,7 @@ from eplan_flow.permissions import (
 from eplan_flow.services.directory import organisations as directory
 from eplan_flow.services.identity import password_reset
 from eplan_flow.services.platform import engine
-from workflows import REGISTRY
+from workflows import REGISTRY, UnknownWorkflow
 from workflows.roles import ROLE_NAMES
 
 KIND_CHOICES = [(k, KIND_LABELS[k]) for k in ORG_KINDS]
@@ -75,16 +76,25 @@ class OrganisationView(SecureModelView):
 
     column_list = ("code", "kind", "lao_type", "name_th", "province", "district_name_th", "is_active")
     column_default_sort = "code"
+    # Thai names in Thai order (ไคสี among the ค, not after ห).
+    column_sortable_list = (
+        "code",
+        "kind",
+        "lao_type",
+        ("name_th", thai_collated(Organisation.name_th)),
+        ("district_name_th", thai_collated(Organisation.district_name_th)),
+        "is_active",
+    )
     column_searchable_list = ("code", "name_th")
     column_filters = (
-        FilterEqual(Organisation.kind, _l("Kind"), options=KIND_CHOICES),
+        FilterEqual(Organisation.kind, _l("Kind of organisation"), options=KIND_CHOICES),
         FilterEqual(Organisation.lao_type, _l("LAO type"), options=LAO_TYPE_CHOICES),
         FilterEqual(Organisation.province_code, _l("Province code")),
     )
     column_labels = {
         **COMMON_LABELS,
         "code": _l("Code"),
-        "kind": _l("Kind"),
+        "kind": _l("Kind of organisation"),
         "lao_type": _l("LAO type"),
         "name_th": _l("Name (Thai)"),
         "name_en": _l("Name (English)"),
@@ -157,6 +167,13 @@ class UserView(SecureModelView):
         "created_at",
     )
     column_default_sort = "username"
+    column_sortable_list = (
+        "username",
+        ("full_name", thai_collated(User.full_name)),
+        "position",
+        "email",
+        "is_enabled",
+    )
     column_searchable_list = ("username", "full_name", "email")
     column_filters = (BooleanEqualFilter(User.is_enabled, _l("Enabled")),)
     column_labels = {
@@ -290,13 +307,65 @@ class AuditView(SecureModelView):
         "to_state": _l("To"),
         "comment": _l("Comment"),
         "request_id": _l("Request ID"),
+        "hash_version": _l("Hash version"),
         "workflow": _l("Workflow"),
         "workflow_version": _l("Workflow version"),
         "data": _l("Data"),
         "hash": _l("Hash"),
     }
-    column_formatters = {"occurred_at": _thai_datetime}
+    column_formatters = {
+        "occurred_at": _thai_datetime,
+        "chain": lambda v, c, m, n: _chain_label(m.chain),
+        "action": lambda v, c, m, n: action_label(m.action, _event_definition(m)),
+        "from_state": lambda v, c, m, n: state_label(m.from_state, _event_definition(m)),
+        "to_state": lambda v, c, m, n: state_label(m.to_state, _event_definition(m)),
+        "workflow": lambda v, c, m, n: (
+            _event_definition(m).title(locale_code()) if _event_definition(m) else ""
+        ),
+    }
     column_formatters_detail = column_formatters
+
+
+# What each audit chain is about, by the chain's prefix (a workflow's chain is named by its title).
+CHAIN_LABELS = {
+    "plan-content": _l("Plan content"),
+    "revision-content": _l("Revision content"),
+    "execution-content": _l("Project money"),
+    "evaluation-content": _l("Evaluation report text"),
+    "actuals": _l("Year-end actuals"),
+    "auth": _l("Sign-ins"),
+    "user": _l("Person"),
+    "organisation": _l("Organisation"),
+    "catalogue-item": _l("Catalogue item"),
+    "oidc_client": _l("Connected system"),
+    "jobs": _l("Background jobs"),
+    "import": _l("Import"),
+    "oidc": _l("Token signing keys"),
+    "platform": _l("Data encryption keys"),
+}
+
+
+def _event_definition(event):
+    """The workflow definition an audit event was written under, if any."""
+    if not event.workflow:
+        return None
+    try:
+        return REGISTRY.get(event.workflow, event.workflow_version)
+    except UnknownWorkflow:
+        return None
+
+
+def _chain_label(chain: str) -> str:
+    """A chain as people read it: what it is about, then its key ("แผนพัฒนาท้องถิ่น 12")."""
+    prefix, _, key = chain.partition(":")
+    label = CHAIN_LABELS.get(prefix)
+    if label is None:
+        try:
+            label = REGISTRY.get(prefix).title(locale_code())
+        except UnknownWorkflow:
+            return chain
+    # A row's number says which one; other keys (a client id, a queue) are codes, left out.
+    return f"{label} {key}" if key.isdigit() else str(label)
 
 
 def _lazy(fn, *args) -> LazyString:
@@ -342,6 +411,9 @@ class PlanView(SecureModelView):
         "version": _l("Version"),
         "workflow_name": _l("Workflow"),
         "workflow_version": _l("Workflow version"),
+        "current_version": _l("Version in force"),
+        "submitted_at": _l("Submitted to the district and province"),
+        "announced_at": _l("Announced"),
     }
     column_formatters = {
         "status": lambda v, c, m, n: _state_label(m.status),
@@ -366,8 +438,10 @@ class PlanView(SecureModelView):
             try:
                 engine.fire(Plan.WORKFLOW, int(raw), trigger, actor)
                 done += 1
-            except (DomainError, ValueError) as exc:
-                failed.append((raw, getattr(exc, "message", str(exc))))
+            except DomainError as exc:
+                failed.append((raw, messages.message_for(exc, "step")))
+            except ValueError:
+                failed.append((raw, messages.message_for_code("invalid_input")))
         label = _trigger_label(trigger)
         if done:
             flash(
@@ -450,6 +524,14 @@ class OutboxView(SecureModelView):
         return super().is_accessible() and can_manage_organisations(current_user)
 
 
+# What each delivery state means to a reader (``eplan_flow.models.mail.EMAIL_STATES``).
+EMAIL_STATE_LABELS = {
+    "queued": _l("Waiting to be sent"),
+    "sent": _l("Sent to the mail server"),
+    "kept": _l("Kept here only (no mail server is configured)"),
+}
+
+
 class EmailMessageView(SecureModelView):
     """The email outbox (confirmation links, notices); for DLA admins only, read-only."""
 
@@ -473,7 +555,11 @@ class EmailMessageView(SecureModelView):
         "last_error": _l("Last error"),
         "body": _l("Body"),
     }
-    column_formatters = {"created_at": _thai_datetime, "sent_at": _thai_datetime}
+    column_formatters = {
+        "created_at": _thai_datetime,
+        "sent_at": _thai_datetime,
+        "status": _labelled(EMAIL_STATE_LABELS),
+    }
     # A reset link read here would let the reader set someone's password: it is cut short.
     column_formatters_detail = {
         **column_formatters,

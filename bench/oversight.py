@@ -52,9 +52,7 @@ FISCAL_YEAR = 2568
 # The numbers behind the table's execution and disbursement rates, written by hand.
 RAW_AGGREGATE = """
 SELECT o.code, count(*),
-       count(*) FILTER (WHERE e.status NOT IN ('cancelled', 'closed_without_procurement')
-                          AND e.contract_amount IS NOT NULL AND e.paid >= e.contract_amount
-                          AND e.progress_percent >= 100),
+       count(*) FILTER (WHERE e.status = 'completed'),
        sum(e.available), sum(e.paid)
 FROM (
   SELECT pe.id, pe.organisation_id, pe.status, pe.contract_amount, pe.progress_percent,
@@ -81,7 +79,7 @@ ORDER BY o.code
 
 # Generated in SQL: an execution per project and fiscal year, in states spread by project number.
 #   n % 10: 0–3 completed (paid in full, 100 %), 4–5 disbursing (half paid), 6 contracted,
-#   7 budgeted, 8 cancelled, 9 carried over (paid in full, 100 %: it counts).
+#   7 budgeted, 8 cancelled, 9 carried over (paid in full, 100 %, but not counted until completed).
 EXECUTIONS_SQL = """
 INSERT INTO project_execution (plan_id, organisation_id, project_no, fiscal_year_be, budgeted_amount,
     contract_no, contract_date, contractor, contract_amount, progress_percent, carried_over_to_be,

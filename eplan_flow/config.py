@@ -92,7 +92,17 @@ class Config:
     # A registration whose identity ThaiD has not verified within this many days is voided.
     SSO_UNVERIFIED_REGISTRATION_DAYS = 7
     SSO_LOGIN_RATE_LIMIT = "10 per minute"
-    SSO_REGISTER_RATE_LIMIT = "5 per minute"
+    # Registration, per client address. Only registrations that went through count toward
+    # SSO_REGISTER_RATE_LIMIT (a form sent back to fix a typo does not), so a whole office behind
+    # one NAT can register its staff; every POST counts toward the looser flood guard
+    # SSO_REGISTER_ATTEMPT_LIMIT, and the attempts with one email address toward
+    # SSO_REGISTER_EMAIL_LIMIT, wherever they come from.
+    SSO_REGISTER_RATE_LIMIT = "30 per hour"
+    SSO_REGISTER_ATTEMPT_LIMIT = "120 per 10 minutes"
+    SSO_REGISTER_EMAIL_LIMIT = "10 per hour"
+    # Sending the confirmation link again, and asking for or using a password reset link.
+    SSO_RESEND_RATE_LIMIT = "5 per minute"
+    SSO_PASSWORD_RESET_RATE_LIMIT = "5 per minute"
     # The keyed digest (HMAC) of the citizen ID, for lookups: a random secret like SECRET_KEY and
     # never the same one; required in production. Changing it needs every digest recomputed:
     # ``flask eplan reseal`` does that from the decrypted IDs (run it before serving traffic).
@@ -108,7 +118,9 @@ class Config:
     THAID_DISCOVERY_URL = "https://imauth.bora.dopa.go.th/.well-known/openid-configuration"
     THAID_CLIENT_ID: str | None = None
     THAID_CLIENT_SECRET: str | None = None
-    THAID_SCOPE = "openid pid name name_en"
+    # The claims compared with what was typed at registration: the citizen ID, the Thai name
+    # (title, given, middle and family name) and the birth date.
+    THAID_SCOPE = "openid pid name title given_name middle_name family_name birthdate"
     # The stand-in ThaiD at /dev/thaid (sample citizens); on only in development and tests.
     THAID_DEV_PROVIDER_ENABLED = True
 

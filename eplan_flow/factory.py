@@ -15,7 +15,7 @@ from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
 from admin import init_admin
-from eplan_flow import addresses, cli, i18n, log_redaction, oidc, security_headers, thaid_dev, web
+from eplan_flow import addresses, cli, collation, i18n, log_redaction, oidc, security_headers, thaid_dev, web
 from eplan_flow.api import bp as api_bp
 from eplan_flow.auth import init_app as init_auth
 from eplan_flow.catalogues import bp as catalogues_bp
@@ -61,6 +61,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     log_redaction.install()
     security_headers.init_app(app)
+    collation.install()  # SQLite connections learn Thai order before the first one opens
     db.init_app(app)
     outbox.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)

@@ -9,7 +9,10 @@ courtesy, never the only check.
 
 from __future__ import annotations
 
-from wtforms import IntegerField, ValidationError
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, StringField, ValidationError
 from wtforms.validators import StopValidation
 
 from eplan_flow import messages, text
@@ -92,16 +95,6 @@ class KnownDigits:
                 raise ValidationError(messages.message_for(refused)) from None
 
 
-class PastDate:
-    """Refuse a typed date that is not a real day from B.E. 2500 up to today. Empty passes."""
-
-    def __call__(self, form, field) -> None:
-        try:
-            text.parse_date(field.data, field=field.name)
-        except InputRefused as refused:
-            raise ValidationError(messages.message_for(refused)) from None
-
-
 # -- fields ---------------------------------------------------------------------------------------
 class WholeNumberField(IntegerField):
     """An IntegerField that reads only 0-9 and ๐-๙ (``int`` alone reads any script's digits)."""
@@ -114,3 +107,74 @@ class WholeNumberField(IntegerField):
         except InputRefused as refused:
             self.data = None
             raise ValueError(messages.message_for(refused)) from None
+
+
+# What a B.E. date box lets through before the server reads it (the browser anchors the pattern):
+# day/month/year with /, . or -, Arabic or Thai digits, "พ.ศ." after if typed. No JavaScript needed.
+BE_DATE_PATTERN = r"[0-9๐-๙]{1,2} ?[\/.\-] ?[0-9๐-๙]{1,2} ?[\/.\-] ?[0-9๐-๙]{4}( ?พ\.? ?ศ\.?)?"
+BE_DATE_HINT = _l("dd/mm/yyyy (B.E.), e.g. 15/01/2569")
+# Past any date typed with spaces and "พ.ศ.": a longer value is not read at all.
+_BE_DATE_MAX = 24
+
+
+def be_date_attrs() -> dict[str, str]:
+    """The attributes of a B.E. date box, for fields and for the hand-written forms alike."""
+    return {
+        "type": "text",
+        "class": "be-date",
+        "inputmode": "numeric",
+        "autocomplete": "off",
+        "pattern": BE_DATE_PATTERN,
+        "maxlength": str(_BE_DATE_MAX),
+        "placeholder": str(_l("dd/mm/yyyy")),
+        "title": str(BE_DATE_HINT),
+    }
+
+
+class ThaiDateField(StringField):
+    """A date typed as pages show it, day/month/year of the Buddhist Era (15/01/2569), read by the
+    one date rule (``eplan_flow.text.parse_typed_date``: real days from B.E. 2500, ``not_future`` for
+    recorded facts; a Gregorian year is refused, ISO ``YYYY-MM-DD`` is still read). ``data`` is the
+    date, or None when nothing was typed; it renders back as dd/mm/yyyy B.E., a refused value as
+    typed. A plain text box: no date picker, no JavaScript."""
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        not_future: bool = True,
+        earliest: date = text.EARLIEST_DATE,
+        **kwargs,
+    ):
+        super().__init__(label, validators, **kwargs)
+        self.not_future = not_future
+        self.earliest = earliest
+
+    def __call__(self, **kwargs):
+        return super().__call__(**{**be_date_attrs(), **kwargs})
+
+    def process_formdata(self, valuelist) -> None:
+        self.data = None
+        typed = valuelist[0] if valuelist else ""
+        if not isinstance(typed, str) or not typed.strip():
+            return
+        try:
+            if len(typed) > _BE_DATE_MAX:
+                raise InputRefused("not_a_date", f"{self.name} is too long for a date", field=self.name)
+            self.data = text.parse_typed_date(
+                typed, field=self.name, earliest=self.earliest, not_future=self.not_future
+            )
+        except InputRefused as refused:
+            raise ValueError(self.refusal(refused)) from None
+
+    def refusal(self, refused: InputRefused) -> str:
+        """What the field says when the date rule refuses what was typed."""
+        return messages.message_for(refused)
+
+    def _value(self) -> str:
+        if isinstance(self.data, date):
+            return text.format_date_input(self.data)
+        if isinstance(self.data, str):
+            return self.data
+        return self.raw_data[0] if self.raw_data else ""

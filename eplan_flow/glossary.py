@@ -45,6 +45,8 @@ ROLE_LABELS = {
     "district_officer": _l("District officer"),
     "provincial_officer": _l("Provincial officer"),
     "dla_admin": _l("DLA admin"),
+    # Not a role one is granted: the person an account or a request is about (their own steps).
+    "applicant": _l("The applicant"),
 }
 
 # Audit actions that are not workflow triggers.
@@ -87,6 +89,33 @@ ACTION_LABELS = {
     "discard_job": _l("Discarded a failed job"),
     "record_actuals": _l("Recorded year-end actuals"),
     "update_text": _l("Edited the report's text"),
+    # Content and money recorded beside the workflows (their own audit chains).
+    "strategy_created": _l("Added a strategy"),
+    "strategy_updated": _l("Edited a strategy"),
+    "strategy_links_set": _l("Set a strategy's links"),
+    "tactic_created": _l("Added a tactic"),
+    "tactic_updated": _l("Edited a tactic"),
+    "add_project": _l("Added a project"),
+    "change_project": _l("Edited a project"),
+    "delete_project": _l("Deleted a project"),
+    "add_item": _l("Added an item to the revision"),
+    "remove_item": _l("Removed an item from the revision"),
+    "set_reasons": _l("Wrote the revision's reasons"),
+    "record_contract": _l("Recorded the contract"),
+    "record_progress": _l("Recorded the progress"),
+    "add_transfer": _l("Recorded a budget transfer"),
+    "add_disbursement": _l("Recorded a disbursement"),
+    "organisation_created": _l("Added an organisation"),
+    "organisation_updated": _l("Edited an organisation"),
+    "user_created": _l("Added a person"),
+    "user_updated": _l("Edited a person"),
+    "catalogue_item_created": _l("Added a catalogue item"),
+    "catalogue_item_updated": _l("Edited a catalogue item"),
+    "catalogues_loaded": _l("Loaded the catalogues"),
+    "import_laos": _l("Imported the LAOs"),
+    "api_token_created": _l("Issued an API token"),
+    "session_ended": _l("Session ended"),
+    "reseal": _l("Re-encrypted stored personal data"),
 }
 
 # The kinds of item a revision holds (``RevisionItem.kind``), in the order its forms offer them. A

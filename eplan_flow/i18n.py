@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, get_translations, refresh
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
 
-from eplan_flow import permissions, thaidate
-from eplan_flow.extensions import babel
+from eplan_flow import form_input, permissions, thaidate
+from eplan_flow.extensions import babel, db
 from eplan_flow.glossary import ACTION_LABELS, ROLE_LABELS
-from eplan_flow.models import LAO_TYPES
+from eplan_flow.models import LAO_TYPES, OAuth2Client
 
 
 def select_locale() -> str:
@@ -44,10 +47,64 @@ def action_label(action: str, definition=None) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
+def system_name(client_id: str) -> str:
+    """A connected system by its name ("e-Plan", not "eplan"); its id if it is not registered."""
+    name = db.session.execute(
+        select(OAuth2Client.name).where(OAuth2Client.client_id == client_id)
+    ).scalar_one_or_none()
+    return name or client_id
+
+
 def state_label(state: str | None, definition=None) -> str:
     if not state:
         return ""
     return definition.label(state, locale_code()) if definition is not None else state
+
+
+# WTForms' own messages, marked here so the catalogue translates them: WTForms ships no Thai. Thai has
+# one plural form, so each plural pair is two plain entries (see ``FormTranslations.ngettext``).
+WTFORMS_MESSAGES = (
+    _l("This field is required."),
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Invalid choice(s): one or more data inputs could not be coerced."),
+    _l("'%(value)s' is not a valid choice for this field."),
+    _l("'%(value)s' are not valid choices for this field."),
+    _l("Invalid input."),
+    _l("Invalid email address."),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid date value."),
+    _l("Field must be equal to %(other_name)s."),
+    _l("Field must be at least %(min)d character long."),
+    _l("Field must be at least %(min)d characters long."),
+    _l("Field cannot be longer than %(max)d character."),
+    _l("Field cannot be longer than %(max)d characters."),
+    _l("Field must be exactly %(max)d character long."),
+    _l("Field must be exactly %(max)d characters long."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    _l("Number must be at least %(min)s."),
+    _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."),
+)
+
+
+class FormTranslations:
+    """WTForms' own messages from this app's catalogue, in the reader's language (WTForms fills in
+    their placeholders after translating)."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+FORM_TRANSLATIONS = FormTranslations()
+
+
+def _form_translations(meta, form) -> FormTranslations:
+    return FORM_TRANSLATIONS
 
 
 def init_app(app) -> None:
@@ -59,6 +116,9 @@ def init_app(app) -> None:
     # Flask-Babel caches the locale on the app context; a context that outlives one request
     # (tests, scripts) must not carry the last request's language into the next.
     app.before_request(refresh)
+    # Flask-WTF would read WTForms' own catalogues, which have no Thai: every form of the app asks
+    # this catalogue instead (the back office's forms: ``admin.base.AdminForm``).
+    FlaskForm.Meta.get_translations = _form_translations
 
     @app.template_filter("thai_date")
     def thai_date(value, short=False):
@@ -67,6 +127,8 @@ def init_app(app) -> None:
     @app.template_filter("thai_datetime")
     def thai_datetime(value):
         return thaidate.format_datetime(value, locale_code())
+
+    app.template_filter("system_name")(system_name)
 
     @app.template_filter("fiscal_year")
     def fiscal_year(value):
@@ -77,6 +139,8 @@ def init_app(app) -> None:
         locale_code=locale_code,
         lao_types=LAO_TYPES,
         today=thaidate.today_local,
+        # A hand-written B.E. date box (dd/mm/yyyy พ.ศ.) takes the same attributes as ThaiDateField.
+        be_date_attrs=form_input.be_date_attrs,
         current_fiscal_year=lambda: thaidate.fiscal_year(thaidate.today_local()),
         role_label=role_label,
         action_label=action_label,

@@ -74,9 +74,18 @@ CATALOGUE = {
     "invalid_input/reason=not_a_number": _l("Enter a number."),
     "invalid_input/reason=foreign_digits": _l("Write numbers with the digits 0-9 or ๐-๙."),
     "invalid_input/reason=out_of_range": _l("Enter a number from %(minimum)s to %(maximum)s."),
-    "invalid_input/reason=not_a_date": _l("Enter a real date."),
+    "invalid_input/reason=not_a_date": _l(
+        "Enter a real date as day/month/year of the Buddhist Era, e.g. 15/01/2569."
+    ),
+    "invalid_input/reason=gregorian_year": _l(
+        "Write the year in the Buddhist Era (B.E.): %(be_year)s, not %(year)s."
+    ),
     "invalid_input/reason=date_too_early": _l("The date must be on or after 1 January 2500 (B.E.)."),
     "invalid_input/reason=date_in_future": _l("The date cannot be in the future."),
+    # A value the form left empty that the service needs (shown beside its field).
+    "invalid_input/reason=required": _l("Fill in this field."),
+    # An error shown beside the field it names: the reason's sentence, else this.
+    "field:*": _l("Please check this value."),
     # -- the JSON API
     "invalid_json": _l("The request body must be a JSON object."),
     "invalid_json/reason=too_deep": _l("The request body is nested too deeply."),
@@ -115,6 +124,14 @@ CATALOGUE = {
     "weak_password/problem=contains_citizen_id": _l("Do not use your citizen ID in the password."),
     "weak_password/problem=common": _l("This password is too common; choose another."),
     "not_awaiting_verification": _NOT_AWAITING_VERIFICATION,
+    "name_not_as_verified": _l(
+        "Write your name as ThaiD verified it (the name on your ID card); ask your organisation's "
+        "SSO admin if it has changed."
+    ),
+    "invalid_input/field=birth_date": _l("This date cannot be a birth date."),
+    "details:guard_failed": _l(
+        "Your name and birth date can no longer be corrected here: ThaiD has verified them."
+    ),
     "permission_denied/reason=no_role": _l(
         "Your Single Sign-On account has no e-Plan role yet. Ask your organisation's SSO "
         "administrator to approve e-Plan access for you."
@@ -171,6 +188,8 @@ CATALOGUE = {
     "strategies:*/field=name": _l("Give a name of at most 500 characters."),
     "strategies:*/field=links": _l("Choose only the catalogue items listed."),
     "strategies:*": _l("Please check this value."),
+    "project:*/field": _l("Nothing was saved: check “%(field)s”; it is missing or not valid."),
+    "project:*": _l("Nothing was saved: check the form; something is missing or not valid."),
     "revision:*": _NOT_VALID,
     # -- delivery: execution, actuals and the monitoring and evaluation report
     "not_in_plan": _l(
@@ -179,9 +198,41 @@ CATALOGUE = {
     ),
     "over_budget": _l("Nothing was saved: the amount would exceed the contract or the budget available."),
     "already_budgeted": _l("Nothing was saved: this project is already budgeted for that fiscal year."),
+    # The execution workflow's order of steps (its rule data): why no payment can be recorded yet.
+    "payment_before_contract": _l(
+        "Nothing was saved: a payment is recorded only after the contract is signed, or on the "
+        "no-procurement route."
+    ),
+    "payment_before_contract/reason=not_contracted": _l(
+        "Nothing was saved: a payment is recorded only after the contract is signed, or once the project "
+        "is closed at budget approval because it needs no procurement (e.g. a subsidy)."
+    ),
+    "payment_before_contract/reason=no_contract": _l(
+        "Nothing was saved: record the signed contract first; a payment is made against it."
+    ),
+    "payment_before_contract/reason=closed": _l(
+        "Nothing was saved: this project's year is closed; no payment can be recorded on it."
+    ),
+    "payment_before_contract/reason=before_contract_date": _l(
+        "Nothing was saved: a payment cannot be dated before the contract it is made against."
+    ),
+    # The same, said on the project's page where the payment form would be.
+    "execution.no_payment:payment_before_contract/reason=not_contracted": _l(
+        "Payments are recorded once the contract is signed (step “Sign the contract”), or once the "
+        "project is closed at budget approval because it needs no procurement (e.g. a subsidy)."
+    ),
+    "execution.no_payment:payment_before_contract/reason=no_contract": _l(
+        "Record the signed contract first: payments are made against it."
+    ),
+    "execution.no_payment:payment_before_contract/reason=closed": _l(
+        "This project's year is closed; no payment can be recorded on it."
+    ),
     "not_counted_as_completed": _l(
         "The project cannot be completed yet: it must be fully disbursed against its contract, with "
         "its progress at 100 percent."
+    ),
+    "execution:invalid_input/reason=gregorian_year": _l(
+        "Nothing was saved: write the year in the Buddhist Era (B.E.): %(be_year)s, not %(year)s."
     ),
     "execution:*/field": _l("Nothing was saved: check “%(field)s”; it is missing or not valid."),
     "execution:*": _l("Nothing was saved: this step is not possible for the project now."),
@@ -223,6 +274,10 @@ CATALOGUE = {
         "development committee; that date has passed."
     ),
     "step:*": _STEP_NOT_POSSIBLE,
+    # -- the back office: a form's values refused by the service, a row that may not be deleted
+    "admin:*/field": _l("Nothing was saved: check “%(field)s”; it is missing or not valid."),
+    "admin:*": _l("Nothing was saved: the values were not accepted. Check them and try again."),
+    "admin_delete:*": _l("Nothing was deleted: this item may not be deleted now."),
 }
 
 

@@ -13,8 +13,7 @@ Concessions, each narrow:
 - ``'unsafe-hashes'`` with the hashes of ``return false;`` and ``javascript:void(0)``: Flask-Admin's
   menus and filter items carry that inline handler and that link target; only those exact no-op
   texts may run (Chromium checks a ``javascript:`` link against the hash of the whole URL).
-- With ``MERMAID_JS_URL`` configured, its origin may serve scripts, and styles lose their nonce for
-  ``'unsafe-inline'``: Mermaid draws diagrams with ``<style>`` elements it cannot mark.
+- State diagrams need nothing: they are inline SVG drawn on the server, styled by attributes.
 - ``Referrer-Policy: same-origin``, not ``no-referrer``: Flask-WTF checks the Referer of every form
   over HTTPS against our own host; no other site ever receives one.
 - No ``form-action``: signing in posts to, or redirects through, the configured SSO and ThaiD, whose
@@ -26,7 +25,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Flask, g
 
@@ -56,21 +54,11 @@ def csp_nonce() -> str:
     return nonce
 
 
-def _origin(url: str | None) -> str | None:
-    if not url:
-        return None
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else None
-
-
-def content_security_policy(nonce: str | None, mermaid_url: str | None = None) -> str:
+def content_security_policy(nonce: str | None) -> str:
     """The policy for one response; ``nonce`` when the page rendered inline elements."""
     nonce_source = [f"'nonce-{nonce}'"] if nonce else []
-    mermaid = _origin(mermaid_url)
-    scripts = ["'self'", *nonce_source, "'unsafe-hashes'", *ADMIN_HANDLER_HASHES] + (
-        [mermaid] if mermaid else []
-    )
-    styles = ["'self'", "'unsafe-inline'"] if mermaid else ["'self'", *nonce_source]
+    scripts = ["'self'", *nonce_source, "'unsafe-hashes'", *ADMIN_HANDLER_HASHES]
+    styles = ["'self'", *nonce_source]
     directives = {
         "default-src": ["'self'"],
         "script-src": scripts,
@@ -101,6 +89,6 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         response.headers.setdefault(
             "Content-Security-Policy",
-            content_security_policy(g.get("csp_nonce"), app.config.get("MERMAID_JS_URL")),
+            content_security_policy(g.get("csp_nonce")),
         )
         return response

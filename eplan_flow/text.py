@@ -21,7 +21,10 @@ The rules, and why:
   read Arabic-Indic, Devanagari, full-width and dozens of other digits, which no Thai office types
   and which let look-alike figures through; they are refused.
 - Dates are real calendar days from 1 January B.E. 2500 (1957) on, and facts such as a meeting
-  date are not in the future.
+  date are not in the future. Services and the JSON API take ISO ``YYYY-MM-DD`` (Gregorian).
+  People type dates as every page shows them, day/month/year of the Buddhist Era (15/01/2569), and
+  the pages read them with ``parse_typed_date``: a year before 2400 there is a Gregorian year typed
+  by mistake (2026 for 2569), refused rather than read as B.E. 2026 (1483).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ REASONS = (
     "not_a_date",
     "date_too_early",
     "date_in_future",
+    "gregorian_year",
 )
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
@@ -63,6 +67,10 @@ _VISIBLE_CATEGORIES = frozenset("LNPS")
 _INT = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# Day/month/year as Thai offices write it: 15/01/2569, 5/1/2569, 15.01.2569, 15-01-2569, "พ.ศ." after.
+_DMY_DATE = re.compile(r"([0-9]{1,2}) ?([/.-]) ?([0-9]{1,2}) ?\2 ?([0-9]{4})(?: ?พ\.? ?ศ\.?)?")
+# A four-digit year from here on is Buddhist Era: no Gregorian date of this application is near it.
+BE_YEARS_FROM = 2400
 
 
 class InputRefused(InvalidInput):
@@ -251,9 +259,9 @@ def parse_decimal(value, *, field: str) -> Decimal | None:
 
 # -- dates ------------------------------------------------------------------------------------
 def parse_date(value, *, field: str, earliest: date = EARLIEST_DATE, not_future: bool = True) -> date | None:
-    """A calendar date from a date or ``YYYY-MM-DD`` (Gregorian, as a date input sends it; Thai
-    digits allowed), from ``earliest`` (1 January B.E. 2500) on and, for recorded facts, not after
-    today in Bangkok. None when nothing was typed."""
+    """A calendar date from a date or ``YYYY-MM-DD`` (Gregorian, as the API sends it; Thai digits
+    allowed), from ``earliest`` (1 January B.E. 2500) on and, for recorded facts, not after today in
+    Bangkok. None when nothing was typed."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -284,3 +292,53 @@ def parse_date(value, *, field: str, earliest: date = EARLIEST_DATE, not_future:
     if not_future and day > today_local():
         raise InputRefused("date_in_future", f"{field} cannot be in the future", field=field)
     return day
+
+
+def parse_typed_date(
+    value, *, field: str, earliest: date = EARLIEST_DATE, not_future: bool = True
+) -> date | None:
+    """A date as a person types it in a page's date box: ``dd/mm/yyyy`` with a Buddhist-Era year
+    (15/01/2569; 5/1/2569, dots or dashes and a trailing "พ.ศ." too), Thai digits allowed. ISO
+    ``YYYY-MM-DD`` is still read (Gregorian, or B.E. when its year is from 2400). A dd/mm/yyyy
+    year before 2400 is a Gregorian year typed by mistake and is refused (``gregorian_year``). Then
+    the limits of ``parse_date``. None when nothing was typed."""
+    if isinstance(value, str):
+        typed = ascii_digits(tidy(value), field=field)
+        if not typed:
+            return None
+        value = _typed_day(typed, field=field)
+    return parse_date(value, field=field, earliest=earliest, not_future=not_future)
+
+
+def _typed_day(typed: str, *, field: str) -> date:
+    """The day ``typed`` names (ASCII digits): dd/mm/yyyy B.E., or ISO with either era's year."""
+    iso = _ISO_DATE.fullmatch(typed)
+    dmy = None if iso else _DMY_DATE.fullmatch(typed)
+    if iso:
+        year, month, day = map(int, iso.groups())
+    elif dmy:
+        day, month, year = int(dmy[1]), int(dmy[3]), int(dmy[4])
+        if year < BE_YEARS_FROM:
+            raise InputRefused(
+                "gregorian_year",
+                f"{field} must have a Buddhist-Era year ({year} + {BE_OFFSET} = {year + BE_OFFSET})",
+                field=field,
+                year=year,
+                be_year=year + BE_OFFSET,
+            )
+    else:
+        raise InputRefused("not_a_date", f"{field} must be a date (dd/mm/yyyy B.E.)", field=field)
+    if year >= BE_YEARS_FROM:
+        year -= BE_OFFSET
+    try:
+        return date(year, month, day)
+    except ValueError:
+        pass
+    raise InputRefused("not_a_date", f"{field} must be a real day (dd/mm/yyyy B.E.)", field=field)
+
+
+def format_date_input(value: date | None) -> str:
+    """``value`` as a date box shows it and ``parse_typed_date`` reads it back: ``15/01/2569``."""
+    if value is None:
+        return ""
+    return f"{value.day:02d}/{value.month:02d}/{value.year + BE_OFFSET}"

@@ -29,6 +29,7 @@ from eplan_flow.extensions import db as _db
 from eplan_flow.services.identity import identity
 from eplan_flow.services.platform.queues import drain_in_process
 from tests import app_cache, factories, isolation
+from tests.browser import chromium  # noqa: F401  (the one browser of the run, for every test)
 from tests.factories import build_world
 
 DATABASE_URL = os.environ.get(
@@ -339,3 +340,28 @@ def csrf_plan_id(csrf_app):
         plan_id = factories.plan(world.sao_a, world.planner).id
         _db.session.remove()
     return plan_id
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """An app on a fresh SQLite file, the embedded database ``make run`` serves, its schema made by
+    the migrations as ``eplan setup`` does; jobs run in-process (no Redis)."""
+    app = create_app(
+        {
+            "ENV_NAME": "test",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'eplan.sqlite3'}",
+            "REDIS_URL": None,
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-000000",
+            "LOAD_DEMO_DATA": False,
+        }
+    )
+    with app.app_context():
+        assert _db.engine.dialect.name == "sqlite"
+        upgrade()
+        _db.session.remove()
+    yield app
+    # Without Redis the notices run in a thread of this process: let them finish with the file.
+    drain_in_process(app)
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()

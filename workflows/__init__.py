@@ -9,7 +9,7 @@ from workflows.access import ACCESS_V1
 from workflows.account import ACCOUNT_V1
 from workflows.definition import DefinitionError, TransitionSpec, WorkflowDefinition
 from workflows.evaluation import EVALUATION_V1
-from workflows.execution import EXECUTION_V1
+from workflows.execution import EXECUTION_V1, EXECUTION_V2
 from workflows.plan import PLAN_V1
 from workflows.revision import REVISION_V1
 
@@ -55,7 +55,7 @@ class Registry:
         return iter(sorted(self._defs.values(), key=lambda d: (d.name, d.version)))
 
 
-REGISTRY = Registry(PLAN_V1, REVISION_V1, EXECUTION_V1, ACCOUNT_V1, ACCESS_V1, EVALUATION_V1)
+REGISTRY = Registry(PLAN_V1, REVISION_V1, EXECUTION_V1, EXECUTION_V2, ACCOUNT_V1, ACCESS_V1, EVALUATION_V1)
 
 __all__ = [
     "REGISTRY",

@@ -51,7 +51,7 @@ def _by_approver(trigger: str, source: str, dest: str, **extra) -> list[dict]:
 ACCOUNT_V1: dict[str, Any] = {
     "name": "account",
     "version": 1,
-    "title": {"th": "บัญชีผู้ใช้ระบบ Single Sign-On", "en": "Single Sign-On account"},
+    "title": {"th": "บัญชีผู้ใช้ระบบยืนยันตัวตนกลาง (SSO)", "en": "Single Sign-On account"},
     "initial": "registered",
     "states": {
         "registered": {"th": "ลงทะเบียนแล้ว รอยืนยันอีเมล", "en": "Registered, email not confirmed"},

@@ -146,6 +146,22 @@ def due_period(lao_type: str, today: date, rules: dict = DEADLINES_V1) -> int:
     return start
 
 
+def period_in_force(today: date, rules: dict = DEADLINES_V1) -> int:
+    """The first year of the plan period that ``today``'s fiscal year falls in (the plan in force)."""
+    fiscal_year_be = today.year + BE_OFFSET + (1 if today.month >= 10 else 0)
+    years = rules["period"]["years"]
+    anchor = rules["period"]["anchor_start_be"]
+    return anchor + (fiscal_year_be - anchor) // years * years
+
+
+def overdue_periods(lao_type: str, today: date, rules: dict = DEADLINES_V1) -> list[int]:
+    """The periods whose plan ``today`` is past the deadline of and which have not ended: the period
+    in force, and the next one once its own deadline has passed (``due_period``), in order."""
+    due = due_period(lao_type, today, rules)
+    in_force = period_in_force(today, rules)
+    return sorted({start for start in (in_force, due) if start <= due})
+
+
 def reason(kind: str, locale: str = "th", rules: dict = DEADLINES_V1, **values) -> str:
     """Why an item is overdue, in ``locale`` (Thai unless English is asked for)."""
     texts = rules["reasons"][kind]

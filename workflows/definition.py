@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,6 +15,9 @@ from workflows.guards import GUARDS
 from workflows.roles import ALL_ROLE_NAMES
 
 DATA_FIELD_TYPES = ("date", "text")
+# Graphviz measures text with this font list (fontconfig) and the browser draws it with the same
+# list: Sarabun when installed, else Laksaman (Debian's fonts-tlwg-laksaman), both Thai.
+DIAGRAM_FONT = '"Sarabun,Laksaman,sans-serif"'
 # How ``on_enter`` names an entry action: "package.module:function", where the function lives.
 ACTION_REFERENCE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*")
 
@@ -218,6 +222,38 @@ class WorkflowDefinition:
             send_event=True,
             model_attribute="status",
         )
+
+    def dot(self, current: str | None = None, locale: str = "th") -> str:
+        """Graphviz DOT text of the state diagram, labelled in ``locale``, ``current`` filled in."""
+
+        def quoted(text: str) -> str:
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+        font = f"fontname={DIAGRAM_FONT}"
+        ink, line = '"#1d2530"', '"#5a6472"'
+        lines = [
+            f"digraph {quoted(self.key)} {{",
+            f'  graph [rankdir=TB, bgcolor="transparent", nodesep=0.3, ranksep=0.35, {font}];',
+            f'  node [shape=box, style="rounded,filled", fillcolor="#ffffff", color={line},'
+            f' fontcolor={ink}, {font}, fontsize=14, margin="0.15,0.06"];',
+            f"  edge [color={line}, fontcolor={ink}, {font}, fontsize=12];",
+            f'  "[*]" [shape=circle, style=filled, fillcolor={ink}, label="", width=0.18, fixedsize=true];',
+            f'  "[*]" -> {quoted(self.initial)};',
+        ]
+        for state in self.states:
+            attributes = f"label={quoted(self.label(state, locale))}"
+            if state == current:
+                # The page's brand colour, white bold text and a thick border: visible without colour too.
+                attributes = (
+                    f"label=<<B>{html.escape(self.label(state, locale))}</B>>,"
+                    f' fillcolor="#1f4e8c", color={ink}, fontcolor="#ffffff", penwidth=3'
+                )
+            lines.append(f"  {quoted(state)} [{attributes}];")
+        for t in self.transitions:
+            label = quoted(" " + self.trigger_label(t.trigger, locale) + " ")
+            lines.append(f"  {quoted(t.source)} -> {quoted(t.dest)} [label={label}];")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
 
     def mermaid(self, current: str | None = None, locale: str = "th") -> str:
         """Mermaid state diagram text (drawn by transitions), ``current`` highlighted if given."""

@@ -1,11 +1,13 @@
-"""A project's year of execution (การดำเนินงานโครงการตามข้อบัญญัติงบประมาณ), version 1.
+"""A project's year of execution (การดำเนินงานโครงการตามข้อบัญญัติงบประมาณ), versions 1 and 2.
 
 The LAO's planner records each step as it happens: the amount in the budget ordinance, procurement,
 the signed contract, disbursements, completion. Side routes: a project that needs no procurement
 (a subsidy) ends at budget approval; money may be carried over (กันเงิน) to the next fiscal year;
 a project may be cancelled with its reason. The money itself (contract, transfers, disbursements)
 is recorded by ``eplan_flow/services/delivery/execution.py``; entering ``contracted`` needs the contract and
-entering ``completed`` needs full disbursement against it and 100 % progress.
+entering ``completed`` needs full disbursement against it and 100 % progress. Where a payment may
+be recorded is rule data (``rules``): version 2 takes none before the contract is signed, except on
+the no-procurement route.
 """
 
 from typing import Any
@@ -82,4 +84,51 @@ EXECUTION_V1: dict[str, Any] = {
         "carried_over": [f"{_EXECUTION}:record_carry_over"],
     },
     "effects": [],
+    # Version 1 took a payment in any open state, with or without a contract (see version 2).
+    "rules": {
+        "payment_states": [*OPEN_STATES, "carried_over"],
+        "payment_without_contract": [*OPEN_STATES, "carried_over"],
+    },
+}
+
+
+# Version 2 (issue 11): the order of the steps is a rule. Version 1 took payments in any open
+# state, so a project could be paid in full while it still read "in procurement". Items started on
+# version 1 keep its rules (each row pins the version it started on); new items follow these.
+def _v2_transition(spec: dict[str, Any]) -> dict[str, Any]:
+    # What each step records: the procurement method, and the signed contract itself (no meeting).
+    recorded = {
+        "start_procurement": {"procurement_method": "text"},
+        "sign_contract": {
+            "contract_no": "text",
+            "contract_date": "date",
+            "contractor": "text",
+            "contract_amount": "text",
+        },
+    }.get(spec["trigger"])
+    return {**spec, "data": recorded} if recorded else dict(spec)
+
+
+EXECUTION_V2: dict[str, Any] = {
+    **EXECUTION_V1,
+    "version": 2,
+    "transitions": [_v2_transition(spec) for spec in EXECUTION_V1["transitions"]],
+    "on_enter": {
+        **EXECUTION_V1["on_enter"],
+        "contracted": [f"{_EXECUTION}:record_signed_contract", f"{_EXECUTION}:require_contract"],
+    },
+    "rules": {
+        # A payment (เบิกจ่าย) is recorded only in these states: once the contract is signed, or on
+        # the documented no-procurement route (a subsidy, paid out without a contract) ...
+        "payment_states": ["contracted", "disbursing", "carried_over", "closed_without_procurement"],
+        # ... and only against a recorded contract, dated on or after it, except in these states.
+        "payment_without_contract": ["closed_without_procurement"],
+        # The methods of the Public Procurement Act B.E. 2560 (มาตรา 55) the procurement step offers.
+        "procurement_methods": [
+            "วิธีประกาศเชิญชวนทั่วไป (e-bidding)",
+            "วิธีประกาศเชิญชวนทั่วไป (e-market)",
+            "วิธีคัดเลือก",
+            "วิธีเฉพาะเจาะจง",
+        ],
+    },
 }

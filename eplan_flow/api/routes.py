@@ -1,6 +1,7 @@
 """JSON API v1 views: parse the request, call one service, shape the answer.
 
-State changes go only through ``engine.fire``; errors become JSON in ``api.errors``.
+Workflow steps go only through ``engine.fire``; a payment through the execution service, which keeps
+the workflow's order of steps; errors become JSON in ``api.errors``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from eplan_flow.api import bp, schemas
 from eplan_flow.api.auth import authenticated_by_bearer
 from eplan_flow.errors import InvalidInput, NotFound
 from eplan_flow.i18n import locale_code
+from eplan_flow.services.delivery import execution as execution_service
 from eplan_flow.services.platform import engine
 from workflows import REGISTRY, UnknownWorkflow
 
@@ -108,3 +110,14 @@ def fire(workflow: str, instance_id: int):
         data=command.data,
     )
     return jsonify(schemas.fire_result_dict(result))
+
+
+@bp.post("/executions/<int:execution_id>/disbursements")
+def add_disbursement(execution_id: int):
+    """Record a payment on a project's year; refused before its contract (``payment_before_contract``)."""
+    payment = schemas.parse_disbursement(schemas.json_object())
+    created = execution_service.add_disbursement(
+        _actor(), execution_id, payment.paid_on, payment.amount, payment.progress_percent, payment.note
+    )
+    execution = execution_service.get_execution(_actor(), execution_id)
+    return jsonify(schemas.disbursement_dict(created, execution)), 201

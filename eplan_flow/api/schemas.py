@@ -124,6 +124,41 @@ def _parse_data(data) -> dict[str, str] | None:
     return dict(data) or None
 
 
+@dataclass(frozen=True)
+class DisbursementRequest:
+    paid_on: str
+    amount: str
+    progress_percent: int
+    note: str | None = None
+
+
+DISBURSEMENT_FIELDS = ("paid_on", "amount", "progress_percent", "note")
+
+
+def parse_disbursement(body: dict) -> DisbursementRequest:
+    """Validate ``{"paid_on": "YYYY-MM-DD", "amount": "1234.50", "progress_percent": 40, "note"}``.
+
+    The amount is a string, never a JSON number (money is exact); the service checks the values.
+    """
+    unknown = sorted(set(body) - set(DISBURSEMENT_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown field: %(fields)s.", fields=", ".join(unknown)), field=unknown[0], unknown=unknown
+        )
+    for name in ("paid_on", "amount"):
+        if not isinstance(body.get(name), str):
+            raise InvalidInput(_("%(name)s must be a string.", name=name), field=name)
+    progress = body.get("progress_percent")
+    if not isinstance(progress, int) or isinstance(progress, bool):
+        raise InvalidInput(
+            _("%(name)s must be a whole number.", name="progress_percent"), field="progress_percent"
+        )
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InvalidInput(_("note must be a string or null."), field="note")
+    return DisbursementRequest(body["paid_on"], body["amount"], progress, note)
+
+
 def check_data_names(data: dict[str, str] | None, fields) -> None:
     """Refuse facts the step does not record, naming them."""
     known = {name for name, _kind in fields}
@@ -246,4 +281,16 @@ def fire_result_dict(result) -> dict:
         "state": result.to_state,
         "version": result.version,
         "audit_event_id": result.audit_event_id,
+    }
+
+
+def disbursement_dict(payment, execution) -> dict:
+    return {
+        "id": payment.id,
+        "execution_id": execution.id,
+        "paid_on": payment.paid_on.isoformat(),
+        "amount": str(payment.amount),
+        "disbursed_total": str(execution.disbursed_total),
+        "progress_percent": execution.progress_percent,
+        "status": execution.status,
     }

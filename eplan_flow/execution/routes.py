@@ -4,12 +4,14 @@ flash; they never commit.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from eplan_flow import messages
+from eplan_flow import messages, text
 from eplan_flow.errors import DomainError
 from eplan_flow.execution import bp
 from eplan_flow.execution.forms import PostForm
@@ -19,7 +21,6 @@ from eplan_flow.services.delivery import execution as service
 from eplan_flow.services.planning import plans
 from eplan_flow.services.planning.projects import current_records
 from eplan_flow.services.platform import engine
-from eplan_flow.thaidate import fiscal_year, today_local
 from eplan_flow.web import or_abort
 
 
@@ -28,7 +29,7 @@ def _year_for(plan) -> int:
     asked = request.args.get("year", type=int)
     if asked is not None:
         return asked
-    return min(max(fiscal_year(today_local()), plan.period_start_be), plan.period_end_be)
+    return service.year_shown(plan)
 
 
 # How a refusal names a field (the catalogue, ``eplan_flow.messages``, words the refusal).
@@ -38,8 +39,10 @@ FIELD_LABELS = {
     "date": _l("Date"),
     "contract_no": _l("Contract number"),
     "contract_date": _l("Contract date"),
+    "contract_amount": _l("Contract amount (baht)"),
     "contractor": _l("Contractor"),
     "progress_percent": _l("Progress (%)"),
+    "procurement_method": _l("Procurement method"),
     "kind": _l("Kind of transfer"),
     "note": _l("Note"),
     "fiscal_year_be": _l("Fiscal year"),
@@ -53,12 +56,24 @@ def _refusal(exc: DomainError) -> str:
     return messages.message_for(exc, "execution", labels=FIELD_LABELS)
 
 
+class _TypedDate(NamedTuple):
+    """A date as the page's box sends it, dd/mm/yyyy of the Buddhist Era (the services take a date
+    or ISO): read inside ``_write``, so a refusal is flashed like the service's own."""
+
+    raw: str | None
+    field: str
+
+
 def _write(call, back: str, done: str, *args, **kwargs):
     """Run a write use case: 404/403 for scope and role, a flash with the reason for anything refused."""
     if not PostForm().validate_on_submit():
         flash(messages.request_not_valid(), "error")
         return redirect(back, code=303)
     try:
+        args = tuple(
+            text.parse_typed_date(arg.raw, field=arg.field) if isinstance(arg, _TypedDate) else arg
+            for arg in args
+        )
         or_abort(call, current_user, *args, **kwargs)
     except DomainError as exc:
         flash(_refusal(exc), "error")
@@ -116,16 +131,31 @@ def budget(plan_id: int):
 def detail(execution_id: int):
     execution = or_abort(service.get_execution, current_user, execution_id)
     counted, reason = service.completion_status(execution)
+    definition = engine.definition_of(execution)
+    # The payment form is offered only when the workflow's order of steps allows a payment now;
+    # otherwise the page says why (the same sentence the refusal would give, without "nothing saved").
+    no_payment = service.payment_refusal(execution)
     return render_template(
         "execution/execution.html",
         execution=execution,
+        plan=or_abort(plans.get_plan, current_user, execution.plan_id),
         name=service.project_name(execution),
         counted=counted,
         reason=reason,
-        definition=engine.definition_of(execution),
+        definition=definition,
         locale=locale_code(),
         may_record=service.may_record(current_user, execution.organisation),
         money_open=execution.status in service.MONEY_STATES,
+        no_payment=(
+            messages.message_for_code("payment_before_contract", "execution.no_payment", reason=no_payment)
+            if no_payment
+            else None
+        ),
+        # From version 2 the procurement step records its method and signing records the contract:
+        # the page offers those steps with their own fields (no meeting number).
+        procurement_step=service.step_records(execution, "start_procurement"),
+        signing_step=service.step_records(execution, "sign_contract"),
+        procurement_methods=definition.rules.get("procurement_methods", ()),
         transfer_kinds=TRANSFER_KINDS,
         form=PostForm(formdata=None),
     )
@@ -141,9 +171,39 @@ def contract(execution_id: int):
         _("The contract was recorded."),
         execution_id,
         form.get("contract_no"),
-        form.get("contract_date"),
+        _TypedDate(form.get("contract_date"), "contract_date"),
         form.get("contractor"),
         form.get("amount"),
+    )
+
+
+@bp.route("/<int:execution_id>/procurement", methods=["POST"])
+@login_required
+def procurement(execution_id: int):
+    return _write(
+        service.start_procurement,
+        url_for(".detail", execution_id=execution_id),
+        _("Procurement has started."),
+        execution_id,
+        request.form.get("procurement_method"),
+        request.form.get("expected_version", type=int),
+    )
+
+
+@bp.route("/<int:execution_id>/sign", methods=["POST"])
+@login_required
+def sign(execution_id: int):
+    form = request.form
+    return _write(
+        service.sign_contract,
+        url_for(".detail", execution_id=execution_id),
+        _("The contract was signed and recorded."),
+        execution_id,
+        form.get("contract_no"),
+        _TypedDate(form.get("contract_date"), "contract_date"),
+        form.get("contractor"),
+        form.get("amount"),
+        form.get("expected_version", type=int),
     )
 
 
@@ -158,7 +218,7 @@ def transfer(execution_id: int):
         execution_id,
         form.get("kind"),
         form.get("amount"),
-        form.get("date"),
+        _TypedDate(form.get("date"), "date"),
         form.get("note"),
     )
 
@@ -172,7 +232,7 @@ def disbursement(execution_id: int):
         url_for(".detail", execution_id=execution_id),
         _("The disbursement was recorded."),
         execution_id,
-        form.get("paid_on"),
+        _TypedDate(form.get("paid_on"), "paid_on"),
         form.get("amount"),
         form.get("progress_percent"),
         form.get("note"),

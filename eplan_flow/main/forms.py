@@ -1,12 +1,13 @@
+from datetime import date
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import DateInput, HiddenInput, TextInput
+from wtforms.widgets import HiddenInput
 
-from eplan_flow.form_input import CleanText, PastDate, WholeNumberField, tidy_line, tidy_lines
+from eplan_flow.form_input import CleanText, ThaiDateField, WholeNumberField, tidy_line, tidy_lines
 
 COMMENT_MAX = 2000
 DATA_TEXT_MAX = 200  # what the engine accepts for a recorded text fact
@@ -17,6 +18,12 @@ DATA_FIELD_LABELS = {
     "resolution": _l("Resolution (e.g. ครั้งที่ 4/2569)"),
     "announced_on": _l("Announcement date"),
     "to_organisation": _l("Code of the new organisation"),
+    # The execution workflow (version 2): procurement and the signed contract, not a meeting.
+    "procurement_method": _l("Procurement method"),
+    "contract_no": _l("Contract number"),
+    "contract_date": _l("Contract date"),
+    "contractor": _l("Contractor"),
+    "contract_amount": _l("Contract amount (baht)"),
 }
 
 
@@ -44,7 +51,12 @@ class FireForm(FlaskForm):
         """The facts typed in, as the engine takes them (it checks what is required)."""
         if not self.data_fields:
             return None
-        return {name: self[name].data or "" for name, _kind in self.data_fields}
+        return {name: _recorded_value(self[name].data) for name, _kind in self.data_fields}
+
+
+def _recorded_value(value) -> str:
+    # A date typed in B.E. goes to the engine (and its history) as the ISO day it names.
+    return value.isoformat() if isinstance(value, date) else value or ""
 
 
 @cache
@@ -53,15 +65,14 @@ def _fire_form_class(data_fields: tuple[tuple[str, str], ...]) -> type[FireForm]
     for name, kind in data_fields:
         if hasattr(FireForm, name):
             raise ValueError(f"a step's data field may not be called {name!r}")
-        # Plain strings: the engine judges what is required; the checks here only say early, in
-        # the reader's language, what the engine's cleaning rule (eplan_flow.text) would refuse.
-        checks = [Optional(), Length(max=10), PastDate()] if kind == "date" else [CleanText(DATA_TEXT_MAX)]
-        fields[name] = StringField(
-            DATA_FIELD_LABELS.get(name, name),
-            widget=DateInput() if kind == "date" else TextInput(),
-            validators=checks,
-            filters=[tidy_line],
-        )
+        # The engine judges what is required; the checks here only say early, in the reader's
+        # language, what the engine's cleaning rule (eplan_flow.text) would refuse. A date is typed
+        # dd/mm/yyyy B.E. and read by that same rule (a real day from B.E. 2500, not in the future).
+        label = DATA_FIELD_LABELS.get(name, name)
+        if kind == "date":
+            fields[name] = ThaiDateField(label, validators=[Optional()])
+        else:
+            fields[name] = StringField(label, validators=[CleanText(DATA_TEXT_MAX)], filters=[tidy_line])
     return type("StepFireForm", (FireForm,), {"data_fields": data_fields, **fields})
 
 

@@ -5,7 +5,9 @@ Views parse input, call one service and map domain errors to a flash or a status
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -26,8 +28,10 @@ from eplan_flow.extensions import db
 from eplan_flow.i18n import locale_code
 from eplan_flow.main import bp
 from eplan_flow.main.forms import DATA_TEXT_MAX, FireForm, MarkReadForm
+from eplan_flow.main.links import instance_trail
 from eplan_flow.services.planning import queries
-from eplan_flow.services.platform import engine, inbox
+from eplan_flow.services.platform import diagrams, engine, inbox
+from eplan_flow.services.workspace import home as workspace
 from workflows import REGISTRY, UnknownWorkflow
 
 
@@ -39,12 +43,32 @@ def inject_unread_count():
     return {"unread_count": lambda: 0}
 
 
+@bp.app_template_global()
+def state_diagram(definition, current: str | None = None):
+    """The definition's diagram as inline SVG, ``current`` highlighted; ``None`` without Graphviz."""
+    locale = locale_code()
+    if current is None:
+        label = _("State diagram of %(workflow)s", workflow=definition.title(locale))
+    else:
+        label = _(
+            "State diagram of %(workflow)s, now at: %(state)s",
+            workflow=definition.title(locale),
+            state=definition.label(current, locale),
+        )
+    return diagrams.state_diagram(definition, current, locale, label)
+
+
 # How the history names each recorded fact.
 HISTORY_LABELS = {
     "meeting_date": _l("Meeting date"),
     "resolution": _l("Resolution"),
     "announced_on": _l("Announcement date"),
     "to_organisation": _l("New organisation"),
+    "procurement_method": _l("Procurement method"),
+    "contract_no": _l("Contract number"),
+    "contract_date": _l("Contract date"),
+    "contractor": _l("Contractor"),
+    "contract_amount": _l("Contract amount (baht)"),
 }
 
 
@@ -58,6 +82,7 @@ def index():
     plans = queries.visible_plans(current_user, page=_page())
     return render_template(
         "main/index.html",
+        home=workspace.home(current_user, locale_code()),
         plans=plans,
         definition_of=engine.definition_of,
         unread=queries.unread_count(current_user),
@@ -109,6 +134,9 @@ def _recorded_facts(definition):
                     value = date.fromisoformat(str(value))
                 except ValueError:
                     kind = "text"  # shown as it was recorded
+            elif name.endswith("_amount"):
+                with suppress(InvalidOperation):  # else shown as it was recorded
+                    value = f"{Decimal(str(value)):,.2f}"  # baht as people read it: 1,234,567.00
             shown.append((HISTORY_LABELS.get(name, name), value, kind))
         return shown
 
@@ -135,12 +163,12 @@ def _render_instance(workflow: str, instance_id: int, failed: FireForm | None = 
         "main/instance.html",
         instance=instance,
         definition=definition,
-        diagram=definition.mermaid(instance.status, locale),
         steps=steps,
         forms=forms,
         events=engine.history(instance),
         recorded_facts=_recorded_facts(definition),
         failed=failed,
+        trail=instance_trail(instance, current_user),
     ), status
 
 

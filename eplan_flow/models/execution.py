@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -25,6 +26,9 @@ from eplan_flow.extensions import Model
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from eplan_flow.models.workflow import WorkflowMixin
+
+if TYPE_CHECKING:
+    from eplan_flow.models.project import ProjectRecord
 
 Money = Numeric(14, 2)
 Day = date  # a column below is named ``date``
@@ -67,6 +71,14 @@ class ProjectExecution(WorkflowMixin, Model):
     disbursements: Mapped[list[Disbursement]] = relationship(
         back_populates="execution", order_by="Disbursement.id"
     )
+    # The project as the plan now holds it (its current record), for its name; read only.
+    project: Mapped[ProjectRecord | None] = relationship(
+        primaryjoin="and_(remote(ProjectRecord.plan_id) == foreign(ProjectExecution.plan_id), "
+        "remote(ProjectRecord.project_no) == foreign(ProjectExecution.project_no), "
+        "remote(ProjectRecord.valid_to).is_(None))",
+        viewonly=True,
+        uselist=False,
+    )
 
     @property
     def has_contract(self) -> bool:
@@ -89,8 +101,14 @@ class ProjectExecution(WorkflowMixin, Model):
         """What may be disbursed in all: the contract amount, or without a contract the budget."""
         return self.contract_amount if self.contract_amount is not None else self.available_budget
 
+    @property
+    def title(self) -> str:
+        """The project's name and the fiscal year, as pages, tasks and notifications name the row."""
+        name = self.project.name if self.project is not None else f"โครงการที่ {self.project_no}"
+        return f"{name} ปีงบประมาณ {self.fiscal_year_be}"
+
     def __str__(self) -> str:
-        return f"{self.project_no}/{self.fiscal_year_be}"
+        return self.title
 
 
 class BudgetTransfer(Model):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -56,6 +57,8 @@ class User(UserMixin, Model):
     citizen_id_encrypted: Mapped[str | None] = mapped_column(Text)
     citizen_id_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # As typed at registration, compared with the birth date ThaiD sends.
+    birth_date: Mapped[date | None] = mapped_column(Date)
     identity_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Temporary, growing lockout after failed sign-ins in a row (LOGIN_LOCKOUT_*): password sign-in
     # is paused until ``locked_until``; ``locked_at`` is when the latest pause began. An admin may

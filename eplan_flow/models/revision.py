@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eplan_flow.extensions import Model
-from eplan_flow.glossary import REVISION_KINDS
+from eplan_flow.glossary import REVISION_KINDS, revision_label
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from eplan_flow.models.plan import Plan
@@ -66,7 +66,8 @@ class Revision(WorkflowMixin, Model):
     @property
     def title(self) -> str:
         if self.sequence is None:
-            return f"ร่างการทบทวนแผน #{self.id}"
+            # A draft is named by what it holds; its number comes at announcement.
+            return f"ร่างการ{revision_label(self.kinds) or 'แก้ไข เพิ่มเติม หรือเปลี่ยนแปลง'}แผน"
         return f"{self.label} ครั้งที่ {self.sequence}/{self.year_be}"
 
     def __str__(self) -> str:

@@ -7,12 +7,13 @@ one role in one system (an OIDC client) at that organisation.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eplan_flow.extensions import Model
+from eplan_flow.glossary import ROLE_LABELS
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.models.org import Organisation
 from eplan_flow.models.people import User
@@ -37,6 +38,11 @@ class Account(WorkflowMixin, Model):
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     # Why the last ThaiD verification failed, shown to the person (never the citizen ID itself).
     verification_error: Mapped[str | None] = mapped_column(Text)
+    # Who ThaiD said signed in at the last verification attempt (Thai name with its title, birth
+    # date, when): shown to the approver beside the typed name, and kept when a mismatch is refused.
+    thaid_name: Mapped[str | None] = mapped_column(String(200))
+    thaid_birthdate: Mapped[date | None] = mapped_column(Date)
+    thaid_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the account last entered ``awaiting_approval`` (escalation counts working days from it).
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -45,6 +51,13 @@ class Account(WorkflowMixin, Model):
 
     user: Mapped[User] = relationship(lazy="joined")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def title(self) -> str:
+        """How the workflow page names the row: whose account, at which organisation."""
+        who = self.user.full_name if self.user else "?"
+        where = self.organisation.display_name if self.organisation else "?"
+        return f"บัญชีผู้ใช้ของ {who} ({where})"
 
     def __str__(self) -> str:
         who = self.user.full_name if self.user else "?"
@@ -86,4 +99,12 @@ class SystemAccess(WorkflowMixin, Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
     def __str__(self) -> str:
-        return f"{self.client_id}:{self.role} — {self.user.full_name if self.user else '?'}"
+        # People read the role by its name; e-Plan, the usual system, goes without saying.
+        role = str(ROLE_LABELS.get(self.role, self.role))
+        system = "" if self.client_id == "eplan" else f" ({self.client_id})"
+        return f"{self.user.full_name if self.user else '?'} — {role}{system}"
+
+    @property
+    def title(self) -> str:
+        """How the workflow page names the row: the request, whose and for which role."""
+        return f"คำขอสิทธิ์ใช้ระบบ: {self}"

@@ -11,16 +11,18 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from eplan_flow import messages
+from eplan_flow.catalogue_links import link_groups
 from eplan_flow.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
     TransitionNotAllowed,
 )
+from eplan_flow.i18n import locale_code
 from eplan_flow.models import PLAN_YEARS, Plan, PlanVersion
 from eplan_flow.plans import bp
 from eplan_flow.plans.forms import (
@@ -30,18 +32,10 @@ from eplan_flow.plans.forms import (
     NewPlanForm,
     project_form_class,
 )
+from eplan_flow.services.delivery import execution
 from eplan_flow.services.planning import plans, projects, reports
 from eplan_flow.services.platform import engine
-
-# Names of the catalogues a project may link to, as the form groups them (แผนงาน has its own field).
-LINK_CATALOGUES = {
-    "national_strategy": _l("National Strategy"),
-    "master_plan": _l("Master plans under the National Strategy"),
-    "nesdp_milestone": _l("13th NESDP milestones"),
-    "sdg": _l("Sustainable Development Goals"),
-    "provincial_strategy": _l("Provincial development strategies"),
-    "province_lao_strategy": _l("LAO development strategies in the province"),
-}
+from eplan_flow.services.workspace import plan_page
 
 
 @bp.app_template_filter("baht")
@@ -99,7 +93,7 @@ def new_plan():
         except InvalidInput as error:
             field = error.details.get("field")
             getattr(form, field if field is not None and field in form else "period_start_be").errors.append(
-                _(error.message)
+                messages.message_for(error, "field")
             )
         except (NotFound, PermissionDenied):
             form.organisation_id.errors.append(_("You cannot create a plan for this organisation."))
@@ -130,6 +124,7 @@ def overview(plan_id: int):
         sources=SOURCE_LABELS,
         definition=engine.definition_of(plan),
         delete_form=DeleteForm(),
+        work=plan_page.plan_work(current_user, plan, locale_code()),
     )
 
 
@@ -145,10 +140,9 @@ def _form_choices(form, plan: Plan) -> None:
     form.programme_id.choices = [SelectChoice("", _("Choose…"))] + [
         SelectChoice(str(p.id), p.name_th) for p in choices.programmes
     ]
-    form.links.choices = [
-        SelectChoice(str(item.id), str(item), optgroup=str(LINK_CATALOGUES[item.catalogue]))
-        for item in choices.links
-    ]
+    # Rendered as checkbox groups (``link_groups``); the service checks the ids it receives.
+    form.links.choices = [SelectChoice(str(item.id), str(item)) for item in choices.links]
+    form.link_items = choices.links
 
 
 def _form_field(form, plan: Plan, field: str | None) -> str | None:
@@ -170,6 +164,7 @@ def _project_form_page(plan: Plan, form, record=None, errors=(), status: int = 2
         errors=errors,
         show_equipment=source == "equipment",
         equipment_fields=EQUIPMENT_FIELDS,
+        link_groups=link_groups(getattr(form, "link_items", ()), form.links.data or ()),
     ), status
 
 
@@ -193,9 +188,11 @@ def _save_project(plan: Plan, form, record=None):
     except InvalidInput as error:
         field = _form_field(form, plan, error.details.get("field"))
         if field:
-            form[field].errors = [*form[field].errors, _(error.message)]
+            form[field].errors = [*form[field].errors, messages.message_for(error, "field")]
             return _project_form_page(plan, form, record, status=422)
-        return _project_form_page(plan, form, record, errors=[_(error.message)], status=422)
+        labels = {f.name: f.label.text for f in form}
+        error_text = messages.message_for(error, "project", labels=labels)
+        return _project_form_page(plan, form, record, errors=[error_text], status=422)
     except (TransitionNotAllowed, PermissionDenied):
         return _drafting_or_refuse(plan) or abort(403)
     except NotFound:
@@ -288,6 +285,8 @@ def project(plan_id: int, project_no: int):
         sources=SOURCE_LABELS,
         can_draft=plans.can_draft(current_user, plan),
         delete_form=DeleteForm(),
+        executions=execution.executions_of_project(plan, project_no),
+        definition_of=engine.definition_of,
     )
 
 

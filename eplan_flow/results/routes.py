@@ -72,6 +72,8 @@ def lao(org_id: int):
         form=form,
         actuals_years=sorted(entered | set(_actuals_years()), reverse=True),
         entered=entered,
+        year=fiscal_year(today_local()),
+        plan=service.plan_for_year(org.id, fiscal_year(today_local())),
     )
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from eplan_flow import messages
+from eplan_flow.catalogue_links import link_groups
 from eplan_flow.errors import DomainError, InvalidInput
 from eplan_flow.glossary import REVISION_KIND_NAMES, REVISION_KINDS
 from eplan_flow.i18n import locale_code
@@ -72,6 +73,9 @@ def _item_forms(revision, plan, failed=None) -> dict:
         for name, options in choices.items():
             if name in form:
                 form[name].choices = options
+        if "links" in form:
+            # Rendered as checkbox groups; the service checks the ids it receives.
+            form.link_groups = link_groups(offered.links, form["links"].data or ())
         for i, name in enumerate(BUDGET_FIELDS):
             if name in form:
                 form[name].label.text = _("Budget %(year)s (baht)", year=plan.period_start_be + i)
@@ -96,6 +100,8 @@ def _render_revision(revision, failed=None, reasons_form=None, status: int = 200
         remove_form=RemoveItemForm(formdata=None),
         kind_names=REVISION_KIND_NAMES,
         field_labels=FIELD_LABELS,
+        item_values=revisions.described_items(revision),
+        source_labels=PROJECT_SOURCE_LABELS,
     ), status
 
 
@@ -252,6 +258,7 @@ def compare(revision_id: int):
         compared=compared,
         kind_names=REVISION_KIND_NAMES,
         field_labels=FIELD_LABELS,
+        source_labels=PROJECT_SOURCE_LABELS,
     )
 
 

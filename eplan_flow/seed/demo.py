@@ -358,6 +358,7 @@ def _ensure_applicant(password: str) -> bool:
             password="Nasawan-Registration-2569!",
             phone="0812345678",
             position="นักจัดการงานทั่วไป",
+            birth_date=citizen.birthdate,
         ),
         link=lambda token: f"/sso/confirm/{token}",
     )

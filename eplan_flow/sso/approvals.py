@@ -22,7 +22,7 @@ from eplan_flow.extensions import db
 from eplan_flow.glossary import ROLE_LABELS
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import Account, SystemAccess
-from eplan_flow.services.identity import approvals, citizen_id
+from eplan_flow.services.identity import approvals, citizen_id, thai_names
 from eplan_flow.services.platform import engine
 from eplan_flow.sso import bp
 from eplan_flow.sso.session import authenticated_recently, recent_auth_time, sso_user
@@ -88,6 +88,7 @@ def approvals_inbox(actor):
         managed_accounts=managed_accounts,
         managed_accesses=managed_accesses,
         masked=citizen_id.masked_for,
+        thaid_check=thai_names.compare_recorded,
         waited=approvals.working_days_waiting,
         limit=current_app.config["APPROVAL_ESCALATION_WORKING_DAYS"],
         recent=authenticated_recently(),
@@ -116,6 +117,7 @@ def approval_item(actor, kind: str, item_id: int):
         state=definition.label(row.status, locale_code()),
         events=engine.history(row),
         masked=citizen_id.masked_for(row.user),
+        thaid_check=thai_names.compare_recorded(row) if isinstance(row, Account) else None,
         waited=approvals.working_days_waiting(row),
         recent=authenticated_recently(),
         reauth=reauth_url(request.path),

@@ -36,7 +36,7 @@ class NewPasswordForm(FlaskForm):
 
 def _reset_limit() -> str:
     config = current_app.config
-    return config.get("SSO_PASSWORD_RESET_RATE_LIMIT") or config["SSO_REGISTER_RATE_LIMIT"]
+    return config.get("SSO_PASSWORD_RESET_RATE_LIMIT") or config["SSO_RESEND_RATE_LIMIT"]
 
 
 def _private(response):

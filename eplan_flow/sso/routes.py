@@ -3,11 +3,14 @@ see the account and what happens next, correct a rejected application.
 
 Views parse input, call one service (``services/identity``) and map its refusals to a message;
 they never commit. Sign-in and registration are rate-limited per client address (Flask-Limiter on
-Redis); the limits are read from the app's config at each request.
+Redis); the limits are read from the app's config at each request. Registration counts the
+registrations that went through, not the forms sent back for a typo (an office behind one NAT
+registers many people), with a looser guard on every attempt and a count per email address.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from eplan_flow.services.platform import engine
 from eplan_flow.sso import bp
 from eplan_flow.sso.forms import (
     TITLES,
+    CorrectDetailsForm,
     LoginForm,
     OrganisationSearchForm,
     PostForm,
@@ -57,6 +61,32 @@ def _login_limit() -> str:
 
 def _register_limit() -> str:
     return current_app.config["SSO_REGISTER_RATE_LIMIT"]
+
+
+def _register_attempt_limit() -> str:
+    return current_app.config["SSO_REGISTER_ATTEMPT_LIMIT"]
+
+
+def _register_email_limit() -> str:
+    return current_app.config["SSO_REGISTER_EMAIL_LIMIT"]
+
+
+def _resend_limit() -> str:
+    return current_app.config["SSO_RESEND_RATE_LIMIT"]
+
+
+def _registered(response) -> bool:
+    """Only a registration that went through (its redirect) counts toward the per-address limit."""
+    return response.status_code == 303
+
+
+def _typed_email() -> str:
+    return (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _email_key() -> str:
+    # Keyed by a digest: the counter's name in Redis does not spell the address out.
+    return "email:" + hashlib.sha256(_typed_email().encode()).hexdigest()[:32]
 
 
 def _client_ip() -> str | None:
@@ -131,7 +161,15 @@ def _search():
 
 # -- registration --------------------------------------------------------------------------------
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_register_limit, methods=["POST"])
+@limiter.limit(_register_limit, methods=["POST"], deduct_when=_registered, scope="registered")
+@limiter.limit(_register_attempt_limit, methods=["POST"], scope="attempts")
+@limiter.limit(
+    _register_email_limit,
+    methods=["POST"],
+    key_func=_email_key,
+    exempt_when=lambda: not _typed_email(),
+    scope="email",
+)
 def register():
     org = _chosen_organisation()
     search, results = _search()
@@ -154,6 +192,7 @@ def register():
                     phone=form.phone.data,
                     position=form.position.data,
                     requested_role=form.requested_role.data,
+                    birth_date=form.birth_date.data,
                 )
             )
         except DomainError as exc:
@@ -192,9 +231,23 @@ def confirm_email(token: str):
         except DomainError as exc:
             flash(_message(exc), "error")
             return render_template("sso/confirm.html", form=form, token=token, refused=True), exc.status
-        flash(_("Your email address is confirmed."), "success")
-        return redirect(url_for(".account") if sso_user() else url_for(".login"), code=303)
+        # On to the next step: verifying the identity with ThaiD, after signing in if need be.
+        if sso_user() is not None:
+            flash(_("Your email address is confirmed. Next: verify your identity with ThaiD."), "success")
+            return redirect(url_for(".account"), code=303)
+        flash(
+            _(
+                "Your email address is confirmed. Next: sign in, and you will go on to verify your "
+                "identity with ThaiD."
+            ),
+            "success",
+        )
+        return redirect(url_for(".login", next=_thaid_step()), code=303)
     return render_template("sso/confirm.html", form=form, token=token)
+
+
+def _thaid_step() -> str:
+    return endpoint_url("sso.thaid_start") or url_for(".account")
 
 
 def _cancel_registration(form, token: str):
@@ -222,7 +275,7 @@ def _cancel_registration(form, token: str):
 
 
 @bp.route("/confirm/resend", methods=["POST"])
-@limiter.limit(_register_limit)
+@limiter.limit(_resend_limit)
 def resend_confirmation():
     user = sso_user()
     if user is None:
@@ -255,7 +308,12 @@ def login():
             return redirect(target, code=303)
     elif request.method == "POST":
         status = _refused_status(form)
-    return render_template("sso/login.html", form=form, next=request.args.get("next")), status
+    return render_template(
+        "sso/login.html",
+        form=form,
+        next=request.args.get("next"),
+        thaid_next=target == endpoint_url("sso.thaid_start"),
+    ), status
 
 
 def end_session() -> None:
@@ -384,6 +442,38 @@ def _split_name(user: User) -> tuple[str, str, str]:
     return title, first, last
 
 
+@bp.route("/details", methods=["GET", "POST"])
+def correct_details():
+    """Before ThaiD verification: correct the typed name and birth date (then verify again)."""
+    user = sso_user()
+    if user is None:
+        return _to_login()
+    row = identity.account_of(user)
+    if row is None or row.status not in ("registered", "email_confirmed") or user.identity_verified_at:
+        flash(messages.message_for_code("guard_failed", "details"), "info")
+        return redirect(url_for(".account"), code=303)
+    form = CorrectDetailsForm()
+    if request.method == "GET":
+        form.title.data, form.first_name.data, form.last_name.data = _split_name(user)
+        form.birth_date.data = user.birth_date
+    elif form.validate_on_submit():
+        try:
+            identity.correct_unverified_details(
+                user,
+                title=form.title.data,
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                birth_date=form.birth_date.data,
+            )
+        except DomainError as exc:
+            _put_on_form(form, exc)
+        else:
+            flash(_("Your name and birth date are saved. Verify your identity with ThaiD again."), "success")
+            return redirect(_thaid_step(), code=303)
+    status = _refused_status(form) if request.method == "POST" else 200
+    return render_template("sso/correct_details.html", form=form, account=row), status
+
+
 @bp.route("/reapply", methods=["GET", "POST"])
 def reapply():
     user = sso_user()
@@ -439,19 +529,40 @@ def _wants_json() -> bool:
     return request.is_json or best == "application/json" or request.blueprint in ("api", "oidc")
 
 
+# Which explanation the 429 page gives, by the page that was limited.
+RATE_LIMITED_PAGES = {
+    "sso.register": "registration",
+    "sso.login": "sign_in",
+    "sso.reauth": "sign_in",
+    "sso.forgot_password": "password_reset",
+    "sso.reset_password": "password_reset",
+    "sso.resend_confirmation": "mail",
+}
+
+
 @bp.app_errorhandler(TooManyRequests)
 def rate_limited(error: TooManyRequests):
     """Any rate limit in the app: a clear page for people, ``rate_limited`` for programs."""
     item = getattr(getattr(error, "limit", None), "limit", None)
     retry_after = int(item.get_expiry()) if item is not None else 60
-    message = _(
-        "Too many attempts from your network. Wait %(seconds)s seconds, then try again.", seconds=retry_after
-    )
+    about = RATE_LIMITED_PAGES.get(request.endpoint or "", "other")
+    if about == "registration":
+        minutes = max(1, -(-retry_after // 60))
+        message = _(
+            "Many registrations were sent from your network or for this email address in a short "
+            "time. Wait %(minutes)s minutes, then register again.",
+            minutes=minutes,
+        )
+    else:
+        message = _(
+            "Too many attempts from your network. Wait %(seconds)s seconds, then try again.",
+            seconds=retry_after,
+        )
     if _wants_json():
         response = jsonify(code="rate_limited", message=message, retry_after=retry_after)
     else:
         response = current_app.make_response(
-            render_template("sso/rate_limited.html", message=message, retry_after=retry_after)
+            render_template("sso/rate_limited.html", message=message, retry_after=retry_after, about=about)
         )
     response.status_code = 429
     response.headers["Retry-After"] = str(retry_after)

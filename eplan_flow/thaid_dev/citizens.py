@@ -37,6 +37,8 @@ class SampleCitizen:
         """Every claim the stand-in knows about this person, keyed by claim name."""
         return {
             "pid": self.pid,
+            "title": self.title_th,
+            "title_en": self.title_en,
             "name": self.name,
             "name_en": self.name_en,
             "given_name": self.given_name,

@@ -32,6 +32,8 @@ TOKEN_LIFETIME = 300
 # Each scope releases the claim of the same name; "profile" the standard profile claims.
 SCOPE_CLAIMS = {
     "pid": ("pid",),
+    "title": ("title",),
+    "title_en": ("title_en",),
     "name": ("name",),
     "name_en": ("name_en",),
     "given_name": ("given_name",),
@@ -43,6 +45,8 @@ SCOPE_CLAIMS = {
 }
 CLAIMS = (
     "pid",
+    "title",
+    "title_en",
     "name",
     "name_en",
     "given_name",

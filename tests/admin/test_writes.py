@@ -196,7 +196,10 @@ def test_a_dla_admin_adds_and_renames_an_organisation_with_an_audit_event_each(w
 def test_an_organisation_whose_kind_and_lao_type_disagree_is_refused(world, db, client, login_as):
     login_as(world.dla_admin)
     response = client.post("/admin/organisations/new/", data=org_form(kind="district_office"))
-    assert "only an LAO has an LAO type" in response.get_data(as_text=True)
+    # The refusal names the field by its Thai label (eplan_flow.messages), never the service's English.
+    page = response.get_data(as_text=True)
+    assert "ไม่ได้บันทึก: กรุณาตรวจสอบช่อง “ประเภท อปท.”" in page
+    assert "only an LAO has an LAO type" not in page
     assert db.session.query(Organisation).filter_by(code="6380199").count() == 0
 
 

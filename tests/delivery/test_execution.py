@@ -27,11 +27,7 @@ PAID_ON = date(2026, 2, 1)
 
 def _contracted(world, amount="450000.00"):
     execution = execution_factories.budgeted(world.sao_a, world.planner)
-    engine.fire("execution", execution.id, "start_procurement", world.planner)
-    service.record_contract(world.planner, execution.id, "จ.5/2569", date(2026, 1, 10), "หจก. ทางดี", amount)
-    engine.fire("execution", execution.id, "sign_contract", world.planner)
-    engine.fire("execution", execution.id, "start_disbursing", world.planner)
-    return execution
+    return execution_factories.contracted(execution, world.planner, amount)
 
 
 def _money_rows(db, execution_id):
@@ -105,18 +101,21 @@ def test_a_project_counts_as_completed_only_when_fully_paid_against_the_contract
     world, db
 ):
     budgeted = execution_factories.budgeted(world.sao_a, world.planner)
-    assert service.completion_status(budgeted) == (False, "ยังไม่ลงนามสัญญา")
+    assert service.completion_status(budgeted) == (False, "ตั้งงบประมาณในข้อบัญญัติแล้ว: ยังไม่ลงนามสัญญา")
 
     execution = _contracted(world, amount="100000.00")
     service.add_disbursement(world.planner, execution.id, PAID_ON, "80000.00", 90)
     execution = db.session.get(ProjectExecution, execution.id)
-    assert service.completion_status(execution) == (False, "เบิกจ่ายแล้ว 80% ของสัญญา, ความคืบหน้า 90%")
+    assert service.completion_status(execution) == (
+        False,
+        "อยู่ระหว่างเบิกจ่าย: เบิกจ่ายแล้ว 80% ของสัญญา, ความคืบหน้า 90%",
+    )
     with pytest.raises(service.NotCounted, match="เบิกจ่ายแล้ว 80% ของสัญญา"):
         engine.fire("execution", execution.id, "complete", world.planner)
 
     service.add_disbursement(world.planner, execution.id, PAID_ON, "20000.00", 90)
     execution = db.session.get(ProjectExecution, execution.id)
-    assert service.completion_status(execution) == (False, "ความคืบหน้า 90%")
+    assert service.completion_status(execution) == (False, "อยู่ระหว่างเบิกจ่าย: ความคืบหน้า 90%")
     with pytest.raises(service.NotCounted):
         engine.fire("execution", execution.id, "complete", world.planner)
     assert db.session.get(ProjectExecution, execution.id).status == "disbursing"
@@ -126,33 +125,103 @@ def test_a_project_counts_as_completed_only_when_fully_paid_against_the_contract
     with pytest.raises(InvalidInput):
         service.record_progress(world.planner, execution.id, 101)
     execution = service.record_progress(world.planner, execution.id, 100)
-    assert service.completion_status(execution) == (True, "")
+    # Paid in full and done, but counted only once the step "completed" is taken: the state decides.
+    counted, reason = service.completion_status(execution)
+    assert not counted and reason.startswith("อยู่ระหว่างเบิกจ่าย: ")
     assert engine.fire("execution", execution.id, "complete", world.planner).to_state == "completed"
+    execution = db.session.get(ProjectExecution, execution.id)
+    assert service.completion_status(execution) == (True, "")
 
 
 def test_the_contract_must_fit_the_budget_with_its_transfers_and_is_needed_before_signing(world, db):
     execution = execution_factories.budgeted(world.sao_a, world.planner, amount="100000.00")
-    engine.fire("execution", execution.id, "start_procurement", world.planner)
-    with pytest.raises(InvalidInput, match="record the contract"):
+    execution_factories.procuring(execution, world.planner)
+    with pytest.raises(InvalidInput, match="needs contract_no"):
         engine.fire("execution", execution.id, "sign_contract", world.planner)
     with pytest.raises(service.OverBudget):
-        service.record_contract(world.planner, execution.id, "1/2569", date(2026, 1, 5), "ร้าน ก", "120000.00")
+        service.sign_contract(world.planner, execution.id, "1/2569", date(2026, 1, 5), "ร้าน ก", "120000.00")
+    assert db.session.get(ProjectExecution, execution.id).status == "procurement"
     service.add_transfer(world.planner, execution.id, "transfer_in", "30000.00", date(2026, 1, 3), "โอนเพิ่ม")
-    service.record_contract(world.planner, execution.id, "1/2569", date(2026, 1, 5), "ร้าน ก", "120000.00")
+    service.add_transfer(world.planner, execution.id, "transfer_out", "10000.00", date(2026, 1, 4))
+    result = service.sign_contract(
+        world.planner, execution.id, "1/2569", date(2026, 1, 5), "ร้าน ก", "120000.00"
+    )
+    assert result.to_state == "contracted"
     with pytest.raises(service.OverBudget):
-        service.add_transfer(world.planner, execution.id, "transfer_out", "20000.00", date(2026, 1, 6))
-    service.add_transfer(world.planner, execution.id, "transfer_out", "10000.00", date(2026, 1, 6))
+        service.add_transfer(world.planner, execution.id, "transfer_out", "0.01", date(2026, 1, 6))
     execution = db.session.get(ProjectExecution, execution.id)
     assert execution.available_budget == Decimal("120000.00")
+    assert (
+        execution.contract_no,
+        execution.contract_date,
+        execution.contractor,
+        execution.contract_amount,
+    ) == (
+        "1/2569",
+        date(2026, 1, 5),
+        "ร้าน ก",
+        Decimal("120000.00"),
+    )
     assert [t.kind for t in execution.transfers] == ["transfer_in", "transfer_out"]
-    assert engine.fire("execution", execution.id, "sign_contract", world.planner).to_state == "contracted"
+    # The steps record what they are about: the procurement method and the contract, no meeting.
+    facts = [e.data for e in engine.history(execution)[1:]]
+    assert facts[0] == {"procurement_method": execution_factories.PROCUREMENT_METHOD}
+    assert facts[1]["contract_no"] == "1/2569" and facts[1]["contract_date"] == "2026-01-05"
+    assert audit.verify_chains()[1] == []
 
 
-def test_without_a_contract_disbursements_are_capped_by_the_available_budget(world, db):
+def test_a_payment_before_the_contract_is_refused_in_budgeted_and_in_procurement_and_changes_nothing(
+    world, db
+):
     execution = execution_factories.budgeted(world.sao_a, world.planner, amount="5000.00")
+    for step in (None, "procurement"):
+        if step:
+            execution_factories.procuring(execution, world.planner)
+        before = _money_rows(db, execution.id)
+        with pytest.raises(service.PaymentBeforeContract) as refused:
+            service.add_disbursement(world.planner, execution.id, PAID_ON, "100.00", 10)
+        assert refused.value.code == "payment_before_contract"
+        assert refused.value.details["reason"] == "not_contracted"
+        assert _money_rows(db, execution.id) == before
+    execution = db.session.get(ProjectExecution, execution.id)
+    assert execution.status == "procurement" and execution.disbursed_total == Decimal("0.00")
+    counted, reason = service.completion_status(execution)
+    assert (counted, reason) == (False, "อยู่ระหว่างจัดซื้อจัดจ้าง: ยังไม่ลงนามสัญญา")
+
+
+def test_a_payment_is_not_dated_before_its_contract(world, db):
+    execution = _contracted(world, amount="1000.00")  # signed on 10 January 2026
+    with pytest.raises(service.PaymentBeforeContract) as refused:
+        service.add_disbursement(world.planner, execution.id, date(2026, 1, 9), "100.00", 10)
+    assert refused.value.details["reason"] == "before_contract_date"
+    service.add_disbursement(world.planner, execution.id, date(2026, 1, 10), "100.00", 10)
+    assert db.session.get(ProjectExecution, execution.id).disbursed_total == Decimal("100.00")
+
+
+def test_on_the_no_procurement_route_payments_need_no_contract_and_are_capped_by_the_budget(world, db):
+    execution = execution_factories.budgeted(world.sao_a, world.planner, amount="5000.00")
+    engine.fire("execution", execution.id, "close_without_procurement", world.planner)
     service.add_disbursement(world.planner, execution.id, PAID_ON, "5000.00", 100)
     with pytest.raises(service.OverBudget, match="available budget"):
         service.add_disbursement(world.planner, execution.id, PAID_ON, "0.01", 100)
+    execution = db.session.get(ProjectExecution, execution.id)
+    assert execution.status == "closed_without_procurement"
+    assert execution.disbursed_total == Decimal("5000.00")
+    # Paid in full and "done", yet not counted: the state says why.
+    assert service.completion_status(execution) == (False, "สิ้นสุดเมื่ออนุมัติงบประมาณ ไม่มีการจัดซื้อจัดจ้าง")
+
+
+def test_an_item_started_on_version_1_keeps_its_rule_of_paying_without_a_contract(world, db):
+    execution = execution_factories.budgeted(world.sao_a, world.planner, amount="5000.00")
+    execution.workflow_version = 1  # as every item budgeted before version 2 was
+    db.session.commit()
+    engine.fire("execution", execution.id, "start_procurement", world.planner)  # records nothing in v1
+    service.add_disbursement(world.planner, execution.id, PAID_ON, "5000.00", 100)
+    with pytest.raises(service.OverBudget, match="available budget"):
+        service.add_disbursement(world.planner, execution.id, PAID_ON, "0.01", 100)
+    execution = db.session.get(ProjectExecution, execution.id)
+    # Paid in full, but still in procurement: not counted, and the reason says so.
+    assert service.completion_status(execution) == (False, "อยู่ระหว่างจัดซื้อจัดจ้าง: ยังไม่ลงนามสัญญา")
 
 
 def test_a_project_is_carried_over_to_the_next_year_and_completes_when_paid_out(world, db):
@@ -168,6 +237,8 @@ def test_a_project_is_carried_over_to_the_next_year_and_completes_when_paid_out(
     assert engine.fire("execution", execution.id, "complete", world.planner).to_state == "completed"
     with pytest.raises(InvalidInput, match="closed"):
         service.add_disbursement(world.planner, execution.id, PAID_ON, "1.00", 100)
+    execution = db.session.get(ProjectExecution, execution.id)
+    assert service.completion_status(execution) == (True, "")
 
 
 def test_a_cancelled_project_keeps_its_reason_and_takes_no_more_money(world, db):

@@ -1,13 +1,12 @@
 """End to end in Debian's Chromium (driven by Playwright) against a real server on loopback.
 
-The browser runs with JavaScript disabled: the core forms must work without it.
+The browser runs with JavaScript disabled: the core forms must work without it. axe-core checks
+the pages it reaches in a second context with JavaScript on (tests/e2e/axe.py).
 """
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -15,17 +14,7 @@ from werkzeug.serving import make_server
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, Plan
 from tests import factories
-
-CHROMIUM = os.environ.get("EPLAN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.e2e.axe import assert_accessible
 
 pytestmark = pytest.mark.e2e
 
@@ -44,15 +33,22 @@ def live_server(app):
 
 
 @pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+def browser(chromium):
+    """The session's Chromium (tests/e2e/conftest.py): one Playwright per process, whichever module
+    starts it first."""
+    return chromium
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+
+def assert_page_accessible(browser, page) -> None:
+    """axe-core needs JavaScript: open what the no-JavaScript page shows, with the same cookies, in a
+    context that runs scripts, and check it there."""
+    context = browser.new_context(locale="th-TH", storage_state=page.context.storage_state())
+    try:
+        checked = context.new_page()
+        checked.goto(page.url)
+        assert_accessible(checked)
+    finally:
+        context.close()
 
 
 def test_a_planner_signs_in_and_moves_a_plan_to_the_committee_without_javascript(
@@ -73,6 +69,7 @@ def test_a_planner_signs_in_and_moves_a_plan_to_the_committee_without_javascript
     page.fill("#comment-submit_to_committee", "ครั้งที่ 1/2569")
     page.click("#trigger-submit_to_committee ~ button[type=submit]")
     page.screenshot(path=str(tmp_path / "instance.png"), full_page=True)
+    assert_page_accessible(browser, page)
 
     body = page.content()
     assert "เสนอคณะกรรมการพัฒนาท้องถิ่น" in body
@@ -93,6 +90,7 @@ def test_another_lao_planner_gets_a_not_found_page_in_thai(app, world, live_serv
     response = page.goto(f"{live_server}/instances/plan/{plan.id}")
     assert response.status == 404
     assert world.sao_x.name_th not in page.content()
+    assert_page_accessible(browser, page)
 
 
 def test_a_person_registers_and_confirms_their_email_without_javascript(app, world, live_server, browser):
@@ -119,6 +117,7 @@ def test_a_person_registers_and_confirms_their_email_without_javascript(app, wor
         "position": "นักวิเคราะห์นโยบายและแผน",
         "password": "Bueng-Kan-Planning-2569",
         "password_again": "Bueng-Kan-Planning-2569",
+        "birth_date": "30/07/2535",  # as on the ID card, B.E.
     }
     for name, value in fields.items():
         page.fill(f"input[name={name}]", value)
@@ -139,8 +138,12 @@ def test_a_person_registers_and_confirms_their_email_without_javascript(app, wor
         link = re.search(r"https?://\S+/sso/confirm/\S+", mail.body).group(0)
 
     page.goto(link)  # a GET shows a button only: link scanners confirm nothing
+    assert_page_accessible(browser, page)
     with app.app_context():
         assert _db.session.scalars(select(Account.status)).all() == ["registered"]
     page.click("main form button[type=submit]")
     with app.app_context():
         assert _db.session.scalars(select(Account.status)).all() == ["email_confirmed"]
+    # On to the next step: the sign-in page says it leads to the ThaiD verification.
+    assert "/sso/login?next=/sso/verify/thaid" in page.url
+    assert "ขั้นต่อไป: เมื่อเข้าสู่ระบบแล้ว ให้ยืนยันตัวตนด้วยแอป ThaiD" in page.content()

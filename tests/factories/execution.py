@@ -26,6 +26,50 @@ def budgeted(
     return service.budget_project(actor, plan.id, project_no, plan.period_start_be, amount)
 
 
+# What the steps of EXECUTION_V2 record: the procurement method, and the signed contract.
+PROCUREMENT_METHOD = "วิธีเฉพาะเจาะจง"
+
+
+def procuring(execution: ProjectExecution, actor: User) -> ProjectExecution:
+    """Take ``execution`` from budgeted into procurement, recording its method."""
+    service.start_procurement(actor, execution.id, PROCUREMENT_METHOD)
+    db.session.expire(execution)
+    return execution
+
+
+def contracted(
+    execution: ProjectExecution,
+    actor: User,
+    amount: str = "450000.00",
+    *,
+    signed_on: date = date(2026, 1, 10),
+    contract_no: str = "จ.5/2569",
+    contractor: str = "หจก. ทางดี",
+    disbursing: bool = True,
+) -> ProjectExecution:
+    """Procure and sign ``execution``'s contract in the workflow's order (payments follow the
+    contract), then, unless told otherwise, start disbursing."""
+    procuring(execution, actor)
+    service.sign_contract(actor, execution.id, contract_no, signed_on, contractor, amount)
+    if disbursing:
+        engine.fire("execution", execution.id, "start_disbursing", actor)
+    db.session.expire(execution)
+    return execution
+
+
+def step_facts(trigger: str) -> dict[str, str] | None:
+    """The facts EXECUTION_V2 records with ``trigger`` (matching ``fully_done``'s money), else None."""
+    return {
+        "start_procurement": {"procurement_method": PROCUREMENT_METHOD},
+        "sign_contract": {
+            "contract_no": "12/2567",
+            "contract_date": "2024-01-15",
+            "contractor": "หจก. ก่อสร้างดี",
+            "contract_amount": "95000.00",
+        },
+    }.get(trigger)
+
+
 def fully_done(org: Organisation, actor: User | None = None) -> ProjectExecution:
     """A budgeted execution that already holds a signed contract, paid in full, 100 % done.
 

@@ -12,6 +12,7 @@ from eplan_flow.models import EvaluationReport, Organisation, Plan, User, lao_st
 from eplan_flow.services.delivery import execution as execution_service
 from eplan_flow.services.planning.projects import current_records
 from eplan_flow.services.platform import engine
+from tests.factories import execution as execution_factories
 from tests.factories import revisions
 
 TEXT = {
@@ -60,17 +61,15 @@ def executed_plan(world) -> Plan:
 
     def contracted(no: int, budget: str, contract: str):
         execution = execution_service.budget_project(planner, plan.id, no, 2569, budget)
-        engine.fire("execution", execution.id, "start_procurement", planner)
-        execution_service.record_contract(
-            planner, execution.id, f"จ.{no}/2569", date(2025, 11, 1), "หจก. ทางดี", contract
+        # Payments follow the signed contract (the execution workflow's order of steps).
+        return execution_factories.contracted(
+            execution, planner, contract, signed_on=date(2025, 11, 1), contract_no=f"จ.{no}/2569"
         )
-        engine.fire("execution", execution.id, "sign_contract", planner)
-        engine.fire("execution", execution.id, "start_disbursing", planner)
-        return execution
 
     p1 = contracted(1, "1000.00", "900.00")
     execution_service.add_disbursement(planner, p1.id, date(2025, 12, 15), "400.00", 50)
     execution_service.add_disbursement(planner, p1.id, date(2026, 5, 10), "500.00", 100)
+    engine.fire("execution", p1.id, "complete", planner)  # counted as completed only once completed
     p2 = contracted(2, "2000.00", "2000.00")
     execution_service.add_disbursement(planner, p2.id, date(2026, 1, 20), "1500.00", 60)
     p3 = execution_service.budget_project(planner, plan.id, 3, 2569, "3000.00")

@@ -126,3 +126,19 @@ def test_reasons_are_thai_by_default_and_english_on_request():
         en
         == "Announced on 1 Oct 2026 but not submitted to the district and province within 15 days (due 16 Oct 2026)"
     )
+
+
+@pytest.mark.parametrize(
+    "today, in_force, late",
+    [
+        (date(2026, 9, 30), 2566, [2566]),  # fiscal year 2569: only the plan in force
+        (date(2026, 10, 31), 2566, [2566]),  # the 2571 deadline itself: not late yet
+        (date(2026, 11, 1), 2566, [2566, 2571]),  # the plan in force and the next one
+        (date(2027, 10, 1), 2571, [2571]),  # fiscal year 2571: the 2566 period has ended
+    ],
+)
+def test_an_sao_is_late_for_the_plan_in_force_and_for_the_next_once_its_deadline_passed(
+    today, in_force, late
+):
+    assert deadlines.period_in_force(today) == in_force
+    assert deadlines.overdue_periods("sao", today) == late

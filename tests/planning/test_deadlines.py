@@ -194,3 +194,26 @@ def test_a_whole_province_is_computed_in_two_queries(world):
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(items) == 63  # the 60 new LAOs and sao_a, town_b and sao_c
     assert len(statements) == 2
+
+
+def test_a_started_plan_of_the_period_in_force_stays_overdue_after_the_next_deadline(world):
+    """On 6 December 2569 the 2571–2575 plans are due (31 October 2569) and the 2566–2570 plans are in
+    force: one started and never announced is overdue since 31 October 2564; an LAO with no plan
+    record for the period in force (kept outside e-Plan) is late for 2571 only."""
+    today = date(2026, 12, 6)
+    stuck = plan_in(world.sao_a, world.planner, 2566, "committee_review")
+    plan_in(world.sao_a, world.planner, 2571, "drafting")
+
+    items = overdue_items(world.provincial_officer, today=today)
+
+    mine = sorted(
+        (i.period_start_be, i.plan_id, i.deadline, i.days_overdue)
+        for i in items
+        if i.lao_code == world.sao_a.code
+    )
+    assert mine[0] == (2566, stuck.id, date(2021, 10, 31), (today - date(2021, 10, 31)).days)
+    assert [m[0] for m in mine] == [2566, 2571]
+    others = {(i.lao_code, i.period_start_be) for i in items if i.lao_code != world.sao_a.code}
+    assert (world.sao_c.code, 2571) in others and (world.sao_c.code, 2566) not in others
+    assert items[0].lao_code == world.sao_a.code and items[0].period_start_be == 2566  # longest overdue first
+    assert "(พ.ศ. 2566–2570)" in items[0].reason

@@ -76,7 +76,7 @@ def test_a_provincial_officer_sees_the_province_longest_overdue_first(client, lo
     by_days = sorted([(5, w.sao_a.code), (c_days, w.sao_c.code)], key=lambda d: (-d[0], d[1]))
     for row, (days, code) in zip(found, by_days):
         assert code in row
-        assert f"<td>{days}</td>" in row
+        assert f'<td data-label="จำนวนวันที่เกินกำหนด">{days}</td>' in row
 
 
 def test_a_person_with_nothing_late_is_told_so(client, login_as, late):
@@ -84,3 +84,19 @@ def test_a_person_with_nothing_late_is_told_so(client, login_as, late):
     page = text(client.get("/overdue"))
     assert rows(page) == []
     assert 'class="panel"' in page
+
+
+def test_a_plan_for_the_period_in_force_never_announced_shows_with_how_late_it_is(client, login_as, late, db):
+    """ทม.บึงกาฬ's case: a 2566–2570 plan started and never announced stays overdue after the
+    deadline of the next period has passed."""
+    w = late
+    in_force = deadlines.period_in_force(w.today)
+    stuck = plan_in(w.sao_c, w.planner_c, in_force, "committee_review")
+    login_as(w.district_officer_2)
+    found = [row for row in rows(text(client.get("/overdue"))) if f"(พ.ศ. {in_force}–{in_force + 4})" in row]
+    assert len(found) == 1 and w.sao_c.code in found[0]
+    assert f"/instances/plan/{stuck.id}" in found[0]
+    deadline = deadlines.review_deadline("sao", in_force)
+    assert thaidate.format_date(deadline) in found[0]
+    days = deadlines.days_overdue(deadline, w.today)
+    assert f'<td data-label="จำนวนวันที่เกินกำหนด">{days}</td>' in found[0]

@@ -60,7 +60,7 @@ def test_drafts_and_internal_data_never_appear(client, posted):
     for hidden in (
         w.a_draft_plan.title,
         w.x_draft_plan.title,
-        "ร่างการทบทวนแผน",
+        "ร่างการ",  # a draft revision's title
         w.sao_x.code,
         w.planner.full_name,
         "csrf_token",
@@ -68,7 +68,7 @@ def test_drafts_and_internal_data_never_appear(client, posted):
     ):
         assert hidden not in page
     lao_page = text(client.get(f"/public/{w.sao_a.code}"))
-    assert w.a_draft_plan.title not in lao_page and "ร่างการทบทวนแผน" not in lao_page
+    assert w.a_draft_plan.title not in lao_page and "ร่างการ" not in lao_page
 
 
 def test_only_announcements_still_within_their_posting_period_are_marked(client, posted):

@@ -12,41 +12,14 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
 
-from eplan_flow import create_app
 from eplan_flow.extensions import db
 from eplan_flow.models import PlanVersion, ProjectRecord, Revision, RevisionItem
 from eplan_flow.services.platform import engine
-from eplan_flow.services.platform.queues import drain_in_process
 from eplan_flow.thaidate import today_local
 from tests import factories
 from tests.factories.revisions import announced_plan
-
-
-@pytest.fixture
-def sqlite_app(tmp_path):
-    app = create_app(
-        {
-            "ENV_NAME": "test",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
-            "REDIS_URL": None,
-            "SECRET_KEY": "test-secret-key-that-is-long-enough-000000",
-            "LOAD_DEMO_DATA": False,
-        }
-    )
-    with app.app_context():
-        assert db.engine.dialect.name == "sqlite"
-        upgrade()
-        db.session.remove()
-    yield app
-    # Without Redis the notices run in a thread of this process: let them finish with the file.
-    drain_in_process(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _signed_in(app, username: str):
@@ -117,7 +90,7 @@ def test_a_planner_revises_an_announced_plan_on_sqlite_through_the_pages(sqlite_
     )
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     compare = planner.get(f"/revisions/{revision_id}/compare").get_data(as_text=True)
-    assert "<td>1500.00</td>" in compare and "ร้อยละ 95" in compare
+    assert "<td>1,500.00</td>" in compare and "ร้อยละ 95" in compare
 
     meeting = {"meeting_date": (today_local() - timedelta(days=1)).isoformat(), "resolution": "ครั้งที่ 4/2569"}
     _fire(app, people["planner"], revision_id, "submit")

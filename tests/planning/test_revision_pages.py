@@ -113,7 +113,7 @@ def test_the_comparison_page_lists_old_and_new_values_with_print_styles(world, d
     draft = open_draft(world, plan)
     revisions.add_change(world.planner, draft.id, 3, {"budget_4": "1234.56"}, reason="ปรับ")
     html = text(login_as(world.district_officer).get(f"/revisions/{draft.id}/compare"))
-    assert "3400.50" in html and "1234.56" in html
+    assert "3,400.50" in html and "1,234.56" in html
     assert "css/revisions.css" in html
 
 

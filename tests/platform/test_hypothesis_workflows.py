@@ -58,6 +58,12 @@ MEETINGS = st.sampled_from(
 )
 MEETING = {"meeting_date": "2026-11-20", "resolution": "ครั้งที่ 4/2569"}
 
+
+def facts_for(trigger: str) -> dict[str, str]:
+    """The facts the runs offer a step: the execution steps' own (EXECUTION_V2), else a meeting's."""
+    return execution_factories.step_facts(trigger) or MEETING
+
+
 _periods = count(2400, 5)
 
 
@@ -131,10 +137,11 @@ def expected_outcome(definition: WorkflowDefinition, row, trigger: str, actor, c
         return "guard_failed"
     if passing[0].comment_required and not text:
         return "comment_required"
-    # The runs offer only a meeting's facts: a step that records anything else (an announcement's
-    # date) is refused for lack of it.
+    # The runs offer a meeting's facts (or an execution step's own): a step that records anything
+    # else (an announcement's date) is refused for lack of it.
     fields = dict(passing[0].data_fields)
-    if fields and (data != MEETING or not fields.keys() <= MEETING.keys()):
+    offered = facts_for(trigger)
+    if fields and (data != offered or not fields.keys() <= offered.keys()):
         return "invalid_input"
     return passing[0].dest
 
@@ -247,7 +254,8 @@ def build_machine(db, world, definition: WorkflowDefinition, org_name: str):
                 for name, person in people.items()
                 if roles_over(person, org) & set(spec.roles)
             ] or plausible
-            self.attempt(*data.draw(st.sampled_from(options)), comment, MEETING)
+            trigger, name = data.draw(st.sampled_from(options))
+            self.attempt(trigger, name, comment, facts_for(trigger))
 
         @invariant()
         def the_instance_its_chain_and_every_chain_stay_sound(self):

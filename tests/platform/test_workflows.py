@@ -216,6 +216,28 @@ def test_the_mermaid_diagram_without_an_instance_marks_no_state_active_and_can_s
     assert "class announced s_active" in english
 
 
+def test_the_graphviz_diagram_labels_states_and_steps_in_thai_and_makes_only_the_current_state_bold():
+    definition = REGISTRY.get("plan", 1)
+    text = definition.dot(current="council_review")
+    assert text.startswith('digraph "plan@1" {') and text.rstrip().endswith("}")
+    assert '"[*]" -> "drafting";' in text
+    assert '"council_review" [label=<<B>เสนอสภาท้องถิ่น</B>>, fillcolor="#1f4e8c"' in text
+    assert text.count("<B>") == 1
+    assert '"executive_review" -> "announced" [label=" ผู้บริหารอนุมัติและประกาศใช้ "];' in text
+    for state in definition.states:
+        label = definition.label(state)
+        assert f'"{state}" [label="{label}"];' in text or f'"{state}" [label=<<B>{label}</B>>' in text
+    assert "<B>" not in definition.dot() and "Announced" in definition.dot(locale="en")
+
+
+def test_the_graphviz_diagram_quotes_labels_so_they_stay_labels():
+    data = copy.deepcopy(PLAN_V1)
+    data["states"]["drafting"]["th"] = 'ร่าง "ก" \\ <b>'
+    definition = WorkflowDefinition(data)
+    assert '"drafting" [label="ร่าง \\"ก\\" \\\\ <b>"];' in definition.dot()
+    assert "label=<<B>ร่าง &quot;ก&quot; \\ &lt;b&gt;</B>>" in definition.dot(current="drafting")
+
+
 def test_the_registry_starts_new_instances_on_the_latest_version_and_keeps_old_ones_reachable():
     registry = Registry(PLAN_V1, plan_v2())
     assert registry.get("plan").version == 2

@@ -14,7 +14,6 @@ import re
 import urllib.error
 import urllib.request
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
@@ -388,59 +387,44 @@ def test_inline_scripts_and_styles_carry_this_responses_nonce_and_nothing_else_r
         assert nonce not in client.get(url).headers["Content-Security-Policy"]
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
 @pytest.mark.e2e
-def test_the_pages_and_the_back_office_run_in_chromium_without_a_csp_violation(live_server, hostile_live):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/ensure-chromium.sh (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+def test_the_pages_and_the_back_office_run_in_chromium_without_a_csp_violation(
+    live_server, hostile_live, chromium
+):
     violations: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_context(java_script_enabled=True).new_page()
-            page.on(
-                "console",
-                lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
-            )
-            page.add_init_script(
-                "document.addEventListener('securitypolicyviolation', e =>"
-                " console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
-            )
-            page.goto(f"{live_server.url}/auth/login")
-            page.fill("input[name=username]", hostile_live)
-            page.fill("input[name=password]", "pw")
-            page.click("form.stacked button[type=submit]")
-            for url in (
-                f"/oversight/?year={FISCAL_YEAR}",
-                "/admin/",
-                "/admin/oversight/plans/",
-                "/admin/oversight/executions/",
-                "/plans/",
-                "/public/",
-            ):
-                page.goto(live_server.url + url)
-                page.wait_for_load_state("load")
-            # Flask-Admin's scripts run: its filter menu (Bootstrap, jQuery, Select2) opens and adds a filter.
-            page.goto(f"{live_server.url}/admin/oversight/plans/")
-            page.click("a.dropdown-toggle:has-text('Add Filter'), a.dropdown-toggle:has-text('เพิ่มตัวกรอง')")
-            page.click("a.filter >> nth=0")
-            page.wait_for_selector(".filters tr")
-            assert page.evaluate("typeof window.jQuery") == "function"
-        finally:
-            browser.close()
+    context = chromium.new_context(java_script_enabled=True)
+    try:
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', e =>"
+            " console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+        )
+        page.goto(f"{live_server.url}/auth/login")
+        page.fill("input[name=username]", hostile_live)
+        page.fill("input[name=password]", "pw")
+        page.click("form.stacked button[type=submit]")
+        for url in (
+            f"/oversight/?year={FISCAL_YEAR}",
+            "/admin/",
+            "/admin/oversight/plans/",
+            "/admin/oversight/executions/",
+            "/plans/",
+            "/public/",
+        ):
+            page.goto(live_server.url + url)
+            page.wait_for_load_state("load")
+        # Flask-Admin's scripts run: its filter menu (Bootstrap, jQuery, Select2) opens and adds a filter.
+        page.goto(f"{live_server.url}/admin/oversight/plans/")
+        page.click("a.dropdown-toggle:has-text('Add Filter'), a.dropdown-toggle:has-text('เพิ่มตัวกรอง')")
+        page.click("a.filter >> nth=0")
+        page.wait_for_selector(".filters tr")
+        assert page.evaluate("typeof window.jQuery") == "function"
+    finally:
+        context.close()
 
     assert violations == [], "\n".join(violations)
 

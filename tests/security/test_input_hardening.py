@@ -400,6 +400,7 @@ def test_a_person_whose_name_is_only_zero_width_characters_cannot_register(world
             "requested_role": "member",
             "password": STRONG_PASSWORD,
             "password_again": STRONG_PASSWORD,
+            "birth_date": "14/03/2531",
         },
     )
 
@@ -425,6 +426,7 @@ def test_a_phone_number_in_arabic_indic_digits_cannot_register(world, db, client
             "requested_role": "member",
             "password": STRONG_PASSWORD,
             "password_again": STRONG_PASSWORD,
+            "birth_date": "14/03/2531",
         },
     )
 

@@ -43,6 +43,7 @@ def form(org, pid: str, email: str, **overrides) -> dict:
         "requested_role": "member",
         "password": STRONG_PASSWORD,
         "password_again": STRONG_PASSWORD,
+        "birth_date": "14/03/2531",
         **overrides,
     }
 
@@ -166,11 +167,13 @@ def test_a_second_account_proven_for_an_owned_citizen_id_is_refused_and_changes_
     pid = citizen_id(61)
     owner = register(world.sao_a, 61)
     identity.confirm_email(link_in(mail_to(owner.user.email)[0].body).rsplit("/", 1)[1])
-    assert thaid_verification.complete_verification(owner.user_id, pid, {"iss": "thaid"}).verified
-    # Registered again afterwards (allowed: it reserves nothing), confirmed, and "proven" by ThaiD.
-    again = register(world.town_b, 62, citizen_id=pid)
+    thaid = {"iss": "thaid", "title": "นาย", "given_name": "สมชาย", "family_name": "ใจดี61"}
+    assert thaid_verification.complete_verification(owner.user_id, pid, thaid).verified
+    # The same person registered again afterwards (allowed: it reserves nothing), confirmed, and
+    # "proven" by ThaiD.
+    again = register(world.town_b, 62, citizen_id=pid, last_name="ใจดี61")
     identity.confirm_email(link_in(mail_to(again.user.email)[0].body).rsplit("/", 1)[1])
-    result = thaid_verification.complete_verification(again.user_id, pid, {"iss": "thaid"})
+    result = thaid_verification.complete_verification(again.user_id, pid, thaid)
     assert (result.verified, result.reason, result.status) == (False, "pid_taken", "email_confirmed")
     db.session.expire_all()
     assert db.session.get(User, again.user_id).identity_verified_at is None

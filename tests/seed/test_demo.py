@@ -1,10 +1,12 @@
 from collections import Counter
+from datetime import date
 
 from sqlalchemy import func, select
 
 from eplan_flow.models import AuditEvent, Organisation, Plan, RoleGrant, User
 from eplan_flow.seed import demo
 from eplan_flow.services.identity import accounts
+from eplan_flow.services.planning.deadlines import overdue_items
 from eplan_flow.services.platform import audit, engine
 from workflows.roles import ROLE_NAMES
 
@@ -132,3 +134,19 @@ def test_a_demo_seed_interrupted_half_way_resumes_each_plan_without_repeating_a_
     ).scalar_one()
     assert plan.status == "acknowledged"
     assert [e.action for e in engine.history(plan)] == ["create", *(s[0] for s in demo.DEMO_PLANS[0].steps)]
+
+
+def test_the_demo_towns_2566_plan_never_announced_is_overdue_for_its_province(db):
+    """ทม.บึงกาฬ's 2566–2570 plan waits at its committee: on 6 December 2569 (the 2571 deadline past)
+    the province still sees it overdue, with how late, besides the 2571 plan nobody has started."""
+    demo.seed_demo()
+    officer = db.session.scalar(select(User).where(User.username == "provincial_officer"))
+
+    items = overdue_items(officer, today=date(2026, 12, 6))
+
+    town = [i for i in items if i.lao_code == demo.DEMO_TOWN]
+    assert sorted(i.period_start_be for i in town) == [2566, 2571]
+    stuck = next(i for i in town if i.period_start_be == 2566)
+    assert stuck.plan_id is not None and stuck.deadline == date(2021, 10, 31)
+    assert stuck.days_overdue == (date(2026, 12, 6) - date(2021, 10, 31)).days
+    assert "(พ.ศ. 2566–2570)" in stuck.reason

@@ -170,8 +170,12 @@ def test_a_committee_step_asks_for_the_meeting_date_and_resolution_as_required_i
     page = text(login_as(world.devcom_secretary).get(f"/instances/plan/{plan.id}"))
 
     date_input = input_tag(page, "meeting_date-endorse")
-    assert 'type="date"' in date_input and " required" in date_input
-    assert 'name="meeting_date"' in date_input
+    # Typed dd/mm/yyyy of the Buddhist Era, as every page shows a date: no Gregorian date picker.
+    assert 'type="text"' in date_input and 'inputmode="numeric"' in date_input and " required" in date_input
+    assert 'name="meeting_date"' in date_input and "pattern=" in date_input
+    assert 'aria-describedby="meeting_date-endorse-hint"' in date_input
+    assert 'id="meeting_date-endorse-hint">วว/ดด/ปปปป (พ.ศ.) เช่น 15/01/2569</p>' in page
+    assert 'type="date"' not in page
     text_input = input_tag(page, "resolution-endorse")
     assert 'type="text"' in text_input and " required" in text_input
     assert '<label for="meeting_date-endorse">' in page and '<label for="resolution-endorse">' in page
@@ -191,6 +195,41 @@ def test_endorsing_records_the_meeting_and_the_history_shows_it_in_buddhist_era(
     page = text(client.get(response.headers["Location"]))
     assert "20 พฤศจิกายน 2569" in page  # 2026-11-20 in the Buddhist Era
     assert "ครั้งที่ 4/2569" in page
+
+
+def test_a_meeting_date_typed_in_the_buddhist_era_is_recorded_as_the_day_it_names(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+    client = login_as(world.devcom_secretary)
+
+    response = fire(
+        client, plan, "endorse", plan.version, meeting_date="๒๐/๑๑/๒๕๖๙", resolution="ครั้งที่ 4/2569"
+    )
+
+    assert response.status_code == 303, text(response)[:300]
+    assert current(db, plan).status == "council_review"
+    assert events(db, plan)[-1].data == MEETING  # {"meeting_date": "2026-11-20", ...}
+    assert "20 พฤศจิกายน 2569" in text(client.get(response.headers["Location"]))
+
+
+def test_a_meeting_date_with_a_gregorian_year_is_refused_in_thai_and_changes_nothing(world, db, login_as):
+    plan = factories.plan(world.sao_a, world.planner, status="committee_review")
+    client = login_as(world.devcom_secretary)
+
+    response = fire(
+        client, plan, "endorse", plan.version, meeting_date="20/11/2026", resolution="ครั้งที่ 4/2569"
+    )
+
+    assert response.status_code == 422
+    page = text(response)
+    assert (
+        '<p class="field-error" id="meeting_date-endorse-error">'
+        "โปรดระบุปีเป็นพุทธศักราช (พ.ศ.) คือ 2569 ไม่ใช่ 2026</p>"
+    ) in page
+    date_input = input_tag(page, "meeting_date-endorse")
+    assert 'value="20/11/2026"' in date_input and 'aria-invalid="true"' in date_input
+    assert 'aria-describedby="meeting_date-endorse-hint meeting_date-endorse-error"' in date_input
+    assert current(db, plan).status == "committee_review"
+    assert [e.action for e in events(db, plan)] == ["create"]
 
 
 def test_a_missing_meeting_date_re_renders_with_422_next_to_it_keeping_what_was_typed(world, db, login_as):
@@ -246,5 +285,5 @@ def test_a_missing_resolution_is_named_and_changes_nothing(world, db, login_as):
 
     assert response.status_code == 422
     assert 'id="resolution-endorse-error"' in text(response)
-    assert 'value="2026-11-20"' in text(response)
+    assert 'value="20/11/2569"' in text(response)  # the date kept, shown in the Buddhist Era
     assert current(db, plan).status == "committee_review"

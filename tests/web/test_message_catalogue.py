@@ -183,5 +183,7 @@ def test_a_report_submitted_by_someone_reading_english_keeps_its_reasons_in_thai
         engine.fire("evaluation", report.id, "submit_to_executive", world.planner)
     db.session.refresh(report)
 
-    assert live[0].reason == "75% of the contract disbursed, progress at 60%"
-    assert report.figures["not_counted"][0]["reason"] == "เบิกจ่ายแล้ว 75% ของสัญญา, ความคืบหน้า 60%"
+    assert live[0].reason == "Disbursing: 75% of the contract disbursed, progress at 60%"
+    assert (
+        report.figures["not_counted"][0]["reason"] == "อยู่ระหว่างเบิกจ่าย: เบิกจ่ายแล้ว 75% ของสัญญา, ความคืบหน้า 60%"
+    )

@@ -97,7 +97,7 @@ def test_the_home_page_shows_organisation_state_label_version_and_a_buddhist_era
     page = text(login_as(world.planner).get("/"))
     assert world.sao_a.display_name in page
     assert "ร่างแผน (คณะกรรมการสนับสนุนฯ)" in page
-    assert f"<td>{plan.version}</td>" in page
+    assert f'<td data-label="รุ่นข้อมูล">{plan.version}</td>' in page
     assert "26 พฤศจิกายน 2569" in page
 
 
@@ -120,9 +120,11 @@ def test_the_workflow_pages_list_states_steps_roles_and_diagrams(world, login_as
     assert "ประกาศใช้แล้ว" in listing
     assert "ส่งกลับไปแก้ไข" in listing
     assert "เลขานุการสภาท้องถิ่น" in listing
-    assert '<pre class="mermaid"' in listing and "stateDiagram-v2" in listing
+    # Each definition's diagram, drawn on the server (Graphviz), with no script and no Mermaid text.
+    assert listing.count('class="state-diagram" role="img"') == listing.count('<section class="panel"') > 1
+    assert "mermaid" not in listing and "stateDiagram" not in listing and "<script" not in listing
     one = client.get("/workflows/plan")
-    assert one.status_code == 200 and "stateDiagram-v2" in text(one)
+    assert one.status_code == 200 and 'class="state-diagram" role="img"' in text(one)
     assert client.get("/workflows/no_such_flow").status_code == 404
 
 
@@ -131,8 +133,9 @@ def test_the_instance_page_shows_the_diagram_the_states_the_history_and_who_may_
     plan = factories.plan(world.sao_a, world.planner)
     page = text(login_as(world.provincial_officer).get(f"/instances/plan/{plan.id}"))
     assert plan.title in page and world.sao_a.display_name in page
-    # The diagram for browsers with JavaScript, the highlighted current state inside it...
-    assert '<pre class="mermaid"' in page and "class drafting s_active" in page
+    # The diagram, drawn on the server with the current state in bold...
+    assert 'class="state-diagram" role="img"' in page and "mermaid" not in page
+    assert 'font-weight="bold" font-size="14.00" fill="#ffffff">ร่างแผน (คณะกรรมการสนับสนุนฯ)</text>' in page
     # ...and the same facts as an accessible list for those without.
     assert '<li aria-current="step">ร่างแผน (คณะกรรมการสนับสนุนฯ)' in page
     # History: the creation, by whom, with its request id column.

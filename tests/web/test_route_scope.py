@@ -59,6 +59,7 @@ COVERED_ENDPOINTS = {
     "api.workflow_diagram",
     "api.instance_detail",
     "api.fire",
+    "api.add_disbursement",
     "static",
 }
 
@@ -210,6 +211,8 @@ CONTENT_ROUTES = {
     "execution.budget": ("POST", "/execution/plans/{plan}/budget"),
     "execution.detail": ("GET", "/execution/{execution}"),
     "execution.contract": ("POST", "/execution/{execution}/contract"),
+    "execution.procurement": ("POST", "/execution/{execution}/procurement"),
+    "execution.sign": ("POST", "/execution/{execution}/sign"),
     "execution.transfer": ("POST", "/execution/{execution}/transfers"),
     "execution.disbursement": ("POST", "/execution/{execution}/disbursements"),
     "execution.progress": ("POST", "/execution/{execution}/progress"),
@@ -272,6 +275,10 @@ UNSCOPED_ROUTES |= (
     | {
         f"sso.{name}": "tests/identity/sso/test_pages.py, test_sign_in.py (the signed-in person's own account only)"
         for name in ("account", "reapply", "reauth", "resend_confirmation")
+    }
+    | {
+        "sso.correct_details": "tests/identity/thaid/test_names.py (the signed-in person's own account, "
+        "before ThaiD has verified it)"
     }
 )
 COVERED_ENDPOINTS |= set(CONTENT_ROUTES) | set(UNSCOPED_ROUTES)

@@ -6,6 +6,11 @@ anything else must enter the plan first (a revision). Money is Decimal throughou
 never exceeds the contract amount (or, without a contract, the available budget). Each use case commits
 once or changes nothing; money records are audited on the chain ``execution-content:<id>`` so the
 workflow chain ``execution:<id>`` stays a walk of its definition.
+
+Where a payment may be recorded is the workflow definition's rule data (``payment_states``,
+``payment_without_contract``), read from the version the row started on: from version 2 no payment
+before a signed contract, except on the no-procurement route. "Counted as completed" derives from the
+state: only a completed project counts, and the reason for any other starts with its state.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from eplan_flow.errors import (
     PermissionDenied,
 )
 from eplan_flow.extensions import db
+from eplan_flow.i18n import locale_code
 from eplan_flow.models import (
     TRANSFER_KINDS,
     BudgetTransfer,
@@ -44,6 +50,7 @@ from eplan_flow.services.planning import plans
 from eplan_flow.services.planning.projects import parse_money
 from eplan_flow.services.platform import audit, engine, unit_of_work
 from eplan_flow.services.platform.unit_of_work import transaction
+from eplan_flow.thaidate import fiscal_year, today_local
 
 RECORDER_ROLES = PLAN_CONTENT_ROLES
 # States in which money may still be recorded (carried-over money is paid out next year).
@@ -73,9 +80,32 @@ class AlreadyBudgeted(InvalidInput):
     code = "already_budgeted"
 
 
+class PaymentBeforeContract(GuardFailed):
+    """A payment the workflow's order of steps does not allow yet: no signed contract (and not the
+    no-procurement route), or a payment dated before the contract."""
+
+    code = "payment_before_contract"
+
+
 # -- reading ---------------------------------------------------------------------------------------
 def content_chain(execution_id: int) -> str:
     return f"execution-content:{execution_id}"
+
+
+def year_shown(plan: Plan, today: date | None = None) -> int:
+    """The fiscal year a plan's execution opens on: this one, kept within the plan's period."""
+    return min(max(fiscal_year(today or today_local()), plan.period_start_be), plan.period_end_be)
+
+
+def executions_of_project(plan: Plan, project_no: int) -> list[ProjectExecution]:
+    """A project's executions, one per fiscal year it was budgeted, oldest year first."""
+    return list(
+        db.session.scalars(
+            select(ProjectExecution)
+            .where(ProjectExecution.plan_id == plan.id, ProjectExecution.project_no == project_no)
+            .order_by(ProjectExecution.fiscal_year_be)
+        )
+    )
 
 
 def may_record(actor, org) -> bool:
@@ -96,28 +126,62 @@ def get_execution(actor, execution_id: int, *, lock: bool = False) -> ProjectExe
     return engine.get_instance("execution", execution_id, actor, lock=lock)
 
 
-def completion_status(execution: ProjectExecution) -> tuple[bool, str]:
-    """Whether the project counts as completed (fully disbursed against its contract and 100 %
-    done), and why not, in the reader's language (Thai outside a request)."""
-    if execution.status == "cancelled":
-        if execution.cancel_reason:
-            return False, _("Project cancelled: %(reason)s", reason=execution.cancel_reason)
-        return False, _("Project cancelled")
-    if execution.status == "closed_without_procurement":
-        return False, _("Ended at budget approval, with no procurement")
+def completion_gaps(execution: ProjectExecution) -> list[str]:
+    """What the money and the work still lack before the project may be completed (fully disbursed
+    against its contract and 100 % done); empty when nothing does."""
     contract_amount = execution.contract_amount
     if contract_amount is None:
-        return False, _("No contract signed yet")
-    reasons = []
+        return [_("No contract signed yet")]
+    gaps = []
     disbursed = execution.disbursed_total
     if disbursed < contract_amount:
         share = (disbursed * 100 / contract_amount).quantize(Decimal(1), rounding="ROUND_FLOOR")
-        reasons.append(_("%(share)s%% of the contract disbursed", share=share))
+        gaps.append(_("%(share)s%% of the contract disbursed", share=share))
     if execution.progress_percent < 100:
-        reasons.append(_("progress at %(percent)s%%", percent=execution.progress_percent))
-    if reasons and execution.status == "carried_over":
-        reasons.append(_("money carried over to fiscal year %(year)s", year=execution.carried_over_to_be))
-    return (not reasons), ", ".join(reasons)
+        gaps.append(_("progress at %(percent)s%%", percent=execution.progress_percent))
+    return gaps
+
+
+def completion_status(execution: ProjectExecution) -> tuple[bool, str]:
+    """Whether the project counts as completed, and why not, in the reader's language (Thai outside
+    a request).
+
+    Derived from the state, the one rule every page and report uses: only a completed project
+    counts (entering ``completed`` needs full disbursement against the contract and 100 %), and the
+    reason for any other names its state first, so a project never reads "in procurement" while
+    counted.
+    """
+    status = execution.status
+    if status == "completed":
+        return True, ""
+    if status == "cancelled":
+        if execution.cancel_reason:
+            return False, _("Project cancelled: %(reason)s", reason=execution.cancel_reason)
+        return False, _("Project cancelled")
+    if status == "closed_without_procurement":
+        return False, _("Ended at budget approval, with no procurement")
+    gaps = completion_gaps(execution)
+    if status == "carried_over":
+        gaps.append(_("money carried over to fiscal year %(year)s", year=execution.carried_over_to_be))
+    if not gaps:
+        gaps.append(_("fully disbursed and done, but not yet marked as completed"))
+    state = engine.definition_of(execution).label(status, locale_code())
+    return False, _("%(state)s: %(why)s", state=state, why=", ".join(gaps))
+
+
+def payment_refusal(execution: ProjectExecution) -> str | None:
+    """Why no payment may be recorded on the project now, by the workflow version's rule data:
+    ``not_contracted`` (no signed contract, not the no-procurement route), ``no_contract`` (a state
+    that takes payments, but no contract is recorded) or ``closed``; None when one may be."""
+    rules = engine.definition_of(execution).rules
+    status = execution.status
+    if status in rules.get("payment_without_contract", ()):
+        return None
+    if status not in rules.get("payment_states", ()):
+        return "closed" if status not in MONEY_STATES else "not_contracted"
+    if not execution.has_contract:
+        return "no_contract"
+    return None
 
 
 @dataclass
@@ -209,17 +273,32 @@ def _money_event(execution: ProjectExecution, action: str, actor, data: dict) ->
     )
 
 
-def _for_money(actor, execution_id: int) -> ProjectExecution:
-    """Lock an execution the actor may record money for; the lock serialises the totals' checks."""
+def _for_money(actor, execution_id: int, *, payment: bool = False) -> ProjectExecution:
+    """Lock an execution the actor may record money for; the lock serialises the totals' checks.
+
+    A ``payment`` follows the workflow's order of steps (its rule data) instead of the open states.
+    """
     execution = get_execution(actor, execution_id, lock=True)
     _require_recorder(actor, execution.organisation)
-    if execution.status not in MONEY_STATES:
-        raise InvalidInput(
-            "this project's year is closed; no money can be recorded on it",
-            field="status",
-            status=execution.status,
-        )
-    return execution
+    if payment:
+        refusal = payment_refusal(execution)
+        if refusal is None:
+            return execution
+        if refusal != "closed":
+            raise PaymentBeforeContract(
+                f"no payment can be recorded on this project in state {execution.status} "
+                f"{'with' if execution.has_contract else 'without'} a contract",
+                field="status",
+                status=execution.status,
+                reason=refusal,
+            )
+    elif execution.status in MONEY_STATES:
+        return execution
+    raise InvalidInput(
+        "this project's year is closed; no money can be recorded on it",
+        field="status",
+        status=execution.status,
+    )
 
 
 # -- use cases -------------------------------------------------------------------------------------
@@ -298,6 +377,82 @@ def budget_project(actor, plan_id: int, project_no, fiscal_year_be, amount) -> P
     return execution
 
 
+def _contract_values(
+    execution: ProjectExecution, contract_no, contract_date, contractor, amount, amount_field: str = "amount"
+) -> dict:
+    """The contract's columns, checked: all given, the amount within the budget and what is paid."""
+    values: dict[str, Any] = {
+        "contract_no": _text("contract_no", contract_no, 100),
+        "contract_date": _date("contract_date", contract_date),
+        "contractor": _text("contractor", contractor, 300),
+        "contract_amount": _positive_money(amount_field, amount),
+    }
+    for name in ("contract_no", "contractor"):
+        if not values[name]:
+            raise InvalidInput(f"{name} is required", field=name)
+    available = execution.available_budget
+    if values["contract_amount"] > available:
+        raise OverBudget(
+            f"the contract amount {values['contract_amount']} is more than the available budget {available}",
+            field=amount_field,
+        )
+    if values["contract_amount"] < execution.disbursed_total:
+        raise OverBudget(
+            "the contract amount is less than what has already been disbursed", field=amount_field
+        )
+    first_payment = min((d.paid_on for d in execution.disbursements), default=None)
+    if first_payment is not None and values["contract_date"] > first_payment and execution.has_contract:
+        raise PaymentBeforeContract(
+            "the contract date is after a payment already recorded against it",
+            field="contract_date",
+            reason="before_contract_date",
+        )
+    return values
+
+
+def sign_contract(
+    actor, execution_id: int, contract_no, contract_date, contractor, amount, expected_version=None
+) -> engine.FireResult:
+    """Record the signed contract and take the step "sign the contract" together (version 2 on)."""
+    _require_recorder(actor, get_execution(actor, execution_id).organisation)
+    return engine.fire(
+        "execution",
+        execution_id,
+        "sign_contract",
+        actor,
+        expected_version=expected_version,
+        data={
+            "contract_no": contract_no,
+            "contract_date": contract_date,
+            "contractor": contractor,
+            "contract_amount": amount,
+        },
+    )
+
+
+def start_procurement(
+    actor, execution_id: int, procurement_method, expected_version=None
+) -> engine.FireResult:
+    """Take the step "start procurement", recording its method (version 2 on)."""
+    execution = get_execution(actor, execution_id)
+    _require_recorder(actor, execution.organisation)
+    # Version 1's step records nothing; from version 2 it records the method.
+    recorded = step_records(execution, "start_procurement")
+    return engine.fire(
+        "execution",
+        execution_id,
+        "start_procurement",
+        actor,
+        expected_version=expected_version,
+        data={"procurement_method": procurement_method} if recorded else None,
+    )
+
+
+def step_records(execution: ProjectExecution, trigger: str) -> bool:
+    """Whether ``trigger``, taken from the row's state, records facts of its own (version 2 on)."""
+    return any(spec.data_fields for spec in engine.definition_of(execution).candidates(execution, trigger))
+
+
 def record_contract(
     actor, execution_id: int, contract_no, contract_date, contractor, amount
 ) -> ProjectExecution:
@@ -306,26 +461,7 @@ def record_contract(
         execution = _for_money(actor, execution_id)
         if execution.status not in ("procurement", "contracted", "disbursing", "carried_over"):
             raise InvalidInput("a contract is recorded once procurement has started", field="status")
-        values: dict[str, Any] = {
-            "contract_no": _text("contract_no", contract_no, 100),
-            "contract_date": _date("contract_date", contract_date),
-            "contractor": _text("contractor", contractor, 300),
-            "contract_amount": _positive_money("amount", amount),
-        }
-        for name in ("contract_no", "contractor"):
-            if not values[name]:
-                raise InvalidInput(f"{name} is required", field=name)
-        available = execution.available_budget
-        if values["contract_amount"] > available:
-            raise OverBudget(
-                f"the contract amount {values['contract_amount']} is more than "
-                f"the available budget {available}",
-                field="amount",
-            )
-        if values["contract_amount"] < execution.disbursed_total:
-            raise OverBudget(
-                "the contract amount is less than what has already been disbursed", field="amount"
-            )
+        values = _contract_values(execution, contract_no, contract_date, contractor, amount)
         # A content edit, not a workflow step: the workflow's version counter stays as it is.
         db.session.execute(
             update(ProjectExecution.__table__)
@@ -381,10 +517,16 @@ def add_transfer(actor, execution_id: int, kind, amount, on, note=None) -> Budge
 def add_disbursement(actor, execution_id: int, paid_on, amount, progress_percent, note=None) -> Disbursement:
     """Record a payment and the progress it reached; the total never exceeds the contract (or budget)."""
     with transaction():
-        execution = _for_money(actor, execution_id)
+        execution = _for_money(actor, execution_id, payment=True)
         money = _positive_money("amount", amount)
         when = _date("paid_on", paid_on)
         progress = _int("progress_percent", progress_percent, 0, 100)
+        if execution.contract_date is not None and when < execution.contract_date:
+            raise PaymentBeforeContract(
+                f"the payment date {when} is before the contract date {execution.contract_date}",
+                field="paid_on",
+                reason="before_contract_date",
+            )
         cap = execution.disbursement_cap
         total = execution.disbursed_total + money
         if total > cap:
@@ -470,10 +612,26 @@ def require_contract(instance, actor, from_state, to_state, data) -> None:
 
 
 @engine.entry_action
+def record_signed_contract(instance, actor, from_state, to_state, data) -> None:
+    """Signing the contract records it: number, date, contractor and amount within the budget."""
+    values = _contract_values(
+        instance,
+        data.get("contract_no"),
+        data.get("contract_date"),
+        data.get("contractor"),
+        data.get("contract_amount"),
+        amount_field="contract_amount",
+    )
+    engine.write_columns(instance, **values)
+    _money_event(instance, "record_contract", actor, values)
+
+
+@engine.entry_action
 def require_counted(instance, actor, from_state, to_state, data) -> None:
     """Completed means fully disbursed against the contract and 100 % done; say why not otherwise."""
-    counted, reason = completion_status(instance)
-    if not counted:
+    gaps = completion_gaps(instance)
+    if gaps:
+        reason = ", ".join(gaps)
         raise NotCounted(f"the project cannot be completed yet: {reason}", reason=reason)
 
 
@@ -489,14 +647,20 @@ __all__ = [
     "NotCounted",
     "NotInPlan",
     "OverBudget",
+    "PaymentBeforeContract",
     "add_disbursement",
     "add_transfer",
     "budget_project",
     "cancel",
+    "completion_gaps",
     "completion_status",
     "get_execution",
     "may_record",
+    "payment_refusal",
     "plan_year",
     "record_contract",
     "record_progress",
+    "sign_contract",
+    "start_procurement",
+    "step_records",
 ]

@@ -246,7 +246,7 @@ def _check_item(actor, values: dict) -> None:
         raise InvalidInput(f"no province with code {scope!r}", field="scope")
     for name in ("code", "name_th"):
         if not values.get(name):
-            raise InvalidInput(f"{name} is required", field=name)
+            raise InvalidInput(f"{name} is required", field=name, reason="required")
     position = values.get("position")
     if position is not None and (not isinstance(position, int) or position < 0):
         raise InvalidInput("position must be a whole number, 0 or more", field="position")

@@ -86,7 +86,7 @@ def update_organisation(actor, organisation_id: int, **values: Any) -> Organisat
 def _check_organisation(values: dict) -> None:
     for name in ("code", "kind", "name_th"):
         if not values.get(name):
-            raise InvalidInput(f"{name} is required", field=name)
+            raise InvalidInput(f"{name} is required", field=name, reason="required")
     if values["kind"] not in ORG_KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(ORG_KINDS)}", field="kind")
     lao_type = values.get("lao_type")
@@ -105,7 +105,7 @@ def create_user(actor, **values: Any) -> User:
     values = _clean(values, USER_FIELDS)
     for name in ("username", "full_name", "organisation_id"):
         if not values.get(name):
-            raise InvalidInput(f"{name} is required", field=name)
+            raise InvalidInput(f"{name} is required", field=name, reason="required")
     org = _get(Organisation, values["organisation_id"], field="organisation_id")
     _require(can_manage_people(actor, org), "You may not add people to this organisation.")
     values.setdefault("is_enabled", True)

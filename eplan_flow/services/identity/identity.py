@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Literal, TypeGuard, overload
 
@@ -32,12 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from eplan_flow.addresses import external_url
+from eplan_flow.collation import thai_collated
 from eplan_flow.errors import DomainError, GuardFailed, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import REQUESTED_ROLES, Account, Organisation, User
 from eplan_flow.models._types import UTCDateTime, utcnow
 from eplan_flow.permissions import can_read, has_role
-from eplan_flow.services.identity import citizen_id, sessions
+from eplan_flow.services.identity import citizen_id, sessions, thai_names
 from eplan_flow.services.platform import audit, engine, mail
 from eplan_flow.services.platform.unit_of_work import transaction
 from eplan_flow.text import clean_text
@@ -84,6 +85,12 @@ class TokenUsed(TokenInvalid):
 
 class NotLocked(GuardFailed):
     code = "not_locked"
+
+
+class NameNotAsVerified(InvalidInput):
+    """A name that is not the one ThaiD verified for the person's citizen ID."""
+
+    code = "name_not_as_verified"
 
 
 # -- passwords -------------------------------------------------------------------------------------
@@ -323,7 +330,7 @@ def search_organisations(query: str | None, limit: int = 20) -> list[Organisatio
                 | Organisation.name_th.ilike(pattern, escape="\\")
                 | func.coalesce(Organisation.name_en, "").ilike(pattern, escape="\\")
             )
-            .order_by(Organisation.code)
+            .order_by(thai_collated(Organisation.name_th), Organisation.code)
             .limit(limit)
         ).scalars()
     )
@@ -368,6 +375,14 @@ class Registration:
     phone: str | None = None
     position: str | None = None
     requested_role: str = "member"
+    # Compared with ThaiD's at verification (the registration page asks for it).
+    birth_date: date | None = None
+
+
+def _birth_date(value: date | None) -> date | None:
+    if value is not None and not date(1900, 1, 1) <= value <= utcnow().date():
+        raise InvalidInput("the birth date is not possible", field="birth_date")
+    return value
 
 
 def register(form: Registration, *, link: Callable[[str], str] | None = None) -> Account | None:
@@ -391,6 +406,7 @@ def register(form: Registration, *, link: Callable[[str], str] | None = None) ->
     phone = normalise_phone(form.phone)
     org = _organisation(form.organisation_id)
     role = _requested_role(form.requested_role)
+    birth_date = _birth_date(form.birth_date)
     link = link or _default_link
     # Hashed whether or not the account is made, so the answer's timing does not tell either.
     password_hash = hash_password(form.password)
@@ -411,6 +427,7 @@ def register(form: Registration, *, link: Callable[[str], str] | None = None) ->
                     pid=pid,
                     password_hash=password_hash,
                     link=link,
+                    birth_date=birth_date,
                 )
         except IntegrityError:
             # A concurrent registration of the same address committed first: tell the address.
@@ -426,12 +443,13 @@ def _holder_of(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def _create(*, email, name, position, phone, org, role, pid, password_hash, link) -> Account:
+def _create(*, email, name, position, phone, org, role, pid, password_hash, link, birth_date) -> Account:
     now = utcnow()
     user = User(
         username=email,
         email=email,
         full_name=name,
+        birth_date=birth_date,
         position=position,
         organisation_id=org.id,
         password_hash=password_hash,
@@ -939,6 +957,16 @@ class Details:
     requested_role: str = "member"
 
 
+def _as_verified(account: Account, name: str) -> None:
+    """Refuse a name other than the one ThaiD verified (once ThaiD has named the person)."""
+    if account.thaid_name is None or account.user.identity_verified_at is None:
+        return
+    title, rest = thai_names.split_title(account.thaid_name)
+    verified = thai_names.ThaidPerson(title=title, name=rest, birthdate=None)
+    if not thai_names.compare(name, None, verified).name_matches:
+        raise NameNotAsVerified("the name must be the one ThaiD verified", field="first_name")
+
+
 def change_details(user: User, details: Details, *, comment: str | None = None) -> engine.FireResult:
     """Correct a rejected application and fire ``reapply``, in one commit."""
     account = account_of(user)
@@ -949,6 +977,7 @@ def change_details(user: User, details: Details, *, comment: str | None = None) 
     title = _text("title", details.title, 40, required=False)
     first = _text("first_name", details.first_name, 80)
     last = _text("last_name", details.last_name, 80)
+    _as_verified(account, full_name(title, first, last))
     position = _text("position", details.position, 200, required=False)
     phone = normalise_phone(details.phone)
     org = _organisation(details.organisation_id)
@@ -974,6 +1003,32 @@ def change_details(user: User, details: Details, *, comment: str | None = None) 
             comment=comment,
             data={"organisation": org.code, "requested_role": role},
         )
+
+
+def correct_unverified_details(
+    user: User, *, title: str, first_name: str, last_name: str, birth_date: date | None
+) -> None:
+    """Correct the typed name and birth date before ThaiD has verified the person, so they can be
+    compared again (a typo would otherwise keep the account from ever being verified); audited."""
+    title_ = _text("title", title, 40, required=False)
+    first = _text("first_name", first_name, 80)
+    last = _text("last_name", last_name, 80)
+    born = _birth_date(birth_date)
+    with transaction():
+        locked = _locked_user(user.id)
+        account = account_of(locked)
+        if (
+            account is None
+            or account.status not in ("registered", "email_confirmed")
+            or locked.identity_verified_at is not None
+        ):
+            raise GuardFailed("the name and birth date are fixed once ThaiD has verified them")
+        values = {"full_name": full_name(title_, first, last), "birth_date": born}
+        changed = sorted(name for name, value in values.items() if getattr(locked, name) != value)
+        for name, value in values.items():
+            setattr(locked, name, value)
+        if changed:
+            _audit_auth(locked, "details_changed", actor=locked, fields=changed)
 
 
 @engine.entry_action

@@ -11,6 +11,12 @@ Proof of the number is what makes it someone's: registering reserves nothing. Th
 ThaiD verifies for a citizen ID owns it (a partial unique index holds it among verified people);
 every unverified registration of the same number is then voided and told so by email. A second
 account proven for a number already owned is refused.
+
+The number alone is not enough: the Thai name ThaiD holds for it must be the registered one
+(``thai_names``: composition, spaces, invisible characters and the title's spelling do not count;
+the title itself may differ and is shown to the approver), and so must the birth date when both
+sides have one. A mismatch is refused; either way the name and birth date ThaiD sent are kept on
+the account (``thaid_name``, ``thaid_birthdate``), so the approver sees them beside the typed ones.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from eplan_flow.errors import GuardFailed, NotFound
 from eplan_flow.extensions import db
 from eplan_flow.models import Account, User
 from eplan_flow.models._types import utcnow
-from eplan_flow.services.identity import citizen_id, identity
+from eplan_flow.services.identity import citizen_id, identity, thai_names
 from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.platform.unit_of_work import transaction
 
@@ -45,6 +51,20 @@ REASONS = {
     ),
     "pid_missing": N_(
         "ThaiD did not send a valid citizen ID, so your identity was not verified. Try again later."
+    ),
+    "name_missing": N_(
+        "ThaiD did not send your name, so it could not be compared with the name you registered and "
+        "your identity was not verified. Try again later."
+    ),
+    "name_mismatch": N_(
+        "The name ThaiD holds for your citizen ID does not match the name you registered, so your "
+        "identity was not verified. If you typed your name wrongly, correct it on this page and "
+        "verify again; otherwise ask your organisation's SSO admin."
+    ),
+    "birthdate_mismatch": N_(
+        "The birth date ThaiD holds for your citizen ID does not match the one you registered, so "
+        "your identity was not verified. If you typed it wrongly, correct it on this page and "
+        "verify again; otherwise ask your organisation's SSO admin."
     ),
     # Told only to someone ThaiD has just proven to hold the number.
     "pid_taken": N_(
@@ -102,10 +122,22 @@ def complete_verification(user_id: int, pid: str | None, claims: Mapping) -> Res
                 citizen_id.digest(pid), user.citizen_id_digest
             ):
                 return _refuse(user, account, "pid_mismatch", claims)
+            person = thai_names.from_claims(claims)
+            if person is None:
+                return _refuse(user, account, "name_missing", claims)
+            # ThaiD's word on the holder of the registered number: kept whatever is decided next.
+            account.thaid_name = person.full_name[:200]
+            account.thaid_birthdate = person.birthdate
+            account.thaid_checked_at = utcnow()
+            comparison = thai_names.compare(user.full_name, user.birth_date, person)
+            if not comparison.name_matches:
+                return _refuse(user, account, "name_mismatch", claims, person)
+            if comparison.birthdate_matches is False:
+                return _refuse(user, account, "birthdate_mismatch", claims, person)
             if _verified_owner(user) is not None:
                 return _refuse(user, account, "pid_taken", claims)
             verifying = True
-            return _verify(user, account, claims)
+            return _verify(user, account, claims, comparison)
     except IntegrityError:
         if not verifying:
             raise
@@ -129,13 +161,18 @@ def _verified_owner(user: User) -> int | None:
     )
 
 
-def _verify(user: User, account: Account, claims: Mapping) -> Result:
+def _verify(user: User, account: Account, claims: Mapping, comparison: thai_names.Comparison) -> Result:
     """Take the two steps, record the proof and void the number's other claims (the caller's
     transaction; the verified-owner index refuses a race with an IntegrityError)."""
+    proof = {
+        "via": "thaid",
+        "issuer": claims.get("iss"),
+        "name_matched": True,
+        "title_matched": comparison.title_matches,
+        "birthdate_matched": comparison.birthdate_matches,
+    }
     steps = [
-        engine.fire(
-            "account", account.id, "verify_identity", user, data={"via": "thaid", "issuer": claims.get("iss")}
-        ),
+        engine.fire("account", account.id, "verify_identity", user, data=proof),
         engine.fire("account", account.id, "request_approval", user),
     ]
     # After the steps: the engine reloads the account and its person as it locks them.
@@ -153,15 +190,26 @@ def _verify(user: User, account: Account, claims: Mapping) -> Result:
     return Result(True, account.id, steps[-1].to_state)
 
 
-def _refuse(user: User, account: Account, reason: str, claims: Mapping) -> Result:
+def _refuse(
+    user: User, account: Account, reason: str, claims: Mapping, person: thai_names.ThaidPerson | None = None
+) -> Result:
     account.verification_error = REASONS[reason]
+    # Never the citizen IDs themselves (PDPA): the reason says enough. A name or birth date that
+    # did not match is recorded as ThaiD sent it for the registered number, beside what was typed.
+    data = {"reason": reason, "account_id": account.id, "issuer": claims.get("iss")}
+    if person is not None:
+        data.update(
+            thaid_name=person.full_name,
+            typed_name=user.full_name,
+            thaid_birthdate=person.birthdate.isoformat() if person.birthdate else None,
+            typed_birthdate=user.birth_date.isoformat() if user.birth_date else None,
+        )
     audit.append(
         f"auth:{user.id}",
         "thaid_verification_failed",
         actor=user,
         organisation_id=account.organisation_id,
-        # Never the citizen IDs themselves (PDPA): the reason says enough.
-        data={"reason": reason, "account_id": account.id, "issuer": claims.get("iss")},
+        data=data,
     )
     return Result(False, account.id, account.status, reason)
 

@@ -4,9 +4,9 @@ latest revision, submission, execution and disbursement rates, evaluation report
 Read-only. The table costs a fixed handful of set-based queries (LAOs with their plan, latest
 revisions, execution money, evaluation reports, and the two overdue queries of
 ``services/planning/deadlines.py``), however many LAOs are in scope: a province has up to 334. The money
-follows ``services/delivery/execution.py``: a project counts as completed only when it has a contract, is
-disbursed in full against it and 100 % done, and is neither cancelled nor closed without
-procurement; the available budget is the ordinance amount plus transfers in, minus transfers out.
+follows ``services/delivery/execution.py``: a project counts as completed only in the state
+``completed`` (which it enters only with a contract, disbursed in full against it and 100 % done);
+the available budget is the ordinance amount plus transfers in, minus transfers out.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import True_
 
 from eplan_flow import exports, thaidate
+from eplan_flow.collation import thai_key
 from eplan_flow.errors import InvalidInput, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import (
@@ -59,7 +60,8 @@ from workflows.deadlines import DEADLINES_V1
 from workflows.plan import PLAN_V1
 
 ZERO = Decimal("0.00")
-NOT_COUNTED_STATES = ("cancelled", "closed_without_procurement")
+# The one state that counts as completed (execution.completion_status reads it the same way).
+COUNTED_STATE = "completed"
 # The strategy dimensions a budget chart may be drawn by (catalogue names).
 DIMENSIONS = ("national_strategy", "nesdp_milestone", "sdg")
 NO_PLAN = "none"
@@ -245,6 +247,31 @@ class Dashboard:
             group.disbursed += row.disbursed
         return sorted(groups.values(), key=lambda g: g.code)
 
+    def district_groups(self) -> list[DistrictGroup]:
+        """The rows shown, grouped by district (districts by code, rows in the order asked for)."""
+        totals = {group.code: group for group in self.by_district()}
+        groups: dict[str, DistrictGroup] = {}
+        for row in self.rows:
+            key = row.district_code or ""
+            groups.setdefault(key, DistrictGroup(totals[key], [])).rows.append(row)
+        return [groups[key] for key in sorted(groups)]
+
+
+@dataclass
+class DistrictGroup:
+    """One district's LAOs on the board and their sums (a LaoRow-shaped total)."""
+
+    total: LaoRow
+    rows: list[LaoRow]
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(row.overdue_count for row in self.rows)
+
+    @property
+    def without_plan(self) -> int:
+        return sum(1 for row in self.rows if row.plan_id is None)
+
 
 # -- the table -----------------------------------------------------------------------------------------
 def _lao_conditions(user, filters: Filters) -> list:
@@ -365,12 +392,7 @@ def money_figures(org_ids, fiscal_year_be: int, dimension: str | None = None):
     if dimension is not None and dimension not in DIMENSIONS:
         raise InvalidInput(f"unknown dimension {dimension!r}", field="dimension")
     money = execution_money(org_ids, fiscal_year_be).cte("money")
-    counted = and_(
-        money.c.status.not_in(NOT_COUNTED_STATES),
-        money.c.contract_amount.is_not(None),
-        money.c.paid >= money.c.contract_amount,
-        money.c.progress_percent >= 100,
-    )
+    counted = money.c.status == COUNTED_STATE
     per_lao = select(
         literal("lao").label("kind"),
         money.c.organisation_id,
@@ -648,16 +670,16 @@ def _passes(row: LaoRow, filters: Filters) -> bool:
 def _sort_value(row: LaoRow, key: str):
     return {
         "code": row.code,
-        "name": row.name,
-        "type": row.type_label,
-        "district": row.district_name or None,
+        "name": thai_key(row.name),
+        "type": thai_key(row.type_label),
+        "district": thai_key(row.district_name) if row.district_name else None,
         "plan_status": (PLAN_ORDER.get(row.plan_status, 99) if row.plan_status else None),
         "plan_version": row.plan_version,
         "revision": row.revision_id,
         "submission": SUBMISSION_ORDER.index(row.submission),
         "execution_rate": row.execution_rate,
         "disbursement_rate": row.disbursement_rate,
-        "evaluation": row.evaluation_status_label or None,
+        "evaluation": thai_key(row.evaluation_status_label) if row.evaluation_status_label else None,
         "overdue": row.overdue_count,
     }[key]
 

@@ -1,7 +1,9 @@
 """What is overdue in the plan lifecycle, for the LAOs a person may read (docs/DOMAIN.md §4).
 
 Read-only: two queries whatever the number of LAOs in scope (a province has up to 334), the
-deadline arithmetic in ``workflows.deadlines``.
+deadline arithmetic in ``workflows.deadlines``. A plan not announced is late for the latest period
+past its deadline and also for the period in force: a plan started for 2566–2570 and never announced
+stays overdue after the 2571–2575 deadline has passed.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, or_, select, true
+from sqlalchemy import Boolean, Integer, String, and_, literal, or_, select, true, union_all
 from sqlalchemy.orm import contains_eager
 
 from eplan_flow import thaidate
@@ -62,31 +64,54 @@ def _overdue(scope, today: date | None, locale: str, rules: dict) -> list[Overdu
     return items
 
 
+def _late_periods(today: date, rules: dict):
+    """(lao_type, period_start_be, plan_required) of every period each LAO type is late for, as a
+    small table of literals the query joins on.
+
+    The latest period past its deadline (``due_period``) must have an announced plan: no plan at all
+    is late too. The period in force, when it is an earlier one, is late only for a plan that was
+    started and never announced: an LAO that keeps its plan in force outside e-Plan is not flagged.
+    """
+    rows = []
+    for lao_type in rules["review"]:
+        due = deadlines.due_period(lao_type, today, rules)
+        for start in deadlines.overdue_periods(lao_type, today, rules):
+            rows.append(
+                select(
+                    literal(lao_type, String).label("lao_type"),
+                    literal(start, Integer).label("start_be"),
+                    literal(start == due, Boolean).label("plan_required"),
+                )
+            )
+    return union_all(*rows).subquery("late_period")
+
+
 def _plans_not_announced(scope, today: date, locale: str, rules: dict) -> list[OverdueItem]:
-    # The period each LAO type is already late for depends only on the type: a handful of values
+    # The periods each LAO type is late for depend only on the type (and today): a handful of rows
     # the query joins on, so one query covers every LAO in scope.
-    due = {t: deadlines.due_period(t, today, rules) for t in rules["review"]}
-    period_of_type = case(due, value=Organisation.lao_type)
+    late = _late_periods(today, rules)
     rows = db.session.execute(
-        select(Organisation, Plan.id, Plan.title)
+        select(Organisation, late.c.start_be, Plan.id, Plan.title)
+        .join(late, late.c.lao_type == Organisation.lao_type)
         .outerjoin(
             Plan,
-            and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == period_of_type),
+            and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == late.c.start_be),
         )
         .where(
             Organisation.kind == "lao",
             Organisation.is_active.is_(True),
-            Organisation.lao_type.in_(list(due)),
             scope,
-            or_(Plan.id.is_(None), Plan.status.not_in(ANNOUNCED_PLAN_STATES)),
+            or_(
+                and_(Plan.id.is_(None), late.c.plan_required.is_(True)),
+                Plan.status.not_in(ANNOUNCED_PLAN_STATES),
+            ),
         )
     ).all()
     items = []
-    for org, plan_id, plan_title in rows:
+    for org, start, plan_id, plan_title in rows:
         lao_type = org.lao_type
         if lao_type is None:  # the query keeps only LAOs of a type that has a deadline
             raise ValueError(f"organisation {org.id} has no LAO type")
-        start = due[lao_type]
         deadline = deadlines.review_deadline(lao_type, start, rules)
         items.append(
             OverdueItem(

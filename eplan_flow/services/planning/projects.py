@@ -152,7 +152,7 @@ def validate_project_values(plan: Plan, values: dict, *, allowed_fields=None, pa
         required += EQUIPMENT_REQUIRED_FIELDS
     for field in required:
         if (field in cleaned or not partial) and cleaned.get(field) is None:
-            raise InvalidInput(f"{field} is required", field=field)
+            raise InvalidInput(f"{field} is required", field=field, reason="required")
 
     _check_linkage(plan, cleaned)
     return cleaned

@@ -622,13 +622,18 @@ def _norm(value):
 
 def _describe(compared: list[ComparedProject]) -> None:
     """Replace ids by what people read: strategy, tactic, programme and linked catalogue names."""
+    describe_values([values for c in compared for values in (c.old, c.new) if values])
+
+
+def describe_values(value_sets: list[dict]) -> None:
+    """Replace, in place, the ids each set of project values holds by their names (strategy, tactic,
+    programme, linked catalogue items; the links joined in one line)."""
     ids: dict[str, set[Any]] = {"strategy_id": set(), "tactic_id": set(), "catalogue": set()}
-    for c in compared:
-        for values in filter(None, (c.old, c.new)):
-            ids["strategy_id"].add(values.get("strategy_id"))
-            ids["tactic_id"].add(values.get("tactic_id"))
-            ids["catalogue"].add(values.get("programme_id"))
-            ids["catalogue"].update(values.get("links") or [])
+    for values in value_sets:
+        ids["strategy_id"].add(values.get("strategy_id"))
+        ids["tactic_id"].add(values.get("tactic_id"))
+        ids["catalogue"].add(values.get("programme_id"))
+        ids["catalogue"].update(values.get("links") or [])
     # Keyed for lookups by a value that may be None (a project without a strategy, say).
     strategies: dict[int | None, str] = {
         s.id: str(s)
@@ -646,12 +651,19 @@ def _describe(compared: list[ComparedProject]) -> None:
             select(CatalogueItem).where(CatalogueItem.id.in_(ids["catalogue"] - {None}))
         )
     }
-    for c in compared:
-        for values in filter(None, (c.old, c.new)):
-            values["strategy_id"] = strategies.get(values.get("strategy_id"), values.get("strategy_id"))
-            values["tactic_id"] = tactics.get(values.get("tactic_id"), values.get("tactic_id"))
-            values["programme_id"] = items.get(values.get("programme_id"), values.get("programme_id"))
-            values["links"] = ", ".join(items.get(i, str(i)) for i in values.get("links") or [])
+    for values in value_sets:
+        for name, names in (("strategy_id", strategies), ("tactic_id", tactics), ("programme_id", items)):
+            if name in values:
+                values[name] = names.get(values[name], values[name])
+        if "links" in values:
+            values["links"] = ", ".join(items.get(i, str(i)) for i in values["links"] or [])
+
+
+def described_items(revision: Revision) -> dict[int, dict]:
+    """Each item's new values as people read them (names, not ids), by item id."""
+    described = {item.id: dict(item.values) for item in revision.items}
+    describe_values(list(described.values()))
+    return described
 
 
 @dataclass

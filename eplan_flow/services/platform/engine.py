@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from eplan_flow import text
+from eplan_flow.collation import thai_collated
 from eplan_flow.errors import (
     CommentRequired,
     GuardFailed,
@@ -493,7 +494,7 @@ def role_holders(org: Organisation, roles, limit: int = 10) -> list[str]:
         .join(Organisation, Organisation.id == RoleGrant.organisation_id)
         .where(RoleGrant.role.in_(roles), User.is_enabled.is_(True))
         .where(covering_grants_clause(org, RoleGrant, Organisation))
-        .order_by(User.full_name)
+        .order_by(thai_collated(User.full_name))
         .limit(limit)
     ).all()
     return list(dict.fromkeys(name for name, _ in rows))

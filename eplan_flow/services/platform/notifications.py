@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from eplan_flow.extensions import db
+from eplan_flow.glossary import ACTION_LABELS
 from eplan_flow.models import AuditEvent, Notification
 from eplan_flow.services.platform import engine
 from eplan_flow.services.platform.unit_of_work import transaction
@@ -21,6 +22,13 @@ _ITEM_PATHS = {
 def item_path(workflow: str, instance_id: int) -> str:
     """The page where a workflow item is acted on."""
     return _ITEM_PATHS.get(workflow, "/instances/{workflow}/{id}").format(workflow=workflow, id=instance_id)
+
+
+def _action_label(definition, action: str) -> str:
+    """The step's name, or an action's that is no step ("create"), in the default language (a job)."""
+    if action in definition.trigger_labels:
+        return definition.trigger_label(action)
+    return str(ACTION_LABELS.get(action, action))
 
 
 def notify_next_actors(audit_event_id: int) -> int:
@@ -65,7 +73,7 @@ def notify_next_actors(audit_event_id: int) -> int:
                         user_id=user.id,
                         audit_event_id=event.id,
                         subject=subject[:300],
-                        body=definition.trigger_label(event.action),
+                        body=_action_label(definition, event.action),
                         link=link,
                     )
                 )

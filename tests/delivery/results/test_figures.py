@@ -68,7 +68,7 @@ def test_the_october_round_counts_the_full_year_per_strategy_national_strategy_n
         "SDG3": metrics(1, "2400.50", 1, "2000.00", "1500.00", 0),
     }
     assert figures.not_counted == [
-        service.NotCountedProject(2, "โครงการที่ 2", "เบิกจ่ายแล้ว 75% ของสัญญา, ความคืบหน้า 60%"),
+        service.NotCountedProject(2, "โครงการที่ 2", "อยู่ระหว่างเบิกจ่าย: เบิกจ่ายแล้ว 75% ของสัญญา, ความคืบหน้า 60%"),
         service.NotCountedProject(3, "โครงการที่ 3", "ยกเลิกโครงการ: ไม่ได้รับอนุญาตใช้พื้นที่"),
     ]
     assert figures.outside_plan_version == []
@@ -88,7 +88,7 @@ def test_the_october_round_counts_the_full_year_per_strategy_national_strategy_n
     assert stored["not_counted"][0] == {
         "project_no": 2,
         "name": "โครงการที่ 2",
-        "reason": "เบิกจ่ายแล้ว 75% ของสัญญา, ความคืบหน้า 60%",
+        "reason": "อยู่ระหว่างเบิกจ่าย: เบิกจ่ายแล้ว 75% ของสัญญา, ความคืบหน้า 60%",
     }
     assert json.loads(json.dumps(stored)) == stored
     assert service.Figures.from_json(json.loads(json.dumps(stored))) == figures

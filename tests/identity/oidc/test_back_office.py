@@ -59,7 +59,7 @@ def test_a_bad_redirect_address_is_refused_and_nothing_is_registered(world, clie
         },
         follow_redirects=True,
     )
-    assert "Not saved" in response.get_data(as_text=True)
+    assert "Nothing was saved" in response.get_data(as_text=True)
     assert db.session.execute(select(OAuth2Client)).first() is None
 
 

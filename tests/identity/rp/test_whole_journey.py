@@ -61,6 +61,7 @@ def test_a_new_planner_goes_from_registration_to_e_plan_with_the_planner_role(ma
             "email": email,
             "password": PASSWORD,
             "password_again": PASSWORD,
+            "birth_date": citizen.birthdate.strftime("%d/%m/") + str(citizen.birthdate.year + 543),
         },
     )
     # The same "check your email" answer whether or not the address or number was known: not signed in.

@@ -104,7 +104,9 @@ def test_opening_the_link_shows_a_button_and_only_the_post_confirms(world, db, c
     assert page.status_code == 200 and "Confirm my email address" in page.get_data(as_text=True)
     assert _db.session.get(Account, account.id).status == "registered"
     done = client.post(f"/sso/confirm/{token}")
-    assert done.status_code == 303 and done.headers["Location"].endswith("/sso/login")
+    # Not signed in here: on to the sign-in page, which then continues to the ThaiD step.
+    assert done.status_code == 303
+    assert done.headers["Location"] == "/sso/login?next=/sso/verify/thaid"
     assert _db.session.get(Account, account.id).status == "email_confirmed"
     again = client.post(f"/sso/confirm/{token}?lang=en")
     assert again.status_code == 400
@@ -119,3 +121,36 @@ def test_asking_for_the_link_again_sends_a_new_one_that_works(world, db, client)
     assert identity.confirm_email(confirmation_token()).status == "email_confirmed"
     client.post("/sso/confirm/resend")
     assert _db.session.query(EmailMessage).count() == 2  # confirmed: nothing more is sent
+
+
+def test_confirming_while_signed_out_leads_through_the_sign_in_page_to_the_thaid_step(world, db, client):
+    account = register(world.sao_a, 8)
+    done = client.post(f"/sso/confirm/{confirmation_token()}?lang=en", follow_redirects=False)
+    login_page = client.get(done.headers["Location"]).get_data(as_text=True)
+    # The sign-in page says what comes next, in the person's language.
+    assert "Your email address is confirmed" in login_page
+    assert "Next step: after you sign in, verify your identity with the ThaiD app." in login_page
+    signed_in = client.post(
+        done.headers["Location"], data={"email": account.user.email, "password": "Bueng Kan plans 2569"}
+    )
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/sso/verify/thaid"
+    thaid_page = client.get("/sso/verify/thaid").get_data(as_text=True)
+    assert "Verify with ThaiD</button>" in thaid_page
+
+
+def test_confirming_while_signed_in_lands_on_the_account_page_with_the_thaid_button(world, db, client):
+    account = register(world.sao_a, 9)
+    client.post("/sso/login?lang=th", data={"email": account.user.email, "password": "Bueng Kan plans 2569"})
+    done = client.post(f"/sso/confirm/{confirmation_token()}")
+    assert done.status_code == 303 and done.headers["Location"] == "/sso/"
+    page = client.get("/sso/").get_data(as_text=True)
+    assert "ยืนยันอีเมลแล้ว" in page and 'href="/sso/verify/thaid"' in page
+
+
+def test_a_next_address_off_the_site_is_not_followed_after_signing_in(world, db, client):
+    account = register(world.sao_a, 10)
+    signed_in = client.post(
+        "/sso/login?next=https://evil.example/sso/verify/thaid",
+        data={"email": account.user.email, "password": "Bueng Kan plans 2569"},
+    )
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/sso/"

@@ -56,6 +56,7 @@ def test_a_person_finds_their_lao_by_code_or_name_and_registers_with_plain_forms
             "requested_role": "member",
             "password": STRONG_PASSWORD,
             "password_again": STRONG_PASSWORD,
+            "birth_date": "14/03/2531",
         },
     )
     # Not signed in: the same "check your email" answer as for an address that had an account.
@@ -86,6 +87,7 @@ def test_registration_refusals_are_shown_beside_their_fields(world, db, client):
         "requested_role": "member",
         "password": STRONG_PASSWORD,
         "password_again": STRONG_PASSWORD,
+        "birth_date": "14/03/2531",
     }
     bad_digit = client.post(
         f"/sso/register?org={world.sao_a.id}&lang=en",

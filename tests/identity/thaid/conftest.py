@@ -11,20 +11,25 @@ from eplan_flow.extensions import db
 from eplan_flow.models import Account, User
 from eplan_flow.services.identity import citizen_id
 from eplan_flow.services.platform import engine
-from eplan_flow.thaid_dev.citizens import BY_KEY
+from eplan_flow.thaid_dev.citizens import BY_KEY, BY_PID
 from tests import factories
 
 
-def registered_person(*, pid: str, confirmed: bool = True) -> SimpleNamespace:
+def registered_person(
+    *, pid: str, confirmed: bool = True, full_name: str | None = None, birth_date=None
+) -> SimpleNamespace:
     """The rows registration makes (built here, not through the registration service), with the
-    email address confirmed through the engine unless ``confirmed`` is False."""
+    email address confirmed through the engine unless ``confirmed`` is False. The name and birth
+    date are the sample citizen's of ``pid`` unless given."""
+    citizen = BY_PID.get(pid)
     factories.province("38", "บึงกาฬ")
     factories.district("3801", "เมืองบึงกาฬ")
     lao = factories.lao("หนองเลิง", "sao", "3801")
     person = User(
         username="somchai@example.test",
         email="somchai@example.test",
-        full_name="นายสมชาย ใจดี",
+        full_name=full_name or (citizen.name if citizen else "นายสมชาย ใจดี"),
+        birth_date=birth_date if birth_date is not None else (citizen.birthdate if citizen else None),
         organisation_id=lao.id,
         password_hash=factories.PASSWORD_HASH,
         citizen_id_encrypted=citizen_id.encrypt(pid),

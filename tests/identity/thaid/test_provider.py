@@ -19,7 +19,7 @@ from eplan_flow.thaid_dev.store import MemoryStore
 from tests.conftest import PRODUCTION_CONFIG, make_app
 
 CLIENT_ID, SECRET = "eplan-sso-dev", "thaid-dev-secret"
-FULL_SCOPE = "openid pid name name_en given_name family_name birthdate"
+FULL_SCOPE = "openid pid name name_en title given_name family_name birthdate"
 
 
 def _s256(verifier: str) -> str:
@@ -145,8 +145,10 @@ def test_a_plain_relying_party_completes_the_code_flow_with_pkce_and_verifies_th
     claims = rp.verified_id_token(response)
     malee = BY_KEY["malee"]
     assert claims["sub"] == malee.sub
-    assert {k: claims[k] for k in ("pid", "name", "name_en", "given_name", "family_name", "birthdate")} == {
+    released = ("pid", "name", "name_en", "title", "given_name", "family_name", "birthdate")
+    assert {k: claims[k] for k in released} == {
         "pid": "3100500123458",
+        "title": "นาง",
         "name": "นางมาลี ศรีสุข",
         "name_en": "Mrs. Malee Srisuk",
         "given_name": "มาลี",

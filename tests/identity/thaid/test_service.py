@@ -12,6 +12,8 @@ from eplan_flow.thaid_dev.citizens import BY_KEY
 from tests.identity.thaid.conftest import registered_person
 
 SOMCHAI = BY_KEY["somchai"].pid
+# What ThaiD says about Somchai (the stand-in's claims for him), from a real issuer.
+SOMCHAI_CLAIMS = {"iss": "https://thaid.example", **BY_KEY["somchai"].claims()}
 
 
 def _state(db, person):
@@ -29,7 +31,7 @@ def _state(db, person):
 
 def test_a_matching_pid_verifies_and_asks_for_approval_in_one_step(app, db):
     person = registered_person(pid=SOMCHAI)
-    result = complete_verification(person.user_id, SOMCHAI, {"iss": "https://thaid.example"})
+    result = complete_verification(person.user_id, SOMCHAI, SOMCHAI_CLAIMS)
     assert result.verified and result.status == "awaiting_approval" and result.message is None
     account = db.session.get(Account, person.account_id)
     verified = (
@@ -38,7 +40,12 @@ def test_a_matching_pid_verifies_and_asks_for_approval_in_one_step(app, db):
     assert verified.actor_id == person.user_id and verified.data == {
         "via": "thaid",
         "issuer": "https://thaid.example",
+        "name_matched": True,
+        "title_matched": True,
+        "birthdate_matched": True,
     }
+    assert (account.thaid_name, account.thaid_birthdate) == ("นายสมชาย ใจดี", BY_KEY["somchai"].birthdate)
+    assert account.thaid_checked_at is not None
 
 
 @pytest.mark.parametrize("pid", [None, "", "1101700203451", "110170020345"])
@@ -54,7 +61,7 @@ def test_an_account_whose_email_address_is_not_confirmed_is_refused_and_nothing_
     person = registered_person(pid=SOMCHAI, confirmed=False)
     before = _state(db, person)
     with pytest.raises(NotAwaitingVerification):
-        complete_verification(person.user_id, SOMCHAI, {})
+        complete_verification(person.user_id, SOMCHAI, SOMCHAI_CLAIMS)
     assert _state(db, person) == before
 
 
@@ -73,5 +80,5 @@ def test_a_failure_in_the_second_step_undoes_the_first(app, db, monkeypatch):
 
     monkeypatch.setattr(engine, "entry_actions", with_refusal)
     with pytest.raises(DomainError, match="approver"):
-        complete_verification(person.user_id, SOMCHAI, {})
+        complete_verification(person.user_id, SOMCHAI, SOMCHAI_CLAIMS)
     assert _state(db, person) == before

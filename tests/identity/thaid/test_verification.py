@@ -272,3 +272,26 @@ def test_a_discovery_path_instead_of_a_url_means_this_apps_own_stand_in(make_liv
     browser.get(_pick(browser, authorization_url, "pranee"), timeout=10)
     assert _snapshot(server, person)[0] == "awaiting_approval"
     browser.close()
+
+
+def test_another_persons_citizen_id_under_a_made_up_name_is_refused_at_the_stand_in(server, browser):
+    # The case: registered as "นายกกกก ใจดี" with Somchai's number, Somchai picked at ThaiD.
+    with server.app.app_context():
+        person = registered_person(pid=BY_KEY["somchai"].pid, full_name="นายกกกก ใจดี")
+    sign_in(server, browser, person.email)
+    before = _snapshot(server, person)
+    done = browser.get(_pick(browser, _start(server, browser), "somchai"), allow_redirects=False, timeout=10)
+    shown = browser.get(urljoin(server.url, done.headers["Location"]), timeout=10).text
+    assert "does not match the name you registered" in shown
+    # The person sees both names, to correct a typo of their own.
+    assert "นายกกกก ใจดี" in shown and "นายสมชาย ใจดี" in shown
+    assert BY_KEY["somchai"].pid not in shown
+    status, _version, verified_at, _events = _snapshot(server, person)
+    assert (status, verified_at) == (before[0], before[2]) == ("email_confirmed", None)
+    with server.app.app_context():
+        failed = (
+            db.session.query(AuditEvent)
+            .filter_by(chain=f"auth:{person.user_id}", action="thaid_verification_failed")
+            .one()
+        )
+        assert failed.data["reason"] == "name_mismatch" and failed.data["thaid_name"] == "นายสมชาย ใจดี"

@@ -1,0 +1,1 @@
+"""What each person works on, across the contexts below: the sections of their home page."""
