@@ -13,9 +13,33 @@ from eplan_flow.collation import thai_collated
 from eplan_flow.extensions import db
 from eplan_flow.models import CATALOGUES, CatalogueItem, Province
 from eplan_flow.services.directory import catalogues
+from eplan_flow.thaidate import today_local
+from workflows import deadlines as deadline_rules
+from workflows.deadlines import DEADLINES_V1
 
 CATALOGUE_CHOICES = [(c, CATALOGUE_LABELS[c]) for c in CATALOGUES]
 PROVINCIAL_CHOICES = [(c, CATALOGUE_LABELS[c]) for c in catalogues.PROVINCIAL]
+
+
+def period_label(start: int | None):
+    """A plan period as people write it ("2566–2570"), or "every period"."""
+    if start is None:
+        return _l("Every plan period")
+    return f"{start}–{start + DEADLINES_V1['period']['years'] - 1}"
+
+
+def _period_or_none(value) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def _period_choices(current: int | None = None):
+    """Every period, the period in force, the one before it and the two after (and ``current``)."""
+    years = DEADLINES_V1["period"]["years"]
+    now = deadline_rules.period_in_force(today_local())
+    starts = sorted({now + years * step for step in (-1, 0, 1, 2)} | ({current} if current else set()))
+    return form_choices([("", _l("Every plan period")), *((str(s), period_label(s)) for s in starts)])
 
 
 class CatalogueItemView(SecureModelView):
@@ -29,10 +53,20 @@ class CatalogueItemView(SecureModelView):
     create_service = catalogues.create_item
     update_service = catalogues.update_item
 
-    column_list = ("catalogue", "scope", "code", "name_th", "parent", "position", "is_active")
+    column_list = (
+        "catalogue",
+        "scope",
+        "period_start_be",
+        "code",
+        "name_th",
+        "parent",
+        "position",
+        "is_active",
+    )
     column_details_list = (
         "catalogue",
         "scope",
+        "period_start_be",
         "code",
         "name_th",
         "name_en",
@@ -55,10 +89,12 @@ class CatalogueItemView(SecureModelView):
     column_filters = (
         FilterEqual(CatalogueItem.catalogue, _l("Catalogue"), options=CATALOGUE_CHOICES),
         FilterEqual(CatalogueItem.scope, _l("Province code")),
+        FilterEqual(CatalogueItem.period_start_be, _l("Plan period")),
     )
     column_labels = {
         "catalogue": _l("Catalogue"),
         "scope": _l("Province"),
+        "period_start_be": _l("Plan period"),
         "code": _l("Code"),
         "name_th": _l("Name (Thai)"),
         "name_en": _l("Name (English)"),
@@ -69,14 +105,30 @@ class CatalogueItemView(SecureModelView):
     column_formatters = {
         "catalogue": lambda v, c, m, n: CATALOGUE_LABELS.get(m.catalogue, m.catalogue),
         "scope": lambda v, c, m, n: m.scope or _l("National"),
+        "period_start_be": lambda v, c, m, n: period_label(m.period_start_be),
     }
     column_formatters_detail = column_formatters
     # The parent is seed structure (master plan → national strategy), never picked in a form.
-    form_columns = ("catalogue", "scope", "code", "name_th", "name_en", "position", "is_active")
-    form_overrides = {"catalogue": SelectField, "scope": SelectField}
+    form_columns = (
+        "catalogue",
+        "scope",
+        "period_start_be",
+        "code",
+        "name_th",
+        "name_en",
+        "position",
+        "is_active",
+    )
+    form_overrides = {"catalogue": SelectField, "scope": SelectField, "period_start_be": SelectField}
     form_args = {
         "catalogue": {"label": _l("Catalogue"), "choices": form_choices(PROVINCIAL_CHOICES)},
         "scope": {"label": _l("Province"), "choices": []},
+        "period_start_be": {
+            "label": _l("Plan period"),
+            "choices": [],
+            "coerce": _period_or_none,
+            "description": _l("The plan period the item serves; a provincial development plan has one."),
+        },
     }
 
     def may_write(self) -> bool:
@@ -99,9 +151,11 @@ class CatalogueItemView(SecureModelView):
     def create_form(self, obj=None):
         form = super().create_form(obj)
         form.scope.choices = self._province_choices()
+        form.period_start_be.choices = _period_choices()
         return form
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         form.scope.choices = self._province_choices()
+        form.period_start_be.choices = _period_choices(form.period_start_be.data)
         return form

@@ -330,6 +330,8 @@ class AuditView(SecureModelView):
 CHAIN_LABELS = {
     "plan-content": _l("Plan content"),
     "revision-content": _l("Revision content"),
+    "revision-numbering": _l("Numbering of revisions"),
+    "review-content": _l("Review content"),
     "execution-content": _l("Project money"),
     "evaluation-content": _l("Evaluation report text"),
     "actuals": _l("Year-end actuals"),

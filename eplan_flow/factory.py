@@ -15,7 +15,18 @@ from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
 from admin import init_admin
-from eplan_flow import addresses, cli, collation, i18n, log_redaction, oidc, security_headers, thaid_dev, web
+from eplan_flow import (
+    addresses,
+    cli,
+    collation,
+    i18n,
+    log_redaction,
+    oidc,
+    read_only,
+    security_headers,
+    thaid_dev,
+    web,
+)
 from eplan_flow.api import bp as api_bp
 from eplan_flow.auth import init_app as init_auth
 from eplan_flow.catalogues import bp as catalogues_bp
@@ -71,6 +82,8 @@ def build_app(test_config: dict | None = None) -> Flask:
     # Before the auth hooks, so events they audit (a role re-sync) carry the request id.
     _init_request_id(app)
     init_auth(app)
+    # After sign-in is known (the back office stays open to DLA admins), before any view writes.
+    read_only.init_app(app)
     cli.init_app(app)
 
     app.register_blueprint(main_bp)

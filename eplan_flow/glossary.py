@@ -101,6 +101,12 @@ ACTION_LABELS = {
     "add_item": _l("Added an item to the revision"),
     "remove_item": _l("Removed an item from the revision"),
     "set_reasons": _l("Wrote the revision's reasons"),
+    "set_policy_basis": _l("Recorded the revision's clause 22/2 basis"),
+    "set_numbering": _l("Set how the LAO numbers its revisions"),
+    "set_next_number": _l("Set the next number of a revision counter"),
+    "set_strategy": _l("Changed a strategy in the review"),
+    "record_civic_forum": _l("Recorded the civic forum's meeting"),
+    "record_announcement_duty": _l("Recorded copies sent or the announcement posted"),
     "record_contract": _l("Recorded the contract"),
     "record_progress": _l("Recorded the progress"),
     "add_transfer": _l("Recorded a budget transfer"),
@@ -116,10 +122,22 @@ ACTION_LABELS = {
     "api_token_created": _l("Issued an API token"),
     "session_ended": _l("Session ended"),
     "reseal": _l("Re-encrypted stored personal data"),
+    "entry_window_scheduled": _l("Scheduled a read-only window of e-Plan"),
+    "entry_window_changed": _l("Changed a read-only window of e-Plan"),
+    "entry_window_ended": _l("Ended a read-only window of e-Plan early"),
+    "entry_window_cancelled": _l("Withdrew a read-only window of e-Plan"),
 }
 
 # The kinds of item a revision holds (``RevisionItem.kind``), in the order its forms offer them. A
 # correction is what some English texts call an amendment.
+# The ผ.01's parts (workflows/counting.py): the LAO's own projects, those asked of others, equipment.
+P01_PART_LABELS = {
+    "own": _l("Development projects of the LAO (ผ.02)"),
+    "beyond_capacity": _l("Projects beyond the LAO's capacity, asked of the PAO or other agencies (ผ.02/2)"),
+    "equipment": _l("Equipment (ผ.03)"),
+    "community": _l("Projects taken from village and community plans (ผ.02/1)"),
+}
+
 REVISION_KINDS = ("addition", "change", "correction")
 # Their Thai names, in the order an announcement names a bundle of them. Not translated: the name is
 # part of the announced revision's stored label and title ("เพิ่มเติม ครั้งที่ 2/2568").

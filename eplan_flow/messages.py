@@ -84,6 +84,12 @@ CATALOGUE = {
     "invalid_input/reason=date_in_future": _l("The date cannot be in the future."),
     # A value the form left empty that the service needs (shown beside its field).
     "invalid_input/reason=required": _l("Fill in this field."),
+    "invalid_input/reason=other_period": _l(
+        "These catalogue items serve another plan period: this plan covers %(start)s–%(end)s."
+    ),
+    "invalid_input/reason=not_a_period": _l(
+        "Enter the first year of a plan period (B.E.), such as 2566 for 2566–2570."
+    ),
     # An error shown beside the field it names: the reason's sentence, else this.
     "field:*": _l("Please check this value."),
     # -- the JSON API
@@ -172,6 +178,10 @@ CATALOGUE = {
     ),
     "plan_has_no_projects": _l("A plan without projects cannot be announced. Add its projects first."),
     "plan_not_announced": _l("Only an announced plan can be revised."),
+    # After the announcement: copies sent and the announcement posted (eplan_flow.services.planning.duties).
+    "duty:invalid_input/reason=not_owed": _l("Nothing of that kind is owed for this announcement."),
+    "duty:invalid_input/reason=before_announcement": _l("The date cannot be before the announcement."),
+    "duty:invalid_input/reason=already_recorded": _l("This was already recorded."),
     "revision_not_drafting": _l("This revision is no longer a draft; its items cannot change."),
     "project_in_open_revision": _l(
         "Project %(project_no)s is already in the open revision %(revision)s; finish or withdraw that "
@@ -184,6 +194,32 @@ CATALOGUE = {
         "The revision is not complete: give its reasons and necessity, and keep only the items its "
         "route may carry."
     ),
+    # Issue 12: the policy basis, the years a revision may touch, numbering (revision rules v2).
+    **{
+        f"revision_incomplete/field={name}": _l(
+            "A clause 22/2 revision needs its basis (royal project or ceremony, state ceremony, government "
+            "or MOI policy) and the letter's number and date before it is submitted."
+        )
+        for name in ("policy_basis", "policy_letter_no", "policy_letter_date")
+    },
+    "revision_year_closed": _l(
+        "Fiscal year %(year)s has passed: a revision may correct, add to or change the plan only for "
+        "fiscal year %(earliest)s and later."
+    ),
+    "revision_number_used": _l(
+        "%(counter)s number %(last)s of %(year)s has already been announced; the next number must be higher."
+    ),
+    # -- planning: reviews (ทบทวน) and the civic forum
+    "civic_forum_missing": _l(
+        "Record the civic forum's meeting (date, place, number of attendees and resolution) before "
+        "submitting the draft."
+    ),
+    "civic_forum_not_needed": _l("This kind of item does not go to the civic forum; nothing was recorded."),
+    "civic_forum_not_drafting": _l("The civic forum's meeting is recorded while the draft is prepared."),
+    "review_not_drafting": _l("This review is no longer a draft; its items cannot change."),
+    "review_already_open": _l("The plan already has a review under way; finish or withdraw it first."),
+    "plan_not_in_force": _l("Only an announced plan can be reviewed."),
+    "review:*": _l("Nothing was saved: check the form; something is missing or not valid."),
     "strategies:*/field=number": _l("Choose a whole number from 1 to 999 that no other item here uses."),
     "strategies:*/field=name": _l("Give a name of at most 500 characters."),
     "strategies:*/field=links": _l("Choose only the catalogue items listed."),
@@ -261,6 +297,22 @@ CATALOGUE = {
         "The announcement date cannot be before the report was presented."
     ),
     "new_report:*": _l("Nothing was saved: give a fiscal year that has begun and a round."),
+    # -- read-only windows of e-Plan's data entry (workflows/entry_windows.py)
+    "read_only_window": _l(
+        "Nothing was saved: e-Plan is read-only until %(until)s (%(window_reason)s). You can read every "
+        "page and the public notices; try again once it reopens."
+    ),
+    "entry_window_not_valid": _l("Nothing was saved: check the read-only window's dates and reason."),
+    "entry_window_not_valid/reason=order": _l(
+        "Nothing was saved: a read-only window must end after it starts."
+    ),
+    "entry_window_not_valid/reason=past": _l(
+        "Nothing was saved: that window would be over already; give an end in the future."
+    ),
+    "entry_window_not_valid/reason=overlap": _l(
+        "Nothing was saved: the window overlaps another read-only window; change or end that one instead."
+    ),
+    "entry_window_not_valid/reason=over": _l("Nothing was changed: this read-only window is already over."),
     "form:*": _FIELDS_MARKED,
     # -- a workflow step fired from an item's page (main.fire): the page shows the item again
     "step:stale_state": _l(

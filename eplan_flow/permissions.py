@@ -12,6 +12,7 @@ from sqlalchemy.sql import ColumnElement
 
 from workflows.account import ACCOUNT_V1, APPROVER_GUARDS
 from workflows.roles import BACK_OFFICE_ROLES, ROLES
+from workflows.routing import district_lao_types, via_district
 
 
 def _grants(user) -> Iterable:
@@ -34,12 +35,21 @@ def grant_covers(grant, org) -> bool:
     if reach == "province":
         return held_at.province_code is not None and org.province_code == held_at.province_code
     if reach == "district":
+        # The district office reaches only the LAOs the province works with through it
+        # (workflows.routing): เทศบาลตำบล and อบต., not the อบจ., เทศบาลเมือง or เทศบาลนคร.
         return (
             held_at.district_code is not None
             and org.district_code == held_at.district_code
-            and org.kind in ("lao", "district_office")
+            and (org.kind == "district_office" or (org.kind == "lao" and via_district(org.lao_type)))
         )
     return False
+
+
+def _district_reach(org_model) -> ColumnElement[bool]:
+    """The organisations of a district a district grant reaches, as ``grant_covers`` reads them."""
+    return (org_model.kind == "district_office") | (
+        (org_model.kind == "lao") & org_model.lao_type.in_(district_lao_types())
+    )
 
 
 def roles_over(user, org) -> set[str]:
@@ -144,6 +154,11 @@ def can_manage_jobs(user) -> bool:
     return any(g.role == "dla_admin" for g in _grants(user))
 
 
+def can_schedule_entry_windows(user) -> bool:
+    """A read-only window closes e-Plan for every LAO: only DLA admins schedule, change or end one."""
+    return any(g.role == "dla_admin" for g in _grants(user))
+
+
 # Offices that watch over LAOs: the oversight dashboards are theirs (read-only).
 OVERSIGHT_ROLES = frozenset({"district_officer", "provincial_officer", "dla_admin"})
 
@@ -183,10 +198,7 @@ def visible_org_clause(user, org_model) -> ColumnElement[bool]:
         if reach == "province" and held_at.province_code:
             clauses.append(org_model.province_code == held_at.province_code)
         elif reach == "district" and held_at.district_code:
-            clauses.append(
-                (org_model.district_code == held_at.district_code)
-                & org_model.kind.in_(("lao", "district_office"))
-            )
+            clauses.append((org_model.district_code == held_at.district_code) & _district_reach(org_model))
     return or_(*clauses) if clauses else false()
 
 
@@ -204,7 +216,8 @@ def covering_grants_clause(org, grant_model, org_model) -> ColumnElement[bool]:
             grant_model.role.in_(by_reach.get("province", []))
             & (org_model.province_code == org.province_code)
         )
-    if org.district_code and org.kind in ("lao", "district_office"):
+    district_reaches = org.kind == "district_office" or (org.kind == "lao" and via_district(org.lao_type))
+    if org.district_code and district_reaches:
         clauses.append(
             grant_model.role.in_(by_reach.get("district", []))
             & (org_model.district_code == org.district_code)

@@ -11,7 +11,8 @@ from workflows.definition import DefinitionError, TransitionSpec, WorkflowDefini
 from workflows.evaluation import EVALUATION_V1
 from workflows.execution import EXECUTION_V1, EXECUTION_V2
 from workflows.plan import PLAN_V1
-from workflows.revision import REVISION_V1
+from workflows.review import REVIEW_V1
+from workflows.revision import REVISION_V1, REVISION_V2
 
 
 class UnknownWorkflow(LookupError):
@@ -55,7 +56,17 @@ class Registry:
         return iter(sorted(self._defs.values(), key=lambda d: (d.name, d.version)))
 
 
-REGISTRY = Registry(PLAN_V1, REVISION_V1, EXECUTION_V1, EXECUTION_V2, ACCOUNT_V1, ACCESS_V1, EVALUATION_V1)
+REGISTRY = Registry(
+    PLAN_V1,
+    REVISION_V1,
+    REVISION_V2,
+    REVIEW_V1,
+    EXECUTION_V1,
+    EXECUTION_V2,
+    ACCOUNT_V1,
+    ACCESS_V1,
+    EVALUATION_V1,
+)
 
 __all__ = [
     "REGISTRY",

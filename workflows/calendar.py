@@ -1,15 +1,24 @@
 """Thai government working days: Monday to Friday minus public holidays (rule data, versioned).
 
-The holiday list is the cabinet's announcement for each Buddhist-Era year, with the substitute
-weekday it gives when a holiday falls on a weekend. Lunar holidays (Makha, Visakha, Asanha Bucha,
-Buddhist Lent) and special days move every year and the cabinet may add days at short notice, so
-the list is data to keep up to date, not a rule to compute: add a year or a new version of the
-calendar rather than changing code. Years not listed count Monday to Friday only.
+Version 1 listed each Buddhist-Era year's holidays by hand (2569–2570 only) and missed days the
+cabinet added (2 January 2569) and government holidays (พืชมงคล, 13 May 2569); other years counted
+Monday to Friday only. Version 2 takes every year from the ``holidays`` package (Thailand, categories
+PUBLIC and GOVERNMENT: the days government offices close), drops Labour Day (observed only by the
+private and financial sectors) and merges a small local list for cabinet announcements newer than the
+package release.
+
+Holidays are facts, not rules: a deadline computed with a missing holiday was wrong, not made under
+an older rule, so every computation uses the current calendar (``CALENDAR``) and version 1 stays
+only as a record of what was entered by hand. Update the package (or add to ``LOCAL_HOLIDAYS``) when
+the cabinet announces a day; never change code.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
+
+import holidays as holidays_package
 
 HOLIDAYS_V1 = {
     "version": 1,
@@ -59,21 +68,80 @@ HOLIDAYS_V1 = {
     },
 }
 
-CALENDAR = HOLIDAYS_V1
+# Cabinet special holidays announced after the ``holidays`` release pinned in pyproject (ISO date →
+# Thai name). Empty while the package carries every announced day; add a line when the cabinet
+# announces one at short notice, and drop it once the package has it.
+LOCAL_HOLIDAYS: dict[str, str] = {}
+
+# Plain data, so its values are of mixed types.
+HOLIDAYS_V2: dict[str, Any] = {
+    "version": 2,
+    "source": {
+        "package": "holidays",
+        "country": "TH",
+        # The days government offices close (PUBLIC and GOVERNMENT; not BANK, ARMED_FORCES, …).
+        "categories": ("public", "government"),
+        "language": "th",
+    },
+    # A day the package names only with these words is dropped: Labour Day and its substitute day
+    # (วันแรงงานแห่งชาติ, ชดเชยวันแรงงานแห่งชาติ) are private- and financial-sector holidays.
+    "exclude_names_containing": ("วันแรงงาน",),
+    "local": LOCAL_HOLIDAYS,
+}
+
+CALENDAR = HOLIDAYS_V2
+
+_YEAR_CACHE: dict[tuple[int, int], dict[date, str]] = {}
 
 
-def _holiday_map(calendar: dict) -> dict[date, str]:
-    return {date.fromisoformat(day): name for days in calendar["years"].values() for day, name in days}
+def _package_year(calendar: dict, ce_year: int) -> dict[date, str]:
+    """One CE year's holidays under ``calendar`` (the current calendar's years are cached)."""
+    cached = calendar is CALENDAR
+    key = (calendar["version"], ce_year)
+    if cached and key in _YEAR_CACHE:
+        return _YEAR_CACHE[key]
+    source = calendar["source"]
+    found = holidays_package.country_holidays(
+        source["country"], years=ce_year, categories=tuple(source["categories"]), language=source["language"]
+    )
+    days: dict[date, str] = {}
+    for day, names in found.items():
+        kept = [
+            name
+            for name in names.split("; ")
+            if not any(word in name for word in calendar["exclude_names_containing"])
+        ]
+        if kept:
+            days[day] = "; ".join(kept)
+    for iso, name in calendar.get("local", {}).items():
+        if (day := date.fromisoformat(iso)).year == ce_year:
+            days[day] = name
+    if cached:
+        _YEAR_CACHE[key] = days
+    return days
+
+
+def _holidays_of(calendar: dict, years) -> dict[date, str]:
+    if "years" in calendar:  # version 1: listed by hand
+        return {date.fromisoformat(day): name for days in calendar["years"].values() for day, name in days}
+    merged: dict[date, str] = {}
+    for year in years:
+        merged.update(_package_year(calendar, year))
+    return merged
+
+
+def _holiday_map(calendar: dict, start: date, end: date | None = None) -> dict[date, str]:
+    return _holidays_of(calendar, range(start.year, (end or start).year + 1))
 
 
 def holiday_name(day: date, calendar: dict = CALENDAR) -> str | None:
     """The public holiday's Thai name if ``day`` is one, else None."""
-    return _holiday_map(calendar).get(day)
+    return _holiday_map(calendar, day).get(day)
 
 
 def is_working_day(day: date, calendar: dict = CALENDAR) -> bool:
     """Monday to Friday and not a public holiday of ``calendar``."""
-    return day.weekday() < 5 and day not in _holiday_map(calendar)
+    return day.weekday() < 5 and day not in _holiday_map(calendar, day)
 
 
 def working_days_between(start: date, end: date, calendar: dict = CALENDAR) -> int:
@@ -81,7 +149,9 @@ def working_days_between(start: date, end: date, calendar: dict = CALENDAR) -> i
 
     A request made on a Monday has waited 3 working days on the Thursday of an ordinary week.
     """
-    holidays = _holiday_map(calendar)
+    if end <= start:
+        return 0
+    holidays = _holiday_map(calendar, start, end)
     count = 0
     day = start + timedelta(days=1)
     while day <= end:
@@ -91,6 +161,19 @@ def working_days_between(start: date, end: date, calendar: dict = CALENDAR) -> i
     return count
 
 
-def covered_years(calendar: dict = CALENDAR) -> tuple[int, ...]:
-    """Buddhist-Era years whose holidays the calendar lists."""
-    return tuple(sorted(calendar["years"]))
+def next_working_day(day: date, calendar: dict = CALENDAR) -> date:
+    """``day`` if it is a working day, else the first working day after it.
+
+    A period whose last day is a holiday ends on the next working day (ประมวลกฎหมายแพ่งและพาณิชย์
+    มาตรา 193/8): a 15-day deadline landing on a holiday moves past it.
+    """
+    while not is_working_day(day, calendar):
+        day += timedelta(days=1)
+    return day
+
+
+def covered_years(calendar: dict = CALENDAR) -> tuple[int, ...] | None:
+    """Buddhist-Era years whose holidays the calendar lists; None when it covers every year."""
+    if "years" in calendar:
+        return tuple(sorted(calendar["years"]))
+    return None

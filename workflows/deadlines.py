@@ -19,8 +19,11 @@ of an announcement on 1 March ends on 16 March; "at least 30 days" posted from 1
 from __future__ import annotations
 
 import calendar
+import copy
 from datetime import date, timedelta
 from typing import Any
+
+from workflows import calendar as thai_calendar
 
 BE_OFFSET = 543
 
@@ -99,6 +102,67 @@ DEADLINES_V1: dict[str, Any] = {
 }
 
 
+# Version 2 (issue 12, item 6 and 10): after announcing a plan *or a revision* the LAO sends copies to
+# the council, the district and the province within 15 days and posts the announcement publicly for
+# at least 30 days (ข้อ 24, ../shared/DOMAIN.md §7 [R]); a deadline that lands on a weekend or a
+# holiday moves to the next working day (ประมวลกฎหมายแพ่งและพาณิชย์ มาตรา 193/8), counted on the
+# government calendar of ``workflows.calendar``. Version 1's calendar-day arithmetic stays for
+# announcements before ``effective_from``: an item started under version 1 finishes under it.
+DEADLINES_V2: dict[str, Any] = copy.deepcopy(DEADLINES_V1)
+DEADLINES_V2["version"] = 2
+DEADLINES_V2["roll_past_holidays"] = True
+DEADLINES_V2["announcement_duties"] = {
+    # The day version 2 took effect: announcements (of plans and revisions) from this day on are
+    # tracked under it; earlier ones finish under version 1 (a plan's submission only).
+    "effective_from": "2026-12-07",
+    # What each announced item owes. A plan's copies to the district and province are its
+    # ``submit_to_oversight`` step (the plan workflow, tracked as "plan_not_submitted"), so a plan
+    # owes only the posting here; a revision has no such step and owes both.
+    "duties": {"plan": ("posting",), "revision": ("copies", "posting")},
+    # Days after the announcement to do each (the posting starts within the same 15 days the LAO has
+    # to inform: uncertain, rule data); ``keep_days`` is how long it must then stay up.
+    "within_days": {"copies": 15, "posting": 15},
+    "posting_keep_days": 30,
+    "labels": {
+        "copies": {
+            "th": "ส่งสำเนาประกาศให้สภาท้องถิ่น อำเภอ และจังหวัด",
+            "en": "Send copies to the council, the district and the province",
+        },
+        "posting": {
+            "th": "ปิดประกาศโดยเปิดเผยไม่น้อยกว่า 30 วัน",
+            "en": "Post the announcement publicly for at least 30 days",
+        },
+    },
+}
+DEADLINES_V2["reasons"]["duty_not_done"] = {
+    "th": "{subject} ประกาศใช้เมื่อ {announced} แต่ยังไม่ได้{what}ภายใน {days} วัน (ครบกำหนด {deadline})",
+    "en": "{subject}, announced on {announced}: not yet done within {days} days: {what} (due {deadline})",
+}
+DEADLINES = DEADLINES_V2
+
+
+def roll_forward(day: date, rules: dict) -> date:
+    """``day``, or the next working day when the rules move deadlines past weekends and holidays."""
+    return thai_calendar.next_working_day(day) if rules.get("roll_past_holidays") else day
+
+
+def duty_deadline(duty: str, announced_on: date, rules: dict = DEADLINES_V2) -> date:
+    """The last day to do an announcement duty ("copies" or "posting") of ``announced_on``."""
+    spec = rules["announcement_duties"]
+    return roll_forward(announced_on + timedelta(days=spec["within_days"][duty]), rules)
+
+
+def posted_until(posted_on: date, rules: dict = DEADLINES_V2) -> date:
+    """The earliest day a notice posted on ``posted_on`` may come down (at least N days posted)."""
+    return posted_on + timedelta(days=rules["announcement_duties"]["posting_keep_days"])
+
+
+def duty_label(duty: str, locale: str = "th", rules: dict = DEADLINES_V2) -> str:
+    """What a duty asks, as a person reads it (Thai unless English is asked for)."""
+    labels = rules["announcement_duties"]["labels"][duty]
+    return labels.get(locale, labels["th"])
+
+
 class UnknownLaoType(ValueError):
     """The rules name no deadline for that LAO type."""
 
@@ -122,7 +186,7 @@ def review_deadline(lao_type: str, period_start_be: int, rules: dict = DEADLINES
 
 def submission_deadline(announced_on: date, rules: dict = DEADLINES_V1) -> date:
     """The last day to submit an announced plan to the district and the province."""
-    return announced_on + timedelta(days=rules["submission_days"])
+    return roll_forward(announced_on + timedelta(days=rules["submission_days"]), rules)
 
 
 def posting_until(announced_on: date, rules: dict = DEADLINES_V1) -> date:

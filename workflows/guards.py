@@ -31,6 +31,11 @@ def revision_has_items(instance, rules) -> bool:
     return bool(instance.items)
 
 
+def review_has_items(instance, rules) -> bool:
+    """A review changes at least one strategy or project."""
+    return bool(instance.items)
+
+
 def _approver_role(instance, rules) -> str | None:
     # Access requests are approved like a member's account of the same organisation.
     requested = getattr(instance, "requested_role", None) or "member"
@@ -60,4 +65,5 @@ GUARDS = {
     "revision_needs_committee": revision_needs_committee,
     "revision_needs_council": revision_needs_council,
     "revision_has_items": revision_has_items,
+    "review_has_items": review_has_items,
 }

@@ -27,6 +27,7 @@ CORRECTION_FIELDS = [
 
 # Where the entry actions live (names only: this package imports no service).
 _REVISIONS = "eplan_flow.services.planning.revisions"
+_FORUM_CHECK = "eplan_flow.services.planning.civic_forum:require_civic_forum"
 
 _GATES = [
     ("committee_review", ["devcom_secretary"]),
@@ -49,10 +50,21 @@ REVISION_V1: dict[str, Any] = {
         "correction_fields": CORRECTION_FIELDS,
         # Items the policy route (ข้อ 22/2) may carry.
         "policy_kinds": ["addition", "change"],
+        # Version 1: one counter per bundle label per calendar year, the same for every LAO; no
+        # policy basis, any plan year, no corrected fact (see version 2).
+        "numbering": {
+            "year_basis": "calendar",
+            "counter_scope": "bundle",
+            "number_word": "ครั้งที่",
+            "lao_settings": False,
+        },
+        "policy_bases": {},
+        "earliest_year_offset": None,
+        "item_requires": {"addition": ["reason"], "change": ["reason"]},
     },
     "states": {
         "drafting": {"th": "ร่าง (คณะกรรมการสนับสนุนฯ)", "en": "Drafting (support committee)"},
-        "committee_review": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่นและประชาคม", "en": "At the development committee"},
+        "committee_review": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่น", "en": "At the development committee"},
         "council_review": {"th": "เสนอสภาท้องถิ่น", "en": "At the council"},
         "executive_review": {"th": "เสนอผู้บริหารท้องถิ่น", "en": "At the executive"},
         "announced": {"th": "ประกาศใช้แล้ว", "en": "Announced"},
@@ -158,4 +170,55 @@ REVISION_V1: dict[str, Any] = {
         "announced": [f"{_REVISIONS}:apply_revision"],
     },
     "effects": ["notify_next_actors"],
+}
+
+
+# Version 2 (issue 12): numbering, the policy basis, the years a revision may touch and the fact a
+# correction states are rules. Revisions started on version 1 keep its rules (each row pins the
+# version it started on); new revisions follow these.
+REVISION_V2: dict[str, Any] = {
+    **REVISION_V1,
+    "version": 2,
+    "rules": {
+        **REVISION_V1["rules"],
+        # How announced revisions are numbered, the national default each LAO may override
+        # (revision numbering settings): by fiscal or calendar B.E. year; one counter per bundle label
+        # ("เพิ่มเติมและเปลี่ยนแปลง ครั้งที่ 1/2568") or per kind inside a bundle ("เปลี่ยนแปลง
+        # ฉบับที่ 1/2565 และเพิ่มเติม ฉบับที่ 2/2565"); the word before the number.
+        "numbering": {
+            "year_basis": "calendar",
+            "counter_scope": "bundle",
+            "number_word": "ครั้งที่",
+            "year_bases": ["fiscal", "calendar"],
+            "counter_scopes": ["bundle", "kind"],
+            "number_words": ["ครั้งที่", "ฉบับที่"],
+            "lao_settings": True,
+        },
+        # The bases of the policy route (ข้อ 22/2), one of which it records with the letter's number
+        # and date.
+        "policy_bases": {
+            "royal_project": "โครงการอันเนื่องมาจากพระราชดำริ",
+            "royal_ceremony": "งานพระราชพิธี",
+            "state_ceremony": "งานรัฐพิธี",
+            "government_policy": "นโยบายรัฐบาล",
+            "moi_policy": "นโยบายกระทรวงมหาดไทย",
+        },
+        # The earliest plan year an item may touch, relative to the current fiscal year (0: from the
+        # current fiscal year on; e-Plan from 2 October 2566 took revisions for FY2567-2570 only).
+        "earliest_year_offset": 0,
+        # What each kind of item must state: additions and changes their reason, a correction the
+        # fact it corrects ("ข้อเท็จจริงคือ ...").
+        "item_requires": {"addition": ["reason"], "change": ["reason"], "correction": ["fact"]},
+    },
+    "on_enter": {
+        # Leaving drafting: as version 1, and no item touches a closed year (checked again when
+        # announcing, so a draft that crossed into a new fiscal year is caught).
+        # An addition (ข้อ 22(2)) is drafted with the civic forum: its meeting is on record before
+        # the draft leaves drafting (``kinds.<kind>.civic_forum``; changes and ข้อ 22/2 need none).
+        **{
+            state: [f"{_REVISIONS}:_check_complete", f"{_REVISIONS}:check_years", _FORUM_CHECK]
+            for state, _ in _GATES
+        },
+        "announced": [f"{_REVISIONS}:check_years", f"{_REVISIONS}:apply_revision"],
+    },
 }

@@ -153,7 +153,7 @@ def strategy_links(plan_id: int, strategy_id: int):
         strategy = strategies.strategy_of(plan, strategy_id)
     except NotFound:
         abort(404)
-    choices = catalogues.link_choices(plan.organisation.province_code)
+    choices = catalogues.link_choices(plan.organisation.province_code, plan.period_start_be)
     form = LinksForm()
     form.items.choices = [(item.id, str(item)) for group in choices.values() for item in group]
     editable = strategies.is_editable(plan) and strategies.may_edit(current_user, plan)

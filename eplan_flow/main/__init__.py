@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from eplan_flow.main import links, overdue, routes  # noqa: F401
+from eplan_flow.main import duties, links, overdue, routes  # noqa: F401

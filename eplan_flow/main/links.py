@@ -22,6 +22,7 @@ from eplan_flow.services.planning import plans
 OWN_PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
     "plan": ("plans.overview", "plan_id", {}),
     "revision": ("revisions.revision", "revision_id", {}),
+    "review": ("plans.review", "review_id", {}),
     "execution": ("execution.detail", "execution_id", {}),
     "evaluation": ("results.report", "report_id", {}),
     "account": ("sso.approval_item", "item_id", {"kind": "accounts"}),
@@ -32,6 +33,7 @@ OWN_PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
 OWN_PAGE_LABELS = {
     "plan": _l("Plan page: projects, forms and revisions"),
     "revision": _l("Revision page: its items and the old/new comparison"),
+    "review": _l("Review page: its changes and the civic forum"),
     "execution": _l("Project execution page: contract, transfers and disbursements"),
     "evaluation": _l("Evaluation report page: figures and text"),
     "account": _l("Approval page"),
@@ -83,6 +85,13 @@ def instance_trail(instance, actor) -> list[tuple[str, str | None]]:
         return [
             (plan.title, url_for("plans.overview", plan_id=plan.id)),
             (_("Revisions"), url_for("revisions.plan_revisions", plan_id=plan.id)),
+            (instance.title, own),
+        ]
+    if workflow == "review":
+        plan = instance.plan
+        return [
+            (plan.title, url_for("plans.overview", plan_id=plan.id)),
+            (_("Reviews"), url_for("plans.plan_reviews", plan_id=plan.id)),
             (instance.title, own),
         ]
     if workflow == "execution":

@@ -2,6 +2,8 @@
 
 from eplan_flow.models.audit import AuditCheckpoint, AuditEvent
 from eplan_flow.models.catalogue import CATALOGUES, CatalogueItem
+from eplan_flow.models.duty import DUTY_KINDS, DUTY_SUBJECTS, AnnouncementDuty
+from eplan_flow.models.entry_window import EntryWindow
 from eplan_flow.models.execution import (
     TRANSFER_KINDS,
     BudgetTransfer,
@@ -33,7 +35,15 @@ from eplan_flow.models.results import (
     EvaluationReport,
     YearEndActual,
 )
-from eplan_flow.models.revision import ITEM_KINDS, ROUTES, Revision, RevisionItem
+from eplan_flow.models.review import REVIEW_ITEM_KINDS, CivicForumMeeting, PlanReview, ReviewItem
+from eplan_flow.models.revision import (
+    ITEM_KINDS,
+    ROUTES,
+    Revision,
+    RevisionItem,
+    RevisionNumber,
+    RevisionNumbering,
+)
 from eplan_flow.models.sessions import SESSION_KINDS, SignInSession
 from eplan_flow.models.sso import REQUESTED_ROLES, Account, SystemAccess
 from eplan_flow.models.workflow import WorkflowMixin
@@ -41,6 +51,8 @@ from eplan_flow.models.workflow import WorkflowMixin
 __all__ = [
     "ACTUAL_KINDS",
     "CATALOGUES",
+    "DUTY_KINDS",
+    "DUTY_SUBJECTS",
     "EMAIL_STATES",
     "EVALUATION_ROUNDS",
     "ITEM_KINDS",
@@ -49,18 +61,22 @@ __all__ = [
     "PLAN_YEARS",
     "PROJECT_SOURCES",
     "REQUESTED_ROLES",
+    "REVIEW_ITEM_KINDS",
     "ROUTES",
     "SESSION_KINDS",
     "TRANSFER_KINDS",
     "Account",
+    "AnnouncementDuty",
     "ApiToken",
     "AuditCheckpoint",
     "AuditEvent",
     "BudgetTransfer",
     "CatalogueItem",
+    "CivicForumMeeting",
     "Disbursement",
     "District",
     "EmailMessage",
+    "EntryWindow",
     "EvaluationReport",
     "LaoStrategy",
     "Notification",
@@ -71,12 +87,16 @@ __all__ = [
     "OutboxMessage",
     "PasswordReset",
     "Plan",
+    "PlanReview",
     "PlanVersion",
     "ProjectExecution",
     "ProjectRecord",
     "Province",
+    "ReviewItem",
     "Revision",
     "RevisionItem",
+    "RevisionNumber",
+    "RevisionNumbering",
     "RoleGrant",
     "SignInSession",
     "SigningKey",

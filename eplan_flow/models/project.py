@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -166,4 +167,9 @@ class PlanVersion(Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("revision.id"))
+    # The review (ทบทวน) that made this version, if one did.
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("plan_review.id"))
+    # The strategies, tactics and links as they stood at this version, kept when a later review
+    # changed them (NULL: the plan's strategy rows still read as they stood).
+    strategy_snapshot: Mapped[list | None] = mapped_column(JSON)
     announced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

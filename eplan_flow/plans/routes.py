@@ -22,6 +22,7 @@ from eplan_flow.errors import (
     PermissionDenied,
     TransitionNotAllowed,
 )
+from eplan_flow.glossary import P01_PART_LABELS
 from eplan_flow.i18n import locale_code
 from eplan_flow.models import PLAN_YEARS, Plan, PlanVersion
 from eplan_flow.plans import bp
@@ -33,7 +34,7 @@ from eplan_flow.plans.forms import (
     project_form_class,
 )
 from eplan_flow.services.delivery import execution
-from eplan_flow.services.planning import plans, projects, reports
+from eplan_flow.services.planning import plans, projects, reports, revisions
 from eplan_flow.services.platform import engine
 from eplan_flow.services.workspace import plan_page
 
@@ -118,6 +119,7 @@ def overview(plan_id: int):
         plan=plan,
         version=version,
         versions=_versions(plan),
+        version_titles=revisions.version_titles(plan.id),
         records=records,
         years=_years(plan),
         can_draft=plans.can_draft(current_user, plan),
@@ -300,8 +302,10 @@ def p01(plan_id: int):
         plan=plan,
         version=version,
         versions=_versions(plan),
+        version_titles=revisions.version_titles(plan.id),
         years=_years(plan),
         summary=reports.p01_summary(plan.id, version),
+        part_labels=P01_PART_LABELS,
     )
 
 
@@ -318,6 +322,7 @@ def p02(plan_id: int):
         plan=plan,
         version=version,
         versions=_versions(plan),
+        version_titles=revisions.version_titles(plan.id),
         years=_years(plan),
         source=source,
         form_code=reports.P02_FORMS[source],

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from eplan_flow import text
-from eplan_flow.form_input import CleanText, NumberText, thai_digits, tidy_line, tidy_lines
+from eplan_flow.form_input import CleanText, NumberText, ThaiDateField, thai_digits, tidy_line, tidy_lines
 from eplan_flow.services.planning.projects import BUDGET_FIELDS, TEXT_FIELDS
 
 TEXT_MAX = 5000
@@ -60,6 +60,43 @@ class OpenRevisionForm(FlaskForm):
     )
     necessity = TextAreaField(
         _l("Necessity"), filters=[tidy_lines], validators=[CleanText(TEXT_MAX, multiline=True)]
+    )
+    # The policy route (clause 22/2): its basis and the letter (choices from the workflow's rules).
+    policy_basis = SelectField(_l("Basis (clause 22/2)"), choices=[], validate_choice=False)
+    policy_letter_no = StringField(_l("Letter number"), filters=[tidy_line], validators=[CleanText(100)])
+    policy_letter_date = ThaiDateField(_l("Letter date"))
+
+
+class PolicyBasisForm(FlaskForm):
+    """The basis of a policy-route draft (clause 22/2) and the letter that states it."""
+
+    policy_basis = SelectField(_l("Basis (clause 22/2)"), choices=[], validate_choice=False)
+    policy_letter_no = StringField(_l("Letter number"), filters=[tidy_line], validators=[CleanText(100)])
+    policy_letter_date = ThaiDateField(_l("Letter date"))
+
+
+class NumberingForm(FlaskForm):
+    """An LAO's numbering settings; an empty choice follows the national default."""
+
+    year_basis = SelectField(_l("Year the numbers run in"), choices=[], validate_choice=False)
+    counter_scope = SelectField(_l("Counters"), choices=[], validate_choice=False)
+    number_word = SelectField(_l("Word before the number"), choices=[], validate_choice=False)
+
+
+class NextNumberForm(FlaskForm):
+    """The next number of one counter, for an LAO that joins e-Plan mid-period."""
+
+    year_basis = SelectField(_l("Year the numbers run in"), choices=[], validate_choice=False)
+    year_be = StringField(
+        _l("Year (B.E.)"),
+        filters=[thai_digits],
+        validators=[DataRequired(), NumberText(whole=True, minimum=2500, maximum=2700)],
+    )
+    counter = SelectField(_l("Counter"), choices=[], validate_choice=False)
+    next_number = StringField(
+        _l("Next number"),
+        filters=[thai_digits],
+        validators=[DataRequired(), NumberText(whole=True, minimum=1, maximum=9999)],
     )
 
 
@@ -112,6 +149,13 @@ def item_form_class(kind: str, fields) -> type[FlaskForm]:
         filters=[tidy_lines],
         validators=[CleanText(TEXT_MAX, multiline=True)],
     )
+    if kind == "correction":
+        # The fact corrected ("ข้อเท็จจริงคือ ..."): the service says whether the rules require it.
+        attrs["fact"] = TextAreaField(
+            _l("The fact being corrected"),
+            filters=[tidy_lines],
+            validators=[CleanText(TEXT_MAX, multiline=True)],
+        )
     return type(f"{kind.title()}ItemForm", (FlaskForm,), attrs)
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from eplan_flow import messages
+from eplan_flow import messages, text
 from eplan_flow.catalogue_links import link_groups
 from eplan_flow.errors import DomainError, InvalidInput
 from eplan_flow.glossary import REVISION_KIND_NAMES, REVISION_KINDS
@@ -21,13 +22,16 @@ from eplan_flow.revisions import bp
 from eplan_flow.revisions.forms import (
     FIELD_LABELS,
     PROJECT_SOURCE_LABELS,
+    NextNumberForm,
+    NumberingForm,
     OpenRevisionForm,
+    PolicyBasisForm,
     ReasonsForm,
     RemoveItemForm,
     item_form_class,
     item_values,
 )
-from eplan_flow.services.planning import revisions
+from eplan_flow.services.planning import revision_numbering, revisions
 from eplan_flow.services.planning.projects import (
     BUDGET_FIELDS,
     VALUE_FIELDS,
@@ -83,7 +87,28 @@ def _item_forms(revision, plan, failed=None) -> dict:
     return forms
 
 
-def _render_revision(revision, failed=None, reasons_form=None, status: int = 200):
+def _policy_choices(rules: dict) -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(key, label) for key, label in (rules.get("policy_bases") or {}).items()
+    ]
+
+
+def _policy_form(revision, form=None):
+    """The clause 22/2 basis form of a policy-route draft whose rules record one, else None."""
+    rules = revisions.rules_of(revision)
+    if revision.route != "policy" or not rules.get("policy_bases"):
+        return None
+    form = form or PolicyBasisForm(
+        formdata=None,
+        policy_basis=revision.policy_basis or "",
+        policy_letter_no=revision.policy_letter_no,
+        policy_letter_date=revision.policy_letter_date,
+    )
+    form.policy_basis.choices = _policy_choices(rules)
+    return form
+
+
+def _render_revision(revision, failed=None, reasons_form=None, status: int = 200, policy_form=None):
     plan = revision.plan
     definition = engine.definition_of(revision)
     editable = revision.status == "drafting" and revisions.may_edit(current_user, revision.organisation)
@@ -102,6 +127,8 @@ def _render_revision(revision, failed=None, reasons_form=None, status: int = 200
         field_labels=FIELD_LABELS,
         item_values=revisions.described_items(revision),
         source_labels=PROJECT_SOURCE_LABELS,
+        policy_form=_policy_form(revision, policy_form) if editable else None,
+        policy_basis_label=revisions.policy_basis_label(revision),
     ), status
 
 
@@ -116,15 +143,21 @@ def plan_revisions(plan_id: int):
         revisions=rows,
         definition_of=definition_of,
         locale=locale_code(),
-        form=OpenRevisionForm(formdata=None),
+        form=_open_form(OpenRevisionForm(formdata=None)),
+        may_set_numbering=revision_numbering.may_set(current_user, plan.organisation),
         may_open=plan.current_version >= 1 and revisions.may_edit(current_user, plan.organisation),
     )
+
+
+def _open_form(form):
+    form.policy_basis.choices = _policy_choices(revisions.new_revision_rules())
+    return form
 
 
 @bp.route("/plans/<int:plan_id>/open", methods=["POST"])
 @login_required
 def open_revision(plan_id: int):
-    form = OpenRevisionForm()
+    form = _open_form(OpenRevisionForm())
     back = url_for(".plan_revisions", plan_id=plan_id)
     if not form.validate_on_submit():
         flash(messages.request_not_valid(), "error")
@@ -137,6 +170,9 @@ def open_revision(plan_id: int):
             route=form.route.data,
             reasons=form.reasons.data,
             necessity=form.necessity.data,
+            policy_basis=form.policy_basis.data or None,
+            policy_letter_no=form.policy_letter_no.data,
+            policy_letter_date=form.policy_letter_date.data,
         )
     except (revisions.PlanNotAnnounced, InvalidInput) as error:
         flash(messages.message_for(error, "revision"), "error")
@@ -172,6 +208,37 @@ def set_reasons(revision_id: int):
     return redirect(back, code=303)
 
 
+@bp.route("/<int:revision_id>/policy-basis", methods=["POST"])
+@login_required
+def set_policy_basis(revision_id: int):
+    form = PolicyBasisForm()
+    back = url_for(".revision", revision_id=revision_id)
+    revision = or_abort(revisions.get_revision, current_user, revision_id)
+    if _policy_form(revision, form) is None:
+        # Not a policy-route draft: the service says why, or that this person may not edit it.
+        try:
+            or_abort(revisions.set_policy_basis, current_user, revision_id)
+        except DomainError as error:
+            _flash_refusal(error)
+        return redirect(back, code=303)
+    if not form.validate_on_submit():
+        return _render_revision(revision, policy_form=form, status=422)
+    try:
+        or_abort(
+            revisions.set_policy_basis,
+            current_user,
+            revision_id,
+            form.policy_basis.data or None,
+            form.policy_letter_no.data,
+            form.policy_letter_date.data,
+        )
+    except DomainError as error:
+        _flash_refusal(error)
+        return redirect(back, code=303)
+    flash(_("The basis was saved."), "success")
+    return redirect(back, code=303)
+
+
 @bp.route("/<int:revision_id>/items/<kind>", methods=["POST"])
 @login_required
 def add_item(revision_id: int, kind: str):
@@ -203,6 +270,7 @@ def add_item(revision_id: int, kind: str):
                 form.project_no.data,
                 values,
                 form.reason.data,
+                fact=form.fact.data,
             )
     except InvalidInput as error:
         revision = or_abort(revisions.get_revision, current_user, revision_id)
@@ -212,6 +280,10 @@ def add_item(revision_id: int, kind: str):
         message = _("Check this field.")
         if name == "reason":
             message = _("Give the reason for this item.")
+        elif name == "fact":
+            message = _("State the fact being corrected (ข้อเท็จจริงคือ …).")
+        elif error.code == revisions.RevisionYearClosed.code:
+            message = messages.message_for(error, "revision")
         elif name in ("values",):
             message = _("Fill in at least one new value.")
         elif name == "project_no":
@@ -253,6 +325,7 @@ def compare(revision_id: int):
     revision, compared = or_abort(revisions.comparison, current_user, revision_id)
     return render_template(
         "revisions/compare.html",
+        policy_basis_label=revisions.policy_basis_label(revision),
         revision=revision,
         plan=revision.plan,
         compared=compared,
@@ -267,3 +340,124 @@ def compare(revision_id: int):
 def project_history(plan_id: int, project_no: int):
     plan, history = or_abort(revisions.project_history, current_user, plan_id, project_no)
     return render_template("revisions/history.html", plan=plan, project_no=project_no, history=history)
+
+
+# -- numbering settings -------------------------------------------------------------------------------
+YEAR_BASIS_LABELS = {
+    "fiscal": _l("Fiscal year (เพิ่มเติม ฉบับที่ 3 ประจำปีงบประมาณ 2567)"),
+    "calendar": _l("Calendar year (เพิ่มเติม ครั้งที่ 2/2568)"),
+}
+COUNTER_SCOPE_LABELS = {
+    "bundle": _l("One counter per bundle (เพิ่มเติมและเปลี่ยนแปลง ครั้งที่ 1/2568)"),
+    "kind": _l("One counter per kind inside a bundle (เปลี่ยนแปลง ฉบับที่ 1/2565 และเพิ่มเติม ฉบับที่ 2/2565)"),
+}
+
+
+def _numbering_forms(settings_form=None, next_form=None):
+    rules = revisions.new_revision_rules()["numbering"]
+    labels = {"year_basis": YEAR_BASIS_LABELS, "counter_scope": COUNTER_SCOPE_LABELS, "number_word": {}}
+    options = {"year_basis": "year_bases", "counter_scope": "counter_scopes", "number_word": "number_words"}
+    settings_form = settings_form or NumberingForm(formdata=None)
+    for name, key in options.items():
+        default = labels[name].get(rules[name], rules[name])
+        settings_form[name].choices = [SelectChoice("", _("National default: %(value)s", value=default))] + [
+            SelectChoice(value, labels[name].get(value, value)) for value in rules[key]
+        ]
+    next_form = next_form or NextNumberForm(formdata=None)
+    next_form.year_basis.choices = [SelectChoice(v, YEAR_BASIS_LABELS[v]) for v in rules["year_bases"]]
+    next_form.counter.choices = [SelectChoice(c, c) for c in revision_numbering.counter_names()]
+    return settings_form, next_form
+
+
+def _render_numbering(plan, settings_form=None, next_form=None, status: int = 200):
+    numbering, own = revision_numbering.settings_of(plan.organisation_id)
+    if settings_form is None and own is not None:
+        settings_form = NumberingForm(
+            formdata=None,
+            year_basis=own.year_basis or "",
+            counter_scope=own.counter_scope or "",
+            number_word=own.number_word or "",
+        )
+    settings_form, next_form = _numbering_forms(settings_form, next_form)
+    return render_template(
+        "revisions/numbering.html",
+        plan=plan,
+        numbering=numbering,
+        example=revision_numbering.example_title(numbering),
+        next_numbers=revision_numbering.next_numbers_shown(numbering),
+        counters=revision_numbering.counters_in_use(plan.organisation_id),
+        year_basis_labels=YEAR_BASIS_LABELS,
+        counter_scope_labels=COUNTER_SCOPE_LABELS,
+        editable=revision_numbering.may_set(current_user, plan.organisation),
+        settings_form=settings_form,
+        next_form=next_form,
+    ), status
+
+
+def _numbering_plan(plan_id: int):
+    plan, _rows = or_abort(revisions.plan_revisions, current_user, plan_id)
+    return plan
+
+
+@bp.route("/plans/<int:plan_id>/numbering")
+@login_required
+def numbering(plan_id: int):
+    return _render_numbering(_numbering_plan(plan_id))
+
+
+@bp.route("/plans/<int:plan_id>/numbering", methods=["POST"])
+@login_required
+def save_numbering(plan_id: int):
+    plan = _numbering_plan(plan_id)
+    if not revision_numbering.may_set(current_user, plan.organisation):
+        abort(403)
+    form, _next = _numbering_forms(NumberingForm())
+    back = url_for(".numbering", plan_id=plan_id)
+    if not form.validate_on_submit():
+        return _render_numbering(plan, settings_form=form, status=422)
+    try:
+        or_abort(
+            revision_numbering.save_settings,
+            current_user,
+            plan.organisation_id,
+            form.year_basis.data,
+            form.counter_scope.data,
+            form.number_word.data,
+        )
+    except DomainError as error:
+        _flash_refusal(error)
+        return redirect(back, code=303)
+    flash(_("The numbering settings were saved."), "success")
+    return redirect(back, code=303)
+
+
+@bp.route("/plans/<int:plan_id>/numbering/next", methods=["POST"])
+@login_required
+def set_next_number(plan_id: int):
+    plan = _numbering_plan(plan_id)
+    if not revision_numbering.may_set(current_user, plan.organisation):
+        abort(403)
+    _settings, form = _numbering_forms(None, NextNumberForm())
+    back = url_for(".numbering", plan_id=plan_id)
+    if not form.validate_on_submit():
+        return _render_numbering(plan, next_form=form, status=422)
+    try:
+        or_abort(
+            revision_numbering.set_next_number,
+            current_user,
+            plan.organisation_id,
+            form.year_basis.data,
+            text.parse_int(form.year_be.data, field="year_be"),
+            form.counter.data,
+            text.parse_int(form.next_number.data, field="next_number"),
+        )
+    except InvalidInput as error:
+        name = error.details.get("field")
+        target = form[name] if name in ("year_basis", "year_be", "counter") else form.next_number
+        target.errors = [*target.errors, messages.message_for(error, "revision")]
+        return _render_numbering(plan, next_form=form, status=422)
+    except DomainError as error:
+        _flash_refusal(error)
+        return redirect(back, code=303)
+    flash(_("The next number was saved."), "success")
+    return redirect(back, code=303)

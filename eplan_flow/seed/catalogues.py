@@ -24,6 +24,10 @@ from typing import NamedTuple
 NATIONAL_CATALOGUES = files(__name__.rsplit(".", 1)[0]) / "national_catalogues.csv"
 DEMO_CATALOGUES = files(__name__.rsplit(".", 1)[0]) / "demo_catalogues_bueng_kan.csv"
 
+# The plan period (first B.E. year) each period-bound catalogue's shipped items serve: the 13th NESDP
+# serves the plans of 2566–2570, as do the demo provincial strategies. Other catalogues: every period.
+PERIODS = {"nesdp_milestone": 2566, "provincial_strategy": 2566, "province_lao_strategy": 2566}
+
 # The catalogue a seed row's ``parent`` code points into.
 PARENT_CATALOGUE = {"master_plan": "national_strategy"}
 
@@ -36,6 +40,7 @@ class SeedItem(NamedTuple):
     name_en: str | None
     parent_code: str | None
     position: int
+    period_start_be: int | None = None
 
 
 def _read(resource) -> list[dict[str, str]]:
@@ -59,6 +64,7 @@ def _items(rows: list[dict[str, str]]) -> list[SeedItem]:
                 name_en=row.get("name_en") or None,
                 parent_code=row.get("parent") or None,
                 position=positions[key],
+                period_start_be=PERIODS.get(row["catalogue"]),
             )
         )
     return items

@@ -331,10 +331,20 @@ def test_an_addition_and_a_correction_are_announced(people):
     _field(correction, "correction", "project_no").select_option(index=1)
     _field(correction, "correction", "name").fill("ซ่อมแซมถนนลูกรัง หมู่ที่ 3 (แก้ไขคำผิด)")
     _field(correction, "correction", "reason").fill("แก้ไขชื่อโครงการที่พิมพ์ผิด")
+    # A correction states the fact it corrects (ข้อ 21).
+    _field(correction, "correction", "fact").fill("ข้อเท็จจริงคือ โครงการนี้อยู่ที่หมู่ที่ 3")
     correction.get_by_role("button", name=th("Add the correction")).click()
     expect_success(page)
     items = page.locator("main table").filter(has_text="หมู่ที่ 7")
     expect(items).to_contain_text("หมู่ที่ 3 (แก้ไขคำผิด)")
+    # An addition is drafted with the civic forum (ข้อ 22(2)): its meeting is recorded on the page.
+    forum = form_of(page, th("Record the civic forum's meeting"))
+    forum.locator("input[name=meeting_date]").fill("12/11/2569")
+    forum.locator("input[name=place]").fill("ศาลาประชาคมหมู่ที่ 7")
+    forum.locator("input[name=attendees]").fill("87")
+    forum.locator("textarea[name=resolution]").fill("เห็นชอบให้เพิ่มโครงการ")
+    click_button(page, th("Record the civic forum's meeting"), exact=True)
+    expect_success(page)
 
     title = page.locator("main h1").inner_text()
     click_link(page, th("Workflow steps and history"), within="main")

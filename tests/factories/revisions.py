@@ -6,6 +6,7 @@ tests do not depend on walking the plan workflow.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from itertools import count
 
@@ -24,11 +25,21 @@ from eplan_flow.models import (
     User,
 )
 from eplan_flow.models._types import utcnow
-from eplan_flow.services.planning import revisions
+from eplan_flow.services.planning import civic_forum, revisions
 from eplan_flow.services.platform import audit
 from workflows.plan import PLAN_V1
 
-_periods = count(2566, 5)
+# From the next plan period on: every year is still to come, so revisions may touch any of them
+# (revision rules v2 refuse past fiscal years; tests of that rule give the period).
+_periods = count(2571, 5)
+# What a correction (แก้ไข) states it corrects (required from version 2 of the revision workflow).
+FACT = "ข้อเท็จจริงคือ ชื่อและตัวชี้วัดตามเอกสารโครงการ"
+# What a policy-route revision (ข้อ 22/2) records of its basis (required from version 2).
+POLICY_BASIS = {
+    "policy_basis": "government_policy",
+    "policy_letter_no": "มท 0810.3/ว 1234",
+    "policy_letter_date": date(2026, 10, 15),
+}
 
 
 def catalogue_item(catalogue: str, code: str, name_th: str) -> CatalogueItem:
@@ -130,9 +141,13 @@ def strategy_ids(plan: Plan) -> tuple[int, int, int]:
     return strategy.id, strategy.tactics[0].id, programmes()[0].id
 
 
-def new_project_values(plan: Plan, name: str = "โครงการก่อสร้างถนนคอนกรีต", budget: str = "100000.00") -> dict:
-    """Complete values for an added project, as a form or the API would send them."""
+def new_project_values(
+    plan: Plan, name: str = "โครงการก่อสร้างถนนคอนกรีต", budget: str = "100000.00", *, year: int = 2
+) -> dict:
+    """Complete values for an added project, as a form or the API would send them: ``budget`` in the
+    plan's ``year``-th year (revision rules v2 refuse money in a fiscal year that has passed)."""
     strategy_id, tactic_id, programme_id = strategy_ids(plan)
+    budgets = {f"budget_{i}": budget if i == year else "0" for i in range(1, 6)}
     return {
         "name": name,
         "objective": "เพื่อให้ประชาชนสัญจรสะดวก",
@@ -144,11 +159,7 @@ def new_project_values(plan: Plan, name: str = "โครงการก่อ�
         "tactic_id": tactic_id,
         "programme_id": programme_id,
         "source": "own",
-        "budget_1": "0",
-        "budget_2": budget,
-        "budget_3": "0",
-        "budget_4": "0",
-        "budget_5": "0",
+        **budgets,
         "links": [sdg(9).id],
     }
 
@@ -183,6 +194,21 @@ def drafted_revision(
     for project_no in changes:
         revisions.add_change(planner, revision.id, project_no, {"budget_2": "1000.00"}, reason="ปรับงบประมาณ")
     for project_no in corrections:
-        revisions.add_correction(planner, revision.id, project_no, {"kpi": "ร้อยละ 95"})
+        revisions.add_correction(planner, revision.id, project_no, {"kpi": "ร้อยละ 95"}, fact=FACT)
+    if additions and route == "regular":
+        record_civic_forum(planner, revision.id)
     db.session.refresh(revision)
     return revision
+
+
+def record_civic_forum(actor: User, revision_id: int) -> None:
+    """Record the civic forum's meeting on a draft holding an addition (ข้อ 22(2)), as its rules need."""
+    civic_forum.record_meeting(
+        actor,
+        "revision",
+        revision_id,
+        meeting_date="10/11/2569",
+        place="ศาลาประชาคมหมู่ 1",
+        attendees="64",
+        resolution="เห็นชอบให้เพิ่มโครงการ",
+    )

@@ -23,6 +23,7 @@ from eplan_flow.services.directory import geography, laos_import
 from eplan_flow.services.platform import engine
 from tests import factories
 from tests.factories import revisions as revision_factories
+from workflows.routing import district_lao_types
 
 FISCAL_YEAR = 2567
 
@@ -55,6 +56,16 @@ def country(db):
     c.district_3801_codes = set(
         _db.session.scalars(
             select(Organisation.code).where(Organisation.kind == "lao", Organisation.district_code == "3801")
+        )
+    )
+    # What the district office oversees: the LAOs the province reaches through it (workflows.routing).
+    c.district_3801_routed_codes = set(
+        _db.session.scalars(
+            select(Organisation.code).where(
+                Organisation.kind == "lao",
+                Organisation.district_code == "3801",
+                Organisation.lao_type.in_(district_lao_types()),
+            )
         )
     )
     return c

@@ -14,15 +14,20 @@ def act(client, name, ids):
 
 def test_a_district_officer_acknowledges_several_plans_and_each_is_reported(world, db, client, login_as):
     mine_a = factories.plan(world.sao_a, world.planner, status="submitted")
-    mine_b = factories.plan(world.town_b, world.town_planner, status="submitted")
+    # A เทศบาลตำบล of the district: the province reaches it through the district office too.
+    mine_b = factories.plan(
+        factories.lao("โนนสมบูรณ์", "subdistrict_municipality", "3801"), None, status="submitted"
+    )
     still_drafting = factories.plan(world.sao_a, world.planner, period_start_be=2571)
     other_district = factories.plan(world.sao_c, world.planner_c, status="submitted")
-    versions = {p.id: p.version for p in (still_drafting, other_district)}
+    # The เทศบาลเมือง of the same district deals with the province directly (workflows.routing).
+    direct = factories.plan(world.town_b, world.town_planner, status="submitted")
+    versions = {p.id: p.version for p in (still_drafting, other_district, direct)}
     login_as(world.district_officer)
     client.get("/admin/?lang=en")  # the assertions below read the English messages
 
     body = act(
-        client, "fire_acknowledge", [mine_a.id, mine_b.id, still_drafting.id, other_district.id]
+        client, "fire_acknowledge", [mine_a.id, mine_b.id, still_drafting.id, other_district.id, direct.id]
     ).get_data(as_text=True)
 
     db.session.expire_all()

@@ -56,27 +56,34 @@ def test_p01_totals_equal_hand_computed_sums(scene):
 
     summary = reports.p01_summary(scene.plan.id, 1)
     p01, p01_1 = summary["p01"], summary["p01_1"]
-    assert [s.strategy_number for s in p01.sections] == [1, 2]
-    s1 = p01.sections[0]
+    own, asked, equipment = (p01.part(name) for name in ("own", "beyond_capacity", "equipment"))
+    assert [s.strategy_number for s in own.sections] == [1, 2]
+    s1 = own.sections[0]
     # Programmes ordered by their catalogue position: general (1) before works (9).
     assert [r.programme_code for r in s1.rows] == ["00110", "00240"]
     works = s1.rows[1].figures
-    assert works.counts == [1, 3, 0, 0, 1]
-    assert works.budgets == [Decimal("100000.00"), Decimal("82346.42"), 0, 0, Decimal("1.00")]
-    assert works.projects == 3
-    assert s1.subtotal.total_budget == Decimal("100000.00") + Decimal("82346.42") + Decimal("1.00") + Decimal(
+    assert works.counts == [1, 2, 0, 0, 1]
+    assert works.budgets == [Decimal("100000.00"), Decimal("70000.75"), 0, 0, Decimal("1.00")]
+    assert works.projects == 2
+    assert s1.subtotal.total_budget == Decimal("100000.00") + Decimal("70000.75") + Decimal("1.00") + Decimal(
         "7000.00"
     )
-    s2 = p01.sections[1].subtotal
-    assert s2.counts == [2, 0, 0, 1, 0] and s2.budgets[0] == Decimal("3999.99")
-    assert s1.subtotal.total_budget == Decimal("189347.42")
-    assert p01.sections[1].subtotal.total_budget == Decimal("4400.39")  # 3,000.00 + 400.40 + 999.99
+    s2 = own.sections[1].subtotal
+    assert s2.counts == [1, 0, 0, 1, 0] and s2.budgets[0] == Decimal("3000.00")
+    assert s2.total_budget == Decimal("3400.40")
+    assert own.total.total_budget == Decimal("180402.15")
+    # The ผ.02/2 line and the equipment are parts of their own, with their totals (workflows/counting.py).
+    assert [s.strategy_number for s in asked.sections] == [2]
+    assert asked.total.total_budget == Decimal("999.99") and asked.total.projects == 1
+    assert [s.strategy_number for s in equipment.sections] == [1]
+    assert equipment.total.counts == [0, 1, 0, 0, 0] and equipment.total.total_budget == Decimal("12345.67")
+    # The whole ผ.01 adds its parts up.
     assert p01.total.total_budget == Decimal("193747.81")
     assert p01.total.counts == [3, 3, 1, 1, 1]
     assert p01.total.total_count == 9  # yearly counts added up, as on the form
     assert p01.total.projects == 6
     assert p01_1.total.budgets[0] == Decimal("5.00") and p01_1.total.projects == 1
-    assert [s.strategy_number for s in p01_1.sections] == [2]
+    assert [s.strategy_number for s in p01_1.part("community").sections] == [2]
 
 
 def test_p01_reads_the_version_asked_for(scene, db):

@@ -86,6 +86,7 @@ def test_a_planner_revises_an_announced_plan_on_sqlite_through_the_pages(sqlite_
         data={
             "correction-project_no": "3",
             "correction-kpi": "ร้อยละ 95",
+            "correction-fact": "ข้อเท็จจริงคือ ตัวชี้วัดของโครงการคือร้อยละ 95",
         },
     )
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]

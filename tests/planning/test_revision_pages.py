@@ -11,7 +11,7 @@ from eplan_flow.models import Revision, RevisionItem
 from eplan_flow.services.planning import revisions
 from eplan_flow.services.platform import engine
 from tests import factories
-from tests.factories.revisions import announced_plan, new_project_values
+from tests.factories.revisions import FACT, announced_plan, new_project_values
 from tests.pages import csrf_token_in
 
 
@@ -48,7 +48,8 @@ def test_the_revision_page_links_its_workflow_and_offers_three_item_forms(world,
     # The correction form offers only the correction fields: no objective, no budget.
     correction = html.split(f'action="/revisions/{draft.id}/items/correction"')[1].split("</form>")[0]
     fields = set(re.findall(r'name="correction-([a-z_0-9]+)"', correction))
-    assert fields == {"project_no", "reason", *revisions.rules_of(draft)["correction_fields"]}
+    # A correction also states the fact it corrects (revision rules version 2).
+    assert fields == {"project_no", "fact", "reason", *revisions.rules_of(draft)["correction_fields"]}
     addition = html.split(f'action="/revisions/{draft.id}/items/addition"')[1].split("</form>")[0]
     assert 'name="addition-objective"' in addition and 'name="addition-budget_5"' in addition
 
@@ -101,6 +102,7 @@ def test_a_refused_item_is_shown_again_with_the_field_marked(world, db, login_as
             "correction-project_no": "2",
             "correction-name": "ชื่อใหม่",
             "correction-objective": "ใหม่",
+            "correction-fact": FACT,
         },
     )
     assert response.status_code == 303  # the form ignores fields it does not offer
@@ -120,7 +122,7 @@ def test_the_comparison_page_lists_old_and_new_values_with_print_styles(world, d
 def test_a_project_history_page_lists_its_versions(world, db, login_as):
     plan = announced_plan(world.town_b, world.town_planner)
     draft = revisions.open_revision(world.town_planner, plan.id)
-    revisions.add_correction(world.town_planner, draft.id, 1, {"name": "ชื่อที่แก้แล้ว"})
+    revisions.add_correction(world.town_planner, draft.id, 1, {"name": "ชื่อที่แก้แล้ว"}, fact=FACT)
     engine.fire("revision", draft.id, "submit", world.town_planner)
     engine.fire("revision", draft.id, "approve_and_announce", world.town_executive)
     html = text(login_as(world.provincial_officer).get(f"/revisions/plans/{plan.id}/projects/1"))
@@ -130,7 +132,7 @@ def test_a_project_history_page_lists_its_versions(world, db, login_as):
 def test_another_lao_gets_404_on_every_revision_page_and_form(world, db, login_as):
     plan = announced_plan(world.sao_a, world.planner)
     draft = open_draft(world, plan)
-    item = revisions.add_correction(world.planner, draft.id, 1, {"name": "x"})
+    item = revisions.add_correction(world.planner, draft.id, 1, {"name": "x"}, fact=FACT)
     client = login_as(world.planner_c)
     for url in (
         f"/revisions/plans/{plan.id}",
@@ -171,6 +173,7 @@ def test_the_item_forms_need_the_csrf_token(csrf_app):
         data={
             "correction-project_no": "1",
             "correction-name": "y",
+            "correction-fact": FACT,
             "csrf_token": csrf_token_in(text(page)),
         },
     )

@@ -13,7 +13,13 @@ from eplan_flow.models import AuditEvent, PlanVersion, ProjectRecord, Revision
 from eplan_flow.services.planning import revisions
 from eplan_flow.services.planning.projects import valid_at_clause
 from eplan_flow.services.platform import engine
-from tests.factories.revisions import announced_plan, new_project_values
+from tests.factories.revisions import (
+    FACT,
+    POLICY_BASIS,
+    announced_plan,
+    new_project_values,
+    record_civic_forum,
+)
 
 MEETING = {"meeting_date": "2026-11-20", "resolution": "ครั้งที่ 4/2569"}
 REASONS = {"reasons": "มีโครงการเร่งด่วนจากประชาคม", "necessity": "ถนนชำรุดเสียหายจากอุทกภัย"}
@@ -21,8 +27,11 @@ REASONS = {"reasons": "มีโครงการเร่งด่วนจา
 
 def addition_draft(world, org, planner, route="regular"):
     plan = announced_plan(org, planner)
-    revision = revisions.open_revision(planner, plan.id, route=route, **REASONS)
+    basis = POLICY_BASIS if route == "policy" else {}
+    revision = revisions.open_revision(planner, plan.id, route=route, **REASONS, **basis)
     revisions.add_addition(planner, revision.id, new_project_values(plan), reason="ประชาชนร้องขอ")
+    if route == "regular":
+        record_civic_forum(planner, revision.id)
     return plan, revision
 
 
@@ -60,7 +69,7 @@ def test_a_municipality_addition_goes_from_the_committee_to_the_executive(world,
 def test_a_correction_goes_from_the_draft_to_the_executive_and_is_announced(world, db):
     plan = announced_plan(world.sao_a, world.planner)
     revision = revisions.open_revision(world.planner, plan.id)
-    revisions.add_correction(world.planner, revision.id, 2, {"name": "โครงการที่ 2 (แก้คำผิด)"})
+    revisions.add_correction(world.planner, revision.id, 2, {"name": "โครงการที่ 2 (แก้คำผิด)"}, fact=FACT)
     assert engine.fire("revision", revision.id, "submit", world.planner).to_state == "executive_review"
     engine.fire("revision", revision.id, "approve_and_announce", world.executive)
     db.session.refresh(revision)
@@ -131,7 +140,8 @@ def test_announcing_three_additions_two_changes_and_a_correction_makes_the_next_
         reason="ราคาวัสดุสูงขึ้น",
     )
     revisions.add_change(world.town_planner, revision.id, 4, {"budget_1": "0"}, reason="เลื่อนไปปีถัดไป")
-    revisions.add_correction(world.town_planner, revision.id, 5, {"name": "โครงการที่ห้า"})
+    revisions.add_correction(world.town_planner, revision.id, 5, {"name": "โครงการที่ห้า"}, fact=FACT)
+    record_civic_forum(world.town_planner, revision.id)
 
     engine.fire("revision", revision.id, "submit", world.town_planner)
     engine.fire("revision", revision.id, "endorse", world.town_devcom_secretary, data=MEETING)
@@ -186,20 +196,20 @@ def test_two_open_revisions_touching_one_project_are_refused(world, db):
     revisions.add_change(world.planner, first.id, 3, {"budget_2": "1.00"}, reason="ปรับงบ")
     second = revisions.open_revision(world.planner, plan.id, **REASONS)
     with pytest.raises(revisions.ProjectInOpenRevision) as refused:
-        revisions.add_correction(world.planner, second.id, 3, {"name": "ชื่อใหม่"})
+        revisions.add_correction(world.planner, second.id, 3, {"name": "ชื่อใหม่"}, fact=FACT)
     assert refused.value.details["revision_id"] == first.id
     assert first.title in refused.value.message
     # Once the first is withdrawn the project is free again.
     engine.fire("revision", first.id, "withdraw", world.planner, comment="รวมไปกับฉบับใหม่")
-    revisions.add_correction(world.planner, second.id, 3, {"name": "ชื่อใหม่"})
+    revisions.add_correction(world.planner, second.id, 3, {"name": "ชื่อใหม่"}, fact=FACT)
 
 
 def test_a_revision_drafted_against_an_older_version_cannot_be_announced(world, db):
     plan = announced_plan(world.town_b, world.town_planner)
     late = revisions.open_revision(world.town_planner, plan.id)
-    revisions.add_correction(world.town_planner, late.id, 1, {"name": "ชื่อที่ถูกต้อง"})
+    revisions.add_correction(world.town_planner, late.id, 1, {"name": "ชื่อที่ถูกต้อง"}, fact=FACT)
     early = revisions.open_revision(world.town_planner, plan.id)
-    revisions.add_correction(world.town_planner, early.id, 2, {"kpi": "ร้อยละ 95"})
+    revisions.add_correction(world.town_planner, early.id, 2, {"kpi": "ร้อยละ 95"}, fact=FACT)
     for revision in (late, early):
         engine.fire("revision", revision.id, "submit", world.town_planner)
     engine.fire("revision", early.id, "approve_and_announce", world.town_executive)
@@ -222,10 +232,13 @@ def test_revisions_are_numbered_per_label_per_lao_per_year(world, db):
     for project_no, kind in ((1, "correction"), (2, "addition"), (3, "correction")):
         revision = revisions.open_revision(world.town_planner, plan.id, **REASONS)
         if kind == "correction":
-            revisions.add_correction(world.town_planner, revision.id, project_no, {"kpi": "ร้อยละ 99"})
+            revisions.add_correction(
+                world.town_planner, revision.id, project_no, {"kpi": "ร้อยละ 99"}, fact=FACT
+            )
             engine.fire("revision", revision.id, "submit", world.town_planner)
         else:
             revisions.add_addition(world.town_planner, revision.id, new_project_values(plan), reason="จำเป็น")
+            record_civic_forum(world.town_planner, revision.id)
             engine.fire("revision", revision.id, "submit", world.town_planner)
             engine.fire("revision", revision.id, "endorse", world.town_devcom_secretary, data=MEETING)
         engine.fire("revision", revision.id, "approve_and_announce", world.town_executive)
@@ -236,7 +249,7 @@ def test_revisions_are_numbered_per_label_per_lao_per_year(world, db):
     # Another LAO numbers its own revisions from 1.
     other = announced_plan(world.sao_a, world.planner)
     revision = revisions.open_revision(world.planner, other.id)
-    revisions.add_correction(world.planner, revision.id, 1, {"kpi": "ร้อยละ 99"})
+    revisions.add_correction(world.planner, revision.id, 1, {"kpi": "ร้อยละ 99"}, fact=FACT)
     engine.fire("revision", revision.id, "submit", world.planner)
     engine.fire("revision", revision.id, "approve_and_announce", world.executive)
     db.session.refresh(revision)
@@ -255,6 +268,7 @@ def test_an_addition_without_reasons_and_necessity_cannot_leave_drafting(world, 
         engine.fire("revision", revision.id, "submit", world.planner)
     assert refused.value.details["field"] == "reasons"
     revisions.set_reasons(world.planner, revision.id, **REASONS)
+    record_civic_forum(world.planner, revision.id)
     assert engine.fire("revision", revision.id, "submit", world.planner).to_state == "committee_review"
 
 

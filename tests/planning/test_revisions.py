@@ -13,7 +13,7 @@ from eplan_flow.models import AuditEvent, ProjectRecord, RevisionItem
 from eplan_flow.services.planning import revisions
 from eplan_flow.services.platform import audit, engine
 from tests import factories
-from tests.factories.revisions import announced_plan, new_project_values
+from tests.factories.revisions import FACT, announced_plan, new_project_values, record_civic_forum
 
 REASONS = {"reasons": "เหตุผลความจำเป็น", "necessity": "เร่งด่วน"}
 
@@ -44,7 +44,7 @@ def test_another_lao_cannot_see_or_draft_on_a_plan(world, plan, draft):
     with pytest.raises(NotFound):
         revisions.open_revision(world.planner_c, plan.id)
     with pytest.raises(NotFound):
-        revisions.add_correction(world.planner_x, draft.id, 1, {"name": "x"})
+        revisions.add_correction(world.planner_x, draft.id, 1, {"name": "x"}, fact=FACT)
     with pytest.raises(NotFound):
         revisions.comparison(world.planner_c, draft.id)
 
@@ -53,17 +53,18 @@ def test_the_executive_and_offices_cannot_edit_a_draft(world, plan, draft):
     with pytest.raises(PermissionDenied):
         revisions.open_revision(world.executive, plan.id)
     with pytest.raises(PermissionDenied):
-        revisions.add_correction(world.provincial_officer, draft.id, 1, {"name": "x"})
+        revisions.add_correction(world.provincial_officer, draft.id, 1, {"name": "x"}, fact=FACT)
 
 
 def test_a_correction_may_not_touch_the_objective_or_the_budget(world, draft):
     for field, value in (("objective", "วัตถุประสงค์ใหม่"), ("budget_2", "5.00")):
         with pytest.raises(InvalidInput) as refused:
-            revisions.add_correction(world.planner, draft.id, 1, {field: value})
+            revisions.add_correction(world.planner, draft.id, 1, {field: value}, fact=FACT)
         assert refused.value.details["field"] == field
         assert field in refused.value.message
     assert (
-        revisions.add_correction(world.planner, draft.id, 1, {"target": "เป้าหมายที่ถูกต้อง"}).kind == "correction"
+        revisions.add_correction(world.planner, draft.id, 1, {"target": "เป้าหมายที่ถูกต้อง"}, fact=FACT).kind
+        == "correction"
     )
 
 
@@ -92,21 +93,21 @@ def db_items() -> int:
 def test_one_revision_holds_at_most_one_item_per_project(world, draft):
     revisions.add_change(world.planner, draft.id, 2, {"target": "ใหม่"}, reason="ปรับ")
     with pytest.raises(InvalidInput) as refused:
-        revisions.add_correction(world.planner, draft.id, 2, {"name": "ชื่อใหม่"})
+        revisions.add_correction(world.planner, draft.id, 2, {"name": "ชื่อใหม่"}, fact=FACT)
     assert refused.value.details["field"] == "project_no"
 
 
 def test_the_policy_route_carries_additions_and_changes_only(world, plan):
     draft = revisions.open_revision(world.planner, plan.id, route="policy", **REASONS)
     with pytest.raises(InvalidInput) as refused:
-        revisions.add_correction(world.planner, draft.id, 1, {"name": "x"})
+        revisions.add_correction(world.planner, draft.id, 1, {"name": "x"}, fact=FACT)
     assert refused.value.details["field"] == "kind"
     revisions.add_change(world.planner, draft.id, 1, {"budget_1": "1.00"}, reason="นโยบายรัฐบาล")
 
 
 def test_items_cannot_change_once_submitted_and_edits_are_audited_on_their_own_chain(world, db, plan, draft):
-    item = revisions.add_correction(world.planner, draft.id, 1, {"name": "ชื่อใหม่"})
-    extra = revisions.add_correction(world.planner, draft.id, 2, {"name": "อีกชื่อ"})
+    item = revisions.add_correction(world.planner, draft.id, 1, {"name": "ชื่อใหม่"}, fact=FACT)
+    extra = revisions.add_correction(world.planner, draft.id, 2, {"name": "อีกชื่อ"}, fact=FACT)
     revisions.remove_item(world.planner, draft.id, extra.id)
     engine.fire("revision", draft.id, "submit", world.planner)
     with pytest.raises(revisions.RevisionNotDrafting):
@@ -159,6 +160,7 @@ def test_a_two_hundred_item_revision_announces_in_bulk(world, db):
         revisions.add_addition(
             world.town_planner, draft.id, new_project_values(plan, name=f"ใหม่ {n}"), reason="เพิ่ม"
         )
+    record_civic_forum(world.town_planner, draft.id)
     engine.fire("revision", draft.id, "submit", world.town_planner)
     engine.fire(
         "revision",

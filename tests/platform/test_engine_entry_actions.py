@@ -96,5 +96,7 @@ def test_announcing_a_revision_applies_it_in_a_process_where_nobody_imported_the
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == [
         "False",
-        "True ['eplan_flow.services.planning.revisions:apply_revision']",
+        # Version 2 checks the years it touches before applying (issue 12).
+        "True ['eplan_flow.services.planning.revisions:check_years', "
+        "'eplan_flow.services.planning.revisions:apply_revision']",
     ]

@@ -29,6 +29,7 @@ from tests import factories
 from tests.factories import execution as execution_factories
 from tests.factories import plans as plan_factories
 from tests.factories import results as results_factories
+from tests.factories import reviews as review_factories
 from tests.factories import revisions as revision_factories
 from tests.identity.approvals import helpers as approval_helpers
 from workflows import REGISTRY, Registry, WorkflowDefinition
@@ -95,6 +96,8 @@ INSTANCE_BUILDERS = {
     "plan": plan_with_a_project,
     # One addition: the committee everywhere, the council on an อบต. (rule data of REVISION_V1).
     "revision": lambda org, actor: revision_factories.drafted_revision(org, additions=1),
+    # One project changed and the civic forum recorded: leaving drafting always passes.
+    "review": review_factories.drafted_review,
     # Contract, full payment and 100 % already recorded: the money checks on entry always pass.
     "execution": execution_factories.fully_done,
     # Its method, findings and recommendations written: submitting it to the executive always passes.

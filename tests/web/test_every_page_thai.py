@@ -26,18 +26,25 @@ from sqlalchemy import select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.i18n import action_label, state_label
-from eplan_flow.models import AuditEvent, EmailMessage, User
+from eplan_flow.models import AuditEvent, EmailMessage, LaoStrategy, User
 from eplan_flow.services.delivery import actuals
 from eplan_flow.services.delivery import execution as execution_service
+from eplan_flow.services.planning import civic_forum, reviews, revision_numbering, revisions
 from eplan_flow.services.planning import plans as plan_service
-from eplan_flow.services.planning import revisions
 from eplan_flow.services.platform import engine, notifications
 from eplan_flow.services.platform.queues import drain_in_process
 from tests import factories
 from tests.factories import fire as fire_factories
 from tests.factories import plans as plan_factories
 from tests.factories import results as result_factories
-from tests.factories.revisions import announced_plan, new_project_values, sdg
+from tests.factories.revisions import (
+    FACT,
+    POLICY_BASIS,
+    announced_plan,
+    new_project_values,
+    record_civic_forum,
+    sdg,
+)
 from tests.identity.approvals.helpers import applicant, eplan_client, member_with_access_request
 from tests.identity.oidc.helpers import live_sso_session
 from workflows import REGISTRY
@@ -98,9 +105,12 @@ def build_rich_world(app) -> SimpleNamespace:
     w.plan = announced_plan(w.sao_a, w.planner, projects=8, period_start_be=2566)
     programme = plan_factories.programme("00310", "แผนงานเคหะและชุมชน", 6)
     announced = revisions.open_revision(w.planner, w.plan.id, **REASONS)
-    revisions.add_addition(w.planner, announced.id, new_project_values(w.plan, "โครงการขุดลอกหนองน้ำ"), "ภัยแล้ง")
-    revisions.add_change(w.planner, announced.id, 1, {"budget_2": "120000.00"}, reason="ราคาวัสดุสูงขึ้น")
-    revisions.add_correction(w.planner, announced.id, 2, {"name": "โครงการที่ 2 (แก้คำผิด)"})
+    # Money only in 2570, the fiscal year in progress: revisions may not touch a year that has passed.
+    values = new_project_values(w.plan, "โครงการขุดลอกหนองน้ำ", year=5)
+    revisions.add_addition(w.planner, announced.id, values, "ภัยแล้ง")
+    revisions.add_change(w.planner, announced.id, 1, {"budget_5": "120000.00"}, reason="ราคาวัสดุสูงขึ้น")
+    revisions.add_correction(w.planner, announced.id, 2, {"name": "โครงการที่ 2 (แก้คำผิด)"}, fact=FACT)
+    record_civic_forum(w.planner, announced.id)
     step("revision", announced.id, "submit", w.planner)
     step("revision", announced.id, "endorse", w.devcom_secretary)
     step("revision", announced.id, "approve_by_council", w.council_secretary)
@@ -111,7 +121,7 @@ def build_rich_world(app) -> SimpleNamespace:
         w.planner,
         w.draft.id,
         {
-            **new_project_values(w.plan, "โครงการจัดซื้อรถบรรทุกน้ำ", "120000.00"),
+            **new_project_values(w.plan, "โครงการจัดซื้อรถบรรทุกน้ำ", "120000.00", year=5),
             "source": "equipment",
             "equipment_category": "ครุภัณฑ์ยานพาหนะและขนส่ง",
             "equipment_type": "รถบรรทุกน้ำ",
@@ -123,14 +133,34 @@ def build_rich_world(app) -> SimpleNamespace:
         w.planner,
         w.draft.id,
         3,
-        {"programme_id": programme.id, "source": "community", "budget_3": "120000.00", "links": [sdg(6).id]},
+        {"programme_id": programme.id, "source": "community", "budget_5": "120000.00", "links": [sdg(6).id]},
         reason="ย้ายแผนงาน",
     )
-    revisions.add_correction(w.planner, w.draft.id, 4, {"kpi": "ร้อยละ 95"})
+    revisions.add_correction(w.planner, w.draft.id, 4, {"kpi": "ร้อยละ 95"}, fact=FACT)
     # ... one waiting at the development committee ...
     w.waiting = revisions.open_revision(w.planner, w.plan.id, **REASONS)
-    revisions.add_change(w.planner, w.waiting.id, 5, {"budget_4": "75500.25"}, reason="ปรับลดงบประมาณ")
+    revisions.add_change(w.planner, w.waiting.id, 5, {"budget_5": "75500.25"}, reason="ปรับลดงบประมาณ")
     step("revision", w.waiting.id, "submit", w.planner)
+    # ... a clause 22/2 draft with its basis, and the LAO's own numbering with a next number set ...
+    w.policy = revisions.open_revision(w.planner, w.plan.id, route="policy", **REASONS, **POLICY_BASIS)
+    revision_numbering.save_settings(w.planner, w.sao_a.id, "fiscal", "kind", "ฉบับที่")
+    revision_numbering.set_next_number(w.planner, w.sao_a.id, "fiscal", 2570, "เพิ่มเติม", 3)
+    # ... and a review (ทบทวน) drafted with the civic forum, changing a strategy and a project.
+    w.review = reviews.open_review(w.planner, w.plan.id, reasons="ทบทวนตามรอบ")
+    first = _db.session.scalar(
+        select(LaoStrategy).where(LaoStrategy.plan_id == w.plan.id).order_by(LaoStrategy.number)
+    )
+    reviews.set_strategy(w.planner, w.review.id, strategy_id=first.id, number=1, name="ยุทธศาสตร์เมืองน่าอยู่")
+    reviews.change_project(w.planner, w.review.id, 6, {"target": "ถนนยาว 300 เมตร"}, reason="ขยายเป้าหมาย")
+    civic_forum.record_meeting(
+        w.planner,
+        "review",
+        w.review.id,
+        meeting_date="12/11/2568",
+        place="ศาลาประชาคม",
+        attendees="50",
+        resolution="เห็นชอบ",
+    )
 
     # Executions of fiscal year 2569 in each state.
     year = 2569

@@ -21,7 +21,7 @@ from tests.identity.approvals.helpers import applicant, eplan_client, member_wit
 from tests.web.test_homes import by_class, by_id, follow, home, links_of
 
 FY = fiscal_year(today_local())
-ACTIONS = ("#budget-heading", "#new-report-heading", "#open-heading")
+ACTIONS = ("#budget-heading", "#new-report-heading", "#open-heading", "#open-review-heading")
 PROJECT = "ก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ที่ 3 บ้านหนองเลิง"
 
 

@@ -207,6 +207,17 @@ CONTENT_ROUTES = {
     "revisions.remove_item": ("POST", "/revisions/{revision}/items/{item}/remove"),
     "revisions.add_item": ("POST", "/revisions/{revision}/items/addition"),
     "revisions.set_reasons": ("POST", "/revisions/{revision}/reasons"),
+    "revisions.set_policy_basis": ("POST", "/revisions/{revision}/policy-basis"),
+    "revisions.numbering": ("GET", "/revisions/plans/{plan}/numbering"),
+    "revisions.save_numbering": ("POST", "/revisions/plans/{plan}/numbering"),
+    "revisions.set_next_number": ("POST", "/revisions/plans/{plan}/numbering/next"),
+    "plans.plan_reviews": ("GET", "/plans/{plan}/reviews"),
+    "plans.open_review": ("POST", "/plans/{plan}/reviews/open"),
+    "plans.review": ("GET", "/plans/reviews/{review}"),
+    "plans.review_strategy": ("POST", "/plans/reviews/{review}/strategy"),
+    "plans.review_change": ("POST", "/plans/reviews/{review}/change"),
+    "plans.review_remove_item": ("POST", "/plans/reviews/{review}/items/{review_item}/remove"),
+    "plans.record_civic_forum": ("POST", "/plans/civic-forum/revision/{revision}"),
     "execution.plan_year": ("GET", "/execution/plans/{plan}"),
     "execution.budget": ("POST", "/execution/plans/{plan}/budget"),
     "execution.detail": ("GET", "/execution/{execution}"),
@@ -228,6 +239,9 @@ CONTENT_ROUTES = {
 UNSCOPED_ROUTES = {
     "plans.new_plan": "tests/planning/test_plan_pages.py (a planner creates only their own LAO's plan)",
     "main.overdue": "tests/planning/test_overdue_page.py (the list is scoped per role)",
+    "main.announcement_duties": "tests/planning/test_announcement_duties.py (readers of the LAO; others 404)",
+    "main.record_announcement_duty": "tests/planning/test_announcement_duties.py (the LAO's planning "
+    "staff only; other readers 403, outsiders 404)",
     "public.index": "tests/planning/test_public_page.py (public, announced items only)",
     "public.lao": "tests/planning/test_public_page.py (public, announced items only)",
     "oversight.dashboard": "tests/oversight/test_dashboard.py (offices and DLA, each its own LAOs; staff 403)",
@@ -298,6 +312,10 @@ def content(world, db):
 
     report = drafted_report(world.sao_a, world.planner, fiscal_year_be=2569)
     strategy = db.session.query(LaoStrategy).filter_by(plan_id=plan.id).order_by(LaoStrategy.number).first()
+    from eplan_flow.services.planning import reviews
+
+    review = reviews.open_review(world.planner, plan.id)
+    review_item = reviews.change_project(world.planner, review.id, 1, {"target": "ถนนยาว 300 เมตร"})
     return {
         "plan": plan.id,
         "strategy": strategy.id,
@@ -308,6 +326,8 @@ def content(world, db):
         "org": world.sao_a.id,
         "year": 2569,
         "report": report.id,
+        "review": review.id,
+        "review_item": review_item.id,
     }
 
 

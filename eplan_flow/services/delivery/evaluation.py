@@ -49,6 +49,7 @@ from eplan_flow.services.planning.projects import valid_at_clause
 from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.platform.unit_of_work import transaction
 from eplan_flow.thaidate import BANGKOK, format_date, today_local
+from workflows import counting
 from workflows.deadlines import (
     DEADLINES_V1,
     evaluation_announce_deadline,
@@ -435,6 +436,7 @@ def _records_in_force(plan: Plan, version: int, fiscal_year_be: int) -> list:
                 ProjectRecord.project_no,
                 ProjectRecord.name,
                 ProjectRecord.strategy_id,
+                ProjectRecord.source,
                 budget_column.label("planned_budget"),
             )
             .where(ProjectRecord.plan_id == plan.id, valid_at_clause(version))
@@ -459,7 +461,8 @@ def _count_record(tally: _Tally, record, execution: ProjectExecution | None, sta
     """Count a project of the version in force, if it is planned or budgeted for the year."""
     project, why_not = (Metrics(), None) if execution is None else _budgeted(execution, start, end)
     planned_budget = record.planned_budget or ZERO
-    if planned_budget > 0:
+    # A ผ.02/2 line is asked of another agency: not one the LAO planned (workflows/counting.py).
+    if planned_budget > 0 and counting.counts_as_planned(record.source):
         project.planned, project.planned_budget = 1, planned_budget
     if why_not is not None:
         tally.not_counted.append(NotCountedProject(record.project_no, record.name, why_not))

@@ -22,6 +22,7 @@ from eplan_flow.permissions import has_role
 from eplan_flow.seed import catalogues as seed
 from eplan_flow.services.platform import audit, unit_of_work
 from eplan_flow.services.platform.unit_of_work import transaction
+from workflows.deadlines import DEADLINES_V1
 
 NATIONAL = tuple(c for c, kind in CATALOGUES.items() if kind == "national")
 PROVINCIAL = tuple(c for c, kind in CATALOGUES.items() if kind == "provincial")
@@ -34,7 +35,7 @@ LINK_CATALOGUES = (
     "provincial_strategy",
     "province_lao_strategy",
 )
-ITEM_FIELDS = ("catalogue", "scope", "code", "name_th", "name_en", "position", "is_active")
+ITEM_FIELDS = ("catalogue", "scope", "code", "name_th", "name_en", "position", "is_active", "period_start_be")
 SEED_CHAIN = "catalogues"
 
 
@@ -79,8 +80,21 @@ def items(catalogue: str, scope: str = "", *, active_only: bool = True) -> list[
     return list(db.session.scalars(query.order_by(CatalogueItem.position, CatalogueItem.code)))
 
 
-def link_choices(province_code: str | None) -> dict[str, list[CatalogueItem]]:
-    """What a LAO of ``province_code`` may link its strategies to, per catalogue, in order."""
+def is_period_start(year_be: int, rules: dict = DEADLINES_V1) -> bool:
+    """Whether B.E. ``year_be`` starts a plan period (2561, 2566, 2571, ...)."""
+    period = rules["period"]
+    return 2500 <= year_be <= 2800 and (year_be - period["anchor_start_be"]) % period["years"] == 0
+
+
+def serves_period_clause(period_start_be: int):
+    """SQL condition on CatalogueItem: items of the plan period starting ``period_start_be``, or of
+    every period."""
+    return or_(CatalogueItem.period_start_be.is_(None), CatalogueItem.period_start_be == period_start_be)
+
+
+def link_choices(province_code: str | None, period_start_be: int) -> dict[str, list[CatalogueItem]]:
+    """What a LAO of ``province_code`` may link the strategies of a plan of ``period_start_be`` to,
+    per catalogue, in order."""
     scopes = ["", province_code] if province_code else [""]
     rows = db.session.scalars(
         select(CatalogueItem)
@@ -88,6 +102,7 @@ def link_choices(province_code: str | None) -> dict[str, list[CatalogueItem]]:
             CatalogueItem.catalogue.in_(LINK_CATALOGUES),
             CatalogueItem.scope.in_(scopes),
             CatalogueItem.is_active.is_(True),
+            serves_period_clause(period_start_be),
         )
         .order_by(CatalogueItem.position, CatalogueItem.code)
     )
@@ -118,12 +133,14 @@ def load_catalogues(*, include_demo: bool = False) -> LoadReport:
     report = LoadReport()
     with transaction():
         existing = {
-            (row.catalogue, row.scope, row.code): row for row in db.session.scalars(select(CatalogueItem))
+            (row.catalogue, row.scope, row.period_start_be, row.code): row
+            for row in db.session.scalars(select(CatalogueItem))
         }
         for item in seed.national_items():
             parent = None
             if item.parent_code:
-                parent = existing[(seed.PARENT_CATALOGUE[item.catalogue], "", item.parent_code)]
+                parent_of = seed.PARENT_CATALOGUE[item.catalogue]
+                parent = existing[(parent_of, "", seed.PERIODS.get(parent_of), item.parent_code)]
             values = {
                 "name_th": item.name_th,
                 "name_en": item.name_en,
@@ -148,16 +165,22 @@ def load_catalogues(*, include_demo: bool = False) -> LoadReport:
                 "catalogues_loaded",
                 data={"added": report.added, "updated": report.updated, "demo": include_demo},
             )
-    for catalogue, _scope, _code in existing:
+    for catalogue, _scope, _period, _code in existing:
         report.counts[catalogue] = report.counts.get(catalogue, 0) + 1
     return report
 
 
 def _upsert(existing: dict, item, values: dict, report: LoadReport, *, overwrite: bool) -> None:
-    key = (item.catalogue, item.scope, item.code)
+    key = (item.catalogue, item.scope, item.period_start_be, item.code)
     row = existing.get(key)
     if row is None:
-        row = CatalogueItem(catalogue=item.catalogue, scope=item.scope, code=item.code, **values)
+        row = CatalogueItem(
+            catalogue=item.catalogue,
+            scope=item.scope,
+            code=item.code,
+            period_start_be=item.period_start_be,
+            **values,
+        )
         db.session.add(row)
         existing[key] = row
         report.added += 1
@@ -206,7 +229,7 @@ def update_item(actor, item_id: int, **values: Any) -> CatalogueItem:
     values = _clean(values)
     if "position" in values and values["position"] is None:
         values["position"] = 0
-    _check_item(actor, {**{f: getattr(row, f) for f in ITEM_FIELDS}, **values})
+    _check_item(actor, {**{f: getattr(row, f) for f in ITEM_FIELDS}, **values}, item_id=row.id)
     with transaction(conflict=_code_taken):
         changed = unit_of_work.assign(row, values)
         if changed:
@@ -234,7 +257,7 @@ def _clean(values: dict) -> dict:
     return cleaned
 
 
-def _check_item(actor, values: dict) -> None:
+def _check_item(actor, values: dict, item_id: int | None = None) -> None:
     if values.get("catalogue") not in PROVINCIAL:
         raise InvalidInput(
             f"only the provincial catalogues ({', '.join(PROVINCIAL)}) are edited here", field="catalogue"
@@ -250,6 +273,23 @@ def _check_item(actor, values: dict) -> None:
     position = values.get("position")
     if position is not None and (not isinstance(position, int) or position < 0):
         raise InvalidInput("position must be a whole number, 0 or more", field="position")
+    period = values.get("period_start_be")
+    if period is not None and not (isinstance(period, int) and is_period_start(period)):
+        raise InvalidInput(
+            f"{period!r} does not start a plan period", field="period_start_be", reason="not_a_period"
+        )
+    # One code per catalogue and province in any one period: an item of every period shares a
+    # period with all the others (the unique indexes cannot see that across NULL).
+    same_code = select(CatalogueItem.id).where(
+        CatalogueItem.catalogue == values.get("catalogue"),
+        CatalogueItem.scope == scope,
+        CatalogueItem.code == values.get("code"),
+        CatalogueItem.id != (item_id or 0),
+    )
+    if period is not None:
+        same_code = same_code.where(serves_period_clause(period))
+    if db.session.scalar(same_code.limit(1)) is not None:
+        raise _code_taken(None)
 
 
 def _office_of(scope: str, actor) -> int | None:
@@ -273,10 +313,12 @@ __all__ = [
     "LoadReport",
     "create_item",
     "editable_scopes",
+    "is_period_start",
     "items",
     "link_choices",
     "load_catalogues",
     "may_edit_scope",
+    "serves_period_clause",
     "update_item",
     "visible_clause",
 ]

@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -38,6 +39,7 @@ from eplan_flow.errors import InvalidInput, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.models import (
     LAO_TYPES,
+    PLAN_YEARS,
     BudgetTransfer,
     CatalogueItem,
     Disbursement,
@@ -54,7 +56,7 @@ from eplan_flow.models import (
 )
 from eplan_flow.permissions import OVERSIGHT_ROLES, can_oversee, visible_org_clause
 from eplan_flow.services.planning import deadlines
-from workflows import REGISTRY, UnknownWorkflow
+from workflows import REGISTRY, UnknownWorkflow, counting
 from workflows import deadlines as deadline_rules
 from workflows.deadlines import DEADLINES_V1
 from workflows.plan import PLAN_V1
@@ -178,6 +180,7 @@ class LaoRow:
     revision_status_label: str = ""
     submission: str = "not_announced"
     submission_due: date | None = None
+    planned: int = 0  # projects of the plan in force with a budget line this year (workflows/counting.py)
     executions: int = 0
     counted: int = 0
     budget: Decimal = ZERO
@@ -227,6 +230,7 @@ class Dashboard:
     def totals(self) -> LaoRow:
         total = LaoRow(0, "", "", "", None, "")
         for row in self.rows:
+            total.planned += row.planned
             total.executions += row.executions
             total.counted += row.counted
             total.budget += row.budget
@@ -439,6 +443,36 @@ def money_figures(org_ids, fiscal_year_be: int, dimension: str | None = None):
     return by_lao, by_item
 
 
+def planned_count(period_start_be: int, fiscal_year_be: int):
+    """SQL, correlated to Plan: how many projects the plan, in the version in force, plans for
+    ``fiscal_year_be`` (a budget line that year), counting only the kinds the counting rule names."""
+    year = fiscal_year_be - period_start_be + 1
+    if not 1 <= year <= PLAN_YEARS:
+        return literal(0)
+    budget = getattr(ProjectRecord, f"budget_{year}")
+    return (
+        select(func.count(ProjectRecord.id))
+        .where(
+            ProjectRecord.plan_id == Plan.id,
+            Plan.current_version > 0,
+            ProjectRecord.valid_from <= Plan.current_version,
+            or_(ProjectRecord.valid_to.is_(None), ProjectRecord.valid_to > Plan.current_version),
+            ProjectRecord.source.in_(counting.planned_kinds()),
+            budget > 0,
+        )
+        .correlate(Plan)
+        .scalar_subquery()
+    )
+
+
+def planned_counts(org_ids, period_start_be: int, fiscal_year_be: int) -> dict[int, int]:
+    """Per LAO with a plan of the period: its planned projects of the year (``planned_count``)."""
+    query = select(Plan.organisation_id, planned_count(period_start_be, fiscal_year_be)).where(
+        Plan.organisation_id.in_(org_ids), Plan.period_start_be == period_start_be
+    )
+    return {org_id: int(n) for org_id, n in db.session.execute(query) if n}
+
+
 def _overdue_viewer(user, filters: Filters):
     """Whom to ask ``deadlines.overdue_items`` for: a national reader narrowed to the chosen province,
     so DLA's page does not compute the whole country's overdue list for one province."""
@@ -521,6 +555,7 @@ def _lao_rows(user, filters: Filters, start: int, locale: str) -> dict[int, LaoR
             Plan.workflow_version,
             Plan.current_version,
             Plan.announced_at,
+            planned_count(start, filters.fiscal_year_be),
         )
         .outerjoin(District, District.code == Organisation.district_code)
         .outerjoin(Plan, and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == start))
@@ -540,6 +575,7 @@ def _lao_rows(user, filters: Filters, start: int, locale: str) -> dict[int, LaoR
         wf_version,
         version,
         announced_at,
+        planned,
     ) in laos:
         prefix = LAO_TYPES.get(lao_type or "", "")
         rows[org_id] = LaoRow(
@@ -554,6 +590,7 @@ def _lao_rows(user, filters: Filters, start: int, locale: str) -> dict[int, LaoR
             plan_status=status,
             plan_status_label=_label("plan", wf_version, status, locale),
             plan_version=version if plan_id else None,
+            planned=planned or 0,
             submission=_submission(status),
             submission_due=(
                 deadline_rules.submission_deadline(thaidate.to_local(announced_at).date())

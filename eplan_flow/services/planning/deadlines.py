@@ -1,7 +1,8 @@
 """What is overdue in the plan lifecycle, for the LAOs a person may read (docs/DOMAIN.md §4).
 
-Read-only: two queries whatever the number of LAOs in scope (a province has up to 334), the
-deadline arithmetic in ``workflows.deadlines``. A plan not announced is late for the latest period
+Read-only: four queries whatever the number of LAOs in scope (a province has up to 334), two more
+when an announcement owes copies or posting (``duties``); the deadline arithmetic in
+``workflows.deadlines``. A plan not announced is late for the latest period
 past its deadline and also for the period in force: a plan started for 2566–2570 and never announced
 stays overdue after the 2571–2575 deadline has passed.
 """
@@ -18,8 +19,9 @@ from eplan_flow import thaidate
 from eplan_flow.extensions import db
 from eplan_flow.models import Organisation, Plan
 from eplan_flow.permissions import visible_org_clause
+from eplan_flow.services.planning import duties
 from workflows import deadlines
-from workflows.deadlines import DEADLINES_V1
+from workflows.deadlines import DEADLINES_V1, DEADLINES_V2
 
 # A plan in any of these states has been announced: it counts as made for its period.
 ANNOUNCED_PLAN_STATES = ("announced", "submitted", "acknowledged")
@@ -27,7 +29,7 @@ ANNOUNCED_PLAN_STATES = ("announced", "submitted", "acknowledged")
 
 @dataclass(frozen=True)
 class OverdueItem:
-    kind: str  # "plan_not_announced" or "plan_not_submitted"
+    kind: str  # "plan_not_announced", "plan_not_submitted" or "duty_not_done"
     organisation_id: int
     lao_code: str
     lao_name: str
@@ -38,6 +40,10 @@ class OverdueItem:
     reason: str
     plan_id: int | None = None
     plan_title: str | None = None
+    # A revision's announcement duty links to the revision, not to the plan's page.
+    revision_id: int | None = None
+    # An announcement duty's own key ("revision:5:copies"): several may share a deadline.
+    duty_key: str | None = None
 
 
 def overdue_items(
@@ -59,6 +65,7 @@ def _overdue(scope, today: date | None, locale: str, rules: dict) -> list[Overdu
     items = [
         *_plans_not_announced(scope, today, locale, rules),
         *_plans_not_submitted(scope, today, locale, rules),
+        *_duties_not_done(scope, today, locale),
     ]
     items.sort(key=lambda i: (-i.days_overdue, i.lao_code, i.kind))
     return items
@@ -185,6 +192,42 @@ def _plans_not_submitted(scope, today: date, locale: str, rules: dict) -> list[O
                 ),
                 plan_id=plan.id,
                 plan_title=plan.title,
+            )
+        )
+    return items
+
+
+def _duties_not_done(scope, today: date, locale: str, rules: dict = DEADLINES_V2) -> list[OverdueItem]:
+    """Copies not sent and announcements not posted after announcing a plan or a revision, past due."""
+    items = []
+    for duty in duties.pending_duties(scope, locale, rules):
+        if duty.deadline >= today:
+            continue
+        org = duty.organisation
+        items.append(
+            OverdueItem(
+                kind="duty_not_done",
+                organisation_id=org.id,
+                lao_code=org.code,
+                lao_name=org.display_name,
+                lao_type=org.lao_type or "",
+                period_start_be=0,
+                deadline=duty.deadline,
+                days_overdue=deadlines.days_overdue(duty.deadline, today),
+                reason=deadlines.reason(
+                    "duty_not_done",
+                    locale,
+                    rules,
+                    subject=duty.title,
+                    announced=thaidate.format_date(duty.announced_on, locale),
+                    what=duty.label,
+                    days=rules["announcement_duties"]["within_days"][duty.duty],
+                    deadline=thaidate.format_date(duty.deadline, locale),
+                ),
+                plan_id=duty.plan_id,
+                plan_title=duty.title,
+                revision_id=duty.subject_id if duty.subject == "revision" else None,
+                duty_key=f"{duty.subject}:{duty.subject_id}:{duty.duty}",
             )
         )
     return items

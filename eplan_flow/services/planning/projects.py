@@ -25,7 +25,7 @@ from eplan_flow.models.project import (
     ProjectRecord,
     Tactic,
 )
-from eplan_flow.services.directory.catalogues import LINK_CATALOGUES
+from eplan_flow.services.directory.catalogues import LINK_CATALOGUES, serves_period_clause
 
 BUDGET_FIELDS = tuple(f"budget_{i}" for i in range(1, PLAN_YEARS + 1))
 REQUIRED_FIELDS = ("name", "objective", "target", "responsible_unit", "strategy_id", "programme_id")
@@ -167,13 +167,25 @@ def _links(plan: Plan, raw) -> list[int]:
     if not ids:
         return []
     found = db.session.execute(
-        select(CatalogueItem.id, CatalogueItem.scope).where(CatalogueItem.id.in_(ids))
+        select(CatalogueItem.id, CatalogueItem.scope, CatalogueItem.period_start_be).where(
+            CatalogueItem.id.in_(ids)
+        )
     ).all()
     province = plan.organisation.province_code or ""
     known = {row.id for row in found if row.scope in ("", province)}
     missing = [i for i in ids if i not in known]
     if missing:
         raise InvalidInput(f"catalogue items {missing} are not available to this plan", field="links")
+    # Catalogues belong to a plan period: the 13th NESDP's milestones serve the plans of 2566–2570.
+    other_period = [row.id for row in found if row.period_start_be not in (None, plan.period_start_be)]
+    if other_period:
+        raise InvalidInput(
+            f"catalogue items {sorted(other_period)} serve another plan period",
+            field="links",
+            reason="other_period",
+            start=plan.period_start_be,
+            end=plan.period_end_be,
+        )
     return ids
 
 
@@ -291,6 +303,7 @@ def project_choices(plan: Plan) -> ProjectChoices:
             CatalogueItem.catalogue.in_(("budget_programme", *LINK_CATALOGUES)),
             CatalogueItem.scope.in_(("", province)),
             CatalogueItem.is_active.is_(True),
+            serves_period_clause(plan.period_start_be),
         )
         .order_by(CatalogueItem.catalogue, CatalogueItem.position, CatalogueItem.code)
     ).all()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Table, and_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -26,10 +26,11 @@ from eplan_flow.models import EvaluationReport, Notification, Organisation, Plan
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import grant_covers
 from eplan_flow.services.planning import deadlines as overdue
+from eplan_flow.services.planning import duties
 from eplan_flow.services.platform import mail
 from eplan_flow.services.platform.unit_of_work import transaction
-from workflows import deadlines
-from workflows.deadlines import DEADLINES_V1
+from workflows import deadlines, routing
+from workflows.deadlines import DEADLINES_V1, DEADLINES_V2
 from workflows.roles import ROLES
 
 log = logging.getLogger(__name__)
@@ -38,21 +39,14 @@ log = logging.getLogger(__name__)
 ANNOUNCED_REPORT_STATES = ("announced", "posted")
 
 # Who hears of a deadline, and how (rule data: a new ministry letter is a new version of this dict).
-NOTICE_RULES_V1 = {
-    "version": 1,
+NOTICE_RULES_V2 = {
+    # Version 2: escalation follows workflows.routing (version 1 kept its own table of roles).
+    "version": 2,
     # The LAO's people who must act: reminded before, told when it is overdue.
     "act_roles": ("planner", "support_secretary", "executive"),
-    # The office told when an LAO is overdue. docs/DOMAIN.md §1: อบต. are overseen through the district,
-    # เทศบาล and อบจ. through the province (and เมืองพัทยา with them).
-    "oversight_role": {
-        "sao": "district_officer",
-        "subdistrict_municipality": "provincial_officer",
-        "town_municipality": "provincial_officer",
-        "city_municipality": "provincial_officer",
-        "pao": "provincial_officer",
-        "pattaya": "provincial_officer",
-    },
-    "default_oversight_role": "provincial_officer",
+    # The office told when an LAO is overdue follows the province's routing (workflows.routing): the
+    # district office for อบต. and เทศบาลตำบล, the province for the อบจ., เทศบาลเมือง, เทศบาลนคร and
+    # เมืองพัทยา. Version 1 listed roles here and sent เทศบาลตำบล to the province.
     # Days overdue before the oversight office is told (1: the day after the deadline).
     "escalate_after_days": 1,
     # The first fiscal year whose evaluation report the app chases: years before it were reported
@@ -74,6 +68,10 @@ NOTICE_RULES_V1 = {
         "plan_submission": {
             "th": "ส่งแผนพัฒนาท้องถิ่นที่ประกาศใช้เมื่อ {announced} ให้อำเภอและจังหวัด",
             "en": "Submit the plan announced on {announced} to the district and the province",
+        },
+        "announcement_duty": {
+            "th": "{what} ({subject} ประกาศใช้เมื่อ {announced})",
+            "en": "{what} ({subject}, announced on {announced})",
         },
         "reminder_subject": {
             "th": "{lao}: อีก {days} วันครบกำหนด — {what} ภายใน {deadline}",
@@ -136,7 +134,7 @@ def run_deadline_checks(
     today: date | None = None,
     *,
     locale: str = "th",
-    rules: dict = NOTICE_RULES_V1,
+    rules: dict = NOTICE_RULES_V2,
     deadline_rules: dict = DEADLINES_V1,
 ) -> Summary:
     """Remind, notify and escalate every deadline due ``today`` (Bangkok); each notice only once."""
@@ -147,6 +145,7 @@ def run_deadline_checks(
             *_overdue_notices(today, locale, rules, deadline_rules),
             *_review_reminders(today, locale, rules, deadline_rules),
             *_submission_reminders(today, locale, rules, deadline_rules),
+            *_duty_reminders(today, locale, rules),
             *_evaluation_notices(today, locale, rules, deadline_rules),
         ]
         for notice in notices:
@@ -176,6 +175,10 @@ def _path(endpoint: str, **values) -> str:
     root = current_app.config.get("APPLICATION_ROOT") or "/"
     adapter = current_app.url_map.bind("localhost", script_name=root)
     return adapter.build(endpoint, values)
+
+
+def _duty_link(subject: str, subject_id) -> str:
+    return _path("main.announcement_duties", subject=subject, subject_id=int(subject_id))
 
 
 def _report_link(report_id: int | None, org_id: int) -> str:
@@ -208,7 +211,7 @@ def _late(
         )
     ]
     if days_overdue >= rules["escalate_after_days"]:
-        office_role = rules["oversight_role"].get(org.lao_type or "", rules["default_oversight_role"])
+        office_role = routing.escalation_role(org.lao_type)
         notices.append(
             Notice(
                 "escalation",
@@ -232,10 +235,9 @@ def _overdue_notices(today: date, locale: str, rules: dict, deadline_rules: dict
     for item in items:
         org = orgs[item.organisation_id]
         # The period (or the plan's announcement) is in the deadline: a later one is told again.
-        ident = f"{item.kind}:{org.id}:{item.period_start_be}:{item.deadline.isoformat()}"
-        notices += _late(
-            org, ident, item.reason, item.deadline, item.days_overdue, _plan_link(item.plan_id), locale, rules
-        )
+        ident = f"{item.kind}:{org.id}:{item.duty_key or item.period_start_be}:{item.deadline.isoformat()}"
+        link = _duty_link(*item.duty_key.split(":")[:2]) if item.duty_key else _plan_link(item.plan_id)
+        notices += _late(org, ident, item.reason, item.deadline, item.days_overdue, link, locale, rules)
     return notices
 
 
@@ -497,6 +499,40 @@ def _submission_reminders(today: date, locale: str, rules: dict, deadline_rules:
                 locale,
                 rules,
                 plan.period_start_be,
+            )
+        )
+    return notices
+
+
+def _duty_reminders(today: date, locale: str, rules: dict, duty_rules: dict = DEADLINES_V2) -> list[Notice]:
+    """Copies and posting owed after announcing a plan or a revision, as their 15 days run out."""
+    days_before = _days_before()
+    notices = []
+    for duty in duties.pending_duties(true(), locale, duty_rules):
+        days_left = (duty.deadline - today).days
+        point = _threshold(days_left, days_before)
+        if point is None:
+            continue
+        what = _text(
+            rules,
+            "announcement_duty",
+            locale,
+            what=duty.label,
+            subject=duty.title,
+            announced=thaidate.format_date(duty.announced_on, locale),
+        )
+        notices.append(
+            _reminder(
+                duty.organisation,
+                f"announcement_duty:{duty.subject}:{duty.subject_id}:{duty.duty}",
+                what,
+                duty.deadline,
+                days_left,
+                point,
+                _duty_link(duty.subject, duty.subject_id),
+                locale,
+                rules,
+                0,
             )
         )
     return notices

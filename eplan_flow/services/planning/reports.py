@@ -21,15 +21,14 @@ from eplan_flow.models import (
     Revision,
 )
 from eplan_flow.services.planning.projects import valid_at_clause
+from workflows import counting
+from workflows.counting import COUNTING
 
 ZERO = Decimal("0.00")
-# Which project sources each summary form counts (rule data: ผ.01/1 is the community plans' share).
-P01_FORMS = {
-    "p01": ("own", "beyond_capacity", "equipment"),
-    "p01_1": ("community",),
-}
+# Which project sources each summary form counts, and in which parts (rule data: workflows/counting.py).
+P01_FORMS = {form: counting.summary_parts(form) for form in COUNTING["summaries"]}
 # ผ.02 list forms by project source.
-P02_FORMS = {"own": "ผ.02", "community": "ผ.02/1", "beyond_capacity": "ผ.02/2", "equipment": "ผ.03"}
+P02_FORMS = dict(COUNTING["kinds"])
 
 
 @dataclass
@@ -75,10 +74,23 @@ class P01Section:
 
 
 @dataclass
-class P01Report:
-    form: str
+class P01Part:
+    """One sub-table of a summary form (the LAO's own projects, ผ.02/2, ผ.03), with its totals."""
+
+    part: str
+    kinds: tuple[str, ...]
     sections: list[P01Section] = field(default_factory=list)
     total: Figures = field(default_factory=Figures)
+
+
+@dataclass
+class P01Report:
+    form: str
+    parts: list[P01Part] = field(default_factory=list)
+    total: Figures = field(default_factory=Figures)  # every part together
+
+    def part(self, name: str) -> P01Part:
+        return next(p for p in self.parts if p.part == name)
 
 
 def _p01_query():
@@ -124,35 +136,40 @@ def p01_rows(plan_id: int, version: int) -> list:
 
 
 def p01_summary(plan_id: int, version: int) -> dict[str, P01Report]:
-    """The ผ.01 and ผ.01/1 summaries of plan version ``version``, keyed "p01" and "p01_1"."""
-    reports = {form: P01Report(form) for form in P01_FORMS}
-    form_of = {source: form for form, sources in P01_FORMS.items() for source in sources}
-    sections: dict[tuple[str, int], P01Section] = {}
-    rows: dict[tuple[str, int, int], P01Row] = {}
+    """The ผ.01 and ผ.01/1 summaries of plan version ``version``, keyed "p01" and "p01_1", each in its
+    parts (the LAO's own projects, those asked of others, equipment) with their totals."""
+    reports = {
+        form: P01Report(form, [P01Part(p["part"], tuple(p["kinds"])) for p in parts])
+        for form, parts in P01_FORMS.items()
+    }
+    part_of = {kind: (form, part) for form, r in reports.items() for part in r.parts for kind in part.kinds}
+    sections: dict[tuple[str, str, int], P01Section] = {}
+    rows: dict[tuple[str, str, int, int], P01Row] = {}
     for row in p01_rows(plan_id, version):
-        form = form_of.get(row.source)
-        if form is None:
+        if row.source not in part_of:
             continue
+        form, part = part_of[row.source]
         figures = Figures(
             counts=[getattr(row, f"count_{i}") for i in range(1, PLAN_YEARS + 1)],
             budgets=[Decimal(getattr(row, f"sum_{i}")) for i in range(1, PLAN_YEARS + 1)],
             projects=row.projects,
         )
-        section = sections.get((form, row.strategy_id))
+        section = sections.get((form, part.part, row.strategy_id))
         if section is None:
-            section = sections[(form, row.strategy_id)] = P01Section(
+            section = sections[(form, part.part, row.strategy_id)] = P01Section(
                 row.strategy_id, row.strategy_number, row.strategy_name
             )
-            reports[form].sections.append(section)
-        line = rows.get((form, row.strategy_id, row.programme_id))
+            part.sections.append(section)
+        line = rows.get((form, part.part, row.strategy_id, row.programme_id))
         if line is None:
-            # Several sources of one form share a แผนงาน line.
-            line = rows[(form, row.strategy_id, row.programme_id)] = P01Row(
+            # Several sources of one part share a แผนงาน line.
+            line = rows[(form, part.part, row.strategy_id, row.programme_id)] = P01Row(
                 row.programme_id, row.programme_code, row.programme_name, Figures()
             )
             section.rows.append(line)
         line.figures.add(figures)
         section.subtotal.add(figures)
+        part.total.add(figures)
         reports[form].total.add(figures)
     return reports
 

@@ -13,6 +13,7 @@ chain stays a walk of its definition.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,12 +22,12 @@ from sqlalchemy import func, insert, select, update
 from eplan_flow import text as cleaning
 from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
-from eplan_flow.glossary import revision_label
 from eplan_flow.models import (
     ROUTES,
     CatalogueItem,
     LaoStrategy,
     Plan,
+    PlanReview,
     PlanVersion,
     ProjectRecord,
     Revision,
@@ -39,7 +40,7 @@ from eplan_flow.permissions import (
     PLAN_CONTENT_ROLES,
     can_edit_plan_content,
 )
-from eplan_flow.services.planning import plans
+from eplan_flow.services.planning import plans, revision_numbering
 from eplan_flow.services.planning.projects import (
     BUDGET_FIELDS,
     VALUE_FIELDS,
@@ -52,7 +53,8 @@ from eplan_flow.services.planning.projects import (
 from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.platform.locks import advisory_lock
 from eplan_flow.services.platform.unit_of_work import transaction
-from eplan_flow.thaidate import be_year, today_local
+from eplan_flow.thaidate import be_year, fiscal_year, today_local
+from workflows import REGISTRY
 
 EDITOR_ROLES = PLAN_CONTENT_ROLES
 OPEN_STATES = ("drafting", "committee_review", "council_review", "executive_review")
@@ -86,6 +88,12 @@ class PlanNotAnnounced(DomainError):
     status = 422
 
 
+class RevisionYearClosed(InvalidInput):
+    """An item touches a plan year before the earliest one revisions may touch (rule data)."""
+
+    code = "revision_year_closed"
+
+
 class RevisionIncomplete(InvalidInput):
     """The draft lacks what its kinds or route need before it can leave drafting."""
 
@@ -117,6 +125,11 @@ def rules_of(revision: Revision) -> dict:
     return engine.definition_of(revision).rules
 
 
+def new_revision_rules() -> dict:
+    """The rule data a revision opened now runs on (the latest definition version)."""
+    return REGISTRY.get(Revision.WORKFLOW).rules
+
+
 # -- opening and editing -----------------------------------------------------------------------------
 def _require_editor(actor, org) -> None:
     if not may_edit(actor, org):
@@ -130,7 +143,16 @@ def _clean_text(name: str, value, limit: int = 5000) -> str | None:
     return cleaning.clean_text(value, field=name, max_length=limit, multiline=True)
 
 
-def open_revision(actor, plan_id: int, route: str = "regular", reasons=None, necessity=None) -> Revision:
+def open_revision(
+    actor,
+    plan_id: int,
+    route: str = "regular",
+    reasons=None,
+    necessity=None,
+    policy_basis=None,
+    policy_letter_no=None,
+    policy_letter_date=None,
+) -> Revision:
     """Open a draft revision of an announced plan, against the version in force."""
     with transaction():
         plan = plans.get_plan(actor, plan_id, lock=True)
@@ -151,7 +173,79 @@ def open_revision(actor, plan_id: int, route: str = "regular", reasons=None, nec
         engine.start(
             revision, actor, data={"plan_id": plan.id, "base_version": plan.current_version, "route": route}
         )
+        if route == "policy" and (policy_basis or policy_letter_no or policy_letter_date):
+            _write_policy_basis(actor, revision, policy_basis, policy_letter_no, policy_letter_date)
     return revision
+
+
+def _write_policy_basis(actor, revision: Revision, basis, letter_no, letter_date) -> None:
+    bases = rules_of(revision).get("policy_bases") or {}
+    if revision.route != "policy" or not bases:
+        raise InvalidInput("only a policy-route revision (clause 22/2) records a basis", field="policy_basis")
+    if basis and basis not in bases:
+        raise InvalidInput(f"{basis!r} is not a basis of the policy route", field="policy_basis")
+    letter_no = cleaning.clean_text(letter_no, field="policy_letter_no", max_length=100)
+    if letter_date is not None and not isinstance(letter_date, date):
+        raise InvalidInput("the letter's date is not a date", field="policy_letter_date")
+    values = {"policy_basis": basis or None, "policy_letter_no": letter_no, "policy_letter_date": letter_date}
+    # A content edit, not a workflow step: the workflow version counter stays as it is.
+    db.session.execute(
+        update(Revision.__table__)
+        .where(Revision.__table__.c.id == revision.id)
+        .values(**values, updated_at=utcnow())
+    )
+    _content_event(
+        revision,
+        "set_policy_basis",
+        actor,
+        {**values, "policy_letter_date": letter_date.isoformat() if letter_date else None},
+    )
+
+
+def set_policy_basis(actor, revision_id: int, basis=None, letter_no=None, letter_date=None) -> Revision:
+    """Record the draft's clause 22/2 basis: royal project or ceremony, state ceremony, government
+    or MOI policy, with the letter's number and date."""
+    with transaction():
+        revision = _draft_for_edit(actor, revision_id)
+        _write_policy_basis(actor, revision, basis, letter_no, letter_date)
+    db.session.expire(revision)
+    return revision
+
+
+def policy_basis_label(revision: Revision) -> str | None:
+    """The Thai name of the revision's clause 22/2 basis, if it records one."""
+    if not revision.policy_basis:
+        return None
+    return (rules_of(revision).get("policy_bases") or {}).get(revision.policy_basis, revision.policy_basis)
+
+
+def _check_years(plan: Plan, rules: dict, values: dict, record: ProjectRecord | None = None) -> None:
+    """Refuse an item touching a plan year before the earliest the rules allow (the current fiscal
+    year, by version 2's rule data), naming the year."""
+    offset = rules.get("earliest_year_offset")
+    if offset is None:
+        return
+    earliest = fiscal_year(today_local()) + offset
+    if earliest > plan.period_end_be:
+        raise RevisionYearClosed(
+            f"every year of the plan has passed: revisions may touch fiscal year {earliest} on",
+            field="project_no",
+            year=plan.period_end_be,
+            earliest=earliest,
+        )
+    for offset_in_plan, name in enumerate(BUDGET_FIELDS):
+        year = plan.period_start_be + offset_in_plan
+        if year >= earliest or name not in values:
+            continue
+        new = Decimal(values[name] or 0)
+        old = Decimal(getattr(record, name) or 0) if record is not None else Decimal(0)
+        if new != old:
+            raise RevisionYearClosed(
+                f"fiscal year {year} has passed: revisions may touch fiscal year {earliest} on",
+                field=name,
+                year=year,
+                earliest=earliest,
+            )
 
 
 def _draft_for_edit(actor, revision_id: int) -> Revision:
@@ -255,7 +349,9 @@ def _check_merged_linkage(record: ProjectRecord, cleaned: dict) -> None:
         raise InvalidInput("the tactic is not under the project's strategy", field="tactic_id")
 
 
-def _add_item(actor, revision_id: int, kind: str, project_no, values: dict, reason) -> RevisionItem:
+def _add_item(
+    actor, revision_id: int, kind: str, project_no, values: dict, reason, fact=None
+) -> RevisionItem:
     with transaction():
         revision = _draft_for_edit(actor, revision_id)
         rules = rules_of(revision)
@@ -264,8 +360,12 @@ def _add_item(actor, revision_id: int, kind: str, project_no, values: dict, reas
                 f"the policy route (clause 22/2) cannot carry a {kind}", field="kind", kind=kind
             )
         reason = _clean_text("reason", reason)
-        if kind in ("addition", "change") and not reason:
-            raise InvalidInput(f"a{'n' if kind == 'addition' else ''} {kind} needs a reason", field="reason")
+        fact = _clean_text("fact", fact) if kind == "correction" else None
+        given = {"reason": reason, "fact": fact}
+        for name in rules["item_requires"].get(kind, ()):
+            if not given[name]:
+                needed = "a reason" if name == "reason" else "the fact it corrects"
+                raise InvalidInput(f"{kind} needs {needed}", field=name, kind=kind)
         if not isinstance(values, dict):
             raise InvalidInput("values must be an object", field="values")
         plan = db.session.get(Plan, revision.plan_id)
@@ -273,6 +373,7 @@ def _add_item(actor, revision_id: int, kind: str, project_no, values: dict, reas
             raise NotFound(f"plan #{revision.plan_id} not found", id=revision.plan_id)
         if kind == "addition":
             cleaned = validate_project_values(plan, values)
+            _check_years(plan, rules, cleaned)
             project_no = None
         else:
             if isinstance(project_no, bool) or not isinstance(project_no, int | str):
@@ -296,13 +397,16 @@ def _add_item(actor, revision_id: int, kind: str, project_no, values: dict, reas
             _lock_plan_projects(plan.id)
             record = _current_record(plan.id, project_no)
             _check_merged_linkage(record, cleaned)
+            _check_years(plan, rules, cleaned, record)
             if any(item.project_no == project_no for item in revision.items):
                 raise InvalidInput(
                     f"project {project_no} is already in this revision; remove that item first",
                     field="project_no",
                 )
             _refuse_if_touched_elsewhere(revision, project_no)
-        item = RevisionItem(kind=kind, project_no=project_no, values=_jsonable(cleaned), reason=reason)
+        item = RevisionItem(
+            kind=kind, project_no=project_no, values=_jsonable(cleaned), reason=reason, fact=fact
+        )
         revision.items.append(item)
         db.session.flush()
         _content_event(
@@ -315,6 +419,7 @@ def _add_item(actor, revision_id: int, kind: str, project_no, values: dict, reas
                 "project_no": project_no,
                 "values": item.values,
                 "reason": reason,
+                "fact": fact,
             },
         )
     return item
@@ -330,9 +435,10 @@ def add_change(actor, revision_id: int, project_no, values: dict, reason) -> Rev
     return _add_item(actor, revision_id, "change", project_no, values, reason)
 
 
-def add_correction(actor, revision_id: int, project_no, values: dict, reason=None) -> RevisionItem:
-    """Correct an existing project (แก้ไข) in the fields a correction may touch only."""
-    return _add_item(actor, revision_id, "correction", project_no, values, reason)
+def add_correction(actor, revision_id: int, project_no, values: dict, reason=None, fact=None) -> RevisionItem:
+    """Correct an existing project (แก้ไข) in the fields a correction may touch only, stating the fact
+    it corrects ("ข้อเท็จจริงคือ ...", required by version 2)."""
+    return _add_item(actor, revision_id, "correction", project_no, values, reason, fact)
 
 
 def remove_item(actor, revision_id: int, item_id: int) -> None:
@@ -362,6 +468,14 @@ def _check_complete(instance, actor, from_state, to_state, data) -> None:
             raise RevisionIncomplete(
                 f"the policy route (clause 22/2) cannot carry {', '.join(refused)}", field="route"
             )
+    if instance.route == "policy" and rules.get("policy_bases"):
+        for name in ("policy_basis", "policy_letter_no", "policy_letter_date"):
+            if not getattr(instance, name):
+                raise RevisionIncomplete(
+                    "a policy-route revision (clause 22/2) needs its basis and the letter's number "
+                    "and date before it is submitted",
+                    field=name,
+                )
     if kinds & {"addition", "change"}:
         for name in ("reasons", "necessity"):
             if not (getattr(instance, name) or "").strip():
@@ -427,27 +541,31 @@ def apply_revision(instance, actor, from_state, to_state, data) -> None:
             .where(Plan.__table__.c.id == instance.plan_id)
             .values(current_version=version, updated_at=now)
         )
-        year = be_year(today_local().year)
-        label = revision_label(instance.kinds)
-        _lock_numbering(plan_row.organisation_id)
-        last = db.session.scalar(
-            select(func.max(Revision.sequence)).where(
-                Revision.organisation_id == plan_row.organisation_id,
-                Revision.year_be == year,
-                Revision.label == label,
-                Revision.status == "announced",
-            )
+        # Numbered by the definition's rules (version 2: with the LAO's own numbering settings).
+        year, label, sequence, title = revision_numbering.number_revision(
+            instance, rules_of(instance), today_local()
         )
     # Set last: the engine writes these with the new state in its one UPDATE of the row.
     instance.result_version = version
     instance.announced_at = now
     instance.year_be = year
     instance.label = label
-    instance.sequence = (last or 0) + 1
+    instance.sequence = sequence
+    instance.numbered_title = title
 
 
-def _lock_numbering(organisation_id: int) -> None:
-    advisory_lock(f"revision-numbering:{organisation_id}")
+@engine.entry_action
+def check_years(instance, actor, from_state, to_state, data) -> None:
+    """Leaving drafting and at announcement: no item touches a plan year the rules have closed."""
+    rules = rules_of(instance)
+    if rules.get("earliest_year_offset") is None:
+        return
+    plan = db.session.get(Plan, instance.plan_id)
+    if plan is None:  # the revision's foreign key holds its plan
+        raise NotFound(f"plan #{instance.plan_id} not found", id=instance.plan_id)
+    records = {r.project_no: r for r in current_records(plan.id)}
+    for item in instance.items:
+        _check_years(plan, rules, item.values, records.get(item.project_no) if item.project_no else None)
 
 
 def _new_records(instance, items, touched, version: int) -> tuple[list[dict], list[list[int]]]:
@@ -551,6 +669,8 @@ class ComparedProject:
     old: dict | None
     new: dict
     changed: list[str] = field(default_factory=list)
+    # A correction's stated fact ("ข้อเท็จจริงคือ ...").
+    fact: str | None = None
 
     @property
     def rows(self) -> list[tuple[str, object, object]]:
@@ -609,7 +729,7 @@ def _compared(number, item: RevisionItem, old: dict | None, new: dict) -> Compar
         changed = [name for name in COMPARED_FIELDS if new.get(name) not in (None, "", [], "0.00")]
     else:
         changed = [name for name in COMPARED_FIELDS if _norm(old.get(name)) != _norm(new.get(name))]
-    return ComparedProject(number, item.kind, item.reason, old, dict(new), changed)
+    return ComparedProject(number, item.kind, item.reason, old, dict(new), changed, item.fact)
 
 
 def _norm(value):
@@ -693,6 +813,25 @@ def project_history(actor, plan_id: int, project_no: int) -> tuple[Plan, list[Hi
         )
     }
     return plan, [HistoryEntry(r, revisions.get(r.revision_id)) for r in records]
+
+
+def version_titles(plan_id: int) -> dict[int, str]:
+    """The title of each plan version an announced revision made, by version number ("เพิ่มเติม
+    ครั้งที่ 1/2569"): print headings and version pickers name a version by it."""
+    rows = db.session.execute(
+        select(PlanVersion.number, Revision)
+        .join(Revision, Revision.id == PlanVersion.revision_id)
+        .where(PlanVersion.plan_id == plan_id)
+    ).all()
+    titles = {number: revision.title for number, revision in rows}
+    # A version a review (ทบทวน) made is named by the review's title ("ทบทวน ครั้งที่ 1/2569").
+    reviewed = db.session.execute(
+        select(PlanVersion.number, PlanReview)
+        .join(PlanReview, PlanReview.id == PlanVersion.review_id)
+        .where(PlanVersion.plan_id == plan_id)
+    ).all()
+    titles.update((number, review.title) for number, review in reviewed)
+    return titles
 
 
 def plan_totals(plan_id: int, version: int) -> tuple[int, list[Decimal]]:

@@ -134,6 +134,7 @@ def set_strategy_links(actor, plan_id: int, strategy_id: int, item_ids: Iterable
             for i in items
             if i.catalogue in LINK_CATALOGUES
             and i.is_active
+            and i.serves_period(plan.period_start_be)
             and (
                 i.scope == "" if CATALOGUES[i.catalogue] == "national" else (province and i.scope == province)
             )

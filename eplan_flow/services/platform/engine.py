@@ -35,6 +35,7 @@ from eplan_flow.models import (
     EvaluationReport,
     Organisation,
     Plan,
+    PlanReview,
     ProjectExecution,
     Revision,
     RoleGrant,
@@ -54,7 +55,7 @@ from workflows import REGISTRY, DefinitionError, Registry, UnknownWorkflow, Work
 # Which model carries each workflow. Later workflows (accounts, revisions...) register here.
 WORKFLOW_MODELS: dict[str, type[WorkflowMixin]] = {
     model.WORKFLOW: model
-    for model in (Plan, Revision, ProjectExecution, Account, SystemAccess, EvaluationReport)
+    for model in (Plan, Revision, PlanReview, ProjectExecution, Account, SystemAccess, EvaluationReport)
 }
 
 # Work that entering a state does inside the transition's own transaction (announcing a revision

@@ -1,0 +1,210 @@
+"""After announcing a plan or a revision: copies to the council, district and province, and posting.
+
+What each announcement owes and by when is rule data (``workflows.deadlines.DEADLINES_V2``,
+"announcement_duties"): nothing here is stored until a duty is done. An announced plan or revision
+owes its duties from the moment it is announced (``Plan.announced_at``, ``Revision.announced_at``),
+so no step of either workflow has to create them and the revision workflow keeps its own entry
+actions. Announcements before the rules' ``effective_from`` day were tracked by version 1 (a plan's
+submission only) and are not chased here. The LAO's planner or support-committee secretary records
+the day a duty was done ("ส่งสำเนาแล้ว", "ปิดประกาศแล้ว"), once, with its audit event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import and_, select
+
+from eplan_flow import thaidate
+from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
+from eplan_flow.extensions import db
+from eplan_flow.models import AnnouncementDuty, Organisation, Plan, Revision
+from eplan_flow.models._types import utcnow
+from eplan_flow.permissions import can_edit_plan_content, can_read
+from eplan_flow.services.platform import audit
+from eplan_flow.services.platform.unit_of_work import transaction
+from workflows import deadlines
+from workflows.deadlines import DEADLINES_V2
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One thing an announcement owes, and whether (and when) it was done."""
+
+    subject: str  # "plan" or "revision"
+    subject_id: int
+    plan_id: int
+    organisation: Organisation
+    title: str
+    duty: str  # "copies" or "posting"
+    label: str
+    announced_on: date
+    deadline: date
+    done_on: date | None
+    posted_until: date | None  # for a posting: the earliest day it may come down
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None
+
+    @property
+    def on_time(self) -> bool | None:
+        return None if self.done_on is None else self.done_on <= self.deadline
+
+
+def _effective_from(rules: dict) -> datetime:
+    day = date.fromisoformat(rules["announcement_duties"]["effective_from"])
+    return datetime.combine(day, time.min, tzinfo=thaidate.BANGKOK)
+
+
+def _subject_title(subject: str, row) -> str:
+    if subject == "plan":
+        return row.title
+    return f"{row.title} — {row.plan.title}" if getattr(row, "plan", None) else row.title
+
+
+def _duties_of(subject: str, row, plan_id: int, done: dict, locale: str, rules: dict) -> list[Duty]:
+    if row.announced_at is None or row.announced_at < _effective_from(rules):
+        return []
+    announced_on = thaidate.to_local(row.announced_at).date()
+    out = []
+    for duty in rules["announcement_duties"]["duties"][subject]:
+        done_on = done.get((subject, row.id, duty))
+        out.append(
+            Duty(
+                subject=subject,
+                subject_id=row.id,
+                plan_id=plan_id,
+                organisation=row.organisation,
+                title=_subject_title(subject, row),
+                duty=duty,
+                label=deadlines.duty_label(duty, locale, rules),
+                announced_on=announced_on,
+                deadline=deadlines.duty_deadline(duty, announced_on, rules),
+                done_on=done_on,
+                posted_until=deadlines.posted_until(done_on, rules)
+                if duty == "posting" and done_on
+                else None,
+            )
+        )
+    return out
+
+
+def _done(subject: str, ids: list[int]) -> dict[tuple[str, int, str], date]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(AnnouncementDuty).where(
+            AnnouncementDuty.subject == subject, AnnouncementDuty.subject_id.in_(ids)
+        )
+    ).scalars()
+    return {(r.subject, r.subject_id, r.duty): r.done_on for r in rows}
+
+
+def _subject_row(actor, subject: str, subject_id: int) -> Plan | Revision:
+    row: Plan | Revision | None = None
+    if subject == "plan":
+        row = db.session.get(Plan, subject_id)
+    elif subject == "revision":
+        row = db.session.get(Revision, subject_id)
+    if row is None or not can_read(actor, row.organisation):
+        raise NotFound(f"{subject} {subject_id} not found")
+    return row
+
+
+def _plan_id(row: Plan | Revision) -> int:
+    return row.plan_id if isinstance(row, Revision) else row.id
+
+
+def duties_for(
+    actor, subject: str, subject_id: int, locale: str = "th", rules: dict = DEADLINES_V2
+) -> list[Duty]:
+    """The duties an announced plan or revision owes (none before it is announced)."""
+    row = _subject_row(actor, subject, subject_id)
+    plan_id = _plan_id(row)
+    return _duties_of(subject, row, plan_id, _done(subject, [row.id]), locale, rules)
+
+
+def record_duty(
+    actor, subject: str, subject_id: int, duty: str, done_on: date, rules: dict = DEADLINES_V2
+) -> AnnouncementDuty:
+    """Record the day a duty of an announced plan or revision was done (once)."""
+    with transaction():
+        row = _subject_row(actor, subject, subject_id)
+        if not can_edit_plan_content(actor, row.organisation):
+            raise PermissionDenied("only the LAO's planning staff record what was done after announcing")
+        owed = {d.duty: d for d in _duties_of(subject, row, 0, {}, "th", rules)}
+        if duty not in owed:
+            raise InvalidInput(f"{subject} {subject_id} owes no {duty}", field="duty", reason="not_owed")
+        if done_on < owed[duty].announced_on:
+            raise InvalidInput("done before the announcement", field="done_on", reason="before_announcement")
+        if done_on > thaidate.today_local():
+            raise InvalidInput("a day to come", field="done_on", reason="date_in_future")
+        exists = db.session.scalar(
+            select(AnnouncementDuty.id).where(
+                AnnouncementDuty.subject == subject,
+                AnnouncementDuty.subject_id == subject_id,
+                AnnouncementDuty.duty == duty,
+            )
+        )
+        if exists:
+            raise InvalidInput(f"{duty} already recorded", field="duty", reason="already_recorded")
+        plan_id = _plan_id(row)
+        record = AnnouncementDuty(
+            organisation_id=row.organisation_id,
+            plan_id=plan_id,
+            subject=subject,
+            subject_id=subject_id,
+            duty=duty,
+            done_on=done_on,
+            recorded_by_id=getattr(actor, "id", None),
+            recorded_at=utcnow(),
+        )
+        db.session.add(record)
+        db.session.flush()
+        audit.append(
+            f"{subject}:{subject_id}:announcement",
+            "record_announcement_duty",
+            actor=actor,
+            organisation_id=row.organisation_id,
+            data={"duty": duty, "done_on": done_on.isoformat(), "rules_version": rules["version"]},
+        )
+    return record
+
+
+def pending_duties(scope, locale: str = "th", rules: dict = DEADLINES_V2) -> list[Duty]:
+    """Duties not done yet of every announcement since the rules took effect, in LAOs ``scope`` selects."""
+    since = _effective_from(rules)
+    plans = (
+        db.session.execute(
+            select(Plan)
+            .join(Plan.organisation)
+            .where(
+                Plan.announced_at.is_not(None),
+                Plan.announced_at >= since,
+                Organisation.is_active.is_(True),
+                scope,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    revisions = (
+        db.session.execute(
+            select(Revision)
+            .join(Organisation, and_(Organisation.id == Revision.organisation_id))
+            .where(
+                Revision.announced_at.is_not(None),
+                Revision.announced_at >= since,
+                Organisation.is_active.is_(True),
+                scope,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    done = {**_done("plan", [p.id for p in plans]), **_done("revision", [r.id for r in revisions])}
+    duties = [d for p in plans for d in _duties_of("plan", p, p.id, done, locale, rules)]
+    duties += [d for r in revisions for d in _duties_of("revision", r, r.plan_id, done, locale, rules)]
+    return [d for d in duties if not d.done]
