@@ -18,42 +18,27 @@ _GATE_RETURNS = [
     ("executive_review", ["executive"]),
 ]
 
-# Plain data (read by WorkflowDefinition, which checks it), so its values are of mixed types.
-PLAN_V1: dict[str, Any] = {
-    "name": "plan",
-    "version": 1,
-    "title": {
-        "th": "การจัดทำ/ทบทวนแผนพัฒนาท้องถิ่น (ข้อ 17)",
-        "en": "Make or review the local development plan (clause 17)",
-    },
-    "initial": "drafting",
-    "rules": {"council_required_for": ["sao"]},
-    "states": {
-        "drafting": {"th": "ร่างแผน (คณะกรรมการสนับสนุนฯ)", "en": "Drafting (support committee)"},
-        "committee_review": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่น", "en": "At the development committee"},
-        "council_review": {"th": "เสนอสภาท้องถิ่น", "en": "At the council"},
-        "executive_review": {"th": "เสนอผู้บริหารท้องถิ่น", "en": "At the executive"},
-        "announced": {"th": "ประกาศใช้แล้ว", "en": "Announced"},
-        "submitted": {"th": "ส่งอำเภอ/จังหวัดแล้ว", "en": "Submitted to district and province"},
-        "acknowledged": {"th": "อำเภอ/จังหวัดรับทราบแล้ว", "en": "Acknowledged by district and province"},
-    },
-    "triggers": {
-        "submit_to_committee": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่น", "en": "Submit to the development committee"},
-        "endorse": {"th": "คณะกรรมการพัฒนาท้องถิ่นให้ความเห็นชอบ", "en": "Endorse (development committee)"},
-        "approve_by_council": {"th": "สภาท้องถิ่นให้ความเห็นชอบ", "en": "Approve (council)"},
-        "approve_and_announce": {"th": "ผู้บริหารอนุมัติและประกาศใช้", "en": "Approve and announce (executive)"},
-        "return_for_revision": {"th": "ส่งกลับไปแก้ไข", "en": "Return for revision"},
-        "submit_to_oversight": {"th": "ส่งอำเภอ/จังหวัด", "en": "Submit to district and province"},
-        "acknowledge": {"th": "รับทราบ", "en": "Acknowledge"},
-        "return_with_remarks": {"th": "ส่งคืนพร้อมข้อสังเกต", "en": "Return with remarks"},
-    },
-    "transitions": [
-        {
-            "trigger": "submit_to_committee",
-            "source": "drafting",
-            "dest": "committee_review",
-            "roles": ["support_secretary", "planner"],
-        },
+# The ข้อ 17 procedure after the support committee, shared by making a plan and reviewing one (a
+# review follows it in full): development committee → council where the LAO's type requires it →
+# executive approves and announces; each of them may return the draft.
+ARTICLE_17_STATES: dict[str, Any] = {
+    "committee_review": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่น", "en": "At the development committee"},
+    "council_review": {"th": "เสนอสภาท้องถิ่น", "en": "At the council"},
+    "executive_review": {"th": "เสนอผู้บริหารท้องถิ่น", "en": "At the executive"},
+    "announced": {"th": "ประกาศใช้แล้ว", "en": "Announced"},
+}
+ARTICLE_17_TRIGGERS: dict[str, Any] = {
+    "submit_to_committee": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่น", "en": "Submit to the development committee"},
+    "endorse": {"th": "คณะกรรมการพัฒนาท้องถิ่นให้ความเห็นชอบ", "en": "Endorse (development committee)"},
+    "approve_by_council": {"th": "สภาท้องถิ่นให้ความเห็นชอบ", "en": "Approve (council)"},
+    "approve_and_announce": {"th": "ผู้บริหารอนุมัติและประกาศใช้", "en": "Approve and announce (executive)"},
+    "return_for_revision": {"th": "ส่งกลับไปแก้ไข", "en": "Return for revision"},
+}
+
+
+def article_17_transitions() -> list[dict[str, Any]]:
+    """The steps from the development committee to the announcement (a fresh copy each call)."""
+    return [
         {
             "trigger": "endorse",
             "source": "committee_review",
@@ -93,6 +78,51 @@ PLAN_V1: dict[str, Any] = {
             }
             for source, roles in _GATE_RETURNS
         ],
+    ]
+
+
+def article_17_requires() -> dict[str, Any]:
+    """The approvals a ข้อ 17 draft must have collected to stand at the executive and to be announced."""
+    return {
+        "executive_review": ["endorse", {"trigger": "approve_by_council", "when": "council_required"}],
+        "announced": [
+            "endorse",
+            {"trigger": "approve_by_council", "when": "council_required"},
+            "approve_and_announce",
+        ],
+    }
+
+
+# Plain data (read by WorkflowDefinition, which checks it), so its values are of mixed types.
+PLAN_V1: dict[str, Any] = {
+    "name": "plan",
+    "version": 1,
+    "title": {
+        "th": "การจัดทำ/ทบทวนแผนพัฒนาท้องถิ่น (ข้อ 17)",
+        "en": "Make or review the local development plan (clause 17)",
+    },
+    "initial": "drafting",
+    "rules": {"council_required_for": ["sao"]},
+    "states": {
+        "drafting": {"th": "ร่างแผน (คณะกรรมการสนับสนุนฯ)", "en": "Drafting (support committee)"},
+        **ARTICLE_17_STATES,
+        "submitted": {"th": "ส่งอำเภอ/จังหวัดแล้ว", "en": "Submitted to district and province"},
+        "acknowledged": {"th": "อำเภอ/จังหวัดรับทราบแล้ว", "en": "Acknowledged by district and province"},
+    },
+    "triggers": {
+        **ARTICLE_17_TRIGGERS,
+        "submit_to_oversight": {"th": "ส่งอำเภอ/จังหวัด", "en": "Submit to district and province"},
+        "acknowledge": {"th": "รับทราบ", "en": "Acknowledge"},
+        "return_with_remarks": {"th": "ส่งคืนพร้อมข้อสังเกต", "en": "Return with remarks"},
+    },
+    "transitions": [
+        {
+            "trigger": "submit_to_committee",
+            "source": "drafting",
+            "dest": "committee_review",
+            "roles": ["support_secretary", "planner"],
+        },
+        *article_17_transitions(),
         {"trigger": "submit_to_oversight", "source": "announced", "dest": "submitted", "roles": ["planner"]},
         {
             "trigger": "acknowledge",
@@ -111,12 +141,7 @@ PLAN_V1: dict[str, Any] = {
     # Approvals a row must have collected, since it last left the initial state, to stand in a
     # state. A list entry names a trigger; a dict entry applies only when its guard holds.
     "requires": {
-        "executive_review": ["endorse", {"trigger": "approve_by_council", "when": "council_required"}],
-        "announced": [
-            "endorse",
-            {"trigger": "approve_by_council", "when": "council_required"},
-            "approve_and_announce",
-        ],
+        **article_17_requires(),
         "submitted": ["approve_and_announce"],
         "acknowledged": ["approve_and_announce", "submit_to_oversight"],
     },

@@ -8,17 +8,11 @@ and projects; announcing it makes the plan's next version (older versions stay r
 
 from typing import Any
 
-from workflows.plan import MEETING
+from workflows.plan import ARTICLE_17_STATES, ARTICLE_17_TRIGGERS, article_17_requires, article_17_transitions
 
 # Where the entry actions live (names only: this package imports no service).
 _REVIEWS = "eplan_flow.services.planning.reviews"
 _FORUM = "eplan_flow.services.planning.civic_forum"
-
-_GATES = [
-    ("committee_review", ["devcom_secretary"]),
-    ("council_review", ["council_secretary"]),
-    ("executive_review", ["executive"]),
-]
 
 # Plain data (read by WorkflowDefinition, which checks it), so its values are of mixed types.
 REVIEW_V1: dict[str, Any] = {
@@ -37,18 +31,11 @@ REVIEW_V1: dict[str, Any] = {
             "th": "ร่างการทบทวน (คณะกรรมการสนับสนุนฯ และประชาคมท้องถิ่น)",
             "en": "Drafting (support committee and civic forum)",
         },
-        "committee_review": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่น", "en": "At the development committee"},
-        "council_review": {"th": "เสนอสภาท้องถิ่น", "en": "At the council"},
-        "executive_review": {"th": "เสนอผู้บริหารท้องถิ่น", "en": "At the executive"},
-        "announced": {"th": "ประกาศใช้แล้ว", "en": "Announced"},
+        **ARTICLE_17_STATES,
         "withdrawn": {"th": "ยกเลิกร่าง", "en": "Withdrawn"},
     },
     "triggers": {
-        "submit_to_committee": {"th": "เสนอคณะกรรมการพัฒนาท้องถิ่น", "en": "Submit to the development committee"},
-        "endorse": {"th": "คณะกรรมการพัฒนาท้องถิ่นให้ความเห็นชอบ", "en": "Endorse (development committee)"},
-        "approve_by_council": {"th": "สภาท้องถิ่นให้ความเห็นชอบ", "en": "Approve (council)"},
-        "approve_and_announce": {"th": "ผู้บริหารอนุมัติและประกาศใช้", "en": "Approve and announce (executive)"},
-        "return_for_revision": {"th": "ส่งกลับไปแก้ไข", "en": "Return for revision"},
+        **ARTICLE_17_TRIGGERS,
         "withdraw": {"th": "ยกเลิกร่าง", "en": "Withdraw the draft"},
     },
     "transitions": [
@@ -59,45 +46,7 @@ REVIEW_V1: dict[str, Any] = {
             "roles": ["support_secretary", "planner"],
             "guards": ["review_has_items"],
         },
-        {
-            "trigger": "endorse",
-            "source": "committee_review",
-            "dest": "council_review",
-            "roles": ["devcom_secretary"],
-            "guards": ["council_required"],
-            "data": MEETING,
-        },
-        {
-            "trigger": "endorse",
-            "source": "committee_review",
-            "dest": "executive_review",
-            "roles": ["devcom_secretary"],
-            "unless": ["council_required"],
-            "data": MEETING,
-        },
-        {
-            "trigger": "approve_by_council",
-            "source": "council_review",
-            "dest": "executive_review",
-            "roles": ["council_secretary"],
-            "data": MEETING,
-        },
-        {
-            "trigger": "approve_and_announce",
-            "source": "executive_review",
-            "dest": "announced",
-            "roles": ["executive"],
-        },
-        *[
-            {
-                "trigger": "return_for_revision",
-                "source": source,
-                "dest": "drafting",
-                "roles": roles,
-                "comment_required": True,
-            }
-            for source, roles in _GATES
-        ],
+        *article_17_transitions(),
         {
             "trigger": "withdraw",
             "source": "drafting",
@@ -106,14 +55,7 @@ REVIEW_V1: dict[str, Any] = {
             "comment_required": True,
         },
     ],
-    "requires": {
-        "executive_review": ["endorse", {"trigger": "approve_by_council", "when": "council_required"}],
-        "announced": [
-            "endorse",
-            {"trigger": "approve_by_council", "when": "council_required"},
-            "approve_and_announce",
-        ],
-    },
+    "requires": article_17_requires(),
     "on_enter": {
         # Leaving drafting: the civic forum's meeting is on record (ข้อ 17(1)).
         "committee_review": [f"{_FORUM}:require_civic_forum"],

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from eplan_flow import thaidate
+from eplan_flow.services.planning import duties
 from tests.factories.deadlines import plan_in
 from workflows import deadlines
 
@@ -24,6 +25,10 @@ def late(world):
     w.today = thaidate.today_local()
     w.period = deadlines.due_period("sao", w.today)
     w.a_plan = plan_in(w.sao_a, w.planner, w.period, "announced", announced_on=w.today - timedelta(days=20))
+    # It posted its announcement that day (ข้อ 24), a duty for announcements from 7 Dec 2569 on:
+    # only the late submission is overdue here, whatever today is.
+    if any(d.duty == "posting" for d in duties.duties_for(w.planner, "plan", w.a_plan.id)):
+        duties.record_duty(w.planner, "plan", w.a_plan.id, "posting", w.today - timedelta(days=20))
     plan_in(
         w.town_b,
         w.town_planner,
