@@ -6,7 +6,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from admin import entry_window_views, jobs_views, oidc_views, oversight_views, sso_views
+from admin import entry_window_views, jobs_views, numbering_views, oidc_views, oversight_views, sso_views
 from admin.base import SecureIndexView
 from admin.catalogue_views import CatalogueItemView
 from admin.views import (
@@ -79,6 +79,6 @@ def init_admin(app) -> Admin:
             CatalogueItem, db, name=_l("Catalogues"), endpoint="admin_catalogues", url="catalogues"
         )
     )
-    for module in (sso_views, oidc_views, jobs_views, oversight_views, entry_window_views):
+    for module in (sso_views, oidc_views, jobs_views, oversight_views, entry_window_views, numbering_views):
         module.register(admin)
     return admin

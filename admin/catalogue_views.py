@@ -8,9 +8,9 @@ from flask_login import current_user
 from wtforms import SelectField
 
 from admin.base import SecureModelView, form_choices
-from eplan_flow.catalogues.forms import CATALOGUE_LABELS
 from eplan_flow.collation import thai_collated
 from eplan_flow.extensions import db
+from eplan_flow.glossary import CATALOGUE_LABELS
 from eplan_flow.models import CATALOGUES, CatalogueItem, Province
 from eplan_flow.services.directory import catalogues
 from eplan_flow.thaidate import today_local

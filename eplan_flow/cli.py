@@ -15,11 +15,11 @@ from sqlalchemy import distinct, func, select
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db
 from eplan_flow.jobs.worker import run_worker
-from eplan_flow.models import AuditEvent, User
+from eplan_flow.models import AuditEvent, Organisation, User
 from eplan_flow.seed import demo
 from eplan_flow.services.directory import catalogues, geography, laos_import
 from eplan_flow.services.identity import accounts, keys, oidc_clients, resealing
-from eplan_flow.services.planning import reminders
+from eplan_flow.services.planning import plan_import, reminders
 from eplan_flow.services.platform import audit, outbox
 
 eplan = AppGroup("eplan", help="eplan-flow administration.")
@@ -71,6 +71,74 @@ def import_laos_command(file: str, actor_name: str | None) -> None:
         click.echo(f"rejected line {issue.line} ({issue.code or 'no code'}): {issue.reason}")
     for issue in report.warnings:
         click.echo(f"warning line {issue.line} ({issue.code}): {issue.reason}")
+
+
+@eplan.command("import-plan")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lao", "lao_code", required=True, metavar="CODE", help="The LAO's 7-digit code.")
+@click.option("--period", required=True, metavar="2566-2570", help="The plan's five Buddhist-Era years.")
+@click.option(
+    "--announced-on", metavar="DD/MM/YYYY", help="Import as announced on this day (B.E.); else a draft."
+)
+@click.option("--actor", "actor_name", metavar="USERNAME", help="Record the import as done by this planner.")
+@click.option("--dry-run", is_flag=True, help="Read and check the workbook; write nothing.")
+def import_plan_command(
+    file: str, lao_code: str, period: str, announced_on: str | None, actor_name: str | None, dry_run: bool
+) -> None:
+    """Import an LAO's plan from its Excel workbook (ผ.02, ผ.02/1, ผ.02/2), all or nothing."""
+    actor = None
+    if actor_name:
+        actor = db.session.execute(select(User).where(User.username == actor_name)).scalar_one_or_none()
+        if actor is None:
+            _fail(f"no user {actor_name!r}")
+    org = db.session.execute(select(Organisation).where(Organisation.code == lao_code)).scalar_one_or_none()
+    if org is None:
+        return _fail(f"no LAO with code {lao_code!r}")
+    try:
+        start = plan_import.parse_period(period)
+        with open(file, "rb") as source:
+            data = source.read()
+        outcome = plan_import.import_plan(
+            actor,
+            org.id,
+            data,
+            period_start_be=start,
+            file_name=file.rsplit("/", 1)[-1],
+            mode="announced" if announced_on else "draft",
+            announced_on=announced_on,
+            dry_run=dry_run,
+        )
+    except plan_import.WorkbookRefused as refused:
+        for line in plan_import.iter_problem_lines(refused.problems):
+            click.echo(line, err=True)
+        _fail(f"{file} was not imported: {len(refused.problems)} problem(s); nothing was written")
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror or exc}")
+    except DomainError as exc:
+        _fail(f"cannot import {file}: {exc.message}")
+    parsed = outcome.parsed
+    click.echo(f"{file}: sha256 {parsed.sha256}")
+    for sheet in parsed.sheets:
+        click.echo(
+            f"  sheet {sheet.name}: "
+            + (f"{sheet.form}, {sheet.projects} projects" if sheet.form else "skipped")
+        )
+    if outcome.already_imported:
+        click.echo(f"already imported as plan #{outcome.plan_id}: nothing changed")
+    elif not outcome.ok:
+        for line in plan_import.iter_problem_lines(outcome.problems):
+            click.echo(line, err=True)
+        _fail(f"dry run: {len(outcome.problems)} problem(s); the workbook cannot be imported as it is")
+    elif dry_run:
+        click.echo(
+            f"dry run: {len(parsed.projects)} projects under {len(parsed.strategies)} strategies "
+            "would be imported; nothing was written"
+        )
+    else:
+        click.echo(
+            f"imported plan #{outcome.plan_id} ({outcome.mode}): {len(parsed.projects)} projects "
+            f"under {len(parsed.strategies)} strategies"
+        )
 
 
 @eplan.command("seed-demo")

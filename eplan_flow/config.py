@@ -150,6 +150,15 @@ class Config:
     # Remind the people who must act this many days before a deadline.
     REMINDER_DAYS_BEFORE = (14, 3)
 
+    # -- Attachments: signed announcements, minutes, resolutions (services/planning/attachments) --
+    # "local" keeps files under ATTACHMENTS_DIR (None: <instance>/attachments); "s3" is the
+    # S3-compatible store described in the README (its backend needs boto3).
+    ATTACHMENTS_STORAGE = "local"
+    ATTACHMENTS_DIR: str | None = None
+    # The largest file accepted. Upload requests may carry this much beyond MAX_CONTENT_LENGTH,
+    # which stays the limit of every other request.
+    ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
 
 class TestConfig(Config):
     ENV_NAME = "test"

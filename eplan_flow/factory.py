@@ -28,9 +28,11 @@ from eplan_flow import (
     web,
 )
 from eplan_flow.api import bp as api_bp
+from eplan_flow.attachments import bp as attachments_bp
 from eplan_flow.auth import init_app as init_auth
 from eplan_flow.catalogues import bp as catalogues_bp
 from eplan_flow.config import check_configuration, config_class
+from eplan_flow.documents import bp as documents_bp
 from eplan_flow.execution import bp as execution_bp
 from eplan_flow.extensions import csrf, db, limiter, migrate
 from eplan_flow.main import bp as main_bp
@@ -97,6 +99,8 @@ def build_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sso_bp, url_prefix="/sso")
     app.register_blueprint(results_bp, url_prefix="/results")
     app.register_blueprint(oversight_bp, url_prefix="/oversight")
+    app.register_blueprint(documents_bp, url_prefix="/documents")
+    app.register_blueprint(attachments_bp, url_prefix="/attachments")
     oidc.init_app(app)
     thaid_dev.init_app(app)
     init_admin(app)

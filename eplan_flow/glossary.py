@@ -27,6 +27,53 @@ from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 
+# A project's kind (its ผ.02-family form) and its fields, as the forms, pages and documents name them.
+PROJECT_SOURCE_LABELS = {
+    "own": _l("Own project (ผ.02)"),
+    "community": _l("From village and community plans (ผ.02/1)"),
+    "beyond_capacity": _l("Beyond capacity, coordinated with the province or PAO (ผ.02/2)"),
+    "equipment": _l("Equipment (ผ.03)"),
+}
+# Every project field a form may offer, in the order of the ผ.02 columns.
+PROJECT_FIELD_LABELS = {
+    "name": _l("Project name"),
+    "objective": _l("Objective"),
+    "target": _l("Target (output)"),
+    "kpi": _l("Indicator (KPI)"),
+    "expected_result": _l("Expected result"),
+    "responsible_unit": _l("Responsible unit"),
+    "strategy_id": _l("LAO strategy"),
+    "tactic_id": _l("Tactic"),
+    "programme_id": _l("Budget programme"),
+    "source": _l("Kind of project"),
+    "equipment_category": _l("Equipment category"),
+    "equipment_type": _l("Equipment type"),
+    "unit": _l("Unit"),
+    **{f"budget_{n}": _l("Budget, year %(n)s (baht)", n=n) for n in range(1, 6)},
+    "links": _l("Links (national strategy, NESDP, SDG, province)"),
+}
+
+# What people read for each catalogue, and each dimension results are broken down by.
+CATALOGUE_LABELS = {
+    "national_strategy": _l("National strategy"),
+    "master_plan": _l("Master plan under the National Strategy"),
+    "nesdp_milestone": _l("13th NESDP milestone"),
+    "sdg": _l("Sustainable Development Goal"),
+    "budget_programme": _l("Budget programme"),
+    "provincial_strategy": _l("Provincial development strategy"),
+    "province_lao_strategy": _l("Development strategy of the LAOs in the province"),
+}
+DIMENSION_TITLES = {
+    "strategy": _l("By LAO development strategy"),
+    "national_strategy": _l("By 20-year National Strategy"),
+    "master_plan": _l("By master plan under the National Strategy"),
+    "nesdp_milestone": _l("By 13th NESDP milestone"),
+    "sdg": _l("By Sustainable Development Goal"),
+    "provincial_strategy": _l("By provincial development strategy"),
+    "province_lao_strategy": _l("By development strategy of LAOs in the province"),
+    "tactic": _l("By LAO tactic"),
+}
+
 KIND_LABELS = {
     "dla": _l("Department of Local Administration"),
     "provincial_office": _l("Provincial local administration office"),
@@ -52,6 +99,8 @@ ROLE_LABELS = {
 # Audit actions that are not workflow triggers.
 ACTION_LABELS = {
     "create": _l("Created the item"),
+    "import_announced": _l("Imported as announced before e-Plan, from an Excel workbook"),
+    "import_plan": _l("Imported the plan from an Excel workbook"),
     "login": _l("Signed in"),
     "login_failed": _l("Failed sign-in"),
     "logout": _l("Signed out"),
@@ -106,6 +155,7 @@ ACTION_LABELS = {
     "set_next_number": _l("Set the next number of a revision counter"),
     "set_strategy": _l("Changed a strategy in the review"),
     "record_civic_forum": _l("Recorded the civic forum's meeting"),
+    "attach_file": _l("Attached a signed file"),
     "record_announcement_duty": _l("Recorded copies sent or the announcement posted"),
     "record_contract": _l("Recorded the contract"),
     "record_progress": _l("Recorded the progress"),
@@ -126,6 +176,14 @@ ACTION_LABELS = {
     "entry_window_changed": _l("Changed a read-only window of e-Plan"),
     "entry_window_ended": _l("Ended a read-only window of e-Plan early"),
     "entry_window_cancelled": _l("Withdrew a read-only window of e-Plan"),
+}
+
+# What an attached file is (``Attachment.kind``), in the order the upload form offers them.
+ATTACHMENT_KIND_LABELS = {
+    "signed_announcement": _l("Signed announcement"),
+    "meeting_minutes": _l("Meeting minutes"),
+    "council_resolution": _l("Council resolution"),
+    "other": _l("Other document"),
 }
 
 # The kinds of item a revision holds (``RevisionItem.kind``), in the order its forms offer them. A

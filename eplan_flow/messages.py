@@ -177,6 +177,9 @@ CATALOGUE = {
         "The plan is no longer being drafted: its strategies change only through a revision."
     ),
     "plan_has_no_projects": _l("A plan without projects cannot be announced. Add its projects first."),
+    # Importing a plan from Excel (eplan_flow.services.planning.plan_import): the rows are listed apart.
+    "plan_import_refused": _l("Nothing was imported: the workbook has problems, listed below."),
+    "plan_import_not_planner": _l("Only the LAO's planners import its plan from Excel."),
     "plan_not_announced": _l("Only an announced plan can be revised."),
     # After the announcement: copies sent and the announcement posted (eplan_flow.services.planning.duties).
     "duty:invalid_input/reason=not_owed": _l("Nothing of that kind is owed for this announcement."),
@@ -219,7 +222,23 @@ CATALOGUE = {
     "review_not_drafting": _l("This review is no longer a draft; its items cannot change."),
     "review_already_open": _l("The plan already has a review under way; finish or withdraw it first."),
     "plan_not_in_force": _l("Only an announced plan can be reviewed."),
+    "review_strategy_numbers_clash": _l(
+        "After this review two strategies would hold the same number (%(numbers)s). Renumber the other "
+        "strategy in the review too, then announce it."
+    ),
+    "review:invalid_input/reason=taken_in_review": _l(
+        "Two strategies of this review cannot take the same number."
+    ),
     "review:*": _l("Nothing was saved: check the form; something is missing or not valid."),
+    # -- planning: signed files attached to steps, versions and revisions (issue 13)
+    "attachment_empty": _l("Nothing was attached: choose a PDF, PNG or JPEG file that is not empty."),
+    "attachment_too_large": _l("Nothing was attached: the file is too large (at most %(max_mb)s MB)."),
+    "attachment_type_refused": _l(
+        "Nothing was attached: only PDF, PNG and JPEG files are accepted, told by the file's content "
+        "(renaming a file does not change what it is)."
+    ),
+    "attachment:invalid_input/field=kind": _l("Nothing was attached: choose what the document is."),
+    "attachment:*": _l("Nothing was attached: the request was not valid."),
     "strategies:*/field=number": _l("Choose a whole number from 1 to 999 that no other item here uses."),
     "strategies:*/field=name": _l("Give a name of at most 500 characters."),
     "strategies:*/field=links": _l("Choose only the catalogue items listed."),
@@ -231,6 +250,49 @@ CATALOGUE = {
     "not_in_plan": _l(
         "Nothing was saved: only projects of the plan in force, with a budget for that year, can be "
         "budgeted. Add the project to the plan or change the plan first (เพิ่มเติม/เปลี่ยนแปลงแผน)."
+    ),
+    # The zero-budget rule of the execution workflow (``zero_plan_budget``, version 3 on).
+    "zero_plan_budget": _l(
+        "Nothing was saved: this project's plan budget for fiscal year %(fiscal_year_be)s is 0, so it "
+        "cannot be budgeted as it stands. Record it anew for this year through a revision of the plan "
+        "(an addition, or a change of its budget), then budget it: open one on the plan's Revisions page."
+    ),
+    "execution.page:zero_plan_budget": _l(
+        "These projects have a plan budget of 0 for fiscal year %(year)s and cannot be budgeted as they "
+        "stand. Record them anew for this year through a revision of the plan (an addition, or a change "
+        "of the project's budget), then budget them."
+    ),
+    "budget_details_not_in_version": _l(
+        "Nothing was saved: this project's year started under version %(workflow_version)s of the "
+        "execution rules, which records no budget source, codes or location."
+    ),
+    "invalid_budget_detail": _l("Nothing was saved: check the budget source, codes and location."),
+    "invalid_budget_detail/field=budget_source": _l(
+        "Nothing was saved: choose a budget source from the list."
+    ),
+    "invalid_budget_detail/field=elaas_budget_code": _l(
+        "Nothing was saved: the e-LAAS budget code takes at most 50 characters: letters A-Z, digits, dots, "
+        "dashes, slashes or spaces, starting with a letter or a digit."
+    ),
+    "invalid_budget_detail/field=procurement_method": _l(
+        "Nothing was saved: choose a procurement method from the list."
+    ),
+    "invalid_budget_detail/field=egp_project_no": _l(
+        "Nothing was saved: the e-GP project number is 11 digits."
+    ),
+    "invalid_budget_detail/field=village_no": _l(
+        "Nothing was saved: the village number (หมู่ที่) is a whole number from 1 to 99."
+    ),
+    "invalid_budget_detail/field=community": _l(
+        "Nothing was saved: the community's name takes at most 200 characters of visible text."
+    ),
+    "invalid_budget_detail/field=latitude": _l(
+        "Nothing was saved: the latitude must be a number within Thailand (5.6 to 20.5), given together "
+        "with the longitude."
+    ),
+    "invalid_budget_detail/field=longitude": _l(
+        "Nothing was saved: the longitude must be a number within Thailand (97.3 to 105.7), given "
+        "together with the latitude."
     ),
     "over_budget": _l("Nothing was saved: the amount would exceed the contract or the budget available."),
     "already_budgeted": _l("Nothing was saved: this project is already budgeted for that fiscal year."),

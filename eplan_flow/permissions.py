@@ -75,6 +75,16 @@ def can_edit_plan_content(user, org) -> bool:
     return bool(roles_over(user, org) & PLAN_CONTENT_ROLES)
 
 
+# Who keeps an LAO's signed files (announcements, minutes, resolutions) with its plan's steps,
+# versions and revisions: its planning staff and the secretaries of its committee and council.
+ATTACHING_ROLES = PLAN_CONTENT_ROLES | {"devcom_secretary", "council_secretary"}
+
+
+def can_attach_files(user, org) -> bool:
+    """Whether ``user`` is one of ``org``'s staff who attach signed files (not its readers)."""
+    return bool(roles_over(user, org) & ATTACHING_ROLES)
+
+
 def can_use_back_office(user) -> bool:
     return any(g.role in BACK_OFFICE_ROLES for g in _grants(user))
 
@@ -179,6 +189,7 @@ def can(user, action: str, obj) -> bool:
         "back_office": lambda: can_use_back_office(user),
         "oversee": lambda: can_oversee(user),
         "edit_plan_content": lambda: can_edit_plan_content(user, org),
+        "attach_files": lambda: can_attach_files(user, org),
     }
     try:
         return checks[action]()

@@ -29,6 +29,21 @@ class SafeJSONProvider(DefaultJSONProvider):
             raise ValueError("the JSON is nested too deeply") from None
 
 
+def asked_version_or_404(plan) -> int:
+    """The plan version a form page was asked for (``?version=``): default the one in force; a plan
+    never announced shows its draft, 1; any other number is a 404."""
+    asked = request.args.get("version", type=int)
+    if plan.current_version == 0:
+        if asked not in (None, 1):
+            abort(404)
+        return 1
+    if asked is None:
+        return plan.current_version
+    if not 1 <= asked <= plan.current_version:
+        abort(404)
+    return asked
+
+
 def init_app(app: Flask) -> None:
     """Parse JSON safely everywhere; refuse JSON bodies where only forms are expected, and page
     numbers no list has."""

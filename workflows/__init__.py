@@ -8,9 +8,9 @@ from __future__ import annotations
 from workflows.access import ACCESS_V1
 from workflows.account import ACCOUNT_V1
 from workflows.definition import DefinitionError, TransitionSpec, WorkflowDefinition
-from workflows.evaluation import EVALUATION_V1
-from workflows.execution import EXECUTION_V1, EXECUTION_V2
-from workflows.plan import PLAN_V1
+from workflows.evaluation import EVALUATION_V1, EVALUATION_V2
+from workflows.execution import EXECUTION_V1, EXECUTION_V2, EXECUTION_V3
+from workflows.plan import PLAN_V1, PLAN_V2
 from workflows.review import REVIEW_V1
 from workflows.revision import REVISION_V1, REVISION_V2
 
@@ -58,14 +58,17 @@ class Registry:
 
 REGISTRY = Registry(
     PLAN_V1,
+    PLAN_V2,
     REVISION_V1,
     REVISION_V2,
     REVIEW_V1,
     EXECUTION_V1,
     EXECUTION_V2,
+    EXECUTION_V3,
     ACCOUNT_V1,
     ACCESS_V1,
     EVALUATION_V1,
+    EVALUATION_V2,
 )
 
 __all__ = [

@@ -281,3 +281,95 @@ def evaluation_yearly_deadline(fiscal_year_be: int, rules: dict = DEADLINES_V1) 
     ce = fiscal_year_be - BE_OFFSET
     deadline = date(ce, by["month"], by["day"])
     return deadline if deadline > date(ce, 9, 30) else date(ce + 1, by["month"], by["day"])
+
+
+# Version 3 (issue 14, item 2): the monitoring rule of the 2561 amendment (ข้อ 29(3) and ข้อ 30 as
+# amended by ระเบียบ มท ฉบับที่ 3 พ.ศ. 2561, ../shared/DOMAIN.md §7 [V]). The committee reports to the
+# executive at least once a year, within December, with a report covering the whole fiscal year; the
+# report is announced within 15 days of that report to the executive (version 1 counted from the
+# presentation to the council) and posted for at least 30 days. The April round (October–March) stays
+# possible but no longer meets the yearly duty. Reports follow the rules their workflow version names
+# (``EVALUATION_V2["rules"]["deadlines_version"]``): a report started on ``EVALUATION_V1`` finishes
+# under version 1's evaluation rules.
+DEADLINES_V3: dict[str, Any] = copy.deepcopy(DEADLINES_V2)
+DEADLINES_V3["version"] = 3
+DEADLINES_V3["evaluation"].update(
+    {
+        # The 15 days count from the day the committee reported to the executive ("executive");
+        # version 1 counted from the presentation to the council ("council").
+        "announce_from": "executive",
+        # The announcement is posted within the same 15 days and stays up at least ``posting_days``.
+        "post_within_days": 15,
+        # What meets the yearly duty: a report of one of these rounds (covering the whole fiscal
+        # year) reported to the executive by ``yearly_by`` following the fiscal year's end.
+        "yearly_rounds": ("october",),
+        "yearly_step": "executive",
+        # The first fiscal year whose yearly report the app chases (earlier years were on paper).
+        "chased_from_fiscal_year_be": 2569,
+    }
+)
+DEADLINES_V3["evaluation"]["rounds"]["october"]["label"] = {
+    "th": "ประจำปีงบประมาณ (ตุลาคม–กันยายน ทั้งปีงบประมาณ)",
+    "en": "Yearly report (the full fiscal year, October–September)",
+}
+DEADLINES_V3["reasons"].update(
+    {
+        "evaluation_not_announced": {
+            "th": "ยังไม่ได้เสนอรายงานผลการติดตามและประเมินผลประจำปีงบประมาณ {year} (ทั้งปีงบประมาณ) "
+            "ต่อผู้บริหารท้องถิ่น ซึ่งต้องเสนอภายใน {deadline}",
+            "en": "The yearly monitoring and evaluation report of fiscal year {year} (the full year) "
+            "has not been reported to the executive; it had to be by {deadline}",
+        },
+        "evaluation_announcement_late": {
+            "th": "รายงานผลการติดตามและประเมินผลต่อผู้บริหารท้องถิ่นเมื่อ {presented} "
+            "แต่ยังไม่ได้ประกาศภายใน {days} วัน (ครบกำหนด {deadline})",
+            "en": "The evaluation report was reported to the executive on {presented} but not "
+            "announced within {days} days (due {deadline})",
+        },
+        "evaluation_not_posted": {
+            "th": "ประกาศรายงานผลการติดตามและประเมินผลเมื่อ {announced} แต่ยังไม่ได้ปิดประกาศ"
+            "ให้ประชาชนทราบ (ครบกำหนด {deadline})",
+            "en": "The evaluation report was announced on {announced} but not posted for the public "
+            "(due {deadline})",
+        },
+    }
+)
+DEADLINES_V3["texts"] = {
+    # What the LAO's results page and home say of the yearly duty.
+    "evaluation_yearly_duty": {
+        "th": "รายงานผลการติดตามและประเมินผลประจำปีงบประมาณ {year} ต้องเสนอภายใน {deadline}",
+        "en": "The monitoring and evaluation report of fiscal year {year} must be reported by {deadline}",
+    },
+}
+
+# Each version by number: a report's workflow names the version its deadlines follow.
+DEADLINES_BY_VERSION: dict[int, dict[str, Any]] = {1: DEADLINES_V1, 2: DEADLINES_V2, 3: DEADLINES_V3}
+# The rules a newly opened evaluation report follows (its workflow's latest version names it too).
+EVALUATION_DEADLINES = DEADLINES_V3
+
+
+def rules_version(version: int) -> dict[str, Any]:
+    """The deadline rules of ``version`` (1 for a number no version has: the rules before any)."""
+    return DEADLINES_BY_VERSION.get(version, DEADLINES_V1)
+
+
+def evaluation_counts_from(rules: dict) -> str:
+    """Which step the announcement's 15 days count from: "council" (version 1) or "executive"."""
+    return rules["evaluation"].get("announce_from", "council")
+
+
+def evaluation_meets_yearly(round_name: str, rules: dict) -> bool:
+    """Whether a report of ``round_name`` can meet the yearly duty under ``rules``."""
+    return round_name in rules["evaluation"].get("yearly_rounds", tuple(rules["evaluation"]["rounds"]))
+
+
+def evaluation_post_deadline(reported_on: date, rules: dict) -> date:
+    """The last day to post a report reported to the executive on ``reported_on`` (version 3)."""
+    days = rules["evaluation"].get("post_within_days", rules["evaluation"]["announce_within_days"])
+    return reported_on + timedelta(days=days)
+
+
+def text(kind: str, locale: str = "th", rules: dict = DEADLINES_V3, **values) -> str:
+    """A sentence of the rules (``rules["texts"]``) in ``locale``, Thai unless English is asked for."""
+    texts = rules["texts"][kind]
+    return texts.get(locale, texts["th"]).format(**values)

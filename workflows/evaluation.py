@@ -9,6 +9,7 @@ executive, and after the presentation the council and the committee, return it w
 (rule data in ``workflows/deadlines.py``).
 """
 
+import copy
 from typing import Any
 
 # Where the entry actions live (names only: this package imports no service).
@@ -104,3 +105,18 @@ EVALUATION_V1: dict[str, Any] = {
     },
     "effects": ["notify_next_actors"],
 }
+
+
+# Version 2 (issue 14, item 2: the 2561 amendment, rule data in ``workflows/deadlines.py``,
+# ``DEADLINES_V3``): the committee's report reaches the executive on the day it is submitted, and the
+# 15 days to announce count from that day; the day the announcement is posted is recorded, so the
+# posting (at least 30 days) is tracked. A report started on version 1 finishes under it (15 days from
+# the presentation to the council, any round meeting the yearly duty).
+EVALUATION_V2: dict[str, Any] = copy.deepcopy(EVALUATION_V1)
+EVALUATION_V2["version"] = 2
+EVALUATION_V2["rules"] = {"deadlines_version": 3}
+EVALUATION_V2["on_enter"]["executive_review"] = [
+    f"{_EVALUATION}:freeze_figures",
+    f"{_EVALUATION}:record_report_to_executive",
+]
+EVALUATION_V2["on_enter"]["posted"] = [f"{_EVALUATION}:record_posting"]

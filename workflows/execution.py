@@ -1,4 +1,4 @@
-"""A project's year of execution (การดำเนินงานโครงการตามข้อบัญญัติงบประมาณ), versions 1 and 2.
+"""A project's year of execution (การดำเนินงานโครงการตามข้อบัญญัติงบประมาณ), versions 1 to 3.
 
 The LAO's planner records each step as it happens: the amount in the budget ordinance, procurement,
 the signed contract, disbursements, completion. Side routes: a project that needs no procurement
@@ -130,5 +130,73 @@ EXECUTION_V2: dict[str, Any] = {
             "วิธีคัดเลือก",
             "วิธีเฉพาะเจาะจง",
         ],
+    },
+}
+
+
+# Version 3 (issue 14): where the money comes from and how it is spent are codes, and the rule for a
+# project whose plan budget for the year is 0 is data. The steps are version 2's; items started on
+# version 1 or 2 keep their rules (they record no budget source, and their procurement step takes
+# version 2's list of method names).
+BUDGET_SOURCES: dict[str, dict[str, str]] = {
+    "ordinance": {"th": "ข้อบัญญัติงบประมาณรายจ่ายประจำปี", "en": "Annual budget ordinance"},
+    "supplementary_ordinance": {
+        "th": "ข้อบัญญัติงบประมาณรายจ่ายเพิ่มเติม",
+        "en": "Supplementary budget ordinance",
+    },
+    "accumulated_funds": {"th": "จ่ายขาดเงินสะสม", "en": "Accumulated funds (จ่ายขาดเงินสะสม)"},
+    "specific_subsidy": {"th": "เงินอุดหนุนเฉพาะกิจ", "en": "Specific-purpose subsidy"},
+    "transfer_new_item": {
+        "th": "โอนงบประมาณ/ตั้งจ่ายเป็นรายการใหม่",
+        "en": "Budget transfer to a new item (ตั้งจ่ายรายการใหม่)",
+    },
+}
+
+# The methods of the Public Procurement Act B.E. 2560 (มาตรา 55-56). ``aliases`` are version 2's
+# names, so a name typed or posted under version 2 still finds its code.
+PROCUREMENT_METHODS: dict[str, dict[str, Any]] = {
+    "e_bidding": {
+        "th": "วิธีประกาศเชิญชวนทั่วไป แบบประกวดราคาอิเล็กทรอนิกส์ (e-bidding)",
+        "en": "Open invitation, electronic bidding (e-bidding)",
+        "aliases": ["วิธีประกาศเชิญชวนทั่วไป (e-bidding)"],
+    },
+    "e_market": {
+        "th": "วิธีประกาศเชิญชวนทั่วไป แบบตลาดอิเล็กทรอนิกส์ (e-market)",
+        "en": "Open invitation, electronic market (e-market)",
+        "aliases": ["วิธีประกาศเชิญชวนทั่วไป (e-market)"],
+    },
+    "selective": {"th": "วิธีคัดเลือก", "en": "Selective"},
+    "specific": {"th": "วิธีเฉพาะเจาะจง", "en": "Specific (direct)"},
+    "none": {"th": "ไม่ต้องจัดซื้อจัดจ้าง (เช่น เงินอุดหนุน)", "en": "No procurement (e.g. a subsidy)"},
+}
+
+EXECUTION_V3: dict[str, Any] = {
+    **EXECUTION_V2,
+    "version": 3,
+    "on_enter": {
+        **EXECUTION_V2["on_enter"],
+        "procurement": [f"{_EXECUTION}:record_procurement_method"],
+    },
+    "rules": {
+        **EXECUTION_V2["rules"],
+        # The procurement step offers these codes (a version 2 name is read as its code).
+        "procurement_methods": PROCUREMENT_METHODS,
+        "budget_sources": BUDGET_SOURCES,
+        # The e-LAAS budget code: no fixed public format was found (uncertain), so a bounded code of
+        # digits, Latin letters and the separators e-LAAS exports show.
+        "elaas_code": {"max_length": 50, "pattern": r"[0-9A-Za-z][0-9A-Za-z./ -]*"},
+        # The e-GP project number (เลขที่โครงการ): 11 digits, as e-GP announcements show (uncertain).
+        "egp_project_no": {"pattern": r"\d{11}"},
+        # Where the project is: หมู่ที่ and/or the community; coordinates optional, within Thailand.
+        "location": {
+            "village_no": [1, 99],
+            "community_max_length": 200,
+            "latitude": ["5.6", "20.5"],
+            "longitude": ["97.3", "105.7"],
+        },
+        # A project whose plan budget for the fiscal year is 0 (e-Plan's FAQ): it is not budgeted as
+        # it stands; the LAO records it anew for the year through a revision of one of these kinds
+        # (an addition, or a change of the project's budget), then budgets it.
+        "zero_plan_budget": {"may_budget": False, "revision_kinds": ["addition", "change"]},
     },
 }

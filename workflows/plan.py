@@ -1,9 +1,13 @@
-"""The five-year local development plan: make or review (ระเบียบ มท. ข้อ 17), version 1.
+"""The five-year local development plan: making it (ระเบียบ มท. ข้อ 17), versions 1 and 2.
 
 Support committee drafts with the civic forum → development committee → council (where the LAO's
 type requires it) → executive approves and announces → submitted to district and province.
+
+Version 2 records the civic forum's meeting (ประชาคมท้องถิ่น, ข้อ 17(1)) before the draft leaves
+the support committee; plans started under version 1 finish under it.
 """
 
+import copy
 from typing import Any
 
 # What a committee or council step records: "ครั้งที่ 4/2562 เมื่อวันที่ …".
@@ -11,6 +15,7 @@ MEETING = {"meeting_date": "date", "resolution": "text"}
 
 # Where the entry actions live (names only: this package imports no service).
 _PLANS = "eplan_flow.services.planning.plans"
+_FORUM = "eplan_flow.services.planning.civic_forum"
 
 _GATE_RETURNS = [
     ("committee_review", ["devcom_secretary"]),
@@ -155,3 +160,19 @@ PLAN_V1: dict[str, Any] = {
     # Each transition notifies whoever may act next.
     "effects": ["notify_next_actors"],
 }
+
+
+def _plan_v2() -> dict[str, Any]:
+    data = copy.deepcopy(PLAN_V1)
+    data["version"] = 2
+    # The civic forum's meeting is recorded before the draft leaves the support committee (ข้อ 17(1)).
+    data["rules"]["civic_forum"] = True
+    data["states"]["drafting"] = {
+        "th": "ร่างแผน (คณะกรรมการสนับสนุนฯ และประชาคมท้องถิ่น)",
+        "en": "Drafting (support committee and civic forum)",
+    }
+    data["on_enter"] = {"committee_review": [f"{_FORUM}:require_civic_forum"], **data["on_enter"]}
+    return data
+
+
+PLAN_V2: dict[str, Any] = _plan_v2()

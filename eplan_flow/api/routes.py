@@ -15,6 +15,7 @@ from eplan_flow.api import bp, schemas
 from eplan_flow.api.auth import authenticated_by_bearer
 from eplan_flow.errors import InvalidInput, NotFound
 from eplan_flow.i18n import locale_code
+from eplan_flow.services.delivery import emenscr
 from eplan_flow.services.delivery import execution as execution_service
 from eplan_flow.services.platform import engine
 from workflows import REGISTRY, UnknownWorkflow
@@ -121,3 +122,36 @@ def add_disbursement(execution_id: int):
     )
     execution = execution_service.get_execution(_actor(), execution_id)
     return jsonify(schemas.disbursement_dict(created, execution)), 201
+
+
+@bp.get("/executions/<int:execution_id>")
+def execution_detail(execution_id: int):
+    """A project's year: its state and money, and its budget source, codes and location as codes."""
+    execution = execution_service.get_execution(_actor(), execution_id)
+    return jsonify(
+        schemas.execution_dict(execution, execution_service.budget_details(execution, locale_code()))
+    )
+
+
+@bp.put("/executions/<int:execution_id>/budget-details")
+def put_budget_details(execution_id: int):
+    """Record the budget source, codes and location (codes of the rule data; a field left out is cleared)."""
+    values = schemas.parse_budget_details(schemas.json_object(), execution_service.DETAIL_FIELDS)
+    execution = execution_service.record_budget_details(_actor(), execution_id, values)
+    execution = execution_service.get_execution(_actor(), execution.id)
+    return jsonify(
+        schemas.execution_dict(execution, execution_service.budget_details(execution, locale_code()))
+    )
+
+
+@bp.get("/laos/<int:org_id>/emenscr")
+def emenscr_projects(org_id: int):
+    """The LAO's projects of ``year`` with National Strategy, master plan, sub-plan, NESDP milestone,
+    SDG, budget, disbursement and progress (the eMENSCR-style export)."""
+    year = schemas.positive_int_arg("year")
+    if year is None:
+        raise InvalidInput("year (a Buddhist-Era fiscal year) is required", field="year")
+    projects = emenscr.projects(_actor(), org_id, year)
+    return jsonify(
+        {"organisation_id": org_id, "fiscal_year_be": year, "projects": [p.to_json() for p in projects]}
+    )

@@ -294,3 +294,58 @@ def disbursement_dict(payment, execution) -> dict:
         "progress_percent": execution.progress_percent,
         "status": execution.status,
     }
+
+
+def parse_budget_details(body: dict, fields: Iterable[str]) -> dict:
+    """The budget details of a PUT: only known fields; numbers may be JSON numbers (coordinates are
+    read from their decimal text, never kept as floats); the service checks the values."""
+    known = set(fields)
+    # The answer's shape is accepted back: "location" holds the village number, community and
+    # coordinates; read-only keys of the answer (labels, money, state) are refused.
+    body = dict(body)
+    location = body.pop("location", None)
+    if isinstance(location, dict):
+        clash = sorted(set(location) & set(body))
+        if clash:
+            raise InvalidInput(f"{clash[0]} is given twice", field=clash[0])
+        body.update(location)
+    elif location is not None:
+        raise InvalidInput("location must be an object", field="location")
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise InvalidInput(f"unknown field {unknown[0]}", field=unknown[0], reason="unknown_field")
+    values: dict = {}
+    for name in known:
+        value = body.get(name)
+        if isinstance(value, bool | dict | list):
+            raise InvalidInput(f"{name} must be text or a number", field=name, reason="not_text")
+        values[name] = str(value) if isinstance(value, int | float) else value
+    return values
+
+
+def execution_dict(execution, details: dict) -> dict:
+    return {
+        "id": execution.id,
+        "workflow_version": execution.workflow_version,
+        "plan_id": execution.plan_id,
+        "project_no": execution.project_no,
+        "fiscal_year_be": execution.fiscal_year_be,
+        "status": execution.status,
+        "version": execution.version,
+        "budgeted_amount": str(execution.budgeted_amount),
+        "available_budget": str(execution.available_budget),
+        "disbursed_total": str(execution.disbursed_total),
+        "progress_percent": execution.progress_percent,
+        "budget_source": details["budget_source"],
+        "budget_source_label": details["budget_source_label"] or None,
+        "elaas_budget_code": details["elaas_budget_code"],
+        "procurement_method": details["procurement_method"],
+        "procurement_method_label": details["procurement_method_label"] or None,
+        "egp_project_no": details["egp_project_no"],
+        "location": {
+            "village_no": details["village_no"],
+            "community": details["community"],
+            "latitude": None if details["latitude"] is None else str(details["latitude"]),
+            "longitude": None if details["longitude"] is None else str(details["longitude"]),
+        },
+    }

@@ -7,17 +7,6 @@ from wtforms.validators import InputRequired, NumberRange
 
 from eplan_flow.form_input import CleanText, WholeNumberField, tidy_line
 
-# What people read for each catalogue (English msgids; Thai from the translation catalogue).
-CATALOGUE_LABELS = {
-    "national_strategy": _l("National strategy"),
-    "master_plan": _l("Master plan under the National Strategy"),
-    "nesdp_milestone": _l("13th NESDP milestone"),
-    "sdg": _l("Sustainable Development Goal"),
-    "budget_programme": _l("Budget programme"),
-    "provincial_strategy": _l("Provincial development strategy"),
-    "province_lao_strategy": _l("Development strategy of the LAOs in the province"),
-}
-
 
 class NumberedNameForm(FlaskForm):
     """A strategy or a tactic: its number and its name."""

@@ -13,15 +13,16 @@ from flask_login import current_user, login_required
 from eplan_flow import messages
 from eplan_flow.catalogues import bp
 from eplan_flow.catalogues.forms import (
-    CATALOGUE_LABELS,
     LinksForm,
     StrategyForm,
     TacticForm,
 )
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
+from eplan_flow.glossary import CATALOGUE_LABELS
 from eplan_flow.services.directory import catalogues
-from eplan_flow.services.planning import plans, strategies
+from eplan_flow.services.planning import plans, revisions, strategies
 from eplan_flow.services.planning.strategies import PlanNotEditable
+from eplan_flow.web import asked_version_or_404
 
 
 def _plan_or_404(plan_id: int):
@@ -196,10 +197,14 @@ def strategy_links(plan_id: int, strategy_id: int):
 @login_required
 def yt01(plan_id: int):
     plan = _plan_or_404(plan_id)
+    version = asked_version_or_404(plan)
     return render_template(
         "catalogues/yt01.html",
         plan=plan,
-        rows=strategies.linkage_table(plan),
+        version=version,
+        versions=plans.versions_of(plan.id),
+        version_titles=revisions.version_titles(plan.id),
+        rows=strategies.linkage_table(plan, version),
         columns=catalogues.LINK_CATALOGUES,
         labels=CATALOGUE_LABELS,
     )

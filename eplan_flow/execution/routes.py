@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from eplan_flow import messages, text
+from eplan_flow import exports, messages, text
 from eplan_flow.errors import DomainError
 from eplan_flow.execution import bp
 from eplan_flow.execution.forms import PostForm
@@ -48,6 +48,13 @@ FIELD_LABELS = {
     "fiscal_year_be": _l("Fiscal year"),
     "project_no": _l("Project"),
     "comment": _l("Reason"),
+    "budget_source": _l("Budget source"),
+    "elaas_budget_code": _l("e-LAAS budget code"),
+    "egp_project_no": _l("e-GP project number"),
+    "village_no": _l("Village no. (หมู่ที่)"),
+    "community": _l("Community"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
 }
 
 
@@ -91,6 +98,12 @@ def plan_year(plan_id: int):
     may_record = service.may_record(current_user, plan.organisation)
     budgeted = {row.execution.project_no for row in rows}
     candidates = [r for r in current_records(plan.id) if r.project_no not in budgeted] if may_record else []
+    # A project whose plan budget for the year is 0 is not offered: the rule names the way instead.
+    zero_budget = []
+    if plan.period_start_be <= year <= plan.period_end_be:
+        zero_budget = [r for r in candidates if r.budgets[year - plan.period_start_be] <= 0]
+        candidates = [r for r in candidates if r not in zero_budget]
+    zero_rule = service.zero_plan_budget_rule()
     return render_template(
         "execution/plan_year.html",
         plan=plan,
@@ -103,6 +116,26 @@ def plan_year(plan_id: int):
         locale=locale_code(),
         form=PostForm(formdata=None),
         counted=sum(1 for r in rows if r.counted),
+        zero_budget=zero_budget,
+        zero_budget_text=(
+            messages.message_for_code("zero_plan_budget", "execution.page", year=year)
+            if zero_rule is not None and not zero_rule.get("may_budget")
+            else None
+        ),
+    )
+
+
+@bp.route("/plans/<int:plan_id>/executions.csv")
+@login_required
+def plan_year_csv(plan_id: int):
+    plan = or_abort(plans.get_plan, current_user, plan_id)
+    year = _year_for(plan)
+    data = or_abort(service.plan_year_csv, current_user, plan_id, year)
+    name = f"execution-plan{plan_id}-{year}.csv"
+    return Response(
+        data,
+        mimetype=exports.CSV_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -155,9 +188,28 @@ def detail(execution_id: int):
         # the page offers those steps with their own fields (no meeting number).
         procurement_step=service.step_records(execution, "start_procurement"),
         signing_step=service.step_records(execution, "sign_contract"),
-        procurement_methods=definition.rules.get("procurement_methods", ()),
+        procurement_methods=service.method_choices(execution, locale_code()),
+        details_step=service.records_budget_details(execution),
+        details=service.budget_details(execution, locale_code()),
+        budget_sources=[
+            (code, service.choice_label(definition.rules.get("budget_sources", {}), code, locale_code()))
+            for code in definition.rules.get("budget_sources", {})
+        ],
+        location_rule=definition.rules.get("location", {}),
         transfer_kinds=TRANSFER_KINDS,
         form=PostForm(formdata=None),
+    )
+
+
+@bp.route("/<int:execution_id>/budget-details", methods=["POST"])
+@login_required
+def budget_details(execution_id: int):
+    return _write(
+        service.record_budget_details,
+        url_for(".detail", execution_id=execution_id),
+        _("The budget source, codes and location were recorded."),
+        execution_id,
+        {name: request.form.get(name, "") for name in service.DETAIL_FIELDS},
     )
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from eplan_flow.models._types import utcnow
+from eplan_flow.services.documents import jobs as documents
 from eplan_flow.services.identity import approvals, identity, tokens
 from eplan_flow.services.planning import reminders
 from eplan_flow.services.platform import housekeeping, mail, notifications
@@ -52,6 +53,12 @@ def run_deadline_checks(today_iso: str | None = None) -> dict:
     return reminders.run_deadline_checks(today).as_dict()
 
 
+# -- documents ---------------------------------------------------------------------------------------
+def render_document(document_job_id: int) -> str:
+    """Render a long official document (a ผ.02 of thousands of projects) to its file, with progress."""
+    return documents.run(document_job_id)
+
+
 # -- housekeeping ------------------------------------------------------------------------------------
 def purge_expired() -> dict:
     """Delete expired OIDC codes and tokens, old relayed outbox rows and old sent email (one commit),
@@ -70,4 +77,5 @@ JOBS: dict[str, Callable[..., Any]] = {
     "send_backchannel_logout": send_backchannel_logout,
     "run_deadline_checks": run_deadline_checks,
     "send_email": send_email,
+    "render_document": render_document,
 }

@@ -1,7 +1,9 @@
 """The data model. Import models from here."""
 
+from eplan_flow.models.attachment import ATTACHMENT_KINDS, ATTACHMENT_MEDIA_TYPES, Attachment
 from eplan_flow.models.audit import AuditCheckpoint, AuditEvent
 from eplan_flow.models.catalogue import CATALOGUES, CatalogueItem
+from eplan_flow.models.document import DOCUMENT_FORMATS, DOCUMENT_JOB_STATES, DocumentJob
 from eplan_flow.models.duty import DUTY_KINDS, DUTY_SUBJECTS, AnnouncementDuty
 from eplan_flow.models.entry_window import EntryWindow
 from eplan_flow.models.execution import (
@@ -19,6 +21,7 @@ from eplan_flow.models.outbox import OutboxMessage
 from eplan_flow.models.password_reset import PasswordReset
 from eplan_flow.models.people import ApiToken, RoleGrant, User
 from eplan_flow.models.plan import Plan
+from eplan_flow.models.plan_import import IMPORT_MODES, PlanImport
 from eplan_flow.models.project import (
     PLAN_YEARS,
     PROJECT_SOURCES,
@@ -50,11 +53,16 @@ from eplan_flow.models.workflow import WorkflowMixin
 
 __all__ = [
     "ACTUAL_KINDS",
+    "ATTACHMENT_KINDS",
+    "ATTACHMENT_MEDIA_TYPES",
     "CATALOGUES",
+    "DOCUMENT_FORMATS",
+    "DOCUMENT_JOB_STATES",
     "DUTY_KINDS",
     "DUTY_SUBJECTS",
     "EMAIL_STATES",
     "EVALUATION_ROUNDS",
+    "IMPORT_MODES",
     "ITEM_KINDS",
     "LAO_TYPES",
     "ORG_KINDS",
@@ -68,6 +76,7 @@ __all__ = [
     "Account",
     "AnnouncementDuty",
     "ApiToken",
+    "Attachment",
     "AuditCheckpoint",
     "AuditEvent",
     "BudgetTransfer",
@@ -75,6 +84,7 @@ __all__ = [
     "CivicForumMeeting",
     "Disbursement",
     "District",
+    "DocumentJob",
     "EmailMessage",
     "EntryWindow",
     "EvaluationReport",
@@ -87,6 +97,7 @@ __all__ = [
     "OutboxMessage",
     "PasswordReset",
     "Plan",
+    "PlanImport",
     "PlanReview",
     "PlanVersion",
     "ProjectExecution",

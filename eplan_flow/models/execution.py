@@ -44,6 +44,8 @@ class ProjectExecution(WorkflowMixin, Model):
         CheckConstraint("budgeted_amount >= 0", name="budget_not_negative"),
         CheckConstraint("contract_amount IS NULL OR contract_amount > 0", name="contract_positive"),
         CheckConstraint("progress_percent BETWEEN 0 AND 100", name="progress_range"),
+        CheckConstraint("village_no IS NULL OR village_no BETWEEN 1 AND 999", name="village_no_range"),
+        CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="coordinates_paired"),
     )
     WORKFLOW = "execution"
 
@@ -61,6 +63,17 @@ class ProjectExecution(WorkflowMixin, Model):
     progress_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     carried_over_to_be: Mapped[int | None] = mapped_column(Integer)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Where the money comes from and how it is spent (issue 14), as codes of the workflow version's
+    # rule data (``budget_sources``, ``procurement_methods``); checked by the execution service.
+    budget_source: Mapped[str | None] = mapped_column(String(40))
+    elaas_budget_code: Mapped[str | None] = mapped_column(String(50))
+    procurement_method: Mapped[str | None] = mapped_column(String(40))
+    egp_project_no: Mapped[str | None] = mapped_column(String(20))
+    # Where the project is: หมู่ที่ and/or the community's name; coordinates optional (WGS 84).
+    village_no: Mapped[int | None] = mapped_column(Integer)
+    community: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

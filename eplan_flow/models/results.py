@@ -78,6 +78,10 @@ class EvaluationReport(WorkflowMixin, Model):
     figures: Mapped[dict | None] = mapped_column(JSON)
     presented_on: Mapped[date | None] = mapped_column(Date)
     announced_on: Mapped[date | None] = mapped_column(Date)
+    # Workflow version 2 (the 2561 amendment): the day the committee reported to the executive (the
+    # 15 days to announce count from it) and the day the announcement was posted (30 days from it).
+    reported_on: Mapped[date | None] = mapped_column(Date)
+    posted_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -3,14 +3,16 @@ its charts and its downloads. Read-only; views parse the filters and call the se
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from eplan_flow.errors import InvalidInput
 from eplan_flow.i18n import locale_code
 from eplan_flow.oversight import bp
-from eplan_flow.oversight.forms import DIMENSION_LABELS, FilterForm
+from eplan_flow.oversight.forms import DIMENSION_LABELS, DimensionForm, FilterForm
+from eplan_flow.services.delivery import breakdowns, emenscr
+from eplan_flow.services.oversight import dimensions
 from eplan_flow.services.oversight import status as service
 from eplan_flow.web import or_abort
 
@@ -69,4 +71,129 @@ def download(fmt: str):
     name = f"oversight-{board.filters.province or 'all'}-{board.filters.fiscal_year_be}.{fmt}"
     return Response(
         render(board), mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+# -- along every strategy dimension ---------------------------------------------------------------------
+DIMENSION_DOWNLOADS = {
+    "csv": ("text/csv; charset=utf-8", dimensions.to_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", dimensions.to_xlsx),
+}
+
+
+def _dimension_arg() -> str:
+    wanted = request.args.get("dim")
+    return wanted if wanted in dimensions.DIMENSIONS else "national_strategy"
+
+
+def _key_or_404(raw: str) -> int | None:
+    try:
+        return breakdowns.parse_key(raw)
+    except KeyError:
+        abort(404)
+
+
+@bp.route("/dimensions")
+@login_required
+def dimension_breakdown():
+    dimension = _dimension_arg()
+    filters = service.Filters.parse(request.args)
+    try:
+        result = or_abort(dimensions.breakdowns_for, current_user, filters, (dimension,))
+    except InvalidInput:
+        abort(404)
+    form = DimensionForm(formdata=MultiDict({**result.filters.query_args(), "dim": dimension}))
+    form.set_choices(result)
+    return render_template(
+        "oversight/dimensions.html",
+        result=result,
+        filters=result.filters,
+        form=form,
+        dimension=dimension,
+        dimension_label=DIMENSION_LABELS[dimension],
+        rows=result.rows.get(dimension, []),
+        totals=result.totals(dimension),
+        national=service.is_national(current_user),
+    )
+
+
+@bp.route("/dimensions.<fmt>")
+@login_required
+def dimension_download(fmt: str):
+    if fmt not in DIMENSION_DOWNLOADS:
+        abort(404)
+    filters = service.Filters.parse(request.args)
+    try:
+        result = or_abort(dimensions.breakdowns_for, current_user, filters)
+    except InvalidInput:
+        abort(404)
+    if result.needs_province:
+        abort(400)
+    mimetype, render = DIMENSION_DOWNLOADS[fmt]
+    name = f"dimensions-{result.filters.province or 'all'}-{result.filters.fiscal_year_be}.{fmt}"
+    return Response(
+        render(result), mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@bp.route("/dimensions/<dimension>/<key>")
+@login_required
+def dimension_projects(dimension: str, key: str):
+    item = _key_or_404(key)
+    filters = service.Filters.parse(request.args)
+    try:
+        filters, name, projects = or_abort(dimensions.drill_down, current_user, filters, dimension, item)
+    except InvalidInput:
+        abort(404)
+    return render_template(
+        "oversight/dimension_projects.html",
+        projects=projects,
+        dimension_label=DIMENSION_LABELS[dimension],
+        key=item,
+        row_name=name,
+        period=dimensions.year_period(filters.fiscal_year_be),
+        back=url_for("oversight.dimension_breakdown", dim=dimension, **filters.query_args()),
+        lao=None,
+    )
+
+
+@bp.route("/laos/<int:org_id>/dimensions/<dimension>/<key>")
+@login_required
+def lao_dimension_projects(org_id: int, dimension: str, key: str):
+    item = _key_or_404(key)
+    year = request.args.get("year", type=int)
+    round_ = request.args.get("round") or "october"
+    if year is None:
+        abort(404)
+    org, period, name, projects = or_abort(
+        dimensions.lao_drill_down, current_user, org_id, year, round_, dimension, item
+    )
+    return render_template(
+        "oversight/dimension_projects.html",
+        projects=projects,
+        dimension_label=DIMENSION_LABELS[dimension],
+        key=item,
+        row_name=name,
+        period=period,
+        back=url_for("results.lao", org_id=org.id),
+        lao=org,
+    )
+
+
+@bp.route("/laos/<int:org_id>/emenscr.<fmt>")
+@login_required
+def emenscr_download(org_id: int, fmt: str):
+    """The LAO's projects of the year with their national linkage and money, for eMENSCR."""
+    year = request.args.get("year", type=int)
+    if fmt not in ("csv", "xlsx") or year is None:
+        abort(404)
+    try:
+        projects = or_abort(emenscr.projects, current_user, org_id, year)
+    except InvalidInput:
+        abort(404)
+    data = emenscr.to_csv(projects) if fmt == "csv" else emenscr.to_xlsx(projects, year)
+    mimetype = DIMENSION_DOWNLOADS[fmt][0]
+    name = f"emenscr-{org_id}-{year}.{fmt}"
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__)
 
-from eplan_flow.plans import reviews, routes  # noqa: F401
+from eplan_flow.plans import imports, reviews, routes  # noqa: F401

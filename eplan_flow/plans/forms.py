@@ -9,15 +9,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from eplan_flow.form_input import CleanText, NumberText, thai_digits, tidy_line, tidy_lines
+from eplan_flow.glossary import PROJECT_SOURCE_LABELS
 from eplan_flow.models import PLAN_YEARS
 from eplan_flow.services.planning.projects import TEXT_FIELDS
 
-SOURCE_LABELS = {
-    "own": _l("Own project (ผ.02)"),
-    "community": _l("From village and community plans (ผ.02/1)"),
-    "beyond_capacity": _l("Beyond capacity, coordinated with the province or PAO (ผ.02/2)"),
-    "equipment": _l("Equipment (ผ.03)"),
-}
+SOURCE_LABELS = PROJECT_SOURCE_LABELS
 EQUIPMENT_FIELDS = ("equipment_category", "equipment_type", "unit")
 
 
@@ -113,3 +109,60 @@ def project_form_class(period_start_be: int) -> type[ProjectForm]:
     }
     attrs["budget_field_names"] = tuple(f"budget_{year}" for year in years)
     return type("PlanProjectForm", (ProjectForm,), attrs)
+
+
+def fill_project_choices(form, choices) -> None:
+    """Set a project form's choices from ``services.planning.projects.project_choices``: the plan's
+    strategies and tactics, the budget programmes, and the catalogue items it may link to (rendered
+    as checkbox groups, ``form.link_items``; the service checks the ids it receives)."""
+    form.strategy_id.choices = [SelectChoice("", _l("Choose…"))] + [
+        SelectChoice(str(s.id), str(s)) for s in choices.strategies
+    ]
+    form.tactic_id.choices = [SelectChoice("", _l("None"))] + [
+        SelectChoice(str(t.id), f"{s.number}.{t.number} {t.name}")
+        for s in choices.strategies
+        for t in s.tactics
+    ]
+    form.programme_id.choices = [SelectChoice("", _l("Choose…"))] + [
+        SelectChoice(str(p.id), p.name_th) for p in choices.programmes
+    ]
+    form.links.choices = [SelectChoice(str(item.id), str(item)) for item in choices.links]
+    form.link_items = choices.links
+
+
+# -- review (ทบทวน) forms: a review may change strategies, tactics, linkages and projects ------------
+REVIEW_TEXT_MAX = 5000
+
+
+def review_project_form_class(period_start_be: int) -> type[ProjectForm]:
+    """The review's "add a project" form: every ผ.02 / ผ.03 column of ``project_form_class``, and
+    the reason the review adds it."""
+    reason = TextAreaField(
+        _l("Reason"), filters=[tidy_lines], validators=[CleanText(REVIEW_TEXT_MAX, multiline=True)]
+    )
+    return type("ReviewProjectForm", (project_form_class(period_start_be),), {"reason": reason})
+
+
+class ReviewLinkageForm(FlaskForm):
+    """A project's linkage in a review: its strategy, tactic, budget programme and the national and
+    provincial items it serves (the choices are set per plan with ``fill_project_choices``)."""
+
+    LINKAGE = ("strategy_id", "tactic_id", "programme_id", "links")
+
+    project_no = SelectField(_l("Project"), validate_choice=False)
+    strategy_id = SelectField(_l("LAO strategy"), validate_choice=False)
+    tactic_id = SelectField(_l("Tactic"), validate_choice=False)
+    programme_id = SelectField(_l("Budget programme (แผนงาน)"), validate_choice=False)
+    links = SelectMultipleField(_l("Links to national and provincial strategies"), validate_choice=False)
+    reason = TextAreaField(
+        _l("Reason"), filters=[tidy_lines], validators=[CleanText(REVIEW_TEXT_MAX, multiline=True)]
+    )
+
+    def linkage_values(self) -> dict:
+        """The whole linkage, as ``validate_project_values`` takes it (an empty tactic: none)."""
+        return {
+            "strategy_id": self.strategy_id.data or None,
+            "tactic_id": self.tactic_id.data or None,
+            "programme_id": self.programme_id.data or None,
+            "links": list(self.links.data or []),
+        }

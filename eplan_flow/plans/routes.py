@@ -12,7 +12,6 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms.fields.choices import SelectChoice
 
 from eplan_flow import messages
 from eplan_flow.catalogue_links import link_groups
@@ -31,12 +30,14 @@ from eplan_flow.plans.forms import (
     SOURCE_LABELS,
     DeleteForm,
     NewPlanForm,
+    fill_project_choices,
     project_form_class,
 )
 from eplan_flow.services.delivery import execution
 from eplan_flow.services.planning import plans, projects, reports, revisions
 from eplan_flow.services.platform import engine
 from eplan_flow.services.workspace import plan_page
+from eplan_flow.web import asked_version_or_404
 
 
 @bp.app_template_filter("baht")
@@ -50,20 +51,6 @@ def _plan_or_404(plan_id: int) -> Plan:
         return plans.get_plan(current_user, plan_id)
     except NotFound:
         abort(404)
-
-
-def _version_or_404(plan: Plan) -> int:
-    """The version asked for (default: the one in force; a plan never announced shows its draft, 1)."""
-    asked = request.args.get("version", type=int)
-    if plan.current_version == 0:
-        if asked not in (None, 1):
-            abort(404)
-        return 1
-    if asked is None:
-        return plan.current_version
-    if not 1 <= asked <= plan.current_version:
-        abort(404)
-    return asked
 
 
 def _years(plan: Plan) -> list[int]:
@@ -112,7 +99,7 @@ def new_plan():
 @login_required
 def overview(plan_id: int):
     plan = _plan_or_404(plan_id)
-    version = _version_or_404(plan)
+    version = asked_version_or_404(plan)
     records = projects.records_at(plan.id, version)
     return render_template(
         "plans/overview.html",
@@ -131,20 +118,7 @@ def overview(plan_id: int):
 
 
 def _form_choices(form, plan: Plan) -> None:
-    choices = projects.project_choices(plan)
-    strategies = choices.strategies
-    form.strategy_id.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(str(s.id), str(s)) for s in strategies
-    ]
-    form.tactic_id.choices = [SelectChoice("", _("None"))] + [
-        SelectChoice(str(t.id), f"{s.number}.{t.number} {t.name}") for s in strategies for t in s.tactics
-    ]
-    form.programme_id.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(str(p.id), p.name_th) for p in choices.programmes
-    ]
-    # Rendered as checkbox groups (``link_groups``); the service checks the ids it receives.
-    form.links.choices = [SelectChoice(str(item.id), str(item)) for item in choices.links]
-    form.link_items = choices.links
+    fill_project_choices(form, projects.project_choices(plan))
 
 
 def _form_field(form, plan: Plan, field: str | None) -> str | None:
@@ -288,6 +262,7 @@ def project(plan_id: int, project_no: int):
         can_draft=plans.can_draft(current_user, plan),
         delete_form=DeleteForm(),
         executions=execution.executions_of_project(plan, project_no),
+        budget_details=execution.budget_details,
         definition_of=engine.definition_of,
     )
 
@@ -296,7 +271,7 @@ def project(plan_id: int, project_no: int):
 @login_required
 def p01(plan_id: int):
     plan = _plan_or_404(plan_id)
-    version = _version_or_404(plan)
+    version = asked_version_or_404(plan)
     return render_template(
         "plans/p01.html",
         plan=plan,
@@ -304,7 +279,7 @@ def p01(plan_id: int):
         versions=_versions(plan),
         version_titles=revisions.version_titles(plan.id),
         years=_years(plan),
-        summary=reports.p01_summary(plan.id, version),
+        summary=reports.p01_of(plan, version),
         part_labels=P01_PART_LABELS,
     )
 
@@ -313,7 +288,7 @@ def p01(plan_id: int):
 @login_required
 def p02(plan_id: int):
     plan = _plan_or_404(plan_id)
-    version = _version_or_404(plan)
+    version = asked_version_or_404(plan)
     source = request.args.get("source", "own")
     if source not in reports.P02_FORMS:
         abort(404)
@@ -327,5 +302,5 @@ def p02(plan_id: int):
         source=source,
         form_code=reports.P02_FORMS[source],
         sources=SOURCE_LABELS,
-        groups=reports.p02_list(plan.id, version, source),
+        groups=reports.p02_of(plan, version, source),
     )

@@ -6,13 +6,15 @@ announced one, newest first, marking those still inside the posting period.
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template, request, session
+import io
+
+from flask import abort, make_response, render_template, request, send_file, session
 from flask_login import current_user
 
 from eplan_flow import text
-from eplan_flow.errors import InvalidInput
+from eplan_flow.errors import InvalidInput, NotFound
 from eplan_flow.public import bp
-from eplan_flow.services.planning import public
+from eplan_flow.services.planning import attachments, public
 from workflows.deadlines import DEADLINES_V1
 
 # Shared caches may keep an anonymous page this long; announcements change a few times a year.
@@ -74,3 +76,23 @@ def lao(lao_code: str):
             posting_days=DEADLINES_V1["posting_days"],
         )
     )
+
+
+@bp.route("/files/<int:attachment_id>")
+def attachment(attachment_id: int):
+    """A signed announcement posted with an announced plan or revision (anyone may download it)."""
+    try:
+        row, data = attachments.public_file(attachment_id)
+    except NotFound:
+        abort(404)
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=row.media_type,
+        as_attachment=True,
+        download_name=attachments.download_name(row),
+        etag=row.sha256,
+        max_age=MAX_AGE,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.public = True
+    return response.make_conditional(request)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from eplan_flow import messages
 from eplan_flow.errors import DomainError, StaleState
+from eplan_flow.glossary import DIMENSION_TITLES
 from eplan_flow.i18n import locale_code
 from eplan_flow.main.forms import FireForm
 from eplan_flow.models import EVALUATION_ROUNDS
@@ -29,16 +29,10 @@ from eplan_flow.services.delivery import evaluation as service
 from eplan_flow.services.platform import engine
 from eplan_flow.thaidate import fiscal_year, fiscal_year_bounds, today_local
 from eplan_flow.web import or_abort
-from workflows.deadlines import evaluation_round_label
+from workflows.deadlines import EVALUATION_DEADLINES, evaluation_round_label
 
 # The LAO page lists this many ended fiscal years (and any year entered); older ones open by address.
 ACTUALS_YEARS_SHOWN = 5
-DIMENSION_TITLES = {
-    "strategy": _l("By LAO development strategy"),
-    "national_strategy": _l("By 20-year National Strategy"),
-    "nesdp_milestone": _l("By 13th NESDP milestone"),
-    "sdg": _l("By Sustainable Development Goal"),
-}
 
 
 def _lao_or_404(org_id: int):
@@ -58,14 +52,17 @@ def lao(org_id: int):
     entered = set(or_abort(actuals.years_entered, current_user, org_id))
     locale = locale_code()
     form = CreateReportForm(formdata=None, fiscal_year_be=fiscal_year(today_local()))
+    # New reports follow the rules of the evaluation workflow's latest version (the 2561 amendment).
     form.round.choices = [
-        SelectChoice(name, evaluation_round_label(name, locale)) for name in EVALUATION_ROUNDS
+        SelectChoice(name, evaluation_round_label(name, locale, EVALUATION_DEADLINES))
+        for name in EVALUATION_ROUNDS
     ]
     return render_template(
         "results/lao.html",
         org=org,
         reports=reports,
-        round_label=lambda name: evaluation_round_label(name, locale),
+        round_label=lambda report: evaluation_round_label(report.round, locale, service.rules_of(report)),
+        yearly=service.yearly_duty(current_user, org.id, locale),
         definition=engine.REGISTRY.get("evaluation"),
         locale=locale,
         may_draft=service.may_draft(current_user, org),
@@ -222,7 +219,7 @@ def _report_page(report_id: int, text_form=None, status: int = 200):
         text_form=text_form if drafting and may_draft else None,
         text_labels=TEXT_LABELS,
         deadlines=service.deadlines(report),
-        round_label=evaluation_round_label(report.round, locale),
+        round_label=evaluation_round_label(report.round, locale, service.rules_of(report)),
         period=(figures.period_from, figures.period_to),
         computed_on=figures.computed_on,
     ), status

@@ -12,36 +12,14 @@ from wtforms.validators import DataRequired, Optional
 
 from eplan_flow import text
 from eplan_flow.form_input import CleanText, NumberText, ThaiDateField, thai_digits, tidy_line, tidy_lines
+from eplan_flow.glossary import PROJECT_FIELD_LABELS
 from eplan_flow.services.planning.projects import BUDGET_FIELDS, TEXT_FIELDS
 
 TEXT_MAX = 5000
 
-# Every project field a form may offer, in the order of the ผ.02 columns.
-FIELD_LABELS = {
-    "name": _l("Project name"),
-    "objective": _l("Objective"),
-    "target": _l("Target (output)"),
-    "kpi": _l("Indicator (KPI)"),
-    "expected_result": _l("Expected result"),
-    "responsible_unit": _l("Responsible unit"),
-    "strategy_id": _l("LAO strategy"),
-    "tactic_id": _l("Tactic"),
-    "programme_id": _l("Budget programme"),
-    "source": _l("Kind of project"),
-    "equipment_category": _l("Equipment category"),
-    "equipment_type": _l("Equipment type"),
-    "unit": _l("Unit"),
-    **{name: _l("Budget, year %(n)s (baht)", n=name[-1]) for name in BUDGET_FIELDS},
-    "links": _l("Links (national strategy, NESDP, SDG, province)"),
-}
+FIELD_LABELS = PROJECT_FIELD_LABELS
 SELECT_FIELDS = ("strategy_id", "tactic_id", "programme_id", "source")
 LONG_TEXT = ("objective", "target", "kpi", "expected_result")
-PROJECT_SOURCE_LABELS = {
-    "own": _l("Own project (ผ.02)"),
-    "community": _l("From village and community plans (ผ.02/1)"),
-    "beyond_capacity": _l("Beyond capacity, coordinated with province or PAO (ผ.02/2)"),
-    "equipment": _l("Equipment (ผ.03)"),
-}
 
 
 class OpenRevisionForm(FlaskForm):

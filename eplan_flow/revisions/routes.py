@@ -15,13 +15,12 @@ from wtforms.fields.choices import SelectChoice
 from eplan_flow import messages, text
 from eplan_flow.catalogue_links import link_groups
 from eplan_flow.errors import DomainError, InvalidInput
-from eplan_flow.glossary import REVISION_KIND_NAMES, REVISION_KINDS
+from eplan_flow.glossary import PROJECT_SOURCE_LABELS, REVISION_KIND_NAMES, REVISION_KINDS
 from eplan_flow.i18n import locale_code
 from eplan_flow.models.project import PROJECT_SOURCES
 from eplan_flow.revisions import bp
 from eplan_flow.revisions.forms import (
     FIELD_LABELS,
-    PROJECT_SOURCE_LABELS,
     NextNumberForm,
     NumberingForm,
     OpenRevisionForm,

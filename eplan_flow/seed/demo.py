@@ -29,8 +29,8 @@ from eplan_flow.seed import BUENG_KAN_LAOS
 from eplan_flow.services.directory import catalogues, geography, laos_import
 from eplan_flow.services.directory.laos_import import ImportReport
 from eplan_flow.services.identity import accounts, identity, oidc_clients, thaid_verification
+from eplan_flow.services.planning import civic_forum, strategies
 from eplan_flow.services.planning import plans as plan_service
-from eplan_flow.services.planning import strategies
 from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.platform.unit_of_work import transaction
 from eplan_flow.thaid_dev.citizens import BY_KEY
@@ -159,6 +159,13 @@ DEMO_PROJECTS: tuple[DemoProject, ...] = (
 )
 
 
+class DemoForum(NamedTuple):
+    meeting_date: str  # dd/mm/yyyy พ.ศ., as typed on the page
+    place: str
+    attendees: int
+    resolution: str
+
+
 class DemoPlan(NamedTuple):
     organisation_code: str
     period_start_be: int
@@ -167,6 +174,8 @@ class DemoPlan(NamedTuple):
     steps: tuple[DemoStep, ...]
     # Whether the planner drafts the demo strategy and projects into it first.
     drafted: bool = True
+    # The civic forum's meeting on the draft (ข้อ 17(1)), recorded before the steps are fired.
+    forum: DemoForum | None = None
 
 
 DEMO_PLANS: tuple[DemoPlan, ...] = (
@@ -193,6 +202,7 @@ DEMO_PLANS: tuple[DemoPlan, ...] = (
             DemoStep("submit_to_oversight", "planner"),
             DemoStep("acknowledge", "district_officer"),
         ),
+        forum=DemoForum("10/05/2560", "ศาลาประชาคมบ้านหนองเลิง หมู่ 1", 124, "เห็นชอบร่างแผนและโครงการจากแผนชุมชน"),
     ),
     # The current plan: returned once, then approved; it waits for the district and province.
     DemoPlan(
@@ -214,12 +224,20 @@ DEMO_PLANS: tuple[DemoPlan, ...] = (
             DemoStep("approve_and_announce", "executive"),
             DemoStep("submit_to_oversight", "planner"),
         ),
+        forum=DemoForum(
+            "16/08/2565", "ศาลาประชาคมบ้านนาสวรรค์ หมู่ 4", 98, "เห็นชอบร่างแผน เพิ่มโครงการถนนเพื่อการเกษตร"
+        ),
     ),
     # The next plan, still being drafted.
     DemoPlan(DEMO_SAO, 2571, "planner", ()),
     # The town's plan waits at its development committee (whose secretary has no account yet).
     DemoPlan(
-        DEMO_TOWN, 2566, "planner_town", (DemoStep("submit_to_committee", "planner_town"),), drafted=False
+        DEMO_TOWN,
+        2566,
+        "planner_town",
+        (DemoStep("submit_to_committee", "planner_town"),),
+        drafted=False,
+        forum=DemoForum("03/08/2565", "หอประชุมเทศบาลเมืองบึงกาฬ", 210, "เห็นชอบร่างแผนพัฒนาท้องถิ่น"),
     ),
 )
 
@@ -418,6 +436,9 @@ def _ensure_plans() -> tuple[int, int]:
             added += 1
         if spec.drafted:
             _ensure_content(plan, users[spec.created_by])
+        if spec.forum and plan_service.is_drafting(plan) and civic_forum.meeting_of(plan) is None:
+            forum = {**spec.forum._asdict(), "attendees": str(spec.forum.attendees)}
+            civic_forum.record_meeting(users[spec.created_by], "plan", plan.id, **forum)
         # Steps already in the plan's history are not fired again, so a rerun resumes, never repeats.
         done = sum(1 for event in engine.history(plan) if event.action != "create")
         for step in spec.steps[done:]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from eplan_flow.thaidate import today_local
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import ROOT, SCREENSHOTS, JourneyServer
 
@@ -152,7 +153,8 @@ def take_step(page: Page, trigger: str, *, comment: str = "", on: date | None = 
         if name == "comment":
             field.fill(comment or "ดำเนินการตามมติที่ประชุม")
         elif name.endswith(("_date", "_on")):
-            fill_date(field, on or date.today())
+            # Today where the LAO is (Asia/Bangkok), as the server dates its own records.
+            fill_date(field, on or today_local())
         else:
             field.fill("ครั้งที่ 1/2570 มติเห็นชอบ")
     form.locator("button[type=submit]").click()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -19,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from eplan_flow.thaid_dev.citizens import SAMPLE_CITIZENS
+from eplan_flow.thaidate import fiscal_year, today_local
 from tests.e2e.journey import (
     accessible,
     be_date,
@@ -229,7 +229,7 @@ def test_a_project_is_budgeted_contracted_paid_and_completed(people):
         _dates_are_buddhist_era(page)
     contract = page.locator("main form:has(#contract_date)")
     contract.locator("#contract_no").fill("สัญญาจ้างเลขที่ 12/2570")
-    fill_date(contract.locator("#contract_date"), date.today())
+    fill_date(contract.locator("#contract_date"), today_local())
     contract.locator("#contractor").fill("ห้างหุ้นส่วนจำกัด บึงกาฬก่อสร้าง")
     contract.locator("#contract_amount").fill("240,000.00")
     contract.locator("button[type=submit]").click()
@@ -237,7 +237,7 @@ def test_a_project_is_budgeted_contracted_paid_and_completed(people):
     _dates_are_buddhist_era(page)
 
     paid = page.locator("main form:has(#disbursement_amount)")
-    fill_date(paid.locator("#paid_on"), date.today())
+    fill_date(paid.locator("#paid_on"), today_local())
     paid.locator("#disbursement_amount").fill("240,000.00")
     paid.locator("#progress_percent").fill("100")
     paid.locator("button[type=submit]").click()
@@ -261,7 +261,7 @@ def test_a_project_is_budgeted_contracted_paid_and_completed(people):
 def test_year_end_actuals_and_an_evaluation_report(people):
     """The planner enters last fiscal year's actuals and drafts the evaluation report; the executive
     takes it to the council and announces it."""
-    year = date.today().year + 543 + (1 if date.today().month >= 10 else 0) - 1  # the last ended fiscal year
+    year = fiscal_year(today_local()) - 1  # the last ended fiscal year, where the LAO is
     page = people("planner")
     menu(page, th("Results"))
     accessible(page)
@@ -405,6 +405,14 @@ def test_a_planner_drafts_a_plan_and_takes_it_to_the_province(people):
     expect(page.locator("main")).to_contain_text("1,500,000.00")
 
     page.locator("nav.breadcrumbs").get_by_role("link", name=title).click()
+    # The support committee drafts with the civic forum (ข้อ 17(1)): its meeting is recorded first.
+    page.locator("#forum-meeting_date").fill("12/11/2569")
+    page.locator("#forum-place").fill("ศาลาประชาคมบ้านนาสวรรค์ หมู่ 4")
+    page.locator("#forum-attendees").fill("87")
+    page.locator("#forum-resolution").fill("เห็นชอบร่างแผนพัฒนาท้องถิ่น")
+    click_button(page, th("Record the civic forum's meeting"))
+    expect_success(page)
+    expect(page.locator("main .civic-forum-meeting")).to_contain_text("12 พฤศจิกายน 2569")
     click_link(page, th("Workflow and history"), within="main")
     take_step(page, "submit_to_committee")
     for role, trigger in (

@@ -10,13 +10,14 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from itertools import count
 from types import SimpleNamespace
 
 from werkzeug.security import generate_password_hash
 
 from eplan_flow.extensions import db
-from eplan_flow.models import District, Organisation, Plan, Province, RoleGrant, User
+from eplan_flow.models import CivicForumMeeting, District, Organisation, Plan, Province, RoleGrant, User
 from eplan_flow.services.platform import engine
 from workflows.plan import PLAN_V1
 
@@ -119,9 +120,18 @@ def user(org: Organisation, *roles: str, username: str | None = None, full_name:
 
 
 def plan(
-    org: Organisation, actor: User | None = None, period_start_be: int = 2566, status: str | None = None
+    org: Organisation,
+    actor: User | None = None,
+    period_start_be: int = 2566,
+    status: str | None = None,
+    *,
+    civic_forum: bool = True,
 ) -> Plan:
-    """A plan started on its workflow; ``status`` forces a state (for read-only scenarios)."""
+    """A plan started on its workflow; ``status`` forces a state (for read-only scenarios).
+
+    The civic forum has met on the draft (ข้อ 17(1)) unless ``civic_forum`` is false, so the plan may
+    leave drafting; tests of that rule ask for a plan without it.
+    """
     row = Plan(
         organisation_id=org.id,
         title=f"แผนพัฒนาท้องถิ่น ({period_start_be}-{period_start_be + 4}) {org.name_th}",
@@ -131,8 +141,22 @@ def plan(
     engine.start(row, actor)
     if status:
         row.status = status
+    if civic_forum:
+        db.session.flush()
+        db.session.add(civic_forum_meeting(plan_id=row.id))
     db.session.commit()
     return row
+
+
+def civic_forum_meeting(**subject) -> CivicForumMeeting:
+    """The civic forum's meeting on a draft (``plan_id=``, ``review_id=`` or ``revision_id=``)."""
+    return CivicForumMeeting(
+        meeting_date=date(2026, 11, 12),
+        place="ศาลาประชาคมหมู่ 3",
+        attendees=87,
+        resolution="ที่ประชุมประชาคมท้องถิ่นเห็นชอบร่าง",
+        **subject,
+    )
 
 
 LAO_ROLES = (

@@ -14,6 +14,7 @@ from eplan_flow.models import (
     Tactic,
     User,
 )
+from eplan_flow.services.planning import civic_forum as civic_forum_service
 from eplan_flow.services.planning import plans as plan_service
 from eplan_flow.services.platform import engine
 
@@ -54,9 +55,23 @@ def strategy(plan: Plan, number: int = 1, name: str | None = None, tactics: int 
     return row
 
 
-def drafting_plan(org: Organisation, actor: User, period_start_be: int = 2566) -> Plan:
-    """A drafting plan of ``org`` created through the use case."""
-    return plan_service.create_plan(actor, org.id, period_start_be)
+FORUM = {
+    "meeting_date": "12/11/2569",
+    "place": "ศาลาประชาคมหมู่ 3",
+    "attendees": "87",
+    "resolution": "ที่ประชุมประชาคมท้องถิ่นเห็นชอบร่าง",
+}
+
+
+def drafting_plan(
+    org: Organisation, actor: User, period_start_be: int = 2566, *, civic_forum: bool = True
+) -> Plan:
+    """A drafting plan of ``org`` created through the use case, with the civic forum's meeting
+    recorded unless ``civic_forum`` is false."""
+    plan = plan_service.create_plan(actor, org.id, period_start_be)
+    if civic_forum:
+        civic_forum_service.record_meeting(actor, "plan", plan.id, **FORUM)
+    return plan
 
 
 def project_values(strategy_row: LaoStrategy, programme_row: CatalogueItem, **overrides) -> dict:

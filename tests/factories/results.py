@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from itertools import count
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from eplan_flow.extensions import db
 from eplan_flow.models import EvaluationReport, Organisation, Plan, User, lao_strategy_link
@@ -30,10 +30,12 @@ def drafted_report(
     fiscal_year_be: int | None = None,
     round: str = "october",
     text: bool = True,
+    workflow_version: int | None = None,
 ) -> EvaluationReport:
     """A drafting report of ``org`` with its text written (so it can be submitted), built directly.
 
     Without ``fiscal_year_be`` each call takes a new (long past) year, so builders never collide.
+    ``workflow_version=1`` builds a report started before the 2561 rules (15 days from the council).
     """
     report = EvaluationReport(
         organisation_id=org.id,
@@ -43,6 +45,11 @@ def drafted_report(
         **(TEXT if text else {}),
     )
     engine.start(report, actor)
+    if workflow_version is not None:  # as it was started (the row's version counter stays as it is)
+        table = EvaluationReport.__table__
+        db.session.execute(
+            update(table).where(table.c.id == report.id).values(workflow_version=workflow_version)
+        )
     db.session.commit()
     return report
 

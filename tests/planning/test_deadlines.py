@@ -124,7 +124,9 @@ def test_nothing_is_late_on_the_deadline_day_and_the_day_after_it_is(province):
 def test_a_pao_is_late_only_after_june(province):
     w = province
     assert w.pao.code not in {
-        i.lao_code for i in overdue_items(w.provincial_officer, today=date(2027, 6, 30))
+        i.lao_code
+        for i in overdue_items(w.provincial_officer, today=date(2027, 6, 30))
+        if i.kind == "plan_not_announced"  # (its yearly evaluation report of 2569 is late by then)
     }
     late = keyed(overdue_items(w.provincial_officer, today=date(2027, 7, 1)))[
         (w.pao.code, "plan_not_announced")
@@ -174,7 +176,7 @@ def test_a_late_plan_announced_since_is_no_longer_overdue(province):
     )
 
 
-def test_a_whole_province_is_computed_in_four_queries(world):
+def test_a_whole_province_is_computed_in_a_fixed_number_of_queries(world):
     w = world
     for n in range(60):
         factories.lao(
@@ -194,8 +196,9 @@ def test_a_whole_province_is_computed_in_four_queries(world):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(items) == 63  # the 60 new LAOs and sao_a, town_b and sao_c
-    # Two for the plans, two for the plans and revisions owing copies or posting (none here).
-    assert len(statements) == 4
+    # Two for the plans, two for the plans and revisions owing copies or posting (none here), one for
+    # evaluation reports owing their announcement or posting (the yearly report is not due yet).
+    assert len(statements) == 5
 
 
 def test_a_started_plan_of_the_period_in_force_stays_overdue_after_the_next_deadline(world):

@@ -154,7 +154,7 @@ def test_a_planner_edits_and_deletes_a_draft_project(scene, client, login_as, db
         for e in db.session.query(AuditEvent)
         .filter(AuditEvent.chain == f"plan-content:{scene.plan.id}")
         .order_by(AuditEvent.seq)
-    ] == ["add_project", "change_project", "delete_project"]
+    ] == ["record_civic_forum", "add_project", "change_project", "delete_project"]
 
 
 def test_an_announced_plan_shows_each_version_and_refuses_direct_edits(scene, client, login_as, db):

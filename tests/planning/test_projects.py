@@ -155,14 +155,16 @@ def test_a_planner_drafts_edits_and_deletes_projects_with_every_write_audited(dr
         .where(AuditEvent.chain == f"plan-content:{drafted.plan.id}")
         .order_by(AuditEvent.seq)
     ).all()
+    # The civic forum's meeting on the draft (recorded by the factory) opens the content chain.
     assert [e.action for e in events] == [
+        "record_civic_forum",
         "add_project",
         "add_project",
         "change_project",
         "delete_project",
         "add_project",
     ]
-    assert events[2].data["changes"]["name"] == {"old": "โครงการก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ 3", "new": "ชื่อใหม่"}
+    assert events[3].data["changes"]["name"] == {"old": "โครงการก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ 3", "new": "ชื่อใหม่"}
     assert audit.verify_chains()[1] == []
 
 
@@ -170,7 +172,8 @@ def test_a_refused_project_writes_nothing(drafted, world, db):
     with pytest.raises(InvalidInput):
         pf.add_project(drafted.plan, world.planner, drafted.strategy, drafted.programme, budgets={2599: "1"})
     assert db.session.scalars(select(ProjectRecord)).all() == []
-    assert db.session.scalars(select(AuditEvent).where(AuditEvent.chain.like("plan-content:%"))).all() == []
+    written = db.session.scalars(select(AuditEvent).where(AuditEvent.chain.like("plan-content:%"))).all()
+    assert [e.action for e in written] == ["record_civic_forum"]  # the factory's, nothing of the refusal
 
 
 def test_only_the_lao_drafters_may_write_and_another_lao_sees_nothing(drafted, world):

@@ -20,7 +20,7 @@ from tests import factories
 from tests.conftest import make_app
 from tests.factories.fire import MEETING
 from workflows import REGISTRY, Registry
-from workflows.plan import PLAN_V1
+from workflows.plan import PLAN_V1, PLAN_V2
 
 API = "/api/v1"
 # What a committee or council step records, as the API describes it.
@@ -72,15 +72,17 @@ def test_workflows_lists_every_definition_with_its_states_triggers_and_current_v
     assert response.status_code == 200
     body = response.get_json()
     assert body["current_versions"] == {name: REGISTRY.get(name).version for name in REGISTRY.names()}
-    assert body["current_versions"]["plan"] == 1
+    assert body["current_versions"]["plan"] == 2
     listed = {(d["name"], d["version"]) for d in body["workflows"]}
     assert listed == {(d.name, d.version) for d in REGISTRY}
-    plan = next(d for d in body["workflows"] if (d["name"], d["version"]) == ("plan", 1))
+    # Version 1 stays listed for the plans started on it, no longer current.
+    assert next(d for d in body["workflows"] if (d["name"], d["version"]) == ("plan", 1))["current"] is False
+    plan = next(d for d in body["workflows"] if (d["name"], d["version"]) == ("plan", 2))
     assert plan["current"] is True
     assert plan["title"]["en"].startswith("Make or review")
     assert plan["initial"] == "drafting"
-    assert [s["name"] for s in plan["states"]] == list(PLAN_V1["states"])
-    assert plan["states"][0]["labels"] == PLAN_V1["states"]["drafting"]
+    assert [s["name"] for s in plan["states"]] == list(PLAN_V2["states"])
+    assert plan["states"][0]["labels"] == PLAN_V2["states"]["drafting"]
     endorse = next(t for t in plan["triggers"] if t["name"] == "endorse")
     assert endorse["labels"]["en"] == "Endorse (development committee)"
     assert endorse["transitions"] == [
@@ -173,7 +175,7 @@ def test_an_instance_shows_its_state_what_can_happen_next_and_who_can_do_it_and_
 
     assert response.status_code == 200
     body = response.get_json()
-    assert (body["workflow"], body["workflow_version"], body["id"]) == ("plan", 1, plan.id)
+    assert (body["workflow"], body["workflow_version"], body["id"]) == ("plan", 2, plan.id)
     assert body["organisation"] == {"id": world.sao_a.id, "code": world.sao_a.code, "name": "อบต.หนองเลิง"}
     assert (body["state"], body["state_label"], body["version"]) == (
         "committee_review",

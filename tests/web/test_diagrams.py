@@ -53,8 +53,8 @@ def test_the_instance_page_draws_the_diagram_inline_in_thai_with_the_current_sta
         assert definition.trigger_label(spec.trigger, "th") in drawn
     # Only the current state is bold, white on the brand colour.
     bold = [words for words, attributes in drawn.items() if 'font-weight="bold"' in attributes]
-    assert bold == ["ร่างแผน (คณะกรรมการสนับสนุนฯ)"]
-    assert 'fill="#ffffff"' in drawn["ร่างแผน (คณะกรรมการสนับสนุนฯ)"]
+    assert bold == ["ร่างแผน (คณะกรรมการสนับสนุนฯ และประชาคมท้องถิ่น)"]
+    assert 'fill="#ffffff"' in drawn["ร่างแผน (คณะกรรมการสนับสนุนฯ และประชาคมท้องถิ่น)"]
     assert 'fill="#1f4e8c"' in svg
     # The text is drawn in a Thai font, and no state's code shows through.
     assert 'font-family="Sarabun,Laksaman,sans-serif"' in svg
@@ -114,7 +114,7 @@ def test_without_graphviz_the_pages_list_the_states_and_steps_as_text(
     page = text(client.get(f"/instances/plan/{plan.id}"))
     definition = REGISTRY.get("plan", plan.workflow_version)
     assert "<svg" not in page and "mermaid" not in page.lower() and "stateDiagram" not in page
-    assert '<li aria-current="step">ร่างแผน (คณะกรรมการสนับสนุนฯ)' in page
+    assert '<li aria-current="step">ร่างแผน (คณะกรรมการสนับสนุนฯ และประชาคมท้องถิ่น)' in page
     steps = page[page.index('<ul class="transitions">') :]
     for spec in definition.transitions:
         line = (

@@ -436,6 +436,8 @@ NOT_WORDS = [
     re.compile(r"https?://\S+"),  # addresses
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # email addresses
     re.compile(r"\be-Plan\b|\beplan-flow\b"),
+    # Names of government systems (e-LAAS, e-GP) and the Procurement Act's electronic methods.
+    re.compile(r"\be-(?:LAAS|GP|bidding|market)\b"),
     re.compile(r"\b[A-Z]{2,}-\d+\b|\bDLA\b"),  # office codes: DO-3801, PO-38, DLA
     re.compile(r"\bSDG\s?\d+\b"),
     re.compile(r"\b[0-9a-f]{16,}\b"),  # request ids, shown so a person can quote them

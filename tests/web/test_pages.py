@@ -97,7 +97,7 @@ def test_the_home_page_shows_organisation_state_label_version_and_a_buddhist_era
     db.session.commit()
     page = text(login_as(world.planner).get("/"))
     assert world.sao_a.display_name in page
-    assert "ร่างแผน (คณะกรรมการสนับสนุนฯ)" in page
+    assert "ร่างแผน (คณะกรรมการสนับสนุนฯ และประชาคมท้องถิ่น)" in page
     assert f'<td data-label="รุ่นข้อมูล">{plan.version}</td>' in page
     assert "26 พฤศจิกายน 2569" in page
 
@@ -136,9 +136,12 @@ def test_the_instance_page_shows_the_diagram_the_states_the_history_and_who_may_
     assert plan.title in page and world.sao_a.display_name in page
     # The diagram, drawn on the server with the current state in bold...
     assert 'class="state-diagram" role="img"' in page and "mermaid" not in page
-    assert 'font-weight="bold" font-size="14.00" fill="#ffffff">ร่างแผน (คณะกรรมการสนับสนุนฯ)</text>' in page
+    assert (
+        'font-weight="bold" font-size="14.00" fill="#ffffff">ร่างแผน (คณะกรรมการสนับสนุนฯ และประชาคมท้องถิ่น)</text>'
+        in page
+    )
     # ...and the same facts as an accessible list for those without.
-    assert '<li aria-current="step">ร่างแผน (คณะกรรมการสนับสนุนฯ)' in page
+    assert '<li aria-current="step">ร่างแผน (คณะกรรมการสนับสนุนฯ และประชาคมท้องถิ่น)' in page
     # History: the creation, by whom, with its request id column.
     assert "สร้างรายการ" in page and world.planner.full_name in page and "รหัสคำขอ" in page
     # What happens next: the officer cannot submit, so the page names who can and in which role.
@@ -206,7 +209,7 @@ def test_english_pages_show_english_state_labels_and_common_era_dates(world, db,
     plan.updated_at = datetime(2026, 11, 26, 6, 5, tzinfo=UTC)
     db.session.commit()
     page = text(login_as(world.planner).get(f"/instances/plan/{plan.id}?lang=en"))
-    assert "Drafting (support committee)" in page
+    assert "Drafting (support committee and civic forum)" in page
     assert "26 November 2026" in page
 
 

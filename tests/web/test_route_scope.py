@@ -60,6 +60,11 @@ COVERED_ENDPOINTS = {
     "api.instance_detail",
     "api.fire",
     "api.add_disbursement",
+    # Scoped like api.add_disbursement: tests/delivery/test_budget_sources.py.
+    "api.execution_detail",
+    "api.put_budget_details",
+    # Readers of the LAO only (others 404): tests/oversight/test_dimensions.py.
+    "api.emenscr_projects",
     "static",
 }
 
@@ -217,6 +222,9 @@ CONTENT_ROUTES = {
     "plans.review_strategy": ("POST", "/plans/reviews/{review}/strategy"),
     "plans.review_change": ("POST", "/plans/reviews/{review}/change"),
     "plans.review_remove_item": ("POST", "/plans/reviews/{review}/items/{review_item}/remove"),
+    "plans.review_add_project": ("POST", "/plans/reviews/{review}/projects"),
+    "plans.review_linkage": ("POST", "/plans/reviews/{review}/linkage"),
+    "plans.review_print": ("GET", "/plans/reviews/{review}/print"),
     "plans.record_civic_forum": ("POST", "/plans/civic-forum/revision/{revision}"),
     "execution.plan_year": ("GET", "/execution/plans/{plan}"),
     "execution.budget": ("POST", "/execution/plans/{plan}/budget"),
@@ -228,24 +236,57 @@ CONTENT_ROUTES = {
     "execution.disbursement": ("POST", "/execution/{execution}/disbursements"),
     "execution.progress": ("POST", "/execution/{execution}/progress"),
     "execution.cancel": ("POST", "/execution/{execution}/cancel"),
+    "execution.budget_details": ("POST", "/execution/{execution}/budget-details"),
+    "execution.plan_year_csv": ("GET", "/execution/plans/{plan}/executions.csv"),
     "results.lao": ("GET", "/results/laos/{org}"),
     "results.create_report": ("POST", "/results/laos/{org}/reports"),
     "results.actuals_page": ("GET", "/results/laos/{org}/actuals/{year}"),
     "results.save_actuals": ("POST", "/results/laos/{org}/actuals/{year}"),
     "results.report": ("GET", "/results/reports/{report}"),
     "results.update_text": ("POST", "/results/reports/{report}/text"),
+    "oversight.emenscr_download": ("GET", "/oversight/laos/{org}/emenscr.csv?year={year}"),
+    "oversight.lao_dimension_projects": (
+        "GET",
+        "/oversight/laos/{org}/dimensions/national_strategy/none?year={year}",
+    ),
+    "documents.plan_pdf": ("GET", "/documents/plans/{plan}/p02.pdf"),
+    "documents.revision_pdf": ("GET", "/documents/revisions/{revision}.pdf"),
+    "documents.report_pdf": ("GET", "/documents/reports/{report}.pdf"),
+    "documents.plan_xlsx": ("GET", "/documents/plans/{plan}/p02.xlsx"),
+    "documents.revision_xlsx": ("GET", "/documents/revisions/{revision}.xlsx"),
+    "documents.report_xlsx": ("GET", "/documents/reports/{report}.xlsx"),
+    "attachments.attach": ("POST", "/attachments/revision/{revision}"),
+    "attachments.attach_to_step": ("POST", "/attachments/instances/revision/{revision}"),
+    "attachments.download": ("GET", "/attachments/{attachment}"),
 }
 # Routes not tied to one LAO's content, each covered by its own tests.
 UNSCOPED_ROUTES = {
     "plans.new_plan": "tests/planning/test_plan_pages.py (a planner creates only their own LAO's plan)",
+    "plans.import_start": "tests/planning/test_plan_import_pages.py (the LAO's planners only; others 403)",
+    "plans.import_preview": "tests/planning/test_plan_import_pages.py (the LAO's planners; its other "
+    "readers 403, outsiders 404)",
+    "plans.import_confirm": "tests/planning/test_plan_import_pages.py (the LAO's planners; its other "
+    "readers 403, outsiders 404, nothing changed)",
+    "plans.import_template": "tests/planning/test_plan_import_pages.py (a blank workbook: anyone signed in)",
     "main.overdue": "tests/planning/test_overdue_page.py (the list is scoped per role)",
     "main.announcement_duties": "tests/planning/test_announcement_duties.py (readers of the LAO; others 404)",
     "main.record_announcement_duty": "tests/planning/test_announcement_duties.py (the LAO's planning "
     "staff only; other readers 403, outsiders 404)",
     "public.index": "tests/planning/test_public_page.py (public, announced items only)",
     "public.lao": "tests/planning/test_public_page.py (public, announced items only)",
+    "public.attachment": "tests/planning/test_attachments.py (public: signed announcements of announced "
+    "items only)",
     "oversight.dashboard": "tests/oversight/test_dashboard.py (offices and DLA, each its own LAOs; staff 403)",
     "oversight.download": "tests/oversight/test_downloads.py, test_dashboard.py (same scope as the table)",
+    "oversight.dimension_breakdown": "tests/oversight/test_dimensions.py (offices and DLA, each its own "
+    "LAOs; LAO staff 403)",
+    "oversight.dimension_download": "tests/oversight/test_dimensions.py (same scope as the breakdown)",
+    "oversight.dimension_projects": "tests/oversight/test_dimensions.py (the overseer's LAOs only; another "
+    "LAO's strategy 404)",
+    "documents.request_plan_pdf": "tests/documents/test_jobs.py (any reader of the plan queues its long "
+    "form; outsiders 404, nothing queued)",
+    "documents.job": "tests/documents/test_jobs.py (the person who asked only; anyone else 404)",
+    "documents.job_file": "tests/documents/test_jobs.py (the person who asked only; anyone else 404)",
     "auth.sso_login": "tests/identity/rp/test_oidc_sign_in.py (anyone: starts the SSO sign-in)",
     "auth.oidc_callback": "tests/identity/rp/test_oidc_sign_in.py (anyone: state, nonce and PKCE bind it)",
     "auth.backchannel_logout": "tests/security/test_sessions.py (the SSO's server: a logout token "
@@ -301,7 +342,7 @@ READERS_OF_SAO_A = ["planner", "district_officer", "provincial_officer", "dla_ad
 
 
 @pytest.fixture
-def content(world, db):
+def content(world, db, app, tmp_path, monkeypatch):
     from tests.factories import execution as execution_factories
     from tests.factories import revisions as revision_factories
 
@@ -316,6 +357,13 @@ def content(world, db):
 
     review = reviews.open_review(world.planner, plan.id)
     review_item = reviews.change_project(world.planner, review.id, 1, {"target": "ถนนยาว 300 เมตร"})
+    from eplan_flow.services.planning import attachments
+
+    monkeypatch.setitem(app.config, "ATTACHMENTS_DIR", str(tmp_path / "attachments"))
+    minutes = b"%PDF-1.4\n%%EOF\n"
+    attachment = attachments.attach(
+        world.planner, "revision", revision.id, kind="meeting_minutes", filename="m.pdf", data=minutes
+    )
     return {
         "plan": plan.id,
         "strategy": strategy.id,
@@ -328,6 +376,7 @@ def content(world, db):
         "report": report.id,
         "review": review.id,
         "review_item": review_item.id,
+        "attachment": attachment.id,
     }
 
 

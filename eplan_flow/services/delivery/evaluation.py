@@ -4,26 +4,27 @@ The figures compare the plan version in force for the fiscal year with that year
 executions: projects planned (a budget line that year), budgeted, completed (by
 ``execution.completion_status``, the one rule for "counted as completed", with the reason for every
 project not counted), the ordinance budget and the disbursements dated within the round, per LAO
-strategy, per National Strategy, per NESDP milestone and per SDG. They are recomputed live while the
-report is drafted and frozen, as JSON (money as strings), when it goes to the executive.
+strategy and tactic, and per item of every link catalogue of the ยท.01 (National Strategy, master
+plan, NESDP milestone, SDG, provincial strategy, LAO strategy in the province). They are recomputed
+live while the report is drafted and frozen, as JSON (money as strings), when it goes to the
+executive.
 
-A project's link in a catalogue is its own (ผ.02 links), else its LAO strategy's (ยท.01), as on the
-oversight dashboard; a project linked to several items counts under each, so those tables may add
+The tables come from ``services/delivery/breakdowns.py``, the query the oversight breakdowns and
+their downloads read too: a project's link in a catalogue is its own (ผ.02 links), else its LAO
+strategy's (ยท.01); a project linked to several items counts under each, so those tables may add
 up to more than the totals. Text edits are audited on ``evaluation-content:<id>`` so the workflow
 chain ``evaluation:<id>`` stays a walk of its definition.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import asdict, dataclass, field
-from dataclasses import fields as dataclass_fields
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select, union_all, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from eplan_flow import text
@@ -31,39 +32,42 @@ from eplan_flow.errors import DomainError, GuardFailed, InvalidInput, NotFound, 
 from eplan_flow.extensions import db
 from eplan_flow.models import (
     EVALUATION_ROUNDS,
-    CatalogueItem,
     EvaluationReport,
-    LaoStrategy,
     Organisation,
     Plan,
     PlanVersion,
     ProjectExecution,
     ProjectRecord,
-    lao_strategy_link,
-    project_link,
 )
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import PLAN_CONTENT_ROLES, can_edit_plan_content, can_read
+from eplan_flow.services.delivery import breakdowns
+from eplan_flow.services.delivery.breakdowns import Metrics
 from eplan_flow.services.delivery.execution import completion_status
+from eplan_flow.services.planning import duties
 from eplan_flow.services.planning.projects import valid_at_clause
 from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.platform.unit_of_work import transaction
 from eplan_flow.thaidate import BANGKOK, format_date, today_local
 from workflows import counting
 from workflows.deadlines import (
-    DEADLINES_V1,
     evaluation_announce_deadline,
+    evaluation_counts_from,
+    evaluation_meets_yearly,
+    evaluation_post_deadline,
+    evaluation_posting_until,
     evaluation_round_period,
     evaluation_yearly_deadline,
 )
 
 ZERO = Decimal("0.00")
-# The catalogues the report breaks the figures down by, besides the LAO's own strategies.
-DIMENSIONS = ("national_strategy", "nesdp_milestone", "sdg")
+# What the report breaks the figures down by, besides the LAO's own strategies: every link
+# catalogue of the ยท.01 and the LAO's tactics (services/delivery/breakdowns.py counts them all).
+DIMENSIONS = (*breakdowns.CATALOGUE_DIMENSIONS, "tactic")
 TEXT_FIELDS = ("method", "findings", "recommendations")
 TEXT_LIMIT = 20000
 YEAR_RANGE = (2500, 2700)
-FIGURES_FORMAT = 1
+FIGURES_FORMAT = 2
 
 
 class ReportExists(InvalidInput):
@@ -166,53 +170,23 @@ def version_in_force(plan: Plan, on: date) -> int:
 
 # -- figures ---------------------------------------------------------------------------------------
 @dataclass
-class Metrics:
-    """One line of the figures: projects planned and budgeted, baht planned, budgeted and disbursed
-    in the round, and projects counted as completed."""
-
-    planned: int = 0
-    planned_budget: Decimal = ZERO
-    budgeted: int = 0
-    budget: Decimal = ZERO
-    disbursed: Decimal = ZERO
-    completed: int = 0
-
-    def add(self, other: Metrics) -> None:
-        for name in (f.name for f in dataclass_fields(self)):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def to_json(self) -> dict:
-        """As frozen on the report: money as strings, so no baht is lost to a float."""
-        return {
-            name: str(value) if isinstance(value, Decimal) else value for name, value in asdict(self).items()
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> Metrics:
-        return cls(
-            planned=data["planned"],
-            planned_budget=Decimal(data["planned_budget"]),
-            budgeted=data["budgeted"],
-            budget=Decimal(data["budget"]),
-            disbursed=Decimal(data["disbursed"]),
-            completed=data["completed"],
-        )
-
-
-@dataclass
 class ItemRow:
-    """A row of a breakdown table: a LAO strategy or a catalogue item, or the projects linked to none."""
+    """A row of a breakdown table: a LAO strategy, tactic or catalogue item, or the projects linked
+    to none; ``key`` is its id for the drill-down (``breakdowns.drill_down``)."""
 
     code: str
     name: str
     name_en: str | None
     metrics: Metrics
     unlinked: bool = False
+    key: int | None = None
 
     def to_json(self) -> dict:
         data: dict[str, object] = {"code": self.code, "name": self.name, "name_en": self.name_en}
         if self.unlinked:
             data["unlinked"] = True
+        if self.key is not None:
+            data["key"] = self.key
         return {**data, **self.metrics.to_json()}
 
     @classmethod
@@ -223,6 +197,7 @@ class ItemRow:
             data.get("name_en"),
             Metrics.from_json(data),
             unlinked=bool(data.get("unlinked")),
+            key=data.get("key"),
         )
 
 
@@ -256,8 +231,12 @@ class Figures:
     totals: Metrics = field(default_factory=Metrics)
     by_strategy: list[ItemRow] = field(default_factory=list)
     by_national_strategy: list[ItemRow] = field(default_factory=list)
+    by_master_plan: list[ItemRow] = field(default_factory=list)
     by_nesdp_milestone: list[ItemRow] = field(default_factory=list)
     by_sdg: list[ItemRow] = field(default_factory=list)
+    by_provincial_strategy: list[ItemRow] = field(default_factory=list)
+    by_province_lao_strategy: list[ItemRow] = field(default_factory=list)
+    by_tactic: list[ItemRow] = field(default_factory=list)
     not_counted: list[NotCountedProject] = field(default_factory=list)
     # Budgeted project numbers the plan version in force does not hold (counted in the totals only).
     outside_plan_version: list[int] = field(default_factory=list)
@@ -318,22 +297,14 @@ class Figures:
 
 @dataclass
 class _Tally:
-    """The sums while the projects are counted: in total, per LAO strategy and per linked item."""
+    """The totals while the projects are counted, and the projects not counted as completed (the
+    breakdown tables come from ``breakdowns.lines``, the query every breakdown page shares)."""
 
-    links: dict[str, dict[int, list[int]]]
     totals: Metrics = field(default_factory=Metrics)
-    by_strategy: dict[int | None, Metrics] = field(default_factory=dict)
-    by_item: dict[str, dict[int | None, Metrics]] = field(default_factory=lambda: {d: {} for d in DIMENSIONS})
     not_counted: list[NotCountedProject] = field(default_factory=list)
 
     def add(self, record, project: Metrics) -> None:
-        """Count a project of the plan version in force under its strategy and every item it links to."""
         self.totals.add(project)
-        self.by_strategy.setdefault(record.strategy_id, Metrics()).add(project)
-        for dimension in DIMENSIONS:
-            item_ids: list[int | None] = [*self.links[dimension].get(record.id, [])] or [None]
-            for item_id in item_ids:
-                self.by_item[dimension].setdefault(item_id, Metrics()).add(project)
 
 
 def _execution_facts(execution: ProjectExecution, start: date, end: date) -> tuple[Decimal, bool, str]:
@@ -361,46 +332,6 @@ def _budgeted(execution: ProjectExecution, start: date, end: date) -> tuple[Metr
     return metrics, None if counted else reason
 
 
-def _links(plan_id: int, version: int) -> dict[str, dict[int, list[int]]]:
-    """``{catalogue: {record id: [item ids]}}``: each record's own links in a catalogue, else its
-    strategy's; one query."""
-    in_version = (ProjectRecord.plan_id == plan_id) & valid_at_clause(version)
-    own_item = CatalogueItem.__table__.alias("own_item")
-    own = (
-        select(project_link.c.record_id, project_link.c.item_id)
-        .join(own_item, own_item.c.id == project_link.c.item_id)
-        .where(
-            own_item.c.catalogue.in_(DIMENSIONS),
-            project_link.c.record_id.in_(select(ProjectRecord.id).where(in_version)),
-        )
-    )
-    strategy_item = CatalogueItem.__table__.alias("strategy_item")
-    same_catalogue = CatalogueItem.__table__.alias("same_catalogue")
-    has_own = exists(
-        select(project_link.c.item_id)
-        .join(same_catalogue, same_catalogue.c.id == project_link.c.item_id)
-        .where(
-            project_link.c.record_id == ProjectRecord.id,
-            same_catalogue.c.catalogue == strategy_item.c.catalogue,
-        )
-    )
-    inherited = (
-        select(ProjectRecord.id.label("record_id"), lao_strategy_link.c.item_id)
-        .join(lao_strategy_link, lao_strategy_link.c.strategy_id == ProjectRecord.strategy_id)
-        .join(strategy_item, strategy_item.c.id == lao_strategy_link.c.item_id)
-        .where(strategy_item.c.catalogue.in_(DIMENSIONS), in_version, ~has_own)
-    )
-    linked = union_all(own, inherited).subquery()
-    links: dict[str, dict[int, list[int]]] = {d: defaultdict(list) for d in DIMENSIONS}
-    for record_id, catalogue, item_id in db.session.execute(
-        select(linked.c.record_id, CatalogueItem.catalogue, CatalogueItem.id).join(
-            CatalogueItem, CatalogueItem.id == linked.c.item_id
-        )
-    ):
-        links[catalogue][record_id].append(item_id)
-    return links
-
-
 def figures(org_id: int, fiscal_year_be: int, round: str) -> Figures:
     """The report's figures for a LAO, fiscal year and round, computed now from the data."""
     if round not in EVALUATION_ROUNDS:
@@ -413,15 +344,22 @@ def figures(org_id: int, fiscal_year_be: int, round: str) -> Figures:
     version = version_in_force(plan, end)
     result.plan = PlanInForce(plan.id, plan.title, version)
     executions = _executions_of_year(plan.id, fiscal_year_be)
-    tally = _Tally(_links(plan.id, version))
+    tally = _Tally()
     for record in _records_in_force(plan, version, fiscal_year_be):
         _count_record(tally, record, executions.pop(record.project_no, None), start, end)
     result.outside_plan_version = _count_outside_version(tally, plan.id, executions, start, end)
     result.totals = tally.totals
-    result.by_strategy = _strategy_rows(plan.id, tally.by_strategy)
-    items = _items_of(tally.by_item)
+    # The same query as the oversight breakdowns, for this LAO and the round, so the figures agree.
+    lines = breakdowns.lines(
+        [org_id], breakdowns.Period(fiscal_year_be, start, end), ("lao_strategy", *DIMENSIONS)
+    )
+    result.by_strategy = [_item_row(row) for row in breakdowns.strategy_rows(plan.id, lines["lao_strategy"])]
     for dimension in DIMENSIONS:
-        setattr(result, f"by_{dimension}", _item_rows(tally.by_item[dimension], items))
+        setattr(
+            result,
+            f"by_{dimension}",
+            [_item_row(row) for row in breakdowns.rows(dimension, lines[dimension])],
+        )
     result.not_counted = sorted(tally.not_counted, key=lambda project: project.project_no)
     return result
 
@@ -497,33 +435,8 @@ def _count_outside_version(
     return numbers
 
 
-def _strategy_rows(plan_id: int, by_strategy: dict[int | None, Metrics]) -> list[ItemRow]:
-    """One row per LAO strategy of the plan, by number, projects or none."""
-    strategies = db.session.execute(
-        select(LaoStrategy.id, LaoStrategy.number, LaoStrategy.name)
-        .where(LaoStrategy.plan_id == plan_id)
-        .order_by(LaoStrategy.number)
-    ).all()
-    return [ItemRow(str(s.number), s.name, None, by_strategy.get(s.id) or Metrics()) for s in strategies]
-
-
-def _items_of(by_item: dict[str, dict[int | None, Metrics]]) -> dict[int, CatalogueItem]:
-    """The catalogue items the projects link to, by id (one query)."""
-    return {
-        item.id: item
-        for item in db.session.scalars(
-            select(CatalogueItem).where(CatalogueItem.id.in_([i for d in by_item.values() for i in d if i]))
-        )
-    }
-
-
-def _item_rows(by_item: dict[int | None, Metrics], items: dict[int, CatalogueItem]) -> list[ItemRow]:
-    """The rows of one catalogue's table in the catalogue's order; the projects linked to none last."""
-    linked = sorted((i for i in by_item if i is not None), key=lambda i: (items[i].position, items[i].code))
-    rows = [ItemRow(items[i].code, items[i].name_th, items[i].name_en, by_item[i]) for i in linked]
-    if None in by_item:
-        rows.append(ItemRow("", "", None, by_item[None], unlinked=True))
-    return rows
+def _item_row(row: breakdowns.Row) -> ItemRow:
+    return ItemRow(row.code, row.name, row.name_en, row.metrics, unlinked=row.unlinked, key=row.key)
 
 
 def report_figures(report: EvaluationReport) -> Figures:
@@ -533,13 +446,37 @@ def report_figures(report: EvaluationReport) -> Figures:
     return figures(report.organisation_id, report.fiscal_year_be, report.round)
 
 
-def deadlines(report: EvaluationReport) -> dict[str, date | None]:
-    """The report's dates to respect: announcement after presentation, and the yearly one."""
+def rules_of(report: EvaluationReport) -> dict:
+    """The deadline rules the report follows: those its workflow version names (version 1: the
+    15 days from the presentation to the council; version 2: the 2561 amendment's)."""
+    return duties.evaluation_rules(report.workflow_version)
+
+
+def deadlines(report: EvaluationReport) -> dict:
+    """The report's dates to respect: announcement (from the presentation to the council, or under
+    the 2561 rules from the report to the executive), posting, and the yearly one."""
+    rules = rules_of(report)
+    spec = rules["evaluation"]
+    from_executive = evaluation_counts_from(rules) == "executive"
+    start = report.reported_on if from_executive else report.presented_on
     return {
-        "announce_by": evaluation_announce_deadline(report.presented_on) if report.presented_on else None,
-        "yearly_by": evaluation_yearly_deadline(report.fiscal_year_be),
-        "announce_within_days": DEADLINES_V1["evaluation"]["announce_within_days"],
+        "announce_from": evaluation_counts_from(rules),
+        "announce_by": evaluation_announce_deadline(start, rules) if start else None,
+        "post_by": evaluation_post_deadline(start, rules) if from_executive and start else None,
+        "posted_until": evaluation_posting_until(report.posted_on, rules) if report.posted_on else None,
+        "posting_days": spec["posting_days"],
+        "yearly_by": evaluation_yearly_deadline(report.fiscal_year_be, rules),
+        "meets_yearly": evaluation_meets_yearly(report.round, rules),
+        "announce_within_days": spec["announce_within_days"],
+        "rules_version": rules["version"],
     }
+
+
+def yearly_duty(actor, org_id: int, locale: str = "th") -> duties.YearlyEvaluation:
+    """The LAO's yearly report duty for the last fiscal year ended: by when, and whether it is met."""
+    org = get_lao(actor, org_id)
+    today = today_local()
+    return duties.yearly_evaluation(org.id, duties.yearly_fiscal_year(today), locale, today=today)
 
 
 # -- use cases -------------------------------------------------------------------------------------
@@ -657,29 +594,46 @@ def record_presentation(instance, actor, from_state, to_state, data) -> None:
 
 
 @engine.entry_action
+def record_report_to_executive(instance, actor, from_state, to_state, data) -> None:
+    """The 2561 rules count the 15 days from the day the committee reports to the executive: the
+    day the report is submitted to the executive here."""
+    instance.reported_on = today_local()
+
+
+@engine.entry_action
 def require_timely_announcement(instance, actor, from_state, to_state, data) -> None:
-    """Announce within the rules' days of the presentation (ข้อ 30), never before it."""
+    """Announce within the rules' days of the presentation to the council (version 1) or of the
+    report to the executive (the 2561 rules), never before it."""
+    rules = rules_of(instance)
     announced_on = date.fromisoformat(data["announced_on"])
-    presented_on = instance.presented_on
-    if announced_on < presented_on:
+    from_executive = evaluation_counts_from(rules) == "executive"
+    start = (instance.reported_on if from_executive else None) or instance.presented_on
+    if announced_on < start:
         raise AnnouncementBeforePresentation(
-            f"the announcement ({announced_on.isoformat()}) cannot be dated before the presentation "
-            f"({presented_on.isoformat()})",
+            f"the announcement ({announced_on.isoformat()}) cannot be dated before the "
+            f"{'report to the executive' if from_executive else 'presentation'} ({start.isoformat()})",
             field="announced_on",
-            presented_on=presented_on.isoformat(),
+            presented_on=start.isoformat(),
         )
-    deadline = evaluation_announce_deadline(presented_on)
+    deadline = evaluation_announce_deadline(start, rules)
     if announced_on > deadline:
-        days = DEADLINES_V1["evaluation"]["announce_within_days"]
+        days = rules["evaluation"]["announce_within_days"]
+        step = "report to the executive" if from_executive else "presentation"
         raise AnnouncementLate(
-            f"the report had to be announced within {days} days of its presentation on "
-            f"{presented_on.isoformat()}, that is by {deadline.isoformat()} ({format_date(deadline)}); "
+            f"the report had to be announced within {days} days of its {step} on "
+            f"{start.isoformat()}, that is by {deadline.isoformat()} ({format_date(deadline)}); "
             f"{announced_on.isoformat()} is too late",
             field="announced_on",
             deadline=deadline.isoformat(),
-            presented_on=presented_on.isoformat(),
+            presented_on=start.isoformat(),
         )
     instance.announced_on = announced_on
+
+
+@engine.entry_action
+def record_posting(instance, actor, from_state, to_state, data) -> None:
+    """The posting starts the day it is recorded here; it stays up at least the rules' 30 days."""
+    instance.posted_on = today_local()
 
 
 @engine.entry_action
@@ -688,6 +642,8 @@ def reopen(instance, actor, from_state, to_state, data) -> None:
     instance.figures = None
     instance.presented_on = None
     instance.announced_on = None
+    instance.reported_on = None
+    instance.posted_on = None
 
 
 __all__ = [
@@ -712,6 +668,8 @@ __all__ = [
     "plan_for_year",
     "report_figures",
     "reports_of",
+    "rules_of",
     "update_text",
     "version_in_force",
+    "yearly_duty",
 ]

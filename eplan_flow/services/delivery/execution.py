@@ -11,10 +11,16 @@ Where a payment may be recorded is the workflow definition's rule data (``paymen
 ``payment_without_contract``), read from the version the row started on: from version 2 no payment
 before a signed contract, except on the no-procurement route. "Counted as completed" derives from the
 state: only a completed project counts, and the reason for any other starts with its state.
+
+From version 3 each year also records where its money comes from and how it is spent, as codes of the
+version's rule data (budget source and e-LAAS code, procurement method and e-GP number, location), and
+a project whose plan budget for the year is 0 follows the rule ``zero_plan_budget`` of the version new
+items start on (e-Plan's FAQ: record it anew for the year through a revision, then budget it).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,7 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from eplan_flow import text
+from eplan_flow import exports, text
 from eplan_flow.errors import (
     DomainError,
     GuardFailed,
@@ -74,6 +80,24 @@ class NotCounted(GuardFailed):
     """Completing a project that is not fully disbursed and 100 % done."""
 
     code = "not_counted_as_completed"
+
+
+class ZeroPlanBudget(NotInPlan):
+    """The plan holds the project with a budget of 0 for that year: the rule names the way instead."""
+
+    code = "zero_plan_budget"
+
+
+class BudgetDetailsNotInVersion(GuardFailed):
+    """An item started before version 3 records no budget source, codes or location."""
+
+    code = "budget_details_not_in_version"
+
+
+class BudgetDetailRefused(InvalidInput):
+    """A budget source, code or location the version's rule data does not accept (``field`` says which)."""
+
+    code = "invalid_budget_detail"
 
 
 class AlreadyBudgeted(InvalidInput):
@@ -327,6 +351,20 @@ def _require_in_plan(plan: Plan, number: int, year: int) -> None:
             ProjectRecord.valid_to.is_(None),
         )
     )
+    if record is not None and record.budgets[year - plan.period_start_be] <= 0:
+        rule = zero_plan_budget_rule()
+        if rule is not None and rule.get("may_budget"):
+            return
+        if rule is not None:
+            raise ZeroPlanBudget(
+                f"project {number} has a plan budget of 0 for fiscal year {year}; record it anew for "
+                f"the year through a revision ({', '.join(rule['revision_kinds'])}), then budget it",
+                field="project_no",
+                project_no=number,
+                fiscal_year_be=year,
+                plan_id=plan.id,
+                revision_kinds=list(rule["revision_kinds"]),
+            )
     if record is None or record.budgets[year - plan.period_start_be] <= 0:
         raise NotInPlan(
             f"project {number} is not in the plan in force for fiscal year {year}; add it to the plan "
@@ -600,6 +638,235 @@ def cancel(actor, execution_id: int, reason) -> engine.FireResult:
         return engine.fire("execution", execution_id, "cancel", actor, comment=reason)
 
 
+# -- budget source, codes and location (version 3 on) ----------------------------------------------
+DETAIL_FIELDS = (
+    "budget_source",
+    "elaas_budget_code",
+    "procurement_method",
+    "egp_project_no",
+    "village_no",
+    "community",
+    "latitude",
+    "longitude",
+)
+
+
+def zero_plan_budget_rule() -> dict | None:
+    """The rule for a project whose plan budget for the year is 0, of the version new items start on
+    (None before version 3: such a project is simply not in the plan for that year)."""
+    return engine.REGISTRY.get("execution").rules.get("zero_plan_budget")
+
+
+def records_budget_details(execution: ProjectExecution) -> bool:
+    """Whether the row's workflow version records budget source, codes and location (3 on)."""
+    return "budget_sources" in engine.definition_of(execution).rules
+
+
+def choice_label(choices: dict, code: str | None, locale: str = "th") -> str:
+    """The label of a code of a rule's choice list in ``locale`` (the code itself if unknown)."""
+    if code is None:
+        return ""
+    labels = choices.get(code)
+    return (labels.get(locale) or labels["th"]) if labels else code
+
+
+def method_choices(execution: ProjectExecution, locale: str = "th") -> list[tuple[str, str]]:
+    """The procurement methods the row's version offers, as (value posted, label): codes from
+    version 3, the Thai names themselves before."""
+    methods = engine.definition_of(execution).rules.get("procurement_methods", ())
+    if isinstance(methods, dict):
+        return [(code, choice_label(methods, code, locale)) for code in methods]
+    return [(name, name) for name in methods]
+
+
+def procurement_code(rules: dict, raw) -> str | None:
+    """A procurement method's code from its code or its Thai name (as version 2 posted it)."""
+    methods = rules.get("procurement_methods", {})
+    value = _text("procurement_method", raw, 200)
+    if value is None:
+        return None
+    if value in methods:
+        return value
+    for code, labels in methods.items():
+        if value == labels["th"] or value in labels.get("aliases", ()):
+            return code
+    raise InvalidInput(f"{value!r} is not a procurement method of this version", field="procurement_method")
+
+
+def _code(rule: dict, field: str, raw) -> str | None:
+    value = _text(field, raw, 200)
+    if value is None:
+        return None
+    if field == "egp_project_no":
+        value = text.thai_to_ascii(value).replace(" ", "").replace("-", "")
+    limit = rule.get("max_length")
+    if (limit is not None and len(value) > limit) or not re.fullmatch(rule["pattern"], value):
+        raise InvalidInput(f"{field} {value!r} is not in the expected format", field=field)
+    return value
+
+
+def _coordinate(field: str, raw, bounds) -> Decimal | None:
+    value = text.parse_decimal(raw, field=field)
+    if value is None:
+        return None
+    low, high = (Decimal(b) for b in bounds)
+    if not low <= value <= high:
+        raise InvalidInput(f"{field} {value} is outside Thailand ({low} to {high})", field=field)
+    return value.quantize(Decimal("0.000001"))
+
+
+def budget_details_values(rules: dict, form: dict) -> dict[str, Any]:
+    """The columns of the budget details, checked against the version's rule data; a blank value
+    clears its column. A refusal names its field (``BudgetDetailRefused``)."""
+    try:
+        return _budget_details_values(rules, form)
+    except BudgetDetailRefused:
+        raise
+    except InvalidInput as exc:
+        raise BudgetDetailRefused(str(exc), **exc.details) from None
+
+
+def _budget_details_values(rules: dict, form: dict) -> dict[str, Any]:
+    source = _text("budget_source", form.get("budget_source"), 100)
+    if source is not None and source not in rules["budget_sources"]:
+        raise InvalidInput(f"{source!r} is not a budget source", field="budget_source")
+    where = rules["location"]
+    low, high = where["village_no"]
+    village = text.parse_int(form.get("village_no"), field="village_no", minimum=low, maximum=high)
+    latitude = _coordinate("latitude", form.get("latitude"), where["latitude"])
+    longitude = _coordinate("longitude", form.get("longitude"), where["longitude"])
+    if (latitude is None) != (longitude is None):
+        missing = "longitude" if longitude is None else "latitude"
+        raise InvalidInput("give both latitude and longitude, or neither", field=missing)
+    return {
+        "budget_source": source,
+        "elaas_budget_code": _code(rules["elaas_code"], "elaas_budget_code", form.get("elaas_budget_code")),
+        "procurement_method": procurement_code(rules, form.get("procurement_method")),
+        "egp_project_no": _code(rules["egp_project_no"], "egp_project_no", form.get("egp_project_no")),
+        "village_no": village,
+        "community": _text("community", form.get("community"), where["community_max_length"]),
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+
+
+def record_budget_details(actor, execution_id: int, form: dict) -> ProjectExecution:
+    """Record (or correct) the year's budget source and e-LAAS code, procurement method and e-GP
+    number, and location; every field at once, a blank one cleared (version 3 on)."""
+    with transaction():
+        execution = get_execution(actor, execution_id, lock=True)
+        _require_recorder(actor, execution.organisation)
+        if not records_budget_details(execution):
+            raise BudgetDetailsNotInVersion(
+                f"this item started on version {execution.workflow_version} of the execution rules, "
+                "which records no budget source",
+                workflow_version=execution.workflow_version,
+            )
+        unknown = sorted(set(form) - set(DETAIL_FIELDS))
+        if unknown:
+            raise InvalidInput(f"unknown fields: {', '.join(unknown)}", field=unknown[0])
+        values = budget_details_values(engine.definition_of(execution).rules, form)
+        # A content edit, not a workflow step: the workflow's version counter stays as it is.
+        db.session.execute(
+            update(ProjectExecution.__table__)
+            .where(ProjectExecution.__table__.c.id == execution.id)
+            .values(**values, updated_at=utcnow())
+        )
+        _money_event(execution, "record_budget_details", actor, values)
+    db.session.expire(execution)
+    return execution
+
+
+def budget_details(execution: ProjectExecution, locale: str = "th") -> dict[str, Any]:
+    """The budget details as codes with their labels (pages, the API and downloads read this)."""
+    rules = engine.definition_of(execution).rules
+    return {
+        "budget_source": execution.budget_source,
+        "budget_source_label": choice_label(rules.get("budget_sources", {}), execution.budget_source, locale),
+        "elaas_budget_code": execution.elaas_budget_code,
+        "procurement_method": execution.procurement_method,
+        "procurement_method_label": choice_label(
+            rules.get("procurement_methods", {}) if records_budget_details(execution) else {},
+            execution.procurement_method,
+            locale,
+        ),
+        "egp_project_no": execution.egp_project_no,
+        "village_no": execution.village_no,
+        "community": execution.community,
+        "latitude": execution.latitude,
+        "longitude": execution.longitude,
+    }
+
+
+def plan_year_csv(actor, plan_id: int, fiscal_year_be: int) -> bytes:
+    """A plan's executions in one fiscal year as CSV: money, completion and the budget details, each
+    detail as its code and its Thai label (a spreadsheet filters on the code, a person reads the label)."""
+    _plan, rows = plan_year(actor, plan_id, fiscal_year_be)
+    headers = [
+        _("Project no."),
+        _("Project"),
+        _("Fiscal year"),
+        _("State"),
+        _("Budget (ordinance)"),
+        _("Available budget"),
+        _("Disbursed"),
+        _("Progress (%)"),
+        _("Counted as completed?"),
+        _("Why not"),
+        _("Budget source (code)"),
+        _("Budget source"),
+        _("e-LAAS budget code"),
+        _("Procurement method (code)"),
+        _("Procurement method"),
+        _("e-GP project number"),
+        _("Village no. (หมู่ที่)"),
+        _("Community"),
+        _("Latitude"),
+        _("Longitude"),
+    ]
+    locale = locale_code()
+    lines = []
+    for row in rows:
+        execution = row.execution
+        details = budget_details(execution, locale)
+        lines.append(
+            [
+                execution.project_no,
+                row.name,
+                execution.fiscal_year_be,
+                engine.definition_of(execution).label(execution.status, locale),
+                execution.budgeted_amount,
+                execution.available_budget,
+                execution.disbursed_total,
+                execution.progress_percent,
+                _("Yes") if row.counted else _("No"),
+                row.reason,
+                details["budget_source"],
+                details["budget_source_label"],
+                details["elaas_budget_code"],
+                details["procurement_method"],
+                details["procurement_method_label"],
+                details["egp_project_no"],
+                details["village_no"],
+                details["community"],
+                details["latitude"],
+                details["longitude"],
+            ]
+        )
+    return exports.csv_bytes(headers, lines)
+
+
+@engine.entry_action
+def record_procurement_method(instance, actor, from_state, to_state, data) -> None:
+    """Starting procurement records its method as a code of the version's list (version 3 on)."""
+    engine.write_columns(
+        instance,
+        procurement_method=procurement_code(
+            engine.definition_of(instance).rules, data.get("procurement_method")
+        ),
+    )
+
+
 # -- entry actions -----------------------------------------------------------------------------------
 @engine.entry_action
 def require_contract(instance, actor, from_state, to_state, data) -> None:
@@ -643,13 +910,17 @@ def record_carry_over(instance, actor, from_state, to_state, data) -> None:
 
 __all__ = [
     "AlreadyBudgeted",
+    "BudgetDetailRefused",
+    "BudgetDetailsNotInVersion",
     "DomainError",
     "NotCounted",
     "NotInPlan",
     "OverBudget",
     "PaymentBeforeContract",
+    "ZeroPlanBudget",
     "add_disbursement",
     "add_transfer",
+    "budget_details",
     "budget_project",
     "cancel",
     "completion_gaps",
@@ -658,9 +929,12 @@ __all__ = [
     "may_record",
     "payment_refusal",
     "plan_year",
+    "plan_year_csv",
+    "record_budget_details",
     "record_contract",
     "record_progress",
     "sign_contract",
     "start_procurement",
     "step_records",
+    "zero_plan_budget_rule",
 ]

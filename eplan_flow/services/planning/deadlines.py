@@ -21,7 +21,7 @@ from eplan_flow.models import Organisation, Plan
 from eplan_flow.permissions import visible_org_clause
 from eplan_flow.services.planning import duties
 from workflows import deadlines
-from workflows.deadlines import DEADLINES_V1, DEADLINES_V2
+from workflows.deadlines import DEADLINES_V1, DEADLINES_V2, EVALUATION_DEADLINES
 
 # A plan in any of these states has been announced: it counts as made for its period.
 ANNOUNCED_PLAN_STATES = ("announced", "submitted", "acknowledged")
@@ -44,6 +44,8 @@ class OverdueItem:
     revision_id: int | None = None
     # An announcement duty's own key ("revision:5:copies"): several may share a deadline.
     duty_key: str | None = None
+    # The monitoring and evaluation report's duties (kinds "evaluation_..."): the report, if any.
+    report_id: int | None = None
 
 
 def overdue_items(
@@ -66,6 +68,7 @@ def _overdue(scope, today: date | None, locale: str, rules: dict) -> list[Overdu
         *_plans_not_announced(scope, today, locale, rules),
         *_plans_not_submitted(scope, today, locale, rules),
         *_duties_not_done(scope, today, locale),
+        *_evaluation_overdue(scope, today, locale),
     ]
     items.sort(key=lambda i: (-i.days_overdue, i.lao_code, i.kind))
     return items
@@ -228,6 +231,74 @@ def _duties_not_done(scope, today: date, locale: str, rules: dict = DEADLINES_V2
                 plan_title=duty.title,
                 revision_id=duty.subject_id if duty.subject == "revision" else None,
                 duty_key=f"{duty.subject}:{duty.subject_id}:{duty.duty}",
+            )
+        )
+    return items
+
+
+def _evaluation_item(org: Organisation, kind: str, deadline: date, today: date, reason: str, **more):
+    return OverdueItem(
+        kind=kind,
+        organisation_id=org.id,
+        lao_code=org.code,
+        lao_name=org.display_name,
+        lao_type=org.lao_type or "",
+        deadline=deadline,
+        days_overdue=deadlines.days_overdue(deadline, today),
+        reason=reason,
+        **more,
+    )
+
+
+def _evaluation_overdue(
+    scope, today: date, locale: str, rules: dict = EVALUATION_DEADLINES
+) -> list[OverdueItem]:
+    """The monitoring and evaluation report (the 2561 rules): no full-year report reported to the
+    executive by 31 December, and reports not announced or not posted within their 15 days."""
+    items = []
+    year = duties.yearly_fiscal_year(today)
+    if deadlines.evaluation_yearly_deadline(year, rules) >= today:
+        year -= 1  # this year's December has not passed: the one before is the latest overdue
+    if year >= duties.chased_from_fiscal_year(rules):
+        deadline = deadlines.evaluation_yearly_deadline(year, rules)
+        reason = deadlines.reason(
+            "evaluation_not_announced",
+            locale,
+            rules,
+            year=year,
+            deadline=thaidate.format_date(deadline, locale),
+        )
+        for org in duties.laos_without_yearly_report(scope, year):
+            items.append(
+                _evaluation_item(
+                    org, "evaluation_not_announced", deadline, today, reason, period_start_be=year
+                )
+            )
+    for owed in duties.pending_report_duties(scope):
+        if owed.deadline >= today:
+            continue
+        report = owed.report
+        report_rules = duties.evaluation_rules(report.workflow_version)
+        kind = "evaluation_announcement_late" if owed.duty == "announcement" else "evaluation_not_posted"
+        reason = deadlines.reason(
+            kind,
+            locale,
+            report_rules,
+            presented=thaidate.format_date(owed.since, locale),
+            announced=thaidate.format_date(owed.since, locale),
+            days=report_rules["evaluation"]["announce_within_days"],
+            deadline=thaidate.format_date(owed.deadline, locale),
+        )
+        items.append(
+            _evaluation_item(
+                report.organisation,
+                kind,
+                owed.deadline,
+                today,
+                reason,
+                period_start_be=report.fiscal_year_be,
+                report_id=report.id,
+                duty_key=f"evaluation:{report.id}:{owed.duty}",
             )
         )
     return items

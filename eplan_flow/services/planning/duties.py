@@ -7,6 +7,11 @@ so no step of either workflow has to create them and the revision workflow keeps
 actions. Announcements before the rules' ``effective_from`` day were tracked by version 1 (a plan's
 submission only) and are not chased here. The LAO's planner or support-committee secretary records
 the day a duty was done ("ส่งสำเนาแล้ว", "ปิดประกาศแล้ว"), once, with its audit event.
+
+The monitoring and evaluation report owes its own (``DEADLINES_V3``, the 2561 amendment): a report of
+the whole fiscal year reported to the executive by 31 December, its announcement within 15 days of
+that and its posting; they are read from the report's own workflow steps (``reported_on``,
+``announced_on``, ``posted_on``), and a report follows the rules of its workflow version.
 """
 
 from __future__ import annotations
@@ -14,18 +19,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from eplan_flow import thaidate
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
-from eplan_flow.models import AnnouncementDuty, Organisation, Plan, Revision
+from eplan_flow.models import AnnouncementDuty, EvaluationReport, Organisation, Plan, Revision
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_edit_plan_content, can_read
 from eplan_flow.services.platform import audit
 from eplan_flow.services.platform.unit_of_work import transaction
-from workflows import deadlines
-from workflows.deadlines import DEADLINES_V2
+from workflows import REGISTRY, deadlines
+from workflows.deadlines import DEADLINES_V2, EVALUATION_DEADLINES
 
 
 @dataclass(frozen=True)
@@ -208,3 +213,154 @@ def pending_duties(scope, locale: str = "th", rules: dict = DEADLINES_V2) -> lis
     duties = [d for p in plans for d in _duties_of("plan", p, p.id, done, locale, rules)]
     duties += [d for r in revisions for d in _duties_of("revision", r, r.plan_id, done, locale, rules)]
     return [d for d in duties if not d.done]
+
+
+# -- the monitoring and evaluation report (the 2561 amendment, ``DEADLINES_V3``) -------------------
+# A report past drafting has reached the executive; one announced (or posted) is announced.
+REPORTED_STATES = ("executive_review", "presented", "announced", "posted")
+ANNOUNCED_REPORT_STATES = ("announced", "posted")
+
+
+def evaluation_rules(workflow_version: int) -> dict:
+    """The deadline rules a report on ``workflow_version`` of the evaluation workflow follows."""
+    definition = REGISTRY.get("evaluation", workflow_version)
+    return deadlines.rules_version(definition.rules.get("deadlines_version", 1))
+
+
+def _meets_yearly_clause():
+    """SQL: the report meets the yearly duty under the rules of its own workflow version. Version 1:
+    any round, announced; version 2 (2561): a full-year round, reported to the executive."""
+    clauses = []
+    for definition in REGISTRY.versions("evaluation"):
+        rules = evaluation_rules(definition.version)
+        spec = rules["evaluation"]
+        rounds = [r for r in spec["rounds"] if deadlines.evaluation_meets_yearly(r, rules)]
+        states = REPORTED_STATES if spec.get("yearly_step") == "executive" else ANNOUNCED_REPORT_STATES
+        clauses.append(
+            and_(
+                EvaluationReport.workflow_version == definition.version,
+                EvaluationReport.round.in_(rounds),
+                EvaluationReport.status.in_(states),
+            )
+        )
+    return or_(*clauses)
+
+
+@dataclass(frozen=True)
+class YearlyEvaluation:
+    """The yearly duty of a fiscal year's report: by when, and the report that met it (if any)."""
+
+    fiscal_year_be: int
+    deadline: date
+    text: str
+    met_by: EvaluationReport | None
+    overdue: bool = False  # not met, and 31 December has passed
+
+    @property
+    def met(self) -> bool:
+        return self.met_by is not None
+
+
+def yearly_fiscal_year(today: date) -> int:
+    """The fiscal year whose yearly report is due next or last: the last one ended."""
+    return thaidate.fiscal_year(today) - 1
+
+
+def yearly_evaluation(
+    org_id: int,
+    fiscal_year_be: int,
+    locale: str = "th",
+    rules: dict = EVALUATION_DEADLINES,
+    today: date | None = None,
+) -> YearlyEvaluation:
+    """The yearly duty of ``org_id``'s report for ``fiscal_year_be`` and whether a report met it."""
+    deadline = deadlines.evaluation_yearly_deadline(fiscal_year_be, rules)
+    met_by = db.session.scalars(
+        select(EvaluationReport)
+        .where(
+            EvaluationReport.organisation_id == org_id,
+            EvaluationReport.fiscal_year_be == fiscal_year_be,
+            _meets_yearly_clause(),
+        )
+        .order_by(EvaluationReport.id)
+    ).first()
+    text = deadlines.text(
+        "evaluation_yearly_duty",
+        locale,
+        rules,
+        year=fiscal_year_be,
+        deadline=thaidate.format_date(deadline, locale),
+    )
+    late = met_by is None and deadline < (today or thaidate.today_local())
+    return YearlyEvaluation(fiscal_year_be, deadline, text, met_by, late)
+
+
+def laos_without_yearly_report(scope, fiscal_year_be: int) -> list[Organisation]:
+    """Active LAOs in ``scope`` whose reports of ``fiscal_year_be`` meet no yearly duty (one query)."""
+    met = (
+        select(EvaluationReport.id)
+        .where(
+            EvaluationReport.organisation_id == Organisation.id,
+            EvaluationReport.fiscal_year_be == fiscal_year_be,
+            _meets_yearly_clause(),
+        )
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == "lao", Organisation.is_active.is_(True), scope, ~met)
+            .order_by(Organisation.code)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ReportDuty:
+    """An announcement or posting a report on the 2561 rules still owes, and by when."""
+
+    duty: str  # "announcement" or "posting"
+    report: EvaluationReport
+    since: date  # reported to the executive (announcement) or announced (posting)
+    deadline: date
+
+
+def pending_report_duties(scope) -> list[ReportDuty]:
+    """Announcements and postings owed by reports whose 15 days count from the report to the
+    executive (workflow versions on the 2561 rules), in LAOs ``scope`` selects."""
+    versions = [
+        d.version
+        for d in REGISTRY.versions("evaluation")
+        if deadlines.evaluation_counts_from(evaluation_rules(d.version)) == "executive"
+    ]
+    if not versions:
+        return []
+    reports = db.session.scalars(
+        select(EvaluationReport)
+        .join(Organisation, Organisation.id == EvaluationReport.organisation_id)
+        .where(
+            EvaluationReport.workflow_version.in_(versions),
+            EvaluationReport.status.in_(("executive_review", "presented", "announced")),
+            EvaluationReport.reported_on.is_not(None),
+            Organisation.is_active.is_(True),
+            scope,
+        )
+    ).all()
+    out = []
+    for report in reports:
+        rules = evaluation_rules(report.workflow_version)
+        reported_on = report.reported_on
+        if reported_on is None:  # the query keeps only reports with the day they were reported
+            continue
+        if report.status == "announced":
+            deadline = deadlines.evaluation_post_deadline(reported_on, rules)
+            out.append(ReportDuty("posting", report, report.announced_on or reported_on, deadline))
+        else:
+            deadline = deadlines.evaluation_announce_deadline(reported_on, rules)
+            out.append(ReportDuty("announcement", report, reported_on, deadline))
+    return out
+
+
+def chased_from_fiscal_year(rules: dict = EVALUATION_DEADLINES) -> int:
+    """The first fiscal year whose yearly report is chased (earlier years were reported on paper)."""
+    return int(rules["evaluation"].get("chased_from_fiscal_year_be", 0))

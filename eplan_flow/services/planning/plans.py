@@ -4,15 +4,26 @@ While a plan is drafting (never announced yet) its planners and support-committe
 projects directly: the records are version 1 in the making (valid_from=1, valid_to NULL). Once
 announced, projects change only through revisions (``services/planning/revisions.py``). Every write is
 audited on the chain ``plan-content:<plan id>``; each use case commits once or changes nothing.
+
+Announcing a revision or a review writes the plan's next version through one function here,
+``apply_as_next_version``: the stale-version check, the closed and new project records, the
+``PlanVersion`` row and the plan's version counter.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import exists, func, select
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from eplan_flow import text
 from eplan_flow.errors import (
+    DomainError,
     GuardFailed,
     InvalidInput,
     NotFound,
@@ -20,10 +31,12 @@ from eplan_flow.errors import (
     TransitionNotAllowed,
 )
 from eplan_flow.extensions import db
-from eplan_flow.models import Organisation, Plan, PlanVersion, ProjectRecord
+from eplan_flow.models import Organisation, Plan, PlanVersion, ProjectRecord, project_link
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_edit_plan_content, can_read, has_role
 from eplan_flow.services.planning.projects import (
+    BUDGET_FIELDS,
+    VALUE_FIELDS,
     apply_values,
     next_project_no,
     record_values,
@@ -34,6 +47,13 @@ from eplan_flow.services.platform.unit_of_work import transaction
 
 # The Buddhist-Era years a plan's five-year period may start in.
 PERIOD_RANGE = (2500, 2700)
+
+
+class StaleBaseVersion(DomainError):
+    """The plan was revised or reviewed after a change set was drafted against it."""
+
+    code = "stale_base_version"
+    status = 409
 
 
 class PlanHasNoProjects(GuardFailed):
@@ -233,3 +253,149 @@ def make_first_version(plan: Plan, actor, from_state, to_state, data) -> None:
 def record_submission(plan: Plan, actor, from_state, to_state, data) -> None:
     """Remember when the announced plan was sent to the district and province."""
     plan.submitted_at = utcnow()
+
+
+# -- the plan's next version (announcing a revision or a review) -------------------------------------
+# Values a new record takes from the item or, when the item does not give them, from the old record.
+RECORD_FIELDS = tuple(f for f in VALUE_FIELDS if f != "links")
+
+
+def apply_as_next_version(
+    instance,
+    project_items: Iterable,
+    *,
+    written_by: dict[str, int],
+    record_columns: dict[str, int | None] | None = None,
+    before_records: Callable[[int], None] | None = None,
+) -> tuple[int, datetime]:
+    """Write a change set drafted against ``instance.base_version`` (a revision or a review) as the
+    plan's next version, or refuse if the plan moved on meanwhile; return the version and its time.
+
+    Locks the plan's row, runs ``before_records(version)`` (the caller's own steps: a review's
+    strategies, a revision's check of other open revisions), closes the records the items change,
+    inserts their new versions and the added projects (``record_columns`` set on each new record),
+    and adds the ``PlanVersion`` (``written_by``: ``{"revision_id": id}`` or ``{"review_id": id}``).
+    Items are project items: ``kind`` "addition" adds a project; any other kind changes ``project_no``.
+    Runs inside the caller's transaction (an entry action's), so all of it happens or none.
+    """
+    with db.session.no_autoflush:
+        current = db.session.execute(
+            select(Plan.current_version).where(Plan.id == instance.plan_id).with_for_update()
+        ).scalar_one()
+        if current != instance.base_version:
+            raise StaleBaseVersion(
+                f"the plan changed since this {instance.WORKFLOW} was drafted: it was drafted against "
+                f"version {instance.base_version}, and version {current} is now in force; withdraw it "
+                "and draft it again against the current plan",
+                base_version=instance.base_version,
+                current_version=current,
+            )
+        version = instance.base_version + 1
+        if before_records is not None:
+            before_records(version)
+        now = utcnow()
+        rows, links = _next_records(instance.plan_id, list(project_items), version, record_columns or {}, now)
+        if rows:
+            ids = db.session.scalars(
+                insert(ProjectRecord.__table__).returning(
+                    ProjectRecord.__table__.c.id, sort_by_parameter_order=True
+                ),
+                rows,
+            ).all()
+            link_rows = [
+                {"record_id": record_id, "item_id": item_id}
+                for record_id, item_ids in zip(ids, links, strict=True)
+                for item_id in item_ids
+            ]
+            if link_rows:
+                db.session.execute(insert(project_link), link_rows)
+        db.session.execute(
+            insert(PlanVersion.__table__),
+            [{"plan_id": instance.plan_id, "number": version, "announced_at": now, **written_by}],
+        )
+        # The plan's own workflow counter is not touched: revising or reviewing is not a step of
+        # the plan's workflow.
+        db.session.execute(
+            update(Plan.__table__)
+            .where(Plan.__table__.c.id == instance.plan_id)
+            .values(current_version=version, updated_at=now)
+        )
+        loaded = db.session.identity_map.get(identity_key(Plan, instance.plan_id))
+        if loaded is not None:
+            set_committed_value(loaded, "current_version", version)
+            set_committed_value(loaded, "updated_at", now)
+    return version, now
+
+
+def _next_records(
+    plan_id: int, items: list, version: int, columns: dict, now: datetime
+) -> tuple[list[dict], list[list[int]]]:
+    """Rows to insert for version ``version`` (closing the records they replace), with their links."""
+    table = ProjectRecord.__table__
+    rows: list[dict] = []
+    links: list[list[int]] = []
+    touched = [item for item in items if item.kind != "addition"]
+    if touched:
+        numbers = [item.project_no for item in touched]
+        old = {
+            r.project_no: r
+            for r in db.session.scalars(
+                select(ProjectRecord).where(
+                    ProjectRecord.plan_id == plan_id,
+                    ProjectRecord.project_no.in_(numbers),
+                    ProjectRecord.valid_to.is_(None),
+                )
+            )
+        }
+        missing = sorted(set(numbers) - set(old))
+        if missing:
+            raise InvalidInput(f"the plan no longer has projects {missing}", field="project_no")
+        old_links: dict[int, list[int]] = {}
+        for record_id, item_id in db.session.execute(
+            select(project_link.c.record_id, project_link.c.item_id).where(
+                project_link.c.record_id.in_([r.id for r in old.values()])
+            )
+        ):
+            old_links.setdefault(record_id, []).append(item_id)
+        db.session.execute(
+            update(table).where(table.c.id.in_([r.id for r in old.values()])).values(valid_to=version)
+        )
+        for item in touched:
+            record = old[item.project_no]
+            values = {name: getattr(record, name) for name in RECORD_FIELDS}
+            values.update(_record_values(item.values))
+            rows.append(_row(plan_id, item.project_no, version, values, columns, now))
+            links.append(
+                item.values["links"] if "links" in item.values else sorted(old_links.get(record.id, []))
+            )
+    additions = [item for item in items if item.kind == "addition"]
+    first_no = next_project_no(plan_id) if additions else 0
+    for offset, item in enumerate(additions):
+        rows.append(_row(plan_id, first_no + offset, version, _record_values(item.values), columns, now))
+        links.append(item.values.get("links", []))
+    return rows, links
+
+
+def _record_values(values: dict) -> dict:
+    out = {name: values[name] for name in RECORD_FIELDS if name in values}
+    for name in BUDGET_FIELDS:
+        if name in out:
+            out[name] = Decimal(out[name] or "0")
+    return out
+
+
+def _row(plan_id: int, project_no: int, version: int, values: dict, columns: dict, now) -> dict:
+    row = {name: values.get(name) for name in RECORD_FIELDS}
+    for name in BUDGET_FIELDS:
+        row[name] = row[name] if row[name] is not None else Decimal("0.00")
+    row["source"] = row["source"] or "own"
+    row.update(
+        plan_id=plan_id,
+        project_no=project_no,
+        valid_from=version,
+        valid_to=None,
+        revision_id=None,
+        created_at=now,
+    )
+    row.update(columns)
+    return row

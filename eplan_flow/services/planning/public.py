@@ -16,6 +16,7 @@ from sqlalchemy.orm import lazyload
 from eplan_flow import thaidate
 from eplan_flow.extensions import db
 from eplan_flow.models import LAO_TYPES, Organisation, Plan, Revision
+from eplan_flow.services.planning import attachments
 from eplan_flow.services.planning.deadlines import ANNOUNCED_PLAN_STATES
 from workflows import deadlines
 from workflows.deadlines import DEADLINES_V1
@@ -35,6 +36,8 @@ class Announcement:
     posted_until: date | None
     # Still inside the minimum posting period.
     posting: bool
+    # The signed announcements posted with it (issue 13): (attachment id, file name).
+    files: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,19 +147,29 @@ def announcements(
                 select(Revision).options(lazyload(Revision.items)).where(Revision.id.in_(revision_ids))
             ).scalars()
         }
+    plan_of = {(row.kind, row.id): row.id for row in rows if row.kind == "plan"}
+    if revision_ids:
+        plan_of |= {
+            ("revision", rid): pid
+            for rid, pid in db.session.execute(
+                select(Revision.id, Revision.plan_id).where(Revision.id.in_(revision_ids))
+            )
+        }
+    files = attachments.public_files([(kind, item_id, pid) for (kind, item_id), pid in plan_of.items()])
     items = [
         _announcement(
             row,
             titles.get(row.id, row.plan_title) if row.kind == "revision" else row.plan_title,
             today,
             rules,
+            tuple((f.id, f.filename) for f in files.get((row.kind, row.id), ())),
         )
         for row in rows
     ]
     return AnnouncementPage(items, page, per_page, total)
 
 
-def _announcement(row, title: str, today: date, rules: dict) -> Announcement:
+def _announcement(row, title: str, today: date, rules: dict, files=()) -> Announcement:
     until = None
     if row.announced_at is not None:
         until = deadlines.posting_until(thaidate.to_local(row.announced_at).date(), rules)
@@ -170,4 +183,5 @@ def _announcement(row, title: str, today: date, rules: dict) -> Announcement:
         announced_at=row.announced_at,
         posted_until=until,
         posting=until is not None and until >= today,
+        files=files,
     )

@@ -29,14 +29,11 @@ from eplan_flow.services.planning import deadlines as overdue
 from eplan_flow.services.planning import duties
 from eplan_flow.services.platform import mail
 from eplan_flow.services.platform.unit_of_work import transaction
-from workflows import deadlines, routing
-from workflows.deadlines import DEADLINES_V1, DEADLINES_V2
+from workflows import REGISTRY, deadlines, routing
+from workflows.deadlines import DEADLINES_V1, DEADLINES_V2, EVALUATION_DEADLINES
 from workflows.roles import ROLES
 
 log = logging.getLogger(__name__)
-
-# An evaluation report in one of these states has been announced for its fiscal year.
-ANNOUNCED_REPORT_STATES = ("announced", "posted")
 
 # Who hears of a deadline, and how (rule data: a new ministry letter is a new version of this dict).
 NOTICE_RULES_V2 = {
@@ -50,7 +47,8 @@ NOTICE_RULES_V2 = {
     # Days overdue before the oversight office is told (1: the day after the deadline).
     "escalate_after_days": 1,
     # The first fiscal year whose evaluation report the app chases: years before it were reported
-    # on paper, and telling every LAO of them on the first run would be noise.
+    # on paper, and telling every LAO of them on the first run would be noise. (Read from
+    # ``DEADLINES_V3["evaluation"]["chased_from_fiscal_year_be"]`` since the 2561 rules.)
     "evaluation_from_fiscal_year_be": 2569,
     "texts": {
         "plan_review": {
@@ -58,8 +56,18 @@ NOTICE_RULES_V2 = {
             "en": "Make or review and announce the local development plan ({start}–{end})",
         },
         "evaluation_yearly": {
-            "th": "ประกาศรายงานผลการติดตามและประเมินผลแผนพัฒนาท้องถิ่น ปีงบประมาณ {year}",
-            "en": "Announce the monitoring and evaluation report of fiscal year {year}",
+            "th": "เสนอรายงานผลการติดตามและประเมินผลประจำปีงบประมาณ {year} (ทั้งปีงบประมาณ) ต่อผู้บริหารท้องถิ่น",
+            "en": "Report the monitoring and evaluation of fiscal year {year} (the full year) "
+            "to the executive",
+        },
+        # The 2561 rules (DEADLINES_V3): 15 days from the report to the executive.
+        "evaluation_announcement_v3": {
+            "th": "ประกาศรายงานผลการติดตามและประเมินผลที่เสนอผู้บริหารท้องถิ่นเมื่อ {on}",
+            "en": "Announce the evaluation report reported to the executive on {on}",
+        },
+        "evaluation_posting": {
+            "th": "ปิดประกาศรายงานผลการติดตามและประเมินผล (ประกาศเมื่อ {on}) ไม่น้อยกว่า 30 วัน",
+            "en": "Post the evaluation report announced on {on} for at least 30 days",
         },
         "evaluation_announcement": {
             "th": "ประกาศรายงานผลการติดตามและประเมินผลที่เสนอสภาท้องถิ่นเมื่อ {presented}",
@@ -236,32 +244,53 @@ def _overdue_notices(today: date, locale: str, rules: dict, deadline_rules: dict
         org = orgs[item.organisation_id]
         # The period (or the plan's announcement) is in the deadline: a later one is told again.
         ident = f"{item.kind}:{org.id}:{item.duty_key or item.period_start_be}:{item.deadline.isoformat()}"
-        link = _duty_link(*item.duty_key.split(":")[:2]) if item.duty_key else _plan_link(item.plan_id)
+        if item.kind.startswith("evaluation_"):
+            link = _report_link(item.report_id, org.id)
+        elif item.duty_key:
+            link = _duty_link(*item.duty_key.split(":")[:2])
+        else:
+            link = _plan_link(item.plan_id)
         notices += _late(org, ident, item.reason, item.deadline, item.days_overdue, link, locale, rules)
     return notices
 
 
 def _evaluation_notices(today: date, locale: str, rules: dict, deadline_rules: dict) -> list[Notice]:
-    """The evaluation report: announced within 15 days of its presentation, and once a year by December."""
+    """The evaluation report: reminders before its deadlines. What is overdue under the 2561 rules
+    (the yearly report, the announcement and the posting) comes with ``all_overdue_items``; a report
+    started on the rules of version 1 is told here, late too (15 days from the council)."""
     if "evaluation" not in deadline_rules:
         return []
     days_before = _days_before()
     return [
-        *_presented_report_notices(today, locale, rules, deadline_rules, days_before),
-        *_yearly_report_notices(today, locale, rules, deadline_rules, days_before),
+        *_presented_report_notices(today, locale, rules, days_before),
+        *_reported_report_reminders(today, locale, rules, days_before),
+        *_yearly_report_reminders(today, locale, rules, days_before),
+    ]
+
+
+def _council_versions() -> list[int]:
+    """Evaluation workflow versions whose 15 days count from the presentation to the council."""
+    return [
+        d.version
+        for d in REGISTRY.versions("evaluation")
+        if deadlines.evaluation_counts_from(duties.evaluation_rules(d.version)) == "council"
     ]
 
 
 def _presented_report_notices(
-    today: date, locale: str, rules: dict, deadline_rules: dict, days_before: tuple[int, ...]
+    today: date, locale: str, rules: dict, days_before: tuple[int, ...]
 ) -> list[Notice]:
-    """A presented report's announcement: reminders before its 15-day deadline, notices after."""
+    """A presented report (version 1 rules): reminders before its 15-day deadline, notices after."""
     notices: list[Notice] = []
     presented = (
         db.session.execute(
             select(EvaluationReport)
             .options(joinedload(EvaluationReport.organisation))
-            .where(EvaluationReport.status == "presented", EvaluationReport.presented_on.is_not(None))
+            .where(
+                EvaluationReport.status == "presented",
+                EvaluationReport.presented_on.is_not(None),
+                EvaluationReport.workflow_version.in_(_council_versions()),
+            )
         )
         .scalars()
         .all()
@@ -270,6 +299,7 @@ def _presented_report_notices(
         org = report.organisation
         if report.presented_on is None:  # the query keeps only reports with the day they were presented
             raise ValueError(f"evaluation report {report.id} is presented without a day")
+        deadline_rules = duties.evaluation_rules(report.workflow_version)
         deadline = deadlines.evaluation_announce_deadline(report.presented_on, deadline_rules)
         days_left = (deadline - today).days
         link = _report_link(report.id, org.id)
@@ -312,74 +342,63 @@ def _presented_report_notices(
     return notices
 
 
-def _yearly_report_notices(
-    today: date, locale: str, rules: dict, deadline_rules: dict, days_before: tuple[int, ...]
+def _reported_report_reminders(
+    today: date, locale: str, rules: dict, days_before: tuple[int, ...]
 ) -> list[Notice]:
-    """At least once a year: the last ended fiscal year's report, by 31 December after it."""
+    """A report on the 2561 rules: its announcement and posting, as the 15 days from the report to
+    the executive run out (overdue ones are ``all_overdue_items``')."""
     notices: list[Notice] = []
-    last_ended = thaidate.fiscal_year(today) - 1
-    last_deadline = deadlines.evaluation_yearly_deadline(last_ended, deadline_rules)
-    late_year = last_ended if last_deadline < today else last_ended - 1
-    if late_year >= rules["evaluation_from_fiscal_year_be"]:
-        deadline = deadlines.evaluation_yearly_deadline(late_year, deadline_rules)
-        reason = deadlines.reason(
-            "evaluation_not_announced",
-            locale,
-            deadline_rules,
-            year=late_year,
-            deadline=thaidate.format_date(deadline, locale),
-        )
-        for org in _without_announced_report(late_year):
-            notices += _late(
-                org,
-                f"evaluation_not_announced:{org.id}:{late_year}:{deadline.isoformat()}",
-                reason,
-                deadline,
-                (today - deadline).days,
-                _report_link(None, org.id),
+    for owed in duties.pending_report_duties(true()):
+        days_left = (owed.deadline - today).days
+        point = _threshold(days_left, days_before)
+        if point is None:
+            continue
+        report = owed.report
+        name = "evaluation_announcement_v3" if owed.duty == "announcement" else "evaluation_posting"
+        what = _text(rules, name, locale, on=thaidate.format_date(owed.since, locale))
+        notices.append(
+            _reminder(
+                report.organisation,
+                f"{name}:{report.id}",
+                what,
+                owed.deadline,
+                days_left,
+                point,
+                _report_link(report.id, report.organisation_id),
                 locale,
                 rules,
+                report.fiscal_year_be,
             )
-    days_left = (last_deadline - today).days
-    point = _threshold(days_left, days_before)
-    if point is not None and last_ended >= rules["evaluation_from_fiscal_year_be"]:
-        what = _text(rules, "evaluation_yearly", locale, year=last_ended)
-        for org in _without_announced_report(last_ended):
-            notices.append(
-                _reminder(
-                    org,
-                    "evaluation_yearly",
-                    what,
-                    last_deadline,
-                    days_left,
-                    point,
-                    _report_link(None, org.id),
-                    locale,
-                    rules,
-                    last_ended,
-                )
-            )
+        )
     return notices
 
 
-def _without_announced_report(fiscal_year_be: int) -> list[Organisation]:
-    """Active LAOs with no announced evaluation report (of any round) for ``fiscal_year_be``."""
-    return list(
-        db.session.execute(
-            select(Organisation)
-            .outerjoin(
-                EvaluationReport,
-                and_(
-                    EvaluationReport.organisation_id == Organisation.id,
-                    EvaluationReport.fiscal_year_be == fiscal_year_be,
-                    EvaluationReport.status.in_(ANNOUNCED_REPORT_STATES),
-                ),
-            )
-            .where(
-                Organisation.kind == "lao", Organisation.is_active.is_(True), EvaluationReport.id.is_(None)
-            )
-        ).scalars()
-    )
+def _yearly_report_reminders(
+    today: date, locale: str, rules: dict, days_before: tuple[int, ...]
+) -> list[Notice]:
+    """At least once a year: the last ended fiscal year's full-year report, by 31 December after it."""
+    year = duties.yearly_fiscal_year(today)
+    deadline = deadlines.evaluation_yearly_deadline(year, EVALUATION_DEADLINES)
+    days_left = (deadline - today).days
+    point = _threshold(days_left, days_before)
+    if point is None or year < duties.chased_from_fiscal_year(EVALUATION_DEADLINES):
+        return []
+    what = _text(rules, "evaluation_yearly", locale, year=year)
+    return [
+        _reminder(
+            org,
+            "evaluation_yearly",
+            what,
+            deadline,
+            days_left,
+            point,
+            _report_link(None, org.id),
+            locale,
+            rules,
+            year,
+        )
+        for org in duties.laos_without_yearly_report(true(), year)
+    ]
 
 
 def _threshold(days_left: int, days_before) -> int | None:

@@ -1,10 +1,13 @@
 """The plan's printed forms as data: ผ.01 / ผ.01/1 summaries and the ผ.02 / ผ.02/1 / ผ.02/2 / ผ.03 lists.
 
 The ผ.01 figures come from one aggregate query (``p01_summary``); Python only arranges its rows.
+An older version's forms name its strategies and tactics as they stood in that version
+(``p01_of``, ``p02_of``: the snapshot a later review kept), the version in force its live rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,8 +22,10 @@ from eplan_flow.models import (
     Plan,
     ProjectRecord,
     Revision,
+    Tactic,
 )
 from eplan_flow.services.planning.projects import valid_at_clause
+from eplan_flow.services.planning.strategies import StrategyAt, TacticAt, kept_strategies
 from workflows import counting
 from workflows.counting import COUNTING
 
@@ -135,9 +140,16 @@ def p01_rows(plan_id: int, version: int) -> list:
     return list(db.session.execute(query))
 
 
-def p01_summary(plan_id: int, version: int) -> dict[str, P01Report]:
+def p01_summary(
+    plan_id: int, version: int, strategies: Sequence[StrategyAt] | None = None
+) -> dict[str, P01Report]:
     """The ผ.01 and ผ.01/1 summaries of plan version ``version``, keyed "p01" and "p01_1", each in its
-    parts (the LAO's own projects, those asked of others, equipment) with their totals."""
+    parts (the LAO's own projects, those asked of others, equipment) with their totals.
+
+    ``strategies``: the strategies as they stood at ``version`` when they no longer read so from the
+    plan's rows (``strategies.kept_strategies``); sections take their numbers and names from them.
+    """
+    then = {s.id: s for s in strategies or ()}
     reports = {
         form: P01Report(form, [P01Part(p["part"], tuple(p["kinds"])) for p in parts])
         for form, parts in P01_FORMS.items()
@@ -156,8 +168,11 @@ def p01_summary(plan_id: int, version: int) -> dict[str, P01Report]:
         )
         section = sections.get((form, part.part, row.strategy_id))
         if section is None:
+            stood = then.get(row.strategy_id)
             section = sections[(form, part.part, row.strategy_id)] = P01Section(
-                row.strategy_id, row.strategy_number, row.strategy_name
+                row.strategy_id,
+                stood.number if stood else row.strategy_number,
+                stood.name if stood else row.strategy_name,
             )
             part.sections.append(section)
         line = rows.get((form, part.part, row.strategy_id, row.programme_id))
@@ -171,20 +186,37 @@ def p01_summary(plan_id: int, version: int) -> dict[str, P01Report]:
         section.subtotal.add(figures)
         part.total.add(figures)
         reports[form].total.add(figures)
+    if then:
+        # The query orders sections by the strategies' numbers now; the version's own may differ.
+        for report in reports.values():
+            for part in report.parts:
+                part.sections.sort(key=lambda s: s.strategy_number)
     return reports
+
+
+def p01_of(plan: Plan, version: int) -> dict[str, P01Report]:
+    """The ผ.01 and ผ.01/1 of ``plan`` at ``version``, naming the strategies as they stood then."""
+    return p01_summary(plan.id, version, kept_strategies(plan, version))
 
 
 @dataclass
 class P02Group:
-    strategy: LaoStrategy
-    tactic: object  # Tactic | None
+    strategy: LaoStrategy | StrategyAt
+    tactic: object  # Tactic | TacticAt | None
     programme: CatalogueItem
     records: list[ProjectRecord] = field(default_factory=list)
     total: list[Decimal] = field(default_factory=lambda: [ZERO] * PLAN_YEARS)
 
 
-def p02_list(plan_id: int, version: int, source: str) -> list[P02Group]:
-    """The projects of one source at plan version ``version``, grouped by strategy, tactic and แผนงาน."""
+def p02_list(
+    plan_id: int, version: int, source: str, strategies: Sequence[StrategyAt] | None = None
+) -> list[P02Group]:
+    """The projects of one source at plan version ``version``, grouped by strategy, tactic and แผนงาน.
+
+    ``strategies``: the strategies as they stood at ``version`` when they no longer read so from the
+    plan's rows (``strategies.kept_strategies``); groups are headed and ordered by them.
+    """
+    then = {s.id: s for s in strategies or ()}
     records = db.session.scalars(
         select(ProjectRecord)
         .where(ProjectRecord.plan_id == plan_id, ProjectRecord.source == source, valid_at_clause(version))
@@ -196,10 +228,17 @@ def p02_list(plan_id: int, version: int, source: str) -> list[P02Group]:
         )
     ).all()
 
+    def heads(record: ProjectRecord) -> tuple[LaoStrategy | StrategyAt, Tactic | TacticAt | None]:
+        stood = then.get(record.strategy_id)
+        if stood is None:
+            return record.strategy, record.tactic
+        return stood, stood.tactic(record.tactic_id) or record.tactic
+
     def order(record: ProjectRecord):
+        strategy, tactic = heads(record)
         return (
-            record.strategy.number,
-            record.tactic.number if record.tactic else 0,
+            strategy.number,
+            tactic.number if tactic else 0,
             record.programme.position,
             record.programme.code,
             record.project_no,
@@ -210,10 +249,15 @@ def p02_list(plan_id: int, version: int, source: str) -> list[P02Group]:
         key = (record.strategy_id, record.tactic_id, record.programme_id)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = P02Group(record.strategy, record.tactic, record.programme)
+            group = groups[key] = P02Group(*heads(record), record.programme)
         group.records.append(record)
         group.total = [a + b for a, b in zip(group.total, record.budgets)]
     return list(groups.values())
+
+
+def p02_of(plan: Plan, version: int, source: str) -> list[P02Group]:
+    """One ผ.02 list of ``plan`` at ``version``, naming the strategies and tactics as they stood then."""
+    return p02_list(plan.id, version, source, kept_strategies(plan, version))
 
 
 @dataclass

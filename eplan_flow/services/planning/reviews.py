@@ -6,18 +6,25 @@ strategies (name, tactics, links: the ยท.01) and change or add projects. Ann
 action ``apply_review``) keeps the strategies as they stood in the base version's row
 (``PlanVersion.strategy_snapshot``), writes the new strategy values, closes the project records it
 changes, inserts their new versions and the added projects, makes plan version ``base_version + 1``
-and numbers the review ("ทบทวน ครั้งที่ 2/2565"), all in the step's own transaction.
+(``plans.apply_as_next_version``, shared with revisions) and numbers the review ("ทบทวน ครั้งที่
+2/2565"), all in the step's own transaction.
+
+Strategy numbers may be swapped (1 becomes 2 and 2 becomes 1): a draft may hold a number another
+strategy holds now, the page warns until the review renumbers that one too
+(``strategy_number_clashes``), announcing refuses a clash, and the strategies that move go through
+temporary numbers first, since the unique rule (plan, number) is checked row by row.
 
 Item edits are audited on their own chain, ``review-content:<id>``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from eplan_flow import text as cleaning
 from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -32,18 +39,15 @@ from eplan_flow.models import (
     ReviewItem,
     Tactic,
 )
-from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_edit_plan_content
-from eplan_flow.services.planning import plans
+from eplan_flow.services.directory.catalogues import LINK_CATALOGUES, serves_period_clause
+from eplan_flow.services.planning import civic_forum, plans, revisions, strategies
 from eplan_flow.services.planning.projects import (
-    BUDGET_FIELDS,
-    VALUE_FIELDS,
-    apply_values,
-    next_project_no,
+    current_records,
     record_values,
+    valid_at_clause,
     validate_project_values,
 )
-from eplan_flow.services.planning.revisions import StaleBaseVersion
 from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.platform.locks import advisory_lock
 from eplan_flow.services.platform.unit_of_work import transaction
@@ -64,6 +68,13 @@ class ReviewAlreadyOpen(DomainError):
     """A plan has one review under way at a time."""
 
     code = "review_already_open"
+    status = 409
+
+
+class StrategyNumbersClash(DomainError):
+    """After the review two strategies of the plan would hold the same number."""
+
+    code = "review_strategy_numbers_clash"
     status = 409
 
 
@@ -136,12 +147,9 @@ def snapshot_strategies(plan_id: int) -> list[dict]:
 
 
 def strategies_at(plan_id: int, version: int) -> list[dict]:
-    """The plan's strategies as they stood at ``version``: the snapshot a later review kept, else now."""
-    snapshot = db.session.scalar(
-        select(PlanVersion.strategy_snapshot).where(
-            PlanVersion.plan_id == plan_id, PlanVersion.number == version
-        )
-    )
+    """The plan's strategies as they stood at ``version``: the snapshot a later review kept (the
+    next later one when that version has none: nothing changed between), else the plan's rows."""
+    snapshot = strategies.kept_snapshot(db.session.get_one(Plan, plan_id), version)
     return snapshot if snapshot is not None else snapshot_strategies(plan_id)
 
 
@@ -213,9 +221,14 @@ def _strategy_links(plan: Plan, raw) -> list[int]:
     if not ids:
         return []
     province = plan.organisation.province_code or ""
+    # As on the strategies page: active national and provincial link catalogues of the plan's period.
     found = db.session.scalars(
         select(CatalogueItem.id).where(
-            CatalogueItem.id.in_(ids), CatalogueItem.is_active, CatalogueItem.scope.in_(("", province))
+            CatalogueItem.id.in_(ids),
+            CatalogueItem.is_active,
+            CatalogueItem.scope.in_(("", province)),
+            CatalogueItem.catalogue.in_(LINK_CATALOGUES),
+            serves_period_clause(plan.period_start_be),
         )
     ).all()
     if len(set(found)) != len(ids):
@@ -252,35 +265,74 @@ def set_strategy(
             values["links"] = _strategy_links(plan, links)
         target = None
         if strategy_id not in (None, ""):
-            target = db.session.get(LaoStrategy, int(strategy_id))
+            target = db.session.get(LaoStrategy, cleaning.parse_int(strategy_id, field="strategy_id"))
             if target is None or target.plan_id != plan.id:
                 raise NotFound(f"strategy #{strategy_id} not found", id=strategy_id)
-        taken = db.session.scalar(
-            select(LaoStrategy.id).where(
-                LaoStrategy.plan_id == plan.id, LaoStrategy.number == values["number"]
-            )
+        earlier = next(
+            (
+                i
+                for i in review.items
+                if i.kind == "strategy" and target is not None and i.strategy_id == target.id
+            ),
+            None,
         )
-        if taken is not None and (target is None or taken != target.id):
-            raise InvalidInput(
-                f"number {values['number']} is already used by another strategy", field="number"
-            )
-        for item in review.items:
-            if item.kind == "strategy" and target is not None and item.strategy_id == target.id:
+        # Another strategy of the plan may hold the number now (a swap: 1 becomes 2, 2 becomes 1):
+        # the review page says so until that strategy is renumbered too, and announcing refuses a
+        # clash. Two items of this review claiming one number is refused at once.
+        for other in review.items:
+            if (
+                other.kind == "strategy"
+                and other is not earlier
+                and other.values["number"] == values["number"]
+            ):
                 raise InvalidInput(
-                    "this strategy is already in the review; remove that item first", field="strategy_id"
+                    f"number {values['number']} is already given to another strategy in this review",
+                    field="number",
+                    reason="taken_in_review",
                 )
-        item = ReviewItem(
-            kind="strategy",
-            strategy_id=target.id if target else None,
-            values=values,
-            reason=cleaning.clean_text(reason, field="reason", max_length=5000, multiline=True),
-        )
-        review.items.append(item)
+        reason_text = cleaning.clean_text(reason, field="reason", max_length=5000, multiline=True)
+        if earlier is not None:
+            # Editing the strategy again in this review replaces its earlier values.
+            if "links" not in values and "links" in earlier.values:
+                values["links"] = earlier.values["links"]
+            earlier.values = values
+            earlier.reason = reason_text or earlier.reason
+            item = earlier
+        else:
+            item = ReviewItem(
+                kind="strategy", strategy_id=target.id if target else None, values=values, reason=reason_text
+            )
+            review.items.append(item)
         db.session.flush()
         _content_event(
-            review, "set_strategy", actor, {"item_id": item.id, "strategy_id": item.strategy_id, **values}
+            review,
+            "set_strategy",
+            actor,
+            {"item_id": item.id, "strategy_id": item.strategy_id, "replaced": earlier is not None, **values},
         )
     return item
+
+
+def strategy_number_clashes(review: PlanReview) -> list[int]:
+    """The numbers two strategies of the plan would hold once the review applies (none: it may be
+    announced)."""
+    return _clashes(review.plan_id, [i for i in review.items if i.kind == "strategy"])
+
+
+def _clashes(plan_id: int, strategy_items: list[ReviewItem]) -> list[int]:
+    numbers = dict(
+        db.session.execute(
+            select(LaoStrategy.id, LaoStrategy.number).where(LaoStrategy.plan_id == plan_id)
+        ).all()
+    )
+    added = []
+    for item in strategy_items:
+        if item.strategy_id is None:
+            added.append(item.values["number"])
+        else:
+            numbers[item.strategy_id] = item.values["number"]
+    counts = Counter([*numbers.values(), *added])
+    return sorted(number for number, count in counts.items() if count > 1)
 
 
 def change_project(actor, review_id: int, project_no, values: dict, reason=None) -> ReviewItem:
@@ -294,22 +346,27 @@ def change_project(actor, review_id: int, project_no, values: dict, reason=None)
             raise InvalidInput("a change must give at least one new value", field="values")
         cleaned = validate_project_values(plan, values, partial=True)
         record = _current_record(plan.id, number)
-        if cleaned.get("tactic_id") is not None and "strategy_id" not in cleaned:
-            owner = db.session.scalar(select(Tactic.strategy_id).where(Tactic.id == cleaned["tactic_id"]))
-            if owner != record.strategy_id:
-                raise InvalidInput("the tactic is not under the project's strategy", field="tactic_id")
-        if any(i.kind == "change" and i.project_no == number for i in review.items):
-            raise InvalidInput(f"project {number} is already in the review", field="project_no")
-        item = ReviewItem(
-            kind="change",
-            project_no=number,
-            values=_jsonable(cleaned),
-            reason=cleaning.clean_text(reason, field="reason", max_length=5000, multiline=True),
+        earlier = next((i for i in review.items if i.kind == "change" and i.project_no == number), None)
+        merged = {**(earlier.values if earlier else {}), **_jsonable(cleaned)}
+        revisions.check_merged_linkage(
+            record, {k: merged[k] for k in ("strategy_id", "tactic_id") if k in merged}
         )
-        review.items.append(item)
+        reason_text = cleaning.clean_text(reason, field="reason", max_length=5000, multiline=True)
+        if earlier is not None:
+            # A second change of the project in this review (its linkage after its budget, say)
+            # adds to the first.
+            earlier.values = merged
+            earlier.reason = reason_text or earlier.reason
+            item = earlier
+        else:
+            item = ReviewItem(kind="change", project_no=number, values=merged, reason=reason_text)
+            review.items.append(item)
         db.session.flush()
         _content_event(
-            review, "change_project", actor, {"item_id": item.id, "project_no": number, **item.values}
+            review,
+            "change_project",
+            actor,
+            {"item_id": item.id, "project_no": number, "merged": earlier is not None, **_jsonable(cleaned)},
         )
     return item
 
@@ -362,59 +419,38 @@ def _current_record(plan_id: int, project_no: int) -> ProjectRecord:
 @engine.entry_action
 def apply_review(instance, actor, from_state, to_state, data) -> None:
     """Apply the review as the plan's next version and number it, or refuse if the plan moved on."""
-    with db.session.no_autoflush:
-        plan = db.session.scalars(
-            select(Plan)
-            .where(Plan.id == instance.plan_id)
-            .with_for_update(of=Plan)
-            .execution_options(populate_existing=True)
-        ).one()
-        if plan.current_version != instance.base_version:
-            raise StaleBaseVersion(
-                f"the plan changed since this review was drafted: it was drafted against version "
-                f"{instance.base_version}, and version {plan.current_version} is now in force",
-                base_version=instance.base_version,
-                current_version=plan.current_version,
+    items = list(instance.items)
+    strategy_items = [item for item in items if item.kind == "strategy"]
+
+    def apply_strategies(version: int) -> None:
+        if not strategy_items:
+            return
+        clashes = _clashes(instance.plan_id, strategy_items)
+        if clashes:
+            raise StrategyNumbersClash(
+                f"after this review two strategies would be numbered {', '.join(map(str, clashes))}",
+                numbers=", ".join(map(str, clashes)),
             )
-        version = instance.base_version + 1
-        items = list(instance.items)
-        if any(item.kind == "strategy" for item in items):
-            # The base version keeps its strategies as they stood, for reading it later.
-            base = db.session.scalars(
-                select(PlanVersion).where(
-                    PlanVersion.plan_id == plan.id, PlanVersion.number == instance.base_version
-                )
-            ).one()
-            if base.strategy_snapshot is None:
-                base.strategy_snapshot = snapshot_strategies(plan.id)
-    for item in items:
-        if item.kind == "strategy":
-            _apply_strategy(plan, item)
-    db.session.flush()
-    first_no = next_project_no(plan.id)
-    for item in items:
-        if item.kind == "change":
-            old = _current_record(plan.id, item.project_no or 0)
-            old.valid_to = version
-            values = record_values(old)
-            values.update(item.values)
-            _insert_record(plan, old.project_no, version, values)
-        elif item.kind == "addition":
-            _insert_record(plan, first_no, version, dict(item.values))
-            first_no += 1
-    now = utcnow()
-    db.session.add(PlanVersion(plan_id=plan.id, number=version, review_id=instance.id, announced_at=now))
-    db.session.flush()
-    # The plan's own workflow counter is not touched: reviewing is not a step of the plan's workflow.
-    db.session.execute(
-        update(Plan.__table__)
-        .where(Plan.__table__.c.id == plan.id)
-        .values(current_version=version, updated_at=now)
+        # The base version keeps its strategies as they stood, for reading it later.
+        base = db.session.scalars(
+            select(PlanVersion).where(
+                PlanVersion.plan_id == instance.plan_id, PlanVersion.number == instance.base_version
+            )
+        ).one()
+        if base.strategy_snapshot is None:
+            base.strategy_snapshot = snapshot_strategies(instance.plan_id)
+        _apply_strategies(instance.plan_id, strategy_items)
+
+    version, now = plans.apply_as_next_version(
+        instance,
+        [item for item in items if item.kind != "strategy"],
+        written_by={"review_id": instance.id},
+        before_records=apply_strategies,
     )
-    set_committed_value(plan, "current_version", version)
-    year = be_year(today_local().year)
-    advisory_lock(f"review-numbering:{plan.organisation_id}")
-    sequence = review_number(plan.organisation_id, year)
+    with db.session.no_autoflush:
+        year = be_year(today_local().year)
+        advisory_lock(f"review-numbering:{instance.organisation_id}")
+        sequence = review_number(instance.organisation_id, year)
     # Set last: the engine writes these with the new state in its one UPDATE of the row.
     instance.result_version = version
     instance.announced_at = now
@@ -422,17 +458,37 @@ def apply_review(instance, actor, from_state, to_state, data) -> None:
     instance.sequence = sequence
 
 
-def _apply_strategy(plan: Plan, item: ReviewItem) -> None:
+def _apply_strategies(plan_id: int, items: list[ReviewItem]) -> None:
+    """Write the strategies' new values. The unique rule (plan, number) holds after every row, so
+    the strategies that change number first move to a free temporary number (minus their id):
+    a swap (1 becomes 2 and 2 becomes 1) would otherwise clash halfway, on PostgreSQL and SQLite."""
+    existing = {
+        s.id: s
+        for s in db.session.scalars(
+            select(LaoStrategy)
+            .where(LaoStrategy.plan_id == plan_id)
+            .options(selectinload(LaoStrategy.tactics))
+        )
+    }
+    moving = [
+        existing[item.strategy_id]
+        for item in items
+        if item.strategy_id is not None and existing[item.strategy_id].number != item.values["number"]
+    ]
+    for strategy in moving:
+        strategy.number = -strategy.id
+    db.session.flush()
+    for item in items:
+        _apply_strategy(plan_id, existing.get(item.strategy_id) if item.strategy_id else None, item)
+    db.session.flush()
+
+
+def _apply_strategy(plan_id: int, strategy: LaoStrategy | None, item: ReviewItem) -> None:
     values = item.values
-    if item.strategy_id is None:
-        strategy = LaoStrategy(plan_id=plan.id, number=values["number"], name=values["name"])
+    if strategy is None:
+        strategy = LaoStrategy(plan_id=plan_id, number=values["number"], name=values["name"])
         db.session.add(strategy)
-        db.session.flush()
     else:
-        existing = db.session.get(LaoStrategy, item.strategy_id)
-        if existing is None:  # the item's foreign key holds it
-            raise NotFound(f"strategy #{item.strategy_id} not found", id=item.strategy_id)
-        strategy = existing
         strategy.number, strategy.name = values["number"], values["name"]
     by_number = {t.number: t for t in strategy.tactics}
     for tactic in values.get("tactics", []):
@@ -447,11 +503,135 @@ def _apply_strategy(plan: Plan, item: ReviewItem) -> None:
         )
 
 
-def _insert_record(plan: Plan, project_no: int, version: int, values: dict) -> None:
-    record = ProjectRecord(plan_id=plan.id, project_no=project_no, valid_from=version, valid_to=None)
-    cleaned = {name: values[name] for name in VALUE_FIELDS if name in values}
-    for name in BUDGET_FIELDS:
-        if name in cleaned:
-            cleaned[name] = Decimal(cleaned[name] or "0")
-    apply_values(record, cleaned)
-    db.session.add(record)
+# -- the review's document (print view) ------------------------------------------------------------
+STRATEGY_FIELDS = ("number", "name", "tactics", "links")
+
+
+@dataclass
+class ComparedStrategy:
+    """One strategy the review changes or adds: its values before and after, field by field."""
+
+    kind: str
+    reason: str | None
+    old: dict | None
+    new: dict
+    changed: list[str]
+
+    @property
+    def rows(self) -> list[tuple[str, object, object]]:
+        return [(name, (self.old or {}).get(name), self.new.get(name)) for name in self.changed]
+
+
+@dataclass
+class ReviewDocument:
+    """What the printed review says: the review, its plan, the civic forum's meeting, and each
+    change with its old and new values (projects as in a revision's บัญชีเปรียบเทียบ)."""
+
+    review: PlanReview
+    plan: Plan
+    forum: object
+    strategies: list[ComparedStrategy]
+    projects: list[revisions.ComparedProject]
+
+
+def review_document(actor, review_id: int) -> ReviewDocument:
+    """The review as a document: heading facts, reasons, the civic forum and every old/new change."""
+    review = get_review(actor, review_id)
+    plan = plans.get_plan(actor, review.plan_id)
+    return ReviewDocument(
+        review=review,
+        plan=plan,
+        forum=civic_forum.meeting_of(review),
+        strategies=_compared_strategies(review),
+        projects=_compared_projects(review),
+    )
+
+
+def _compared_strategies(review: PlanReview) -> list[ComparedStrategy]:
+    before = {s["id"]: s for s in strategies_at(review.plan_id, review.base_version)}
+    names = {
+        i.id: str(i)
+        for i in db.session.scalars(
+            select(CatalogueItem).where(
+                CatalogueItem.id.in_(
+                    {i for s in before.values() for i in s["links"]}
+                    | {
+                        i
+                        for item in review.items
+                        if item.kind == "strategy"
+                        for i in item.values.get("links", [])
+                    }
+                )
+            )
+        )
+    }
+
+    def shown(values: dict) -> dict:
+        return {
+            "number": values["number"],
+            "name": values["name"],
+            "tactics": "; ".join(f"{t['number']} {t['name']}" for t in values["tactics"]),
+            "links": ", ".join(names.get(i, str(i)) for i in values["links"]),
+        }
+
+    compared = []
+    for item in review.items:
+        if item.kind != "strategy":
+            continue
+        old = before.get(item.strategy_id) if item.strategy_id else None
+        tactics = {t["number"]: t for t in (old or {}).get("tactics", [])}
+        tactics.update({t["number"]: t for t in item.values.get("tactics", [])})
+        new = {
+            "number": item.values["number"],
+            "name": item.values["name"],
+            "tactics": [tactics[n] for n in sorted(tactics)],
+            "links": item.values.get("links", (old or {}).get("links", [])),
+        }
+        old_shown, new_shown = (shown(old) if old else None), shown(new)
+        changed = [n for n in STRATEGY_FIELDS if old_shown is None or old_shown[n] != new_shown[n]]
+        if old_shown is None:
+            changed = [n for n in changed if new_shown[n] not in ("", None)]
+        compared.append(ComparedStrategy(item.kind, item.reason, old_shown, new_shown, changed))
+    compared.sort(key=lambda c: c.new["number"])
+    return compared
+
+
+def _compared_projects(review: PlanReview) -> list[revisions.ComparedProject]:
+    items = [item for item in review.items if item.kind != "strategy"]
+    compared = []
+    if review.status == "announced" and review.result_version:
+        new_records = {
+            r.project_no: r
+            for r in db.session.scalars(
+                select(ProjectRecord).where(
+                    ProjectRecord.plan_id == review.plan_id, ProjectRecord.valid_from == review.result_version
+                )
+            )
+        }
+        old_records = {
+            r.project_no: r
+            for r in db.session.scalars(
+                select(ProjectRecord).where(
+                    ProjectRecord.plan_id == review.plan_id,
+                    valid_at_clause(review.base_version),
+                    ProjectRecord.project_no.in_(list(new_records)),
+                )
+            )
+        }
+        added = iter(sorted(set(new_records) - set(old_records)))
+        for item in items:
+            number = item.project_no if item.kind != "addition" else next(added)
+            if number is None:  # only an addition comes without its project's number
+                raise ValueError(f"review item #{item.id} ({item.kind}) names no project")
+            old = record_values(old_records[number]) if number in old_records else None
+            compared.append(revisions.compare_project(number, item, old, record_values(new_records[number])))
+    else:
+        current = {r.project_no: r for r in current_records(review.plan_id)}
+        for item in items:
+            old = record_values(current[item.project_no]) if item.project_no in current else None
+            compared.append(
+                revisions.compare_project(item.project_no, item, old, {**(old or {}), **item.values})
+            )
+    compared.sort(key=lambda c: (c.project_no is None, c.project_no or 0))
+    revisions.describe_values([values for c in compared for values in (c.old, c.new) if values])
+    return compared

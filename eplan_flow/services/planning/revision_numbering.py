@@ -14,10 +14,11 @@ from itertools import combinations
 
 from sqlalchemy import func, select
 
+from eplan_flow import text
 from eplan_flow.errors import InvalidInput, PermissionDenied
 from eplan_flow.extensions import db
 from eplan_flow.glossary import REVISION_KIND_NAMES, revision_label
-from eplan_flow.models import Organisation, RevisionNumber, RevisionNumbering
+from eplan_flow.models import AuditEvent, Organisation, RevisionNumber, RevisionNumbering
 from eplan_flow.permissions import can_edit_plan_content, has_role
 from eplan_flow.services.platform import audit
 from eplan_flow.services.platform.locks import advisory_lock
@@ -194,19 +195,23 @@ def _locked_settings(actor, organisation_id: int) -> RevisionNumbering:
     return row
 
 
-def _audit(actor, organisation_id: int, action: str, data: dict) -> None:
+def _audit(actor, organisation_id: int, action: str, data: dict, reason: str | None = None) -> None:
     audit.append(
         f"revision-numbering:{organisation_id}",
         action,
         actor=actor,
         organisation_id=organisation_id,
+        comment=reason,
         data=data,
         chain_locked=True,
     )
 
 
-def save_settings(actor, organisation_id: int, year_basis, counter_scope, number_word) -> None:
-    """Set the LAO's year basis, counter scope and number word (empty: the national default)."""
+def save_settings(
+    actor, organisation_id: int, year_basis, counter_scope, number_word, *, reason: str | None = None
+) -> None:
+    """Set the LAO's year basis, counter scope and number word (empty: the national default);
+    ``reason`` (the back office's) is the audit event's comment."""
     rules = _latest_rules()
     given = {"year_basis": year_basis, "counter_scope": counter_scope, "number_word": number_word}
     allowed = {"year_basis": "year_bases", "counter_scope": "counter_scopes", "number_word": "number_words"}
@@ -218,11 +223,14 @@ def save_settings(actor, organisation_id: int, year_basis, counter_scope, number
         for name, value in given.items():
             setattr(row, name, value or None)
         db.session.flush()
-        _audit(actor, organisation_id, "set_numbering", {k: v or None for k, v in given.items()})
+        _audit(actor, organisation_id, "set_numbering", {k: v or None for k, v in given.items()}, reason)
 
 
-def set_next_number(actor, organisation_id: int, year_basis, year_be, counter, next_number) -> None:
-    """Set the next number of one counter (an LAO joining mid-period), above any already announced."""
+def set_next_number(
+    actor, organisation_id: int, year_basis, year_be, counter, next_number, *, reason: str | None = None
+) -> None:
+    """Set the next number of one counter (an LAO joining mid-period), above any already announced;
+    ``reason`` (the back office's) is the audit event's comment."""
     rules = _latest_rules()
     if year_basis not in rules["year_bases"]:
         raise InvalidInput(f"{year_basis!r} is not a year basis", field="year_basis")
@@ -249,4 +257,97 @@ def set_next_number(actor, organisation_id: int, year_basis, year_be, counter, n
             organisation_id,
             "set_next_number",
             {"year_basis": year_basis, "year_be": year_be, "counter": counter, "next_number": next_number},
+            reason,
         )
+
+
+# -- DLA's back office ------------------------------------------------------------------------------
+REASON_MAX_LENGTH = 500
+
+
+def national_default() -> tuple[int, dict]:
+    """The numbering new revisions follow unless an LAO sets its own: definition version, rules."""
+    definition = REGISTRY.get("revision")
+    return definition.version, definition.rules["numbering"]
+
+
+def _own_organisation(actor, org) -> bool:
+    # Someone placed at the LAO, or holding any grant there, is one of its own people.
+    return getattr(actor, "organisation_id", None) == org.id or any(
+        grant.organisation_id == org.id for grant in getattr(actor, "grants", ())
+    )
+
+
+def may_set_from_back_office(actor, org) -> bool:
+    """Whether ``actor`` sets ``org``'s numbering in DLA's back office: a DLA admin, for an LAO that
+    is not their own (separation of duties: an LAO's own people use its numbering page)."""
+    return (
+        org is not None
+        and org.kind == "lao"
+        and has_role(actor, "dla_admin", org)
+        and not _own_organisation(actor, org)
+    )
+
+
+def change_from_back_office(
+    actor,
+    organisation_id: int,
+    *,
+    reason,
+    year_basis,
+    counter_scope,
+    number_word,
+    next_number: tuple[str, int, str, int] | None = None,
+) -> bool:
+    """A DLA admin sets an LAO's numbering and, optionally, the next number of one counter
+    (basis, year, counter, number), all or nothing, each change audited with ``reason``.
+
+    Returns whether anything changed (settings equal to the stored ones are not saved again).
+    """
+    reason = text.clean_text(
+        reason, field="reason", max_length=REASON_MAX_LENGTH, required=True, multiline=True
+    )
+    org = db.session.get(Organisation, organisation_id)
+    if not may_set_from_back_office(actor, org):
+        raise PermissionDenied(
+            "only DLA admins set an LAO's numbering in the back office, never their own LAO's"
+        )
+    given = {"year_basis": year_basis, "counter_scope": counter_scope, "number_word": number_word}
+    with transaction():
+        own = _settings_row(organisation_id)
+        stored = {name: (getattr(own, name, None) or "") for name in SETTINGS}
+        changed = {name: value or "" for name, value in given.items()} != stored
+        if changed:
+            save_settings(actor, organisation_id, year_basis, counter_scope, number_word, reason=reason)
+        if next_number is not None:
+            set_next_number(actor, organisation_id, *next_number, reason=reason)
+            changed = True
+    return changed
+
+
+def last_changes(organisation_ids) -> dict[int, AuditEvent]:
+    """The latest audited change of each LAO's numbering (who, when, why), by organisation id."""
+    chains = {f"revision-numbering:{org_id}": org_id for org_id in organisation_ids}
+    if not chains:
+        return {}
+    latest = (
+        select(AuditEvent.chain, func.max(AuditEvent.seq).label("seq"))
+        .where(AuditEvent.chain.in_(chains))
+        .group_by(AuditEvent.chain)
+        .subquery()
+    )
+    events = db.session.scalars(
+        select(AuditEvent).join(
+            latest, (AuditEvent.chain == latest.c.chain) & (AuditEvent.seq == latest.c.seq)
+        )
+    )
+    return {chains[event.chain]: event for event in events}
+
+
+def settings_rows(organisation_ids) -> dict[int, RevisionNumbering]:
+    """The LAOs' own numbering rows, by organisation id (LAOs following the default have none)."""
+    ids = list(organisation_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(RevisionNumbering).where(RevisionNumbering.organisation_id.in_(ids)))
+    return {row.organisation_id: row for row in rows}

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from eplan_flow import text as cleaning
 from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -33,7 +33,6 @@ from eplan_flow.models import (
     Revision,
     RevisionItem,
     Tactic,
-    project_link,
 )
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import (
@@ -43,9 +42,7 @@ from eplan_flow.permissions import (
 from eplan_flow.services.planning import plans, revision_numbering
 from eplan_flow.services.planning.projects import (
     BUDGET_FIELDS,
-    VALUE_FIELDS,
     current_records,
-    next_project_no,
     record_values,
     valid_at_clause,
     validate_project_values,
@@ -58,15 +55,8 @@ from workflows import REGISTRY
 
 EDITOR_ROLES = PLAN_CONTENT_ROLES
 OPEN_STATES = ("drafting", "committee_review", "council_review", "executive_review")
-# Values a new record takes from the item or, when the item does not give them, from the old record.
-RECORD_FIELDS = tuple(f for f in VALUE_FIELDS if f != "links")
-
-
-class StaleBaseVersion(DomainError):
-    """The plan was revised after this revision was drafted against it."""
-
-    code = "stale_base_version"
-    status = 409
+# Announcing a revision that the plan's newer version has overtaken (kept here for callers).
+StaleBaseVersion = plans.StaleBaseVersion
 
 
 class ProjectInOpenRevision(DomainError):
@@ -338,7 +328,7 @@ def _current_record(plan_id: int, project_no: int) -> ProjectRecord:
     return record
 
 
-def _check_merged_linkage(record: ProjectRecord, cleaned: dict) -> None:
+def check_merged_linkage(record: ProjectRecord, cleaned: dict) -> None:
     """A partial edit must leave the tactic under the project's strategy."""
     strategy_id = cleaned.get("strategy_id", record.strategy_id)
     tactic_id = cleaned.get("tactic_id", record.tactic_id)
@@ -396,7 +386,7 @@ def _add_item(
             cleaned = validate_project_values(plan, values, allowed_fields=allowed, partial=True)
             _lock_plan_projects(plan.id)
             record = _current_record(plan.id, project_no)
-            _check_merged_linkage(record, cleaned)
+            check_merged_linkage(record, cleaned)
             _check_years(plan, rules, cleaned, record)
             if any(item.project_no == project_no for item in revision.items):
                 raise InvalidInput(
@@ -488,59 +478,22 @@ def _check_complete(instance, actor, from_state, to_state, data) -> None:
 @engine.entry_action
 def apply_revision(instance, actor, from_state, to_state, data) -> None:
     """Apply the revision as the plan's next version, or refuse if the plan moved on meanwhile."""
-    with db.session.no_autoflush:
-        plan_row = db.session.execute(
-            select(Plan.current_version, Plan.organisation_id)
-            .where(Plan.id == instance.plan_id)
-            .with_for_update()
-        ).one()
-        if plan_row.current_version != instance.base_version:
-            raise StaleBaseVersion(
-                f"the plan changed since this revision was drafted: it was drafted against version "
-                f"{instance.base_version}, and version {plan_row.current_version} is now in force; "
-                "withdraw it and draft it again against the current plan",
-                base_version=instance.base_version,
-                current_version=plan_row.current_version,
-            )
+    items = list(instance.items)
+
+    def refuse_projects_in_other_revisions(version: int) -> None:
         _lock_plan_projects(instance.plan_id)
-        version = instance.base_version + 1
-        items = list(instance.items)
-        touched = [item for item in items if item.kind != "addition"]
-        for item in touched:
-            _refuse_if_touched_elsewhere(instance, item.project_no)
-        new_rows, new_links = _new_records(instance, items, touched, version)
-        if new_rows:
-            ids = db.session.scalars(
-                insert(ProjectRecord.__table__).returning(
-                    ProjectRecord.__table__.c.id, sort_by_parameter_order=True
-                ),
-                new_rows,
-            ).all()
-            link_rows = [
-                {"record_id": record_id, "item_id": item_id}
-                for record_id, links in zip(ids, new_links)
-                for item_id in links
-            ]
-            if link_rows:
-                db.session.execute(insert(project_link), link_rows)
-        now = utcnow()
-        db.session.execute(
-            insert(PlanVersion.__table__),
-            [
-                {
-                    "plan_id": instance.plan_id,
-                    "number": version,
-                    "revision_id": instance.id,
-                    "announced_at": now,
-                }
-            ],
-        )
-        # The plan's own workflow counter is not touched: revising is not a step of the plan's workflow.
-        db.session.execute(
-            update(Plan.__table__)
-            .where(Plan.__table__.c.id == instance.plan_id)
-            .values(current_version=version, updated_at=now)
-        )
+        for item in items:
+            if item.kind != "addition":
+                _refuse_if_touched_elsewhere(instance, item.project_no)
+
+    version, now = plans.apply_as_next_version(
+        instance,
+        items,
+        written_by={"revision_id": instance.id},
+        record_columns={"revision_id": instance.id},
+        before_records=refuse_projects_in_other_revisions,
+    )
+    with db.session.no_autoflush:
         # Numbered by the definition's rules (version 2: with the LAO's own numbering settings).
         year, label, sequence, title = revision_numbering.number_revision(
             instance, rules_of(instance), today_local()
@@ -566,77 +519,6 @@ def check_years(instance, actor, from_state, to_state, data) -> None:
     records = {r.project_no: r for r in current_records(plan.id)}
     for item in instance.items:
         _check_years(plan, rules, item.values, records.get(item.project_no) if item.project_no else None)
-
-
-def _new_records(instance, items, touched, version: int) -> tuple[list[dict], list[list[int]]]:
-    """Rows to insert for version ``version`` (closing the records they replace), with their links."""
-    table = ProjectRecord.__table__
-    rows: list[dict] = []
-    links: list[list[int]] = []
-    now = utcnow()
-    if touched:
-        numbers = [item.project_no for item in touched]
-        old = {
-            r.project_no: r
-            for r in db.session.scalars(
-                select(ProjectRecord).where(
-                    ProjectRecord.plan_id == instance.plan_id,
-                    ProjectRecord.project_no.in_(numbers),
-                    ProjectRecord.valid_to.is_(None),
-                )
-            )
-        }
-        missing = sorted(set(numbers) - set(old))
-        if missing:
-            raise InvalidInput(f"the plan no longer has projects {missing}", field="project_no")
-        old_links: dict[int, list[int]] = {}
-        for record_id, item_id in db.session.execute(
-            select(project_link.c.record_id, project_link.c.item_id).where(
-                project_link.c.record_id.in_([r.id for r in old.values()])
-            )
-        ):
-            old_links.setdefault(record_id, []).append(item_id)
-        db.session.execute(
-            update(table).where(table.c.id.in_([r.id for r in old.values()])).values(valid_to=version)
-        )
-        for item in touched:
-            record = old[item.project_no]
-            values = {name: getattr(record, name) for name in RECORD_FIELDS}
-            values.update(_record_values(item.values))
-            rows.append(_row(instance, item.project_no, version, values, now))
-            links.append(
-                item.values["links"] if "links" in item.values else sorted(old_links.get(record.id, []))
-            )
-    additions = [item for item in items if item.kind == "addition"]
-    first_no = next_project_no(instance.plan_id) if additions else 0
-    for offset, item in enumerate(additions):
-        rows.append(_row(instance, first_no + offset, version, _record_values(item.values), now))
-        links.append(item.values.get("links", []))
-    return rows, links
-
-
-def _record_values(values: dict) -> dict:
-    out = {name: values[name] for name in RECORD_FIELDS if name in values}
-    for name in BUDGET_FIELDS:
-        if name in out:
-            out[name] = Decimal(out[name] or "0")
-    return out
-
-
-def _row(instance, project_no: int, version: int, values: dict, now) -> dict:
-    row = {name: values.get(name) for name in RECORD_FIELDS}
-    for name in BUDGET_FIELDS:
-        row[name] = row[name] if row[name] is not None else Decimal("0.00")
-    row["source"] = row["source"] or "own"
-    row.update(
-        plan_id=instance.plan_id,
-        project_no=project_no,
-        valid_from=version,
-        valid_to=None,
-        revision_id=instance.id,
-        created_at=now,
-    )
-    return row
 
 
 # -- comparison and history --------------------------------------------------------------------------
@@ -703,7 +585,7 @@ def comparison(actor, revision_id: int) -> tuple[Revision, list[ComparedProject]
                 raise ValueError(f"revision item #{item.id} ({item.kind}) names no project")
             old_record = old_records.get(number)
             compared.append(
-                _compared(
+                compare_project(
                     number,
                     item,
                     record_values(old_record) if old_record else None,
@@ -718,18 +600,22 @@ def comparison(actor, revision_id: int) -> tuple[Revision, list[ComparedProject]
         }
         for item in revision.items:
             old = record_values(current[item.project_no]) if item.project_no in current else None
-            compared.append(_compared(item.project_no, item, old, {**(old or {}), **item.values}))
+            compared.append(compare_project(item.project_no, item, old, {**(old or {}), **item.values}))
     compared.sort(key=lambda c: (c.project_no is None, c.project_no or 0))
     _describe(compared)
     return revision, compared
 
 
-def _compared(number, item: RevisionItem, old: dict | None, new: dict) -> ComparedProject:
+def compare_project(number, item, old: dict | None, new: dict) -> ComparedProject:
+    """One project's entry of an old/new comparison: the fields ``item`` (of a revision or a
+    review) changes, or every filled field of a new project."""
     if old is None:
         changed = [name for name in COMPARED_FIELDS if new.get(name) not in (None, "", [], "0.00")]
     else:
         changed = [name for name in COMPARED_FIELDS if _norm(old.get(name)) != _norm(new.get(name))]
-    return ComparedProject(number, item.kind, item.reason, old, dict(new), changed, item.fact)
+    return ComparedProject(
+        number, item.kind, item.reason, old, dict(new), changed, getattr(item, "fact", None)
+    )
 
 
 def _norm(value):

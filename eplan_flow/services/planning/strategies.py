@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from eplan_flow import text
 from eplan_flow.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
-from eplan_flow.models import CATALOGUES, CatalogueItem, LaoStrategy, Plan, Tactic
+from eplan_flow.models import CATALOGUES, CatalogueItem, LaoStrategy, Plan, PlanVersion, Tactic
 from eplan_flow.permissions import PLAN_CONTENT_ROLES, can_edit_plan_content
 from eplan_flow.services.directory.catalogues import LINK_CATALOGUES
 from eplan_flow.services.planning import plans
@@ -74,18 +74,110 @@ def strategy_of(plan: Plan, strategy_id: int) -> LaoStrategy:
     return strategy
 
 
+@dataclass(frozen=True)
+class TacticAt:
+    """A tactic as it stood at a plan version."""
+
+    id: int
+    number: int
+    name: str
+
+
+@dataclass(frozen=True)
+class StrategyAt:
+    """A strategy as it stood at a plan version: its number, name, tactics and links.
+
+    Older versions read it from the snapshot a later review kept (``PlanVersion.strategy_snapshot``),
+    the version in force from the plan's rows; the forms read both alike.
+    """
+
+    id: int
+    number: int
+    name: str
+    tactics: tuple[TacticAt, ...] = ()
+    links: tuple[CatalogueItem, ...] = ()
+
+    def tactic(self, tactic_id: int | None) -> TacticAt | None:
+        return next((t for t in self.tactics if t.id == tactic_id), None)
+
+
+def kept_snapshot(plan: Plan, version: int) -> list[dict] | None:
+    """The strategies a review kept for an older ``version`` of ``plan``; None when the plan's rows
+    still read as they stood then (the version in force, or no review has changed them since).
+
+    A review keeps them in its base version's row only when it changes strategies, so a version
+    without a snapshot of its own reads the next later one that has one: nothing changed between.
+    """
+    if version >= plan.current_version:
+        return None
+    kept = db.session.execute(
+        select(PlanVersion.number, PlanVersion.strategy_snapshot)
+        .where(PlanVersion.plan_id == plan.id, PlanVersion.number >= version)
+        .order_by(PlanVersion.number)
+    ).all()
+    # A JSON null reads as None too.
+    return next((snapshot for _, snapshot in kept if snapshot is not None), None)
+
+
+def _from_row(strategy: LaoStrategy) -> StrategyAt:
+    return StrategyAt(
+        strategy.id,
+        strategy.number,
+        strategy.name,
+        tuple(TacticAt(t.id, t.number, t.name) for t in strategy.tactics),
+        tuple(strategy.links),
+    )
+
+
+def _from_snapshot(snapshot: list[dict]) -> list[StrategyAt]:
+    ids = {int(i) for s in snapshot for i in s.get("links", ())}
+    items = (
+        {i.id: i for i in db.session.scalars(select(CatalogueItem).where(CatalogueItem.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    strategies = [
+        StrategyAt(
+            s["id"],
+            s["number"],
+            s["name"],
+            tuple(
+                TacticAt(t["id"], t["number"], t["name"])
+                for t in sorted(s.get("tactics", ()), key=lambda t: t["number"])
+            ),
+            tuple(items[int(i)] for i in s.get("links", ()) if int(i) in items),
+        )
+        for s in snapshot
+    ]
+    return sorted(strategies, key=lambda s: s.number)
+
+
+def kept_strategies(plan: Plan, version: int) -> list[StrategyAt] | None:
+    """The strategies of an older ``version`` as a review kept them; None when the plan's rows
+    still read as they stood (no query for the version in force)."""
+    snapshot = kept_snapshot(plan, version)
+    return None if snapshot is None else _from_snapshot(snapshot)
+
+
+def strategies_as_of(plan: Plan, version: int | None = None) -> list[StrategyAt]:
+    """The plan's strategies, tactics and links as they stood at ``version`` (default: in force)."""
+    kept = None if version is None else kept_strategies(plan, version)
+    return kept if kept is not None else [_from_row(s) for s in strategies_of(plan)]
+
+
 @dataclass
 class LinkageRow:
     """One line of the ยท.01: a LAO strategy and what it links to, per catalogue."""
 
-    strategy: LaoStrategy
+    strategy: StrategyAt
     links: dict[str, list[CatalogueItem]]
 
 
-def linkage_table(plan: Plan) -> list[LinkageRow]:
-    """The ยท.01 rows of ``plan``: each strategy with its links grouped by catalogue, in order."""
+def linkage_table(plan: Plan, version: int | None = None) -> list[LinkageRow]:
+    """The ยท.01 rows of ``plan`` at ``version`` (default: in force): each strategy with its links
+    grouped by catalogue, in order, as they stood then."""
     rows = []
-    for strategy in strategies_of(plan):
+    for strategy in strategies_as_of(plan, version):
         grouped: dict[str, list[CatalogueItem]] = {c: [] for c in LINK_CATALOGUES}
         for item in sorted(strategy.links, key=lambda i: (i.position, i.code)):
             grouped.setdefault(item.catalogue, []).append(item)
@@ -256,13 +348,18 @@ __all__ = [
     "EDITOR_ROLES",
     "LinkageRow",
     "PlanNotEditable",
+    "StrategyAt",
+    "TacticAt",
     "content_chain",
     "create_strategy",
     "create_tactic",
     "is_editable",
+    "kept_snapshot",
+    "kept_strategies",
     "linkage_table",
     "may_edit",
     "set_strategy_links",
+    "strategies_as_of",
     "strategies_of",
     "strategy_of",
     "update_strategy",

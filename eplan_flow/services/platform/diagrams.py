@@ -19,7 +19,6 @@ from workflows import WorkflowDefinition
 log = logging.getLogger(__name__)
 
 SVG = "http://www.w3.org/2000/svg"
-ET.register_namespace("", SVG)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
 # The program, looked up on PATH at each drawing not yet cached (tests point it elsewhere).
@@ -82,8 +81,15 @@ def _inline(svg: bytes) -> str:
         parent.attrib.pop("id", None)
     drawn = dict(root.attrib)  # its size and viewBox, after what the page reads first
     root.attrib.clear()
-    root.attrib.update({"class": "state-diagram", "role": "img", "aria-label": "__LABEL__", **drawn})
-    title = ET.Element(f"{{{SVG}}}title")
+    root.attrib.update(
+        {"xmlns": SVG, "class": "state-diagram", "role": "img", "aria-label": "__LABEL__", **drawn}
+    )
+    title = ET.Element("title")
     title.text = "__LABEL__"
     root.insert(0, title)
+    # Plain SVG tag names under one xmlns, whatever prefixes other libraries register process-wide
+    # (openpyxl's registrations drop ElementTree's "" -> SVG mapping, which printed "ns0:svg").
+    for element in root.iter():
+        if element.tag.startswith(f"{{{SVG}}}"):
+            element.tag = element.tag[len(SVG) + 2 :]
     return ET.tostring(root, encoding="unicode")

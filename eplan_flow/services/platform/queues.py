@@ -27,8 +27,13 @@ JOB_NAMES = frozenset(
         "run_deadline_checks",
         "send_email",
         "purge_expired",
+        "render_document",
     }
 )
+
+
+# Jobs that may run longer than RQ's default three minutes: a 2,000-project ผ.02 PDF takes minutes.
+JOB_TIMEOUTS = {"render_document": 1800}
 
 
 class QueueUnavailable(RuntimeError):
@@ -79,6 +84,7 @@ def enqueue(queue_name: str, job: str, kwargs: dict, job_id: str) -> str:
             kwargs=kwargs,
             job_id=job_id,
             retry=retry_policy(app),
+            job_timeout=JOB_TIMEOUTS.get(job),
             description=f"{job}({kwargs})",
         )
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:

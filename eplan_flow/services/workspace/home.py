@@ -27,7 +27,7 @@ from eplan_flow.permissions import (
 from eplan_flow.services.delivery.execution import completion_status
 from eplan_flow.services.identity import approvals
 from eplan_flow.services.oversight import status as oversight_status
-from eplan_flow.services.planning import deadlines, plans
+from eplan_flow.services.planning import deadlines, duties, plans
 from eplan_flow.services.platform import engine, inbox
 from eplan_flow.thaidate import fiscal_year, today_local
 
@@ -65,6 +65,8 @@ class LaoDesk:
     open_revisions: list[Revision]
     execution: ExecutionYear | None
     reports: list[EvaluationReport]
+    # The yearly evaluation report the LAO owes (the 2561 rules): by when, and whether it is met.
+    yearly_evaluation: duties.YearlyEvaluation | None = None
 
 
 @dataclass
@@ -96,6 +98,10 @@ def home(actor, locale: str = "th", today: date | None = None) -> Home:
     if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
         return page
     page.laos = [_lao_desk(actor, org, year) for org in staff_laos(actor)]
+    for desk in page.laos:
+        desk.yearly_evaluation = duties.yearly_evaluation(
+            desk.organisation.id, year - 1, locale, today=today or today_local()
+        )
     page.waiting = inbox.waiting_for(actor, locale)
     page.unread_notices = list(
         db.session.scalars(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from eplan_flow.errors import CommentRequired, InvalidInput, NotFound, PermissionDenied
 from eplan_flow.models import AuditEvent, EvaluationReport
@@ -21,6 +21,11 @@ PRESENTED = {"meeting_date": "2026-10-01", "resolution": "สมัยสาม�
 
 def _presented(world, db):
     report = service.create_report(world.planner, world.sao_a.id, 2569, "october")
+    # Started under the rules before the 2561 ones (15 days from the council): it finishes under them.
+    table = EvaluationReport.__table__
+    db.session.execute(update(table).where(table.c.id == report.id).values(workflow_version=1))
+    db.session.commit()
+    db.session.refresh(report)
     service.update_text(world.planner, report.id, **factories.TEXT)
     engine.fire("evaluation", report.id, "submit_to_executive", world.planner)
     engine.fire("evaluation", report.id, "present", world.executive, data=PRESENTED)

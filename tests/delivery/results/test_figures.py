@@ -81,6 +81,7 @@ def test_the_october_round_counts_the_full_year_per_strategy_national_strategy_n
         "code": "SDG1",
         "name": stored["by_sdg"][0]["name"],
         "name_en": stored["by_sdg"][0]["name_en"],
+        "key": figures.by_sdg[0].key,
         **frozen_metrics(1, "3400.50", 1, "3000.00", "0.00", 0),
     }
     assert stored["by_national_strategy"][-1]["unlinked"] is True

@@ -67,7 +67,7 @@ def test_a_planner_opens_a_report_writes_its_text_and_sees_its_figures_and_next_
 
 
 def test_a_submitted_report_shows_its_text_read_only_and_the_announcement_deadline(world, db, login_as):
-    report = factories.drafted_report(world.sao_a, world.planner, fiscal_year_be=2569)
+    report = factories.drafted_report(world.sao_a, world.planner, fiscal_year_be=2569, workflow_version=1)
     engine.fire("evaluation", report.id, "submit_to_executive", world.planner)
     engine.fire(
         "evaluation",
@@ -95,7 +95,7 @@ def test_a_submitted_report_shows_its_text_read_only_and_the_announcement_deadli
 
 
 def test_the_api_refuses_a_late_announcement_naming_its_deadline(world, db, login_as):
-    report = factories.drafted_report(world.sao_a, world.planner, fiscal_year_be=2569)
+    report = factories.drafted_report(world.sao_a, world.planner, fiscal_year_be=2569, workflow_version=1)
     engine.fire("evaluation", report.id, "submit_to_executive", world.planner)
     engine.fire(
         "evaluation",
@@ -219,7 +219,7 @@ def test_the_actuals_form_needs_its_csrf_token(csrf_app):
 
 
 def test_the_executive_announces_through_the_plain_workflow_form_and_day_16_is_refused(world, db, login_as):
-    report = factories.drafted_report(world.sao_a, world.planner, fiscal_year_be=2569)
+    report = factories.drafted_report(world.sao_a, world.planner, fiscal_year_be=2569, workflow_version=1)
     engine.fire("evaluation", report.id, "submit_to_executive", world.planner)
     engine.fire(
         "evaluation",

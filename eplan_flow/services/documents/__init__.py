@@ -1,0 +1,1 @@
+"""Official documents out: the forms as PDF and Excel, rendered at once or as background jobs."""
