@@ -101,7 +101,12 @@ def safe_next(target: str | None, default: str) -> str:
         return default
     if any(_unsafe_in_url(ch) for ch in target):
         return default
-    target = iri_to_uri(target)
+    if not target.startswith("/") or target.startswith("//"):
+        return default  # another host ("//evil.example") or not a path: before parsing it at all
+    try:
+        target = iri_to_uri(target)
+    except ValueError:  # "//::" and the like: a netloc with a port that is no number
+        return default
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     parts = urlsplit(target)

@@ -223,6 +223,12 @@ def test_a_non_ascii_path_is_kept_percent_encoded():
     assert safe_next("/แผน", "/home") == "/%E0%B9%81%E0%B8%9C%E0%B8%99"
 
 
+def test_a_next_whose_host_part_cannot_be_parsed_falls_back_to_the_default():
+    # Hypothesis found "//::": the port ":" is no number, and parsing it raised instead of refusing.
+    assert safe_next("//::", "/home") == "/home"
+    assert safe_next("/::", "/home") == "/::"
+
+
 @given(st.text(max_size=40))
 def test_safe_next_only_ever_answers_a_same_site_path_without_controls(target):
     answer = safe_next("/" + target, "/home")
