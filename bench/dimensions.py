@@ -1,6 +1,9 @@
 """What the provincial breakdown along every strategy dimension costs next to a raw SQL aggregate.
 
-    python bench/dimensions.py [--projects 300] [--years 2] [--repeat 15] [--csv PATH]
+    python bench/dimensions.py [--projects 300] [--years 2] [--repeat 15] [--csv PATH] [--laos N]
+
+``--laos 1 --projects 2000`` measures one LAO with 2,000 projects: its evaluation figures are the
+same breakdown (``services/delivery/evaluation.py`` builds the report's tables from it).
 
 Builds the province of bench/oversight.py (EPLAN_BENCH_DATABASE_URL, default database
 eplan_bench_dimensions; 334 LAOs × ``--projects`` projects with executions), then adds what the
@@ -160,6 +163,7 @@ def main(argv=None) -> None:
     parser.add_argument("--years", type=int, default=2, help="fiscal years of execution from 2567")
     parser.add_argument("--repeat", type=int, default=15, help="timed rounds (median reported)")
     parser.add_argument("--csv", type=Path, default=LAOS_FILE, help="DLA's LAO file")
+    parser.add_argument("--laos", type=int, default=0, help="only the province's first N LAOs (0: all)")
     args = parser.parse_args(argv)
 
     url = os.environ.get("EPLAN_BENCH_DATABASE_URL", DEFAULT_URL)
@@ -167,6 +171,8 @@ def main(argv=None) -> None:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     province, rows = largest_province(args.csv)
+    if args.laos:
+        rows = rows[: args.laos]
     create_database_if_missing(url)
     app = make_bench_app(url)
     reset_schema(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 from eplan_flow import sealing
@@ -151,10 +152,20 @@ class Config:
     REMINDER_DAYS_BEFORE = (14, 3)
 
     # -- Attachments: signed announcements, minutes, resolutions (services/planning/attachments) --
-    # "local" keeps files under ATTACHMENTS_DIR (None: <instance>/attachments); "s3" is the
-    # S3-compatible store described in the README (its backend needs boto3).
+    # "local" keeps files under ATTACHMENTS_DIR (None: <instance>/attachments); "s3" keeps them in
+    # ATTACHMENTS_S3_BUCKET of an S3-compatible store (AWS, MinIO, Ceph; needs the 's3' extra).
     ATTACHMENTS_STORAGE = "local"
     ATTACHMENTS_DIR: str | None = None
+    # The S3 store: the bucket (required), the endpoint (None: AWS) and region, the credentials
+    # (None: boto3's usual chain, e.g. AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), a prefix put
+    # before every object name, and "auto", "path" (MinIO, most Ceph) or "virtual" addressing.
+    ATTACHMENTS_S3_BUCKET: str | None = None
+    ATTACHMENTS_S3_ENDPOINT_URL: str | None = None
+    ATTACHMENTS_S3_REGION: str | None = None
+    ATTACHMENTS_S3_ACCESS_KEY_ID: str | None = None
+    ATTACHMENTS_S3_SECRET_ACCESS_KEY: str | None = None
+    ATTACHMENTS_S3_PREFIX = ""
+    ATTACHMENTS_S3_ADDRESSING_STYLE = "auto"
     # The largest file accepted. Upload requests may carry this much beyond MAX_CONTENT_LENGTH,
     # which stays the limit of every other request.
     ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
@@ -211,6 +222,7 @@ def check_configuration(config) -> None:
     check_services(config)
     check_audit_key(config)
     check_base_url(config)
+    check_attachment_storage(config)
 
 
 def _weak_secret(value) -> str | None:
@@ -317,3 +329,27 @@ def check_base_url(config) -> None:
         )
     if not base.startswith("https://"):
         raise InsecureConfiguration(f"EPLAN_BASE_URL must be an https:// address in production, not {base!r}")
+
+
+def check_attachment_storage(config) -> None:
+    """Refuse to start with an attachment store that cannot work: unknown, or S3 half set up."""
+    kind = config.get("ATTACHMENTS_STORAGE") or "local"
+    if kind == "local":
+        return
+    if kind != "s3":
+        raise InsecureConfiguration(f"EPLAN_ATTACHMENTS_STORAGE={kind!r} is not 'local' or 's3'")
+    if not str(config.get("ATTACHMENTS_S3_BUCKET") or "").strip():
+        raise InsecureConfiguration(
+            "EPLAN_ATTACHMENTS_STORAGE=s3 needs EPLAN_ATTACHMENTS_S3_BUCKET, the bucket attached "
+            "files are kept in"
+        )
+    style = config.get("ATTACHMENTS_S3_ADDRESSING_STYLE") or "auto"
+    if style not in ("auto", "path", "virtual"):
+        raise InsecureConfiguration(
+            f"EPLAN_ATTACHMENTS_S3_ADDRESSING_STYLE={style!r} is not 'auto', 'path' or 'virtual'"
+        )
+    if importlib.util.find_spec("boto3") is None:
+        raise InsecureConfiguration(
+            "EPLAN_ATTACHMENTS_STORAGE=s3 needs boto3, which is not installed: install the 's3' "
+            "extra (pip install 'eplan-flow[s3]')"
+        )

@@ -296,6 +296,15 @@ CATALOGUE = {
     ),
     "over_budget": _l("Nothing was saved: the amount would exceed the contract or the budget available."),
     "already_budgeted": _l("Nothing was saved: this project is already budgeted for that fiscal year."),
+    # The budget ordinance import (``services.delivery.ordinance_import``).
+    "ordinance_file_refused": _l(
+        "Nothing was imported: the file is not a budget ordinance export that can be read; see the rows "
+        "listed."
+    ),
+    "ordinance_import_gone": _l("The uploaded file is no longer kept; upload it again."),
+    "ordinance_import:invalid_input/field=project_no": _l(
+        "Nothing was saved: one plan project was chosen for two lines of the ordinance."
+    ),
     # The execution workflow's order of steps (its rule data): why no payment can be recorded yet.
     "payment_before_contract": _l(
         "Nothing was saved: a payment is recorded only after the contract is signed, or on the "
@@ -357,6 +366,26 @@ CATALOGUE = {
     ),
     "evaluation_announced_before_presentation": _l(
         "The announcement date cannot be before the report was presented."
+    ),
+    # -- the action plan (แผนการดำเนินงาน, ข้อ 26–27)
+    "action_plan_exists": _l("Nothing was saved: this LAO already has an action plan for that fiscal year."),
+    "action_plan_not_drafting": _l(
+        "Nothing was saved: the action plan can be changed only while the support committee drafts it."
+    ),
+    "action_plan_empty": _l("Add the projects of the action plan before sending it to the executive."),
+    "action_plan_months_missing": _l(
+        "Tick the months of implementation of every project before sending the action plan to the executive."
+    ),
+    "action_plan_announcement_late": _l(
+        "The action plan must be announced within 30 days of the budget ordinance's announcement, "
+        "that is by %(deadline)s; that date has passed."
+    ),
+    "action_plan_announced_before_ordinance": _l(
+        "The announcement date cannot be before the budget ordinance was announced (%(ordinance)s)."
+    ),
+    "action_plan_execution_not_funded": _l(
+        "Nothing was saved: that project is not funded by the budget ordinance this year, or is already in "
+        "the action plan."
     ),
     "new_report:*": _l("Nothing was saved: give a fiscal year that has begun and a round."),
     # -- read-only windows of e-Plan's data entry (workflows/entry_windows.py)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from workflows.access import ACCESS_V1
 from workflows.account import ACCOUNT_V1
+from workflows.action_plan import ACTION_PLAN_V1
 from workflows.definition import DefinitionError, TransitionSpec, WorkflowDefinition
 from workflows.evaluation import EVALUATION_V1, EVALUATION_V2
 from workflows.execution import EXECUTION_V1, EXECUTION_V2, EXECUTION_V3
@@ -69,6 +70,7 @@ REGISTRY = Registry(
     ACCESS_V1,
     EVALUATION_V1,
     EVALUATION_V2,
+    ACTION_PLAN_V1,
 )
 
 __all__ = [

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("execution", __name__)
 
-from eplan_flow.execution import routes  # noqa: F401
+from eplan_flow.execution import action_plans, ordinance, routes  # noqa: F401

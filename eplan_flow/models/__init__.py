@@ -1,5 +1,6 @@
 """The data model. Import models from here."""
 
+from eplan_flow.models.action_plan import FISCAL_MONTHS, ActionPlan, ActionPlanItem
 from eplan_flow.models.attachment import ATTACHMENT_KINDS, ATTACHMENT_MEDIA_TYPES, Attachment
 from eplan_flow.models.audit import AuditCheckpoint, AuditEvent
 from eplan_flow.models.catalogue import CATALOGUES, CatalogueItem
@@ -62,6 +63,7 @@ __all__ = [
     "DUTY_SUBJECTS",
     "EMAIL_STATES",
     "EVALUATION_ROUNDS",
+    "FISCAL_MONTHS",
     "IMPORT_MODES",
     "ITEM_KINDS",
     "LAO_TYPES",
@@ -74,6 +76,8 @@ __all__ = [
     "SESSION_KINDS",
     "TRANSFER_KINDS",
     "Account",
+    "ActionPlan",
+    "ActionPlanItem",
     "AnnouncementDuty",
     "ApiToken",
     "Attachment",

@@ -372,12 +372,16 @@ def test_an_announced_revisions_signed_announcement_is_posted_with_it(world, db,
     assert attachments.posting_required("plan") and attachments.posting_required("revision")
 
 
-def test_the_s3_store_is_documented_but_refused_without_its_backend(app, monkeypatch):
+def test_the_s3_store_is_refused_without_its_backend(app, monkeypatch):
+    import sys
+
     from eplan_flow.services.platform import storage
 
     monkeypatch.setitem(app.config, "ATTACHMENTS_DIR", None)
     local = storage.storage(app)
     assert isinstance(local, LocalStorage) and local.root == Path(app.instance_path) / "attachments"
     monkeypatch.setitem(app.config, "ATTACHMENTS_STORAGE", "s3")
+    monkeypatch.setitem(app.config, "ATTACHMENTS_S3_BUCKET", "eplan")
+    monkeypatch.setitem(sys.modules, "boto3", None)  # the optional 's3' extra not installed
     with pytest.raises(storage.StorageNotConfigured, match="boto3"):
         storage.storage(app)

@@ -26,6 +26,7 @@ from eplan_flow.models import AuditEvent, OutboxMessage, ProjectRecord, User
 from eplan_flow.permissions import can_read, roles_over
 from eplan_flow.services.platform import audit, engine
 from tests import factories
+from tests.factories import action_plans as action_plan_factories
 from tests.factories import execution as execution_factories
 from tests.factories import plans as plan_factories
 from tests.factories import results as results_factories
@@ -102,6 +103,8 @@ INSTANCE_BUILDERS = {
     "execution": execution_factories.fully_done,
     # Its method, findings and recommendations written: submitting it to the executive always passes.
     "evaluation": results_factories.drafted_report,
+    # One project with its months ticked: submitting it to the executive always passes.
+    "action_plan": action_plan_factories.drafted,
     # A new person's account waiting at the LAO, and an active member's request for e-Plan.
     "account": approval_helpers.waiting_account,
     "system_access": approval_helpers.waiting_access_request,

@@ -258,6 +258,22 @@ CONTENT_ROUTES = {
     "attachments.attach": ("POST", "/attachments/revision/{revision}"),
     "attachments.attach_to_step": ("POST", "/attachments/instances/revision/{revision}"),
     "attachments.download": ("GET", "/attachments/{attachment}"),
+    "execution.action_plans": ("GET", "/execution/laos/{org}/action-plans"),
+    "execution.open_action_plan": ("POST", "/execution/laos/{org}/action-plans"),
+    "execution.action_plan": ("GET", "/execution/action-plans/{action_plan}"),
+    "execution.action_plan_months": (
+        "POST",
+        "/execution/action-plans/{action_plan}/items/{action_plan_item}/months",
+    ),
+    "execution.action_plan_remove_item": (
+        "POST",
+        "/execution/action-plans/{action_plan}/items/{action_plan_item}/remove",
+    ),
+    "execution.action_plan_add_item": ("POST", "/execution/action-plans/{action_plan}/items"),
+    "execution.action_plan_add_agency_item": ("POST", "/execution/action-plans/{action_plan}/agency-items"),
+    "execution.action_plan_pd01": ("GET", "/execution/action-plans/{action_plan}/pd01"),
+    "execution.action_plan_pd02": ("GET", "/execution/action-plans/{action_plan}/pd02"),
+    "execution.action_plan_xlsx": ("GET", "/execution/action-plans/{action_plan}/pd.xlsx"),
 }
 # Routes not tied to one LAO's content, each covered by its own tests.
 UNSCOPED_ROUTES = {
@@ -268,6 +284,12 @@ UNSCOPED_ROUTES = {
     "plans.import_confirm": "tests/planning/test_plan_import_pages.py (the LAO's planners; its other "
     "readers 403, outsiders 404, nothing changed)",
     "plans.import_template": "tests/planning/test_plan_import_pages.py (a blank workbook: anyone signed in)",
+    "execution.ordinance_upload": "tests/delivery/test_ordinance_import.py (the LAO's planners only; its "
+    "other readers 403, outsiders 404)",
+    "execution.ordinance_preview": "tests/delivery/test_ordinance_import.py (the LAO's planners; its other "
+    "readers 403, outsiders 404, nothing kept)",
+    "execution.ordinance_confirm": "tests/delivery/test_ordinance_import.py (the LAO's planners; its other "
+    "readers 403, outsiders 404, nothing changed)",
     "main.overdue": "tests/planning/test_overdue_page.py (the list is scoped per role)",
     "main.announcement_duties": "tests/planning/test_announcement_duties.py (readers of the LAO; others 404)",
     "main.record_announcement_duty": "tests/planning/test_announcement_duties.py (the LAO's planning "
@@ -360,6 +382,12 @@ def content(world, db, app, tmp_path, monkeypatch):
     from eplan_flow.services.planning import attachments
 
     monkeypatch.setitem(app.config, "ATTACHMENTS_DIR", str(tmp_path / "attachments"))
+    from eplan_flow.services.delivery import action_plans
+
+    action_plan = action_plans.open_action_plan(world.planner, world.sao_a.id, 2570, "2026-09-28")
+    action_plan_item = action_plans.add_agency_item(
+        world.planner, action_plan.id, "ขุดลอกหนองน้ำ", "กรมทรัพยากรน้ำ", "350000.00"
+    )
     minutes = b"%PDF-1.4\n%%EOF\n"
     attachment = attachments.attach(
         world.planner, "revision", revision.id, kind="meeting_minutes", filename="m.pdf", data=minutes
@@ -377,6 +405,8 @@ def content(world, db, app, tmp_path, monkeypatch):
         "review": review.id,
         "review_item": review_item.id,
         "attachment": attachment.id,
+        "action_plan": action_plan.id,
+        "action_plan_item": action_plan_item.id,
     }
 
 

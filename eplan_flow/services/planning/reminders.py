@@ -22,7 +22,15 @@ from sqlalchemy.orm import joinedload
 
 from eplan_flow import thaidate
 from eplan_flow.extensions import db
-from eplan_flow.models import EvaluationReport, Notification, Organisation, Plan, RoleGrant, User
+from eplan_flow.models import (
+    ActionPlan,
+    EvaluationReport,
+    Notification,
+    Organisation,
+    Plan,
+    RoleGrant,
+    User,
+)
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import grant_covers
 from eplan_flow.services.planning import deadlines as overdue
@@ -30,6 +38,7 @@ from eplan_flow.services.planning import duties
 from eplan_flow.services.platform import mail
 from eplan_flow.services.platform.unit_of_work import transaction
 from workflows import REGISTRY, deadlines, routing
+from workflows import action_plan as action_plan_rules
 from workflows.deadlines import DEADLINES_V1, DEADLINES_V2, EVALUATION_DEADLINES
 from workflows.roles import ROLES
 
@@ -155,6 +164,7 @@ def run_deadline_checks(
             *_submission_reminders(today, locale, rules, deadline_rules),
             *_duty_reminders(today, locale, rules),
             *_evaluation_notices(today, locale, rules, deadline_rules),
+            *_action_plan_notices(today, locale, rules),
         ]
         for notice in notices:
             summary.items[notice.kind] = summary.items.get(notice.kind, 0) + 1
@@ -399,6 +409,52 @@ def _yearly_report_reminders(
         )
         for org in duties.laos_without_yearly_report(true(), year)
     ]
+
+
+def _action_plan_notices(today: date, locale: str, rules: dict) -> list[Notice]:
+    """The action plan (ข้อ 26–27, rules in ``workflows/action_plan.py``): reminders as the 30 days
+    from the budget ordinance's announcement run out, then the overdue notice (and, once late enough,
+    the oversight office's) until the executive announces it."""
+    plan_rules = action_plan_rules.ACTION_PLAN_DEADLINES
+    days_before = _days_before()
+    rows = db.session.scalars(
+        select(ActionPlan)
+        .options(joinedload(ActionPlan.organisation))
+        .where(ActionPlan.status.in_(plan_rules["chased_states"]))
+        .order_by(ActionPlan.id)
+    ).all()
+    notices: list[Notice] = []
+    for row in rows:
+        org = row.organisation
+        deadline = action_plan_rules.announce_deadline(row.ordinance_announced_on, plan_rules)
+        days_left = (deadline - today).days
+        link = _path("execution.action_plan", action_plan_id=row.id)
+        ordinance = thaidate.format_date(row.ordinance_announced_on, locale)
+        if days_left < 0:
+            reason = action_plan_rules.reason(
+                "action_plan_not_announced",
+                locale,
+                plan_rules,
+                year=row.fiscal_year_be,
+                days=plan_rules["announce_within_days"],
+                ordinance=ordinance,
+                deadline=thaidate.format_date(deadline, locale),
+            )
+            ident = f"action_plan_not_announced:{org.id}:{row.id}:{deadline.isoformat()}"
+            notices += _late(org, ident, reason, deadline, -days_left, link, locale, rules)
+            continue
+        point = _threshold(days_left, days_before)
+        if point is None:
+            continue
+        what = action_plan_rules.text(
+            "announce", locale, plan_rules, year=row.fiscal_year_be, ordinance=ordinance
+        )
+        notices.append(
+            _reminder(
+                org, "action_plan", what, deadline, days_left, point, link, locale, rules, row.fiscal_year_be
+            )
+        )
+    return notices
 
 
 def _threshold(days_left: int, days_before) -> int | None:

@@ -32,6 +32,7 @@ from eplan_flow.errors import (
 from eplan_flow.extensions import db
 from eplan_flow.models import (
     Account,
+    ActionPlan,
     EvaluationReport,
     Organisation,
     Plan,
@@ -55,7 +56,16 @@ from workflows import REGISTRY, DefinitionError, Registry, UnknownWorkflow, Work
 # Which model carries each workflow. Later workflows (accounts, revisions...) register here.
 WORKFLOW_MODELS: dict[str, type[WorkflowMixin]] = {
     model.WORKFLOW: model
-    for model in (Plan, Revision, PlanReview, ProjectExecution, Account, SystemAccess, EvaluationReport)
+    for model in (
+        Plan,
+        Revision,
+        PlanReview,
+        ProjectExecution,
+        Account,
+        SystemAccess,
+        EvaluationReport,
+        ActionPlan,
+    )
 }
 
 # Work that entering a state does inside the transition's own transaction (announcing a revision
