@@ -70,7 +70,8 @@ def kept(app, tmp_path, monkeypatch):
 def make_plan(world):
     """An announced plan of sao_a with four named projects; project 1 budgeted for the first year
     with the e-LAAS code the ordinance of the second year repeats."""
-    plan = announced_plan(world.sao_a, world.planner, projects=4)
+    # Its own period: the factory's counter runs past the years inputs accept in a long session.
+    plan = announced_plan(world.sao_a, world.planner, projects=4, period_start_be=2571)
     for record in _db.session.scalars(select(ProjectRecord).where(ProjectRecord.plan_id == plan.id)):
         record.name = NAMES[record.project_no]
     _db.session.commit()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from itertools import cycle
+from itertools import count
 
 from sqlalchemy import select
 
@@ -31,9 +31,7 @@ from workflows.plan import PLAN_V1
 
 # From the next plan period on: every year is still to come, so revisions may touch any of them
 # (revision rules v2 refuse past fiscal years; tests of that rule give the period).
-# Cycled within the years the inputs accept (fiscal years up to 2700): a test makes a few plans per
-# LAO, never two dozen, and each test has its own LAOs.
-_periods = cycle(range(2571, 2696, 5))
+_periods = count(2571, 5)
 # What a correction (แก้ไข) states it corrects (required from version 2 of the revision workflow).
 FACT = "ข้อเท็จจริงคือ ชื่อและตัวชี้วัดตามเอกสารโครงการ"
 # What a policy-route revision (ข้อ 22/2) records of its basis (required from version 2).
