@@ -3,16 +3,18 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
+# The console script (pyproject [project.scripts]): `eplan CMD` is `flask --app wsgi eplan CMD`.
+EPLAN := $(VENV)/bin/eplan
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # The app's own public address (its SSO issuer, the Host names it serves); never taken from requests.
 EPLAN_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run lint test worker install install-test install-lint translations services browser graphviz bench clean
+.PHONY: run serve lint test worker install install-test install-lint translations services browser graphviz bench clean dist lock
 
 ## run: set up and serve the app on SQLite with demo data at http://127.0.0.1:5000
 run: install translations graphviz
-	EPLAN_BASE_URL=$(EPLAN_BASE_URL) $(FLASK) eplan setup
+	EPLAN_BASE_URL=$(EPLAN_BASE_URL) $(EPLAN) setup
 	EPLAN_BASE_URL=$(EPLAN_BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## lint: ruff (lint rules and format check), mypy and the import contract, as configured in pyproject.toml
@@ -26,9 +28,15 @@ lint: install-lint
 test: install-test translations services browser graphviz
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## worker: run background jobs from Redis (needs EPLAN_REDIS_URL) and relay the outbox
+## worker: run background jobs from Redis (needs EPLAN_REDIS_URL), relay the outbox and schedule
+## the recurring jobs, all in one process (production runs `eplan scheduler` once, workers without it)
 worker: install translations
-	$(FLASK) eplan worker
+	$(EPLAN) worker --with-scheduler
+
+## serve: the production web server as compose.yaml runs it: gunicorn (eplan_flow/gunicorn_conf.py) on
+## EPLAN_BIND (127.0.0.1:8000), EPLAN_WEB_CONCURRENCY workers; needs the settings of README "Deployment"
+serve: install translations
+	$(VENV)/bin/gunicorn -c python:eplan_flow.gunicorn_conf eplan_flow.wsgi:app
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -47,6 +55,17 @@ $(VENV)/.installed-test: $(VENV)/.installed
 $(VENV)/.installed-lint: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[lint]'
 	touch $@
+
+## dist: build the sdist and, from it, the wheel into dist/ (the wheel carries the compiled .mo files)
+dist: install-test
+	rm -rf dist
+	$(PY) -m build --installer uv --outdir dist .
+
+## lock: re-resolve requirements/production.lock (pinned, hashed) from pyproject.toml's dependencies
+lock: install
+	$(PY) -m pip install -q 'uv>=0.9,<1'
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--no-header --quiet -o requirements/production.lock
 
 translations: install
 	$(VENV)/bin/pybabel compile -d eplan_flow/translations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms import SelectField
 
 from admin.base import SecureModelView, form_choices
@@ -19,6 +20,8 @@ from workflows.deadlines import DEADLINES_V1
 
 CATALOGUE_CHOICES = [(c, CATALOGUE_LABELS[c]) for c in CATALOGUES]
 PROVINCIAL_CHOICES = [(c, CATALOGUE_LABELS[c]) for c in catalogues.PROVINCIAL]
+# What DLA keeps besides: the national sub-plans (แผนย่อย), each under its master plan.
+DLA_KEPT_CHOICES = [(c, CATALOGUE_LABELS[c]) for c in catalogues.DLA_KEPT]
 
 
 def period_label(start: int | None):
@@ -34,6 +37,23 @@ def _period_or_none(value) -> int | None:
     return int(value)
 
 
+def _parent_or_none(value) -> int | None:
+    if value in (None, "", "None", "__None"):
+        return None
+    return int(value)
+
+
+def _master_plan_choices():
+    """The master plans a sub-plan may sit under (active, national), by code."""
+    plans = db.session.scalars(
+        select(CatalogueItem)
+        .where(CatalogueItem.catalogue == "master_plan", CatalogueItem.scope == "")
+        .where(CatalogueItem.is_active.is_(True))
+        .order_by(CatalogueItem.position, CatalogueItem.code)
+    )
+    return form_choices([("", _l("None (not a sub-plan)")), *((str(p.id), str(p)) for p in plans)])
+
+
 def _period_choices(current: int | None = None):
     """Every period, the period in force, the one before it and the two after (and ``current``)."""
     years = DEADLINES_V1["period"]["years"]
@@ -43,7 +63,8 @@ def _period_choices(current: int | None = None):
 
 
 class CatalogueItemView(SecureModelView):
-    """National items for everyone to read; provincial officers keep their own province's items.
+    """National items for everyone to read; provincial officers keep their own province's items,
+    and DLA the national sub-plans (แผนย่อย) of the master plans.
 
     Rows are scoped by province code (``scope``), not by organisation: the one scoping hook is
     replaced, so the list, the count and ``get_one`` all apply it.
@@ -108,18 +129,24 @@ class CatalogueItemView(SecureModelView):
         "period_start_be": lambda v, c, m, n: period_label(m.period_start_be),
     }
     column_formatters_detail = column_formatters
-    # The parent is seed structure (master plan → national strategy), never picked in a form.
+    # A master plan's strategy is seed structure; a sub-plan's master plan is picked by DLA.
     form_columns = (
         "catalogue",
         "scope",
         "period_start_be",
+        "parent_id",
         "code",
         "name_th",
         "name_en",
         "position",
         "is_active",
     )
-    form_overrides = {"catalogue": SelectField, "scope": SelectField, "period_start_be": SelectField}
+    form_overrides = {
+        "catalogue": SelectField,
+        "scope": SelectField,
+        "period_start_be": SelectField,
+        "parent_id": SelectField,
+    }
     form_args = {
         "catalogue": {"label": _l("Catalogue"), "choices": form_choices(PROVINCIAL_CHOICES)},
         "scope": {"label": _l("Province"), "choices": []},
@@ -129,6 +156,13 @@ class CatalogueItemView(SecureModelView):
             "coerce": _period_or_none,
             "description": _l("The plan period the item serves; a provincial development plan has one."),
         },
+        "parent_id": {
+            "label": _l("Under master plan"),
+            "choices": [],
+            "coerce": _parent_or_none,
+            "validate_choice": False,  # the service checks it is a master plan
+            "description": _l("Sub-plans only: the master plan the sub-plan belongs to."),
+        },
     }
 
     def may_write(self) -> bool:
@@ -136,7 +170,7 @@ class CatalogueItemView(SecureModelView):
         return scopes is None or bool(scopes)
 
     def may_change(self, row) -> bool:
-        return catalogues.may_edit_scope(current_user, row.scope)
+        return catalogues.may_edit_item(current_user, row.catalogue, row.scope)
 
     def scope(self, query):
         return query.filter(catalogues.visible_clause(current_user))
@@ -146,16 +180,20 @@ class CatalogueItemView(SecureModelView):
         query = db.session.query(Province).order_by(Province.code)
         if scopes is not None:
             query = query.filter(Province.code.in_(sorted(scopes)))
-        return form_choices((p.code, f"{p.code} {p.name_th}") for p in query)
+        national = [("", _l("National (sub-plans)"))] if catalogues.may_keep_national(current_user) else []
+        return form_choices([*national, *((p.code, f"{p.code} {p.name_th}") for p in query)])
+
+    def _fill(self, form, period: int | None = None):
+        kept = DLA_KEPT_CHOICES if catalogues.may_keep_national(current_user) else []
+        form.catalogue.choices = form_choices([*PROVINCIAL_CHOICES, *kept])
+        form.scope.choices = self._province_choices()
+        form.period_start_be.choices = _period_choices(period)
+        form.parent_id.choices = _master_plan_choices()
+        return form
 
     def create_form(self, obj=None):
-        form = super().create_form(obj)
-        form.scope.choices = self._province_choices()
-        form.period_start_be.choices = _period_choices()
-        return form
+        return self._fill(super().create_form(obj))
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        form.scope.choices = self._province_choices()
-        form.period_start_be.choices = _period_choices(form.period_start_be.data)
-        return form
+        return self._fill(form, form.period_start_be.data)

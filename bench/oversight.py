@@ -292,7 +292,9 @@ def time_all(app, conninfo: str, province: str, repeat: int) -> dict[str, list[f
     from eplan_flow.services.oversight import status as oversight
 
     client = app.test_client()
-    response = client.post("/auth/login", data={"username": "bench_po", "password": PASSWORD})
+    # The app answers only at its configured address (eplan_flow/addresses.py), not the test client's localhost.
+    base = app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    response = client.post("/auth/login", data={"username": "bench_po", "password": PASSWORD}, base_url=base)
     if response.status_code != 302:
         raise SystemExit("bench sign-in failed")
     times: dict[str, list[float]] = {k: [] for k in ("service", "page", "csv", "xlsx", "raw")}
@@ -315,7 +317,7 @@ def time_all(app, conninfo: str, province: str, repeat: int) -> dict[str, list[f
                 ("xlsx", f"/oversight/export.xlsx?{query}"),
             ):
                 started = time.perf_counter()
-                response = client.get(path)
+                response = client.get(path, base_url=base)
                 took[key] = time.perf_counter() - started
                 if response.status_code != 200:
                     raise SystemExit(f"{path} answered {response.status_code}")

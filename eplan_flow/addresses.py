@@ -4,6 +4,12 @@ A request's Host header is the client's to choose. Anything derived from it (the
 discovery URL e-Plan signs in through) would let whoever sends the first request pick whom e-Plan
 trusts. So BASE_URL (EPLAN_BASE_URL) names this app, the rest derives from it at start-up, and a
 request for any other Host is refused before the app sees it.
+
+Behind a load balancer or reverse proxy, TRUSTED_PROXIES (EPLAN_TRUSTED_PROXIES) says how many
+proxies stand in front of the app: Werkzeug's ProxyFix then takes the client's address, scheme and
+Host from the last that many X-Forwarded-For/-Proto/-Host entries, the ones those proxies wrote.
+Everything else reads ``request.remote_addr`` (rate limits, audit records) and never a header
+itself. With 0, the default, no forwarded header is believed: a client could write any.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from werkzeug.exceptions import BadRequest, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import get_host
 
 from eplan_flow.config import InsecureConfiguration
@@ -50,6 +57,18 @@ def derive(config) -> None:
             hosts.append(host)
     # Flask checks these too when it reads request.host; the guard below refuses earlier.
     config["TRUSTED_HOSTS"] = hosts
+    config["TRUSTED_PROXIES"] = _proxy_count(config.get("TRUSTED_PROXIES"))
+
+
+def _proxy_count(value) -> int:
+    # EPLAN_TRUSTED_PROXIES arrives as a number (from_prefixed_env reads JSON) or as text.
+    text = str(value if value is not None else 0).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise InsecureConfiguration(
+            f"EPLAN_TRUSTED_PROXIES must be the number of proxies in front of this app (0: none), "
+            f"not {value!r}"
+        )
+    return int(text)
 
 
 def _checked_base_url(url: str) -> str:
@@ -75,27 +94,60 @@ class TrustedHostGuard:
     opens a session or runs a single hook (Flask's own TRUSTED_HOSTS check raises only at
     dispatch, after the before-request hooks have run)."""
 
-    def __init__(self, wsgi_app, trusted_hosts: list[str], base_url: str | None = None):
+    def __init__(
+        self,
+        wsgi_app,
+        trusted_hosts: list[str],
+        base_url: str | None = None,
+        any_host_paths: frozenset[str] = frozenset(),
+    ):
         self.wsgi_app = wsgi_app
         self.trusted_hosts = list(trusted_hosts)
         # Named in the answer so someone who typed another address (localhost) finds the right one;
         # the configured address is public, and nothing of the request is echoed back.
         where = f" {base_url}" if base_url else ""
         self.refusal = f"Unknown host: this service answers at{where}. ไม่รู้จักชื่อเครื่องนี้ โปรดเปิดระบบที่{where}"
+        # A load balancer probes each process by its IP address (Host: 10.0.0.5:8000), which no
+        # configuration can list in advance. Its probes (``any_host_paths``: GET or HEAD of exactly
+        # those paths) pass whatever Host they name, but under this app's own name: the Host the
+        # client sent is replaced before the app runs, so it reaches nothing (no URL, no log line,
+        # no redirect is built from it), and every other path is refused as before.
+        self.any_host_paths = any_host_paths
+        own = [urlsplit(base_url).netloc.rpartition("@")[2]] if base_url else []
+        own += [h for h in self.trusted_hosts if not h.startswith(".")]
+        self.own_host = own[0] if own else None
 
     def __call__(self, environ, start_response):
         try:
             host = get_host(environ, self.trusted_hosts) if self.trusted_hosts else ""
         except SecurityError:
             host = ""
+        if not host and self.own_host and self._is_probe(environ):
+            environ = {**environ, "HTTP_HOST": self.own_host}
+            host = self.own_host
         if not host:
             log.warning("request for an untrusted Host refused: %r", environ.get("HTTP_HOST", "")[:100])
             return BadRequest(self.refusal)(environ, start_response)
         return self.wsgi_app(environ, start_response)
 
+    def _is_probe(self, environ) -> bool:
+        return (
+            environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            and environ.get("PATH_INFO") in self.any_host_paths
+        )
 
-def init_app(app) -> None:
-    app.wsgi_app = TrustedHostGuard(app.wsgi_app, app.config["TRUSTED_HOSTS"], app.config.get("BASE_URL"))
+
+def init_app(app, any_host_paths: frozenset[str] = frozenset()) -> None:
+    """Refuse unknown Hosts (but let ``any_host_paths`` probes through, under this app's name);
+    in front of that, believe the forwarded headers of TRUSTED_PROXIES proxies and no more."""
+    app.wsgi_app = TrustedHostGuard(
+        app.wsgi_app, app.config["TRUSTED_HOSTS"], app.config.get("BASE_URL"), any_host_paths
+    )
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Outermost, so the Host the guard checks is the one the proxies forwarded, still checked
+        # against TRUSTED_HOSTS: trusting a proxy's X-Forwarded-Host never widens the hosts served.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def oidc_issuer() -> str:

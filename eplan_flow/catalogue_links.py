@@ -19,6 +19,8 @@ from eplan_flow.models import CATALOGUES, CatalogueItem
 # national strategy they belong to, so the two catalogues make one group.
 LINK_GROUPS = {
     "national_strategy": _l("National Strategy and its master plans"),
+    # Shown only when DLA has entered sub-plans (an empty national group is left out).
+    "sub_plan": _l("Sub-plans of the master plans (tick the master plan too)"),
     "nesdp_milestone": _l("13th NESDP milestones"),
     "sdg": _l("Sustainable Development Goals"),
     "provincial_strategy": _l("Provincial development strategies"),

@@ -14,13 +14,14 @@ from sqlalchemy import distinct, func, select
 
 from eplan_flow.errors import DomainError
 from eplan_flow.extensions import db
+from eplan_flow.jobs import schedule
 from eplan_flow.jobs.worker import run_worker
 from eplan_flow.models import AuditEvent, Organisation, User
 from eplan_flow.seed import demo
 from eplan_flow.services.directory import catalogues, geography, laos_import
 from eplan_flow.services.identity import accounts, keys, oidc_clients, resealing
 from eplan_flow.services.planning import plan_import, reminders
-from eplan_flow.services.platform import audit, outbox
+from eplan_flow.services.platform import audit, outbox, queues
 
 eplan = AppGroup("eplan", help="eplan-flow administration.")
 log = logging.getLogger(__name__)
@@ -261,6 +262,8 @@ def relay_outbox_command(interval: float | None) -> None:
     """Hand pending outbox messages to the job queue (one pass, or --loop)."""
     if interval is None:
         relayed, pending = outbox.relay_all()
+        if not current_app.config.get("REDIS_URL"):  # the jobs run here: wait for them
+            queues.drain_in_process(current_app._get_current_object(), timeout=None)  # type: ignore[attr-defined]
         click.echo(f"relayed: {relayed}, still pending: {pending}")
         return
     click.echo(f"relaying every {interval:g}s; Ctrl-C stops")
@@ -282,15 +285,24 @@ def relay_outbox_command(interval: float | None) -> None:
 @eplan.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option(
-    "--no-cron",
-    "no_cron",
-    is_flag=True,
-    help="Do not run the recurring jobs' scheduler here (one worker should run it).",
+    "--with-scheduler/--no-scheduler",
+    "--cron/--no-cron",
+    "with_scheduler",
+    default=False,
+    help="Also run the recurring jobs' scheduler here (a one-process development set-up; "
+    "production runs `eplan scheduler` once). Off by default.",
 )
-def worker_command(burst: bool, no_cron: bool) -> None:
-    """Run an RQ worker on the configured queues (relaying the outbox and scheduling recurring jobs)."""
+def worker_command(burst: bool, with_scheduler: bool) -> None:
+    """Run an RQ worker on the configured queues, relaying the outbox (no scheduling by default)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
-    run_worker(app, burst=burst, cron=not no_cron)
+    run_worker(app, burst=burst, cron=with_scheduler)
+
+
+@eplan.command("scheduler")
+def scheduler_command() -> None:
+    """Enqueue the recurring jobs when due, until stopped: run exactly one (a second one waits)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
+    schedule.serve(app)
 
 
 @eplan.command("run-deadline-checks")

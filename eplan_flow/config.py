@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 
 from eplan_flow import sealing
@@ -27,6 +28,9 @@ class Config:
     DATABASE_URL: str | None = None
     # Set from EPLAN_REDIS_URL; None means background jobs run in-process.
     REDIS_URL: str | None = None
+    # Where rate limits count (EPLAN_RATELIMIT_STORAGE_URL, a Flask-Limiter storage URI); None:
+    # REDIS_URL when set (every web process shares the counters), else memory:// (one process).
+    RATELIMIT_STORAGE_URL: str | None = None
     # Set from EPLAN_MIGRATION_DATABASE_URL: the owner role that runs migrations (db upgrade,
     # eplan setup), while DATABASE_URL names the app's least-privileged role (scripts/db-roles.sql).
     # None: migrations use DATABASE_URL.
@@ -50,10 +54,25 @@ class Config:
     LOAD_DEMO_DATA = True
     JOB_QUEUES = ("default", "notifications")
     OUTBOX_BATCH_SIZE = 100
+    # Without Redis: how often the web process runs outbox rows still pending (after a restart).
+    OUTBOX_SWEEP_SECONDS = 30
+    # The one scheduler holds a Redis lease this long, renewing it; a second one waits to take over.
+    SCHEDULER_LEASE_SECONDS = 30
+    # The recurring jobs as [{"job", "queue", "cron"}] in Bangkok time (EPLAN_CRON_SCHEDULE, JSON);
+    # None: eplan_flow.jobs.schedule.SCHEDULE.
+    CRON_SCHEDULE: list[dict] | None = None
     # RQ retries of a failing job (seconds between tries), then its queue's failed registry.
     JOB_RETRY_MAX = 3
     JOB_RETRY_INTERVALS = (10, 60, 300)
     FLASK_ADMIN_SWATCH = "cerulean"
+
+    # -- Logs and metrics (eplan_flow.logging_setup, services/platform/metrics.py) -------------
+    # "json": one JSON object per line (time, level, logger, message, request id, person,
+    # organisation, job), for a log collector; "text": plain lines for a terminal (EPLAN_LOG_FORMAT).
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    # The bearer token Prometheus sends to /metrics (EPLAN_METRICS_TOKEN); None: /metrics is 404.
+    METRICS_TOKEN: str | None = None
 
     # -- This app's own address (eplan_flow.addresses) -----------------------------------------
     # The public base URL people and other systems reach this app at (EPLAN_BASE_URL). The SSO's
@@ -63,6 +82,10 @@ class Config:
     # Host names served besides BASE_URL's (EPLAN_TRUSTED_HOSTS: a JSON list or comma-separated;
     # ".example.go.th" takes every subdomain). A request naming any other Host gets 400.
     TRUSTED_HOSTS: list[str] | None = None
+    # How many proxies (load balancer, reverse proxy) stand in front of this app and write
+    # X-Forwarded-For/-Proto/-Host (EPLAN_TRUSTED_PROXIES). 0: none, no such header is believed;
+    # set it to exactly the number of hops, or clients could name their own address.
+    TRUSTED_PROXIES = 0
 
     # -- Single Sign-On, the identity-provider side (eplan_flow.sso, eplan_flow.oidc) ----------
     # The issuer URL the provider names in its tokens; None means BASE_URL.
@@ -179,6 +202,7 @@ class TestConfig(Config):
     # Flask's test client says Host: localhost; live test servers answer at 127.0.0.1:<port>.
     BASE_URL = "http://localhost"
     TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
+    OUTBOX_SWEEP_SECONDS = 0  # a test runs the pending rows when it means to
 
 
 class ProductionConfig(Config):
@@ -190,6 +214,7 @@ class ProductionConfig(Config):
     DEV_LOGIN_ENABLED = False
     LOAD_DEMO_DATA = False
     THAID_DEV_PROVIDER_ENABLED = False
+    LOG_FORMAT = "json"
 
 
 CONFIGS = {"development": Config, "test": TestConfig, "production": ProductionConfig}
@@ -223,6 +248,7 @@ def check_configuration(config) -> None:
     check_audit_key(config)
     check_base_url(config)
     check_attachment_storage(config)
+    check_observability(config)
 
 
 def _weak_secret(value) -> str | None:
@@ -300,6 +326,11 @@ def check_services(config) -> None:
             "EPLAN_REDIS_URL must be set in production: background jobs and the rate limits "
             "shared by every web process need Redis"
         )
+    if str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://"):
+        raise InsecureConfiguration(
+            "EPLAN_RATELIMIT_STORAGE_URL must not be memory:// in production: each web process "
+            "would count on its own, multiplying every limit (leave it unset to count in Redis)"
+        )
 
 
 def check_audit_key(config) -> None:
@@ -353,3 +384,27 @@ def check_attachment_storage(config) -> None:
             "EPLAN_ATTACHMENTS_STORAGE=s3 needs boto3, which is not installed: install the 's3' "
             "extra (pip install 'eplan-flow[s3]')"
         )
+
+
+LOG_FORMATS = ("json", "text")
+
+
+def check_observability(config) -> None:
+    """Refuse an unknown log format or level, and in production a guessable metrics token."""
+    if config.get("LOG_FORMAT") not in LOG_FORMATS:
+        raise InsecureConfiguration(
+            f"EPLAN_LOG_FORMAT={config.get('LOG_FORMAT')!r} is not one of {', '.join(LOG_FORMATS)}"
+        )
+    level = config.get("LOG_LEVEL", "INFO")
+    if not isinstance(level, int) and str(level).upper() not in logging.getLevelNamesMapping():
+        raise InsecureConfiguration(
+            f"EPLAN_LOG_LEVEL={level!r} is not a level: DEBUG, INFO, WARNING, ERROR or CRITICAL"
+        )
+    token = config.get("METRICS_TOKEN")
+    if token and config.get("ENV_NAME") == "production":
+        reason = _weak_secret(token)
+        if reason:
+            raise InsecureConfiguration(
+                f"EPLAN_METRICS_TOKEN {reason}: set it to a random value of at least 32 characters "
+                f"({GENERATE_SECRET}), or leave it unset to serve no metrics"
+            )

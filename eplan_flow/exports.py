@@ -68,6 +68,26 @@ def csv_bytes(headers: Sequence, rows: Iterable[Iterable], *, bom: bool = True) 
     return UTF8_BOM + data if bom else data
 
 
+def csv_chunks(headers: Sequence, rows: Iterable[Iterable], *, bom: bool = True, every: int = 500):
+    """``csv_bytes`` as a stream of byte chunks (``every`` rows each), for a download too big to build
+    in memory first: each chunk is written as the rows come."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(safe_row(headers))
+    head = buffer.getvalue().encode("utf-8")
+    yield UTF8_BOM + head if bom else head
+    buffer.seek(0)
+    buffer.truncate()
+    for count, row in enumerate(rows, 1):
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        if count % every == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
 def xlsx_bytes(sheet_title: str, headers: Sequence, rows: Iterable[Iterable]) -> bytes:
     """An Excel workbook of one sheet: numbers as numbers, dates as dates, text as text (never a formula)."""
     book = Workbook(write_only=True)
@@ -98,4 +118,4 @@ def _sheet_title(title: str) -> str:
     return re.sub(r"[\\/*?:\[\]]", " ", title)[:31] or "Sheet"
 
 
-__all__ = ["CSV_MIMETYPE", "XLSX_MIMETYPE", "csv_bytes", "safe_cell", "safe_row", "xlsx_bytes"]
+__all__ = ["CSV_MIMETYPE", "XLSX_MIMETYPE", "csv_bytes", "csv_chunks", "safe_cell", "safe_row", "xlsx_bytes"]

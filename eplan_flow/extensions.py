@@ -43,5 +43,6 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 # Rate limits live in Redis (RATELIMIT_STORAGE_URI, from EPLAN_REDIS_URL); no limit by default,
-# the sign-in and registration views set their own.
+# the sign-in and registration views set their own. Counted per request.remote_addr: behind
+# EPLAN_TRUSTED_PROXIES proxies, the client's address they forwarded (eplan_flow.addresses).
 limiter = Limiter(key_func=get_remote_address)

@@ -21,6 +21,7 @@ from eplan_flow import (
     collation,
     i18n,
     log_redaction,
+    logging_setup,
     oidc,
     read_only,
     security_headers,
@@ -35,13 +36,17 @@ from eplan_flow.config import check_configuration, config_class
 from eplan_flow.documents import bp as documents_bp
 from eplan_flow.execution import bp as execution_bp
 from eplan_flow.extensions import csrf, db, limiter, migrate
+from eplan_flow.health import PROBE_PATHS
+from eplan_flow.health import bp as health_bp
 from eplan_flow.main import bp as main_bp
+from eplan_flow.monitoring import METRICS_PATH
+from eplan_flow.monitoring import bp as monitoring_bp
 from eplan_flow.oversight import bp as oversight_bp
 from eplan_flow.plans import bp as plans_bp
 from eplan_flow.public import bp as public_bp
 from eplan_flow.results import bp as results_bp
 from eplan_flow.revisions import bp as revisions_bp
-from eplan_flow.services.platform import engine, outbox
+from eplan_flow.services.platform import engine, metrics, outbox
 from eplan_flow.sso import bp as sso_bp
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -72,7 +77,9 @@ def build_app(test_config: dict | None = None) -> Flask:
     cast(DefaultJSONProvider, app.json).ensure_ascii = False
 
     web.init_app(app)
-    log_redaction.install()
+    # One handler for every logger, JSON in production; redacted; an access line per request.
+    logging_setup.init_app(app)
+    metrics.init_app(app)
     security_headers.init_app(app)
     collation.install()  # SQLite connections learn Thai order before the first one opens
     db.init_app(app)
@@ -88,6 +95,8 @@ def build_app(test_config: dict | None = None) -> Flask:
     read_only.init_app(app)
     cli.init_app(app)
 
+    app.register_blueprint(health_bp)
+    app.register_blueprint(monitoring_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(plans_bp, url_prefix="/plans")
     app.register_blueprint(revisions_bp, url_prefix="/revisions")
@@ -109,7 +118,7 @@ def build_app(test_config: dict | None = None) -> Flask:
     engine.resolve_entry_actions()
 
     # Last, so it wraps everything: a request for an unknown Host is refused before any of the above.
-    addresses.init_app(app)
+    addresses.init_app(app, any_host_paths=PROBE_PATHS | {METRICS_PATH})
     return app
 
 
@@ -126,15 +135,34 @@ def _derive_config(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     if url.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
-    # Rate limits count in Redis when there is one (shared by every web process), else in memory.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    # Rate limits count in Redis when there is one (shared by every web process), else in memory;
+    # EPLAN_RATELIMIT_STORAGE_URL names another store (production refuses memory://).
+    app.config["RATELIMIT_STORAGE_URI"] = (
+        app.config.get("RATELIMIT_STORAGE_URL")
+        or app.config.get("RATELIMIT_STORAGE_URI")
+        or app.config.get("REDIS_URL")
+        or "memory://"
+    )
+
+
+def _new_request_id() -> str:
+    """A random id the log redaction leaves whole: about one uuid4 hex in 20 holds a run of 13
+    digits, which the log lines would mask as a citizen ID, losing the request's id from them."""
+    while True:
+        candidate = uuid.uuid4().hex
+        if log_redaction.redact(candidate) == candidate:
+            return candidate
 
 
 def _init_request_id(app: Flask) -> None:
     @app.before_request
     def assign_request_id():
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        # A client's id is kept only if it is one: printable, and nothing the log redaction
+        # would mask (a citizen ID, a token), since every log line of the request carries it.
+        incoming = incoming[:64]
+        valid = incoming.isprintable() and log_redaction.redact(incoming) == incoming
+        g.request_id = incoming if incoming and valid else _new_request_id()
 
     @app.after_request
     def echo_request_id(response):

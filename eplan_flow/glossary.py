@@ -18,6 +18,8 @@ Domain words keep their Thai meaning in English names:
 | council | สภาท้องถิ่น | approves where the LAO type requires it |
 | executive | ผู้บริหารท้องถิ่น (นายก) | approves and announces |
 | civic forum | ประชาคมท้องถิ่น | the public consultation |
+| master plan / ``sub_plan`` | แผนแม่บทภายใต้ยุทธศาสตร์ชาติ / แผนย่อย | 23 master plans; their sub-plans |
+| eMENSCR | ระบบติดตามและประเมินผลแห่งชาติ | NESDC's national monitoring system; the export feeds it |
 | fiscal year | ปีงบประมาณ | 1 October – 30 September, named by its Buddhist-Era end year |
 """
 
@@ -49,6 +51,7 @@ PROJECT_FIELD_LABELS = {
     "equipment_category": _l("Equipment category"),
     "equipment_type": _l("Equipment type"),
     "unit": _l("Unit"),
+    "elaas_budget_code": _l("e-LAAS budget code"),
     **{f"budget_{n}": _l("Budget, year %(n)s (baht)", n=n) for n in range(1, 6)},
     "links": _l("Links (national strategy, NESDP, SDG, province)"),
 }
@@ -57,6 +60,7 @@ PROJECT_FIELD_LABELS = {
 CATALOGUE_LABELS = {
     "national_strategy": _l("National strategy"),
     "master_plan": _l("Master plan under the National Strategy"),
+    "sub_plan": _l("Sub-plan of a master plan"),
     "nesdp_milestone": _l("13th NESDP milestone"),
     "sdg": _l("Sustainable Development Goal"),
     "budget_programme": _l("Budget programme"),
@@ -67,6 +71,7 @@ DIMENSION_TITLES = {
     "strategy": _l("By LAO development strategy"),
     "national_strategy": _l("By 20-year National Strategy"),
     "master_plan": _l("By master plan under the National Strategy"),
+    "sub_plan": _l("By sub-plan of the master plans"),
     "nesdp_milestone": _l("By 13th NESDP milestone"),
     "sdg": _l("By Sustainable Development Goal"),
     "provincial_strategy": _l("By provincial development strategy"),
@@ -101,6 +106,7 @@ ACTION_LABELS = {
     "create": _l("Created the item"),
     "import_announced": _l("Imported as announced before e-Plan, from an Excel workbook"),
     "import_plan": _l("Imported the plan from an Excel workbook"),
+    "record_elaas_code": _l("Recorded the project's e-LAAS budget code from the budget ordinance"),
     "login": _l("Signed in"),
     "login_failed": _l("Failed sign-in"),
     "logout": _l("Signed out"),

@@ -56,9 +56,14 @@ _EQ = r"(?:=|%3D)"
 _VALUE_END = r"(?:&|%26|[\s\"'<>#;,)\]}]|$)"
 # A value runs to the next separator, or is quoted (kwargs reprs: password='...').
 _VALUE = rf"(?:'[^']*'|\"[^\"]*\"|.+?(?={_VALUE_END}))"
+# A value redacted already is left as it is: redacting twice (the record factory, then a handler's
+# filter or formatter) must not turn "[REDACTED]" into "[REDACTED]]".
+_UNREDACTED = rf"(?!\[REDACTED\]{_VALUE_END})"
 # Not inside a longer name (status_code=), but right after an encoded "&" or "?" (a nested URL).
-_SECRET_PARAM = re.compile(rf"(?i)(?:(?<![A-Za-z0-9_])|(?<=%26)|(?<=%3F))((?:{_NAMES}){_EQ}){_VALUE}")
-_URL_PARAM = re.compile(rf"(?i)((?:[?&]|%3F|%26)(?:{'|'.join(URL_ONLY_PARAMS)}){_EQ}){_VALUE}")
+_SECRET_PARAM = re.compile(
+    rf"(?i)(?:(?<![A-Za-z0-9_])|(?<=%26)|(?<=%3F))((?:{_NAMES}){_EQ}){_UNREDACTED}{_VALUE}"
+)
+_URL_PARAM = re.compile(rf"(?i)((?:[?&]|%3F|%26)(?:{'|'.join(URL_ONLY_PARAMS)}){_EQ}){_UNREDACTED}{_VALUE}")
 # 'password': 'x' / "code": "x" (reprs of dicts and JSON, e.g. job arguments, form data in errors).
 _SECRET_ITEM = re.compile(rf"(?i)([\"'](?:{_NAMES})[\"']\s*:\s*)([\"'])(.*?)(?<!\\)\2")
 _TOKEN_PATH = re.compile(

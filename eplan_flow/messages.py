@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from eplan_flow import errors
@@ -87,6 +88,11 @@ CATALOGUE = {
     "invalid_input/reason=other_period": _l(
         "These catalogue items serve another plan period: this plan covers %(start)s–%(end)s."
     ),
+    "invalid_input/reason=sub_plan_without_master_plan": _l(
+        "A sub-plan can be linked only together with the master plan it belongs to: tick that master "
+        "plan too."
+    ),
+    "invalid_input/reason=sub_plan_needs_master_plan": _l("Choose the master plan the sub-plan belongs to."),
     "invalid_input/reason=not_a_period": _l(
         "Enter the first year of a plan period (B.E.), such as 2566 for 2566–2570."
     ),
@@ -302,6 +308,16 @@ CATALOGUE = {
         "listed."
     ),
     "ordinance_import_gone": _l("The uploaded file is no longer kept; upload it again."),
+    # One rule for the ordinance import and the action plan (``services.delivery.ordinance_date``).
+    "ordinance_date_outside_fiscal_year": _l(
+        "Nothing was saved: the budget ordinance of fiscal year %(fiscal_year)s is announced between "
+        "%(earliest)s and %(latest)s; %(announced)s is outside that time."
+    ),
+    # A plan project's e-LAAS budget code (``services.planning.projects.clean_elaas_code``).
+    "elaas_code_invalid": _l(
+        "The e-LAAS budget code takes at most %(max_length)s characters: letters A-Z, digits, dots, dashes, "
+        "slashes or spaces, starting with a letter or a digit."
+    ),
     "ordinance_import:invalid_input/field=project_no": _l(
         "Nothing was saved: one plan project was chosen for two lines of the ordinance."
     ),
@@ -433,7 +449,25 @@ def message_for(
     **params,
 ) -> str:
     """What ``error`` tells the reader, in their language (see the module's docstring for the order)."""
+    _note_shown(error)
     return _lookup(error.code, error.details, context, labels, default, params, type(error))
+
+
+# Refusals worded during this request, each once however often it is shown: the metrics count them
+# by code when the request ends (``services.platform.metrics``).
+_SHOWN = "eplan_refusals_shown"
+
+
+def _note_shown(error: DomainError) -> None:
+    if has_request_context():
+        shown = g.setdefault(_SHOWN, [])
+        if not any(seen is error for seen in shown):
+            shown.append(error)
+
+
+def pop_refusals_shown() -> list[DomainError]:
+    """The refusals worded for the current request so far, forgotten as they are returned."""
+    return g.pop(_SHOWN, []) if has_request_context() else []
 
 
 def message_for_code(code: str, context: str | None = None, *, default: str | None = None, **details) -> str:

@@ -86,12 +86,21 @@ ACTION_PLAN_V1: dict[str, Any] = {
 ACTION_PLAN_DEADLINES_V1: dict[str, Any] = {
     "version": 1,
     "announce_within_days": 30,
+    # The announced plan is posted for the public within 15 days of its announcement (ข้อ 26 (2), as
+    # the plan's own announcement, ``DEADLINES_V2["announcement_duties"]``) and stays up 30 days.
+    "post_within_days": 15,
     "posting_days": 30,
     "roll_past_holidays": True,
     # The states in which the plan is not yet announced, so the deadline is chased (reminders before
     # it, overdue notices after: ``eplan_flow/services/planning/reminders.py``).
     "chased_states": ("drafting", "executive_review"),
     "texts": {
+        "post": {
+            "th": "ปิดประกาศแผนการดำเนินงาน ประจำปีงบประมาณ {year} (ประกาศเมื่อ {announced}) "
+            "ให้ประชาชนทราบ ไม่น้อยกว่า 30 วัน",
+            "en": "Post the action plan of fiscal year {year} (announced on {announced}) for the public "
+            "for at least 30 days",
+        },
         "announce": {
             "th": "ประกาศแผนการดำเนินงาน ประจำปีงบประมาณ {year} (ข้อบัญญัติงบประมาณประกาศใช้เมื่อ {ordinance})",
             "en": "Announce the action plan of fiscal year {year} "
@@ -105,6 +114,12 @@ ACTION_PLAN_DEADLINES_V1: dict[str, Any] = {
             "en": "The action plan of fiscal year {year} is not announced; it had to be announced within "
             "{days} days of the budget ordinance's announcement ({ordinance}), that is by {deadline}",
         },
+        "action_plan_not_posted": {
+            "th": "ประกาศแผนการดำเนินงาน ประจำปีงบประมาณ {year} เมื่อ {announced} แต่ยังไม่ได้ปิดประกาศ"
+            "ให้ประชาชนทราบภายใน {days} วัน คือภายใน {deadline}",
+            "en": "The action plan of fiscal year {year} was announced on {announced} but not posted for "
+            "the public within {days} days, that is by {deadline}",
+        },
     },
 }
 # The rules in force (a ministry letter that changes them is a new version, not an edit of this one).
@@ -114,6 +129,12 @@ ACTION_PLAN_DEADLINES = ACTION_PLAN_DEADLINES_V1
 def announce_deadline(ordinance_announced_on: date, rules: dict = ACTION_PLAN_DEADLINES_V1) -> date:
     """The last day to announce the action plan of an ordinance announced on ``ordinance_announced_on``."""
     deadline = ordinance_announced_on + timedelta(days=rules["announce_within_days"])
+    return thai_calendar.next_working_day(deadline) if rules.get("roll_past_holidays") else deadline
+
+
+def post_deadline(announced_on: date, rules: dict = ACTION_PLAN_DEADLINES_V1) -> date:
+    """The last day to post the action plan announced on ``announced_on`` for the public."""
+    deadline = announced_on + timedelta(days=rules["post_within_days"])
     return thai_calendar.next_working_day(deadline) if rules.get("roll_past_holidays") else deadline
 
 

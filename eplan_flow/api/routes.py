@@ -17,6 +17,8 @@ from eplan_flow.errors import InvalidInput, NotFound
 from eplan_flow.i18n import locale_code
 from eplan_flow.services.delivery import emenscr
 from eplan_flow.services.delivery import execution as execution_service
+from eplan_flow.services.oversight import emenscr as emenscr_scope
+from eplan_flow.services.oversight.status import Filters
 from eplan_flow.services.platform import engine
 from workflows import REGISTRY, UnknownWorkflow
 
@@ -155,3 +157,21 @@ def emenscr_projects(org_id: int):
     return jsonify(
         {"organisation_id": org_id, "fiscal_year_be": year, "projects": [p.to_json() for p in projects]}
     )
+
+
+@bp.get("/emenscr")
+def emenscr_in_scope():
+    """One page of the projects of every LAO the caller oversees (``province``, optional for DLA:
+    else the country) in ``fiscal_year``, as ``/laos/<id>/emenscr`` gives them, by LAO code and
+    project number, with ``total`` and ``pages``. 403 for a caller who oversees no LAO, 404 for a
+    province outside their oversight."""
+    year = schemas.positive_int_arg("fiscal_year")
+    if year is None:
+        raise InvalidInput("fiscal_year (a Buddhist-Era fiscal year) is required", field="fiscal_year")
+    province = request.args.get("province") or None
+    if province is not None and not (len(province) == 2 and province.isascii() and province.isdigit()):
+        raise NotFound(_("No province with that code."), province=province)
+    page = schemas.positive_int_arg("page") or 1
+    per_page = schemas.positive_int_arg("per_page") or emenscr.PER_PAGE
+    found = emenscr_scope.page_of(_actor(), Filters(fiscal_year_be=year, province=province), page, per_page)
+    return jsonify(found.to_json())

@@ -205,8 +205,8 @@ def revalidate():
 
 
 # The SSO's own pages and endpoints (and the sign-in itself) are not e-Plan pages; the provider's
-# token endpoint in particular is what a revalidation calls.
-_NOT_REVALIDATED = frozenset({"auth", "sso", "oidc", "thaid_dev"})
+# token endpoint in particular is what a revalidation calls. The load balancer's probes stay cheap.
+_NOT_REVALIDATED = frozenset({"auth", "sso", "oidc", "thaid_dev", "health"})
 
 
 def _end_sign_in(user_id: int | None, reason: str, message: str):

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from eplan_flow.documents import bp
 from eplan_flow.exports import XLSX_MIMETYPE
 from eplan_flow.i18n import locale_code
-from eplan_flow.services.delivery import evaluation
+from eplan_flow.services.delivery import action_plans, evaluation
 from eplan_flow.services.documents import forms, jobs, pdf, spreadsheets
 from eplan_flow.services.planning import plans, reports, revisions
 from eplan_flow.web import or_abort
@@ -81,6 +81,36 @@ def revision_pdf(revision_id: int):
 def report_pdf(report_id: int):
     """The monitoring and evaluation report (A4 portrait)."""
     return _pdf_response(or_abort(forms.evaluation_report, current_user, report_id, locale_code()))
+
+
+@bp.route("/action-plans/<int:action_plan_id>/<form>.pdf")
+@login_required
+def action_plan_pdf(action_plan_id: int, form: str):
+    """An action plan's ผด.01 or ผด.02 as PDF (readers of the action plan, as its page); a ผด.02 too
+    long to wait for is offered as a background job instead."""
+    if form not in forms.ACTION_PLAN_FORMS:
+        abort(404)
+    if form == "pd02":
+        size = or_abort(forms.action_plan_size, current_user, action_plan_id)
+        if size > forms.STREAM_LIMIT:
+            return render_template(
+                "documents/long.html",
+                action_plan=or_abort(action_plans.get_action_plan, current_user, action_plan_id),
+                form_code=forms.ACTION_PLAN_FORMS[form],
+                rows=size,
+                action=url_for(".request_action_plan_pdf", action_plan_id=action_plan_id, form=form),
+            )
+    return _pdf_response(or_abort(forms.action_plan_form, current_user, action_plan_id, form, locale_code()))
+
+
+@bp.route("/action-plans/<int:action_plan_id>/<form>.pdf/job", methods=["POST"])
+@login_required
+def request_action_plan_pdf(action_plan_id: int, form: str):
+    """Queue an action plan's form as a background job and follow it."""
+    if form not in forms.ACTION_PLAN_FORMS:
+        abort(404)
+    job = or_abort(jobs.request, current_user, form, {"action_plan_id": action_plan_id})
+    return redirect(url_for(".job", job_id=job.id), code=303)
 
 
 @bp.route("/jobs/<int:job_id>")

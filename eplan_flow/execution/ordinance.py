@@ -35,6 +35,7 @@ PROBLEMS = {
 }
 STATUSES = {
     "budgeted": _l("Already budgeted with this code"),
+    "project_code": _l("The project's own e-LAAS code"),
     "exact": _l("Same e-LAAS code as an earlier item"),
     "similar": _l("Similar name: please confirm"),
     "marked": _l("Marked as not from the plan"),
@@ -54,6 +55,7 @@ def _upload_page(plan, year: int, problems=None, status: int = 200):
             "execution/ordinance_upload.html",
             plan=plan,
             year=year,
+            announced_on=request.form.get("ordinance_announced_on", ""),
             problems=rows,
             form=PostForm(formdata=None),
         ),
@@ -94,7 +96,9 @@ def ordinance_preview(plan_id: int):
     upload = request.files.get("file")
     data = upload.read(service.MAX_FILE_BYTES + 1) if upload is not None else b""
     try:
-        preview = or_abort(service.preview, current_user, plan_id, year, data)
+        preview = or_abort(
+            service.preview, current_user, plan_id, year, data, request.form.get("ordinance_announced_on")
+        )
     except service.OrdinanceFileRefused as exc:
         flash(messages.message_for(exc, "ordinance_import"), "error")
         return _upload_page(plan, year, exc.details.get("problems") or [], status=422)
@@ -114,16 +118,29 @@ def ordinance_confirm(plan_id: int):
         flash(messages.request_not_valid(), "error")
         return redirect(back, code=303)
     sha256 = request.form.get("sha256", "")
+    announced_on = request.form.get("ordinance_announced_on")
     decisions = {}
+    record_codes = set()
     for name, value in request.form.items():
         if name.startswith("row-") and name[4:].isdigit():
             decisions[int(name[4:])] = value
+        elif name.startswith("record-") and name[7:].isdigit() and value:
+            record_codes.add(int(name[7:]))
     try:
-        outcome = or_abort(service.confirm, current_user, plan_id, year, sha256, decisions)
+        outcome = or_abort(
+            service.confirm,
+            current_user,
+            plan_id,
+            year,
+            sha256,
+            decisions,
+            record_codes=record_codes,
+            ordinance_announced_on=announced_on,
+        )
     except DomainError as exc:
         flash(messages.message_for(exc, "ordinance_import", labels=FIELD_LABELS), "error")
         try:
-            preview = service.load_preview(current_user, plan_id, year, sha256)
+            preview = service.load_preview(current_user, plan_id, year, sha256, announced_on)
         except DomainError:
             return redirect(back, code=303)
         return _preview_page(plan, year, preview, status=422)
@@ -138,4 +155,21 @@ def ordinance_confirm(plan_id: int):
         ),
         "success",
     )
+    if outcome.coded:
+        flash(
+            _(
+                "The e-LAAS budget code was recorded on projects %(projects)s.",
+                projects=", ".join(str(no) for no in outcome.coded),
+            ),
+            "success",
+        )
+    if outcome.not_coded:
+        flash(
+            _(
+                "The code was not recorded on projects %(projects)s: the project already has a code, or "
+                "another project of the plan carries it.",
+                projects=", ".join(str(no) for no in outcome.not_coded),
+            ),
+            "warning",
+        )
     return redirect(url_for(".plan_year", plan_id=plan_id, year=year), code=303)

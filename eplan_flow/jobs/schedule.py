@@ -1,4 +1,9 @@
-"""Recurring jobs on RQ's own cron scheduler (``rq.cron``), run beside the worker by ``make worker``.
+"""Recurring jobs on RQ's own cron scheduler (``rq.cron``), run by ``eplan scheduler`` (exactly one
+in production; ``make worker`` runs it beside the worker for development).
+
+Only the holder of a Redis lease (``SchedulerLease``) enqueues: a second scheduler started by mistake
+waits, and takes over within the lease time when the holder dies, so N processes never enqueue a tick
+N times.
 
 Two things RQ's ``CronJob`` does not do for us, done here: it enqueues with the pickle serializer and
 no retries (ours use the JSON serializer and ``Retry`` with backoff, like every other job), and it
@@ -12,7 +17,11 @@ When it starts it also points jobs Redis still holds under a module the jobs hav
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import socket
 import threading
+import uuid
 import zlib
 from datetime import UTC, datetime
 from typing import cast
@@ -53,6 +62,50 @@ FORMER_JOB_MODULES = frozenset(
         "eplan_flow.jobs.sso_tasks",
     }
 )
+
+
+LEASE_KEY = "eplan:scheduler:lease"
+
+
+class SchedulerLease:
+    """A Redis lease only one scheduler holds: SET NX PX to take it, renewed while held, given back
+    (or renewed) only by the token that took it, so a holder that stalled past its time can't take
+    the lease back from, or end it for, its successor."""
+
+    _IF_OURS = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call"
+    _RENEW = _IF_OURS + "('pexpire', KEYS[1], ARGV[2]) end return 0"
+    _RELEASE = _IF_OURS + "('del', KEYS[1]) end return 0"
+
+    def __init__(
+        self, connection: redis.Redis, seconds: float, key: str = LEASE_KEY, holder: str = ""
+    ) -> None:
+        self.connection = connection
+        self.ttl_ms = max(int(seconds * 1000), 1000)
+        self.key = key
+        # Who holds it, for the operator reading the key; the random part makes it this run's own.
+        self.token = f"{holder or 'scheduler'}:{uuid.uuid4().hex}"
+        self.held = False
+
+    def acquire(self) -> bool:
+        """Take the lease if nobody holds it; renew it if this scheduler does. Return whether held."""
+        if self.held:
+            return self.renew()
+        self.held = bool(self.connection.set(self.key, self.token, nx=True, px=self.ttl_ms))
+        return self.held
+
+    def renew(self) -> bool:
+        self.held = bool(self.connection.eval(self._RENEW, 1, self.key, self.token, self.ttl_ms))
+        return self.held
+
+    def release(self) -> None:
+        if self.held:
+            self.connection.eval(self._RELEASE, 1, self.key, self.token)
+            self.held = False
+
+    @property
+    def renew_every(self) -> float:
+        """Seconds between renewals: a third of the lease, so one missed renewal does not lose it."""
+        return self.ttl_ms / 3000
 
 
 class AppCronJob(CronJob):
@@ -175,36 +228,86 @@ def repoint_moved_jobs(app) -> list[str]:
 
 
 def run_scheduler(app, stop: threading.Event, schedule=SCHEDULE) -> None:
-    """Enqueue the recurring jobs when due until ``stop`` is set, surviving Redis outages.
+    """Enqueue the recurring jobs when due until ``stop`` is set, while holding the scheduler lease;
+    wait for it while another scheduler holds it. Survives Redis outages.
 
-    RQ's ``CronScheduler.start`` installs signal handlers, which only the main thread may do;
-    this is the same loop, in a thread beside the worker.
+    RQ's ``CronScheduler.start`` installs signal handlers, which only the main thread may do, and
+    knows no lease; this is the same loop, usable in a thread beside a worker too.
     """
-    scheduler = make_scheduler(app, schedule)
-    registered = False
+    lease = SchedulerLease(
+        queues.redis_connection(app), app.config["SCHEDULER_LEASE_SECONDS"], holder=_holder_name()
+    )
+    scheduler: AppCronScheduler | None = None
+    waiting_said = False
     while not stop.is_set():
+        pause = lease.renew_every
         try:
-            if not registered:
-                moved = repoint_moved_jobs(app)
-                if moved:
-                    log.info(
-                        "cron: %d job(s) moved to %s: %s", len(moved), queues.TASKS_MODULE, ", ".join(moved)
-                    )
-                late = scheduler.catch_up()
-                if late:
-                    log.info("cron: due on start (missed or never run): %s", ", ".join(late))
-                scheduler.register_birth()
-                registered = True
+            if not lease.acquire():
+                if scheduler is not None:
+                    log.warning("cron: lost the scheduler lease; another scheduler enqueues now")
+                    _unregister(scheduler)
+                    scheduler = None
+                if not waiting_said:
+                    log.info("cron: another scheduler holds the lease (%s); waiting", _holder(lease))
+                    waiting_said = True
+                stop.wait(min(pause, 1.0))  # take over soon after the holder's lease runs out
+                continue
+            if scheduler is None:
+                log.info("cron: holding the scheduler lease as %s", lease.token)
+                waiting_said = False
+                # A new scheduler each time the lease is taken: it reads when each job last ran from
+                # Redis, so a tick the former holder enqueued is not enqueued again.
+                scheduler = _start(app, schedule)
             if scheduler.enqueue_jobs():
                 scheduler.save()
             scheduler.heartbeat()
-            pause = scheduler.calculate_sleep_interval()
+            pause = min(scheduler.calculate_sleep_interval(), lease.renew_every)
         except redis.exceptions.RedisError:
             log.exception("cron: Redis unavailable; retrying in %ss", RETRY_AFTER_REDIS_ERROR)
-            pause = RETRY_AFTER_REDIS_ERROR
+            pause = min(RETRY_AFTER_REDIS_ERROR, lease.renew_every)
         stop.wait(pause)
-    if registered:
-        try:
-            scheduler.register_death()
-        except redis.exceptions.RedisError:
-            log.warning("cron: could not unregister %s from Redis", scheduler.name)
+    if scheduler is not None:
+        _unregister(scheduler)
+    try:
+        lease.release()
+    except redis.exceptions.RedisError:
+        log.warning("cron: could not give the scheduler lease back; it runs out by itself")
+
+
+def serve(app) -> None:
+    """Run the scheduler in this process until SIGTERM or SIGINT (``eplan scheduler``), with the
+    schedule ``CRON_SCHEDULE`` sets, or ``SCHEDULE``."""
+    if not app.config.get("REDIS_URL"):
+        raise SystemExit("EPLAN_REDIS_URL is not set: without Redis, nothing is scheduled")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    run_scheduler(app, stop, app.config.get("CRON_SCHEDULE") or SCHEDULE)
+
+
+def _start(app, schedule) -> AppCronScheduler:
+    scheduler = make_scheduler(app, schedule)
+    moved = repoint_moved_jobs(app)
+    if moved:
+        log.info("cron: %d job(s) moved to %s: %s", len(moved), queues.TASKS_MODULE, ", ".join(moved))
+    late = scheduler.catch_up()
+    if late:
+        log.info("cron: due on start (missed or never run): %s", ", ".join(late))
+    scheduler.register_birth()
+    return scheduler
+
+
+def _unregister(scheduler: AppCronScheduler) -> None:
+    try:
+        scheduler.register_death()
+    except redis.exceptions.RedisError:
+        log.warning("cron: could not unregister %s from Redis", scheduler.name)
+
+
+def _holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder(lease: SchedulerLease) -> str:
+    value = lease.connection.get(lease.key)
+    return value.decode() if isinstance(value, bytes) else str(value)

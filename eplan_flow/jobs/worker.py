@@ -11,7 +11,7 @@ from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker
 
 from eplan_flow.extensions import db
-from eplan_flow.jobs.schedule import run_scheduler
+from eplan_flow.jobs.schedule import SCHEDULE, run_scheduler
 from eplan_flow.log_redaction import redact
 from eplan_flow.services.platform import outbox, queues
 
@@ -81,13 +81,14 @@ def relay_forever(app, interval: float, stop: threading.Event) -> None:
 
 
 def run_worker(
-    app, burst: bool = False, relay_interval: float = 2.0, fork: bool = True, cron: bool = True
+    app, burst: bool = False, relay_interval: float = 2.0, fork: bool = True, cron: bool = False
 ) -> None:
     """Work the configured queues (with RQ's scheduler for retries) until stopped.
 
     With ``burst`` the outbox is relayed once first, then the worker stops when the queues are empty.
     With ``cron`` (not in burst mode) the recurring jobs of ``eplan_flow.jobs.schedule`` are enqueued
-    beside it; run it on one worker (``--no-cron`` on the others): extra schedulers only repeat work.
+    beside it, for a one-process development set-up; production runs ``eplan scheduler`` once
+    instead. Either way only the holder of the scheduler lease enqueues.
     """
     if not app.config.get("REDIS_URL"):
         raise SystemExit("EPLAN_REDIS_URL is not set: without Redis, jobs run inside the web process")
@@ -103,7 +104,10 @@ def run_worker(
     relay.start()
     threads = [relay]
     if cron:
-        scheduler = threading.Thread(target=run_scheduler, args=(app, stop), name="eplan-cron", daemon=True)
+        schedule = app.config.get("CRON_SCHEDULE") or SCHEDULE
+        scheduler = threading.Thread(
+            target=run_scheduler, args=(app, stop, schedule), name="eplan-cron", daemon=True
+        )
         scheduler.start()
         threads.append(scheduler)
     try:

@@ -6,13 +6,16 @@ from flask import current_app
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+from eplan_flow import logging_setup
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Interpret the config file for Python logging, unless the app has set up its own (every app does:
+# eplan_flow.logging_setup): the migrations then log like the rest, JSON lines in production.
+if not logging_setup.is_configured():
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -11,6 +11,9 @@ from eplan_flow.extensions import Model
 CATALOGUES = {
     "national_strategy": "national",  # ยุทธศาสตร์ชาติ 20 ปี (6)
     "master_plan": "national",  # แผนแม่บทภายใต้ยุทธศาสตร์ชาติ (23)
+    # แผนย่อยของแผนแม่บท: parent_id = its master plan. Shipped empty (no official list is bundled);
+    # DLA enters them in the back office.
+    "sub_plan": "national",
     "nesdp_milestone": "national",  # หมุดหมายแผนพัฒนาฯ ฉบับที่ 13 (13)
     "sdg": "national",  # เป้าหมายการพัฒนาที่ยั่งยืน (17)
     "budget_programme": "national",  # แผนงาน (12)

@@ -132,6 +132,9 @@ class ProjectRecord(Model):
     equipment_category: Mapped[str | None] = mapped_column(String(200))
     equipment_type: Mapped[str | None] = mapped_column(String(200))
     unit: Mapped[str | None] = mapped_column(String(50))
+    # The e-LAAS budget code (รหัสงบประมาณ) the ordinance's line for this project carries, if known:
+    # the budget ordinance import matches lines to projects by it first.
+    elaas_budget_code: Mapped[str | None] = mapped_column(String(50))
     # Budget for each year of the plan's period, in baht with satang (year 1 = period_start_be).
     budget_1: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     budget_2: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))

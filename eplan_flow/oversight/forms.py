@@ -15,6 +15,7 @@ from workflows.plan import PLAN_V1
 DIMENSION_LABELS = {
     "national_strategy": _l("National Strategy"),
     "master_plan": _l("Master plans under the National Strategy"),
+    "sub_plan": _l("Sub-plans of the master plans"),
     "nesdp_milestone": _l("NESDP milestones"),
     "sdg": _l("Sustainable Development Goals"),
     "provincial_strategy": _l("Provincial development strategies"),
@@ -72,7 +73,8 @@ class DimensionForm(FlaskForm):
     type = SelectField(_l("LAO type"), validate_choice=False)
     dim = SelectField(_l("Dimension"), validate_choice=False)
 
-    def set_choices(self, result) -> None:
+    def set_choices(self, result, shown: tuple[str, ...] = BREAKDOWN_DIMENSIONS) -> None:
+        """``shown``: the dimensions offered (the sub-plans only where the catalogue has them)."""
         year = result.filters.fiscal_year_be
         self.year.choices = [SelectChoice(str(y), str(y)) for y in range(year - 4, year + 2)]
         self.province.choices = [SelectChoice("", _l("Choose a province"))] + [
@@ -84,4 +86,4 @@ class DimensionForm(FlaskForm):
         self.type.choices = [SelectChoice("", _l("All types"))] + [
             SelectChoice(key, label) for key, label in LAO_TYPES.items()
         ]
-        self.dim.choices = [SelectChoice(d, DIMENSION_LABELS[d]) for d in BREAKDOWN_DIMENSIONS]
+        self.dim.choices = [SelectChoice(d, DIMENSION_LABELS[d]) for d in shown]

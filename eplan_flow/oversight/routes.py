@@ -3,7 +3,7 @@ its charts and its downloads. Read-only; views parse the filters and call the se
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -13,6 +13,7 @@ from eplan_flow.oversight import bp
 from eplan_flow.oversight.forms import DIMENSION_LABELS, DimensionForm, FilterForm
 from eplan_flow.services.delivery import breakdowns, emenscr
 from eplan_flow.services.oversight import dimensions
+from eplan_flow.services.oversight import emenscr as emenscr_scope
 from eplan_flow.services.oversight import status as service
 from eplan_flow.web import or_abort
 
@@ -81,9 +82,9 @@ DIMENSION_DOWNLOADS = {
 }
 
 
-def _dimension_arg() -> str:
+def _dimension_arg(shown: tuple[str, ...]) -> str:
     wanted = request.args.get("dim")
-    return wanted if wanted in dimensions.DIMENSIONS else "national_strategy"
+    return wanted if wanted in shown else "national_strategy"
 
 
 def _key_or_404(raw: str) -> int | None:
@@ -96,14 +97,15 @@ def _key_or_404(raw: str) -> int | None:
 @bp.route("/dimensions")
 @login_required
 def dimension_breakdown():
-    dimension = _dimension_arg()
+    shown = dimensions.shown()
+    dimension = _dimension_arg(shown)
     filters = service.Filters.parse(request.args)
     try:
         result = or_abort(dimensions.breakdowns_for, current_user, filters, (dimension,))
     except InvalidInput:
         abort(404)
     form = DimensionForm(formdata=MultiDict({**result.filters.query_args(), "dim": dimension}))
-    form.set_choices(result)
+    form.set_choices(result, shown)
     return render_template(
         "oversight/dimensions.html",
         result=result,
@@ -197,3 +199,28 @@ def emenscr_download(org_id: int, fmt: str):
     return Response(
         data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+@bp.route("/emenscr.<fmt>")
+@login_required
+def emenscr_scope_download(fmt: str):
+    """The projects of every LAO in the reader's oversight that pass the filters (a province, or for
+    DLA the country as CSV), with their national linkage and money, for eMENSCR."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    filters = service.Filters.parse(request.args)
+    try:
+        scope = or_abort(emenscr_scope.scope_for, current_user, filters)
+    except InvalidInput:
+        abort(404)
+    name = f"emenscr-{scope.label}-{scope.filters.fiscal_year_be}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    found = emenscr_scope.each_project(current_user, scope)
+    if fmt == "csv":
+        # Streamed: the country is some two million rows.
+        stream = stream_with_context(emenscr.csv_stream(found))
+        return Response(stream, mimetype=DIMENSION_DOWNLOADS["csv"][0], headers=headers)
+    if scope.national:
+        abort(400)  # a workbook holds at most 1,048,576 rows: the country comes as CSV
+    data = emenscr.to_xlsx(found, scope.filters.fiscal_year_be)
+    return Response(data, mimetype=DIMENSION_DOWNLOADS["xlsx"][0], headers=headers)

@@ -14,6 +14,8 @@ from eplan_flow.models import PLAN_YEARS
 from eplan_flow.services.planning.projects import TEXT_FIELDS
 
 SOURCE_LABELS = PROJECT_SOURCE_LABELS
+# A code longer than any rule allows is refused early; the service checks the rule's own limit.
+ELAAS_CODE_MAX = 200
 EQUIPMENT_FIELDS = ("equipment_category", "equipment_type", "unit")
 
 
@@ -67,6 +69,10 @@ class ProjectForm(FlaskForm):
         _l("Type (ประเภท)"), filters=[tidy_line], validators=[CleanText(TEXT_FIELDS["equipment_type"])]
     )
     unit = StringField(_l("Unit counted"), filters=[tidy_line], validators=[CleanText(TEXT_FIELDS["unit"])])
+    # Optional; its format (the execution rules' ``elaas_code``) is checked by the project service.
+    elaas_budget_code = StringField(
+        _l("e-LAAS budget code"), filters=[tidy_line], validators=[CleanText(ELAAS_CODE_MAX)]
+    )
     links = SelectMultipleField(_l("Links to national and provincial strategies"), validate_choice=False)
 
     budget_field_names: tuple[str, ...] = ()
@@ -87,6 +93,7 @@ class ProjectForm(FlaskForm):
                 "tactic_id",
                 "programme_id",
                 *EQUIPMENT_FIELDS,
+                "elaas_budget_code",
             )
         }
         values["links"] = list(self.links.data or [])

@@ -204,7 +204,7 @@ def _report_page(report_id: int, text_form=None, status: int = 200):
             recommendations=report.recommendations,
         )
     figures = service.report_figures(report)
-    tables = [(key, DIMENSION_TITLES[key], figures.table(key)) for key in ("strategy", *service.DIMENSIONS)]
+    tables = [(key, DIMENSION_TITLES[key], figures.table(key)) for key in figures.shown_tables()]
     return render_template(
         "results/report.html",
         report=report,

@@ -10,6 +10,10 @@
 - ``budget_programme``: the 12 LAO budget programmes (แผนงาน), coded as in the LAO budget
   classification (ด้าน 00100–00400, แผนงาน 00110 …).
 
+The sub-plans (``sub_plan``, แผนย่อยของแผนแม่บท, ``parent`` being the master plan's code) ship
+empty: their official list is not bundled, and DLA keeps them in the back office. ``DEMO_SUB_PLANS``
+are DEMO DATA for ``eplan seed-demo`` only, named as such.
+
 ``demo_catalogues_bueng_kan.csv`` (catalogue,scope,code,name_th,name_en): DEMO DATA, invented for
 the Bueng Kan demo (province 38), not the province's real strategies. The provincial catalogues
 ship empty otherwise: each provincial office keeps its own.
@@ -29,7 +33,7 @@ DEMO_CATALOGUES = files(__name__.rsplit(".", 1)[0]) / "demo_catalogues_bueng_kan
 PERIODS = {"nesdp_milestone": 2566, "provincial_strategy": 2566, "province_lao_strategy": 2566}
 
 # The catalogue a seed row's ``parent`` code points into.
-PARENT_CATALOGUE = {"master_plan": "national_strategy"}
+PARENT_CATALOGUE = {"master_plan": "national_strategy", "sub_plan": "master_plan"}
 
 
 class SeedItem(NamedTuple):
@@ -73,6 +77,23 @@ def _items(rows: list[dict[str, str]]) -> list[SeedItem]:
 def national_items() -> list[SeedItem]:
     """The national catalogues, parents before their children."""
     return _items(_read(NATIONAL_CATALOGUES))
+
+
+# DEMO DATA, invented for the demo (not official sub-plans): two under master plan 16 (เศรษฐกิจฐานราก)
+# and one under 19 (การบริหารจัดการน้ำทั้งระบบ), so the demo shows the sub-plan dimension.
+DEMO_SUB_PLANS = (
+    ("DEMO-1601", "16", "แผนย่อยตัวอย่างสำหรับการสาธิต: เศรษฐกิจฐานราก 1", "Demo sub-plan: grassroots economy 1"),
+    ("DEMO-1602", "16", "แผนย่อยตัวอย่างสำหรับการสาธิต: เศรษฐกิจฐานราก 2", "Demo sub-plan: grassroots economy 2"),
+    ("DEMO-1901", "19", "แผนย่อยตัวอย่างสำหรับการสาธิต: การบริหารจัดการน้ำ", "Demo sub-plan: water management"),
+)
+
+
+def demo_sub_plans() -> list[SeedItem]:
+    """The demo's sub-plans (``eplan seed-demo`` only): invented, and named so."""
+    return [
+        SeedItem("sub_plan", "", code, name_th, name_en, parent, position)
+        for position, (code, parent, name_th, name_en) in enumerate(DEMO_SUB_PLANS, 1)
+    ]
 
 
 def demo_items() -> list[SeedItem]:

@@ -506,6 +506,6 @@ def seed_demo(password: str = DEFAULT_PASSWORD) -> DemoReport:
     ensure_eplan_client()
     _ensure_applicant(password)
     # The plans' projects name the national budget programmes (แผนงาน).
-    catalogues.load_catalogues(include_demo=True)
+    catalogues.load_catalogues(include_demo=True, demo_sub_plans=True)
     plans_added, steps_fired = _ensure_plans()
     return DemoReport(geo, laos, users_added, plans_added, steps_fired)

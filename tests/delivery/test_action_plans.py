@@ -347,7 +347,7 @@ def test_the_30_day_deadline_reminds_before_and_tells_the_lao_and_its_district_o
     }
     assert all("ยังไม่ได้ประกาศแผนการดำเนินงาน ประจำปีงบประมาณ 2570" in s for _, s, _ in overdue)
     assert [user for user, _, _ in _notices(db, "escalation")] == [world.district_officer.id]
-    # Once announced it is no longer chased.
+    # Once announced its announcement is no longer chased; its posting is, until it is posted.
     engine.fire(
         "action_plan", action_plan.id, "announce", world.executive, data={"announced_on": "2026-10-28"}
     )
@@ -355,8 +355,18 @@ def test_the_30_day_deadline_reminds_before_and_tells_the_lao_and_its_district_o
         select(func.count()).select_from(Notification).where(Notification.dedupe_key.contains("action_plan"))
     )
     before = db.session.scalar(chased)
-    reminders.run_deadline_checks(date(2026, 11, 5))
-    assert db.session.scalar(chased) == before == len(reminded) + len(overdue) + 1
+    assert before == len(reminded) + len(overdue) + 1
+    reminders.run_deadline_checks(date(2026, 11, 5))  # 7 days left to post it (by 12 November)
+    posting = [n for n in _notices(db, "reminder") if n not in reminded]
+    assert {user for user, _, _ in posting} == {
+        world.planner.id,
+        world.support_secretary.id,
+        world.executive.id,
+    }
+    assert all("ปิดประกาศแผนการดำเนินงาน ประจำปีงบประมาณ 2570" in s for _, s, _ in posting)
+    engine.fire("action_plan", action_plan.id, "post", world.planner)
+    reminders.run_deadline_checks(date(2026, 11, 10))
+    assert db.session.scalar(chased) == before + len(posting)
 
 
 def test_the_workbook_holds_both_forms_with_totals_equal_to_the_items(world, db, client, login_as):

@@ -197,8 +197,9 @@ def test_a_whole_province_is_computed_in_a_fixed_number_of_queries(world):
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(items) == 63  # the 60 new LAOs and sao_a, town_b and sao_c
     # Two for the plans, two for the plans and revisions owing copies or posting (none here), one for
-    # evaluation reports owing their announcement or posting (the yearly report is not due yet).
-    assert len(statements) == 5
+    # evaluation reports owing their announcement or posting (the yearly report is not due yet), one
+    # for action plans owing their announcement or posting.
+    assert len(statements) == 6
 
 
 def test_a_started_plan_of_the_period_in_force_stays_overdue_after_the_next_deadline(world):

@@ -28,3 +28,15 @@ def test_installing_twice_masks_once():
     log_redaction.install()
     record = logging.getLogRecordFactory()("x", logging.INFO, __file__, 1, "id %s", ("3100400112349",), None)
     assert record.getMessage() == f"id {log_redaction.MASK}"
+
+
+def test_redacting_twice_changes_nothing_more():
+    # The record factory redacts, then the log handler's filter and the JSON formatter again.
+    for text in (
+        "GET /auth/oidc/callback?code=abcdef1234567890&state=xyz123 HTTP/1.1",
+        "https://x/?next=%2Fa%3Fcode%3Dsecretvalue123 password='hunter2' id 3100400112349",
+        "Authorization: Bearer abcdefghijklmnopqrstuvwxyz /sso/confirm/abcdefghijklmnopqrstuvwxyz",
+    ):
+        once = log_redaction.redact(text)
+        assert log_redaction.redact(once) == once
+    assert log_redaction.redact("?code=abc&state=xyz") == "?code=[REDACTED]&state=[REDACTED]"

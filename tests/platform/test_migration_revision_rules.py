@@ -7,34 +7,17 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
-from sqlalchemy.engine import make_url
 
-from eplan_flow.dbutil import create_database_if_missing
 from eplan_flow.extensions import db as _db
-from tests.conftest import DATABASE_URL, make_app
+from tests.conftest import make_app
+from tests.platform.migration_databases import empty_database_url
 
 NOW = "2026-11-20 03:00:00"
 
 
-def _postgresql_url() -> str:
-    # A database of its own beside the test database: this test migrates down and up.
-    url = make_url(DATABASE_URL)
-    url = url.set(database=f"{url.database}_migration_0015")
-    text = url.render_as_string(hide_password=False)
-    create_database_if_missing(text)
-    engine = sa.create_engine(text)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return text
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/revisions.db"
-    return _postgresql_url()
+    return empty_database_url(request.param, tmp_path, "migration_0015")
 
 
 def _insert(conn, table: str, **values) -> None:

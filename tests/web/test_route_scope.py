@@ -65,6 +65,9 @@ COVERED_ENDPOINTS = {
     "api.put_budget_details",
     # Readers of the LAO only (others 404): tests/oversight/test_dimensions.py.
     "api.emenscr_projects",
+    # Offices and DLA, each its own LAOs (LAO staff 403, a province outside 404):
+    # tests/oversight/test_emenscr_scope.py.
+    "api.emenscr_in_scope",
     "static",
 }
 
@@ -274,6 +277,7 @@ CONTENT_ROUTES = {
     "execution.action_plan_pd01": ("GET", "/execution/action-plans/{action_plan}/pd01"),
     "execution.action_plan_pd02": ("GET", "/execution/action-plans/{action_plan}/pd02"),
     "execution.action_plan_xlsx": ("GET", "/execution/action-plans/{action_plan}/pd.xlsx"),
+    "documents.action_plan_pdf": ("GET", "/documents/action-plans/{action_plan}/pd02.pdf"),
 }
 # Routes not tied to one LAO's content, each covered by its own tests.
 UNSCOPED_ROUTES = {
@@ -303,10 +307,14 @@ UNSCOPED_ROUTES = {
     "oversight.dimension_breakdown": "tests/oversight/test_dimensions.py (offices and DLA, each its own "
     "LAOs; LAO staff 403)",
     "oversight.dimension_download": "tests/oversight/test_dimensions.py (same scope as the breakdown)",
+    "oversight.emenscr_scope_download": "tests/oversight/test_emenscr_scope.py (offices and DLA, each its "
+    "own LAOs; LAO staff 403, a province outside 404)",
     "oversight.dimension_projects": "tests/oversight/test_dimensions.py (the overseer's LAOs only; another "
     "LAO's strategy 404)",
     "documents.request_plan_pdf": "tests/documents/test_jobs.py (any reader of the plan queues its long "
     "form; outsiders 404, nothing queued)",
+    "documents.request_action_plan_pdf": "tests/documents/test_action_plan_pdf.py (any reader of the "
+    "action plan queues its long ผด.02; outsiders 404, nothing queued)",
     "documents.job": "tests/documents/test_jobs.py (the person who asked only; anyone else 404)",
     "documents.job_file": "tests/documents/test_jobs.py (the person who asked only; anyone else 404)",
     "auth.sso_login": "tests/identity/rp/test_oidc_sign_in.py (anyone: starts the SSO sign-in)",
@@ -357,6 +365,15 @@ UNSCOPED_ROUTES |= (
         "sso.correct_details": "tests/identity/thaid/test_names.py (the signed-in person's own account, "
         "before ThaiD has verified it)"
     }
+)
+# The load balancer's probes: anyone, any Host, no sign-in, no session, nothing but up or not.
+UNSCOPED_ROUTES |= {
+    f"health.{name}": "tests/platform/test_health.py (anyone: up or not, no details, no cookie)"
+    for name in ("healthz", "readyz")
+}
+# Prometheus' scrape: only with the configured bearer token, 404 while none is configured.
+UNSCOPED_ROUTES["monitoring.metrics_view"] = (
+    "tests/platform/test_metrics.py (the metrics token only: none configured 404, a wrong one 401)"
 )
 COVERED_ENDPOINTS |= set(CONTENT_ROUTES) | set(UNSCOPED_ROUTES)
 OUTSIDERS = ["planner_x", "district_officer_2", "provincial_officer_30", "nobody"]

@@ -32,6 +32,7 @@ from eplan_flow.models import (
 )
 from eplan_flow.permissions import PLAN_CONTENT_ROLES, can_edit_plan_content
 from eplan_flow.services.delivery.evaluation import get_lao, parse_fiscal_year, plan_for_year
+from eplan_flow.services.delivery.ordinance_date import check_ordinance_announced_on
 from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.platform.unit_of_work import transaction
 from eplan_flow.thaidate import format_date, today_local
@@ -289,6 +290,7 @@ def open_action_plan(actor, org_id: int, fiscal_year_be, ordinance_announced_on)
             raise InvalidInput(
                 "the ordinance's announcement date is required", field="ordinance_announced_on"
             )
+        check_ordinance_announced_on(year, announced)
         if action_plan_for(org.id, year) is not None:
             raise _exists(None)
         plan = plan_for_year(org.id, year)

@@ -12,7 +12,9 @@ against the contract by then). The dimension only chooses the key a project is g
   (ยท.01); a project linked to several items counts under each, one linked to none under ``None``;
 - ``lao_strategy`` and ``tactic``: the LAO's own strategy and tactic of the project.
 
-The national catalogue has no sub-plan (แผนย่อย) level, so there is no sub-plan dimension.
+The sub-plans (แผนย่อย) of the master plans are a dimension only where the catalogue has them:
+``with_items`` leaves ``sub_plan`` out while DLA has entered none, so no page shows a table of
+projects all "linked to none".
 """
 
 from __future__ import annotations
@@ -48,11 +50,14 @@ ZERO = Decimal("0.00")
 CATALOGUE_DIMENSIONS = (
     "national_strategy",
     "master_plan",
+    "sub_plan",
     "nesdp_milestone",
     "sdg",
     "provincial_strategy",
     "province_lao_strategy",
 )
+# Dimensions shown only while their catalogue has an active item.
+WHERE_ITEMS = ("sub_plan",)
 OWN_DIMENSIONS = ("lao_strategy", "tactic")
 DIMENSIONS = (*CATALOGUE_DIMENSIONS, *OWN_DIMENSIONS)
 COUNTED_STATE = "completed"
@@ -106,6 +111,21 @@ def check_dimension(dimension: str) -> str:
     if dimension not in DIMENSIONS:
         raise KeyError(dimension)
     return dimension
+
+
+def with_items(dimensions: tuple[str, ...] = DIMENSIONS) -> tuple[str, ...]:
+    """``dimensions`` without those of ``WHERE_ITEMS`` whose catalogue has no active item (one query)."""
+    wanted = [d for d in dimensions if d in WHERE_ITEMS]
+    if not wanted:
+        return dimensions
+    present = set(
+        db.session.scalars(
+            select(CatalogueItem.catalogue)
+            .where(CatalogueItem.catalogue.in_(wanted), CatalogueItem.is_active.is_(True))
+            .distinct()
+        )
+    )
+    return tuple(d for d in dimensions if d not in WHERE_ITEMS or d in present)
 
 
 # -- the one query pattern ---------------------------------------------------------------------------
@@ -187,6 +207,7 @@ def projects(org_ids, period: Period, *, every_record: bool = False):
             R.project_no,
             R.name,
             R.source,
+            R.elaas_budget_code,
             R.strategy_id,
             R.tactic_id,
             money.c.execution_id,
@@ -518,6 +539,7 @@ __all__ = [
     "CATALOGUE_DIMENSIONS",
     "DIMENSIONS",
     "OWN_DIMENSIONS",
+    "WHERE_ITEMS",
     "Metrics",
     "Period",
     "Project",
@@ -531,4 +553,5 @@ __all__ = [
     "projects",
     "rows",
     "strategy_rows",
+    "with_items",
 ]

@@ -232,6 +232,7 @@ class Figures:
     by_strategy: list[ItemRow] = field(default_factory=list)
     by_national_strategy: list[ItemRow] = field(default_factory=list)
     by_master_plan: list[ItemRow] = field(default_factory=list)
+    by_sub_plan: list[ItemRow] = field(default_factory=list)  # empty while the catalogue has none
     by_nesdp_milestone: list[ItemRow] = field(default_factory=list)
     by_sdg: list[ItemRow] = field(default_factory=list)
     by_provincial_strategy: list[ItemRow] = field(default_factory=list)
@@ -247,6 +248,13 @@ class Figures:
         if key != "strategy" and key not in DIMENSIONS:
             raise KeyError(key)
         return getattr(self, f"by_{key}")
+
+    def shown_tables(self) -> tuple[str, ...]:
+        """The tables a report shows: every breakdown, the sub-plans only where the catalogue had
+        them when the figures were computed (frozen with the report)."""
+        return tuple(
+            key for key in ("strategy", *DIMENSIONS) if key not in breakdowns.WHERE_ITEMS or self.table(key)
+        )
 
     def to_json(self) -> dict:
         """JSON-safe data (money as strings), as the report keeps it once submitted."""
@@ -350,11 +358,12 @@ def figures(org_id: int, fiscal_year_be: int, round: str) -> Figures:
     result.outside_plan_version = _count_outside_version(tally, plan.id, executions, start, end)
     result.totals = tally.totals
     # The same query as the oversight breakdowns, for this LAO and the round, so the figures agree.
+    shown = breakdowns.with_items(DIMENSIONS)
     lines = breakdowns.lines(
-        [org_id], breakdowns.Period(fiscal_year_be, start, end), ("lao_strategy", *DIMENSIONS)
+        [org_id], breakdowns.Period(fiscal_year_be, start, end), ("lao_strategy", *shown)
     )
     result.by_strategy = [_item_row(row) for row in breakdowns.strategy_rows(plan.id, lines["lao_strategy"])]
-    for dimension in DIMENSIONS:
+    for dimension in shown:
         setattr(
             result,
             f"by_{dimension}",

@@ -4,11 +4,17 @@ fiscal year's execution items.
 
 Upload → preview → confirm, as the plan import does: the uploaded file is kept under the instance
 folder by its SHA-256 between the preview and the confirmation, which reads it again. Matching: a line
-whose e-LAAS code is already recorded on an execution item of the plan is that item's project (exact);
+whose e-LAAS code is the plan project's own (``ProjectRecord.elaas_budget_code``) is that project; else
+a line whose code is already recorded on an execution item of the plan is that item's project (exact);
 otherwise the plan project whose normalised name is most similar (difflib ratio at least
 ``NAME_SIMILARITY``) is proposed for the person to confirm; anything else is unmatched, and the person
 links it to a plan project or marks it "not from the plan" (an audited record on the chain
-``ordinance:<plan>:<year>``, so a later import of the same file shows it as marked).
+``ordinance:<plan>:<year>``, so a later import of the same file shows it as marked). When the person
+confirms a line for a project that has no code yet, they may have the line's code recorded on the
+project (audited on the plan's content chain), so next year's ordinance matches it by code.
+
+The ordinance's announcement date, when given, must fit the fiscal year (``ordinance_date``: the rule
+the action plan uses too); a date outside it refuses the preview and the confirmation.
 
 The confirmation budgets or completes the items through the execution service's own use cases
 (``budget_project``, ``record_budget_details``), so the plan's rules, the zero-budget rule, the audit
@@ -26,7 +32,9 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,10 +45,11 @@ from sqlalchemy import select
 from eplan_flow import text
 from eplan_flow.errors import DomainError, InvalidInput
 from eplan_flow.extensions import db
-from eplan_flow.models import AuditEvent, ProjectExecution
+from eplan_flow.models import AuditEvent, ProjectExecution, ProjectRecord
 from eplan_flow.services.delivery import execution
+from eplan_flow.services.delivery.ordinance_date import check_ordinance_announced_on
 from eplan_flow.services.planning import plans
-from eplan_flow.services.planning.projects import current_records, parse_money
+from eplan_flow.services.planning.projects import current_records, elaas_code_rule, parse_money
 from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.platform.locks import advisory_lock
 from eplan_flow.services.platform.unit_of_work import transaction
@@ -54,6 +63,7 @@ MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an xlsx is a zip: refuse one that unpac
 HEADER_SEARCH_ROWS = 20
 NOT_IN_PLAN = "not_in_plan"
 DEFAULT_SOURCE = "ordinance"
+RECORD_CODE = "record_elaas_code"
 
 # Header texts (spaces removed, "(บาท)" dropped) and the column each names.
 HEADERS = {
@@ -99,7 +109,8 @@ class OrdinanceLine:
 @dataclass
 class Match:
     """What the preview proposes for a line: ``status`` is budgeted (this year's item already has
-    the code), exact, similar, marked (not from the plan before) or unmatched."""
+    the code), project_code (the project's own code), exact (an earlier item's code), similar,
+    marked (not from the plan before) or unmatched."""
 
     line: OrdinanceLine
     status: str
@@ -115,6 +126,15 @@ class Preview:
     sha256: str
     matches: list[Match]
     projects: list[tuple[int, str]]
+    # Projects that already carry an e-LAAS code (the page offers to record a line's code on the others).
+    coded_projects: set[int] = field(default_factory=set)
+    ordinance_announced_on: date | None = None
+
+    def may_record_code(self, match: Match) -> bool:
+        """Whether the page offers to record ``match``'s code on the project it is confirmed for."""
+        if match.status in ("exact", "similar"):
+            return match.project_no not in self.coded_projects
+        return match.status == "unmatched" and len(self.coded_projects) < len(self.projects)
 
 
 @dataclass
@@ -123,6 +143,10 @@ class Outcome:
     updated: list[int] = field(default_factory=list)
     unchanged: int = 0
     marked: int = 0
+    # Projects whose e-LAAS code was recorded from their line, and codes not recorded (the project
+    # has a code already, or another project carries the line's code).
+    coded: list[int] = field(default_factory=list)
+    not_coded: list[int] = field(default_factory=list)
 
 
 # -- reading ---------------------------------------------------------------------------------------
@@ -230,7 +254,7 @@ def read_lines(data: bytes) -> list[OrdinanceLine]:
     if found is None:
         raise OrdinanceFileRefused("no header row with code, name and amount", problems=[(0, "no_header")])
     start, columns = found
-    code_rule = engine.REGISTRY.get("execution").rules.get("elaas_code", {"pattern": r".+", "max_length": 50})
+    code_rule = elaas_code_rule()
     lines: list[OrdinanceLine] = []
     problems: list[tuple[int, str]] = []
     seen: set[str] = set()
@@ -319,6 +343,10 @@ def _coded(plan_id: int) -> dict[str, list[ProjectExecution]]:
 def match_lines(plan_id: int, year: int, lines: list[OrdinanceLine]) -> list[Match]:
     records = current_records(plan_id)
     names = {r.project_no: r.name for r in records}
+    own_codes: dict[str, int] = {}
+    for record in records:  # by number: were two projects to carry one code, the first one's
+        if record.elaas_budget_code:
+            own_codes.setdefault(record.elaas_budget_code, record.project_no)
     coded = _coded(plan_id)
     marked = _marked_codes(plan_id, year)
     matches = []
@@ -329,6 +357,10 @@ def match_lines(plan_id: int, year: int, lines: list[OrdinanceLine]) -> list[Mat
             no, amount = this_year[0].project_no, this_year[0].budgeted_amount
             differs = amount if amount != line.amount else None
             matches.append(Match(line, "budgeted", no, names.get(no), item_amount=differs))
+            continue
+        if line.code in own_codes:
+            no = own_codes[line.code]
+            matches.append(Match(line, "project_code", no, names.get(no)))
             continue
         if items:
             no = max(items, key=lambda e: e.fiscal_year_be).project_no
@@ -370,9 +402,20 @@ def _plan_for(actor, plan_id: int, year: Any):
     return plan, text.parse_int(year, field="fiscal_year_be", minimum=2400, maximum=2700)
 
 
-def preview(actor, plan_id: int, fiscal_year_be: Any, data: bytes) -> Preview:
+def _announced_on(year: int | None, raw: Any) -> date | None:
+    """The ordinance's announcement date if given, checked against the fiscal year's window."""
+    day = text.parse_typed_date(raw, field="ordinance_announced_on")
+    if day is not None and year is not None:
+        check_ordinance_announced_on(year, day)
+    return day
+
+
+def preview(
+    actor, plan_id: int, fiscal_year_be: Any, data: bytes, ordinance_announced_on: Any = None
+) -> Preview:
     """Read and match an uploaded file (nothing is written but the kept file)."""
     plan, year = _plan_for(actor, plan_id, fiscal_year_be)
+    announced = _announced_on(year, ordinance_announced_on)
     lines = read_lines(data)
     sha = file_digest(data)
     path = _kept(sha)
@@ -380,15 +423,27 @@ def preview(actor, plan_id: int, fiscal_year_be: Any, data: bytes) -> Preview:
     if not path.exists():
         path.write_bytes(data)
     records = current_records(plan.id)
-    return Preview(sha, match_lines(plan.id, year, lines), [(r.project_no, r.name) for r in records])
+    return Preview(
+        sha,
+        match_lines(plan.id, year, lines),
+        [(r.project_no, r.name) for r in records],
+        {r.project_no for r in records if r.elaas_budget_code},
+        announced,
+    )
 
 
-def load_preview(actor, plan_id: int, fiscal_year_be: Any, sha256: str) -> Preview:
+def load_preview(
+    actor, plan_id: int, fiscal_year_be: Any, sha256: str, ordinance_announced_on: Any = None
+) -> Preview:
     """The preview of a kept file again (the confirm page after a refusal)."""
     path = _kept(sha256)
     if not path.exists():
         raise OrdinanceImportGone("the kept file is gone")
-    return preview(actor, plan_id, fiscal_year_be, path.read_bytes())
+    try:
+        announced = _announced_on(None, ordinance_announced_on)
+    except DomainError:
+        announced = None  # the page asks for it again
+    return preview(actor, plan_id, fiscal_year_be, path.read_bytes(), announced)
 
 
 def _details_with(item: ProjectExecution, line: OrdinanceLine) -> dict:
@@ -399,15 +454,26 @@ def _details_with(item: ProjectExecution, line: OrdinanceLine) -> dict:
     return keep
 
 
-def confirm(actor, plan_id: int, fiscal_year_be: Any, sha256: str, decisions: dict[int, str]) -> Outcome:
+def confirm(
+    actor,
+    plan_id: int,
+    fiscal_year_be: Any,
+    sha256: str,
+    decisions: dict[int, str],
+    record_codes: Iterable[int] = (),
+    ordinance_announced_on: Any = None,
+) -> Outcome:
     """Apply the person's decisions, by row: ``"<project_no>"`` budgets (or completes) that project's
-    year with the line, ``"not_in_plan"`` records the line as not from the plan, blank leaves it."""
+    year with the line, ``"not_in_plan"`` records the line as not from the plan, blank leaves it. For
+    the rows in ``record_codes`` the line's code is also recorded on a project that has none."""
     path = _kept(sha256)
     if not path.exists():
         raise OrdinanceImportGone("the kept file is gone")
     outcome = Outcome()
+    record_rows = set(record_codes)
     with transaction():
         plan, year = _plan_for(actor, plan_id, fiscal_year_be)
+        _announced_on(year, ordinance_announced_on)
         advisory_lock(f"ordinance-import:{plan.id}:{year}")
         lines = read_lines(path.read_bytes())
         matches = {m.line.row: m for m in match_lines(plan.id, year, lines)}
@@ -440,7 +506,43 @@ def confirm(actor, plan_id: int, fiscal_year_be: Any, sha256: str, decisions: di
                 raise InvalidInput(f"project {number} is chosen for two lines", field="project_no", row=row)
             taken.add(number or 0)
             _apply(actor, plan.id, year, number, line, outcome)
+            if row in record_rows and match.status != "project_code":
+                _record_code(actor, plan, year, number, line, sha256, outcome)
     return outcome
+
+
+def _record_code(
+    actor, plan, year: int, number: Any, line: OrdinanceLine, sha256: str, outcome: Outcome
+) -> None:
+    """Record the line's code on the project's record in force, if it has none and no other project
+    of the plan carries it. The code is no ผ.02 column, so it is written in place (no revision), with
+    its own event on the plan's content chain."""
+    records = db.session.scalars(
+        select(ProjectRecord)
+        .where(ProjectRecord.plan_id == plan.id, ProjectRecord.valid_to.is_(None))
+        .with_for_update()
+    ).all()
+    record = next((r for r in records if r.project_no == number), None)
+    holders = [r.project_no for r in records if r.elaas_budget_code == line.code]
+    if record is None or record.elaas_budget_code or holders:
+        outcome.not_coded.append(number)
+        return
+    record.elaas_budget_code = line.code
+    db.session.flush()
+    audit.append(
+        plans.content_chain(plan.id),
+        RECORD_CODE,
+        actor=actor,
+        organisation_id=plan.organisation_id,
+        data={
+            "project_no": number,
+            "elaas_budget_code": line.code,
+            "fiscal_year_be": year,
+            "row": line.row,
+            "file_sha256": sha256,
+        },
+    )
+    outcome.coded.append(number)
 
 
 def _apply(actor, plan_id: int, year: int, number: Any, line: OrdinanceLine, outcome: Outcome) -> None:

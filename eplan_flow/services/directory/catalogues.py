@@ -35,7 +35,24 @@ LINK_CATALOGUES = (
     "provincial_strategy",
     "province_lao_strategy",
 )
-ITEM_FIELDS = ("catalogue", "scope", "code", "name_th", "name_en", "position", "is_active", "period_start_be")
+# What a project may link to besides: the sub-plans (แผนย่อย) of the master plans. Not a ยท.01 column:
+# a LAO strategy links to master plans; a project names the sub-plan it serves.
+PROJECT_LINK_CATALOGUES = (*LINK_CATALOGUES[:2], "sub_plan", *LINK_CATALOGUES[2:])
+# The national catalogue DLA keeps in the back office (the others are seed data): its official list
+# is not bundled, so DLA enters it; each item sits under its master plan (``parent_id``).
+DLA_KEPT = ("sub_plan",)
+PARENT_OF = {"sub_plan": "master_plan"}
+ITEM_FIELDS = (
+    "catalogue",
+    "scope",
+    "code",
+    "name_th",
+    "name_en",
+    "position",
+    "is_active",
+    "period_start_be",
+    "parent_id",
+)
 SEED_CHAIN = "catalogues"
 
 
@@ -48,12 +65,25 @@ def _province(code: str | None) -> SimpleNamespace:
 def may_edit_scope(user, scope: str | None) -> bool:
     """Whether ``user`` may change the provincial catalogues of province ``scope``.
 
-    National items (scope "") are seed data: nobody edits them through the application.
+    National items (scope "") are seed data: nobody edits them through the application, except the
+    catalogues DLA keeps (``DLA_KEPT``, see ``may_edit_item``).
     """
     if not scope:
         return False
     place = _province(scope)
     return has_role(user, "provincial_officer", place) or has_role(user, "dla_admin", place)
+
+
+def may_keep_national(user) -> bool:
+    """Whether ``user`` may keep the national catalogues DLA keeps (the sub-plans): DLA admins."""
+    return has_role(user, "dla_admin", _province(None))
+
+
+def may_edit_item(user, catalogue: str | None, scope: str | None) -> bool:
+    """Whether ``user`` may add or change an item of ``catalogue`` in ``scope``."""
+    if catalogue in DLA_KEPT and not scope:
+        return may_keep_national(user)
+    return catalogue in PROVINCIAL and may_edit_scope(user, scope)
 
 
 def editable_scopes(user) -> set[str] | None:
@@ -123,12 +153,13 @@ class LoadReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def load_catalogues(*, include_demo: bool = False) -> LoadReport:
+def load_catalogues(*, include_demo: bool = False, demo_sub_plans: bool = False) -> LoadReport:
     """Write the shipped national catalogues (and the Bueng Kan demo entries); safe to rerun.
 
     National items are brought back to the shipped text. Demo entries are only added when missing,
-    so a provincial office's own edits survive a reload. One audit event records a load that
-    changed anything; a load that changed nothing writes nothing.
+    so a provincial office's own edits survive a reload. ``demo_sub_plans`` adds the demo's invented
+    sub-plans too (``eplan seed-demo`` only: a real sub-plan list is DLA's to enter). One audit
+    event records a load that changed anything; a load that changed nothing writes nothing.
     """
     report = LoadReport()
     with transaction():
@@ -149,6 +180,17 @@ def load_catalogues(*, include_demo: bool = False) -> LoadReport:
                 "is_active": True,
             }
             _upsert(existing, item, values, report, overwrite=True)
+        if demo_sub_plans:
+            for item in seed.demo_sub_plans():
+                parent = existing[(seed.PARENT_CATALOGUE[item.catalogue], "", None, item.parent_code or "")]
+                values = {
+                    "name_th": item.name_th,
+                    "name_en": item.name_en,
+                    "position": item.position,
+                    "parent": parent,
+                    "is_active": True,
+                }
+                _upsert(existing, item, values, report, overwrite=False)
         if include_demo:
             for item in seed.demo_items():
                 values = {
@@ -163,7 +205,12 @@ def load_catalogues(*, include_demo: bool = False) -> LoadReport:
             audit.append(
                 SEED_CHAIN,
                 "catalogues_loaded",
-                data={"added": report.added, "updated": report.updated, "demo": include_demo},
+                data={
+                    "added": report.added,
+                    "updated": report.updated,
+                    "demo": include_demo,
+                    **({"demo_sub_plans": True} if demo_sub_plans else {}),
+                },
             )
     for catalogue, _scope, _period, _code in existing:
         report.counts[catalogue] = report.counts.get(catalogue, 0) + 1
@@ -199,7 +246,8 @@ def _upsert(existing: dict, item, values: dict, report: LoadReport, *, overwrite
 
 # -- provincial master data ----------------------------------------------------------------------
 def create_item(actor, **values: Any) -> CatalogueItem:
-    """Add an item to a provincial catalogue of a province the actor keeps, and audit it."""
+    """Add an item to a provincial catalogue of a province the actor keeps (or, for DLA, a sub-plan
+    under its master plan), and audit it."""
     values = _clean(values)
     values.setdefault("scope", "")
     _check_item(actor, values)
@@ -224,7 +272,7 @@ def update_item(actor, item_id: int, **values: Any) -> CatalogueItem:
     row = db.session.get(CatalogueItem, item_id)
     if row is None or not (row.scope == "" or may_edit_scope(actor, row.scope)):
         raise NotFound(f"catalogue item #{item_id} not found", id=item_id)
-    if not may_edit_scope(actor, row.scope):
+    if not may_edit_item(actor, row.catalogue, row.scope):
         raise PermissionDenied("National catalogues are seed data and cannot be changed here.")
     values = _clean(values)
     if "position" in values and values["position"] is None:
@@ -249,6 +297,9 @@ def _clean(values: dict) -> dict:
         raise InvalidInput(f"unknown field {unknown[0]!r}", field=unknown[0])
     cleaned = {}
     for name, value in values.items():
+        if name == "parent_id":
+            cleaned[name] = _parent_id(value)
+            continue
         if isinstance(value, str):
             value = text.clean_text(value, field=name) or ""
             if value == "" and name == "name_en":
@@ -257,16 +308,35 @@ def _clean(values: dict) -> dict:
     return cleaned
 
 
+def _parent_id(value) -> int | None:
+    if value in (None, "", "__None"):
+        return None
+    if hasattr(value, "id"):  # a CatalogueItem, as the back office's select gives it
+        return int(value.id)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("parent_id must be a catalogue item id", field="parent_id") from None
+
+
 def _check_item(actor, values: dict, item_id: int | None = None) -> None:
-    if values.get("catalogue") not in PROVINCIAL:
+    catalogue = values.get("catalogue")
+    if catalogue in DLA_KEPT:
+        _check_national_item(actor, values)
+    elif catalogue not in PROVINCIAL:
         raise InvalidInput(
-            f"only the provincial catalogues ({', '.join(PROVINCIAL)}) are edited here", field="catalogue"
+            f"only the provincial catalogues ({', '.join(PROVINCIAL)}) and {', '.join(DLA_KEPT)}"
+            " are edited here",
+            field="catalogue",
         )
     scope = values.get("scope") or ""
-    if not may_edit_scope(actor, scope):
-        raise PermissionDenied("You may edit only your own province's catalogues.")
-    if db.session.get(Province, scope) is None:
-        raise InvalidInput(f"no province with code {scope!r}", field="scope")
+    if catalogue in PROVINCIAL:
+        if not may_edit_scope(actor, scope):
+            raise PermissionDenied("You may edit only your own province's catalogues.")
+        if db.session.get(Province, scope) is None:
+            raise InvalidInput(f"no province with code {scope!r}", field="scope")
+        if values.get("parent_id") is not None:
+            raise InvalidInput("a provincial catalogue item has no parent", field="parent_id")
     for name in ("code", "name_th"):
         if not values.get(name):
             raise InvalidInput(f"{name} is required", field=name, reason="required")
@@ -292,6 +362,23 @@ def _check_item(actor, values: dict, item_id: int | None = None) -> None:
         raise _code_taken(None)
 
 
+def _check_national_item(actor, values: dict) -> None:
+    """A sub-plan: national (no province), kept by DLA, under an active master plan."""
+    if not may_keep_national(actor):
+        raise PermissionDenied("Only DLA keeps the sub-plans of the master plans.")
+    if values.get("scope"):
+        raise InvalidInput("a sub-plan is national: it has no province", field="scope")
+    parent_id = values.get("parent_id")
+    parent = db.session.get(CatalogueItem, parent_id) if isinstance(parent_id, int) else None
+    wanted = PARENT_OF[values["catalogue"]]
+    if parent is None or parent.catalogue != wanted or parent.scope != "":
+        raise InvalidInput(
+            f"a sub-plan must sit under a master plan (parent_id: a {wanted} item)",
+            field="parent_id",
+            reason="sub_plan_needs_master_plan",
+        )
+
+
 def _office_of(scope: str, actor) -> int | None:
     # The provincial office keeps the catalogue, so its audit events are read in its scope.
     office = db.session.scalar(
@@ -307,8 +394,10 @@ def _code_taken(exc) -> InvalidInput:
 
 
 __all__ = [
+    "DLA_KEPT",
     "LINK_CATALOGUES",
     "NATIONAL",
+    "PROJECT_LINK_CATALOGUES",
     "PROVINCIAL",
     "LoadReport",
     "create_item",
@@ -317,7 +406,9 @@ __all__ = [
     "items",
     "link_choices",
     "load_catalogues",
+    "may_edit_item",
     "may_edit_scope",
+    "may_keep_national",
     "serves_period_clause",
     "update_item",
     "visible_clause",

@@ -22,6 +22,7 @@ from eplan_flow.extensions import db
 from eplan_flow.glossary import P01_PART_LABELS, REVISION_KIND_NAMES
 from eplan_flow.models import (
     PLAN_YEARS,
+    ActionPlanItem,
     CatalogueItem,
     LaoStrategy,
     Organisation,
@@ -30,15 +31,18 @@ from eplan_flow.models import (
     ProjectRecord,
     Tactic,
 )
-from eplan_flow.services.delivery import evaluation
+from eplan_flow.services.delivery import action_plans, evaluation
 from eplan_flow.services.directory.catalogues import LINK_CATALOGUES
 from eplan_flow.services.documents import labels
 from eplan_flow.services.planning import plans, reports, revisions, strategies
 from eplan_flow.services.planning.projects import current_records, record_values, valid_at_clause
+from eplan_flow.thaidate import MONTHS_EN, MONTHS_TH_SHORT
 from workflows.deadlines import evaluation_round_label
 
 # The forms a plan prints, by the name its address uses, with their code on the paper.
 PLAN_FORMS = {"yt01": "ยท.01", "p01": "ผ.01", "p01_1": "ผ.01/1", "p02": "ผ.02"}
+# The forms an action plan prints (แผนการดำเนินงาน, ข้อ 26–27), by the name its address uses.
+ACTION_PLAN_FORMS = {"pd01": "ผด.01", "pd02": "ผด.02"}
 # Rows a document may hold and still be rendered while the person waits; longer ones are jobs.
 # WeasyPrint lays out one to two A4 pages of a ผ.02 a second, 10 to 15 rows each (bench/bench_pdf.py).
 STREAM_LIMIT = 120
@@ -436,10 +440,7 @@ def evaluation_report(actor, report_id: int, locale: str = "th") -> Document:
     """The monitoring and evaluation report with its figures (frozen once it went to the executive)."""
     report = evaluation.get_report(actor, report_id)
     figures = evaluation.report_figures(report)
-    tables = [
-        (key, labels.DIMENSION_TITLES[key], figures.table(key))
-        for key in ("strategy", *evaluation.DIMENSIONS)
-    ]
+    tables = [(key, labels.DIMENSION_TITLES[key], figures.table(key)) for key in figures.shown_tables()]
     return Document(
         "evaluation",
         "documents/evaluation.html",
@@ -460,6 +461,53 @@ def evaluation_report(actor, report_id: int, locale: str = "th") -> Document:
     )
 
 
+# -- the action plan's forms (ผด.01, ผด.02) ---------------------------------------------------------
+def _month_names(locale: str) -> list[str]:
+    names = MONTHS_TH_SHORT if locale == "th" else tuple(m[:3] for m in MONTHS_EN)
+    return [names[month - 1] for month in action_plans.month_labels()]
+
+
+def _action_plan_file_title(code: str, row) -> str:
+    return _file_title(code, row.organisation, str(row.fiscal_year_be))
+
+
+def action_plan_form(actor, action_plan_id: int, form: str = "pd01", locale: str = "th") -> Document:
+    """The action plan's ผด.01 (its projects and budget by strategy and แผนงาน, other agencies' apart)
+    or ผด.02 (each project with its months of implementation), from the items as the pages show them."""
+    if form not in ACTION_PLAN_FORMS:
+        raise NotFound(f"no action plan form {form!r}", form=form)
+    row = action_plans.get_action_plan(actor, action_plan_id)
+    code = ACTION_PLAN_FORMS[form]
+    summary = action_plans.summary(row)
+    return Document(
+        form,
+        f"documents/{form}.html",
+        {
+            "heading": heading(
+                row.organisation, code, labels.ACTION_PLAN_TITLES[form] % {"year": row.fiscal_year_be}
+            ),
+            "action_plan": row,
+            "summary": summary,
+            "months": _month_names(locale),
+            "other_agency": labels.OTHER_AGENCY,
+        },
+        _action_plan_file_title(code, row),
+        rows=len(summary.rows) if form == "pd01" else len(row.projects),
+    )
+
+
+def action_plan_size(actor, action_plan_id: int) -> int:
+    """How many projects an action plan holds (one count, no rows loaded): whether its ผด.02 is
+    rendered while the person waits or by a job. NotFound for a plan the actor may not read."""
+    row = action_plans.get_action_plan(actor, action_plan_id)
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(ActionPlanItem).where(ActionPlanItem.action_plan_id == row.id)
+        )
+        or 0
+    )
+
+
 def build(actor, name: str, params: dict) -> Document:
     """The document ``name`` with ``params`` (as a job stores them), for ``actor``."""
     if name == "yt01":
@@ -472,6 +520,8 @@ def build(actor, name: str, params: dict) -> Document:
         return revision(actor, params["revision_id"])
     if name == "evaluation":
         return evaluation_report(actor, params["report_id"])
+    if name in ACTION_PLAN_FORMS:
+        return action_plan_form(actor, params["action_plan_id"], name)
     raise NotFound(f"no document {name!r}", document=name)
 
 
@@ -513,4 +563,7 @@ def describe(actor, name: str, params: dict) -> str:
         return _file_title(
             labels.FILE_PREFIX_EVALUATION, report.organisation, f"{report.fiscal_year_be} {report.round}"
         )
+    if name in ACTION_PLAN_FORMS:
+        action_plan = action_plans.get_action_plan(actor, params["action_plan_id"])
+        return _action_plan_file_title(ACTION_PLAN_FORMS[name], action_plan)
     raise NotFound(f"no document {name!r}", document=name)

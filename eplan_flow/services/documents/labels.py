@@ -20,6 +20,12 @@ FORM_TITLES = {
     "p03": _l("Equipment list"),
     "evaluation": _l("Monitoring and evaluation report of the local development plan"),
 }
+# The action plan's forms, with their fiscal year: the msgids of their print pages (templates/execution).
+ACTION_PLAN_TITLES = {
+    "pd01": _l("Summary of the projects of the action plan, fiscal year %(year)s"),
+    "pd02": _l("Projects of the action plan, fiscal year %(year)s"),
+}
+OTHER_AGENCY = _l("Project of another agency")
 FILE_PREFIX_EVALUATION = "รายงานติดตามและประเมินผล"
 DRAFT = _l("Draft")
 AS_ANNOUNCED = _l("The plan as announced")

@@ -39,6 +39,7 @@ _WRITING = "Step 6"
 _PROGRESS_LOGGER = logging.getLogger("weasyprint.progress")
 _MAPPING = re.compile(rb"<([0-9a-f]{4})> <([0-9a-f]*)>")
 _TO_UNICODE = b"/CIDInit /ProcSet findresource begin"
+_LIGATURE_NAME = re.compile(r"uni((?:[0-9A-F]{4}){2,})")
 
 
 class FontsOnly(URLFetcher):
@@ -104,6 +105,11 @@ def _glyph_characters() -> dict[int, str]:
     characters: dict[int, str] = {}
     for codepoint, name in sorted(font.getBestCmap().items()):
         characters.setdefault(font.getGlyphID(name), chr(codepoint))
+    # Ligatures of two marks have no cmap entry but say what they draw in their name: "uni0E4D0E49"
+    # is NIKHAHIT + MAI THO (the น้ำ of "กรมทรัพยากรน้ำ"), which WeasyPrint would map to nothing.
+    for glyph, name in enumerate(font.getGlyphOrder()):
+        if glyph not in characters and (found := _LIGATURE_NAME.fullmatch(name)):
+            characters[glyph] = "".join(chr(int(code, 16)) for code in re.findall("[0-9A-F]{4}", found[1]))
     return characters
 
 

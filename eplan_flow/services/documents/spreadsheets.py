@@ -146,6 +146,7 @@ DIMENSION_TITLES = {
     "strategy": "ตามยุทธศาสตร์การพัฒนาของ อปท.",
     "national_strategy": "ตามยุทธศาสตร์ชาติ 20 ปี",
     "master_plan": "ตามแผนแม่บทภายใต้ยุทธศาสตร์ชาติ",
+    "sub_plan": "ตามแผนย่อยของแผนแม่บทภายใต้ยุทธศาสตร์ชาติ",
     "nesdp_milestone": "ตามหมุดหมายของแผนพัฒนาเศรษฐกิจและสังคมแห่งชาติ",
     "sdg": "ตามเป้าหมายการพัฒนาที่ยั่งยืน (SDG)",
     "provincial_strategy": "ตามยุทธศาสตร์การพัฒนาจังหวัด",
@@ -979,7 +980,7 @@ def evaluation_xlsx(report: EvaluationReport) -> bytes:
     sheet.start(None, lines, columns=1)
     sheet.append([_Cell("รายการ", "head"), *(_Cell(h, "head") for h in METRIC_HEADS)])
     sheet.append([_Cell("รวมทั้งสิ้น", "total text"), *_metric_cells(figures.totals)])
-    for key in ("strategy", *evaluation.DIMENSIONS):
+    for key in figures.shown_tables():
         sheet.line(DIMENSION_TITLES[key])
         table = figures.table(key)
         for row in table:

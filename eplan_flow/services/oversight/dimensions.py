@@ -22,6 +22,7 @@ from workflows.deadlines import evaluation_round_period
 DIMENSION_TH = {
     "national_strategy": "ยุทธศาสตร์ชาติ 20 ปี",
     "master_plan": "แผนแม่บทภายใต้ยุทธศาสตร์ชาติ",
+    "sub_plan": "แผนย่อยของแผนแม่บทภายใต้ยุทธศาสตร์ชาติ",
     "nesdp_milestone": "หมุดหมายแผนพัฒนาเศรษฐกิจและสังคมแห่งชาติ ฉบับที่ 13",
     "sdg": "เป้าหมายการพัฒนาที่ยั่งยืน (SDG)",
     "provincial_strategy": "ยุทธศาสตร์การพัฒนาจังหวัด",
@@ -77,9 +78,15 @@ def _scope(user, filters: Filters) -> tuple[Filters, list[tuple[str, str, int]],
     return filters, provinces, needs_province
 
 
-def breakdowns_for(user, filters: Filters, dimensions: tuple[str, ...] = DIMENSIONS) -> Breakdowns:
-    """The breakdowns along ``dimensions`` over the LAOs ``user`` oversees that pass ``filters``
-    (one statement for all of them); a national reader picks a province first."""
+def shown() -> tuple[str, ...]:
+    """The dimensions the pages offer: every one, the sub-plans only where the catalogue has them."""
+    return breakdowns.with_items(DIMENSIONS)
+
+
+def breakdowns_for(user, filters: Filters, dimensions: tuple[str, ...] | None = None) -> Breakdowns:
+    """The breakdowns along ``dimensions`` (default: those ``shown``) over the LAOs ``user`` oversees
+    that pass ``filters`` (one statement for all of them); a national reader picks a province first."""
+    dimensions = shown() if dimensions is None else dimensions
     for dimension in dimensions:
         _check(dimension)
     filters, provinces, needs_province = _scope(user, filters)
@@ -183,6 +190,7 @@ __all__ = [
     "export_rows",
     "lao_drill_down",
     "row_label",
+    "shown",
     "to_csv",
     "to_xlsx",
     "year_period",

@@ -1,10 +1,10 @@
 """What is overdue in the plan lifecycle, for the LAOs a person may read (docs/DOMAIN.md §4).
 
-Read-only: four queries whatever the number of LAOs in scope (a province has up to 334), two more
+Read-only: five queries whatever the number of LAOs in scope (a province has up to 334), two more
 when an announcement owes copies or posting (``duties``); the deadline arithmetic in
-``workflows.deadlines``. A plan not announced is late for the latest period
-past its deadline and also for the period in force: a plan started for 2566–2570 and never announced
-stays overdue after the 2571–2575 deadline has passed.
+``workflows.deadlines`` and, for the action plan, ``workflows.action_plan``. A plan not announced is
+late for the latest period past its deadline and also for the period in force: a plan started for
+2566–2570 and never announced stays overdue after the 2571–2575 deadline has passed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Boolean, Integer, String, and_, literal, or_, select, true, union_all
+from sqlalchemy import Boolean, Integer, String, and_, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import contains_eager
 
 from eplan_flow import thaidate
@@ -20,6 +20,8 @@ from eplan_flow.extensions import db
 from eplan_flow.models import Organisation, Plan
 from eplan_flow.permissions import visible_org_clause
 from eplan_flow.services.planning import duties
+from eplan_flow.services.platform import metrics
+from workflows import action_plan as action_plan_rules
 from workflows import deadlines
 from workflows.deadlines import DEADLINES_V1, DEADLINES_V2, EVALUATION_DEADLINES
 
@@ -46,6 +48,8 @@ class OverdueItem:
     duty_key: str | None = None
     # The monitoring and evaluation report's duties (kinds "evaluation_..."): the report, if any.
     report_id: int | None = None
+    # The action plan's duties (kinds "action_plan_..."): the action plan, whose page they link to.
+    action_plan_id: int | None = None
 
 
 def overdue_items(
@@ -69,6 +73,7 @@ def _overdue(scope, today: date | None, locale: str, rules: dict) -> list[Overdu
         *_plans_not_submitted(scope, today, locale, rules),
         *_duties_not_done(scope, today, locale),
         *_evaluation_overdue(scope, today, locale),
+        *_action_plans_overdue(scope, today, locale),
     ]
     items.sort(key=lambda i: (-i.days_overdue, i.lao_code, i.kind))
     return items
@@ -101,21 +106,7 @@ def _plans_not_announced(scope, today: date, locale: str, rules: dict) -> list[O
     # the query joins on, so one query covers every LAO in scope.
     late = _late_periods(today, rules)
     rows = db.session.execute(
-        select(Organisation, late.c.start_be, Plan.id, Plan.title)
-        .join(late, late.c.lao_type == Organisation.lao_type)
-        .outerjoin(
-            Plan,
-            and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == late.c.start_be),
-        )
-        .where(
-            Organisation.kind == "lao",
-            Organisation.is_active.is_(True),
-            scope,
-            or_(
-                and_(Plan.id.is_(None), late.c.plan_required.is_(True)),
-                Plan.status.not_in(ANNOUNCED_PLAN_STATES),
-            ),
-        )
+        _not_announced(scope, late, Organisation, late.c.start_be, Plan.id, Plan.title)
     ).all()
     items = []
     for org, start, plan_id, plan_title in rows:
@@ -148,22 +139,70 @@ def _plans_not_announced(scope, today: date, locale: str, rules: dict) -> list[O
     return items
 
 
-def _plans_not_submitted(scope, today: date, locale: str, rules: dict) -> list[OverdueItem]:
+def _not_announced(scope, late, *columns):
+    """The LAOs in ``scope`` late for a period of ``late``, with no plan or one not announced."""
+    return (
+        select(*columns)
+        .select_from(Organisation)
+        .join(late, late.c.lao_type == Organisation.lao_type)
+        .outerjoin(
+            Plan,
+            and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == late.c.start_be),
+        )
+        .where(
+            Organisation.kind == "lao",
+            Organisation.is_active.is_(True),
+            scope,
+            or_(
+                and_(Plan.id.is_(None), late.c.plan_required.is_(True)),
+                Plan.status.not_in(ANNOUNCED_PLAN_STATES),
+            ),
+        )
+    )
+
+
+def _not_submitted(scope, today: date, rules: dict, *columns):
+    """The plans in ``scope`` announced and not submitted within their days."""
     # Overdue when announced_on + N days < today, i.e. announced before the Bangkok midnight
     # that starts day today - N.
     last_day = today - timedelta(days=rules["submission_days"])
     before = datetime.combine(last_day, time.min, tzinfo=thaidate.BANGKOK)
+    return (
+        select(*columns)
+        .select_from(Plan)
+        .join(Plan.organisation)
+        .where(
+            Plan.status == "announced",
+            Plan.submitted_at.is_(None),
+            Plan.announced_at < before,
+            scope,
+        )
+    )
+
+
+@metrics.scrape_gauge(
+    "eplan_overdue_items",
+    "Plans past a deadline in every active LAO, by kind (not announced, not submitted).",
+    label="kind",
+)
+def overdue_counts(today: date | None = None, rules: dict = DEADLINES_V1) -> dict[str, int]:
+    """Count the plans overdue in every active LAO by kind, in one query (read at each scrape).
+
+    The same rules as ``all_overdue_items``' plan kinds; the duties and reports are left to the
+    overdue page, which words each one.
+    """
+    today = today or thaidate.today_local()
+    late = _late_periods(today, rules)
+    not_announced = _not_announced(true(), late, func.count()).scalar_subquery()
+    not_submitted = _not_submitted(true(), today, rules, func.count()).scalar_subquery()
+    announced_late, submitted_late = db.session.execute(select(not_announced, not_submitted)).one()
+    return {"plan_not_announced": announced_late, "plan_not_submitted": submitted_late}
+
+
+def _plans_not_submitted(scope, today: date, locale: str, rules: dict) -> list[OverdueItem]:
     rows = (
         db.session.execute(
-            select(Plan)
-            .join(Plan.organisation)
-            .options(contains_eager(Plan.organisation))
-            .where(
-                Plan.status == "announced",
-                Plan.submitted_at.is_(None),
-                Plan.announced_at < before,
-                scope,
-            )
+            _not_submitted(scope, today, rules, Plan).options(contains_eager(Plan.organisation))
         )
         .scalars()
         .all()
@@ -299,6 +338,59 @@ def _evaluation_overdue(
                 period_start_be=report.fiscal_year_be,
                 report_id=report.id,
                 duty_key=f"evaluation:{report.id}:{owed.duty}",
+            )
+        )
+    return items
+
+
+def _action_plans_overdue(
+    scope, today: date, locale: str, rules: dict = action_plan_rules.ACTION_PLAN_DEADLINES
+) -> list[OverdueItem]:
+    """The action plan (ข้อ 26–27): not announced within 30 days of the budget ordinance's
+    announcement, or announced and not posted for the public within its days."""
+    items = []
+    for owed in duties.pending_action_plan_duties(scope, rules):
+        if owed.deadline >= today:
+            continue
+        row = owed.action_plan
+        deadline = thaidate.format_date(owed.deadline, locale)
+        since = thaidate.format_date(owed.since, locale)
+        if owed.duty == "announcement":
+            kind = "action_plan_not_announced"
+            reason = action_plan_rules.reason(
+                kind,
+                locale,
+                rules,
+                year=row.fiscal_year_be,
+                days=rules["announce_within_days"],
+                ordinance=since,
+                deadline=deadline,
+            )
+        else:
+            kind = "action_plan_not_posted"
+            reason = action_plan_rules.reason(
+                kind,
+                locale,
+                rules,
+                year=row.fiscal_year_be,
+                days=rules["post_within_days"],
+                announced=since,
+                deadline=deadline,
+            )
+        org = row.organisation
+        items.append(
+            OverdueItem(
+                kind=kind,
+                organisation_id=org.id,
+                lao_code=org.code,
+                lao_name=org.display_name,
+                lao_type=org.lao_type or "",
+                period_start_be=row.fiscal_year_be,
+                deadline=owed.deadline,
+                days_overdue=deadlines.days_overdue(owed.deadline, today),
+                reason=reason,
+                plan_title=row.title,
+                action_plan_id=row.id,
             )
         )
     return items

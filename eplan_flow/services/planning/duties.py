@@ -8,6 +8,11 @@ actions. Announcements before the rules' ``effective_from`` day were tracked by 
 submission only) and are not chased here. The LAO's planner or support-committee secretary records
 the day a duty was done ("ส่งสำเนาแล้ว", "ปิดประกาศแล้ว"), once, with its audit event.
 
+The action plan (แผนการดำเนินงาน, ข้อ 26–27, ``workflows.action_plan``) owes its announcement within 30 days
+of the budget ordinance's and then its posting; they are read from the action plan's own row (the
+ordinance's day is recorded when it is opened; ``announced_on``, ``posted_on`` by its workflow steps).
+An LAO that has not opened its action plan has told the app no ordinance date, so it is not chased.
+
 The monitoring and evaluation report owes its own (``DEADLINES_V3``, the 2561 amendment): a report of
 the whole fiscal year reported to the executive by 31 December, its announcement within 15 days of
 that and its posting; they are read from the report's own workflow steps (``reported_on``,
@@ -24,12 +29,13 @@ from sqlalchemy import and_, or_, select
 from eplan_flow import thaidate
 from eplan_flow.errors import InvalidInput, NotFound, PermissionDenied
 from eplan_flow.extensions import db
-from eplan_flow.models import AnnouncementDuty, EvaluationReport, Organisation, Plan, Revision
+from eplan_flow.models import ActionPlan, AnnouncementDuty, EvaluationReport, Organisation, Plan, Revision
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_edit_plan_content, can_read
 from eplan_flow.services.platform import audit
 from eplan_flow.services.platform.unit_of_work import transaction
 from workflows import REGISTRY, deadlines
+from workflows import action_plan as action_plan_rules
 from workflows.deadlines import DEADLINES_V2, EVALUATION_DEADLINES
 
 
@@ -364,3 +370,49 @@ def pending_report_duties(scope) -> list[ReportDuty]:
 def chased_from_fiscal_year(rules: dict = EVALUATION_DEADLINES) -> int:
     """The first fiscal year whose yearly report is chased (earlier years were reported on paper)."""
     return int(rules["evaluation"].get("chased_from_fiscal_year_be", 0))
+
+
+# -- the action plan (ข้อ 26–27, ``workflows.action_plan``) -----------------------------------------
+@dataclass(frozen=True)
+class ActionPlanDuty:
+    """The announcement or the posting an action plan still owes, and by when."""
+
+    duty: str  # "announcement" or "posting"
+    action_plan: ActionPlan
+    since: date  # the budget ordinance's announcement (announcement) or the plan's (posting)
+    deadline: date
+
+
+def pending_action_plan_duties(
+    scope, rules: dict = action_plan_rules.ACTION_PLAN_DEADLINES
+) -> list[ActionPlanDuty]:
+    """Action plans not yet announced, and announced ones not yet posted, in LAOs ``scope`` selects
+    (one query): the overdue page and the reminders read them, so each duty is chased one way."""
+    rows = db.session.scalars(
+        select(ActionPlan)
+        .join(Organisation, Organisation.id == ActionPlan.organisation_id)
+        .where(
+            Organisation.is_active.is_(True),
+            scope,
+            or_(
+                ActionPlan.status.in_(rules["chased_states"]),
+                and_(
+                    ActionPlan.status == "announced",
+                    ActionPlan.posted_on.is_(None),
+                    ActionPlan.announced_on.is_not(None),
+                ),
+            ),
+        )
+        .order_by(ActionPlan.id)
+    ).all()
+    out = []
+    for row in rows:
+        if row.status in rules["chased_states"]:
+            since = row.ordinance_announced_on
+            out.append(
+                ActionPlanDuty("announcement", row, since, action_plan_rules.announce_deadline(since, rules))
+            )
+        elif row.announced_on is not None:  # the query keeps only announced plans with their day
+            since = row.announced_on
+            out.append(ActionPlanDuty("posting", row, since, action_plan_rules.post_deadline(since, rules)))
+    return out

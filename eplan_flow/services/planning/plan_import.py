@@ -58,7 +58,13 @@ from eplan_flow.models import (
 from eplan_flow.permissions import can_read, has_role
 from eplan_flow.services.directory.catalogues import serves_period_clause
 from eplan_flow.services.planning.plans import PERIOD_RANGE, content_chain
-from eplan_flow.services.planning.projects import TEXT_FIELDS, parse_money
+from eplan_flow.services.planning.projects import (
+    TEXT_FIELDS,
+    ElaasCodeRefused,
+    clean_elaas_code,
+    elaas_code_rule,
+    parse_money,
+)
 from eplan_flow.services.platform import audit, engine
 from eplan_flow.services.platform.locks import advisory_lock
 from eplan_flow.services.platform.unit_of_work import transaction
@@ -116,6 +122,7 @@ COLUMN_LABELS = {
     "kpi": "ตัวชี้วัด (KPI)",
     "expected_result": "ผลที่คาดว่าจะได้รับ",
     "responsible_unit": "หน่วยงานรับผิดชอบหลัก",
+    "elaas_budget_code": "รหัสงบประมาณ (e-LAAS)",
 }
 
 PROBLEM_MESSAGES = {
@@ -140,6 +147,13 @@ PROBLEM_MESSAGES = {
         "เคหะและชุมชน, อุตสาหกรรมและการโยธา)."
     ),
     "missing_value": _l("The column %(column)s is empty."),
+    "bad_code": _l(
+        'The e-LAAS budget code "%(value)s" is not in the e-LAAS format (at most %(max_length)s '
+        "characters: Latin letters, digits, dots, dashes, slashes or spaces)."
+    ),
+    "duplicate_code": _l(
+        'The e-LAAS budget code "%(value)s" is given to another project too (row %(other)s).'
+    ),
     "text_refused": _l("The column %(column)s: %(reason)s"),
     "bad_amount": _l('The budget for %(year)s, "%(value)s", is not an amount in baht.'),
     "negative_amount": _l('The budget for %(year)s, "%(value)s", is negative.'),
@@ -241,6 +255,8 @@ class ParsedWorkbook:
     projects: list[ParsedProject] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     sheets: list[SheetSummary] = field(default_factory=list)
+    # e-LAAS budget codes given so far, and the row that gave each (a code names one project).
+    codes: dict[str, int] = field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:
@@ -300,6 +316,8 @@ _YEAR = re.compile(r"(?<!\d)(2[45]\d\d)(?!\d)")
 # quoting "วัตถุประสงค์") is longer, so it never reads as a header.
 HEADER_MAX_LENGTH = 30
 NAME_HEADERS = frozenset({"โครงการ", "ชื่อโครงการ", "โครงการ/กิจกรรม", "ชื่อโครงการ/กิจกรรม", "โครงการ/รายการ"})
+# An optional column some LAOs add to their ผ.02 sheets: the project's e-LAAS budget code.
+CODE_HEADERS = frozenset({"รหัสงบประมาณ", "รหัสโครงการ", "รหัสe-laas", "รหัสงบประมาณe-laas", "e-laas"})
 
 
 def _header_key(squashed: str) -> str | None:
@@ -320,6 +338,8 @@ def _header_key(squashed: str) -> str | None:
         return "expected_result"
     if squashed.startswith("หน่วยงาน") and "รับผิดชอบ" in squashed:
         return "responsible_unit"
+    if squashed.lower().replace("(", "").replace(")", "") in CODE_HEADERS:
+        return "elaas_budget_code"
     return None
 
 
@@ -504,6 +524,9 @@ class _SheetReader:
     """Reads one sheet's rows into projects, headings and problems (see the module doc)."""
 
     TEXT_KEYS = ("name", "objective", "target", "kpi", "expected_result", "responsible_unit")
+    # Read like the text columns, checked by the code's own rule.
+    CODE_KEYS = ("elaas_budget_code",)
+    KEYS = (*TEXT_KEYS, *CODE_KEYS)
     # Text a cell merged down over several projects gives to each of them.
     FILLED_DOWN = ("objective", "target", "kpi", "expected_result", "responsible_unit")
 
@@ -661,7 +684,7 @@ class _SheetReader:
             programme_row=self.programme_row,
         )
         self.raw[row_no] = {}
-        for key in self.TEXT_KEYS:
+        for key in self.KEYS:
             column = header.columns.get(key)
             value = (
                 self.cell(index, column, fill_down=key in self.FILLED_DOWN) if column is not None else None
@@ -689,7 +712,7 @@ class _SheetReader:
         if has_amount:
             self.problem(row_no, "budget_on_continuation")
         parts = self.raw[project.row]
-        for key in self.TEXT_KEYS:
+        for key in self.KEYS:
             if key not in header.columns:
                 continue
             col = header.columns[key]
@@ -700,6 +723,21 @@ class _SheetReader:
             piece = _cell_text(own)
             if piece and (not parts[key] or parts[key][-1] != piece):
                 parts[key].append(piece)
+
+    def _read_code(self, project: ParsedProject, parts: list[str]) -> None:
+        raw = " ".join(parts)
+        try:
+            code = clean_elaas_code(raw)
+        except (ElaasCodeRefused, text.InputRefused):
+            limit = elaas_code_rule().get("max_length") or 50
+            self.problem(project.row, "bad_code", value=raw[:60], max_length=limit)
+            code = None
+        if code is not None and code in self.parsed.codes:
+            self.problem(project.row, "duplicate_code", value=code, other=self.parsed.codes[code])
+            code = None
+        if code is not None:
+            self.parsed.codes[code] = project.row
+        project.values["elaas_budget_code"] = code
 
     def _finish_project(self) -> None:
         project, self.current = self.current, None
@@ -720,6 +758,7 @@ class _SheetReader:
             project.values[key] = value
             if value is None and key in REQUIRED_COLUMNS and joined == "":
                 self.problem(project.row, "missing_value", column=key)
+        self._read_code(project, parts.get("elaas_budget_code", []))
         if project.strategy_no is None:
             self.problem(project.row, "no_strategy")
         if project.programme is None:
@@ -1026,7 +1065,7 @@ def _write(
                 "tactic_id": tactic_id,
                 "programme_id": programmes[_programme_key(project.programme)],
                 "source": project.source,
-                **{key: project.values.get(key) for key in _SheetReader.TEXT_KEYS},
+                **{key: project.values.get(key) for key in _SheetReader.KEYS},
                 **{f"budget_{i + 1}": amount for i, amount in enumerate(project.budgets)},
             }
         )

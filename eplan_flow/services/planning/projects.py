@@ -7,6 +7,7 @@ writing a ``ProjectRecord``; both forms offer the same choices (``project_choice
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,7 +26,8 @@ from eplan_flow.models.project import (
     ProjectRecord,
     Tactic,
 )
-from eplan_flow.services.directory.catalogues import LINK_CATALOGUES, serves_period_clause
+from eplan_flow.services.directory.catalogues import PROJECT_LINK_CATALOGUES, serves_period_clause
+from eplan_flow.services.platform import engine
 
 BUDGET_FIELDS = tuple(f"budget_{i}" for i in range(1, PLAN_YEARS + 1))
 REQUIRED_FIELDS = ("name", "objective", "target", "responsible_unit", "strategy_id", "programme_id")
@@ -43,10 +45,43 @@ TEXT_FIELDS = {
     "unit": 50,
 }
 ID_FIELDS = ("strategy_id", "tactic_id", "programme_id")
-VALUE_FIELDS = (*ID_FIELDS, "source", *TEXT_FIELDS, *BUDGET_FIELDS, "links")
+# Optional codes the project carries for other systems (checked by their own rule, not as free text).
+CODE_FIELDS = ("elaas_budget_code",)
+VALUE_FIELDS = (*ID_FIELDS, "source", *TEXT_FIELDS, *CODE_FIELDS, *BUDGET_FIELDS, "links")
 CENT = Decimal("0.01")
 # Numeric(14, 2): at most 12 digits before the point.
 MAX_AMOUNT = Decimal("999999999999.99")
+
+
+class ElaasCodeRefused(InvalidInput):
+    """An e-LAAS budget code not in the format of the execution rules' ``elaas_code``."""
+
+    code = "elaas_code_invalid"
+
+
+# Used when no execution definition carries the rule (it is rule data: workflows/execution.py).
+_ELAAS_CODE_FALLBACK = {"max_length": 50, "pattern": r"[0-9A-Za-z][0-9A-Za-z./ -]*"}
+
+
+def elaas_code_rule() -> dict:
+    """The e-LAAS budget code's format, from the newest execution definition's rules."""
+    return engine.REGISTRY.get("execution").rules.get("elaas_code", _ELAAS_CODE_FALLBACK)
+
+
+def clean_elaas_code(raw, field: str = "elaas_budget_code") -> str | None:
+    """An e-LAAS budget code tidied (Thai digits as 0-9, runs of spaces as one) and checked against
+    the rule, None when blank, or ElaasCodeRefused naming ``field``."""
+    value = text.clean_text(raw, field=field, max_length=200)
+    if value is None:
+        return None
+    value = " ".join(text.thai_to_ascii(value).split())
+    rule = elaas_code_rule()
+    limit = rule.get("max_length")
+    if (limit is not None and len(value) > limit) or not re.fullmatch(rule["pattern"], value):
+        raise ElaasCodeRefused(
+            f"{field} {value!r} is not an e-LAAS budget code", field=field, max_length=limit
+        )
+    return value
 
 
 def _text(field: str, raw) -> str | None:
@@ -136,6 +171,9 @@ def validate_project_values(plan: Plan, values: dict, *, allowed_fields=None, pa
     for field in ID_FIELDS:
         if field in values or not partial:
             cleaned[field] = _id(field, values.get(field))
+    for field in CODE_FIELDS:
+        if field in values or not partial:
+            cleaned[field] = clean_elaas_code(values.get(field), field)
     for field in BUDGET_FIELDS:
         if field in values or not partial:
             cleaned[field] = parse_money(field, values.get(field))
@@ -167,9 +205,13 @@ def _links(plan: Plan, raw) -> list[int]:
     if not ids:
         return []
     found = db.session.execute(
-        select(CatalogueItem.id, CatalogueItem.scope, CatalogueItem.period_start_be).where(
-            CatalogueItem.id.in_(ids)
-        )
+        select(
+            CatalogueItem.id,
+            CatalogueItem.catalogue,
+            CatalogueItem.parent_id,
+            CatalogueItem.scope,
+            CatalogueItem.period_start_be,
+        ).where(CatalogueItem.id.in_(ids))
     ).all()
     province = plan.organisation.province_code or ""
     known = {row.id for row in found if row.scope in ("", province)}
@@ -185,6 +227,14 @@ def _links(plan: Plan, raw) -> list[int]:
             reason="other_period",
             start=plan.period_start_be,
             end=plan.period_end_be,
+        )
+    # A sub-plan (แผนย่อย) is part of its master plan: the project links that master plan too.
+    orphans = [row.id for row in found if row.catalogue == "sub_plan" and row.parent_id not in ids]
+    if orphans:
+        raise InvalidInput(
+            f"sub-plans {orphans} belong to a master plan the project does not link to",
+            field="links",
+            reason="sub_plan_without_master_plan",
         )
     return ids
 
@@ -255,7 +305,7 @@ def next_project_no(plan_id: int) -> int:
 
 def record_values(record: ProjectRecord) -> dict:
     """A record's comparable values: the fields ``validate_project_values`` returns, money as strings."""
-    values = {field: getattr(record, field) for field in (*ID_FIELDS, "source", *TEXT_FIELDS)}
+    values = {field: getattr(record, field) for field in (*ID_FIELDS, "source", *TEXT_FIELDS, *CODE_FIELDS)}
     for field in BUDGET_FIELDS:
         values[field] = str(Decimal(getattr(record, field) or 0).quantize(CENT))
     values["links"] = sorted(item.id for item in record.links)
@@ -300,7 +350,7 @@ def project_choices(plan: Plan) -> ProjectChoices:
     items = db.session.scalars(
         select(CatalogueItem)
         .where(
-            CatalogueItem.catalogue.in_(("budget_programme", *LINK_CATALOGUES)),
+            CatalogueItem.catalogue.in_(("budget_programme", *PROJECT_LINK_CATALOGUES)),
             CatalogueItem.scope.in_(("", province)),
             CatalogueItem.is_active.is_(True),
             serves_period_clause(plan.period_start_be),

@@ -23,7 +23,6 @@ from sqlalchemy.orm import joinedload
 from eplan_flow import thaidate
 from eplan_flow.extensions import db
 from eplan_flow.models import (
-    ActionPlan,
     EvaluationReport,
     Notification,
     Organisation,
@@ -164,7 +163,7 @@ def run_deadline_checks(
             *_submission_reminders(today, locale, rules, deadline_rules),
             *_duty_reminders(today, locale, rules),
             *_evaluation_notices(today, locale, rules, deadline_rules),
-            *_action_plan_notices(today, locale, rules),
+            *_action_plan_reminders(today, locale, rules),
         ]
         for notice in notices:
             summary.items[notice.kind] = summary.items.get(notice.kind, 0) + 1
@@ -197,6 +196,10 @@ def _path(endpoint: str, **values) -> str:
 
 def _duty_link(subject: str, subject_id) -> str:
     return _path("main.announcement_duties", subject=subject, subject_id=int(subject_id))
+
+
+def _action_plan_link(action_plan_id: int) -> str:
+    return _path("execution.action_plan", action_plan_id=action_plan_id)
 
 
 def _report_link(report_id: int | None, org_id: int) -> str:
@@ -253,8 +256,12 @@ def _overdue_notices(today: date, locale: str, rules: dict, deadline_rules: dict
     for item in items:
         org = orgs[item.organisation_id]
         # The period (or the plan's announcement) is in the deadline: a later one is told again.
-        ident = f"{item.kind}:{org.id}:{item.duty_key or item.period_start_be}:{item.deadline.isoformat()}"
-        if item.kind.startswith("evaluation_"):
+        # An action plan's duty is keyed by the action plan (one a fiscal year).
+        subject = item.duty_key or item.action_plan_id or item.period_start_be
+        ident = f"{item.kind}:{org.id}:{subject}:{item.deadline.isoformat()}"
+        if item.action_plan_id:
+            link = _action_plan_link(item.action_plan_id)
+        elif item.kind.startswith("evaluation_"):
             link = _report_link(item.report_id, org.id)
         elif item.duty_key:
             link = _duty_link(*item.duty_key.split(":")[:2])
@@ -411,47 +418,43 @@ def _yearly_report_reminders(
     ]
 
 
-def _action_plan_notices(today: date, locale: str, rules: dict) -> list[Notice]:
+def _action_plan_reminders(today: date, locale: str, rules: dict) -> list[Notice]:
     """The action plan (ข้อ 26–27, rules in ``workflows/action_plan.py``): reminders as the 30 days
-    from the budget ordinance's announcement run out, then the overdue notice (and, once late enough,
-    the oversight office's) until the executive announces it."""
+    from the budget ordinance's announcement, then the days to post it, run out. What is overdue comes
+    with ``all_overdue_items`` (the shared overdue page's list), so each duty is told one way."""
     plan_rules = action_plan_rules.ACTION_PLAN_DEADLINES
     days_before = _days_before()
-    rows = db.session.scalars(
-        select(ActionPlan)
-        .options(joinedload(ActionPlan.organisation))
-        .where(ActionPlan.status.in_(plan_rules["chased_states"]))
-        .order_by(ActionPlan.id)
-    ).all()
     notices: list[Notice] = []
-    for row in rows:
-        org = row.organisation
-        deadline = action_plan_rules.announce_deadline(row.ordinance_announced_on, plan_rules)
-        days_left = (deadline - today).days
-        link = _path("execution.action_plan", action_plan_id=row.id)
-        ordinance = thaidate.format_date(row.ordinance_announced_on, locale)
-        if days_left < 0:
-            reason = action_plan_rules.reason(
-                "action_plan_not_announced",
-                locale,
-                plan_rules,
-                year=row.fiscal_year_be,
-                days=plan_rules["announce_within_days"],
-                ordinance=ordinance,
-                deadline=thaidate.format_date(deadline, locale),
-            )
-            ident = f"action_plan_not_announced:{org.id}:{row.id}:{deadline.isoformat()}"
-            notices += _late(org, ident, reason, deadline, -days_left, link, locale, rules)
-            continue
+    for owed in duties.pending_action_plan_duties(true(), plan_rules):
+        days_left = (owed.deadline - today).days
         point = _threshold(days_left, days_before)
         if point is None:
             continue
-        what = action_plan_rules.text(
-            "announce", locale, plan_rules, year=row.fiscal_year_be, ordinance=ordinance
-        )
+        row = owed.action_plan
+        since = thaidate.format_date(owed.since, locale)
+        if owed.duty == "announcement":
+            # Keyed by the LAO and the fiscal year: one action plan a year.
+            what_key = "action_plan"
+            what = action_plan_rules.text(
+                "announce", locale, plan_rules, year=row.fiscal_year_be, ordinance=since
+            )
+        else:
+            what_key = f"action_plan_posting:{row.id}"
+            what = action_plan_rules.text(
+                "post", locale, plan_rules, year=row.fiscal_year_be, announced=since
+            )
         notices.append(
             _reminder(
-                org, "action_plan", what, deadline, days_left, point, link, locale, rules, row.fiscal_year_be
+                row.organisation,
+                what_key,
+                what,
+                owed.deadline,
+                days_left,
+                point,
+                _action_plan_link(row.id),
+                locale,
+                rules,
+                row.fiscal_year_be,
             )
         )
     return notices

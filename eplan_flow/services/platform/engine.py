@@ -46,7 +46,7 @@ from eplan_flow.models import (
 )
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
-from eplan_flow.services.platform import audit, outbox
+from eplan_flow.services.platform import audit, metrics, outbox
 from eplan_flow.services.platform.unit_of_work import transaction
 from workflows import REGISTRY, DefinitionError, Registry, UnknownWorkflow, WorkflowDefinition
 
@@ -332,6 +332,7 @@ def _fire(workflow, instance_id, trigger, actor, comment, expected_version, data
     message_ids = [
         outbox.add(effect, queue="notifications", audit_event_id=event.id) for effect in definition.effects
     ]
+    metrics.transition_fired(definition.name, trigger)  # counted once the transaction commits
     return FireResult(
         workflow,
         instance.id,

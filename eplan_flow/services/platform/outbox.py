@@ -2,14 +2,21 @@
 
 Delivery is at least once: a message whose enqueue succeeded but whose "relayed" mark was lost is
 sent again, so every job is idempotent.
+
+Without Redis (the embedded default) the jobs run on a thread of the web process, from the outbox
+itself: a row is marked relayed only after its job has run, and the rows still pending are run
+again when the process starts serving and every ``OUTBOX_SWEEP_SECONDS``, so a restart between a
+commit and its job loses nothing. A job that keeps failing is retried ``JOB_RETRY_MAX`` times, then
+its row is kept as ``failed`` with its error.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import current_app
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from eplan_flow.extensions import db
@@ -65,6 +72,12 @@ def init_app(app) -> None:
         if _COMMITTED in db.session().info:
             relay_committed()
 
+    if not app.config.get("REDIS_URL") and app.config.get("OUTBOX_SWEEP_SECONDS"):
+        # Not in the factory (no I/O there): the first request starts the runner.
+        @app.before_request
+        def _start_in_process_runner() -> None:
+            start_in_process_runner(app)
+
 
 @event.listens_for(Session, "after_commit")
 def _ready_to_relay(session: Session) -> None:
@@ -86,6 +99,8 @@ def relay(ids: list[int] | None = None, limit: int | None = None) -> tuple[int, 
     Rows are locked with SKIP LOCKED so several relays never send the same message at once. The
     first connection error stops the batch: the rest stay pending for the next run.
     """
+    if _in_process():
+        return _hand_to_this_process(ids, limit), 0
     limit = limit or current_app.config["OUTBOX_BATCH_SIZE"]
     query = (
         select(OutboxMessage)
@@ -122,6 +137,8 @@ def relay(ids: list[int] | None = None, limit: int | None = None) -> tuple[int, 
 
 def relay_all() -> tuple[int, int]:
     """Relay batch after batch until none is left or Redis fails; return (relayed, still pending)."""
+    if _in_process():  # the rows stay pending until their jobs ran: hand them all over once
+        return _hand_to_this_process(), 0
     batch = current_app.config["OUTBOX_BATCH_SIZE"]
     total = 0
     while True:
@@ -144,3 +161,106 @@ def relay_after_commit(ids: list[int]) -> None:
 
 def pending_count() -> int:
     return db.session.query(OutboxMessage).filter_by(state="pending").count()
+
+
+# -- without Redis: the jobs run here, from the outbox ------------------------------------------------
+def _in_process() -> bool:
+    return not current_app.config.get("REDIS_URL")
+
+
+def _hand_to_this_process(ids: list[int] | None = None, limit: int | None = None) -> int:
+    """Give this process's job thread the pending rows (``ids`` only, when given); return how many
+    were not waiting there already."""
+    query = select(OutboxMessage.id).where(OutboxMessage.state == "pending").order_by(OutboxMessage.id)
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    if limit:
+        query = query.limit(limit)
+    try:
+        pending = db.session.execute(query).scalars().all()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
+    return sum(queues.submit_in_process(app, f"outbox-{i}", run_message, i) for i in pending)
+
+
+def run_message(message_id: int) -> bool:
+    """Run one pending message's job in this process, then mark it relayed; return whether it ran.
+
+    The row is locked (FOR UPDATE SKIP LOCKED, on a connection of its own) while its job runs, so
+    two processes on one PostgreSQL database never run it both; SQLite has no row locks, and one
+    process serves it, its jobs one at a time on one thread. The mark comes after the job committed
+    its effects: a process killed in between leaves the row pending, and the job (idempotent, like
+    every job) runs again when the next one starts.
+    """
+    table = OutboxMessage.__table__
+    with db.engine.connect() as claim:
+        row = claim.execute(
+            select(table.c.job, table.c.kwargs, table.c.attempts)
+            .where(table.c.id == message_id, table.c.state == "pending")
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:  # run already, or running in another process
+            return False
+        error = None
+        try:
+            queues.job_function(row.job)(**row.kwargs)
+        except Exception as exc:
+            db.session.rollback()
+            error = redact(f"{type(exc).__name__}: {exc}")[:1000]
+            log.exception("in-process job %s of outbox message %d failed", row.job, message_id)
+        finally:
+            # Give back its connection (SQLite's write lock) before the mark; the session keeps the
+            # ids of the rows the job committed, relayed when this app context ends.
+            db.session.close()
+        attempts = row.attempts + 1
+        values: dict = {"attempts": attempts, "last_error": error}
+        if error is None:
+            values.update(state="relayed", relayed_at=utcnow(), job_id=f"outbox-{message_id}")
+        elif attempts > current_app.config["JOB_RETRY_MAX"]:
+            values["state"] = "failed"
+        claim.execute(update(table).where(table.c.id == message_id).values(values))
+        claim.commit()
+    return error is None
+
+
+def start_in_process_runner(app) -> bool:
+    """Without Redis: hand this process's job thread the rows still pending (a restart's leftovers)
+    now, then every ``OUTBOX_SWEEP_SECONDS`` from a thread of its own; once per app. Return whether
+    this call started it."""
+    if app.config.get("REDIS_URL") or "eplan_outbox_sweeper" in app.extensions:
+        return False
+    with _SWEEPER_LOCK:
+        if "eplan_outbox_sweeper" in app.extensions:
+            return False
+        stop = threading.Event()
+        app.extensions["eplan_outbox_sweeper"] = stop
+    interval = float(app.config.get("OUTBOX_SWEEP_SECONDS") or 30)
+
+    def sweep() -> None:
+        try:
+            with app.app_context():
+                _hand_to_this_process()
+        except Exception:  # the database is away: the next sweep tries again
+            log.exception("outbox: handing pending rows over failed; retrying in %ss", interval)
+
+    sweep()  # before the thread starts, so the first request finds the leftovers queued
+
+    def sweep_forever() -> None:
+        while not stop.wait(interval):
+            sweep()
+
+    threading.Thread(target=sweep_forever, name="eplan-outbox-sweep", daemon=True).start()
+    return True
+
+
+def stop_in_process_runner(app) -> None:
+    """Stop the sweeping thread ``start_in_process_runner`` started (tests; a process ending)."""
+    stop = app.extensions.pop("eplan_outbox_sweeper", None)
+    if stop is not None:
+        stop.set()
+
+
+_SWEEPER_LOCK = threading.Lock()

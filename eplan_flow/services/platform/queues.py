@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -108,7 +109,31 @@ def _run_in_process(app, job: str, kwargs: dict) -> None:
             log.exception("in-process job %s(%s) failed", job, kwargs)
 
 
-def drain_in_process(app, timeout: float = 10) -> None:
+def submit_in_process(app, key, function, *args) -> bool:
+    """Run ``function(*args)`` in an app context on this process's job thread, unless ``key`` is
+    already waiting there; return whether it was submitted. (The outbox runs its rows this way
+    without Redis: a row handed over twice, at commit and by the sweep, waits once.)"""
+    waiting = app.extensions.setdefault("eplan_inprocess_waiting", set())
+    lock = app.extensions.setdefault("eplan_inprocess_lock", threading.Lock())
+    with lock:
+        if key in waiting:
+            return False
+        waiting.add(key)
+
+    def run() -> None:
+        with lock:
+            waiting.discard(key)
+        with app.app_context():
+            try:
+                function(*args)
+            except Exception:
+                log.exception("in-process %s failed", key)
+
+    _executor(app).submit(run)
+    return True
+
+
+def drain_in_process(app, timeout: float | None = 10) -> None:
     """Wait for in-process jobs submitted so far (tests and CLI use this)."""
     executor = app.extensions.get("eplan_inprocess_jobs")
     if executor is not None:

@@ -366,8 +366,9 @@ def test_the_yearly_evaluation_report_is_reminded_before_31_december_and_escalat
 
 
 @pytest.mark.real_commits
-def test_the_flask_worker_command_schedules_and_runs_the_deadline_checks_itself(world, db):
-    """`make worker` runs `flask eplan worker`: its scheduler runs the never-run daily job at start."""
+def test_the_flask_worker_command_with_its_scheduler_schedules_and_runs_the_deadline_checks(world, db):
+    """`make worker` runs `eplan worker --with-scheduler`: its scheduler runs the never-run daily job
+    at start."""
     planner_id = world.planner.id
     db.session.remove()
     env = {
@@ -377,7 +378,7 @@ def test_the_flask_worker_command_schedules_and_runs_the_deadline_checks_itself(
         "EPLAN_REDIS_URL": REDIS_URL,
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "eplan", "worker"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "eplan", "worker", "--with-scheduler"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -1,0 +1,103 @@
+"""gunicorn's settings for eplan-flow: ``gunicorn -c python:eplan_flow.gunicorn_conf eplan_flow.wsgi:app``.
+
+Read from the environment so one image serves every size of deployment:
+
+- ``EPLAN_BIND``: where to listen (``127.0.0.1:8000``; ``0.0.0.0:8000`` in a container).
+- ``EPLAN_WEB_CONCURRENCY``: worker processes (2 × cores + 1, at most 8).
+- ``EPLAN_WEB_THREADS``: threads per worker (4).
+- ``EPLAN_WEB_TIMEOUT``: seconds a request may take before its worker is replaced (60).
+
+Worker class: ``gthread``, not ``sync``. e-Plan signs people in through an SSO that is, by default,
+this same app: the sign-in callback calls the app's own token endpoint over HTTP. A sync worker
+waiting on that call holds its only slot, so with every worker in a callback nobody answers the
+token requests they wait for. Threads also keep the balancer's keep-alive connections open and let
+a slow PDF or a slow identity provider hold a thread, not a process. The app is thread-safe (one
+database session and one app context per request; the test servers are threaded too).
+
+The app writes its own JSON access line per request (with the request id), so gunicorn's access
+log is off; gunicorn's own error log goes to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+MAX_DEFAULT_WORKERS = 8
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None
+    if number < 1:
+        raise SystemExit(f"{name} must be at least 1, not {number}")
+    return number
+
+
+def default_workers(cores: int | None = None) -> int:
+    """gunicorn's rule of thumb, 2 × cores + 1, capped: each worker holds a whole app in memory."""
+    cores = cores or os.cpu_count() or 1
+    return min(2 * cores + 1, MAX_DEFAULT_WORKERS)
+
+
+bind = [os.environ.get("EPLAN_BIND", "").strip() or "127.0.0.1:8000"]
+workers = _int_env("EPLAN_WEB_CONCURRENCY", default_workers())
+worker_class = "gthread"
+threads = _int_env("EPLAN_WEB_THREADS", 4)
+# A request longer than this (a worker silent this long) gets its worker replaced; long work (a ผ.02
+# of thousands of rows) runs as a job, so a page never needs it.
+timeout = _int_env("EPLAN_WEB_TIMEOUT", 60)
+# On SIGTERM, requests in flight may finish within this many seconds.
+graceful_timeout = 30
+keepalive = 5
+# Replace each worker after about a thousand requests, so a slow leak cannot grow for weeks.
+max_requests = 1000
+max_requests_jitter = 100
+# The app is built in each worker after the fork: no database pool or Redis connection is shared
+# between processes.
+preload_app = False
+# The app's ProxyFix (EPLAN_TRUSTED_PROXIES) is the one place that trusts X-Forwarded-*;
+# gunicorn trusting them too would make two settings to keep in step.
+forwarded_allow_ips = ""
+# The heartbeat file on tmpfs when there is one (a container's /tmp may be a slow overlay).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# No control socket: it defaults to a file under $HOME, which a container's user may not have and
+# which two servers on one machine would share.
+control_socket_disable = True
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("EPLAN_GUNICORN_LOG_LEVEL", "info")
+proc_name = "eplan-web"
+
+
+def on_starting(server: Any) -> None:
+    """Start the multiprocess metrics directory (PROMETHEUS_MULTIPROC_DIR) empty: files of a previous
+    run's workers would be counted again."""
+    metrics = _metrics_module()
+    if metrics is not None:
+        metrics.clear_multiprocess_dir()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Tell the metrics that a worker is gone (its live gauges stop counting)."""
+    metrics = _metrics_module()
+    if metrics is not None:
+        metrics.child_exit(server, worker)
+
+
+def _metrics_module() -> Any:
+    # Imported when a hook runs, not at the top: gunicorn reads this file for its settings alone
+    # (``--print-config``, ``--check-config``), which need neither Flask nor prometheus_client.
+    name = "eplan_flow.services.platform.metrics"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        return None

@@ -1,0 +1,85 @@
+"""gunicorn's settings (eplan_flow/gunicorn_conf.py): read from the environment, and its hooks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from eplan_flow import gunicorn_conf
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def printed_settings(**env: str) -> dict[str, str]:
+    """The settings gunicorn resolves from the config module (``--print-config``), by name."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("EPLAN_", "PROMETHEUS_"))}
+    printed = subprocess.run(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "-c",
+            "python:eplan_flow.gunicorn_conf",
+            "--print-config",
+            "eplan_flow.wsgi:app",
+        ],
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    settings = {}
+    for line in printed.splitlines():
+        name, sep, value = line.partition("=")
+        if sep:
+            settings[name.strip()] = value.strip()
+    return settings
+
+
+def test_the_default_worker_count_is_two_per_core_plus_one_and_at_most_eight():
+    assert [gunicorn_conf.default_workers(cores) for cores in (1, 2, 3, 4, 64)] == [3, 5, 7, 8, 8]
+
+
+def test_the_server_listens_where_the_environment_says_with_the_workers_it_asks_for():
+    settings = printed_settings(EPLAN_BIND="0.0.0.0:8123", EPLAN_WEB_CONCURRENCY="3", EPLAN_WEB_THREADS="2")
+
+    assert settings["bind"] == "['0.0.0.0:8123']"
+    assert (settings["workers"], settings["threads"], settings["worker_class"]) == ("3", "2", "gthread")
+    # The app logs its own access lines; only the app's ProxyFix believes forwarded headers.
+    assert (settings["accesslog"], settings["forwarded_allow_ips"]) == ("None", "[]")
+    assert settings["control_socket_disable"] == "True"
+
+
+def test_without_settings_it_listens_on_localhost_port_8000_with_the_default_worker_count():
+    settings = printed_settings()
+
+    assert settings["bind"] == "['127.0.0.1:8000']"
+    assert settings["workers"] == str(gunicorn_conf.default_workers())
+
+
+def test_starting_empties_the_metrics_directory_of_a_previous_run(tmp_path, monkeypatch):
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    (metrics_dir / "counter_4242.db").write_bytes(b"old")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+
+    gunicorn_conf.on_starting(None)
+
+    assert list(metrics_dir.iterdir()) == []
+
+
+def test_a_worker_that_exits_takes_its_live_gauges_with_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    for pid in (101, 202):
+        (tmp_path / f"gauge_livesum_{pid}.db").write_bytes(b"")
+        (tmp_path / f"counter_{pid}.db").write_bytes(b"")
+
+    gunicorn_conf.child_exit(None, SimpleNamespace(pid=101))
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "counter_101.db",
+        "counter_202.db",
+        "gauge_livesum_202.db",
+    ]
