@@ -64,6 +64,11 @@ class Config:
     # RQ retries of a failing job (seconds between tries), then its queue's failed registry.
     JOB_RETRY_MAX = 3
     JOB_RETRY_INTERVALS = (10, 60, 300)
+    # A worker killed mid-job (OOM, a container killed) leaves its job "started". RQ counts it
+    # abandoned WORKER_HEARTBEAT_SECONDS + 60 s after the worker's last heartbeat, and a live worker
+    # retries it at its next maintenance, every WORKER_MAINTENANCE_SECONDS (RQ's defaults: 30, 600).
+    WORKER_HEARTBEAT_SECONDS = 30
+    WORKER_MAINTENANCE_SECONDS = 600
     FLASK_ADMIN_SWATCH = "cerulean"
 
     # -- Logs and metrics (eplan_flow.logging_setup, services/platform/metrics.py) -------------
@@ -113,6 +118,16 @@ class Config:
     LOGIN_LOCKOUT_WAIT_SECONDS = 60
     LOGIN_LOCKOUT_MAX_WAIT_SECONDS = 15 * 60
     LOGIN_FAILURE_RESET_SECONDS = 12 * 3600
+    # Password hashing: argon2id at OWASP's second recommended setting (19 MiB, 2 passes, 1 lane),
+    # and at most PASSWORD_HASH_CONCURRENCY checks at once per process, so a burst of sign-ins
+    # costs workers × 2 × 19 MiB at most. Hashes with other parameters are redone at sign-in.
+    PASSWORD_HASH_MEMORY_KIB = 19456
+    PASSWORD_HASH_TIME_COST = 2
+    PASSWORD_HASH_PARALLELISM = 1
+    PASSWORD_HASH_CONCURRENCY = 2
+    # Failed sign-ins with unknown addresses spread over this many audit chains (auth:unknown:<n>);
+    # 1 keeps the single chain auth:unknown.
+    AUDIT_UNKNOWN_SHARDS = 32
     # A registration whose identity ThaiD has not verified within this many days is voided.
     SSO_UNVERIFIED_REGISTRATION_DAYS = 7
     SSO_LOGIN_RATE_LIMIT = "10 per minute"

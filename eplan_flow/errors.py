@@ -57,6 +57,14 @@ class InvalidInput(DomainError):
     status = 422
 
 
+class UseDedicatedEndpoint(DomainError):
+    """A composite step (it changes other rows too) asked of a generic fire endpoint; ``endpoint``
+    names where it is taken whole."""
+
+    code = "use_dedicated_endpoint"
+    status = 409
+
+
 class ReauthenticationRequired(DomainError):
     """An approval needs a proof of identity within the last REAUTH_MAX_AGE seconds."""
 

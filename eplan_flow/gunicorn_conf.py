@@ -6,6 +6,9 @@ Read from the environment so one image serves every size of deployment:
 - ``EPLAN_WEB_CONCURRENCY``: worker processes (2 × cores + 1, at most 8).
 - ``EPLAN_WEB_THREADS``: threads per worker (4).
 - ``EPLAN_WEB_TIMEOUT``: seconds a request may take before its worker is replaced (60).
+- ``EPLAN_CERTFILE``, ``EPLAN_KEYFILE``: a PEM certificate (chain) and its key, for a deployment with
+  no TLS-terminating proxy in front: gunicorn then serves HTTPS itself. Unset (the usual case, an
+  HTTPS load balancer in front): plain HTTP.
 
 Worker class: ``gthread``, not ``sync``. e-Plan signs people in through an SSO that is, by default,
 this same app: the sign-in callback calls the app's own token endpoint over HTTP. A sync worker
@@ -40,6 +43,14 @@ def _int_env(name: str, default: int) -> int:
     return number
 
 
+def _tls_files() -> tuple[str | None, str | None]:
+    certfile = os.environ.get("EPLAN_CERTFILE", "").strip() or None
+    keyfile = os.environ.get("EPLAN_KEYFILE", "").strip() or None
+    if bool(certfile) != bool(keyfile):
+        raise SystemExit("EPLAN_CERTFILE and EPLAN_KEYFILE go together: set both (HTTPS) or neither")
+    return certfile, keyfile
+
+
 def default_workers(cores: int | None = None) -> int:
     """gunicorn's rule of thumb, 2 × cores + 1, capped: each worker holds a whole app in memory."""
     cores = cores or os.cpu_count() or 1
@@ -56,6 +67,8 @@ timeout = _int_env("EPLAN_WEB_TIMEOUT", 60)
 # On SIGTERM, requests in flight may finish within this many seconds.
 graceful_timeout = 30
 keepalive = 5
+# HTTPS served here only when no proxy in front terminates TLS (see the module docstring).
+certfile, keyfile = _tls_files()
 # Replace each worker after about a thousand requests, so a slow leak cannot grow for weeks.
 max_requests = 1000
 max_requests_jitter = 100

@@ -62,6 +62,9 @@ CATALOGUE = {
     "guard_failed": _STEP_NOT_POSSIBLE,
     "comment_required": _l("Please give a reason in the comment."),
     "reauthentication_required": _REAUTHENTICATE,
+    "use_dedicated_endpoint": _l(
+        "Nothing was changed: this step changes more than the item's state, so it is taken on its own page."
+    ),
     # A request a page cannot accept (a stale form token, a tampered value): the HTTP code the API uses.
     "bad_request": _NOT_VALID,
     # -- typed input the one cleaning rule refuses (eplan_flow.text.REASONS)

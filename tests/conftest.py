@@ -12,7 +12,6 @@ from types import SimpleNamespace
 import pytest
 import redis
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import has_app_context
@@ -43,6 +42,10 @@ TEST_CONFIG = {
     "REDIS_URL": REDIS_URL,
     "SECRET_KEY": "test-secret-key-that-is-long-enough-000000",
     "LOAD_DEMO_DATA": False,
+    # The cheapest argon2id the library allows (see TEST_PASSWORD_PARAMETERS below).
+    "PASSWORD_HASH_TIME_COST": 1,
+    "PASSWORD_HASH_MEMORY_KIB": 8,
+    "PASSWORD_HASH_PARALLELISM": 1,
 }
 
 # A production app's settings beyond TEST_CONFIG (which gives it PostgreSQL and Redis): random keys
@@ -145,23 +148,18 @@ def _cleaner(_schema):
     cleaner.dispose()
 
 
-# The cheapest argon2id the library allows. Production keeps argon2-cffi's defaults (64 MiB, 3 passes:
-# about 0.1 s a hash, a tenth of many tests' time); tests marked ``production_password_hashing``
-# check those.
-TEST_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-def _use_password_hasher(hasher: PasswordHasher) -> None:
-    identity._hasher = hasher
-    identity._dummy_hash.cache_clear()  # made with the hasher in use
+# The cheapest argon2id the library allows, in apps (TEST_CONFIG) and outside them. Production's
+# parameters (PASSWORD_HASH_*: 19 MiB, 2 passes) cost a tenth of many tests' time; tests marked
+# ``production_password_hashing`` check those (outside an app).
+TEST_PASSWORD_PARAMETERS = (1, 8, 1)
+PRODUCTION_PASSWORD_PARAMETERS = identity._DEFAULT_PARAMETERS
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing():
-    production = identity._hasher
-    _use_password_hasher(TEST_PASSWORD_HASHER)
+    identity._DEFAULT_PARAMETERS = TEST_PASSWORD_PARAMETERS
     yield
-    _use_password_hasher(production)
+    identity._DEFAULT_PARAMETERS = PRODUCTION_PASSWORD_PARAMETERS
 
 
 @pytest.fixture(autouse=True)
@@ -169,11 +167,11 @@ def _production_password_hashing(request, _cheap_password_hashing):
     if request.node.get_closest_marker("production_password_hashing") is None:
         yield
         return
-    _use_password_hasher(PasswordHasher())
+    identity._DEFAULT_PARAMETERS = PRODUCTION_PASSWORD_PARAMETERS
     try:
         yield
     finally:
-        _use_password_hasher(TEST_PASSWORD_HASHER)
+        identity._DEFAULT_PARAMETERS = TEST_PASSWORD_PARAMETERS
 
 
 @pytest.fixture(scope="session", autouse=True)

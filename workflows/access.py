@@ -9,7 +9,7 @@ at the old one (``ended``).
 
 from typing import Any
 
-from workflows.account import ACCOUNT_V1, APPROVALS, APPROVER_GUARDS, DECIDED
+from workflows.account import ACCOUNT_V1, APPROVALS, APPROVER_GUARDS, DECIDED, TRANSFER_PAGE
 
 _DECISION_TIME = f"{APPROVALS}:_record_decision_time"
 _DROP_ROLE = f"{APPROVALS}:_drop_claimed_role"
@@ -57,11 +57,28 @@ ACCESS_V1: dict[str, Any] = {
         *_by_approver("reject", "requested", "rejected", comment_required=True),
         *_by_approver("revoke", "approved", "revoked", comment_required=True),
         {"trigger": "withdraw", "source": "requested", "dest": "withdrawn", "roles": ["applicant"]},
-        {"trigger": "request_again", "source": "rejected", "dest": "requested", "roles": ["applicant"]},
+        # Asked again on the access page, which checks the account is active, the role still
+        # requestable and the organisation still the person's (not one they transferred away from).
+        {
+            "trigger": "request_again",
+            "source": "rejected",
+            "dest": "requested",
+            "roles": ["applicant"],
+            "composite": "/sso/access",
+        },
         # Moving to another organisation ends the rights held at the old one at once; the person's
-        # own transfer takes this step, so no approver of the old organisation is needed.
-        {"trigger": "end_by_transfer", "source": "approved", "dest": "ended", "roles": ["applicant"]},
-        {"trigger": "end_by_transfer", "source": "requested", "dest": "ended", "roles": ["applicant"]},
+        # own transfer takes this step, so no approver of the old organisation is needed (and it is
+        # taken only as part of the transfer).
+        *[
+            {
+                "trigger": "end_by_transfer",
+                "source": source,
+                "dest": "ended",
+                "roles": ["applicant"],
+                "composite": TRANSFER_PAGE,
+            }
+            for source in ("approved", "requested")
+        ],
     ],
     # Access is approved by whoever approves accounts of that organisation (members' rule).
     "rules": {"approver": ACCOUNT_V1["rules"]["approver"]},

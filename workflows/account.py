@@ -24,6 +24,8 @@ _IDENTITY = "eplan_flow.services.identity.identity"
 _THAID = "eplan_flow.services.identity.thaid_verification"
 # An approver's decision is taken only on the approval pages, after a recent re-authentication.
 DECIDED = f"{APPROVALS}:_decision_came_through_here"
+# Where a transfer is taken: the account's step and the end of its system access, in one commit.
+TRANSFER_PAGE = "/sso/transfer"
 
 APPROVER_GUARDS = {
     "sso_admin": "approved_by_lao_admin",
@@ -77,17 +79,21 @@ ACCOUNT_V1: dict[str, Any] = {
         "transfer": {"th": "ย้ายสังกัด", "en": "Transfer to another organisation"},
     },
     "transitions": [
+        # Composite steps (taken only on their own pages): the emailed link proves the address;
+        # ThaiD's answer proves the identity and voids the number's other claims.
         {
             "trigger": "confirm_email",
             "source": "registered",
             "dest": "email_confirmed",
             "roles": ["applicant"],
+            "composite": "/sso/confirm/<token>",
         },
         {
             "trigger": "verify_identity",
             "source": "email_confirmed",
             "dest": "identity_verified",
             "roles": ["applicant"],
+            "composite": "/sso/verify/thaid",
         },
         {
             "trigger": "request_approval",
@@ -101,12 +107,14 @@ ACCOUNT_V1: dict[str, Any] = {
         *_by_approver("suspend", "active", "suspended", comment_required=True),
         *_by_approver("reinstate", "suspended", "active"),
         # The new organisation's code is recorded with the step; the entry action moves the account.
+        # Composite: the transfer page also ends the person's system access at the old one.
         {
             "trigger": "transfer",
             "source": "active",
             "dest": "awaiting_approval",
             "roles": ["applicant"],
             "data": {"to_organisation": "text"},
+            "composite": TRANSFER_PAGE,
         },
     ],
     "rules": {

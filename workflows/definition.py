@@ -41,6 +41,10 @@ class TransitionSpec:
     # Separation of duties: the person the row belongs to may not take this step on it, whatever
     # roles they hold (an SSO admin cannot approve their own access request).
     not_by_applicant: bool = False
+    # A composite step: its use case changes other rows beside this one (a transfer ends the
+    # person's access at the old organisation), so it is taken only where that use case lives,
+    # named here ("/sso/transfer"); the generic fire endpoints refuse it (``use_dedicated_endpoint``).
+    composite: str | None = None
 
 
 @dataclass
@@ -85,6 +89,7 @@ class WorkflowDefinition:
                 comment_required=bool(t.get("comment_required", False)),
                 data_fields=tuple((name, kind) for name, kind in t.get("data", {}).items()),
                 not_by_applicant=bool(t.get("not_by_applicant", False)),
+                composite=t.get("composite"),
             )
             for t in d["transitions"]
         )
@@ -115,6 +120,10 @@ class WorkflowDefinition:
                     raise DefinitionError(f"{where}: {t.trigger} names unknown guard {guard!r}")
             if not self.trigger_labels.get(t.trigger, {}).get("th"):
                 raise DefinitionError(f"{where}: trigger {t.trigger!r} has no label")
+            if t.composite is not None and not (isinstance(t.composite, str) and t.composite.startswith("/")):
+                raise DefinitionError(
+                    f"{where}: {t.trigger} is composite but names no dedicated endpoint ('/...')"
+                )
             for field_name, kind in t.data_fields:
                 if kind not in DATA_FIELD_TYPES:
                     raise DefinitionError(
@@ -165,6 +174,10 @@ class WorkflowDefinition:
     def candidates(self, instance, trigger: str) -> list[TransitionSpec]:
         """Transitions named ``trigger`` leaving the instance's current state."""
         return [t for t in self.transitions if t.trigger == trigger and t.source == instance.status]
+
+    def dedicated_endpoint(self, trigger: str) -> str | None:
+        """Where a composite step ``trigger`` is taken (from any state), or None for a plain step."""
+        return next((t.composite for t in self.transitions if t.trigger == trigger and t.composite), None)
 
     def required_triggers(self, state: str, instance) -> list[str]:
         """Triggers that must appear in the current round of history to stand in ``state``."""

@@ -72,6 +72,8 @@ EXECUTION_V1: dict[str, Any] = {
                 "dest": "cancelled",
                 "roles": RECORDERS,
                 "comment_required": True,
+                # The cancel page keeps the reason on the row as well (the project's pages show it).
+                "composite": "/execution/<execution_id>/cancel",
             }
             for state in OPEN_STATES
         ],

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from eplan_flow.api import auth, errors, routes  # noqa: F401  (register hooks and views)
+from eplan_flow.api import auth, errors, openapi, resources, routes  # noqa: F401  (register hooks and views)

@@ -17,6 +17,8 @@ from eplan_flow.api import bp
 from eplan_flow.api.errors import CsrfFailed
 from eplan_flow.extensions import login_manager
 
+# The API's own description and its page (api/openapi.py): they show no one's data, anyone reads them.
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_document", "api.docs"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_CSRF_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
 
@@ -42,6 +44,8 @@ def csrf_header_token() -> str | None:
 @bp.before_request
 def require_authentication():
     """Every API call needs a user; cookie-authenticated writes also need a CSRF token."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if (

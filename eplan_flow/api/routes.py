@@ -96,6 +96,8 @@ def instance_detail(workflow: str, instance_id: int):
 @bp.post("/instances/<workflow>/<int:instance_id>/fire")
 def fire(workflow: str, instance_id: int):
     command = schemas.parse_fire(schemas.json_object())
+    # A composite step (a transfer) is taken whole only by its own service: 409 naming where.
+    engine.refuse_composite(workflow, command.trigger)
     actor = _actor()
     if command.data:
         instance = engine.get_instance(workflow, instance_id, actor)

@@ -59,6 +59,8 @@ def make_worker(app, *, fork: bool = True, queue_names=None):
         [queues.queue(name, app) for name in (queue_names or app.config["JOB_QUEUES"])],
         connection=queues.redis_connection(app),
         serializer=JSONSerializer,
+        job_monitoring_interval=app.config["WORKER_HEARTBEAT_SECONDS"],
+        maintenance_interval=app.config["WORKER_MAINTENANCE_SECONDS"],
     )
     worker.app = app
     return worker

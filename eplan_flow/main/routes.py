@@ -150,8 +150,11 @@ def _render_instance(workflow: str, instance_id: int, failed: FireForm | None = 
     locale = locale_code()
     steps = engine.next_steps(instance, current_user, locale)
     forms = {}
+    # Where each composite step (a transfer) is taken whole: its own page, never this page's form.
+    dedicated = {s.trigger: definition.dedicated_endpoint(s.trigger) for s in steps}
+    dedicated = {trigger: path for trigger, path in dedicated.items() if path}
     for step in steps:
-        if not step.allowed:
+        if not step.allowed or step.trigger in dedicated:
             continue
         if failed is not None and failed.trigger.data == step.trigger:
             forms[step.trigger] = failed
@@ -165,6 +168,7 @@ def _render_instance(workflow: str, instance_id: int, failed: FireForm | None = 
         definition=definition,
         steps=steps,
         forms=forms,
+        dedicated=dedicated,
         events=engine.history(instance),
         recorded_facts=_recorded_facts(definition),
         failed=failed,
@@ -191,6 +195,8 @@ def fire(workflow: str, instance_id: int):
         return _render_instance(workflow, instance_id, failed=form, status=422)
     back = url_for(".instance", workflow=workflow, instance_id=instance_id)
     try:
+        # A composite step (a transfer) is taken whole only on its own page.
+        engine.refuse_composite(workflow, form.trigger.data)
         result = engine.fire(
             workflow,
             instance_id,

@@ -57,6 +57,35 @@ def test_without_settings_it_listens_on_localhost_port_8000_with_the_default_wor
 
     assert settings["bind"] == "['127.0.0.1:8000']"
     assert settings["workers"] == str(gunicorn_conf.default_workers())
+    assert (settings["certfile"], settings["keyfile"]) == ("None", "None")  # HTTPS ends at the proxy
+
+
+def test_without_a_proxy_in_front_it_serves_https_with_the_certificate_and_key_it_is_given(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+
+    settings = printed_settings(EPLAN_CERTFILE=str(cert), EPLAN_KEYFILE=str(key))
+
+    assert (settings["certfile"], settings["keyfile"]) == (str(cert), str(key))
+
+
+def test_a_certificate_without_its_key_stops_the_server_before_it_starts(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("EPLAN_", "PROMETHEUS_"))}
+    started = subprocess.run(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "-c",
+            "python:eplan_flow.gunicorn_conf",
+            "--check-config",
+            "eplan_flow.wsgi:app",
+        ],
+        env={**environment, "EPLAN_CERTFILE": str(tmp_path / "cert.pem")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert started.returncode != 0
+    assert "EPLAN_CERTFILE and EPLAN_KEYFILE go together" in started.stdout + started.stderr
 
 
 def test_starting_empties_the_metrics_directory_of_a_previous_run(tmp_path, monkeypatch):

@@ -70,6 +70,21 @@ COVERED_ENDPOINTS = {
     "api.emenscr_in_scope",
     "static",
 }
+# API v1 resources (issue 16): the LAO-scoped ones are in API_CONTENT_ROUTES below; lists, the
+# oversight figures and OIDC clients are covered per role in tests/web/test_api_v1_resources.py.
+COVERED_ENDPOINTS |= {
+    "api.list_instances",
+    "api.list_plans",
+    "api.list_execution_items",
+    "api.list_evaluation_reports",
+    "api.oversight_figures",
+    "api.list_oidc_clients",
+    "api.create_oidc_client",
+    "api.oidc_client",
+    "api.update_oidc_client",
+    "api.disable_oidc_client",
+    "api.enable_oidc_client",
+}
 
 
 def test_the_table_names_every_route_the_app_serves(app):
@@ -281,6 +296,9 @@ CONTENT_ROUTES = {
 }
 # Routes not tied to one LAO's content, each covered by its own tests.
 UNSCOPED_ROUTES = {
+    # Public: the API's own description, no one's data.
+    "api.openapi_document": "tests/web/test_openapi.py (anyone reads it; the rest of the API still needs a token)",
+    "api.docs": "tests/web/test_openapi.py (the same description as a page)",
     "plans.new_plan": "tests/planning/test_plan_pages.py (a planner creates only their own LAO's plan)",
     "plans.import_start": "tests/planning/test_plan_import_pages.py (the LAO's planners only; others 403)",
     "plans.import_preview": "tests/planning/test_plan_import_pages.py (the LAO's planners; its other "
@@ -448,6 +466,53 @@ def test_people_outside_the_lao_get_not_found_from_every_content_route_and_chang
         assert response.status_code == 404, f"{role} {method} {url} ({endpoint}) gave {response.status_code}"
         assert world.sao_a.name_th not in response.get_data(as_text=True) or role == "nobody"
     assert _snapshot(db) == before
+
+
+# API v1 routes on one LAO's content (issue 16), built like CONTENT_ROUTES, with a JSON body.
+API_CHANGE = {"kind": "change", "project_no": 2, "values": {"kpi": "ร้อยละ 99"}, "reason": "x"}
+API_CONTENT_ROUTES = {
+    "api.plan_detail": ("GET", "/api/v1/plans/{plan}", None),
+    "api.plan_projects": ("GET", "/api/v1/plans/{plan}/projects", None),
+    "api.plan_revisions": ("GET", "/api/v1/plans/{plan}/revisions", None),
+    "api.open_revision": ("POST", "/api/v1/plans/{plan}/revisions", {"reasons": "x"}),
+    "api.revision_detail": ("GET", "/api/v1/revisions/{revision}", None),
+    "api.add_revision_item": ("POST", "/api/v1/revisions/{revision}/items", API_CHANGE),
+    "api.update_revision_item": ("PATCH", "/api/v1/revisions/{revision}/items/{item}", {"reason": "x"}),
+    "api.delete_revision_item": ("DELETE", "/api/v1/revisions/{revision}/items/{item}", None),
+    "api.evaluation_report": ("GET", "/api/v1/evaluation-reports/{report}", None),
+    # The lists, filtered by the LAO: an organisation outside the caller's scope is not found.
+    "api.list_instances": ("GET", "/api/v1/instances?workflow=plan&organisation={org}", None),
+    "api.list_plans": ("GET", "/api/v1/plans?organisation={org}", None),
+    "api.list_execution_items": ("GET", "/api/v1/execution-items?organisation={org}", None),
+    "api.list_evaluation_reports": ("GET", "/api/v1/evaluation-reports?organisation={org}", None),
+}
+COVERED_ENDPOINTS |= set(API_CONTENT_ROUTES)
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_people_outside_the_lao_get_not_found_from_every_api_content_route_and_change_nothing(
+    role, world, content, client, login_as, db
+):
+    login_as(getattr(world, role))
+    before = _snapshot(db)
+    for endpoint, (method, pattern, body) in API_CONTENT_ROUTES.items():
+        url = pattern.format(**content)
+        response = client.open(url, method=method, json=body)
+        assert response.status_code == 404, f"{role} {method} {url} ({endpoint}) gave {response.status_code}"
+        assert response.json["code"] == "not_found"
+        assert world.sao_a.name_th not in response.get_data(as_text=True)
+    assert _snapshot(db) == before
+
+
+@pytest.mark.parametrize("role", READERS_OF_SAO_A)
+def test_people_who_may_read_the_lao_read_every_api_content_route(role, world, content, client, login_as):
+    login_as(getattr(world, role))
+    for endpoint, (method, pattern, _body) in API_CONTENT_ROUTES.items():
+        if method != "GET":
+            continue
+        url = pattern.format(**content)
+        response = client.get(url)
+        assert response.status_code == 200, f"{role} GET {url} ({endpoint}) gave {response.status_code}"
 
 
 @pytest.mark.parametrize("role", READERS_OF_SAO_A)

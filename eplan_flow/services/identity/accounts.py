@@ -38,7 +38,11 @@ def authenticate(username: str, password: str) -> User | None:
     if user is None:
         identity.verify_password(None, password)
         with transaction():
-            audit.append("auth:unknown", "login_failed", data={"reason": "unknown_username"})
+            audit.append(
+                audit.shard_chain("auth:unknown", username),
+                "login_failed",
+                data={"reason": "unknown_username"},
+            )
         return None
     try:
         # Commits its decision (and any failure count) before it refuses.

@@ -9,7 +9,7 @@ SSO_UNVERIFIED_REGISTRATION_DAYS. Lockouts are temporary and grow (LOGIN_LOCKOUT
 
 Passwords are hashed with argon2id (memory-hard); the Werkzeug hashes of seeded people are still
 accepted and upgraded at their next SSO sign-in. Every authentication decision is appended to the
-audit chain ``auth:<user id>`` (``auth:unknown`` for an address nobody registered), never with the
+audit chain ``auth:<user id>`` (``auth:unknown:<n>`` for an address nobody registered), never with the
 password or the citizen ID. The citizen ID is stored only encrypted and as a keyed digest
 (``services/citizen_id``).
 """
@@ -17,6 +17,7 @@ password or the citizen ID. The citizen ID is stored only encrypted and as a key
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,7 +26,7 @@ from typing import Literal, TypeGuard, overload
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_request_context
+from flask import current_app, has_app_context, has_request_context
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -95,8 +96,47 @@ class NameNotAsVerified(InvalidInput):
 
 # -- passwords -------------------------------------------------------------------------------------
 
-# argon2-cffi's defaults are RFC 9106's low-memory profile: argon2id, 64 MiB, 3 passes, 4 lanes.
-_hasher = PasswordHasher()
+# argon2id with the parameters PASSWORD_HASH_* (OWASP's 19 MiB, 2 passes, 1 lane by default; outside
+# an app, the same). argon2-cffi releases the GIL while hashing, so each concurrent check holds its
+# memory at once: PASSWORD_HASH_CONCURRENCY bounds them per process.
+_DEFAULT_PARAMETERS = (2, 19456, 1)
+_DEFAULT_CONCURRENCY = 2
+
+
+def _parameters() -> tuple[int, int, int]:
+    if not has_app_context():
+        return _DEFAULT_PARAMETERS
+    config = current_app.config
+    return (
+        int(config.get("PASSWORD_HASH_TIME_COST", _DEFAULT_PARAMETERS[0])),
+        int(config.get("PASSWORD_HASH_MEMORY_KIB", _DEFAULT_PARAMETERS[1])),
+        int(config.get("PASSWORD_HASH_PARALLELISM", _DEFAULT_PARAMETERS[2])),
+    )
+
+
+@cache
+def _hasher_with(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_with(*_parameters())
+
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_guard = threading.Lock()
+
+
+def hash_slots() -> threading.BoundedSemaphore:
+    """The process-wide semaphore every password hash or check holds (PASSWORD_HASH_CONCURRENCY)."""
+    size = (
+        int(current_app.config.get("PASSWORD_HASH_CONCURRENCY", _DEFAULT_CONCURRENCY))
+        if has_app_context()
+        else _DEFAULT_CONCURRENCY
+    )
+    with _slots_guard:
+        return _slots.setdefault(max(size, 1), threading.BoundedSemaphore(max(size, 1)))
+
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
@@ -177,31 +217,41 @@ PASSWORD_PROBLEMS = (
 
 def hash_password(password: str) -> str:
     """Hash a password with argon2id."""
-    return _hasher.hash(password)
+    hasher = _hasher()
+    with hash_slots():
+        return hasher.hash(password)
 
 
 @cache
-def _dummy_hash() -> str:
-    return _hasher.hash("not-a-real-password")
+def _dummy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    return _hasher_with(time_cost, memory_kib, parallelism).hash("not-a-real-password")
+
+
+def dummy_hash() -> str:
+    """A hash with today's parameters: what an unknown address is checked against."""
+    return _dummy_hash(*_parameters())
 
 
 def verify_password(stored: str | None, password: str) -> bool:
     """Check ``password`` against an argon2 hash or a legacy Werkzeug (scrypt, pbkdf2) hash."""
     if not stored:
-        # Spend the same effort as a real check, so the answer's timing does not tell.
-        _verify_argon2(_dummy_hash(), password)
+        # Spend the same effort as a real check with today's parameters, so timing does not tell.
+        _verify_argon2(dummy_hash(), password)
         return False
     if stored.startswith("$argon2"):
         return _verify_argon2(stored, password)
     try:
-        return check_password_hash(stored, password)
+        with hash_slots():  # scrypt is memory-hard too
+            return check_password_hash(stored, password)
     except ValueError:  # not a hash Werkzeug knows
         return False
 
 
 def _verify_argon2(stored: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored, password)
+        # Any hasher verifies any argon2 hash: the parameters are read from the hash itself.
+        with hash_slots():
+            return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -213,7 +263,7 @@ def needs_rehash(stored: str | None) -> bool:
     if not stored.startswith("$argon2"):
         return True
     try:
-        return _hasher.check_needs_rehash(stored)
+        return _hasher().check_needs_rehash(stored)
     except InvalidHashError:
         return True
 
@@ -730,15 +780,26 @@ def expire_unverified_registrations(now: datetime | None = None) -> int:
 
 
 # -- sign-in, lockout and unlock -------------------------------------------------------------------
-def _chain(user: User | None) -> str:
-    return f"auth:{user.id}" if user is not None else "auth:unknown"
+UNKNOWN_CHAIN = "auth:unknown"
 
 
-def _audit_auth(user: User | None, action: str, *, actor=None, ip: str | None = None, **data) -> None:
+def _chain(user: User | None, identifier: str = "") -> str:
+    # An unknown address's events go to one of AUDIT_UNKNOWN_SHARDS chains, so failed sign-ins
+    # from all over the country do not queue on one chain's lock.
+    return f"auth:{user.id}" if user is not None else audit.shard_chain(UNKNOWN_CHAIN, identifier)
+
+
+def _audit_auth(
+    user: User | None, action: str, *, actor=None, ip: str | None = None, identifier: str = "", **data
+) -> None:
     if ip:
         data["ip"] = ip[:64]
     audit.append(
-        _chain(user), action, actor=actor, organisation_id=user.organisation_id if user else None, data=data
+        _chain(user, identifier),
+        action,
+        actor=actor,
+        organisation_id=user.organisation_id if user else None,
+        data=data,
     )
 
 
@@ -760,7 +821,7 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User:
         verify_password(None, password)
         # The refusal is recorded (committed) before it is raised.
         with transaction():
-            _audit_auth(None, "login_failed", ip=ip, reason="unknown_email")
+            _audit_auth(None, "login_failed", ip=ip, identifier=email or "", reason="unknown_email")
         raise InvalidCredentials("wrong email address or password")
     return check_password(user, password, ip, success="login", upgrade=True)
 

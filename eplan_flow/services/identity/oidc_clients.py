@@ -288,6 +288,26 @@ def list_clients() -> list[dict]:
     return [{"client_id": c.client_id, **_summary(c)} for c in clients]
 
 
+def clients_for(actor) -> list[dict]:
+    """Every registration with its addresses, for a DLA admin (anyone else: PermissionDenied)."""
+    _require_manager(actor)
+    return list_clients()
+
+
+def client_for(actor, client_id: str) -> OAuth2Client:
+    """One registration by its client ID, for a DLA admin (anyone else: PermissionDenied)."""
+    if not CLIENT_ID_PATTERN.match(client_id or ""):
+        # No such ID can be registered (and a NUL would never reach the database).
+        _require_manager(actor)
+        raise NotFound("no such client registration")
+    return _client_to_change(actor, client_id)
+
+
+def summary(client: OAuth2Client) -> dict:
+    """A registration as the back office and the API show it (never its secret)."""
+    return {"client_id": client.client_id, **_summary(client)}
+
+
 def _client_to_change(actor, client_id: str) -> OAuth2Client:
     # ``None`` is the server's operator at its command line (as in ``ensure_client``), who can run
     # anything there anyway; a person signed in must be a DLA admin.

@@ -164,7 +164,7 @@ def request_reset(email: str, *, ip: str | None = None, link: Callable[[str], st
             if ip:
                 data["ip"] = ip[:64]
             audit.append(
-                f"auth:{user.id}" if user is not None else "auth:unknown",
+                f"auth:{user.id}" if user is not None else audit.shard_chain("auth:unknown", value),
                 "password_reset_refused",
                 organisation_id=getattr(user, "organisation_id", None),
                 data=data,

@@ -18,7 +18,8 @@ import time
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from eplan_flow.addresses import oidc_issuer
 from eplan_flow.extensions import db
@@ -74,21 +75,31 @@ def start(user_id: int, kind: str, *, sso_sid: str | None = None) -> str:
     return raw
 
 
+# The user comes with their grants in the same query (each request's permission checks need them),
+# not in a second one. Built once.
+_LIVE_USER = (
+    select(SignInSession, User)
+    .join(User, User.id == SignInSession.user_id)
+    .where(
+        SignInSession.digest == bindparam("digest"),
+        SignInSession.kind == bindparam("kind"),
+        SignInSession.ended_at.is_(None),
+    )
+    .options(joinedload(User.grants))
+)
+
+
 def live_user(kind: str, raw_id: str | None, user_id: int | None) -> User | None:
     """The person whose live session of ``kind`` has this id, or None (ended, expired, idle,
     unknown, or another person's). One indexed lookup; the last-seen time is written at most
     once a minute."""
     if not raw_id or user_id is None:
         return None
-    found = db.session.execute(
-        select(SignInSession, User)
-        .join(User, User.id == SignInSession.user_id)
-        .where(
-            SignInSession.digest == digest(kind, raw_id),
-            SignInSession.kind == kind,
-            SignInSession.ended_at.is_(None),
-        )
-    ).first()
+    found = (
+        db.session.execute(_LIVE_USER, {"digest": digest(kind, raw_id), "kind": kind})
+        .unique()
+        .one_or_none()  # the digest is unique; the rows are its person's grants
+    )
     if found is None:
         return None
     row, user = found

@@ -444,6 +444,32 @@ def remove_item(actor, revision_id: int, item_id: int) -> None:
         _content_event(revision, "remove_item", actor, data)
 
 
+UNSET: Any = object()
+
+
+def replace_item(
+    actor, revision_id: int, item_id: int, values: dict | None = None, reason=UNSET, fact=UNSET
+) -> RevisionItem:
+    """Edit one item of the draft: its values (merged over the old ones), reason or fact.
+
+    The item is taken out and added again in one transaction, through the same checks as adding
+    it, so an edit can never pass what an addition would not; either both happen or neither.
+    """
+    with transaction():
+        revision = _draft_for_edit(actor, revision_id)
+        item = next((i for i in revision.items if i.id == item_id), None)
+        if item is None:
+            raise NotFound(f"item #{item_id} is not in this revision", id=item_id)
+        if values is not None and not isinstance(values, dict):
+            raise InvalidInput("values must be an object", field="values")
+        kind, project_no = item.kind, item.project_no
+        merged = {**item.values, **(values or {})}
+        reason = item.reason if reason is UNSET else reason
+        fact = item.fact if fact is UNSET else fact
+        remove_item(actor, revision_id, item_id)
+        return _add_item(actor, revision_id, kind, project_no, merged, reason, fact)
+
+
 # -- entry actions -----------------------------------------------------------------------------------
 @engine.entry_action
 def _check_complete(instance, actor, from_state, to_state, data) -> None:

@@ -56,6 +56,30 @@ _ADVANCE = (
     .where(_CHECKPOINT.c.chain == bindparam("at_chain"), _CHECKPOINT.c.seq == bindparam("at_seq"))
     .values(seq=bindparam("seq"), head_hash=bindparam("head_hash"), mac=bindparam("mac"))
 )
+# An append from a head its caller already read (``append(head=...)``) in one statement: advance
+# the signed head only if it is still exactly that one, and insert the event only if it moved;
+# no id back means the head had moved, and the append reads it and starts over.
+_EVENT_COLUMNS = [c for c in _TABLE.columns if c.key != "id"]
+_ADVANCED = (
+    update(_CHECKPOINT)
+    .where(
+        _CHECKPOINT.c.chain == bindparam("e_chain", type_=_CHECKPOINT.c.chain.type),
+        _CHECKPOINT.c.seq == bindparam("at_seq", type_=_CHECKPOINT.c.seq.type),
+        _CHECKPOINT.c.head_hash == bindparam("e_prev_hash", type_=_CHECKPOINT.c.head_hash.type),
+    )
+    .values(seq=bindparam("e_seq"), head_hash=bindparam("e_hash"), mac=bindparam("new_mac"))
+    .returning(_CHECKPOINT.c.seq)
+    .cte("advanced")
+)
+_ADVANCE_AND_INSERT = (
+    insert(_TABLE)
+    .from_select(
+        [c.key for c in _EVENT_COLUMNS],
+        # Parameters named after no column: a statement sets any column its parameters name.
+        select(*(bindparam(f"e_{c.key}", type_=c.type) for c in _EVENT_COLUMNS)).select_from(_ADVANCED),
+    )
+    .returning(_TABLE.c.id)
+)
 
 
 class AuditIntegrityError(RuntimeError):
@@ -79,6 +103,24 @@ def audit_key(app=None) -> bytes:
             ).digest()
         app.extensions["eplan_audit_key"] = key
     return key
+
+
+def shard_chain(base: str, identifier: str) -> str:
+    """The chain of ``base`` that events about ``identifier`` go to: ``<base>:<n>`` of
+    AUDIT_UNKNOWN_SHARDS chains (the plain ``base`` when that is 1).
+
+    Failed sign-ins with unknown addresses come from anywhere in the country at once; on one chain
+    they would all queue on its lock. Each shard is an ordinary keyed chain, verified like any
+    other. The shard comes from a keyed hash of the identifier, so one address always lands on the
+    same chain while nobody can aim many at one shard, and the chain's name says nothing of it.
+    """
+    shards = int(current_app.config.get("AUDIT_UNKNOWN_SHARDS", 1))
+    if shards <= 1:
+        return base
+    digest = hmac.new(
+        audit_key(), f"shard:{base}:{identifier.strip().lower()}".encode(), hashlib.sha256
+    ).digest()
+    return f"{base}:{int.from_bytes(digest[:8], 'big') % shards}"
 
 
 def canonical(body: dict) -> bytes:
@@ -195,51 +237,70 @@ def append(
     from_state: str | None = None,
     to_state: str | None = None,
     chain_locked: bool = False,
+    head: tuple[int, str] | None = None,
 ) -> AppendedEvent:
     """Add an event to ``chain`` and sign the chain's new head, in the current transaction.
 
     ``chain_locked`` says the caller already holds a lock that serialises this chain (the engine
-    holds the subject row's lock), so no advisory lock is needed. The caller commits.
+    holds the subject row's lock), so no advisory lock is needed. ``head`` is the chain's signed
+    head (seq, hash) as the caller read it under that lock (the engine reads it with the row): the
+    append then takes one statement, and reads the head itself only if it has moved since.
+    The caller commits.
     """
     if not chain_locked:
         _lock_chain(chain)
     # Hash what the database will give back: JSON turns tuples into lists and keys into strings.
     data = json.loads(json.dumps(data or {}, ensure_ascii=False))
     key = audit_key()
+
+    def following(prev_seq: int, prev_hash: str) -> AppendedEvent:
+        event = AppendedEvent(
+            chain=chain,
+            seq=prev_seq + 1,
+            occurred_at=utcnow(),
+            actor_id=getattr(actor, "id", None),
+            organisation_id=organisation_id,
+            action=action,
+            workflow=workflow,
+            workflow_version=workflow_version,
+            from_state=from_state,
+            to_state=to_state,
+            comment=comment,
+            request_id=current_request_id(),
+            data=data,
+            prev_hash=prev_hash,
+        )
+        event.hash = compute_hash(event, key)
+        return event
+
+    # SQLite (development) has no UPDATE inside WITH: the head is read as below.
+    if head is not None and db.session.get_bind().dialect.name == "postgresql":
+        event = following(*head)
+        # A plain INSERT … RETURNING (with the head's move): the trail is append-only, so the unit
+        # of work has nothing to track.
+        row = {f"e_{name}": value for name, value in vars(event).items() if name != "id"}
+        row.update(at_seq=head[0], new_mac=checkpoint_mac(chain, event.seq, event.hash, key))
+        event_id = db.session.execute(_ADVANCE_AND_INSERT, row).scalar_one_or_none()
+        if event_id is not None:
+            event.id = event_id
+            return event
     prev_seq, prev_hash, signed = _head(chain)
-    event = AppendedEvent(
-        chain=chain,
-        seq=prev_seq + 1,
-        occurred_at=utcnow(),
-        actor_id=getattr(actor, "id", None),
-        organisation_id=organisation_id,
-        action=action,
-        workflow=workflow,
-        workflow_version=workflow_version,
-        from_state=from_state,
-        to_state=to_state,
-        comment=comment,
-        request_id=current_request_id(),
-        data=data,
-        prev_hash=prev_hash,
-    )
-    event.hash = compute_hash(event, key)
-    # A plain INSERT … RETURNING: the trail is append-only, so the unit of work has nothing to track.
+    event = following(prev_seq, prev_hash)
     row = {name: value for name, value in vars(event).items() if name != "id"}
     event.id = db.session.execute(_INSERT, row).scalar_one()
-    head = {
+    signed_head = {
         "seq": event.seq,
         "head_hash": event.hash,
         "mac": checkpoint_mac(chain, event.seq, event.hash, key),
     }
     if signed:
         # An UPDATE's result is a CursorResult (rowcount); Session.execute is typed for any statement.
-        at_head = {"at_chain": chain, "at_seq": prev_seq, **head}
+        at_head = {"at_chain": chain, "at_seq": prev_seq, **signed_head}
         moved = cast(CursorResult, db.session.execute(_ADVANCE, at_head)).rowcount
         if moved != 1:
             raise AuditIntegrityError(f"audit chain {chain} moved during an append")
     else:
-        db.session.execute(_NEW_CHECKPOINT, {"chain": chain, **head})
+        db.session.execute(_NEW_CHECKPOINT, {"chain": chain, **signed_head})
         db.session.info.setdefault(_NEW_CHAINS, set()).add(chain)
     return event
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, inspect, select, update
+from sqlalchemy import CursorResult, String, bindparam, inspect, select, update
+from sqlalchemy import cast as cast_
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,11 +29,13 @@ from eplan_flow.errors import (
     PermissionDenied,
     StaleState,
     TransitionNotAllowed,
+    UseDedicatedEndpoint,
 )
 from eplan_flow.extensions import db
 from eplan_flow.models import (
     Account,
     ActionPlan,
+    AuditCheckpoint,
     EvaluationReport,
     Organisation,
     Plan,
@@ -211,6 +214,26 @@ def _load_statement(workflow: str, lock: bool):
 
 
 @cache
+def _version_statement(workflow: str):
+    model = model_for(workflow)
+    return select(model.version).where(model.id == bindparam("id"))
+
+
+@cache
+def _fire_statement(workflow: str):
+    # The locked read of ``fire``, carrying the signed head of the row's audit chain, so the
+    # append needs no read of its own (``audit.append(head=...)`` checks it is still the head).
+    model = model_for(workflow)
+    checkpoint = AuditCheckpoint.__table__
+    chain = model.workflow_name.concat(":").concat(cast_(model.id, String))
+    return (
+        _load_statement(workflow, True)
+        .add_columns(checkpoint.c.seq, checkpoint.c.head_hash)
+        .outerjoin(checkpoint, checkpoint.c.chain == chain)
+    )
+
+
+@cache
 def _state_update_statement(table):
     return (
         update(table)
@@ -222,6 +245,10 @@ def _state_update_statement(table):
 def get_instance(workflow: str, instance_id: int, actor, *, lock: bool = False):
     """Load an instance the actor may read, or raise NotFound (never reveal another LAO's rows)."""
     instance = db.session.execute(_load_statement(workflow, lock), {"id": instance_id}).scalar_one_or_none()
+    return _readable(workflow, instance_id, instance, actor)
+
+
+def _readable(workflow: str, instance_id: int, instance, actor):
     if instance is None or not (is_applicant(actor, instance) or can_read(actor, instance.organisation)):
         raise NotFound(f"{workflow} #{instance_id} not found", workflow=workflow, id=instance_id)
     return instance
@@ -290,13 +317,34 @@ def fire(
     return result
 
 
+def refuse_composite(workflow: str, trigger: str) -> None:
+    """Refuse, on a generic fire endpoint, a step its workflow marks composite (in any version).
+
+    Such a step's use case changes other rows with it (a transfer ends the person's access at the
+    old organisation), so only its own service takes it whole; the refusal names that endpoint and
+    depends on the names alone, so it says nothing of the instance.
+    """
+    for definition in REGISTRY.versions(workflow):
+        endpoint = definition.dedicated_endpoint(trigger)
+        if endpoint is not None:
+            raise UseDedicatedEndpoint(
+                f"{trigger} changes more than this item; take it at {endpoint}",
+                workflow=workflow,
+                trigger=trigger,
+                endpoint=endpoint,
+            )
+
+
 def _fire(workflow, instance_id, trigger, actor, comment, expected_version, data) -> FireResult:
     if expected_version is None:
         # The version the actor acts on: whoever commits between this read and the lock below
         # has "acted first". A bare column read; the locked read checks scope.
-        model = model_for(workflow)
-        expected_version = db.session.scalar(select(model.version).where(model.id == instance_id))
-    instance = get_instance(workflow, instance_id, actor, lock=True)
+        expected_version = db.session.scalar(_version_statement(workflow), {"id": instance_id})
+    locked = db.session.execute(_fire_statement(workflow), {"id": instance_id}).first()
+    instance, head_seq, head_hash = locked if locked is not None else (None, None, None)
+    instance = _readable(workflow, instance_id, instance, actor)
+    # None for a chain begun before keyed chains (no checkpoint yet): the append reads it then.
+    head = None if head_seq is None or head_hash is None else (head_seq, head_hash)
     if instance.version != expected_version:
         raise StaleState(
             "someone else acted on this item first; reload it and try again",
@@ -328,6 +376,7 @@ def _fire(workflow, instance_id, trigger, actor, comment, expected_version, data
         comment=comment,
         data=data,
         chain_locked=True,
+        head=head,
     )
     message_ids = [
         outbox.add(effect, queue="notifications", audit_event_id=event.id) for effect in definition.effects
@@ -546,6 +595,7 @@ __all__ = [
     "is_applicant",
     "model_for",
     "next_steps",
+    "refuse_composite",
     "resolve_entry_actions",
     "role_holders",
     "start",

@@ -47,8 +47,9 @@ def test_an_empty_password_breaks_several_rules_at_once():
 def test_passwords_are_hashed_with_argon2id_salted_and_verified():
     first, second = identity.hash_password(STRONG_PASSWORD), identity.hash_password(STRONG_PASSWORD)
     assert first.startswith("$argon2id$") and first != second
-    assert PasswordHasher().check_needs_rehash(first) is False  # the library's current parameters
-    assert "m=65536" in first  # 64 MiB: memory-hard
+    # OWASP's argon2id setting of 19 MiB, 2 passes, 1 lane: memory-hard, bounded per check.
+    assert PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1).check_needs_rehash(first) is False
+    assert "m=19456,t=2,p=1" in first
     assert identity.verify_password(first, STRONG_PASSWORD)
     assert not identity.verify_password(first, STRONG_PASSWORD + "!")
     assert not identity.verify_password(None, STRONG_PASSWORD)
