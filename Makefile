@@ -26,7 +26,7 @@ lint: install-lint
 
 ## test: install the test extras and run the whole suite on the real PostgreSQL and Redis
 test: install-test translations services browser graphviz
-	$(PY) -m pytest $(PYTEST_ARGS)
+	PY=$(PY) bash scripts/test-suite.sh $(PYTEST_ARGS)
 
 ## worker: run background jobs from Redis (needs EPLAN_REDIS_URL), relay the outbox and schedule
 ## the recurring jobs, all in one process (production runs `eplan scheduler` once, workers without it)
