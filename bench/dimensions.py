@@ -31,6 +31,9 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+# ``python bench/<script>.py`` puts bench/ first on sys.path, where bench/http.py would shadow the
+# standard library's http: the repository's root takes its place (bench.* is imported from there).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg

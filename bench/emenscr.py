@@ -27,6 +27,9 @@ import sys
 import time
 from pathlib import Path
 
+# ``python bench/<script>.py`` puts bench/ first on sys.path, where bench/http.py would shadow the
+# standard library's http: the repository's root takes its place (bench.* is imported from there).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg

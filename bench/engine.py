@@ -31,7 +31,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+# ``python bench/engine.py`` puts bench/ first on sys.path, where bench/http.py would shadow the
+# standard library's ``http``: the repository's root takes its place.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
 
 import psycopg
 import sqlalchemy as sa

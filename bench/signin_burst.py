@@ -30,11 +30,14 @@ import threading
 import time
 from pathlib import Path
 
+# ``python bench/signin_burst.py`` puts bench/ first on sys.path, where bench/http.py would shadow the
+# standard library's http (which requests imports): the repository's root takes its place.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
 import requests
 import sqlalchemy as sa
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from bench.common import make_bench_app, reset_schema
 

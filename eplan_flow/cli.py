@@ -20,6 +20,7 @@ from eplan_flow.models import AuditEvent, Organisation, User
 from eplan_flow.seed import demo
 from eplan_flow.services.directory import catalogues, geography, laos_import
 from eplan_flow.services.identity import accounts, keys, oidc_clients, resealing
+from eplan_flow.services.oversight import rollups
 from eplan_flow.services.planning import plan_import, reminders
 from eplan_flow.services.platform import audit, outbox, queues
 
@@ -292,10 +293,16 @@ def relay_outbox_command(interval: float | None) -> None:
     help="Also run the recurring jobs' scheduler here (a one-process development set-up; "
     "production runs `eplan scheduler` once). Off by default.",
 )
-def worker_command(burst: bool, with_scheduler: bool) -> None:
+@click.option(
+    "--fork/--no-fork",
+    default=True,
+    help="Run each job in a process forked for it (the default: a job's memory goes with it), or in "
+    "the worker itself (no fork and no new database connection per job: cheaper for many short jobs).",
+)
+def worker_command(burst: bool, with_scheduler: bool, fork: bool) -> None:
     """Run an RQ worker on the configured queues, relaying the outbox (no scheduling by default)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
-    run_worker(app, burst=burst, cron=with_scheduler)
+    run_worker(app, burst=burst, cron=with_scheduler, fork=fork)
 
 
 @eplan.command("scheduler")
@@ -432,3 +439,20 @@ def clients_remove_uri_command(client_id: str, uri: str, after_logout: bool) -> 
     except DomainError as exc:
         _fail(exc.message)
     click.echo(f"{client_id}: {uri} removed")
+
+
+rollups_group = AppGroup("rollups", help="The oversight rollups (each LAO's figures per fiscal year).")
+eplan.add_command(rollups_group)
+
+
+@rollups_group.command("refresh")
+def rollups_refresh_command() -> None:
+    """Take every committed change into the rollups now (the scheduler does it every 10 s)."""
+    click.echo(f"LAOs refreshed: {rollups.refresh_all()}")
+
+
+@rollups_group.command("rebuild")
+def rollups_rebuild_command() -> None:
+    """Recompute every LAO's figures (after loading data with the triggers off, or to check)."""
+    marked = rollups.mark_all()
+    click.echo(f"LAOs noted: {marked}; refreshed: {rollups.refresh_all()}")

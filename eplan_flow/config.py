@@ -56,6 +56,9 @@ class Config:
     OUTBOX_BATCH_SIZE = 100
     # Without Redis: how often the web process runs outbox rows still pending (after a restart).
     OUTBOX_SWEEP_SECONDS = 30
+    # Without Redis: recurring jobs the web process runs itself, every so many seconds (with Redis,
+    # `eplan scheduler` runs them; eplan_flow/jobs/schedule.py).
+    IN_PROCESS_PERIODIC_JOBS: dict[str, float] = {"refresh_oversight_figures": 10}
     # The one scheduler holds a Redis lease this long, renewing it; a second one waits to take over.
     SCHEDULER_LEASE_SECONDS = 30
     # The recurring jobs as [{"job", "queue", "cron"}] in Bangkok time (EPLAN_CRON_SCHEDULE, JSON);
@@ -218,6 +221,7 @@ class TestConfig(Config):
     BASE_URL = "http://localhost"
     TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
     OUTBOX_SWEEP_SECONDS = 0  # a test runs the pending rows when it means to
+    IN_PROCESS_PERIODIC_JOBS: dict[str, float] = {}
 
 
 class ProductionConfig(Config):

@@ -2,8 +2,9 @@
 # `make test`: the whole suite. With no test paths given, it runs as two pytest processes side by
 # side, on a database and a Redis db each: the tests that spend their time waiting on processes they
 # start (the browser journeys, the production smoke run, the wheel built and installed on two
-# Pythons, two schedulers racing, the API property run) beside all the others. On two cores the
-# suite then takes about the time of the longer half. With test paths (`make test PYTEST_ARGS=...`),
+# Pythons, two schedulers racing, the API property run), with the identity and security tests to
+# even the halves out, beside all the others. On two cores the suite then takes about the time of
+# the longer half. With test paths (`make test PYTEST_ARGS=...`),
 # it is one plain pytest run.
 set -u
 PY=${PY:-.venv/bin/python}
@@ -18,6 +19,8 @@ done
 
 SIDE=(
   tests/e2e
+  tests/identity
+  tests/security
   tests/platform/test_production_smoke.py
   tests/platform/test_wheel.py
   tests/platform/jobs/test_one_scheduler.py

@@ -612,10 +612,37 @@ SCHEMAS |= {
                 "type": "array",
                 "items": _object({"code": STRING, "name": STRING, "laos": INTEGER}),
             },
+            "national": {
+                "oneOf": [{"type": "null"}, _ref("NationalFigures")],
+                "description": "DLA without a province: every province's figures, from the rollups",
+            },
             "laos_in_scope": INTEGER,
             "totals": _ref("LaoRow"),
             "districts": {"type": "array", "items": _ref("LaoRow")},
             "rows": {"type": "array", "items": _ref("LaoRow")},
+        }
+    ),
+    "NationalFigures": _object(
+        {
+            "pending_laos": {**INTEGER, "description": "LAOs changed since the last refresh, computed live"},
+            "refreshed_at": _nullable("string"),
+            "totals": _ref("ProvinceFigures"),
+            "provinces": {"type": "array", "items": _ref("ProvinceFigures")},
+        }
+    ),
+    "ProvinceFigures": _object(
+        {
+            "code": STRING,
+            "name": STRING,
+            "laos": INTEGER,
+            "with_plan": INTEGER,
+            "planned": INTEGER,
+            "executions": INTEGER,
+            "counted": INTEGER,
+            "execution_rate": NULLABLE_TEXT,
+            "budget": MONEY,
+            "disbursed": MONEY,
+            "disbursement_rate": NULLABLE_TEXT,
         }
     ),
     "OidcClient": OIDC_CLIENT,

@@ -23,6 +23,7 @@ from eplan_flow.errors import InvalidInput
 from eplan_flow.i18n import locale_code
 from eplan_flow.services.delivery import evaluation
 from eplan_flow.services.identity import oidc_clients
+from eplan_flow.services.oversight import rollups
 from eplan_flow.services.oversight import status as oversight
 from eplan_flow.services.planning import plans, projects, revisions
 from eplan_flow.services.platform import engine
@@ -211,6 +212,20 @@ def report_summary(report) -> dict:
     }
 
 
+def progress_dict(row) -> dict:
+    """A row's year in figures (an LAO's, a district's, a province's): planned, budgeted, completed,
+    budget and disbursed, with the rates."""
+    return {
+        "planned": row.planned,
+        "executions": row.executions,
+        "counted": row.counted,
+        "execution_rate": None if row.execution_rate is None else str(row.execution_rate),
+        "budget": _money(row.budget),
+        "disbursed": _money(row.disbursed),
+        "disbursement_rate": None if row.disbursement_rate is None else str(row.disbursement_rate),
+    }
+
+
 def lao_row_dict(row) -> dict:
     return {
         "organisation_id": row.organisation_id or None,
@@ -227,13 +242,7 @@ def lao_row_dict(row) -> dict:
         "revision_title": row.revision_title,
         "submission": row.submission,
         "submission_due": _iso(row.submission_due),
-        "planned": row.planned,
-        "executions": row.executions,
-        "counted": row.counted,
-        "execution_rate": None if row.execution_rate is None else str(row.execution_rate),
-        "budget": _money(row.budget),
-        "disbursed": _money(row.disbursed),
-        "disbursement_rate": None if row.disbursement_rate is None else str(row.disbursement_rate),
+        **progress_dict(row),
         "evaluation_id": row.evaluation_id,
         "evaluation_round": row.evaluation_round,
         "overdue_count": row.overdue_count,
@@ -426,11 +435,31 @@ def oversight_figures():
         period_start_be=board.period_start_be,
         needs_province=board.needs_province,
         provinces=[{"code": c, "name": n, "laos": k} for c, n, k in board.provinces],
+        national=_national_dict(rollups.national(_actor(), year)) if board.needs_province else None,
         laos_in_scope=board.in_scope,
         totals=lao_row_dict(board.totals),
         districts=[lao_row_dict(d) for d in board.by_district()],
         rows=[lao_row_dict(r) for r in board.rows],
     )
+
+
+def _province_figures(row) -> dict:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "laos": row.laos,
+        "with_plan": row.with_plan,
+        **progress_dict(row),
+    }
+
+
+def _national_dict(nation) -> dict:
+    return {
+        "pending_laos": nation.pending_laos,
+        "refreshed_at": nation.refreshed_at.isoformat() if nation.refreshed_at else None,
+        "totals": _province_figures(nation.totals),
+        "provinces": [_province_figures(row) for row in nation.provinces],
+    }
 
 
 # -- OIDC client registrations (DLA admins) ------------------------------------------------------------

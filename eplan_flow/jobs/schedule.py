@@ -50,6 +50,9 @@ SCHEDULE = (
     {"job": "escalate_waiting_approvals", "queue": "default", "cron": "0 * * * *"},
     # Spent OIDC codes and tokens, old relayed outbox rows and sent email: at night.
     {"job": "purge_expired", "queue": "default", "cron": "30 2 * * *"},
+    # The oversight rollups take in what changed (services/oversight/rollups.py): every 10 seconds
+    # (croniter's sixth field is the second).
+    {"job": "refresh_oversight_figures", "queue": "default", "cron": "* * * * * */10"},
 )
 RETRY_AFTER_REDIS_ERROR = 5.0  # seconds
 # Modules jobs lived in before every job moved to ``eplan_flow.jobs.tasks`` (the scheduler's own

@@ -14,6 +14,7 @@ from typing import Any
 from eplan_flow.models._types import utcnow
 from eplan_flow.services.documents import jobs as documents
 from eplan_flow.services.identity import approvals, identity, tokens
+from eplan_flow.services.oversight import rollups
 from eplan_flow.services.planning import reminders
 from eplan_flow.services.platform import housekeeping, mail, notifications
 
@@ -69,6 +70,12 @@ def purge_expired() -> dict:
     return asdict(purged)
 
 
+# -- oversight -----------------------------------------------------------------------------------------
+def refresh_oversight_figures() -> int:
+    """Take the committed changes into the oversight rollups (every few seconds); return the LAOs."""
+    return rollups.refresh_all()
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "notify_next_actors": notify_next_actors,
     "purge_expired": purge_expired,
@@ -78,4 +85,5 @@ JOBS: dict[str, Callable[..., Any]] = {
     "run_deadline_checks": run_deadline_checks,
     "send_email": send_email,
     "render_document": render_document,
+    "refresh_oversight_figures": refresh_oversight_figures,
 }

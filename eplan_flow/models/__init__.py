@@ -19,6 +19,7 @@ from eplan_flow.models.notification import Notification
 from eplan_flow.models.oidc import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token, SigningKey
 from eplan_flow.models.org import LAO_TYPES, ORG_KINDS, Organisation
 from eplan_flow.models.outbox import OutboxMessage
+from eplan_flow.models.oversight import OversightChange, OversightFigures
 from eplan_flow.models.password_reset import PasswordReset
 from eplan_flow.models.people import ApiToken, RoleGrant, User
 from eplan_flow.models.plan import Plan
@@ -99,6 +100,8 @@ __all__ = [
     "OAuth2Token",
     "Organisation",
     "OutboxMessage",
+    "OversightChange",
+    "OversightFigures",
     "PasswordReset",
     "Plan",
     "PlanImport",

@@ -12,7 +12,7 @@ from eplan_flow.i18n import locale_code
 from eplan_flow.oversight import bp
 from eplan_flow.oversight.forms import DIMENSION_LABELS, DimensionForm, FilterForm
 from eplan_flow.services.delivery import breakdowns, emenscr
-from eplan_flow.services.oversight import dimensions
+from eplan_flow.services.oversight import dimensions, rollups
 from eplan_flow.services.oversight import emenscr as emenscr_scope
 from eplan_flow.services.oversight import status as service
 from eplan_flow.web import or_abort
@@ -47,9 +47,13 @@ def dashboard():
         )
     )
     form.set_choices(board, locale_code())
+    # DLA without a province chosen: every province, summed from the rollups.
+    nation = rollups.national(current_user, board.filters.fiscal_year_be) if board.needs_province else None
     return render_template(
         "oversight/dashboard.html",
         board=board,
+        nation=nation,
+        refresh_seconds=rollups.REFRESH_SECONDS,
         form=form,
         filters=board.filters,
         bars=board.bars,
@@ -67,7 +71,14 @@ def download(fmt: str):
         abort(404)
     board = _board()
     if board.needs_province:
-        abort(400)
+        nation = rollups.national(current_user, board.filters.fiscal_year_be)
+        mimetype = DOWNLOADS[fmt][0]
+        name = f"oversight-provinces-{board.filters.fiscal_year_be}.{fmt}"
+        return Response(
+            rollups.to_csv(nation) if fmt == "csv" else rollups.to_xlsx(nation),
+            mimetype=mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     mimetype, render = DOWNLOADS[fmt]
     name = f"oversight-{board.filters.province or 'all'}-{board.filters.fiscal_year_be}.{fmt}"
     return Response(

@@ -100,7 +100,8 @@ def new_plan():
 def overview(plan_id: int):
     plan = _plan_or_404(plan_id)
     version = asked_version_or_404(plan)
-    records = projects.records_at(plan.id, version)
+    # The table shows number, name, form and budget: the projects' links are not loaded.
+    records = projects.records_at(plan.id, version, links=False)
     return render_template(
         "plans/overview.html",
         plan=plan,
@@ -110,7 +111,8 @@ def overview(plan_id: int):
         records=records,
         years=_years(plan),
         can_draft=plans.can_draft(current_user, plan),
-        sources=SOURCE_LABELS,
+        # Translated once here: the table names a source on every row.
+        sources={source: str(label) for source, label in SOURCE_LABELS.items()},
         definition=engine.definition_of(plan),
         delete_form=DeleteForm(),
         work=plan_page.plan_work(current_user, plan, locale_code()),

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, ProjectExecution, ProjectRecord
 from eplan_flow.services.delivery import execution as service
-from eplan_flow.services.identity import accounts
 from eplan_flow.services.platform import engine
+from tests import factories
 from tests.conftest import make_app
 from tests.factories import execution as execution_factories
 from tests.factories.revisions import announced_plan
@@ -156,7 +156,7 @@ def api(app):
 
 
 def bearer(user) -> dict:
-    return {"Authorization": f"Bearer {accounts.create_token(user.username, 'budget source tests')}"}
+    return factories.bearer(user, "budget source tests")
 
 
 def test_the_api_round_trips_the_details_as_codes_and_refuses_bad_ones_with_a_thai_message(api, world, db):

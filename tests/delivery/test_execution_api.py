@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import Disbursement, ProjectExecution
-from eplan_flow.services.identity import accounts
+from tests import factories
 from tests.conftest import make_app
 from tests.factories import execution as execution_factories
 
@@ -31,7 +31,7 @@ def api(app):
 
 
 def bearer(user) -> dict:
-    return {"Authorization": f"Bearer {accounts.create_token(user.username, 'execution api tests')}"}
+    return factories.bearer(user, "execution api tests")
 
 
 def payments(execution_id: int) -> int:

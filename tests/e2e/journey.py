@@ -78,8 +78,18 @@ def sign_out(page: Page) -> None:
     page.locator("header").get_by_role("button", name=th("Sign out")).click()
 
 
-def click_link(page: Page, name: str | re.Pattern, *, within: str = "body", exact: bool = False) -> None:
-    page.locator(within).get_by_role("link", name=name, exact=exact).first.click()
+def click_link(
+    page: Page, name: str | re.Pattern, *, within: str = "body", exact: bool = False, navigates: bool = True
+) -> None:
+    """Follow a link and wait until the page it leads to has loaded, so what the test looks for
+    next (often whether a form is offered at all) is read from that page, not the one before.
+    A download (``navigates=False``) or an in-page link is just clicked."""
+    link = page.locator(within).get_by_role("link", name=name, exact=exact).first
+    if not navigates or (link.get_attribute("href") or "#").startswith("#"):
+        link.click()
+        return
+    with page.expect_navigation(wait_until="load"):
+        link.click()
 
 
 def click_button(page: Page, name: str | re.Pattern, *, within: str = "main", exact: bool = False) -> None:

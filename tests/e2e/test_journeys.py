@@ -176,14 +176,14 @@ def test_the_provincial_officer_reads_the_dashboard_and_downloads_it(people):
     assert rows > 1
 
     with page.expect_download() as csv_download:
-        click_link(page, th("Download CSV"), within="main")
+        click_link(page, th("Download CSV"), within="main", navigates=False)
     text = Path(csv_download.value.path()).read_text(encoding="utf-8-sig")
     lines = list(csv.reader(io.StringIO(text)))
     assert any("นาสวรรค์" in cell for line in lines for cell in line)
     assert len(lines) >= rows  # a header and every LAO of the board
 
     with page.expect_download() as xlsx_download:
-        click_link(page, th("Download Excel"), within="main")
+        click_link(page, th("Download Excel"), within="main", navigates=False)
     assert xlsx_download.value.suggested_filename.endswith(".xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes())).active
     assert any("นาสวรรค์" in str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell)
@@ -194,6 +194,29 @@ def test_the_provincial_officer_reads_the_dashboard_and_downloads_it(people):
         group.first.locator("summary").first.click()
     page.locator("main table").get_by_role("link", name=re.compile("นาสวรรค์")).first.click()
     expect(page.locator("main h1")).to_contain_text("แผนพัฒนาท้องถิ่น")
+
+
+def test_dla_reads_every_province_then_opens_one(people):
+    """DLA's oversight opens on the national table (one row per province, summed from the rollups);
+    a province's name leads to its board, whose totals are the row's."""
+    page = people("dla_admin")
+    menu(page, th("Oversight"))
+    national = page.locator("#national-table")
+    expect(national).to_be_visible()
+    accessible(page)
+    row = national.locator("tbody tr").filter(has_text="บึงกาฬ")
+    expect(row).to_have_count(1)
+    # The row's money (budget after transfers, disbursed) as the national table prints it.
+    cells = row.locator("td").all_inner_texts()
+    budget, disbursed = cells[4], cells[5]
+    assert re.fullmatch(r"[\d,]+\.\d\d", budget), cells
+
+    with page.expect_navigation(wait_until="load"):
+        row.get_by_role("link", name="บึงกาฬ").click()
+    accessible(page)
+    expect(page.locator("main table").first).to_contain_text("นาสวรรค์")
+    expect(page.locator("main")).to_contain_text(f"{disbursed}")
+    expect(page.locator("main")).to_contain_text(f"{budget}")
 
 
 def test_a_project_is_budgeted_contracted_paid_and_completed(people):
@@ -208,7 +231,8 @@ def test_a_project_is_budgeted_contracted_paid_and_completed(people):
         budget = page.locator("main form:has(#project_no)")
         budget.locator("#project_no").select_option(label=option)
         budget.locator("#amount").fill("250,000.00")
-        budget.get_by_role("button").click()
+        with page.expect_navigation(wait_until="load"):
+            budget.get_by_role("button").click()
         if not page.locator(".flash.error").count():
             break
         refused.append(option)
@@ -217,7 +241,8 @@ def test_a_project_is_budgeted_contracted_paid_and_completed(people):
     expect_success(page)
     project = option.split(". ", 1)[1]
 
-    page.locator("main table").get_by_role("link", name=project, exact=True).first.click()
+    with page.expect_navigation(wait_until="load"):
+        page.locator("main table").get_by_role("link", name=project, exact=True).first.click()
     accessible(page)
     _dates_are_buddhist_era(page)
     # No payment before a contract: the disbursement form is not offered yet.

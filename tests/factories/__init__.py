@@ -148,6 +148,13 @@ def plan(
     return row
 
 
+def bearer(user: User, purpose: str = "tests") -> dict:
+    """Headers that authenticate an API request as ``user`` with a token issued for it now."""
+    from eplan_flow.services.identity import accounts
+
+    return {"Authorization": f"Bearer {accounts.create_token(user.username, purpose)}"}
+
+
 def civic_forum_meeting(**subject) -> CivicForumMeeting:
     """The civic forum's meeting on a draft (``plan_id=``, ``review_id=`` or ``revision_id=``)."""
     return CivicForumMeeting(

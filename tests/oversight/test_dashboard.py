@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from eplan_flow import thaidate
+from eplan_flow.services.oversight import rollups
 from eplan_flow.services.oversight import status as oversight
 from tests.factories import revisions as revision_factories
 from tests.oversight.conftest import FISCAL_YEAR
@@ -61,14 +62,15 @@ def test_a_provincial_officer_asking_for_another_province_gets_not_found(country
     assert client.get("/oversight/export.csv?province=30").status_code == 404
 
 
-def test_dla_picks_a_province_first_then_sees_its_laos(country, client, login_as):
+def test_dla_reads_every_province_then_opens_one_to_see_its_laos(country, client, login_as):
     login_as(country.dla_admin)
 
     chooser = client.get("/oversight/?lang=en")
     assert chooser.status_code == 200
     body = chooser.get_data(as_text=True)
-    assert "Choose a province" in body and ROW_CODE.findall(body) == []
-    assert client.get("/oversight/export.csv").status_code == 400
+    # Every province on one table (tests/oversight/test_rollups.py checks its figures), no LAO row.
+    assert "Every province" in body and 'id="national-table"' in body and ROW_CODE.findall(body) == []
+    assert client.get("/oversight/export.csv").status_code == 200
 
     assert set(page_codes(client, "&province=38")) == country.bueng_kan_codes
     assert page_codes(client, "&province=30") == [country.foreign.code]
@@ -140,8 +142,25 @@ def test_the_service_builds_the_province_in_a_fixed_number_of_queries(country, t
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(board.rows) == 58 and board.bars
-    # provinces, LAOs + plans, revisions, the year's money (table and chart in one), evaluations,
-    # the 2 overdue queries and the 3 of the duties owed after announcing (plans, revisions, what was
-    # done), the evaluation reports' duties (2: the yearly report once December has passed, and the
-    # announcements and postings owed), districts, the chart's item names: whatever the number of LAOs.
-    assert len(statements) <= 14, "\n".join(s[:90] for s in statements)
+    # provinces, LAOs + plans, revisions, the LAOs with changes the rollups have not taken in, their
+    # rollups, the changed LAOs' money (table and chart in one) and planned projects computed live,
+    # evaluations, the 2 overdue queries and the 3 of the duties owed after announcing (plans,
+    # revisions, what was done), the evaluation reports' duties (2: the yearly report once December
+    # has passed, and the announcements and postings owed), districts, the chart's item names:
+    # whatever the number of LAOs.
+    assert len(statements) <= 17, "\n".join(s[:90] for s in statements)
+
+    # Once the rollups have taken the changes in, nothing is computed live: two statements fewer.
+    assert rollups.refresh_all() > 0
+    assert country.provincial_officer.grants  # loaded again after the refresh's commit
+    statements.clear()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        rolled = oversight.dashboard(country.provincial_officer, filters, dimension="sdg")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) <= 15, "\n".join(s[:90] for s in statements)
+    assert [(r.code, r.planned, r.executions, r.counted, r.budget, r.disbursed) for r in rolled.rows] == [
+        (r.code, r.planned, r.executions, r.counted, r.budget, r.disbursed) for r in board.rows
+    ]
+    assert rolled.bars == board.bars

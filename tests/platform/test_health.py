@@ -4,13 +4,18 @@ to anyone, answer any Host a balancer probes by, say nothing but up or not, and 
 
 from __future__ import annotations
 
+import time
+
+import pytest
+import sqlalchemy as sa
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask_migrate import stamp
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent
-from tests.conftest import make_app
+from eplan_flow.services.platform import health
+from tests.conftest import DATABASE_URL, make_app
 from tests.platform.migration_databases import empty_postgresql_url
 
 # Nothing listens on these (the ports given to this work): a database and a Redis that are down.
@@ -99,6 +104,25 @@ def test_readyz_is_unavailable_until_the_database_is_migrated_to_the_head(_schem
     with app.app_context():
         stamp(revision="head")
         _db.session.remove()
+    assert _ready(_probe(client, "/readyz"))
+
+
+@pytest.mark.real_commits
+def test_readyz_says_unavailable_rather_than_wait_while_a_migration_holds_the_version_table(_schema):
+    app = make_app()
+    client = app.test_client()
+    assert _ready(_probe(client, "/readyz"))
+    other = sa.create_engine(DATABASE_URL)
+    try:
+        with other.connect() as migration:
+            # What an ALTER TABLE of a running `flask db upgrade` holds until it commits.
+            migration.execute(sa.text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+            started = time.monotonic()
+            assert not _ready(_probe(client, "/readyz"))
+            assert time.monotonic() - started < 10 * health.STATEMENT_TIMEOUT_MS / 1000
+            migration.rollback()
+    finally:
+        other.dispose()
     assert _ready(_probe(client, "/readyz"))
 
 

@@ -4,20 +4,17 @@ refusing with today's stable codes.
 
 Requests go through a second app on the same database with bearer tokens (as tests/delivery/
 test_execution_api.py does), so each request has its own session; the test's session checks what
-was written. The last test is a client written from the OpenAPI document alone.
+was written. The client written from the OpenAPI document alone is tests/web/
+test_api_openapi_client.py (plain HTTP to a live server).
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
-from eplan_flow.models import AuditEvent, OAuth2Client, Plan, ProjectRecord, Revision, RevisionItem
-from eplan_flow.services.identity import accounts
-from eplan_flow.thaidate import today_local
+from eplan_flow.models import AuditEvent, OAuth2Client, Revision, RevisionItem
 from tests import factories
 from tests.conftest import make_app
 from tests.factories import execution as execution_factories
@@ -40,7 +37,7 @@ _tokens: dict[str, str] = {}
 
 
 def bearer(user) -> dict:
-    return {"Authorization": f"Bearer {accounts.create_token(user.username, 'api v1 tests')}"}
+    return factories.bearer(user, "api v1 tests")
 
 
 def count(model, *where) -> int:
@@ -308,6 +305,11 @@ def test_oversight_figures_are_the_dashboards_for_offices_and_dla_only(api, worl
         f"{API}/oversight/figures?fiscal_year={year}", headers=bearer(world.dla_admin)
     ).get_json()
     assert national["needs_province"] is True and {p["code"] for p in national["provinces"]} >= {"30", "38"}
+    # DLA's national figures, one row per province (from the rollups, exact at every read).
+    by_province = {p["code"]: p for p in national["national"]["provinces"]}
+    assert by_province["38"]["executions"] == 1 and by_province["38"]["budget"] == "500000.00"
+    assert national["national"]["totals"]["budget"] == "500000.00"
+    assert figures.get_json().get("national") is None
     chosen = api.get(
         f"{API}/oversight/figures?fiscal_year={year}&province=38", headers=bearer(world.dla_admin)
     ).get_json()
@@ -384,95 +386,3 @@ def test_dla_admins_alone_manage_oidc_clients_through_the_api(api, world, db):
         )
     ]
     assert actions == ["register_client", "update_client", "deactivate_client", "activate_client"]
-
-
-# -- a client written from the OpenAPI document alone --------------------------------------------------
-def test_a_client_reading_only_the_openapi_document_opens_a_revision_adds_items_and_announces_it(
-    api, world, db
-):
-    plan = revision_factories.announced_plan(world.sao_a, world.planner)
-    plan_id = plan.id
-    tokens = {
-        role: bearer(getattr(world, role))
-        for role in ("planner", "devcom_secretary", "council_secretary", "executive")
-    }
-    document = api.get(f"{API}/openapi.json").get_json()
-    base = document["servers"][0]["url"]
-
-    def path(template: str, method: str, **params) -> str:
-        assert method in document["paths"][template], f"{method.upper()} {template} is not described"
-        return base + template.format(**params)
-
-    def call(method: str, template: str, role: str, body=None, **params):
-        response = api.open(
-            path(template, method, **params), method=method.upper(), json=body, headers=tokens[role]
-        )
-        assert response.status_code < 300, (method, template, response.get_data(as_text=True)[:800])
-        return response.get_json() if response.status_code != 204 else None
-
-    revision = call("post", "/plans/{plan_id}/revisions", "planner", REASONS, plan_id=plan_id)
-    rid = revision["id"]
-    items = "/revisions/{revision_id}/items"
-    call(
-        "post",
-        items,
-        "planner",
-        {"kind": "change", "project_no": 1, "values": {"budget_2": "1500.00"}, "reason": "ราคาวัสดุสูงขึ้น"},
-        revision_id=rid,
-    )
-    fact = "ข้อเท็จจริงคือ ตัวชี้วัดของโครงการคือร้อยละ 95"
-    correction = call(
-        "post",
-        items,
-        "planner",
-        {"kind": "correction", "project_no": 3, "values": {"kpi": "ร้อยละ 90"}, "fact": fact},
-        revision_id=rid,
-    )
-    call(
-        "patch",
-        items + "/{item_id}",
-        "planner",
-        {"values": {"kpi": "ร้อยละ 95"}},
-        revision_id=rid,
-        item_id=correction["id"],
-    )
-    added = call(
-        "post",
-        items,
-        "planner",
-        {"kind": "addition", "values": revision_factories.new_project_values(plan), "reason": "จำเป็น"},
-        revision_id=rid,
-    )
-    call("delete", items + "/{item_id}", "planner", revision_id=rid, item_id=added["id"])
-
-    meeting = {"meeting_date": (today_local() - timedelta(days=1)).isoformat(), "resolution": "ครั้งที่ 4/2569"}
-    steps = [
-        ("planner", "submit", None),
-        ("devcom_secretary", "endorse", meeting),
-        ("council_secretary", "approve_by_council", meeting),
-        ("executive", "approve_and_announce", None),
-    ]
-    for role, trigger, data in steps:
-        current = call("get", "/revisions/{revision_id}", role, revision_id=rid)
-        assert trigger in [t["trigger"] for t in current["allowed_triggers"] if t["allowed"]], (
-            trigger,
-            current["state"],
-        )
-        fired = call(
-            "post",
-            "/instances/{workflow}/{instance_id}/fire",
-            role,
-            {"trigger": trigger, "expected_version": current["version"], "data": data},
-            workflow="revision",
-            instance_id=rid,
-        )
-        assert fired["trigger"] == trigger
-
-    announced = call("get", "/revisions/{revision_id}", "planner", revision_id=rid)
-    assert (announced["state"], announced["result_version"]) == ("announced", 2)
-    assert [(i["kind"], i["project_no"]) for i in announced["items"]] == [("change", 1), ("correction", 3)]
-    projects = call("get", "/plans/{plan_id}/projects", "planner", plan_id=plan_id)
-    by_no = {p["project_no"]: p for p in projects["items"]}
-    assert (by_no[1]["budget_2"], by_no[3]["kpi"], projects["version"]) == ("1500.00", "ร้อยละ 95", 2)
-    assert _db.session.get(Plan, plan_id).current_version == 2
-    assert count(ProjectRecord, ProjectRecord.plan_id == plan_id, ProjectRecord.valid_to.is_(None)) == 6

@@ -192,20 +192,6 @@ def deadline_status(action_plan: ActionPlan, today: date | None = None) -> Deadl
     )
 
 
-def overdue_action_plans(today: date | None = None) -> list[tuple[ActionPlan, DeadlineStatus]]:
-    """Every action plan past its deadline and not announced (for reminders and oversight)."""
-    today = today or today_local()
-    rows = db.session.scalars(
-        select(ActionPlan).where(ActionPlan.status.in_(OPEN_STATES)).order_by(ActionPlan.id)
-    ).all()
-    found = []
-    for row in rows:
-        status = deadline_status(row, today)
-        if status.overdue:
-            found.append((row, status))
-    return found
-
-
 # -- ผด.01 and ผด.02 --------------------------------------------------------------------------------
 @dataclass
 class SummaryRow:
@@ -501,7 +487,6 @@ __all__ = [
     "month_labels",
     "months_mask",
     "open_action_plan",
-    "overdue_action_plans",
     "remove_item",
     "set_months",
     "summary",

@@ -76,9 +76,15 @@ def start(user_id: int, kind: str, *, sso_sid: str | None = None) -> str:
 
 
 # The user comes with their grants in the same query (each request's permission checks need them),
-# not in a second one. Built once.
+# not in a second one; of the session row only what the check reads. Built once.
 _LIVE_USER = (
-    select(SignInSession, User)
+    select(
+        SignInSession.id,
+        SignInSession.user_id,
+        SignInSession.expires_at,
+        SignInSession.last_seen_at,
+        User,
+    )
     .join(User, User.id == SignInSession.user_id)
     .where(
         SignInSession.digest == bindparam("digest"),
@@ -102,12 +108,12 @@ def live_user(kind: str, raw_id: str | None, user_id: int | None) -> User | None
     )
     if found is None:
         return None
-    row, user = found
+    row_id, owner, expires_at, last_seen_at, user = found
     now = utcnow()
-    if row.user_id != user_id or now >= row.expires_at or now - row.last_seen_at >= _idle_timeout():
+    if owner != user_id or now >= expires_at or now - last_seen_at >= _idle_timeout():
         return None
-    if now - row.last_seen_at >= timedelta(seconds=_TOUCH_EVERY):
-        _touch(row.id, now)
+    if now - last_seen_at >= timedelta(seconds=_TOUCH_EVERY):
+        _touch(row_id, now)
     return user
 
 

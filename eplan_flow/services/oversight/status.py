@@ -46,6 +46,8 @@ from eplan_flow.models import (
     District,
     EvaluationReport,
     Organisation,
+    OversightChange,
+    OversightFigures,
     Plan,
     ProjectExecution,
     ProjectRecord,
@@ -54,6 +56,7 @@ from eplan_flow.models import (
     lao_strategy_link,
     project_link,
 )
+from eplan_flow.models.oversight import TOTAL
 from eplan_flow.permissions import OVERSIGHT_ROLES, can_oversee, visible_org_clause
 from eplan_flow.services.planning import deadlines
 from workflows import REGISTRY, UnknownWorkflow, counting
@@ -473,6 +476,55 @@ def planned_counts(org_ids, period_start_be: int, fiscal_year_be: int) -> dict[i
     return {org_id: int(n) for org_id, n in db.session.execute(query) if n}
 
 
+def rolled_up_figures(
+    org_ids, fiscal_year_be: int, dimension: str | None = None
+) -> tuple[dict[int, Money], dict[tuple[int, int | None], Money], dict[int, int]]:
+    """``money_figures`` and ``planned_counts`` of these LAOs for the year, read from the rollups
+    (``oversight_figures``, kept by ``services/oversight/rollups.py``).
+
+    An LAO with a committed change the rollups have not taken in yet (a row in ``oversight_change``)
+    is computed live instead, so what a page shows is exact at every read; the rollup only saves
+    recomputing the LAOs nothing has touched. The changes are read before the rollups: a refresh
+    that commits in between is then either already in the rollups read or computed live.
+    """
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise InvalidInput(f"unknown dimension {dimension!r}", field="dimension")
+    changed = sorted(
+        db.session.scalars(
+            select(OversightChange.organisation_id)
+            .where(OversightChange.organisation_id.in_(org_ids))
+            .distinct()
+        )
+    )
+    F = OversightFigures
+    kept = select(
+        F.organisation_id, F.dimension, F.item_id, F.planned, F.executions, F.counted, F.budget, F.disbursed
+    ).where(
+        F.organisation_id.in_(org_ids),
+        F.fiscal_year_be == fiscal_year_be,
+        F.dimension.in_([TOTAL, dimension] if dimension else [TOTAL]),
+    )
+    if changed:
+        kept = kept.where(F.organisation_id.not_in(changed))
+    by_lao: dict[int, Money] = {}
+    by_item: dict[tuple[int, int | None], Money] = {}
+    planned: dict[int, int] = {}
+    for org_id, dim, item_id, n_planned, n, counted, budget, paid in db.session.execute(kept):
+        if dim == TOTAL:
+            if n_planned:
+                planned[org_id] = n_planned
+            if n:
+                by_lao[org_id] = Money(n, counted, budget, paid)
+        else:
+            by_item[(org_id, item_id or None)] = Money(n, counted, budget, paid)
+    if changed:
+        live_lao, live_item = money_figures(changed, fiscal_year_be, dimension)
+        by_lao.update(live_lao)
+        by_item.update(live_item)
+        planned.update(planned_counts(changed, period_start_for(fiscal_year_be), fiscal_year_be))
+    return by_lao, by_item, planned
+
+
 def _overdue_viewer(user, filters: Filters):
     """Whom to ask ``deadlines.overdue_items`` for: a national reader narrowed to the chosen province,
     so DLA's page does not compute the whole country's overdue list for one province."""
@@ -518,8 +570,8 @@ def dashboard(
     org_ids = scoped_lao_ids(user, filters)
     rows = _lao_rows(user, filters, start, locale)
     _add_latest_revisions(rows, org_ids, start, locale)
-    by_lao, by_item = money_figures(org_ids, filters.fiscal_year_be, dimension)
-    _add_money(rows, by_lao)
+    by_lao, by_item, planned = rolled_up_figures(org_ids, filters.fiscal_year_be, dimension)
+    _add_money(rows, by_lao, planned)
     _add_evaluations(rows, org_ids, filters.fiscal_year_be, locale)
     _add_overdue(rows, _overdue_viewer(user, filters), today or thaidate.today_local(), locale)
 
@@ -534,7 +586,8 @@ def _province_filter(user, filters: Filters, provinces: list[tuple[str, str, int
     """Refuse a province outside ``user``'s oversight; choose the only one when there is one."""
     if filters.province and filters.province not in {p[0] for p in provinces}:
         raise InvalidInput("that province is not in your oversight", field="province")
-    if filters.province is None and len(provinces) == 1:
+    # One province to oversee: its board at once. DLA reads the national table first, however many.
+    if filters.province is None and len(provinces) == 1 and not is_national(user):
         return replace(filters, province=provinces[0][0])
     return filters
 
@@ -555,7 +608,6 @@ def _lao_rows(user, filters: Filters, start: int, locale: str) -> dict[int, LaoR
             Plan.workflow_version,
             Plan.current_version,
             Plan.announced_at,
-            planned_count(start, filters.fiscal_year_be),
         )
         .outerjoin(District, District.code == Organisation.district_code)
         .outerjoin(Plan, and_(Plan.organisation_id == Organisation.id, Plan.period_start_be == start))
@@ -575,7 +627,6 @@ def _lao_rows(user, filters: Filters, start: int, locale: str) -> dict[int, LaoR
         wf_version,
         version,
         announced_at,
-        planned,
     ) in laos:
         prefix = LAO_TYPES.get(lao_type or "", "")
         rows[org_id] = LaoRow(
@@ -590,7 +641,6 @@ def _lao_rows(user, filters: Filters, start: int, locale: str) -> dict[int, LaoR
             plan_status=status,
             plan_status_label=_label("plan", wf_version, status, locale),
             plan_version=version if plan_id else None,
-            planned=planned or 0,
             submission=_submission(status),
             submission_due=(
                 deadline_rules.submission_deadline(thaidate.to_local(announced_at).date())
@@ -627,11 +677,13 @@ def _add_latest_revisions(rows: dict[int, LaoRow], org_ids, start: int, locale: 
         row.revision_status_label = _label("revision", wf_version, status, locale)
 
 
-def _add_money(rows: dict[int, LaoRow], by_lao: dict[int, Money]) -> None:
+def _add_money(rows: dict[int, LaoRow], by_lao: dict[int, Money], planned: dict[int, int]) -> None:
     for org_id, figures in by_lao.items():
         row = rows[org_id]
         row.executions, row.counted = figures.executions, figures.counted
         row.budget, row.disbursed = figures.budget, figures.disbursed
+    for org_id, n in planned.items():
+        rows[org_id].planned = n
 
 
 def _add_evaluations(rows: dict[int, LaoRow], org_ids, fiscal_year_be: int, locale: str) -> None:

@@ -9,7 +9,9 @@ it is refused (``require_civic_forum``, an entry action named in the definitions
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import bindparam, exists, select
 
 from eplan_flow import text
 from eplan_flow.errors import DomainError, GuardFailed, InvalidInput, PermissionDenied
@@ -57,6 +59,18 @@ def meeting_of(instance) -> CivicForumMeeting | None:
     """The civic forum's meeting recorded for a plan, a review or a revision, if any."""
     column = getattr(CivicForumMeeting, SUBJECTS[instance.WORKFLOW])
     return db.session.scalars(select(CivicForumMeeting).where(column == instance.id)).one_or_none()
+
+
+@cache
+def _recorded_statement(workflow: str):
+    # Built once per subject: the check runs on every step out of drafting.
+    column = getattr(CivicForumMeeting, SUBJECTS[workflow])
+    return select(exists().where(column == bindparam("id")))
+
+
+def meeting_recorded(instance) -> bool:
+    """Whether the civic forum's meeting is on record for the instance (a bare EXISTS)."""
+    return bool(db.session.scalar(_recorded_statement(instance.WORKFLOW), {"id": instance.id}))
 
 
 def _chain(instance) -> str:
@@ -116,7 +130,7 @@ def require_civic_forum(instance, actor, from_state, to_state, data) -> None:
     """Leaving drafting: the civic forum's meeting is on record where the rules need it."""
     if from_state != "drafting" or not needs_civic_forum(instance):
         return
-    if meeting_of(instance) is None:
+    if not meeting_recorded(instance):
         raise CivicForumMissing(
             "record the civic forum's meeting (date, place, attendees, resolution) before submitting",
             field="civic_forum",
@@ -127,6 +141,7 @@ __all__ = [
     "CivicForumMissing",
     "CivicForumNotNeeded",
     "meeting_of",
+    "meeting_recorded",
     "needs_civic_forum",
     "record_meeting",
     "require_civic_forum",

@@ -270,16 +270,13 @@ def valid_at_clause(version: int):
     )
 
 
-def records_at(plan_id: int, version: int) -> list[ProjectRecord]:
-    """The project records of plan version ``version``, by project number."""
-    return list(
-        db.session.scalars(
-            select(ProjectRecord)
-            .where(ProjectRecord.plan_id == plan_id, valid_at_clause(version))
-            .options(selectinload(ProjectRecord.links))
-            .order_by(ProjectRecord.project_no)
-        )
-    )
+def records_at(plan_id: int, version: int, *, links: bool = True) -> list[ProjectRecord]:
+    """The project records of plan version ``version``, by project number (``links=False``: without
+    their catalogue links, for a list that shows none of them)."""
+    query = select(ProjectRecord).where(ProjectRecord.plan_id == plan_id, valid_at_clause(version))
+    if links:
+        query = query.options(selectinload(ProjectRecord.links))
+    return list(db.session.scalars(query.order_by(ProjectRecord.project_no)))
 
 
 def current_records(plan_id: int) -> list[ProjectRecord]:

@@ -13,18 +13,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Protocol, cast
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import CursorResult, bindparam, event, func, insert, select, update
+from sqlalchemy import CursorResult, Integer, bindparam, event, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from eplan_flow.extensions import db
 from eplan_flow.models import AuditCheckpoint, AuditEvent
 from eplan_flow.models._types import utcnow
+from eplan_flow.services.platform import outbox
 from eplan_flow.services.platform.locks import advisory_lock
 from eplan_flow.services.platform.unit_of_work import transaction
 
@@ -80,6 +84,39 @@ _ADVANCE_AND_INSERT = (
     )
     .returning(_TABLE.c.id)
 )
+# What ``vars(AppendedEvent)`` holds besides the event's columns.
+_NOT_COLUMNS = frozenset({"id", "message_ids", "along_rows"})
+
+
+@cache
+def _advance_and_insert(jobs: tuple[str, ...], queue: str, along: UpdateBase | None):
+    """``_ADVANCE_AND_INSERT``, and with it the caller's write ``along`` (a statement RETURNING a
+    row per row it wrote) and the outbox rows of ``jobs`` that carry the new event's id: one
+    statement, one round trip.
+
+    Its rows: how many rows ``along`` wrote (0 without it), the event's id and a message's id,
+    one row per message, in the jobs' order; the ids are NULL if the head had moved.
+    """
+    event_ids = _ADVANCE_AND_INSERT.cte("appended")
+    if along is None:
+        written = select(literal(0, Integer).label("n")).subquery("along")
+    else:
+        along_rows = along.cte("along_rows")
+        written = select(func.count().label("n")).select_from(along_rows).subquery("along")
+    columns = [written.c.n, event_ids.c.id]
+    joined = written.outerjoin(event_ids, literal(True))
+    if jobs:
+        messages = outbox.insert_following(event_ids, jobs, queue)
+        columns.append(messages.c.id.label("message_id"))
+        joined = joined.outerjoin(messages, literal(True))
+    statement = select(*columns).select_from(joined)
+    return statement.order_by(messages.c.id) if jobs else statement
+
+
+def in_one_statement(head: tuple[int, str] | None) -> bool:
+    """Whether ``append(head=head)`` writes with one statement, which can carry a write ``along``."""
+    # SQLite (development) has no UPDATE inside WITH.
+    return head is not None and db.session.get_bind().dialect.name == "postgresql"
 
 
 class AuditIntegrityError(RuntimeError):
@@ -238,6 +275,9 @@ def append(
     to_state: str | None = None,
     chain_locked: bool = False,
     head: tuple[int, str] | None = None,
+    outbox_jobs: Sequence[str] = (),
+    outbox_queue: str = "default",
+    along: tuple[UpdateBase, dict] | None = None,
 ) -> AppendedEvent:
     """Add an event to ``chain`` and sign the chain's new head, in the current transaction.
 
@@ -245,12 +285,19 @@ def append(
     holds the subject row's lock), so no advisory lock is needed. ``head`` is the chain's signed
     head (seq, hash) as the caller read it under that lock (the engine reads it with the row): the
     append then takes one statement, and reads the head itself only if it has moved since.
-    The caller commits.
+    ``outbox_jobs`` are jobs to record with the event, each as ``outbox.add(job, outbox_queue,
+    audit_event_id=<the event's id>)`` does (on that fast path, in the same statement); their ids
+    are the event's ``message_ids``, in that order. ``along`` is a write of the caller's (a
+    statement RETURNING a row per row it wrote, and its parameters) to run in that statement, for
+    one round trip less: only where ``in_one_statement(head)``; how many rows it wrote is the
+    event's ``along_rows``. The caller commits.
     """
+    if along is not None and not in_one_statement(head):
+        raise ValueError("a write along with the append needs in_one_statement(head)")
     if not chain_locked:
         _lock_chain(chain)
     # Hash what the database will give back: JSON turns tuples into lists and keys into strings.
-    data = json.loads(json.dumps(data or {}, ensure_ascii=False))
+    data = json.loads(json.dumps(data, ensure_ascii=False)) if data else {}
     key = audit_key()
 
     def following(prev_seq: int, prev_hash: str) -> AppendedEvent:
@@ -273,20 +320,30 @@ def append(
         event.hash = compute_hash(event, key)
         return event
 
-    # SQLite (development) has no UPDATE inside WITH: the head is read as below.
-    if head is not None and db.session.get_bind().dialect.name == "postgresql":
+    jobs = tuple(outbox_jobs)
+    along_rows = 0
+    if head is not None and in_one_statement(head):
         event = following(*head)
         # A plain INSERT … RETURNING (with the head's move): the trail is append-only, so the unit
         # of work has nothing to track.
-        row = {f"e_{name}": value for name, value in vars(event).items() if name != "id"}
+        row = {f"e_{name}": value for name, value in vars(event).items() if name not in _NOT_COLUMNS}
         row.update(at_seq=head[0], new_mac=checkpoint_mac(chain, event.seq, event.hash, key))
-        event_id = db.session.execute(_ADVANCE_AND_INSERT, row).scalar_one_or_none()
-        if event_id is not None:
-            event.id = event_id
+        if jobs:
+            row["o_created_at"] = utcnow()
+        statement = _advance_and_insert(jobs, outbox_queue, None if along is None else along[0])
+        if along is not None:
+            row.update(along[1])
+        written = db.session.execute(statement, row).all()
+        along_rows = written[0][0]
+        if written[0][1] is not None:
+            event.id = written[0][1]
+            event.message_ids = [message_id for _, _, message_id in written] if jobs else []
+            event.along_rows = along_rows
+            outbox.note_added(event.message_ids)
             return event
     prev_seq, prev_hash, signed = _head(chain)
     event = following(prev_seq, prev_hash)
-    row = {name: value for name, value in vars(event).items() if name != "id"}
+    row = {name: value for name, value in vars(event).items() if name not in _NOT_COLUMNS}
     event.id = db.session.execute(_INSERT, row).scalar_one()
     signed_head = {
         "seq": event.seq,
@@ -302,6 +359,8 @@ def append(
     else:
         db.session.execute(_NEW_CHECKPOINT, {"chain": chain, **signed_head})
         db.session.info.setdefault(_NEW_CHAINS, set()).add(chain)
+    event.message_ids = [outbox.add(job, outbox_queue, audit_event_id=event.id) for job in jobs]
+    event.along_rows = along_rows
     return event
 
 
@@ -368,6 +427,10 @@ class AppendedEvent:
     hash: str = ""
     hash_version: int = HMAC_SHA256
     id: int = 0  # the row's, set by ``append`` once inserted (ids start at 1)
+    # The outbox rows written with it (``append(outbox_jobs=...)``), in the jobs' order.
+    message_ids: list[int] = field(default_factory=list)
+    # How many rows the caller's write ``append(along=...)`` wrote.
+    along_rows: int = 0
 
 
 @dataclass(frozen=True)

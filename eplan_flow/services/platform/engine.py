@@ -18,6 +18,7 @@ from sqlalchemy import cast as cast_
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.dml import UpdateBase
 
 from eplan_flow import text
 from eplan_flow.collation import thai_collated
@@ -49,7 +50,7 @@ from eplan_flow.models import (
 )
 from eplan_flow.models._types import utcnow
 from eplan_flow.permissions import can_read, covering_grants_clause, roles_over
-from eplan_flow.services.platform import audit, metrics, outbox
+from eplan_flow.services.platform import audit, metrics
 from eplan_flow.services.platform.unit_of_work import transaction
 from workflows import REGISTRY, DefinitionError, Registry, UnknownWorkflow, WorkflowDefinition
 
@@ -234,12 +235,14 @@ def _fire_statement(workflow: str):
 
 
 @cache
-def _state_update_statement(table):
-    return (
+def _state_update_statement(table, returning: bool = False):
+    statement = (
         update(table)
         .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("expected"))
         .values(status=bindparam("status"), version=bindparam("version"), updated_at=bindparam("now"))
     )
+    # RETURNING, to run inside the audit append's statement and count the rows it wrote there.
+    return statement.returning(table.c.id) if returning else statement
 
 
 def get_instance(workflow: str, instance_id: int, actor, *, lock: bool = False):
@@ -363,7 +366,11 @@ def _fire(workflow, instance_id, trigger, actor, comment, expected_version, data
         raise GuardFailed(f"{trigger} is not possible for this item now", trigger=trigger)
     for action in entry_actions(definition, moving.status):
         action(instance, actor, from_state, moving.status, data)
-    _write_state(instance, moving.status, expected_version)
+    values = _state_values(instance, moving.status, expected_version)
+    # The state write goes in the audit append's statement where it can (one round trip less).
+    along = _plain_state_write(instance, values, expected_version) if audit.in_one_statement(head) else None
+    if along is None:
+        _write_state(instance, values, expected_version)
     event = audit.append(
         chain_for(instance),
         trigger,
@@ -372,15 +379,19 @@ def _fire(workflow, instance_id, trigger, actor, comment, expected_version, data
         workflow=definition.name,
         workflow_version=definition.version,
         from_state=from_state,
-        to_state=instance.status,
+        to_state=moving.status,
         comment=comment,
         data=data,
         chain_locked=True,
         head=head,
+        # The definition's effects, each an outbox row carrying the event's id: written with the
+        # event, in one statement.
+        outbox_jobs=definition.effects,
+        outbox_queue="notifications",
+        along=along,
     )
-    message_ids = [
-        outbox.add(effect, queue="notifications", audit_event_id=event.id) for effect in definition.effects
-    ]
+    if along is not None:
+        _written(instance, values, event.along_rows)
     metrics.transition_fired(definition.name, trigger)  # counted once the transaction commits
     return FireResult(
         workflow,
@@ -390,7 +401,7 @@ def _fire(workflow, instance_id, trigger, actor, comment, expected_version, data
         instance.status,
         instance.version,
         event.id,
-        message_ids,
+        event.message_ids,
     )
 
 
@@ -407,15 +418,34 @@ class _MachineView:
         return getattr(self._instance, name)
 
 
-def _write_state(instance, status: str, expected_version: int) -> None:
-    """Write the new status, bump the version and store any change an entry action made to the
-    row, with one guarded UPDATE.
+def _state_values(instance, status: str, expected_version: int) -> dict:
+    """The columns a step writes: the new status, the bumped version, and any change an entry
+    action made to the row."""
+    values = _pending_changes(instance)
+    values.update(status=status, version=expected_version + 1, updated_at=utcnow())
+    return values
+
+
+def _plain_state_write(instance, values: dict, expected_version: int) -> tuple[UpdateBase, dict] | None:
+    """The guarded UPDATE ... RETURNING of a step that writes only status, version and time (the
+    hot path: one statement built once per table), and its parameters; None for any other."""
+    if set(values) != {"status", "version", "updated_at"}:
+        return None
+    return _state_update_statement(type(instance).__table__, returning=True), {
+        "row_id": instance.id,
+        "expected": expected_version,
+        "status": values["status"],
+        "version": values["version"],
+        "now": values["updated_at"],
+    }
+
+
+def _write_state(instance, values: dict, expected_version: int) -> None:
+    """Write the step's ``values`` to the row with one guarded UPDATE.
 
     The hot path skips the unit of work: the row is locked, so the version guard only matters if
     someone bypassed the lock; the in-memory row then takes the written values as committed.
     """
-    values = _pending_changes(instance)
-    values.update(status=status, version=expected_version + 1, updated_at=utcnow())
     table = type(instance).__table__
     with db.session.no_autoflush:
         if set(values) == {"status", "version", "updated_at"}:
@@ -424,7 +454,7 @@ def _write_state(instance, status: str, expected_version: int) -> None:
                 {
                     "row_id": instance.id,
                     "expected": expected_version,
-                    "status": status,
+                    "status": values["status"],
                     "version": values["version"],
                     "now": values["updated_at"],
                 },
@@ -438,7 +468,13 @@ def _write_state(instance, status: str, expected_version: int) -> None:
             params = {}
         # An UPDATE's result is a CursorResult (rowcount); Session.execute is typed for any statement.
         written = cast(CursorResult, db.session.execute(statement, params)).rowcount
-    if written != 1:
+    _written(instance, values, written)
+
+
+def _written(instance, values: dict, rows: int) -> None:
+    """Take the written ``values`` as the in-memory row's committed state, once the guarded UPDATE
+    wrote its one row."""
+    if rows != 1:
         raise StaleDataError("the row changed under its lock")
     for key, value in values.items():
         set_committed_value(instance, key, value)

@@ -1,8 +1,9 @@
 """Whether this process may take traffic: its database answers at the migrations' head, and its
 Redis answers when one is configured.
 
-A load balancer asks every few seconds, so each check is one round trip and the head of the
-migration scripts is read from disk once per process. Why a check failed goes to the log, never to
+A load balancer asks every few seconds, so each check is a round trip or two (on PostgreSQL the
+first bounds the second's wait) and the head of the migration scripts is read from disk once per
+process. Why a check failed goes to the log, never to
 the caller: the probe is unauthenticated.
 """
 
@@ -38,8 +39,15 @@ def script_heads(directory: str) -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
+# A probe that waits is no answer: a migration holding alembic_version's lock, or a database too
+# busy to answer, makes it "unavailable" after this long rather than hanging the balancer's check.
+STATEMENT_TIMEOUT_MS = 2000
+
+
 def _database_at_head() -> bool:
     try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"))
         current = frozenset(db.session.scalars(text("SELECT version_num FROM alembic_version")))
     except sa_exc.SQLAlchemyError as exc:
         # Unreachable, or never migrated (no alembic_version table).

@@ -14,9 +14,25 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import (
+    CTE,
+    JSON,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 
 from eplan_flow.extensions import db
@@ -50,8 +66,55 @@ def add(job: str, queue: str = "default", **kwargs) -> int:
             "created_at": utcnow(),
         },
     ).scalar_one()
-    db.session.info.setdefault(_PENDING, []).append(message_id)
+    note_added([message_id])
     return message_id
+
+
+def note_added(ids: Iterable[int]) -> None:
+    """Note rows another module's statement wrote (``insert_following``) as ``add`` notes its own."""
+    db.session.info.setdefault(_PENDING, []).extend(ids)
+
+
+@cache
+def insert_following(event_ids: CTE, jobs: tuple[str, ...], queue: str) -> CTE:
+    """The INSERT, as a CTE returning the new ids, of one pending row per job in ``jobs`` (in that
+    order, so their ids ascend in it), each with ``audit_event_id`` set to the id the CTE
+    ``event_ids`` returns: a caller writes the rows together with that row, in its statement.
+
+    The rows are those ``add(job, queue, audit_event_id=id)`` writes (the creation time is the
+    parameter ``o_created_at``); the caller notes the ids (``note_added``). The jobs are checked
+    when the statement is built (once: it is cached).
+    """
+    for job in jobs:
+        queues.check_job(job)
+    table = OutboxMessage.__table__
+    # Job names are constants of the workflow definitions, so they are part of the statement (as
+    # a UNION, not VALUES: a statement holding VALUES is compiled again at each execution).
+    job_rows = union_all(
+        *(
+            select(literal(n, Integer).label("n"), literal(job, String).label("job"))
+            for n, job in enumerate(jobs)
+        )
+    ).subquery("jobs")
+    rows = (
+        select(
+            bindparam("o_created_at", type_=table.c.created_at.type).label("created_at"),
+            literal(queue, table.c.queue.type).label("queue"),
+            job_rows.c.job,
+            cast(func.jsonb_build_object("audit_event_id", event_ids.c.id), JSON).label("kwargs"),
+            literal("pending", table.c.state.type).label("state"),
+            literal(0, table.c.attempts.type).label("attempts"),
+        )
+        .select_from(event_ids)
+        .join(job_rows, literal(True))
+        .order_by(job_rows.c.n)
+    )
+    return (
+        insert(table)
+        .from_select(["created_at", "queue", "job", "kwargs", "state", "attempts"], rows)
+        .returning(table.c.id)
+        .cte("messages")
+    )
 
 
 def relay_committed(session: Session | None = None) -> None:
@@ -253,7 +316,21 @@ def start_in_process_runner(app) -> bool:
             sweep()
 
     threading.Thread(target=sweep_forever, name="eplan-outbox-sweep", daemon=True).start()
+    for job, seconds in (app.config.get("IN_PROCESS_PERIODIC_JOBS") or {}).items():
+        _start_periodic(app, stop, job, float(seconds))
     return True
+
+
+def _start_periodic(app, stop: threading.Event, job: str, seconds: float) -> None:
+    """Without a scheduler: hand ``job`` to this process's job thread every ``seconds`` (once at a
+    time: a run still waiting there is not queued again)."""
+    function = queues.job_function(job)
+
+    def tick_forever() -> None:
+        while not stop.wait(seconds):
+            queues.submit_in_process(app, f"periodic-{job}", function)
+
+    threading.Thread(target=tick_forever, name=f"eplan-periodic-{job}", daemon=True).start()
 
 
 def stop_in_process_runner(app) -> None:

@@ -29,12 +29,13 @@ JOB_NAMES = frozenset(
         "send_email",
         "purge_expired",
         "render_document",
+        "refresh_oversight_figures",
     }
 )
 
 
 # Jobs that may run longer than RQ's default three minutes: a 2,000-project ผ.02 PDF takes minutes.
-JOB_TIMEOUTS = {"render_document": 1800}
+JOB_TIMEOUTS = {"render_document": 1800, "refresh_oversight_figures": 1800}
 
 
 class QueueUnavailable(RuntimeError):
