@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from eplan_flow import messages
+from eplan_flow import messages, text
 from eplan_flow.errors import DomainError
 from eplan_flow.execution import bp
 from eplan_flow.execution.forms import PostForm
@@ -65,7 +65,8 @@ def open_action_plan(org_id: int):
             current_user,
             org.id,
             request.form.get("fiscal_year_be"),
-            request.form.get("ordinance_announced_on"),
+            # Typed as pages show dates, dd/mm/yyyy of the Buddhist Era (15/10/2568).
+            text.parse_typed_date(request.form.get("ordinance_announced_on"), field="ordinance_announced_on"),
         )
     except DomainError as exc:
         flash(messages.message_for(exc, "form"), "error")

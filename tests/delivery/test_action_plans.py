@@ -245,9 +245,14 @@ def test_a_secretary_opens_the_plan_ticks_months_and_prints_the_forms_in_thai(wo
     login_as(world.planner)
     listing = _page(client, f"/execution/laos/{world.sao_a.id}/action-plans")
     assert "จัดทำแผนการดำเนินงาน" in listing and "Open an action plan" not in listing
+    # The ordinance's date is typed as pages show dates (B.E.), not picked in a Gregorian calendar.
+    assert (
+        'type="date"' not in listing
+        and 'id="ordinance_announced_on" name="ordinance_announced_on"' in listing
+    )
     response = client.post(
         f"/execution/laos/{world.sao_a.id}/action-plans",
-        data={"fiscal_year_be": "2570", "ordinance_announced_on": ORDINANCE},
+        data={"fiscal_year_be": "2570", "ordinance_announced_on": "28/09/2569"},
     )
     assert response.status_code == 303
     action_plan = db.session.scalars(select(ActionPlan)).one()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urljoin
 
 import openpyxl
 import pytest
@@ -188,12 +190,30 @@ def test_the_provincial_officer_reads_the_dashboard_and_downloads_it(people):
     sheet = openpyxl.load_workbook(io.BytesIO(Path(xlsx_download.value.path()).read_bytes())).active
     assert any("นาสวรรค์" in str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell)
 
+    # eMENSCR for the province, from the board's own link: every LAO's projects with their linkage.
+    with page.expect_download() as emenscr_download:
+        page.locator("#emenscr-links").get_by_role("link", name="CSV").click()
+    header = Path(emenscr_download.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "ยุทธศาสตร์ชาติ" in header, header
+
     # From the board to an LAO's plan: open its district's group and click the LAO's name.
     group = page.locator("main details").filter(has=page.locator("table")).filter(has_text="นาสวรรค์")
     if group.count():
         group.first.locator("summary").first.click()
     page.locator("main table").get_by_role("link", name=re.compile("นาสวรรค์")).first.click()
     expect(page.locator("main h1")).to_contain_text("แผนพัฒนาท้องถิ่น")
+
+
+def test_a_developer_finds_the_api_documentation_from_any_page(people):
+    """The footer's link leads to the API's documentation page (no script, no CDN), and from it to
+    the machine-readable OpenAPI document."""
+    page = people("provincial_officer")
+    click_link(page, "คู่มือเชื่อมต่อระบบ (เอพีไอ)", within="footer")
+    expect(page.locator("main h1")).to_have_text("คู่มือเชื่อมต่อระบบ (เอพีไอ)")
+    accessible(page)
+    href = page.locator("main").get_by_role("link", name="/api/v1/openapi.json").get_attribute("href") or ""
+    document = page.request.get(urljoin(page.url, href))
+    assert document.ok and document.json()["openapi"].startswith("3.1")
 
 
 def test_dla_reads_every_province_then_opens_one(people):
@@ -281,6 +301,42 @@ def test_a_project_is_budgeted_contracted_paid_and_completed(people):
     page.locator("nav.breadcrumbs a").last.click()
     row = page.locator("main table tbody tr").filter(has_text=project)
     expect(row.locator("td").last).to_have_text(th("Yes"))
+
+
+def test_the_planner_opens_the_years_action_plan_and_prints_its_forms(people):
+    """From the plan in force to this year's action plan (ข้อ 26): opened with the ordinance's date
+    typed in B.E., its ผด.02 page and both forms as PDF."""
+    page = people("planner")
+    with page.expect_navigation(wait_until="load"):
+        page.locator("a[id^=home-plan-in-force]").first.click()
+    link = page.locator("#plan-action-plans-link")
+    year = re.search(r"\d{4}", link.inner_text()).group(0)
+    with page.expect_navigation(wait_until="load"):
+        link.click()
+    accessible(page)
+    assert date_pickers(page) == []
+    opened = page.locator("main table").get_by_role("link", name=re.compile(year))
+    if opened.count():  # opened by an earlier run on this server
+        with page.expect_navigation(wait_until="load"):
+            opened.first.click()
+    else:
+        form = page.locator("main form:has(#ordinance_announced_on)")
+        form.locator("#fiscal_year_be").fill(year)
+        # The ordinance was announced a month ago (within the fiscal year's window, never ahead).
+        fill_date(form.locator("#ordinance_announced_on"), today_local() - timedelta(days=30))
+        with page.expect_navigation(wait_until="load"):
+            form.get_by_role("button").click()
+        expect_success(page)
+    expect(page.locator("main h1")).to_contain_text(year)
+    accessible(page)
+
+    for form_id, code in (("pd01", "ผด.01"), ("pd02", "ผด.02")):
+        href = page.locator(f"#action-plan-{form_id}-pdf-link").get_attribute("href") or ""
+        pdf = page.request.get(urljoin(page.url, href))
+        assert pdf.ok and pdf.headers["content-type"] == "application/pdf", (code, pdf.status)
+        assert pdf.body().startswith(b"%PDF"), code
+    click_link(page, th("Form ผด.02 (projects and months)"), within="main")
+    expect(page.locator("main")).to_contain_text("ผด.02")
 
 
 def test_year_end_actuals_and_an_evaluation_report(people):
