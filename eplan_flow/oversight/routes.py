@@ -3,7 +3,7 @@ its charts and its downloads. Read-only; views parse the filters and call the se
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, stream_with_context, url_for
+from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -12,6 +12,7 @@ from eplan_flow.i18n import locale_code
 from eplan_flow.oversight import bp
 from eplan_flow.oversight.forms import DIMENSION_LABELS, DimensionForm, FilterForm
 from eplan_flow.services.delivery import breakdowns, emenscr
+from eplan_flow.services.documents import jobs as document_jobs
 from eplan_flow.services.oversight import dimensions, rollups
 from eplan_flow.services.oversight import emenscr as emenscr_scope
 from eplan_flow.services.oversight import status as service
@@ -233,5 +234,19 @@ def emenscr_scope_download(fmt: str):
         return Response(stream, mimetype=DIMENSION_DOWNLOADS["csv"][0], headers=headers)
     if scope.national:
         abort(400)  # a workbook holds at most 1,048,576 rows: the country comes as CSV
-    data = emenscr.to_xlsx(found, scope.filters.fiscal_year_be)
-    return Response(data, mimetype=DIMENSION_DOWNLOADS["xlsx"][0], headers=headers)
+    # A province is some 100,000 rows, most of a minute to write as a workbook: a background job
+    # makes it (documents/jobs), followed on its page, as long official documents are.
+    return render_template(
+        "oversight/emenscr_job.html",
+        scope=scope,
+        action=url_for(".request_emenscr_workbook", **scope.filters.query_args()),
+    )
+
+
+@bp.route("/emenscr.xlsx/job", methods=["POST"])
+@login_required
+def request_emenscr_workbook():
+    """Queue the eMENSCR workbook of the reader's area (the filters in the query) and follow it."""
+    filters = service.Filters.parse(request.args)
+    job = or_abort(document_jobs.request, current_user, "emenscr", filters.query_args(), "xlsx")
+    return redirect(url_for("documents.job", job_id=job.id), code=303)

@@ -12,10 +12,12 @@ from contextlib import contextmanager
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from eplan_flow.extensions import db as _db
+from eplan_flow.models import DocumentJob
 from eplan_flow.services.delivery import emenscr
+from eplan_flow.services.documents import jobs
 from eplan_flow.services.oversight import emenscr as emenscr_scope
 from eplan_flow.services.oversight.status import Filters
 from tests.factories import results as result_factories
@@ -49,7 +51,10 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
 
 
-def test_the_province_download_holds_every_lao_s_projects_in_scope_and_nothing_else(scene, client, login_as):
+def test_the_province_download_holds_every_lao_s_projects_in_scope_and_nothing_else(
+    scene, client, login_as, app, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))  # where the job leaves its file
     expected = _own(scene, scene.sao_a) + _own(scene, scene.sao_c)
     assert len(expected) == 4 + 2
 
@@ -59,9 +64,21 @@ def test_the_province_download_holds_every_lao_s_projects_in_scope_and_nothing_e
     assert rows[1:] == expected  # by LAO code, then project number
     assert scene.sao_x.code not in {r[0] for r in rows}
 
-    book = client.get(f"/oversight/emenscr.xlsx?year={YEAR}")
+    # The workbook is made by a job: offered on a page, queued by its button, handed out when ready.
+    offer = client.get(f"/oversight/emenscr.xlsx?year={YEAR}")
+    assert offer.status_code == 200 and offer.mimetype == "text/html"
+    assert f'action="/oversight/emenscr.xlsx/job?year={YEAR}&amp;province=38"' in offer.get_data(as_text=True)
+    queued = client.post(f"/oversight/emenscr.xlsx/job?year={YEAR}&province=38")
+    assert queued.status_code == 303
+    job_id = int(queued.headers["Location"].rsplit("/", 1)[1])
+    job = _db.session.get(DocumentJob, job_id)
+    assert (job.document, job.format, job.params) == ("emenscr", "xlsx", {"year": YEAR, "province": "38"})
+    assert jobs.run(job_id) == "done"
+    book = client.get(f"/documents/jobs/{job_id}/file")
     assert book.status_code == 200
-    sheet = load_workbook(io.BytesIO(book.data), read_only=True).active
+    data = book.data
+    book.close()
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
     cells = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert [(r[0], r[3]) for r in cells] == [(r[0], int(r[3])) for r in expected]
 
@@ -79,14 +96,18 @@ def test_dla_downloads_the_country_or_one_province(scene, client, login_as):
     assert province_30 == _own(scene, scene.sao_x)
     # A workbook holds at most a million rows: the country comes as CSV only.
     assert client.get(f"/oversight/emenscr.xlsx?year={YEAR}").status_code == 400
+    assert client.post(f"/oversight/emenscr.xlsx/job?year={YEAR}").status_code == 404
     assert client.get(f"/oversight/emenscr.xlsx?year={YEAR}&province=30").status_code == 200
 
 
 def test_the_download_is_for_offices_in_their_own_scope(scene, client, login_as):
     login_as(scene.planner)
     assert client.get(f"/oversight/emenscr.csv?year={YEAR}").status_code == 403
+    assert client.post(f"/oversight/emenscr.xlsx/job?year={YEAR}").status_code == 403
     login_as(scene.provincial_officer)
     assert client.get(f"/oversight/emenscr.csv?year={YEAR}&province=30").status_code == 404
+    assert client.post(f"/oversight/emenscr.xlsx/job?year={YEAR}&province=30").status_code == 404
+    assert _db.session.scalar(select(func.count()).select_from(DocumentJob)) == 0
     assert client.get(f"/oversight/emenscr.pdf?year={YEAR}").status_code == 404
 
 
@@ -98,9 +119,12 @@ def test_the_provincial_dashboard_links_to_the_download(scene, client, login_as)
     assert links and "ระบบติดตามและประเมินผลแห่งชาติ" in links.group(1)
     hrefs = re.findall(r'href="([^"]+)"', links.group(1))
     assert len(hrefs) == 2
-    for href in hrefs:
-        response = client.get(href.replace("&amp;", "&"))
-        assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    csv_link, workbook_link = (client.get(href.replace("&amp;", "&")) for href in hrefs)
+    assert csv_link.status_code == 200 and "attachment" in csv_link.headers["Content-Disposition"]
+    # The workbook's link leads to the page that has it made in the background.
+    assert workbook_link.status_code == 200 and "/oversight/emenscr.xlsx/job?" in workbook_link.get_data(
+        as_text=True
+    )
     assert {r[0] for r in _csv(client.get(hrefs[0].replace("&amp;", "&")))[1:]} == {
         scene.sao_a.code,
         scene.sao_c.code,

@@ -329,6 +329,8 @@ UNSCOPED_ROUTES = {
     "own LAOs; LAO staff 403, a province outside 404)",
     "oversight.dimension_projects": "tests/oversight/test_dimensions.py (the overseer's LAOs only; another "
     "LAO's strategy 404)",
+    "oversight.request_emenscr_workbook": "tests/oversight/test_emenscr_scope.py (offices and DLA queue "
+    "their own area's workbook; LAO staff 403, a province outside 404, nothing queued)",
     "documents.request_plan_pdf": "tests/documents/test_jobs.py (any reader of the plan queues its long "
     "form; outsiders 404, nothing queued)",
     "documents.request_action_plan_pdf": "tests/documents/test_action_plan_pdf.py (any reader of the "

@@ -32,8 +32,11 @@ from eplan_flow.models import (
     Tactic,
 )
 from eplan_flow.services.delivery import action_plans, evaluation
+from eplan_flow.services.delivery import emenscr as emenscr_rows
 from eplan_flow.services.directory.catalogues import LINK_CATALOGUES
 from eplan_flow.services.documents import labels
+from eplan_flow.services.oversight import emenscr as emenscr_scope
+from eplan_flow.services.oversight.status import Filters
 from eplan_flow.services.planning import plans, reports, revisions, strategies
 from eplan_flow.services.planning.projects import current_records, record_values, valid_at_clause
 from eplan_flow.thaidate import MONTHS_EN, MONTHS_TH_SHORT
@@ -43,6 +46,9 @@ from workflows.deadlines import evaluation_round_label
 PLAN_FORMS = {"yt01": "ยท.01", "p01": "ผ.01", "p01_1": "ผ.01/1", "p02": "ผ.02"}
 # The forms an action plan prints (แผนการดำเนินงาน, ข้อ 26–27), by the name its address uses.
 ACTION_PLAN_FORMS = {"pd01": "ผด.01", "pd02": "ผด.02"}
+# Workbooks made by a job (their rows are too many to wait for): the eMENSCR export of an office's
+# area, by the oversight filters (``year``, ``province``, ``district``, ``type``).
+WORKBOOKS = ("emenscr",)
 # Rows a document may hold and still be rendered while the person waits; longer ones are jobs.
 # WeasyPrint lays out one to two A4 pages of a ผ.02 a second, 10 to 15 rows each (bench/bench_pdf.py).
 STREAM_LIMIT = 120
@@ -542,9 +548,30 @@ def list_size(actor, plan_id: int, version: int | None, source: str) -> int:
     )
 
 
+def _emenscr_scope(actor, params: dict) -> emenscr_scope.Scope:
+    """The area of an eMENSCR workbook: an office's own, or a province for DLA (a workbook holds at
+    most about a million rows, so never the whole country: NotFound)."""
+    scope = emenscr_scope.scope_for(actor, Filters.parse({key: str(value) for key, value in params.items()}))
+    if scope.national:
+        raise NotFound("the whole country comes as CSV, not as a workbook", document="emenscr")
+    return scope
+
+
+def build_workbook(actor, name: str, params: dict) -> bytes:
+    """The workbook ``name`` (one of ``WORKBOOKS``) with ``params``, for ``actor``."""
+    if name != "emenscr":
+        raise NotFound(f"no workbook {name!r}", document=name)
+    scope = _emenscr_scope(actor, params)
+    year = scope.filters.fiscal_year_be
+    return emenscr_rows.to_xlsx(emenscr_scope.each_project(actor, scope), year)
+
+
 def describe(actor, name: str, params: dict) -> str:
     """The file name of document ``name`` with ``params``, once the actor is known to be able to
     read it (NotFound otherwise), without loading its rows: what a job is queued under."""
+    if name == "emenscr":
+        scope = _emenscr_scope(actor, params)
+        return f"eMENSCR {scope.label} {scope.filters.fiscal_year_be}"
     if name in PLAN_FORMS:
         plan = plans.get_plan(actor, params["plan_id"])
         plan_version(plan, params.get("version"))

@@ -110,10 +110,13 @@ def run(document_job_id: int) -> str:
             _set(document_job_id, progress=percent)
 
     try:
-        built = forms.build(actor, name, params)
-        html = built.html()
-        report(pdf.LAYOUT_FROM)
-        data = pdf.render_pdf(html, progress=report, expected_pages=built.expected_pages)
+        if fmt == "xlsx":
+            data = forms.build_workbook(actor, name, params)
+        else:
+            built = forms.build(actor, name, params)
+            html = built.html()
+            report(pdf.LAYOUT_FROM)
+            data = pdf.render_pdf(html, progress=report, expected_pages=built.expected_pages)
         relative = f"{FOLDER}/{document_job_id}.{fmt}"
         _write(Path(current_app.instance_path) / relative, data)
     except Exception as exc:
