@@ -6,7 +6,11 @@ import sqlalchemy as sa
 
 
 def make_bench_app(url: str):
-    """An app on ``url`` with jobs off (the page is measured, not Redis) and the dev sign-in on."""
+    """An app on ``url`` with jobs off (the page is measured, not Redis) and the dev sign-in on.
+
+    Nor does it start the threads a Redis-less web process starts on its first request (the outbox
+    sweep and the periodic jobs, among them the rollups' refresh every 10 s), so nothing refreshes
+    or relays behind a bench's back while it measures."""
     from eplan_flow import create_app
 
     return create_app(
@@ -14,6 +18,8 @@ def make_bench_app(url: str):
             "DATABASE_URL": url,
             "REDIS_URL": None,
             "OUTBOX_RELAY_ON_COMMIT": False,
+            "OUTBOX_SWEEP_SECONDS": 0,
+            "IN_PROCESS_PERIODIC_JOBS": {},
             "LOAD_DEMO_DATA": False,
             "WTF_CSRF_ENABLED": False,
             # The benches sign their reader in through the development login form.
@@ -36,28 +42,8 @@ def reset_schema(app) -> None:
         db.engine.dispose()
 
 
-def make_quiet_bench_app(url: str):
-    """``make_bench_app``'s app without the threads a Redis-less web process starts on its first
-    request (the outbox sweep and the periodic jobs, among them the rollups' refresh every 10 s), so
-    nothing refreshes or relays behind a bench's back while it measures."""
-    from eplan_flow import create_app
-
-    return create_app(
-        {
-            "DATABASE_URL": url,
-            "REDIS_URL": None,
-            "OUTBOX_RELAY_ON_COMMIT": False,
-            "OUTBOX_SWEEP_SECONDS": 0,
-            "IN_PROCESS_PERIODIC_JOBS": {},
-            "LOAD_DEMO_DATA": False,
-            "WTF_CSRF_ENABLED": False,
-            "DEV_LOGIN_ENABLED": True,
-        }
-    )
-
-
 # -- gunicorn in production configuration (bench/http.py) ----------------------------------------------
-# Adapted from tests/platform/test_production_smoke.py, which a bench may not import.
+# The production smoke test (tests/platform/test_production_smoke.py) uses the certificate too.
 
 
 def self_signed_certificate(directory):

@@ -42,6 +42,8 @@ import sqlalchemy as sa
 from psycopg.types.json import Json
 from sqlalchemy.engine import make_url
 
+from bench.common import make_bench_app
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_bench"
 TRIGGER, FROM_STATE, TO_STATE = "submit_to_committee", "drafting", "committee_review"
 LAOS = 50
@@ -61,19 +63,6 @@ def ensure_database(url: str) -> None:
     from eplan_flow.dbutil import create_database_if_missing
 
     create_database_if_missing(url)
-
-
-def make_bench_app(url: str):
-    from eplan_flow import create_app
-
-    return create_app(
-        {
-            "DATABASE_URL": url,
-            "REDIS_URL": None,  # measure the engine, not Redis
-            "OUTBOX_RELAY_ON_COMMIT": False,
-            "LOAD_DEMO_DATA": False,
-        }
-    )
 
 
 def reset_schema(app) -> None:

@@ -57,8 +57,8 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench.common import make_quiet_bench_app, reset_schema
-from bench.oversight import FISCAL_YEAR, LAOS_FILE, PASSWORD
+from bench.common import make_bench_app, reset_schema
+from bench.oversight import FISCAL_YEAR, LAOS_FILE, PASSWORD, add_catalogues
 from eplan_flow.dbutil import create_database_if_missing
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_bench_national"
@@ -257,7 +257,7 @@ def build(app, conninfo: str, rows: list[dict], n_projects: int) -> dict[str, fl
     from werkzeug.security import generate_password_hash
 
     from eplan_flow.extensions import db
-    from eplan_flow.models import CatalogueItem, Organisation, RoleGrant, User
+    from eplan_flow.models import Organisation, RoleGrant, User
     from eplan_flow.services.directory import laos_import
     from eplan_flow.services.oversight import rollups
 
@@ -297,29 +297,7 @@ def build(app, conninfo: str, rows: list[dict], n_projects: int) -> dict[str, fl
         db.session.add_all([admin, planner])
         db.session.flush()
         db.session.add(RoleGrant(user_id=admin.id, organisation_id=dla.id, role="dla_admin"))
-        db.session.add(
-            CatalogueItem(
-                catalogue="budget_programme",
-                scope="",
-                code="00240",
-                name_th="แผนงานอุตสาหกรรมและการโยธา",
-                position=9,
-            )
-        )
-        db.session.add_all(
-            CatalogueItem(
-                catalogue="national_strategy",
-                scope="",
-                code=f"NS{i}",
-                name_th=f"ยุทธศาสตร์ชาติที่ {i}",
-                position=i,
-            )
-            for i in range(1, 7)
-        )
-        db.session.add_all(
-            CatalogueItem(catalogue="sdg", scope="", code=f"SDG{i}", name_th=f"เป้าหมายที่ {i}", position=i)
-            for i in range(1, 18)
-        )
+        add_catalogues(db.session)
         db.session.commit()
         db.session.remove()
     took["laos"] = time.perf_counter() - started
@@ -600,7 +578,7 @@ def memory_kib() -> tuple[int, int]:
 
 def rss_child(url: str, path: str) -> None:
     """In a fresh process: the app, a sign-in, then one page; print its RSS before and at the peak (JSON)."""
-    app = make_quiet_bench_app(url)
+    app = make_bench_app(url)
     client, base = signed_in_client(app)
     before, _ = memory_kib()
     started = time.perf_counter()
@@ -640,7 +618,7 @@ def main(argv=None) -> None:
     conninfo = conninfo_of(url)
     rows = read_laos(args.csv)
     create_database_if_missing(url)
-    app = make_quiet_bench_app(url)
+    app = make_bench_app(url)
     shown_url = make_url(url).render_as_string(hide_password=True)
     if not args.rebuild and already_built(conninfo, len(rows), args.projects):
         print(f"reusing the country already built on {shown_url} (--rebuild to build it again)")

@@ -131,12 +131,38 @@ def largest_province(path: Path) -> tuple[str, list[dict]]:
     return code, [r for r in rows if r["province_code"] == code]
 
 
+def add_catalogues(session) -> None:
+    """The catalogue items the generated projects link to: a แผนงาน, the six National Strategies and
+    the 17 SDGs."""
+    from eplan_flow.models import CatalogueItem
+
+    session.add(
+        CatalogueItem(
+            catalogue="budget_programme",
+            scope="",
+            code="00240",
+            name_th="แผนงานอุตสาหกรรมและการโยธา",
+            position=9,
+        )
+    )
+    session.add_all(
+        CatalogueItem(
+            catalogue="national_strategy", scope="", code=f"NS{i}", name_th=f"ยุทธศาสตร์ชาติที่ {i}", position=i
+        )
+        for i in range(1, 7)
+    )
+    session.add_all(
+        CatalogueItem(catalogue="sdg", scope="", code=f"SDG{i}", name_th=f"เป้าหมายที่ {i}", position=i)
+        for i in range(1, 18)
+    )
+
+
 def set_up(app, rows: list[dict], province: str, n_projects: int, years: int) -> dict:
     """Import the province's LAOs and bulk-generate their plans, projects and executions."""
     from werkzeug.security import generate_password_hash
 
     from eplan_flow.extensions import db
-    from eplan_flow.models import CatalogueItem, Organisation, RoleGrant, User
+    from eplan_flow.models import Organisation, RoleGrant, User
     from eplan_flow.services.directory import laos_import
 
     with app.app_context():
@@ -154,29 +180,7 @@ def set_up(app, rows: list[dict], province: str, n_projects: int, years: int) ->
         db.session.add(officer)
         db.session.flush()
         db.session.add(RoleGrant(user_id=officer.id, organisation_id=office.id, role="provincial_officer"))
-        db.session.add(
-            CatalogueItem(
-                catalogue="budget_programme",
-                scope="",
-                code="00240",
-                name_th="แผนงานอุตสาหกรรมและการโยธา",
-                position=9,
-            )
-        )
-        db.session.add_all(
-            CatalogueItem(
-                catalogue="national_strategy",
-                scope="",
-                code=f"NS{i}",
-                name_th=f"ยุทธศาสตร์ชาติที่ {i}",
-                position=i,
-            )
-            for i in range(1, 7)
-        )
-        db.session.add_all(
-            CatalogueItem(catalogue="sdg", scope="", code=f"SDG{i}", name_th=f"เป้าหมายที่ {i}", position=i)
-            for i in range(1, 18)
-        )
+        add_catalogues(db.session)
         db.session.commit()
         steps = [
             # Plans of 2566–2570 in a spread of states (a tenth still drafting, never announced).

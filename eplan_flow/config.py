@@ -9,6 +9,10 @@ import os
 from eplan_flow import sealing
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+# How often the oversight rollups take in what changed, in seconds: the scheduler's cron entry
+# (eplan_flow/jobs/schedule.py) and the Redis-less web process's periodic runner both read it.
+# A divisor of 60, so the cron's seconds field "*/N" ticks evenly.
+OVERSIGHT_REFRESH_SECONDS = 10
 
 
 class Config:
@@ -58,7 +62,7 @@ class Config:
     OUTBOX_SWEEP_SECONDS = 30
     # Without Redis: recurring jobs the web process runs itself, every so many seconds (with Redis,
     # `eplan scheduler` runs them; eplan_flow/jobs/schedule.py).
-    IN_PROCESS_PERIODIC_JOBS: dict[str, float] = {"refresh_oversight_figures": 10}
+    IN_PROCESS_PERIODIC_JOBS: dict[str, float] = {"refresh_oversight_figures": OVERSIGHT_REFRESH_SECONDS}
     # The one scheduler holds a Redis lease this long, renewing it; a second one waits to take over.
     SCHEDULER_LEASE_SECONDS = 30
     # The recurring jobs as [{"job", "queue", "cron"}] in Bangkok time (EPLAN_CRON_SCHEDULE, JSON);

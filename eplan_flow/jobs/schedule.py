@@ -38,6 +38,7 @@ from rq.job import Job
 
 from eplan_flow import thaidate
 from eplan_flow.jobs import tasks
+from eplan_flow.services.oversight import rollups
 from eplan_flow.services.platform import queues
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,13 @@ SCHEDULE = (
     {"job": "escalate_waiting_approvals", "queue": "default", "cron": "0 * * * *"},
     # Spent OIDC codes and tokens, old relayed outbox rows and sent email: at night.
     {"job": "purge_expired", "queue": "default", "cron": "30 2 * * *"},
-    # The oversight rollups take in what changed (services/oversight/rollups.py): every 10 seconds
-    # (croniter's sixth field is the second).
-    {"job": "refresh_oversight_figures", "queue": "default", "cron": "* * * * * */10"},
+    # The oversight rollups take in what changed (services/oversight/rollups.py): every
+    # REFRESH_SECONDS (croniter's sixth field is the second).
+    {
+        "job": "refresh_oversight_figures",
+        "queue": "default",
+        "cron": f"* * * * * */{rollups.REFRESH_SECONDS}",
+    },
 )
 RETRY_AFTER_REDIS_ERROR = 5.0  # seconds
 # Modules jobs lived in before every job moved to ``eplan_flow.jobs.tasks`` (the scheduler's own

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from croniter import croniter
 from sqlalchemy import func, select, update
 
+from eplan_flow.config import Config
 from eplan_flow.extensions import db as _db
 from eplan_flow.jobs import schedule
 from eplan_flow.models import Disbursement, Organisation, OversightChange, OversightFigures, ProjectExecution
@@ -231,6 +232,8 @@ def test_the_scheduler_refreshes_every_ten_seconds():
     times = [ticks.get_next(datetime) for _ in range(4)]
     assert [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)] == [10.0] * 3
     assert rollups.REFRESH_SECONDS == 10
+    # The web process without Redis runs it as often.
+    assert Config.IN_PROCESS_PERIODIC_JOBS == {"refresh_oversight_figures": rollups.REFRESH_SECONDS}
 
 
 @pytest.mark.usefixtures("sqlite_app")

@@ -23,8 +23,6 @@ so a new part of the layout adds what it observes to ``SmokeRun`` and a test bes
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
 import os
 import shutil
@@ -47,10 +45,6 @@ import pytest
 import redis
 import requests
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Worker
 from rq.cron import get_cron_job_history_key
@@ -60,6 +54,7 @@ from rq.results import Result
 from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, func, select, text
 
+from bench.common import self_signed_certificate
 from eplan_flow import log_redaction
 from eplan_flow.auth import oidc_client
 from eplan_flow.extensions import db as _db
@@ -125,52 +120,6 @@ def free_port() -> int:
 class Certificate:
     cert: Path
     key: Path
-
-
-def self_signed_certificate(directory: Path) -> Certificate:
-    """A certificate for 127.0.0.1 (its own issuer), and its key, as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eplan production smoke")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=True,
-                key_cert_sign=True,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    files = Certificate(directory / "cert.pem", directory / "key.pem")
-    files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    files.key.chmod(0o600)
-    return files
 
 
 def production_environment(port: int, workdir: Path, tls: Certificate) -> dict[str, str]:
@@ -773,7 +722,7 @@ def smoke(_schema, tmp_path_factory):
     logs = workdir / "logs"
     logs.mkdir()
     port = free_port()
-    tls = self_signed_certificate(workdir)
+    tls = Certificate(*self_signed_certificate(workdir))
     env = production_environment(port, workdir, tls)
     base = env["EPLAN_BASE_URL"]
     app = make_app(**PRODUCTION_CONFIG)  # the same keys as the processes: one audit chain, one seal

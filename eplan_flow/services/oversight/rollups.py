@@ -25,6 +25,7 @@ from decimal import Decimal
 from sqlalchemy import and_, delete, func, insert, select
 
 from eplan_flow import exports
+from eplan_flow.config import OVERSIGHT_REFRESH_SECONDS
 from eplan_flow.extensions import db
 from eplan_flow.models import (
     Organisation,
@@ -40,7 +41,7 @@ from eplan_flow.permissions import visible_org_clause
 from eplan_flow.services.oversight import status
 from workflows.deadlines import DEADLINES_V1
 
-REFRESH_SECONDS = 10
+REFRESH_SECONDS = OVERSIGHT_REFRESH_SECONDS  # config's, which the in-process runner reads too
 BATCH_LAOS = 200  # LAOs recomputed per transaction
 # pg_advisory_xact_lock key: one refresh at a time (two would replace the same rows at once).
 _LOCK_KEY = 0x0E9A1_F16
@@ -134,12 +135,19 @@ def compute(org_ids: list[int]) -> list[dict]:
     for year in _years(org_ids):
         planned = status.planned_counts(org_ids, status.period_start_for(year), year)
         by_lao: dict[int, status.Money] = {}
+        with_executions = org_ids
         for dimension in status.DIMENSIONS:
-            by_lao, by_item = status.money_figures(org_ids, year, dimension)
+            # Every call also sums per LAO (a GROUP BY over the executions it has read anyway); the
+            # first one tells which LAOs have executions that year, and only those are read again.
+            figures, by_item = status.money_figures(with_executions, year, dimension)
+            by_lao = by_lao or figures
             rows.extend(
                 _row(org_id, year, dimension, item_id or NO_ITEM, 0, money, now)
                 for (org_id, item_id), money in by_item.items()
             )
+            with_executions = sorted(by_lao)
+            if not with_executions:
+                break  # no executions that year: no dimension has figures either
         for org_id in sorted(set(by_lao) | set(planned)):
             rows.append(_row(org_id, year, TOTAL, NO_ITEM, planned.get(org_id, 0), by_lao.get(org_id), now))
     return rows
