@@ -269,7 +269,13 @@ SCHEMAS: dict[str, dict] = {
             "state_label": STRING,
             "version": INTEGER,
             "allowed_triggers": {"type": "array", "items": _ref("Step")},
-            "history": {"type": "array", "items": _ref("Event")},
+            "history": {
+                "type": "array",
+                "items": _ref("Event"),
+                "description": "The latest 20 events, oldest first; history_url pages the whole history",
+            },
+            "history_total": {**INTEGER, "description": "How many events the history has"},
+            "history_url": {**STRING, "description": "The whole history, a page at a time"},
         }
     ),
     "FireRequest": {
@@ -506,6 +512,7 @@ REPORT_FIELDS = {
 SCHEMAS |= {
     "InstanceSummary": _summary({}),
     "InstancePage": _page_of(_ref("InstanceSummary")),
+    "EventPage": _page_of(_ref("Event")),
     "Plan": _summary(
         {
             "period_start_be": _nullable("integer"),
@@ -701,7 +708,7 @@ PATHS: dict[str, dict] = {
     "/instances/{workflow}/{instance_id}": {
         "get": _operation(
             "instance_detail",
-            "An instance: its state, the steps open to the caller, and its audit history",
+            "An instance: its state, the steps open to the caller, and its latest events",
             "รายการในขั้นตอนงาน: สถานะ ขั้นตอนที่ทำได้ และประวัติ",
             (200, "The instance", _ref("Instance")),
             parameters=[WORKFLOW, INSTANCE_ID],
@@ -807,6 +814,16 @@ def _list(operation_id: str, summary: str, summary_th: str, schema: str, params:
 
 
 PATHS |= {
+    "/instances/{workflow}/{instance_id}/history": {
+        "get": _operation(
+            "instance_history",
+            "An instance's audit history, oldest first, a page at a time",
+            "ประวัติของรายการในขั้นตอนงาน เรียงจากเก่าไปใหม่ ทีละหน้า",
+            (200, "One page of events", _ref("EventPage")),
+            errors=(*READ_ERRORS, 422),
+            parameters=[WORKFLOW, INSTANCE_ID, *PAGE_PARAMS],
+        )
+    },
     "/instances": _list(
         "list_instances",
         "One page of the workflow rows the caller may read, scoped like the pages",

@@ -6,7 +6,7 @@ the workflow's order of steps; errors become JSON in ``api.errors``.
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -20,6 +20,7 @@ from eplan_flow.services.delivery import execution as execution_service
 from eplan_flow.services.oversight import emenscr as emenscr_scope
 from eplan_flow.services.oversight.status import Filters
 from eplan_flow.services.platform import engine
+from eplan_flow.services.platform.instances import MAX_PER_PAGE, PER_PAGE
 from workflows import REGISTRY, UnknownWorkflow
 
 
@@ -77,19 +78,55 @@ def workflow_diagram(name: str):
     return response
 
 
+# The instance carries its latest events; its whole history is paged at .../history.
+RECENT_EVENTS = 20
+
+
 @bp.get("/instances/<workflow>/<int:instance_id>")
 def instance_detail(workflow: str, instance_id: int):
     actor = _actor()
     instance = engine.get_instance(workflow, instance_id, actor)
     locale = locale_code()
+    events, total = engine.history_page(instance, None, RECENT_EVENTS)
     return jsonify(
         schemas.instance_dict(
             instance,
             engine.definition_of(instance),
             engine.next_steps(instance, actor, locale),
-            engine.history(instance),
+            events,
             locale,
         )
+        | {
+            "history_total": total,
+            "history_url": url_for("api.instance_history", workflow=workflow, instance_id=instance_id),
+        }
+    )
+
+
+@bp.get("/instances/<workflow>/<int:instance_id>/history")
+def instance_history(workflow: str, instance_id: int):
+    """The instance's audit history, oldest first, a page at a time."""
+    instance = engine.get_instance(workflow, instance_id, _actor())
+    page = schemas.positive_int_arg("page") or 1
+    per_page = schemas.positive_int_arg("per_page") or PER_PAGE
+    if per_page > MAX_PER_PAGE:
+        raise InvalidInput(f"per_page is at most {MAX_PER_PAGE}", field="per_page", max=MAX_PER_PAGE)
+    events, total = engine.history_page(instance, (page - 1) * per_page, per_page)
+    following = None
+    if page * per_page < total:
+        following = url_for(
+            "api.instance_history",
+            workflow=workflow,
+            instance_id=instance_id,
+            page=page + 1,
+            per_page=per_page,
+        )
+    return jsonify(
+        items=[schemas.event_dict(e) for e in events],
+        page=page,
+        per_page=per_page,
+        total=total,
+        next=following,
     )
 
 

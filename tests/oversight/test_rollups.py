@@ -20,10 +20,12 @@ from eplan_flow.models import Disbursement, Organisation, OversightChange, Overs
 from eplan_flow.models.oversight import NO_ITEM, TOTAL
 from eplan_flow.services.oversight import rollups
 from eplan_flow.services.oversight import status as oversight
+from eplan_flow.services.platform import engine
 from eplan_flow.services.platform.queues import drain_in_process
 from tests import factories
 from tests.conftest import DATABASE_URL
 from tests.factories import revisions as revision_factories
+from tests.factories.fire import give_a_project
 from tests.oversight.conftest import FISCAL_YEAR, execution
 
 WATCHED_TABLES = (
@@ -103,7 +105,26 @@ def test_every_kind_of_write_notes_its_lao_in_its_own_transaction(country, town_
     triggers = set(
         _db.session.scalars(sa.text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'oversight_change_%'"))
     )
-    assert triggers == {f"oversight_change_{table}" for table in WATCHED_TABLES}
+    assert triggers == {f"oversight_change_{table}" for table in WATCHED_TABLES} | {"oversight_change_plan_update"}
+
+
+def test_a_plans_steps_note_its_lao_only_when_they_move_its_figures(world, db):
+    """A workflow step updates the plan (state, version) without moving any figure: noting it would
+    have the LAO computed live on every oversight page until the next refresh. Announcing does move
+    them (the version in force), and so does a new plan."""
+    plan = factories.plan(world.sao_a, world.planner)
+    give_a_project(plan, world.planner)
+    assert changed_laos() == {world.sao_a.id}
+    rollups.refresh_all()
+    meeting = {"meeting_date": "2026-01-15", "resolution": "ครั้งที่ 1/2569"}
+    engine.fire("plan", plan.id, "submit_to_committee", world.planner)
+    engine.fire("plan", plan.id, "return_for_revision", world.devcom_secretary, comment="แก้ไข")
+    engine.fire("plan", plan.id, "submit_to_committee", world.planner)
+    engine.fire("plan", plan.id, "endorse", world.devcom_secretary, data=meeting)
+    engine.fire("plan", plan.id, "approve_by_council", world.council_secretary, data=meeting)
+    assert changed_laos() == set()
+    engine.fire("plan", plan.id, "approve_and_announce", world.executive)
+    assert changed_laos() == {world.sao_a.id}
 
 
 def test_a_refresh_equals_the_live_computation_in_every_year_and_dimension(country, town_year, db):
@@ -257,6 +278,13 @@ def test_the_embedded_default_notes_changes_and_refreshes_on_its_own(sqlite_app)
         row = execution(plan, 1, budget="9000.00", actor=world.planner)
         org_id, execution_id = plan.organisation_id, row.id
         assert org_id in changed_laos()
+        # A plan's workflow step does not move its figures: SQLite's trigger notes nothing either.
+        rollups.refresh_all()
+        draft = factories.plan(world.sao_c, world.planner_c)
+        give_a_project(draft, world.planner_c)
+        rollups.refresh_all()
+        engine.fire("plan", draft.id, "submit_to_committee", world.planner_c)
+        assert changed_laos() == set()
         _db.session.remove()
 
     sqlite_app.config.update(

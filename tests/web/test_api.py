@@ -204,6 +204,40 @@ def test_an_instance_shows_its_state_what_can_happen_next_and_who_can_do_it_and_
     assert len(submitted["hash"]) == 64
 
 
+def test_an_instance_carries_its_latest_events_and_pages_its_whole_history(api, bearer, world):
+    """A long-lived instance's answer stays small: its latest 20 events, with the count and the
+    address of the whole history, which is paged oldest first and scoped like the instance."""
+    plan = factories.plan(world.sao_a, world.planner)
+    for _ in range(12):
+        engine.fire("plan", plan.id, "submit_to_committee", world.planner)
+        engine.fire("plan", plan.id, "return_for_revision", world.devcom_secretary, comment="แก้ไข")
+    # create + 24 steps
+    body = api.get(f"{API}/instances/plan/{plan.id}", headers=bearer(world.planner)).get_json()
+    assert body["history_total"] == 25
+    assert [e["seq"] for e in body["history"]] == list(range(6, 26))
+    assert body["history_url"] == f"{API}/instances/plan/{plan.id}/history"
+
+    first = api.get(f"{body['history_url']}?per_page=10", headers=bearer(world.planner)).get_json()
+    assert (first["page"], first["per_page"], first["total"]) == (1, 10, 25)
+    assert [e["seq"] for e in first["items"]] == list(range(1, 11))
+    assert first["items"][0]["action"] == "create"
+    seqs = [e["seq"] for e in first["items"]]
+    following = first["next"]
+    while following:
+        page = api.get(following, headers=bearer(world.planner)).get_json()
+        seqs += [e["seq"] for e in page["items"]]
+        following = page["next"]
+    assert seqs == list(range(1, 26))
+    # Past the end: an empty page, no next.
+    beyond = api.get(f"{body['history_url']}?page=9", headers=bearer(world.planner)).get_json()
+    assert (beyond["items"], beyond["next"], beyond["total"]) == ([], None, 25)
+    # Scoped like the instance: another LAO's planner does not see it exists.
+    other = api.get(body["history_url"], headers=bearer(world.planner_x))
+    assert other.status_code == 404
+    too_many = api.get(f"{body['history_url']}?per_page=1000", headers=bearer(world.planner))
+    assert too_many.status_code == 422 and too_many.get_json()["code"] == "invalid_input"
+
+
 def test_the_holder_of_a_step_sees_it_allowed_with_no_holders_listed(api, bearer, world):
     plan = factories.plan(world.sao_a, world.planner, status="committee_review")
 

@@ -621,3 +621,20 @@ def history(chain: str) -> list[AuditEvent]:
             select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq)
         ).scalars()
     )
+
+
+def history_page(chain: str, offset: int | None, limit: int) -> tuple[list[AuditEvent], int]:
+    """Events ``offset + 1`` to ``offset + limit`` of the chain in order (the last ``limit`` when
+    ``offset`` is None), and how many it has. A chain's seq counts from 1 without gaps (its head's
+    seq is its length), so the page is a range of the (chain, seq) index."""
+    total = int(
+        db.session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0)).where(AuditEvent.chain == chain))
+        or 0
+    )
+    start = max(0, total - limit) if offset is None else offset
+    events = db.session.execute(
+        select(AuditEvent)
+        .where(AuditEvent.chain == chain, AuditEvent.seq > start, AuditEvent.seq <= start + limit)
+        .order_by(AuditEvent.seq)
+    ).scalars()
+    return list(events), total

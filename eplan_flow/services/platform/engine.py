@@ -615,6 +615,12 @@ def history(instance):
     return audit.history(chain_for(instance))
 
 
+def history_page(instance, offset: int | None, limit: int):
+    """Events ``offset + 1`` to ``offset + limit`` of ``instance``'s history (its last ``limit``
+    when ``offset`` is None), and how many it has."""
+    return audit.history_page(chain_for(instance), offset, limit)
+
+
 __all__ = [
     "WORKFLOW_MODELS",
     "FireResult",
@@ -628,6 +634,7 @@ __all__ = [
     "fire",
     "get_instance",
     "history",
+    "history_page",
     "is_applicant",
     "model_for",
     "next_steps",
