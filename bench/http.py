@@ -1,6 +1,6 @@
 """The app under gunicorn in production configuration, with many clients at once (issue 16, item 3).
 
-    python bench/http.py [--clients 50] [--seconds 60] [--port 6100] [--workers 3]
+    python bench/http.py [--clients 50] [--seconds 60] [--port 6100] [--workers N] [--threads N]
 
 On PostgreSQL (``EPLAN_BENCH_DATABASE_URL``, by default ``eplan_bench_http``: created, its schema
 rebuilt and migrated at each run) and Redis (``EPLAN_BENCH_REDIS_URL``, by default db 4, emptied at
@@ -197,11 +197,13 @@ def start_server(env: dict[str, str], log: Path, base: str, ca: str) -> subproce
     raise SystemExit(f"gunicorn's /readyz not green within {START_TIMEOUT} s; see {log}")
 
 
-def start_jobs(env: dict[str, str], workdir: Path, workers: int, fork: bool = True) -> list[subprocess.Popen]:
+def start_jobs(
+    env: dict[str, str], workdir: Path, workers: int, fork: bool = False
+) -> list[subprocess.Popen]:
     """``eplan worker`` × ``workers`` and one ``eplan scheduler``, as compose.yaml runs them: the
     fires' notices run there, and the scheduler's oversight refresh every 10 s."""
     eplan = str(Path(sys.executable).parent / "eplan")
-    worker = [eplan, "worker"] if fork else [eplan, "worker", "--no-fork"]
+    worker = [eplan, "worker", "--fork"] if fork else [eplan, "worker"]
     commands = [worker] * workers + [[eplan, "scheduler"]]
     processes = []
     for n, command in enumerate(commands):
@@ -558,19 +560,26 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=float, default=60, help="length of each phase")
     parser.add_argument("--processes", type=int, default=3, help="client processes (threads in each)")
     parser.add_argument("--port", type=int, default=6100)
-    parser.add_argument("--workers", type=int, default=3, help="EPLAN_WEB_CONCURRENCY (compose's default)")
+    parser.add_argument(
+        "--workers", type=int, help="EPLAN_WEB_CONCURRENCY (default: gunicorn_conf's, 2 × cores + 1)"
+    )
+    parser.add_argument("--threads", type=int, help="EPLAN_WEB_THREADS (default: gunicorn_conf's, 2)")
     parser.add_argument("--job-workers", type=int, default=2, help="eplan worker processes (compose's 2)")
     parser.add_argument(
-        "--no-fork",
-        dest="fork",
-        action="store_false",
-        help="eplan worker --no-fork (jobs in the worker itself)",
+        "--fork",
+        action="store_true",
+        help="eplan worker --fork (a process forked per job; the default runs jobs in the worker)",
     )
     parser.add_argument("--laos", type=int, default=20, help="LAOs of the province")
     parser.add_argument("--projects", type=int, default=100, help="projects per LAO plan")
     parser.add_argument("--fire-plans", type=int, default=20, help="drafting plans the clients fire")
     args = parser.parse_args(argv)
 
+    from eplan_flow import gunicorn_conf
+
+    # The production defaults unless told otherwise (gunicorn_conf: 2 × cores + 1 workers, 2 threads).
+    workers = args.workers or gunicorn_conf.default_workers()
+    threads = args.threads or gunicorn_conf.threads
     url = os.environ.get("EPLAN_BENCH_DATABASE_URL", DEFAULT_URL)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -603,7 +612,8 @@ def main(argv=None) -> None:
         EPLAN_BIND=f"127.0.0.1:{args.port}",
         EPLAN_CERTFILE=str(cert),
         EPLAN_KEYFILE=str(key),
-        EPLAN_WEB_CONCURRENCY=str(args.workers),
+        EPLAN_WEB_CONCURRENCY=str(workers),
+        EPLAN_WEB_THREADS=str(threads),
         PROMETHEUS_MULTIPROC_DIR=str(workdir / "metrics"),
     )
     log = workdir / "gunicorn.log"
@@ -612,6 +622,7 @@ def main(argv=None) -> None:
         "EPLAN_CERTFILE",
         "EPLAN_KEYFILE",
         "EPLAN_WEB_CONCURRENCY",
+        "EPLAN_WEB_THREADS",
         "PROMETHEUS_MULTIPROC_DIR",
     )
     jobs_env = {k: v for k, v in env.items() if k not in web_only}
@@ -624,8 +635,8 @@ def main(argv=None) -> None:
         raise
     print(
         f"set up in {time.perf_counter() - began:.0f} s: {args.laos} LAOs × {args.projects} projects, "
-        f"{args.fire_plans} plans to fire; gunicorn (production settings) {args.workers} workers × "
-        f"{env.get('EPLAN_WEB_THREADS', 4)} threads over TLS at {base}; {args.job_workers} job workers "
+        f"{args.fire_plans} plans to fire; gunicorn (production settings) {workers} workers × "
+        f"{threads} threads over TLS at {base}; {args.job_workers} job workers "
         "and a scheduler"
     )
     print(

@@ -8,7 +8,7 @@ import threading
 from flask import Flask
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
-from rq.worker import BaseWorker
+from rq.worker import BaseWorker, WorkerStatus
 
 from eplan_flow.extensions import db
 from eplan_flow.jobs.schedule import SCHEDULE, run_scheduler
@@ -44,17 +44,51 @@ class AppContextMixin(BaseWorker):
         )
 
 
-class AppWorker(AppContextMixin, Worker):
-    """Forks a horse per job (production)."""
+class AppWorker(AppContextMixin, SimpleWorker):
+    """Runs each job in this process (the default): no process forked and no database connection
+    opened per job, which cost more than most jobs themselves (bench/http.py: 12.3 ms of job CPU
+    per request of the mix when forking, 2.3 ms without).
+
+    A thread heartbeats while the job runs, as a forking worker's main loop does for its horse, so a
+    job whose worker is killed is found abandoned after ``job_monitoring_interval`` + 60 s and
+    retried, whatever its timeout (RQ's SimpleWorker heartbeats only before the job, for the job's
+    whole timeout + 60 s: half an hour for a document)."""
+
+    def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+        return BaseWorker.get_heartbeat_ttl(self, job, working_time)
+
+    def execute_job(self, job, queue) -> None:
+        execution = self.prepare_execution(job)
+        done = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat_while_running,
+            args=(job, execution, done),
+            name="rq-heartbeat",
+            daemon=True,
+        )
+        beat.start()
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            done.set()
+            beat.join()
+        self.set_state(WorkerStatus.IDLE)
+
+    def _heartbeat_while_running(self, job, execution, done: threading.Event) -> None:
+        while not done.wait(self.job_monitoring_interval):
+            try:
+                self.maintain_heartbeats(job, execution)
+            except Exception:  # Redis away for a moment: the next beat tries again
+                log.warning("job %s: heartbeat failed", job.id, exc_info=True)
 
 
-class AppSimpleWorker(AppContextMixin, SimpleWorker):
-    """Runs jobs in this process (tests, debugging)."""
+class AppForkingWorker(AppContextMixin, Worker):
+    """Forks a work horse per job (``eplan worker --fork``): a job's memory goes with its process."""
 
 
-def make_worker(app, *, fork: bool = True, queue_names=None):
+def make_worker(app, *, fork: bool = False, queue_names=None):
     """A worker on the app's Redis for ``queue_names`` (default: ``JOB_QUEUES``)."""
-    cls = AppWorker if fork else AppSimpleWorker
+    cls = AppForkingWorker if fork else AppWorker
     worker = cls(
         [queues.queue(name, app) for name in (queue_names or app.config["JOB_QUEUES"])],
         connection=queues.redis_connection(app),
@@ -83,7 +117,7 @@ def relay_forever(app, interval: float, stop: threading.Event) -> None:
 
 
 def run_worker(
-    app, burst: bool = False, relay_interval: float = 2.0, fork: bool = True, cron: bool = False
+    app, burst: bool = False, relay_interval: float = 2.0, fork: bool = False, cron: bool = False
 ) -> None:
     """Work the configured queues (with RQ's scheduler for retries) until stopped.
 

@@ -57,6 +57,7 @@ def test_without_settings_it_listens_on_localhost_port_8000_with_the_default_wor
 
     assert settings["bind"] == "['127.0.0.1:8000']"
     assert settings["workers"] == str(gunicorn_conf.default_workers())
+    assert settings["threads"] == "2"
     assert (settings["certfile"], settings["keyfile"]) == ("None", "None")  # HTTPS ends at the proxy
 
 

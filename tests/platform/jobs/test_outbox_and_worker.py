@@ -218,7 +218,7 @@ def test_the_forking_worker_relays_pending_messages_and_runs_their_jobs(app, wor
     assert only_message().state == "pending"
     db.session.remove()
 
-    run_worker(app, burst=True)  # the forking worker `make worker` starts, in burst mode
+    run_worker(app, burst=True, fork=True)  # `eplan worker --fork`, in burst mode
 
     assert only_message().state == "relayed"
     assert recipients(result.audit_event_id) == [devcom_id]
@@ -278,3 +278,45 @@ def test_a_job_queued_under_a_module_the_jobs_have_left_is_pointed_at_jobs_tasks
     work(app)
     assert default.fetch_job(old.id).get_status() == "finished"
     assert schedule.repoint_moved_jobs(app) == []
+
+
+def test_the_default_worker_runs_jobs_itself_and_heartbeats_while_they_run(app):
+    """No horse is forked, yet a long job's heartbeat is kept short and renewed while it runs (as a
+    forking worker's is), so a job whose worker is killed is found abandoned within about a minute,
+    not after its timeout (half an hour for a document) + 60 s."""
+    import time
+
+    from rq.registry import StartedJobRegistry
+
+    app.config["WORKER_HEARTBEAT_SECONDS"] = 1
+    with app.app_context():
+        worker = make_worker(app)
+        assert type(worker).__name__ == "AppWorker"
+        queue = queues.queue("default")
+        job = queue.enqueue("time.sleep", 3.5, job_timeout=1800)
+        registry = StartedJobRegistry(queue=queue)
+        expiries: list[float] = []
+        running = threading.Event()
+        worked = threading.Event()
+
+        def sample() -> None:  # the registry's expiry of the running job, five times a second
+            while not worked.is_set():
+                scores = registry.connection.zrange(registry.key, 0, -1, withscores=True)
+                if scores:
+                    running.set()
+                    expiries.extend(score for _, score in scores)
+                time.sleep(0.2)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            worker.work(burst=True)  # in the main thread: RQ's timeouts are signals
+        finally:
+            worked.set()
+            sampler.join(10)
+        assert job.get_status(refresh=True).value == "finished"
+        assert running.is_set() and worker.pid == os.getpid()  # it ran here, in this process
+        # Every heartbeat gave the job about interval + 60 s to live, not 1800 + 60 s; and it was
+        # renewed while the job ran.
+        assert expiries and max(expiries) - time.time() < 1 + 60 + 5
+        assert max(expiries) - min(expiries) >= 2
