@@ -105,7 +105,9 @@ def test_every_kind_of_write_notes_its_lao_in_its_own_transaction(country, town_
     triggers = set(
         _db.session.scalars(sa.text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'oversight_change_%'"))
     )
-    assert triggers == {f"oversight_change_{table}" for table in WATCHED_TABLES} | {"oversight_change_plan_update"}
+    assert triggers == {f"oversight_change_{table}" for table in WATCHED_TABLES} | {
+        "oversight_change_plan_update"
+    }
 
 
 def test_a_plans_steps_note_its_lao_only_when_they_move_its_figures(world, db):
