@@ -68,10 +68,10 @@ def default_workers(cores: int | None = None) -> int:
 bind = [os.environ.get("EPLAN_BIND", "").strip() or "127.0.0.1:8000"]
 workers = _int_env("EPLAN_WEB_CONCURRENCY", default_workers())
 worker_class = "gthread"
-# Two, not more: a page is mostly Python holding the GIL, so a worker's extra threads mostly wait
-# for it; more processes do the work instead (bench/http.py: 5 workers × 2 threads served the mix
-# 16-22 % faster than 3 × 4 or 5 × 4 on two cores). The second thread keeps a worker answering
-# while the first waits on the SSO's own token endpoint (see the module docstring).
+# Two, not more: a page is mostly Python holding the GIL, so a worker's further threads mostly wait
+# for it (and each holds a page's memory meanwhile); more processes do the work instead. The second
+# thread keeps a worker answering while the first waits on the SSO's own token endpoint (see the
+# module docstring). bench/http.py measures any other choice (--workers, --threads).
 threads = _int_env("EPLAN_WEB_THREADS", 2)
 # A request longer than this (a worker silent this long) gets its worker replaced; long work (a ผ.02
 # of thousands of rows) runs as a job, so a page never needs it.
