@@ -58,6 +58,7 @@ COVERED_ENDPOINTS = {
     "api.list_workflows",
     "api.workflow_diagram",
     "api.instance_detail",
+    "api.instance_history",
     "api.fire",
     "api.add_disbursement",
     # Scoped like api.add_disbursement: tests/delivery/test_budget_sources.py.
@@ -170,6 +171,7 @@ def test_the_api_answers_each_role_only_within_its_scope(role, scene, client, lo
             "/api/v1/workflows",
             "/api/v1/workflows/plan/diagram",
             f"/api/v1/instances/plan/{scene.plan_a.id}",
+            f"/api/v1/instances/plan/{scene.plan_a.id}/history",
         ):
             response = client.get(path)
             assert response.status_code == 401 and response.json["code"] == "unauthenticated"
@@ -180,15 +182,18 @@ def test_the_api_answers_each_role_only_within_its_scope(role, scene, client, lo
     for key, readers in READERS.items():
         plan = getattr(scene, key)
         detail = client.get(f"/api/v1/instances/plan/{plan.id}")
+        history = client.get(f"/api/v1/instances/plan/{plan.id}/history")
         fire = client.post(
             f"/api/v1/instances/plan/{plan.id}/fire", json={"trigger": "acknowledge", "expected_version": 1}
         )
         if role in readers:
             assert detail.status_code == 200 and detail.json["organisation"]["code"] == plan.organisation.code
+            assert history.status_code == 200 and [e["action"] for e in history.json["items"]] == ["create"]
             # Readers are refused for the state (a drafting plan is not acknowledged), not for scope.
             assert fire.status_code in (403, 422)
         else:
             assert detail.status_code == 404 and detail.json["code"] == "not_found"
+            assert history.status_code == 404 and history.json["code"] == "not_found"
             assert fire.status_code == 404
             assert plan.organisation.code not in detail.get_data(as_text=True)
         assert db.session.get(Plan, plan.id).version == 1
