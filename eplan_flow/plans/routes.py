@@ -100,8 +100,8 @@ def new_plan():
 def overview(plan_id: int):
     plan = _plan_or_404(plan_id)
     version = asked_version_or_404(plan)
-    # The table shows number, name, form and budget: the projects' links are not loaded.
-    records = projects.records_at(plan.id, version, links=False)
+    # The table shows number, name, form and budget: only those are read.
+    records = projects.table_at(plan.id, version)
     return render_template(
         "plans/overview.html",
         plan=plan,

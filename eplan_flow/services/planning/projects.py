@@ -270,13 +270,23 @@ def valid_at_clause(version: int):
     )
 
 
-def records_at(plan_id: int, version: int, *, links: bool = True) -> list[ProjectRecord]:
-    """The project records of plan version ``version``, by project number (``links=False``: without
-    their catalogue links, for a list that shows none of them)."""
+def records_at(plan_id: int, version: int) -> list[ProjectRecord]:
+    """The project records of plan version ``version``, with their catalogue links, by number."""
     query = select(ProjectRecord).where(ProjectRecord.plan_id == plan_id, valid_at_clause(version))
-    if links:
-        query = query.options(selectinload(ProjectRecord.links))
+    query = query.options(selectinload(ProjectRecord.links))
     return list(db.session.scalars(query.order_by(ProjectRecord.project_no)))
+
+
+def table_at(plan_id: int, version: int):
+    """The plan page's table of version ``version``: each project's number, name, form and 5-year
+    budget, by number. Four columns, not the records: a plan may have thousands of projects."""
+    R = ProjectRecord
+    total = R.budget_1 + R.budget_2 + R.budget_3 + R.budget_4 + R.budget_5  # PLAN_YEARS of them
+    return db.session.execute(
+        select(R.project_no, R.name, R.source, total.label("total_budget"))
+        .where(R.plan_id == plan_id, valid_at_clause(version))
+        .order_by(R.project_no)
+    ).all()
 
 
 def current_records(plan_id: int) -> list[ProjectRecord]:
