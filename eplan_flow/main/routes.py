@@ -9,7 +9,7 @@ from contextlib import suppress
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -35,12 +35,20 @@ from eplan_flow.services.workspace import home as workspace
 from workflows import REGISTRY, UnknownWorkflow
 
 
+def unread() -> int:
+    """The signed-in person's unread notifications, counted once a request (the header and the
+    page that lists them both show it)."""
+    if not current_user.is_authenticated:
+        return 0
+    if "eplan_unread" not in g:
+        g.eplan_unread = queries.unread_count(current_user)
+    return g.eplan_unread
+
+
 @bp.app_context_processor
 def inject_unread_count():
     # The header shows the inbox count on every page of a signed-in person.
-    if current_user.is_authenticated:
-        return {"unread_count": lambda: queries.unread_count(current_user)}
-    return {"unread_count": lambda: 0}
+    return {"unread_count": unread}
 
 
 @bp.app_template_global()
@@ -85,7 +93,7 @@ def index():
         home=workspace.home(current_user, locale_code()),
         plans=plans,
         definition_of=engine.definition_of,
-        unread=queries.unread_count(current_user),
+        unread=unread(),
     )
 
 
@@ -274,7 +282,7 @@ def notifications():
         show_all=show_all,
         kinds=NOTIFICATION_KINDS,
         waiting_items=inbox.waiting_for(current_user, locale_code()),
-        unread=queries.unread_count(current_user),
+        unread=unread(),
         form=MarkReadForm(formdata=None),
     )
 

@@ -345,3 +345,42 @@ def test_a_workflow_item_and_its_own_page_link_to_each_other(world, lao_work, lo
         assert own.href == own_url, workflow
         own_page = follow(client, own)
         assert f'href="{instance_url}"' in own_page, f"{own_url} has no link back to its workflow page"
+
+
+def test_the_tasks_waiting_are_read_in_a_fixed_number_of_statements_however_many_projects_wait(world, db):
+    """Each project's year waiting for the planner is named by its project: read with the rows, not
+    one query a row (an LAO budgets hundreds of projects a year)."""
+    from sqlalchemy import event, select
+
+    from eplan_flow.models import ProjectRecord
+    from eplan_flow.services.platform import inbox
+    from tests.factories import revisions as revision_factories
+    from tests.oversight.conftest import execution
+
+    plan = revision_factories.announced_plan(world.sao_a, world.planner, projects=6, period_start_be=2566)
+    for record in db.session.scalars(select(ProjectRecord).where(ProjectRecord.plan_id == plan.id)):
+        record.name = f"ถนนสายที่ {record.project_no}"
+    db.session.commit()
+
+    def statements_and_names() -> tuple[int, list[str]]:
+        seen: list[str] = []
+
+        def count(*args):
+            seen.append(args[2])
+
+        db.session.expire_all()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            items = inbox.waiting_for(world.planner)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen), sorted(i.name for i in items if i.workflow == "execution")
+
+    execution(plan, 1, budget="1000.00", actor=world.planner)
+    few, names = statements_and_names()
+    assert names == ["ถนนสายที่ 1 ปีงบประมาณ 2567"]
+    for project_no in range(2, 7):
+        execution(plan, project_no, budget="1000.00", actor=world.planner)
+    many, names = statements_and_names()
+    assert names == [f"ถนนสายที่ {n} ปีงบประมาณ 2567" for n in range(1, 7)]  # each by its project
+    assert many == few

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from eplan_flow.extensions import db
 from eplan_flow.models import Notification, Organisation
@@ -75,11 +75,16 @@ def waiting_for(user, locale: str = "th", limit: int = WAITING_LIMIT) -> list[Wa
         if clause is None:
             continue
         changed = getattr(model, "updated_at", None)
+        options = [contains_eager(model.organisation)]
+        if hasattr(model, "project"):
+            # A project's year is named by its project (``str(instance)``): read with the rows,
+            # not one query a row (a planner may act on hundreds of them).
+            options.append(selectinload(model.project))
         rows = (
             db.session.execute(
                 select(model)
                 .join(Organisation, Organisation.id == model.organisation_id)
-                .options(contains_eager(model.organisation))
+                .options(*options)
                 .where(clause)
                 .order_by(*([changed.desc()] if changed is not None else []), model.id.desc())
                 .limit(limit)
