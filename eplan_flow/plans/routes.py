@@ -61,6 +61,12 @@ def _versions(plan: Plan) -> list[PlanVersion]:
     return plans.versions_of(plan.id)
 
 
+def _version_picker(plan: Plan) -> dict:
+    """The plan's versions and the titles of those a revision or review made (the version picker)."""
+    versions = _versions(plan)
+    return {"versions": versions, "version_titles": revisions.version_titles(plan.id, versions)}
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new_plan():
@@ -106,8 +112,7 @@ def overview(plan_id: int):
         "plans/overview.html",
         plan=plan,
         version=version,
-        versions=_versions(plan),
-        version_titles=revisions.version_titles(plan.id),
+        **_version_picker(plan),
         records=records,
         years=_years(plan),
         can_draft=plans.can_draft(current_user, plan),
@@ -278,8 +283,7 @@ def p01(plan_id: int):
         "plans/p01.html",
         plan=plan,
         version=version,
-        versions=_versions(plan),
-        version_titles=revisions.version_titles(plan.id),
+        **_version_picker(plan),
         years=_years(plan),
         summary=reports.p01_of(plan, version),
         part_labels=P01_PART_LABELS,
@@ -298,8 +302,7 @@ def p02(plan_id: int):
         "plans/p02.html",
         plan=plan,
         version=version,
-        versions=_versions(plan),
-        version_titles=revisions.version_titles(plan.id),
+        **_version_picker(plan),
         years=_years(plan),
         source=source,
         form_code=reports.P02_FORMS[source],

@@ -13,7 +13,7 @@ from eplan_flow import messages
 from eplan_flow.errors import TransitionNotAllowed
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import LaoStrategy, PlanVersion, ProjectRecord
-from eplan_flow.services.planning import civic_forum, reviews, revisions
+from eplan_flow.services.planning import civic_forum, plans, reviews, revisions
 from eplan_flow.services.planning.projects import valid_at_clause
 from eplan_flow.services.platform import engine
 from eplan_flow.thaidate import be_year, today_local
@@ -119,6 +119,10 @@ def test_an_sao_review_passes_its_council_and_becomes_the_plans_next_version(wor
     assert review.title == f"ทบทวน ครั้งที่ 1/{be_year(today_local().year)}"
     # Print headings and the version picker name version 2 by the review.
     assert revisions.version_titles(plan.id)[2] == review.title
+    # Given the versions it reads them the same; the plan's first version alone needs no query.
+    versions = plans.versions_of(plan.id)
+    assert revisions.version_titles(plan.id, versions) == revisions.version_titles(plan.id)
+    assert revisions.version_titles(plan.id, versions[:1]) == {}
 
 
 def test_a_municipality_review_goes_from_the_committee_to_the_executive(world, db):

@@ -12,6 +12,7 @@ chain stays a walk of its definition.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -727,9 +728,14 @@ def project_history(actor, plan_id: int, project_no: int) -> tuple[Plan, list[Hi
     return plan, [HistoryEntry(r, revisions.get(r.revision_id)) for r in records]
 
 
-def version_titles(plan_id: int) -> dict[int, str]:
+def version_titles(plan_id: int, versions: Sequence[PlanVersion] | None = None) -> dict[int, str]:
     """The title of each plan version an announced revision made, by version number ("เพิ่มเติม
-    ครั้งที่ 1/2569"): print headings and version pickers name a version by it."""
+    ครั้งที่ 1/2569"): print headings and version pickers name a version by it.
+
+    ``versions``: the plan's versions when the caller has read them already; none made by a revision
+    or a review (a plan announced once, the usual case) then needs no query at all."""
+    if versions is not None and not any(v.revision_id or v.review_id for v in versions):
+        return {}
     rows = db.session.execute(
         select(PlanVersion.number, Revision)
         .join(Revision, Revision.id == PlanVersion.revision_id)
