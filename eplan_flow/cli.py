@@ -299,10 +299,17 @@ def relay_outbox_command(interval: float | None) -> None:
     help="Run each job in a process forked for it (a job's memory goes with it), or in the worker "
     "itself (the default: no fork and no new database connection per job, about a fifth of the CPU).",
 )
-def worker_command(burst: bool, with_scheduler: bool, fork: bool) -> None:
+@click.option(
+    "--max-jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many jobs, for the supervisor to start the worker afresh (a worker "
+    "running jobs itself keeps the memory its largest job needed). Default: never.",
+)
+def worker_command(burst: bool, with_scheduler: bool, fork: bool, max_jobs: int | None) -> None:
     """Run an RQ worker on the configured queues, relaying the outbox (no scheduling by default)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, typed by Flask as the app
-    run_worker(app, burst=burst, cron=with_scheduler, fork=fork)
+    run_worker(app, burst=burst, cron=with_scheduler, fork=fork, max_jobs=max_jobs)
 
 
 @eplan.command("scheduler")

@@ -117,9 +117,16 @@ def relay_forever(app, interval: float, stop: threading.Event) -> None:
 
 
 def run_worker(
-    app, burst: bool = False, relay_interval: float = 2.0, fork: bool = False, cron: bool = False
+    app,
+    burst: bool = False,
+    relay_interval: float = 2.0,
+    fork: bool = False,
+    cron: bool = False,
+    max_jobs: int | None = None,
 ) -> None:
-    """Work the configured queues (with RQ's scheduler for retries) until stopped.
+    """Work the configured queues (with RQ's scheduler for retries) until stopped, or until it has
+    run ``max_jobs`` jobs: a worker that runs jobs itself keeps the memory its largest job needed,
+    so it may end after so many and be started afresh by its supervisor (compose restarts it).
 
     With ``burst`` the outbox is relayed once first, then the worker stops when the queues are empty.
     With ``cron`` (not in burst mode) the recurring jobs of ``eplan_flow.jobs.schedule`` are enqueued
@@ -131,7 +138,7 @@ def run_worker(
     worker = make_worker(app, fork=fork)
     if burst:
         relay_once(app)
-        worker.work(with_scheduler=True, burst=True)
+        worker.work(with_scheduler=True, burst=True, max_jobs=max_jobs)
         return
     stop = threading.Event()
     relay = threading.Thread(
@@ -147,7 +154,7 @@ def run_worker(
         scheduler.start()
         threads.append(scheduler)
     try:
-        worker.work(with_scheduler=True)
+        worker.work(with_scheduler=True, max_jobs=max_jobs)
     finally:
         stop.set()
         for thread in threads:

@@ -31,6 +31,24 @@ def work(app):
     return worker
 
 
+def eplan_worker(*args: str) -> subprocess.CompletedProcess:
+    """``eplan worker *args`` as its own process on the test database and Redis, to its end."""
+    env = {
+        **os.environ,
+        "EPLAN_ENV": "test",
+        "EPLAN_DATABASE_URL": DATABASE_URL,
+        "EPLAN_REDIS_URL": REDIS_URL,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "eplan", "worker", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def recipients(audit_event_id: int) -> list[int]:
     return sorted(
         _db.session.execute(
@@ -232,20 +250,7 @@ def test_the_flask_worker_command_in_burst_mode_delivers_what_the_outbox_holds(a
     devcom_id = world.devcom_secretary.id
     db.session.remove()
 
-    env = {
-        **os.environ,
-        "EPLAN_ENV": "test",
-        "EPLAN_DATABASE_URL": DATABASE_URL,
-        "EPLAN_REDIS_URL": REDIS_URL,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "eplan", "worker", "--burst"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = eplan_worker("--burst")
 
     assert done.returncode == 0, done.stderr[-2000:]
     assert only_message().state == "relayed"
@@ -320,3 +325,15 @@ def test_the_default_worker_runs_jobs_itself_and_heartbeats_while_they_run(app):
         # renewed while the job ran.
         assert expiries and max(expiries) - time.time() < 1 + 60 + 5
         assert max(expiries) - min(expiries) >= 2
+
+
+def test_a_worker_told_max_jobs_stops_after_that_many_for_its_supervisor_to_start_it_afresh(app):
+    """``eplan worker --max-jobs N`` (not in burst mode) runs N jobs, then exits cleanly; the rest wait
+    in the queue for the next worker."""
+    with app.app_context():
+        default = queues.queue("default")
+        jobs = [default.enqueue("time.sleep", 0.01) for _ in range(3)]
+    done = eplan_worker("--max-jobs", "2")
+    assert done.returncode == 0, done.stderr[-2000:]
+    statuses = [job.get_status(refresh=True).value for job in jobs]
+    assert sorted(statuses) == ["finished", "finished", "queued"]
