@@ -28,6 +28,26 @@ def make_bench_app(url: str):
     )
 
 
+def add_people(session, org_id: int, roles, password_hash: str) -> dict:
+    """One person per role at the LAO ``org_id`` (``bench_<role>``), each with that role: by role."""
+    from eplan_flow.models import RoleGrant, User
+
+    users = {}
+    for role in roles:
+        user = User(
+            username=f"bench_{role}",
+            email=f"{role}@bench.test",
+            full_name=f"คุณ {role}",
+            organisation_id=org_id,
+            password_hash=password_hash,
+        )
+        session.add(user)
+        session.flush()
+        session.add(RoleGrant(user_id=user.id, organisation_id=org_id, role=role))
+        users[role] = user
+    return users
+
+
 def reset_schema(app) -> None:
     """Drop everything and migrate from scratch."""
     from flask_migrate import upgrade

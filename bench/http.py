@@ -65,6 +65,7 @@ import requests
 import sqlalchemy as sa
 
 from bench.common import (
+    add_people,
     mint_session_cookie,
     production_config,
     production_environment,
@@ -106,7 +107,7 @@ def set_up(app, laos: int, projects: int, fire_plans: int) -> Arranged:
     from werkzeug.security import generate_password_hash
 
     from eplan_flow.extensions import db
-    from eplan_flow.models import CivicForumMeeting, Organisation, Plan, RoleGrant, User
+    from eplan_flow.models import CivicForumMeeting, Organisation, Plan, User
     from eplan_flow.services.identity import accounts
     from eplan_flow.services.platform import engine
 
@@ -118,19 +119,7 @@ def set_up(app, laos: int, projects: int, fire_plans: int) -> Arranged:
         ).one()
         org = db.session.scalars(sa.select(Organisation).where(Organisation.id == plan.organisation_id)).one()
         password_hash = generate_password_hash("unused-" + os.urandom(8).hex(), method="pbkdf2:sha256:1000")
-        users = {}
-        for role in ("planner", "devcom_secretary"):
-            user = User(
-                username=f"bench_{role}",
-                email=f"{role}@bench.test",
-                full_name=f"คุณ {role}",
-                organisation_id=org.id,
-                password_hash=password_hash,
-            )
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(RoleGrant(user_id=user.id, organisation_id=org.id, role=role))
-            users[role] = user
+        users = add_people(db.session, org.id, ("planner", "devcom_secretary"), password_hash)
         officer = db.session.scalars(sa.select(User).where(User.username == "bench_po")).one()
         planner = users["planner"]
         fired = []

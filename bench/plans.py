@@ -31,7 +31,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench.common import make_bench_app, reset_schema
+from bench.common import add_people, make_bench_app, reset_schema
 from eplan_flow.dbutil import create_database_if_missing
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/eplan_bench_plans"
@@ -73,9 +73,7 @@ def set_up(app, n_projects: int) -> dict:
         PlanVersion,
         ProjectRecord,
         Province,
-        RoleGrant,
         Tactic,
-        User,
         project_link,
     )
     from eplan_flow.models._types import utcnow
@@ -96,19 +94,7 @@ def set_up(app, n_projects: int) -> dict:
         db.session.add(org)
         db.session.flush()
         password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-        users = {}
-        for role in ("planner", "executive", "support_secretary"):
-            user = User(
-                username=f"bench_{role}",
-                email=f"{role}@bench.test",
-                full_name=f"คุณ {role}",
-                organisation_id=org.id,
-                password_hash=password_hash,
-            )
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(RoleGrant(user_id=user.id, organisation_id=org.id, role=role))
-            users[role] = user
+        users = add_people(db.session, org.id, ("planner", "executive", "support_secretary"), password_hash)
         programmes = []
         for position, name in enumerate(
             (

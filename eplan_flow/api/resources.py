@@ -27,7 +27,13 @@ from eplan_flow.services.oversight import rollups
 from eplan_flow.services.oversight import status as oversight
 from eplan_flow.services.planning import plans, projects, revisions
 from eplan_flow.services.platform import engine
-from eplan_flow.services.platform.instances import MAX_ID, PER_PAGE, InstancePage, find_instances
+from eplan_flow.services.platform.instances import (
+    MAX_ID,
+    MAX_PER_PAGE,
+    PER_PAGE,
+    InstancePage,
+    find_instances,
+)
 
 ITEM_KINDS = ("addition", "change", "correction")
 OPEN_FIELDS = ("route", "reasons", "necessity", "policy_basis", "policy_letter_no", "policy_letter_date")
@@ -99,6 +105,17 @@ def _listing(shape, found: InstancePage):
         total=found.total,
         next=following,
     )
+
+
+@bp.get("/instances/<workflow>/<int:instance_id>/history")
+def instance_history(workflow: str, instance_id: int):
+    """The instance's audit history, oldest first, a page at a time."""
+    instance = engine.get_instance(workflow, instance_id, _actor())
+    page, per_page = _page_args()
+    if per_page > MAX_PER_PAGE:
+        raise InvalidInput(f"per_page is at most {MAX_PER_PAGE}", field="per_page", max=MAX_PER_PAGE)
+    events, total = engine.history_page(instance, (page - 1) * per_page, per_page)
+    return _listing(schemas.event_dict, InstancePage(events, page, per_page, total))
 
 
 def _find(workflow: str, state: str | None = None):

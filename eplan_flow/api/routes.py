@@ -20,7 +20,6 @@ from eplan_flow.services.delivery import execution as execution_service
 from eplan_flow.services.oversight import emenscr as emenscr_scope
 from eplan_flow.services.oversight.status import Filters
 from eplan_flow.services.platform import engine
-from eplan_flow.services.platform.instances import MAX_PER_PAGE, PER_PAGE
 from workflows import REGISTRY, UnknownWorkflow
 
 
@@ -100,33 +99,6 @@ def instance_detail(workflow: str, instance_id: int):
             "history_total": total,
             "history_url": url_for("api.instance_history", workflow=workflow, instance_id=instance_id),
         }
-    )
-
-
-@bp.get("/instances/<workflow>/<int:instance_id>/history")
-def instance_history(workflow: str, instance_id: int):
-    """The instance's audit history, oldest first, a page at a time."""
-    instance = engine.get_instance(workflow, instance_id, _actor())
-    page = schemas.positive_int_arg("page") or 1
-    per_page = schemas.positive_int_arg("per_page") or PER_PAGE
-    if per_page > MAX_PER_PAGE:
-        raise InvalidInput(f"per_page is at most {MAX_PER_PAGE}", field="per_page", max=MAX_PER_PAGE)
-    events, total = engine.history_page(instance, (page - 1) * per_page, per_page)
-    following = None
-    if page * per_page < total:
-        following = url_for(
-            "api.instance_history",
-            workflow=workflow,
-            instance_id=instance_id,
-            page=page + 1,
-            per_page=per_page,
-        )
-    return jsonify(
-        items=[schemas.event_dict(e) for e in events],
-        page=page,
-        per_page=per_page,
-        total=total,
-        next=following,
     )
 
 

@@ -23,7 +23,7 @@ from eplan_flow.errors import (
 )
 from eplan_flow.glossary import P01_PART_LABELS
 from eplan_flow.i18n import locale_code
-from eplan_flow.models import PLAN_YEARS, Plan, PlanVersion
+from eplan_flow.models import PLAN_YEARS, Plan
 from eplan_flow.plans import bp
 from eplan_flow.plans.forms import (
     EQUIPMENT_FIELDS,
@@ -57,13 +57,9 @@ def _years(plan: Plan) -> list[int]:
     return list(range(plan.period_start_be, plan.period_start_be + PLAN_YEARS))
 
 
-def _versions(plan: Plan) -> list[PlanVersion]:
-    return plans.versions_of(plan.id)
-
-
 def _version_picker(plan: Plan) -> dict:
     """The plan's versions and the titles of those a revision or review made (the version picker)."""
-    versions = _versions(plan)
+    versions = plans.versions_of(plan.id)
     return {"versions": versions, "version_titles": revisions.version_titles(plan.id, versions)}
 
 

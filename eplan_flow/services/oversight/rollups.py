@@ -263,13 +263,13 @@ def national(user, fiscal_year_be: int) -> National:
         row.disbursed += Decimal(paid or 0)
         refreshed_at = max(filter(None, (refreshed_at, refreshed)), default=None)
 
-    live_ids = list(db.session.scalars(select(Organisation.id).where(in_scope, Organisation.id.in_(changed))))
+    province_of = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.province_code).where(in_scope, Organisation.id.in_(changed))
+        ).all()
+    )
+    live_ids = list(province_of)
     if live_ids:
-        province_of = dict(
-            db.session.execute(
-                select(Organisation.id, Organisation.province_code).where(Organisation.id.in_(live_ids))
-            ).all()
-        )
         by_lao, _ = status.money_figures(live_ids, fiscal_year_be)
         for org_id, money in by_lao.items():
             row = provinces[province_of[org_id] or ""]
