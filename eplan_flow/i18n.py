@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations, refresh
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -34,6 +34,25 @@ def select_locale() -> str:
 
 def locale_code() -> str:
     return str(get_locale() or "th")
+
+
+def _catalogue():
+    """The current locale's translations, as ``flask_babel.get_translations()``, remembered on the
+    app context beside the locale they are for: ``refresh()`` and ``force_locale()`` replace the
+    locale, so a different locale object means looking the catalogue up again."""
+    if not has_app_context():
+        return get_translations()
+    state = g.get("_flask_babel")  # Flask-Babel's per-context namespace (babel_locale, ...)
+    if state is not None:
+        remembered = getattr(state, "eplan_catalogue", None)
+        if remembered is not None and remembered[0] is getattr(state, "babel_locale", None):
+            return remembered[1]
+    translations = get_translations()
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    if state is not None and locale is not None:
+        state.eplan_catalogue = (locale, translations)
+    return translations
 
 
 def role_label(role: str) -> str:
@@ -116,6 +135,15 @@ def init_app(app) -> None:
     # Flask-Babel caches the locale on the app context; a context that outlives one request
     # (tests, scripts) must not carry the last request's language into the next.
     app.before_request(refresh)
+    # Templates look their words up through the request's catalogue, found once (Flask-Babel's
+    # own callables find it again for each of a page's hundreds of words).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+    )
     # Flask-WTF would read WTForms' own catalogues, which have no Thai: every form of the app asks
     # this catalogue instead (the back office's forms: ``admin.base.AdminForm``).
     FlaskForm.Meta.get_translations = _form_translations

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
+from jinja2 import TemplateError
 from werkzeug.urls import iri_to_uri
 
 from eplan_flow import text
@@ -120,3 +121,24 @@ def _unsafe_in_url(ch: str) -> bool:
     return (
         ch == "\\" or ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
     )
+
+
+def warm_templates(app: Flask) -> int:
+    """Compile every template the app can load into its template cache; return how many.
+
+    gunicorn's master does this before it forks (``gunicorn_conf.when_ready``), so no worker compiles
+    a template on its first requests. A template that does not compile on its own (a fragment that
+    only works included) is left to be compiled where it is used."""
+    env = app.jinja_env
+    names = env.list_templates()
+    # The cache must hold them all, or warming one would evict another.
+    if env.cache is not None and getattr(env.cache, "capacity", len(names)) < len(names):
+        raise RuntimeError(f"the template cache holds fewer than the app's {len(names)} templates")
+    compiled = 0
+    for name in names:
+        try:
+            env.get_template(name)
+        except TemplateError:
+            continue
+        compiled += 1
+    return compiled

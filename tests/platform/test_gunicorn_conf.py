@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from eplan_flow import gunicorn_conf
 
 VENV_BIN = Path(sys.executable).parent
@@ -113,3 +115,45 @@ def test_a_worker_that_exits_takes_its_live_gauges_with_it(tmp_path, monkeypatch
         "counter_202.db",
         "gauge_livesum_202.db",
     ]
+
+
+def test_the_master_compiles_every_template_before_its_workers_fork(app):
+    # A fresh app, as gunicorn's master has just built it: nothing compiled yet.
+    app.jinja_env.cache.clear()
+    server = SimpleNamespace(app=SimpleNamespace(callable=app))
+
+    gunicorn_conf.when_ready(server)
+
+    names = app.jinja_env.list_templates()
+    assert "plans/overview.html" in names and "oversight/dashboard.html" in names
+    cached = {name for _loader, name in app.jinja_env.cache}
+    assert cached == set(names)
+
+
+@pytest.mark.real_commits
+def test_a_forked_worker_opens_its_own_database_connections(app):
+    from eplan_flow.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        master_pool = engine.pool
+        inherited = engine.raw_connection()  # the master's, checked out (a preloaded app's probe)
+        try:
+            gunicorn_conf.post_fork(SimpleNamespace(app=SimpleNamespace(callable=app)), None)
+
+            # The worker draws from a new pool; the master's connection is left open for the master.
+            assert engine.pool is not master_pool
+            assert inherited.dbapi_connection is not None and not inherited.dbapi_connection.closed
+            with engine.connect() as own:
+                assert own.connection.dbapi_connection is not inherited.dbapi_connection
+        finally:
+            inherited.detach()  # out of the old pool: closing it closes the connection itself
+            inherited.close()
+            engine.dispose()
+
+
+def test_hooks_leave_a_server_without_a_preloaded_app_alone():
+    # preload_app off (gunicorn --no-preload): the master has no app, the workers build their own.
+    server = SimpleNamespace(app=SimpleNamespace(callable=None))
+    gunicorn_conf.when_ready(server)
+    gunicorn_conf.post_fork(server, None)

@@ -187,3 +187,23 @@ def test_a_report_submitted_by_someone_reading_english_keeps_its_reasons_in_thai
     assert (
         report.figures["not_counted"][0]["reason"] == "อยู่ระหว่างเบิกจ่าย: เบิกจ่ายแล้ว 75% ของสัญญา, ความคืบหน้า 60%"
     )
+
+
+def test_a_template_speaks_the_language_in_force_at_each_word(app):
+    # Templates find the request's catalogue once and keep it beside its locale; a forced locale (an
+    # email in the recipient's language) and a refreshed one (the next request) are each obeyed.
+    from flask_babel import refresh
+
+    template = app.jinja_env.from_string(
+        '{{ _("Projects") }}|{{ ngettext("%(num)s project", "%(num)s projects", 2) }}'
+    )
+    with app.test_request_context("/?lang=th"):
+        thai = template.render()
+        with force_locale("en"):
+            english = template.render()
+        assert template.render() == thai
+        with app.test_request_context("/?lang=en"):
+            refresh()
+            assert template.render() == english
+    assert thai == "โครงการ|โครงการ 2 โครงการ"
+    assert english == "Projects|2 projects"
