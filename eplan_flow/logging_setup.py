@@ -97,7 +97,10 @@ def _person(user) -> dict[str, object]:
     # Flask-Login keeps the user it loaded for this request in g._login_user; until then nobody is
     # known here, and asking current_user would load them (a query inside a log call). Read only
     # what the row already holds: an expired attribute would be a query too.
-    if user is None or not getattr(user, "is_authenticated", False):
+    # Not ``user.is_authenticated``: it reads ``is_enabled``, which a commit has expired (a query
+    # for every request that writes). A person loaded from the database is signed in; the anonymous
+    # user is no database row.
+    if user is None:
         return {}
     state = sa_inspect(user, raiseerr=False)
     if state is None:

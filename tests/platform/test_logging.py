@@ -176,3 +176,27 @@ def test_production_logs_json_and_an_unknown_format_or_level_is_refused():
         create_app({**TEST_CONFIG, "LOG_FORMAT": "xml"})
     with pytest.raises(InsecureConfiguration, match="EPLAN_LOG_LEVEL='LOUD'"):
         create_app({**TEST_CONFIG, "LOG_LEVEL": "LOUD"})
+
+
+def test_naming_the_person_on_a_log_line_after_a_commit_reads_nothing_from_the_database(app, world):
+    # A request that writes commits, which expires the signed-in person's row; every log line after
+    # it (the access line at least) names them from what the row still holds, with no query.
+    from flask import g
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    with app.test_request_context("/"):
+        user = _db.session.get(type(world.planner), world.planner.id)
+        g._login_user = user
+        _db.session.expire(user)
+        event.listen(_db.engine, "before_cursor_execute", count)
+        try:
+            fields = logging_setup.context()
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", count)
+    assert statements == []
+    assert fields["user_id"] == world.planner.id
