@@ -59,6 +59,15 @@ def ensure_database(url: str) -> None:
     create_database_if_missing(url)
 
 
+def plan_period_start() -> int:
+    """The first year of the bench's plan: a plan in force two years, so its current fiscal year
+    and the two after it are the years a revision may still touch (the rule data's
+    ``earliest_year_offset``: the current fiscal year on)."""
+    from eplan_flow.thaidate import fiscal_year, today_local
+
+    return fiscal_year(today_local()) - 2
+
+
 def set_up(app, n_projects: int) -> dict:
     """An announced plan of ``n_projects`` projects, bulk-inserted; returns ids and usernames."""
     from werkzeug.security import generate_password_hash
@@ -79,6 +88,7 @@ def set_up(app, n_projects: int) -> dict:
     from eplan_flow.models._types import utcnow
     from eplan_flow.services.platform import engine
 
+    start_be = plan_period_start()
     with app.app_context():
         db.session.add(Province(code="38", name_th="บึงกาฬ"))
         db.session.flush()
@@ -129,9 +139,9 @@ def set_up(app, n_projects: int) -> dict:
         db.session.add_all(sdgs)
         plan = Plan(
             organisation_id=org.id,
-            title="แผนพัฒนาท้องถิ่น (พ.ศ. 2566–2570) อบต.หนองเลิง",
-            period_start_be=2566,
-            period_end_be=2570,
+            title=f"แผนพัฒนาท้องถิ่น (พ.ศ. {start_be}–{start_be + 4}) อบต.หนองเลิง",
+            period_start_be=start_be,
+            period_end_be=start_be + 4,
         )
         engine.start(plan, users["planner"])
         plan.status, plan.current_version, plan.announced_at = "announced", 1, utcnow()
@@ -202,14 +212,19 @@ def set_up(app, n_projects: int) -> dict:
 
 def time_p01(app, conninfo: str, plan_id: int, repeat: int) -> tuple[list[float], list[float], int]:
     client = app.test_client()
-    response = client.post("/auth/login", data={"username": "bench_planner", "password": PASSWORD})
-    assert response.status_code == 302, "bench sign-in failed"
+    # The app answers only at its configured address (eplan_flow/addresses.py), not the test client's localhost.
+    base = app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    response = client.post(
+        "/auth/login", data={"username": "bench_planner", "password": PASSWORD}, base_url=base
+    )
+    if response.status_code != 302:
+        raise SystemExit("bench sign-in failed")
     page_times, raw_times = [], []
     size = 0
     with psycopg.connect(conninfo) as conn:
         for warm in (True, *([False] * repeat)):
             started = time.perf_counter()
-            response = client.get(f"/plans/{plan_id}/p01")
+            response = client.get(f"/plans/{plan_id}/p01", base_url=base)
             page = time.perf_counter() - started
             if response.status_code != 200:
                 raise SystemExit(f"the ผ.01 page answered {response.status_code}")
@@ -254,13 +269,25 @@ def time_revision(app, ids: dict, n_items: int) -> None:
     from eplan_flow.extensions import db
     from eplan_flow.models import Revision, User
     from eplan_flow.services.platform import engine
+    from eplan_flow.thaidate import fiscal_year, today_local
 
+    # Revisions touch the current fiscal year on (the plan's third year, see plan_period_start).
+    this_year = fiscal_year(today_local())
     with app.app_context():
         planner = db.session.get(User, ids["users"]["planner"])
         executive = db.session.get(User, ids["users"]["executive"])
         started = time.perf_counter()
+        # As the revisions page opens one: a policy-route revision names its clause 22/2 basis and
+        # the letter's number and date, which it needs before it is submitted.
         revision = revisions.open_revision(
-            planner, ids["plan_id"], route="policy", reasons="นโยบายรัฐบาล", necessity="เร่งด่วน"
+            planner,
+            ids["plan_id"],
+            route="policy",
+            reasons="นโยบายรัฐบาล",
+            necessity="เร่งด่วน",
+            policy_basis="government_policy",
+            policy_letter_no="มท 0810.2/ว 1234",
+            policy_letter_date=today_local(),
         )
         revision_id = revision.id
         additions = n_items // 2
@@ -277,7 +304,7 @@ def time_revision(app, ids: dict, n_items: int) -> None:
                     "tactic_id": ids["tactic_id"],
                     "programme_id": ids["programme_id"],
                     "source": "own",
-                    "budgets": {2568: f"{1000 + i}.25"},
+                    "budgets": {this_year: f"{1000 + i}.25"},
                 },
                 reason="นโยบายรัฐบาล",
             )
@@ -286,7 +313,7 @@ def time_revision(app, ids: dict, n_items: int) -> None:
                 planner,
                 revision_id,
                 no,
-                {"budgets": {2569: f"{2000 + no}.75"}},
+                {"budgets": {this_year + 1: f"{2000 + no}.75"}},
                 reason="ปรับงบประมาณตามนโยบาย",
             )
         engine.fire("revision", revision_id, "submit", planner)
