@@ -650,6 +650,7 @@ SCHEMAS |= {
             "budget": MONEY,
             "disbursed": MONEY,
             "disbursement_rate": NULLABLE_TEXT,
+            "overdue_count": {**INTEGER, "description": "Overdue items in its LAOs, counted live"},
         }
     ),
     "OidcClient": OIDC_CLIENT,

@@ -467,6 +467,7 @@ def _province_figures(row) -> dict:
         "laos": row.laos,
         "with_plan": row.with_plan,
         **progress_dict(row),
+        "overdue_count": row.overdue,
     }
 
 

@@ -215,7 +215,11 @@ def test_dla_reads_every_province_summed_from_the_rollups(country, town_year, cl
     )
     execution(foreign_plan, 1, budget="5000.00", actor=country.planner)
     filters = oversight.Filters(fiscal_year_be=FISCAL_YEAR, province="38")
-    bueng_kan = oversight.dashboard(country.provincial_officer, filters).totals
+    board = oversight.dashboard(country.provincial_officer, filters)
+    bueng_kan = board.totals
+    # What the province's own page lists as overdue, LAO by LAO (its plans not announced in time).
+    overdue_in_bueng_kan = sum(row.overdue_count for row in board.rows)
+    assert overdue_in_bueng_kan > 0
 
     for refreshed in (False, True):  # computed live for the changed LAOs, then from the rollups alone
         if refreshed:
@@ -233,6 +237,9 @@ def test_dla_reads_every_province_summed_from_the_rollups(country, town_year, cl
         assert (rows["30"].laos, rows["30"].executions, rows["30"].budget) == (1, 1, Decimal("5000.00"))
         assert nation.pending_laos == (0 if refreshed else 2)
         assert nation.totals.executions == bueng_kan.executions + 1
+        # Overdue is counted live, the same number the province's page gives.
+        assert rows["38"].overdue == overdue_in_bueng_kan
+        assert nation.totals.overdue == rows["38"].overdue + rows["30"].overdue
 
     # A provincial officer's "national" table holds their province alone.
     assert [row.code for row in rollups.national(country.provincial_officer, FISCAL_YEAR).provinces] == ["38"]
@@ -241,11 +248,16 @@ def test_dla_reads_every_province_summed_from_the_rollups(country, town_year, cl
     body = client.get(f"/oversight/?year={FISCAL_YEAR}").get_data(as_text=True)
     assert 'id="national-table"' in body and "บึงกาฬ" in body and "190,000.00" in body
     assert f"/oversight/?year={FISCAL_YEAR}&amp;province=38" in body  # the drill-down to the province
+    # The province's overdue count opens its page filtered to the LAOs with something overdue.
+    assert (
+        f'/oversight/?year={FISCAL_YEAR}&amp;province=38&amp;overdue=1"><strong>{overdue_in_bueng_kan}</strong>'
+        in body
+    )
     csv = client.get(f"/oversight/export.csv?year={FISCAL_YEAR}")
     assert csv.status_code == 200
     lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("รหัสจังหวัด,จังหวัด") and len(lines) == 3
-    assert lines[2].startswith("38,บึงกาฬ,58,1,6,3,1,33.3,190000.00,140000.00,73.7")
+    assert lines[2] == f"38,บึงกาฬ,58,1,6,3,1,33.3,190000.00,140000.00,73.7,{overdue_in_bueng_kan}"
     assert client.get(f"/oversight/export.xlsx?year={FISCAL_YEAR}").status_code == 200
 
 

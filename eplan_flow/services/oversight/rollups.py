@@ -19,12 +19,12 @@ yet taken in live, so every page is exact at every read.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, delete, func, insert, select
 
-from eplan_flow import exports
+from eplan_flow import exports, thaidate
 from eplan_flow.config import OVERSIGHT_REFRESH_SECONDS
 from eplan_flow.extensions import db
 from eplan_flow.models import (
@@ -39,6 +39,7 @@ from eplan_flow.models._types import utcnow
 from eplan_flow.models.oversight import NO_ITEM, TOTAL
 from eplan_flow.permissions import visible_org_clause
 from eplan_flow.services.oversight import status
+from eplan_flow.services.planning import deadlines
 from workflows.deadlines import DEADLINES_V1
 
 REFRESH_SECONDS = OVERSIGHT_REFRESH_SECONDS  # config's, which the in-process runner reads too
@@ -183,6 +184,7 @@ class ProvinceRow:
     counted: int = 0
     budget: Decimal = status.ZERO
     disbursed: Decimal = status.ZERO
+    overdue: int = 0  # what is overdue in its LAOs, as its own page counts it (live)
 
     @property
     def execution_rate(self) -> Decimal | None:
@@ -203,9 +205,11 @@ class National:
     totals: ProvinceRow = field(default_factory=lambda: ProvinceRow("", ""))
 
 
-def national(user, fiscal_year_be: int) -> National:
+def national(user, fiscal_year_be: int, today: date | None = None) -> National:
     """Every province ``user`` oversees with its LAOs' figures summed: the rollups for the LAOs
-    nothing has touched since their refresh, the live figures for the others (few, normally)."""
+    nothing has touched since their refresh, the live figures for the others (few, normally); and
+    what is overdue in each, live (deadlines move with the date and with steps the rollups do not
+    follow)."""
     start = status.period_start_for(fiscal_year_be)
     in_scope = and_(
         Organisation.kind == "lao", Organisation.is_active.is_(True), visible_org_clause(user, Organisation)
@@ -280,12 +284,34 @@ def national(user, fiscal_year_be: int) -> National:
         for org_id, n in status.planned_counts(live_ids, start, fiscal_year_be).items():
             provinces[province_of[org_id] or ""].planned += n
 
+    _add_overdue(provinces, user, in_scope, today)
+
     rows = sorted(provinces.values(), key=lambda r: r.code)
     totals = ProvinceRow("", "")
     for row in rows:
-        for name in ("laos", "with_plan", "planned", "executions", "counted", "budget", "disbursed"):
+        for name in (
+            "laos",
+            "with_plan",
+            "planned",
+            "executions",
+            "counted",
+            "budget",
+            "disbursed",
+            "overdue",
+        ):
             setattr(totals, name, getattr(totals, name) + getattr(row, name))
     return National(fiscal_year_be, start, rows, len(live_ids), refreshed_at, totals)
+
+
+def _add_overdue(provinces: dict[str, ProvinceRow], user, in_scope, today: date | None) -> None:
+    """Count each province's overdue items: those of its LAOs in the table, the items a province's
+    page lists per LAO (``status._add_overdue``), so the two pages give the same number."""
+    province_of = dict(
+        db.session.execute(select(Organisation.id, Organisation.province_code).where(in_scope)).all()
+    )
+    for item in deadlines.overdue_items(user, today or thaidate.today_local()):
+        if item.organisation_id in province_of:
+            provinces[province_of[item.organisation_id] or ""].overdue += 1
 
 
 def to_csv(board: National) -> bytes:
@@ -313,6 +339,7 @@ def national_rows(board: National) -> list[list]:
             row.budget,
             row.disbursed,
             row.disbursement_rate,
+            row.overdue,
         ]
         for row in board.provinces
     ]
@@ -330,4 +357,5 @@ NATIONAL_HEADERS = (
     "งบประมาณหลังโอน (บาท)",
     "เบิกจ่ายแล้ว (บาท)",
     "ร้อยละการเบิกจ่าย",
+    "รายการที่เลยกำหนด",
 )
