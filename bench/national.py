@@ -398,6 +398,14 @@ def check_numbers(app, conninfo: str) -> tuple[int, int, dict]:
         board = oversight.dashboard(dla, oversight.Filters(fiscal_year_be=FISCAL_YEAR, province=PROVINCE))
         mine_province = province_numbers(board)
         pending = nation.pending_laos
+        # What is overdue is counted live on both pages: the province's row of the national table
+        # gives the number its own page lists, LAO by LAO.
+        overdue = {row.code: row.overdue for row in nation.provinces}
+        if overdue.get(PROVINCE) != sum(row.overdue_count for row in board.rows):
+            raise SystemExit(
+                f"province {PROVINCE}: the national table counts {overdue.get(PROVINCE)} overdue items, "
+                f"its page {sum(row.overdue_count for row in board.rows)}"
+            )
         db.session.remove()
     with psycopg.connect(conninfo) as conn:
         raw_national = raw_numbers(conn, NATIONAL_RAW)
@@ -409,6 +417,7 @@ def check_numbers(app, conninfo: str) -> tuple[int, int, dict]:
     }
     totals["executions"] = sum(v[3] for v in raw_national.values())
     totals["pending"] = pending
+    totals["overdue"] = sum(overdue.values())
     return provinces, laos, totals
 
 
@@ -659,7 +668,8 @@ def main(argv=None) -> None:
     print(
         f"numbers checked: rollups.national equals the raw aggregate for all {provinces} provinces "
         f"({totals['laos']:,} LAOs, {totals['planned']:,} planned, {totals['executions']:,} executions); "
-        f"the page of province {PROVINCE} equals it for all {laos} LAOs"
+        f"the page of province {PROVINCE} equals it for all {laos} LAOs; {totals['overdue']:,} overdue "
+        f"items in the country, province {PROVINCE}'s as many as its page lists"
     )
 
     times = time_rounds(app, conninfo, args.repeat)

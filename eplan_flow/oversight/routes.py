@@ -49,7 +49,11 @@ def dashboard():
     )
     form.set_choices(board, locale_code())
     # DLA without a province chosen: every province, summed from the rollups.
-    nation = rollups.national(current_user, board.filters.fiscal_year_be) if board.needs_province else None
+    nation = (
+        rollups.national(current_user, board.filters.fiscal_year_be, dimension)
+        if board.needs_province
+        else None
+    )
     return render_template(
         "oversight/dashboard.html",
         board=board,
@@ -57,7 +61,7 @@ def dashboard():
         refresh_seconds=rollups.REFRESH_SECONDS,
         form=form,
         filters=board.filters,
-        bars=board.bars,
+        bars=nation.bars if nation is not None else board.bars,
         dimension=dimension,
         dimension_label=DIMENSION_LABELS[dimension],
         districts=[] if board.needs_province else board.by_district(),

@@ -215,8 +215,9 @@ def test_dla_reads_every_province_summed_from_the_rollups(country, town_year, cl
     )
     execution(foreign_plan, 1, budget="5000.00", actor=country.planner)
     filters = oversight.Filters(fiscal_year_be=FISCAL_YEAR, province="38")
-    board = oversight.dashboard(country.provincial_officer, filters)
+    board = oversight.dashboard(country.provincial_officer, filters, dimension="sdg")
     bueng_kan = board.totals
+    assert board.bars
     # What the province's own page lists as overdue, LAO by LAO (its plans not announced in time).
     overdue_in_bueng_kan = sum(row.overdue_count for row in board.rows)
     assert overdue_in_bueng_kan > 0
@@ -237,6 +238,21 @@ def test_dla_reads_every_province_summed_from_the_rollups(country, town_year, cl
         assert (rows["30"].laos, rows["30"].executions, rows["30"].budget) == (1, 1, Decimal("5000.00"))
         assert nation.pending_laos == (0 if refreshed else 2)
         assert nation.totals.executions == bueng_kan.executions + 1
+        # The chart by a dimension is the provinces' own charts summed, item by item.
+        national_bars = rollups.national(country.dla_admin, FISCAL_YEAR, "sdg").bars
+        expected: dict = {}
+        for province in ("30", "38"):
+            page = oversight.dashboard(
+                country.dla_admin,
+                oversight.Filters(fiscal_year_be=FISCAL_YEAR, province=province),
+                dimension="sdg",
+            )
+            for bar in page.bars:
+                n, budget, paid = expected.get(bar.item_id, (0, Decimal(0), Decimal(0)))
+                expected[bar.item_id] = (n + bar.projects, budget + bar.budget, paid + bar.disbursed)
+        assert {bar.item_id: (bar.projects, bar.budget, bar.disbursed) for bar in national_bars} == expected
+        assert sum(bar.projects for bar in national_bars) > sum(bar.projects for bar in board.bars)
+        assert nation.bars == []  # no dimension asked
         # Overdue is counted live, the same number the province's page gives.
         assert rows["38"].overdue == overdue_in_bueng_kan
         assert nation.totals.overdue == rows["38"].overdue + rows["30"].overdue
@@ -249,6 +265,7 @@ def test_dla_reads_every_province_summed_from_the_rollups(country, town_year, cl
     assert 'id="national-table"' in body and "บึงกาฬ" in body and "190,000.00" in body
     assert f"/oversight/?year={FISCAL_YEAR}&amp;province=38" in body  # the drill-down to the province
     # The province's overdue count opens its page filtered to the LAOs with something overdue.
+    assert "ความก้าวหน้าจำแนกตามจังหวัด" in body and "งบประมาณจำแนกตาม" in body  # the two charts
     assert (
         f'/oversight/?year={FISCAL_YEAR}&amp;province=38&amp;overdue=1"><strong>{overdue_in_bueng_kan}</strong>'
         in body

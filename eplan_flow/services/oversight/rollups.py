@@ -26,6 +26,7 @@ from sqlalchemy import and_, delete, func, insert, select
 
 from eplan_flow import exports, thaidate
 from eplan_flow.config import OVERSIGHT_REFRESH_SECONDS
+from eplan_flow.errors import InvalidInput
 from eplan_flow.extensions import db
 from eplan_flow.models import (
     Organisation,
@@ -203,13 +204,17 @@ class National:
     pending_laos: int = 0  # LAOs computed live because the rollups had not taken their change in
     refreshed_at: datetime | None = None
     totals: ProvinceRow = field(default_factory=lambda: ProvinceRow("", ""))
+    bars: list[status.DimensionBar] = field(default_factory=list)  # the year's money by a dimension
 
 
-def national(user, fiscal_year_be: int, today: date | None = None) -> National:
+def national(user, fiscal_year_be: int, dimension: str | None = None, today: date | None = None) -> National:
     """Every province ``user`` oversees with its LAOs' figures summed: the rollups for the LAOs
     nothing has touched since their refresh, the live figures for the others (few, normally); and
     what is overdue in each, live (deadlines move with the date and with steps the rollups do not
-    follow)."""
+    follow). With a strategy ``dimension``, also the year's money by its items over the whole table,
+    as a province's page charts it for its LAOs."""
+    if dimension is not None and dimension not in status.DIMENSIONS:
+        raise InvalidInput(f"unknown dimension {dimension!r}", field="dimension")
     start = status.period_start_for(fiscal_year_be)
     in_scope = and_(
         Organisation.kind == "lao", Organisation.is_active.is_(True), visible_org_clause(user, Organisation)
@@ -273,8 +278,13 @@ def national(user, fiscal_year_be: int, today: date | None = None) -> National:
         ).all()
     )
     live_ids = list(province_of)
+    bars: dict[int | None, status.Money] = {}
+    if dimension is not None:
+        bars = _money_by_item(in_scope, changed, fiscal_year_be, dimension)
     if live_ids:
-        by_lao, _ = status.money_figures(live_ids, fiscal_year_be)
+        by_lao, by_item = status.money_figures(live_ids, fiscal_year_be, dimension)
+        for (_org_id, item_id), money in by_item.items():
+            status.add_money(bars.setdefault(item_id, status.Money()), money)
         for org_id, money in by_lao.items():
             row = provinces[province_of[org_id] or ""]
             row.executions += money.executions
@@ -300,7 +310,30 @@ def national(user, fiscal_year_be: int, today: date | None = None) -> National:
             "overdue",
         ):
             setattr(totals, name, getattr(totals, name) + getattr(row, name))
-    return National(fiscal_year_be, start, rows, len(live_ids), refreshed_at, totals)
+    chart = status.bars_of(dimension, bars) if dimension is not None else []
+    return National(fiscal_year_be, start, rows, len(live_ids), refreshed_at, totals, chart)
+
+
+def _money_by_item(in_scope, changed, fiscal_year_be: int, dimension: str) -> dict[int | None, status.Money]:
+    """The rollups' money per item of ``dimension``, summed over the LAOs in scope they hold."""
+    F = OversightFigures
+    sums = (
+        select(F.item_id, func.sum(F.executions), func.sum(F.budget), func.sum(F.disbursed))
+        .join(Organisation, Organisation.id == F.organisation_id)
+        .where(
+            in_scope,
+            F.fiscal_year_be == fiscal_year_be,
+            F.dimension == dimension,
+            F.organisation_id.not_in(changed),
+        )
+        .group_by(F.item_id)
+    )
+    return {
+        (item_id if item_id != NO_ITEM else None): status.Money(
+            int(n or 0), 0, Decimal(budget or 0), Decimal(paid or 0)
+        )
+        for item_id, n, budget, paid in db.session.execute(sums)
+    }
 
 
 def _add_overdue(provinces: dict[str, ProvinceRow], user, in_scope, today: date | None) -> None:

@@ -817,10 +817,18 @@ def _bars(dimension: str, by_item: dict, shown: set[int]) -> list[DimensionBar]:
     for (org_id, item_id), figures in by_item.items():
         if org_id not in shown:
             continue
-        total = sums.setdefault(item_id, Money())
-        total.executions += figures.executions
-        total.budget += figures.budget
-        total.disbursed += figures.disbursed
+        add_money(sums.setdefault(item_id, Money()), figures)
+    return bars_of(dimension, sums)
+
+
+def add_money(total: Money, figures: Money) -> None:
+    total.executions += figures.executions
+    total.budget += figures.budget
+    total.disbursed += figures.disbursed
+
+
+def bars_of(dimension: str, sums: dict[int | None, Money]) -> list[DimensionBar]:
+    """One bar per item of ``dimension`` from its summed money (None: not linked, last)."""
     items = (
         {
             item.id: item
