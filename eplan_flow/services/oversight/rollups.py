@@ -243,27 +243,21 @@ def national(user, fiscal_year_be: int, dimension: str | None = None, today: dat
 
     changed = select(OversightChange.organisation_id).distinct()
     F = OversightFigures
-    sums = (
-        select(
-            Organisation.province_code,
-            func.sum(F.planned),
-            func.sum(F.executions),
-            func.sum(F.counted),
-            func.sum(F.budget),
-            func.sum(F.disbursed),
-            func.max(F.refreshed_at),
-        )
-        .join(Organisation, Organisation.id == F.organisation_id)
-        .where(
-            in_scope,
-            F.fiscal_year_be == fiscal_year_be,
-            F.dimension == TOTAL,
-            F.organisation_id.not_in(changed),
-        )
-        .group_by(Organisation.province_code)
+    sums = _rolled_up_sums(
+        in_scope,
+        changed,
+        fiscal_year_be,
+        TOTAL,
+        Organisation.province_code,
+        func.sum(F.planned),
+        func.sum(F.executions),
+        func.sum(F.counted),
+        func.sum(F.budget),
+        func.sum(F.disbursed),
+        func.max(F.refreshed_at),
     )
     refreshed_at = None
-    for code, planned, n, counted, budget, paid, refreshed in db.session.execute(sums):
+    for code, planned, n, counted, budget, paid, refreshed in sums:
         row = provinces[code or ""]
         row.planned += int(planned or 0)
         row.executions += int(n or 0)
@@ -317,8 +311,30 @@ def national(user, fiscal_year_be: int, dimension: str | None = None, today: dat
 def _money_by_item(in_scope, changed, fiscal_year_be: int, dimension: str) -> dict[int | None, status.Money]:
     """The rollups' money per item of ``dimension``, summed over the LAOs in scope they hold."""
     F = OversightFigures
-    sums = (
-        select(F.item_id, func.sum(F.executions), func.sum(F.budget), func.sum(F.disbursed))
+    sums = _rolled_up_sums(
+        in_scope,
+        changed,
+        fiscal_year_be,
+        dimension,
+        F.item_id,
+        func.sum(F.executions),
+        func.sum(F.budget),
+        func.sum(F.disbursed),
+    )
+    return {
+        (item_id if item_id != NO_ITEM else None): status.Money(
+            int(n or 0), 0, Decimal(budget or 0), Decimal(paid or 0)
+        )
+        for item_id, n, budget, paid in sums
+    }
+
+
+def _rolled_up_sums(in_scope, changed, fiscal_year_be: int, dimension: str, key, *sums):
+    """The rollups' rows of ``dimension`` for the year, of the LAOs in scope with no change waiting,
+    summed by ``key``."""
+    F = OversightFigures
+    return db.session.execute(
+        select(key, *sums)
         .join(Organisation, Organisation.id == F.organisation_id)
         .where(
             in_scope,
@@ -326,14 +342,8 @@ def _money_by_item(in_scope, changed, fiscal_year_be: int, dimension: str) -> di
             F.dimension == dimension,
             F.organisation_id.not_in(changed),
         )
-        .group_by(F.item_id)
-    )
-    return {
-        (item_id if item_id != NO_ITEM else None): status.Money(
-            int(n or 0), 0, Decimal(budget or 0), Decimal(paid or 0)
-        )
-        for item_id, n, budget, paid in db.session.execute(sums)
-    }
+        .group_by(key)
+    ).all()
 
 
 def _add_overdue(provinces: dict[str, ProvinceRow], user, in_scope, today: date | None) -> None:
