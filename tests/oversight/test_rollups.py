@@ -5,7 +5,7 @@ sums them, and the embedded default keeps them fresh on its own."""
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,7 +16,14 @@ from sqlalchemy import func, select, update
 from eplan_flow.config import Config
 from eplan_flow.extensions import db as _db
 from eplan_flow.jobs import schedule
-from eplan_flow.models import Disbursement, Organisation, OversightChange, OversightFigures, ProjectExecution
+from eplan_flow.models import (
+    Disbursement,
+    Organisation,
+    OversightChange,
+    OversightFigures,
+    Plan,
+    ProjectExecution,
+)
 from eplan_flow.models.oversight import NO_ITEM, TOTAL
 from eplan_flow.services.oversight import rollups
 from eplan_flow.services.oversight import status as oversight
@@ -276,6 +283,18 @@ def test_dla_reads_every_province_summed_from_the_rollups(country, town_year, cl
     assert lines[0].startswith("รหัสจังหวัด,จังหวัด") and len(lines) == 3
     assert lines[2] == f"38,บึงกาฬ,58,1,6,3,1,33.3,190000.00,140000.00,73.7,{overdue_in_bueng_kan}"
     assert client.get(f"/oversight/export.xlsx?year={FISCAL_YEAR}").status_code == 200
+
+    # Months on, the town has neither submitted its plan nor done the duties that follow announcing
+    # it: every kind of overdue item is counted as the province's page lists them.
+    town_plan = db.session.scalars(select(Plan).where(Plan.organisation_id == country.town.id)).one()
+    town_plan.announced_at = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
+    db.session.commit()
+    later = date(2027, 3, 1)
+    page = oversight.dashboard(country.provincial_officer, filters, today=later)
+    kinds = {item.kind for row in page.rows for item in row.overdue}
+    assert {"plan_not_announced", "plan_not_submitted", "duty_not_done"} <= kinds
+    rows = {row.code: row for row in rollups.national(country.dla_admin, FISCAL_YEAR, today=later).provinces}
+    assert rows["38"].overdue == sum(row.overdue_count for row in page.rows) > overdue_in_bueng_kan
 
 
 def test_the_scheduler_refreshes_every_ten_seconds():

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, delete, func, insert, select
 
-from eplan_flow import exports, thaidate
+from eplan_flow import exports
 from eplan_flow.config import OVERSIGHT_REFRESH_SECONDS
 from eplan_flow.errors import InvalidInput
 from eplan_flow.extensions import db
@@ -288,7 +288,7 @@ def national(user, fiscal_year_be: int, dimension: str | None = None, today: dat
         for org_id, n in status.planned_counts(live_ids, start, fiscal_year_be).items():
             provinces[province_of[org_id] or ""].planned += n
 
-    _add_overdue(provinces, user, in_scope, today)
+    _add_overdue(provinces, user, today)
 
     rows = sorted(provinces.values(), key=lambda r: r.code)
     totals = ProvinceRow("", "")
@@ -346,15 +346,11 @@ def _rolled_up_sums(in_scope, changed, fiscal_year_be: int, dimension: str, key,
     ).all()
 
 
-def _add_overdue(provinces: dict[str, ProvinceRow], user, in_scope, today: date | None) -> None:
-    """Count each province's overdue items: those of its LAOs in the table, the items a province's
-    page lists per LAO (``status._add_overdue``), so the two pages give the same number."""
-    province_of = dict(
-        db.session.execute(select(Organisation.id, Organisation.province_code).where(in_scope)).all()
-    )
-    for item in deadlines.overdue_items(user, today or thaidate.today_local()):
-        if item.organisation_id in province_of:
-            provinces[province_of[item.organisation_id] or ""].overdue += 1
+def _add_overdue(provinces: dict[str, ProvinceRow], user, today: date | None) -> None:
+    """Each province's overdue items: those its own page lists, LAO by LAO (``status._add_overdue``)."""
+    for code, n in deadlines.overdue_by_province(user, today).items():
+        if code in provinces:
+            provinces[code].overdue += n
 
 
 def to_csv(board: National) -> bytes:

@@ -66,6 +66,47 @@ def all_overdue_items(
     return _overdue(true(), today, locale, rules)
 
 
+def overdue_by_province(user, today: date | None = None, rules: dict = DEADLINES_V1) -> dict[str, int]:
+    """How many items ``overdue_items(user, today)`` lists for the active LAOs of each province.
+
+    For DLA's national table: the whole country's list is thousands of items, nearly all of them the
+    two plan kinds, which are counted here in SQL from the very queries that list them (one item
+    per row); the other kinds, few, are listed and counted."""
+    today = today or thaidate.today_local()
+    scope = visible_org_clause(user, Organisation)
+    province = Organisation.province_code
+    counts: dict[str, int] = {}
+    plan_kinds = (
+        _not_announced(scope, _late_periods(today, rules), province, func.count()),
+        _not_submitted(scope, today, rules, province, func.count()).where(
+            Organisation.kind == "lao", Organisation.is_active.is_(True)
+        ),
+    )
+    for query in plan_kinds:
+        for code, n in db.session.execute(query.group_by(province)):
+            counts[code or ""] = counts.get(code or "", 0) + n
+    others = [
+        *_duties_not_done(scope, today, "th"),
+        *_evaluation_overdue(scope, today, "th"),
+        *_action_plans_overdue(scope, today, "th"),
+    ]
+    if others:
+        province_of = dict(
+            db.session.execute(
+                select(Organisation.id, province).where(
+                    Organisation.id.in_({item.organisation_id for item in others}),
+                    Organisation.kind == "lao",
+                    Organisation.is_active.is_(True),
+                )
+            ).all()
+        )
+        for item in others:
+            if item.organisation_id in province_of:
+                code = province_of[item.organisation_id] or ""
+                counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
 def _overdue(scope, today: date | None, locale: str, rules: dict) -> list[OverdueItem]:
     today = today or thaidate.today_local()
     items = [
