@@ -123,8 +123,8 @@ def _unsafe_in_url(ch: str) -> bool:
     )
 
 
-def warm_templates(app: Flask) -> int:
-    """Compile every template the app can load into its template cache; return how many.
+def warm_templates(app: Flask) -> None:
+    """Compile every template the app can load into its template cache.
 
     gunicorn's master does this before it forks (``gunicorn_conf.when_ready``), so no worker compiles
     a template on its first requests. A template that does not compile on its own (a fragment that
@@ -134,11 +134,8 @@ def warm_templates(app: Flask) -> int:
     # The cache must hold them all, or warming one would evict another.
     if env.cache is not None and getattr(env.cache, "capacity", len(names)) < len(names):
         raise RuntimeError(f"the template cache holds fewer than the app's {len(names)} templates")
-    compiled = 0
     for name in names:
         try:
             env.get_template(name)
         except TemplateError:
             continue
-        compiled += 1
-    return compiled

@@ -230,6 +230,9 @@ def test_dla_reads_every_province_then_opens_one(people):
     cells = row.locator("td").all_inner_texts()
     budget, disbursed = cells[4], cells[5]
     assert re.fullmatch(r"[\d,]+\.\d\d", budget), cells
+    overdue = int(cells[7])  # what is overdue in its LAOs, counted live
+    # Beside the table, the year's money by strategy and every province's progress.
+    expect(page.locator("main")).to_contain_text("ความก้าวหน้าจำแนกตามจังหวัด")
 
     with page.expect_navigation(wait_until="load"):
         row.get_by_role("link", name="บึงกาฬ").click()
@@ -237,6 +240,19 @@ def test_dla_reads_every_province_then_opens_one(people):
     expect(page.locator("main table").first).to_contain_text("นาสวรรค์")
     expect(page.locator("main")).to_contain_text(f"{disbursed}")
     expect(page.locator("main")).to_contain_text(f"{budget}")
+
+    # The province's overdue count opens its board showing only the LAOs with something overdue,
+    # whose counts add up to it.
+    page.go_back()
+    assert overdue > 0, cells
+    with page.expect_navigation(wait_until="load"):
+        row.locator("td").nth(7).get_by_role("link").click()
+    accessible(page)
+    expect(page.locator("#overdue")).to_be_checked()
+    shown = page.locator("main table.oversight tbody tr")
+    assert shown.count() == page.locator("main tr.has-overdue").count() > 0
+    counts = page.locator("main details.overdue-reasons > summary").all_text_contents()
+    assert sum(int(n) for n in counts) == overdue
 
 
 def test_a_project_is_budgeted_contracted_paid_and_completed(people):

@@ -9,6 +9,7 @@ late for the latest period past its deadline and also for the period in force: a
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -75,7 +76,7 @@ def overdue_by_province(user, today: date | None = None, rules: dict = DEADLINES
     today = today or thaidate.today_local()
     scope = visible_org_clause(user, Organisation)
     province = Organisation.province_code
-    counts: dict[str, int] = {}
+    counts: Counter[str] = Counter()
     plan_kinds = (
         _not_announced(scope, _late_periods(today, rules), province, func.count()),
         _not_submitted(scope, today, rules, province, func.count()).where(
@@ -84,7 +85,7 @@ def overdue_by_province(user, today: date | None = None, rules: dict = DEADLINES
     )
     for query in plan_kinds:
         for code, n in db.session.execute(query.group_by(province)):
-            counts[code or ""] = counts.get(code or "", 0) + n
+            counts[code or ""] += n
     others = [
         *_duties_not_done(scope, today, "th"),
         *_evaluation_overdue(scope, today, "th"),
@@ -100,11 +101,10 @@ def overdue_by_province(user, today: date | None = None, rules: dict = DEADLINES
                 )
             ).all()
         )
-        for item in others:
-            if item.organisation_id in province_of:
-                code = province_of[item.organisation_id] or ""
-                counts[code] = counts.get(code, 0) + 1
-    return counts
+        counts.update(
+            province_of[item.organisation_id] or "" for item in others if item.organisation_id in province_of
+        )
+    return dict(counts)
 
 
 def _overdue(scope, today: date | None, locale: str, rules: dict) -> list[OverdueItem]:
