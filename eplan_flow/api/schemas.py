@@ -246,7 +246,7 @@ def event_dict(event) -> dict:
     return {
         "seq": event.seq,
         "occurred_at": iso_utc(event.occurred_at),
-        "actor": {"id": event.actor.id, "name": event.actor.full_name} if event.actor else None,
+        "actor": {"id": event.actor_id, "name": event.actor_name} if event.actor_id is not None else None,
         "action": event.action,
         "from_state": event.from_state,
         "to_state": event.to_state,

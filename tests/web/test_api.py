@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, OutboxMessage, Plan
 from eplan_flow.services.identity import accounts
-from eplan_flow.services.platform import engine
+from eplan_flow.services.platform import audit, engine
+from eplan_flow.services.platform.unit_of_work import transaction
 from tests import factories
 from tests.conftest import make_app
 from tests.factories.fire import MEETING
@@ -202,6 +203,27 @@ def test_an_instance_shows_its_state_what_can_happen_next_and_who_can_do_it_and_
     assert submitted["data"] == {}  # a step that records no facts
     assert submitted["occurred_at"].endswith("Z")
     assert len(submitted["hash"]) == 64
+
+
+def test_an_event_without_a_person_reads_as_the_system_and_reading_loads_no_people(api, bearer, world):
+    """An event the system wrote (no actor) reads with ``actor: null``; the history is read as rows,
+    so reading an instance puts no event, and no other person, in the session."""
+    plan = factories.plan(world.sao_a, world.planner)
+    with transaction():
+        audit.append(engine.chain_for(plan), "reminder_sent", organisation_id=world.sao_a.id)
+    planner = {"id": world.planner.id, "name": world.planner.full_name}
+    plan_id, headers = plan.id, bearer(world.planner)
+
+    body = api.get(f"{API}/instances/plan/{plan_id}", headers=headers).get_json()
+
+    assert [(e["action"], e["actor"]) for e in body["history"]] == [
+        ("create", planner),
+        ("reminder_sent", None),
+    ]
+    _db.session.expunge_all()
+    events, total = engine.history_page(_db.session.get(Plan, plan_id), None, 20)
+    assert total == 2 and [(e.seq, e.actor_name) for e in events] == [(1, planner["name"]), (2, None)]
+    assert not [o for o in _db.session.identity_map.values() if isinstance(o, AuditEvent)]
 
 
 def test_an_instance_carries_its_latest_events_and_pages_its_whole_history(api, bearer, world):

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
 from eplan_flow.extensions import db
-from eplan_flow.models import AuditCheckpoint, AuditEvent
+from eplan_flow.models import AuditCheckpoint, AuditEvent, User
 from eplan_flow.models._types import utcnow
 from eplan_flow.services.platform import outbox
 from eplan_flow.services.platform.locks import advisory_lock
@@ -623,18 +623,49 @@ def history(chain: str) -> list[AuditEvent]:
     )
 
 
-def history_page(chain: str, offset: int | None, limit: int) -> tuple[list[AuditEvent], int]:
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event of a chain as its readers show it: what happened, who did it, and its hash."""
+
+    seq: int
+    occurred_at: datetime
+    actor_id: int | None
+    actor_name: str | None
+    action: str
+    from_state: str | None
+    to_state: str | None
+    comment: str | None
+    data: dict
+    request_id: str | None
+    hash: str
+
+
+def history_page(chain: str, offset: int | None, limit: int) -> tuple[list[HistoryEntry], int]:
     """Events ``offset + 1`` to ``offset + limit`` of the chain in order (the last ``limit`` when
     ``offset`` is None), and how many it has. A chain's seq counts from 1 without gaps (its head's
-    seq is its length), so the page is a range of the (chain, seq) index."""
+    seq is its length), so the page is a range of the (chain, seq) index. Rows, not entities: the
+    API reads one before every step, and an event entity joins its actor's and organisation's."""
     total = int(
         db.session.scalar(select(func.coalesce(func.max(AuditEvent.seq), 0)).where(AuditEvent.chain == chain))
         or 0
     )
     start = max(0, total - limit) if offset is None else offset
-    events = db.session.execute(
-        select(AuditEvent)
+    rows = db.session.execute(
+        select(
+            AuditEvent.seq,
+            AuditEvent.occurred_at,
+            AuditEvent.actor_id,
+            User.full_name,
+            AuditEvent.action,
+            AuditEvent.from_state,
+            AuditEvent.to_state,
+            AuditEvent.comment,
+            AuditEvent.data,
+            AuditEvent.request_id,
+            AuditEvent.hash,
+        )
+        .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.chain == chain, AuditEvent.seq > start, AuditEvent.seq <= start + limit)
         .order_by(AuditEvent.seq)
-    ).scalars()
-    return list(events), total
+    )
+    return [HistoryEntry(*row) for row in rows], total

@@ -42,7 +42,19 @@ from eplan_flow.models._types import utcnow
 from eplan_flow.services.platform import queues
 
 log = logging.getLogger(__name__)
-_INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_OUTBOX = OutboxMessage.__table__
+_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id)
+_MARK_RELAYED = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("sent_id"))
+    .values(
+        state="relayed",
+        attempts=_OUTBOX.c.attempts + 1,
+        relayed_at=bindparam("sent_at"),
+        job_id=bindparam("sent_job_id"),
+        last_error=None,
+    )
+)
 # Ids of rows this session's transaction wrote, and of rows committed but not yet relayed.
 _PENDING = "eplan_outbox_pending"
 _COMMITTED = "eplan_outbox_committed"
@@ -165,36 +177,40 @@ def relay(ids: list[int] | None = None, limit: int | None = None) -> tuple[int, 
     if _in_process():
         return _hand_to_this_process(ids, limit), 0
     limit = limit or current_app.config["OUTBOX_BATCH_SIZE"]
+    # Rows, not entities: a fire relays its notice in the request that made it.
     query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.state == "pending")
-        .order_by(OutboxMessage.id)
+        select(_OUTBOX.c.id, _OUTBOX.c.queue, _OUTBOX.c.job, _OUTBOX.c.kwargs)
+        .where(_OUTBOX.c.state == "pending")
+        .order_by(_OUTBOX.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     if ids is not None:
-        query = query.where(OutboxMessage.id.in_(ids))
-    relayed = failed = 0
+        query = query.where(_OUTBOX.c.id.in_(ids))
+    sent: list[dict] = []
+    failed = 0
     try:
-        messages = db.session.execute(query).scalars().all()
+        messages = db.session.execute(query).all()
         for message in messages:
-            message.attempts += 1
             try:
                 job_id = queues.enqueue(message.queue, message.job, message.kwargs, f"outbox-{message.id}")
             except queues.QueueUnavailable as exc:
-                message.last_error = redact(str(exc))[:1000]
-                failed = sum(1 for m in messages if m.state == "pending")
+                db.session.execute(
+                    update(_OUTBOX)
+                    .where(_OUTBOX.c.id == message.id)
+                    .values(attempts=_OUTBOX.c.attempts + 1, last_error=redact(str(exc))[:1000])
+                )
+                failed = len(messages) - len(sent)
                 log.warning("outbox relay paused: %s (%d pending)", exc, failed)
                 break
-            message.state = "relayed"
-            message.relayed_at = utcnow()
-            message.job_id = job_id
-            message.last_error = None
-            relayed += 1
+            sent.append({"sent_id": message.id, "sent_job_id": job_id})
+        if sent:
+            db.session.execute(_MARK_RELAYED, [{**row, "sent_at": utcnow()} for row in sent])
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    relayed = len(sent)
     return relayed, failed
 
 
