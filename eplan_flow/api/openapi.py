@@ -19,6 +19,7 @@ from flask import jsonify, render_template, url_for
 from eplan_flow.api import bp
 from eplan_flow.api.errors import HTTP_CODES
 from eplan_flow.i18n import locale_code
+from eplan_flow.services.oversight.status import DIMENSIONS
 
 # The largest id the database holds (PostgreSQL integer columns).
 MAX_ID = 2_147_483_647
@@ -627,6 +628,22 @@ SCHEMAS |= {
             "totals": _ref("LaoRow"),
             "districts": {"type": "array", "items": _ref("LaoRow")},
             "rows": {"type": "array", "items": _ref("LaoRow")},
+            "dimension": {**NULLABLE_TEXT, "description": "The dimension asked for, if any"},
+            "bars": {
+                "type": "array",
+                "items": _ref("DimensionBar"),
+                "description": "The rows' money by the dimension's items (empty without a dimension)",
+            },
+        }
+    ),
+    "DimensionBar": _object(
+        {
+            "item_id": {**_nullable("integer"), "description": "null: linked to no item of the dimension"},
+            "code": NULLABLE_TEXT,
+            "name": NULLABLE_TEXT,
+            "projects": {**INTEGER, "description": "Projects budgeted in the fiscal year"},
+            "budget": MONEY,
+            "disbursed": MONEY,
         }
     ),
     "NationalFigures": _object(
@@ -635,6 +652,11 @@ SCHEMAS |= {
             "refreshed_at": _nullable("string"),
             "totals": _ref("ProvinceFigures"),
             "provinces": {"type": "array", "items": _ref("ProvinceFigures")},
+            "bars": {
+                "type": "array",
+                "items": _ref("DimensionBar"),
+                "description": "The whole table's money by the dimension's items (empty without one)",
+            },
         }
     ),
     "ProvinceFigures": _object(
@@ -955,6 +977,11 @@ PATHS |= {
             [
                 _query("fiscal_year", "Fiscal year (B.E.)", FISCAL_YEAR, required=True),
                 _query("province", "Province code (two digits)", STRING),
+                _query(
+                    "dimension",
+                    "A strategy dimension: also the year's money by its items (bars)",
+                    {"type": "string", "enum": list(DIMENSIONS)},
+                ),
             ],
         )
     },

@@ -266,6 +266,19 @@ def lao_row_dict(row) -> dict:
     }
 
 
+def bar_dict(bar) -> dict:
+    """One item of a strategy dimension with the year's money of the projects linked to it (the
+    item null: linked to no item of the dimension)."""
+    return {
+        "item_id": bar.item_id,
+        "code": bar.code or None,
+        "name": bar.name or None,
+        "projects": bar.projects,
+        "budget": _money(bar.budget),
+        "disbursed": _money(bar.disbursed),
+    }
+
+
 def client_dict(summary: dict) -> dict:
     return {
         "client_id": summary["client_id"],
@@ -436,27 +449,37 @@ def evaluation_report(report_id: int):
 @bp.get("/oversight/figures")
 def oversight_figures():
     """The provincial dashboard's figures: one row per LAO in scope, totals and district totals.
-    Offices and DLA only (LAO staff 403); DLA names a ``province`` (else the list to choose from)."""
+    Offices and DLA only (LAO staff 403); DLA names a ``province`` (else the list to choose from).
+    With a strategy ``dimension``, also the year's money by its items, as the dashboard charts it."""
     year = schemas.positive_int_arg("fiscal_year")
     if year is None:
         raise InvalidInput("fiscal_year (a Buddhist-Era fiscal year) is required", field="fiscal_year")
     province = request.args.get("province") or None
     if province is not None and not (len(province) == 2 and province.isascii() and province.isdigit()):
         raise InvalidInput("province is a two-digit province code", field="province")
+    dimension = request.args.get("dimension") or None
+    if dimension is not None and dimension not in oversight.DIMENSIONS:
+        raise InvalidInput(f"dimension is one of {', '.join(oversight.DIMENSIONS)}", field="dimension")
     board = oversight.dashboard(
-        _actor(), oversight.Filters(fiscal_year_be=year, province=province), locale=locale_code()
+        _actor(),
+        oversight.Filters(fiscal_year_be=year, province=province),
+        dimension=dimension,
+        locale=locale_code(),
     )
+    nation = rollups.national(_actor(), year, dimension) if board.needs_province else None
     return jsonify(
         fiscal_year_be=board.filters.fiscal_year_be,
         province=board.filters.province,
         period_start_be=board.period_start_be,
         needs_province=board.needs_province,
         provinces=[{"code": c, "name": n, "laos": k} for c, n, k in board.provinces],
-        national=_national_dict(rollups.national(_actor(), year)) if board.needs_province else None,
+        national=None if nation is None else _national_dict(nation),
         laos_in_scope=board.in_scope,
         totals=lao_row_dict(board.totals),
         districts=[lao_row_dict(d) for d in board.by_district()],
         rows=[lao_row_dict(r) for r in board.rows],
+        dimension=dimension,
+        bars=[bar_dict(b) for b in board.bars],
     )
 
 
@@ -477,6 +500,7 @@ def _national_dict(nation) -> dict:
         "refreshed_at": nation.refreshed_at.isoformat() if nation.refreshed_at else None,
         "totals": _province_figures(nation.totals),
         "provinces": [_province_figures(row) for row in nation.provinces],
+        "bars": [bar_dict(b) for b in nation.bars],
     }
 
 

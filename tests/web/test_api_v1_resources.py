@@ -10,11 +10,14 @@ test_api_openapi_client.py (plain HTTP to a live server).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
 from eplan_flow.extensions import db as _db
 from eplan_flow.models import AuditEvent, OAuth2Client, Revision, RevisionItem
+from eplan_flow.services.oversight import status as oversight_status
 from tests import factories
 from tests.conftest import make_app
 from tests.factories import execution as execution_factories
@@ -335,6 +338,41 @@ def test_oversight_figures_are_the_dashboards_for_offices_and_dla_only(api, worl
         ]["field"]
         == "fiscal_year"
     )
+
+
+def test_oversight_figures_chart_the_years_money_by_a_strategy_dimension(api, world, db):
+    """With a ``dimension``, the figures carry the dashboard's chart: the year's money by the
+    dimension's items, for the province's rows and, for DLA, for the whole table."""
+    execution = execution_factories.budgeted(world.sao_a, world.planner)
+    year = execution.fiscal_year_be
+    asked = f"{API}/oversight/figures?fiscal_year={year}&dimension=national_strategy"
+
+    province = api.get(asked, headers=bearer(world.provincial_officer)).get_json()
+    national = api.get(asked, headers=bearer(world.dla_admin)).get_json()
+    plain = api.get(f"{API}/oversight/figures?fiscal_year={year}", headers=bearer(world.provincial_officer))
+
+    board = oversight_status.dashboard(
+        world.provincial_officer, oversight_status.Filters(fiscal_year_be=year), dimension="national_strategy"
+    )
+    expected = [
+        [b.item_id, b.code or None, b.projects, f"{b.budget:.2f}", f"{b.disbursed:.2f}"] for b in board.bars
+    ]
+    assert expected and province["dimension"] == "national_strategy"
+    for bars in (province["bars"], national["national"]["bars"]):
+        assert [
+            [b["item_id"], b["code"], b["projects"], b["budget"], b["disbursed"]] for b in bars
+        ] == expected
+        assert sum(Decimal(b["budget"]) for b in bars) == Decimal("500000.00")
+        assert sum(b["projects"] for b in bars) == 1
+    assert plain.get_json()["bars"] == [] and plain.get_json()["dimension"] is None
+    body = refused(
+        api.get(
+            f"{API}/oversight/figures?fiscal_year={year}&dimension=colour", headers=bearer(world.dla_admin)
+        ),
+        422,
+        "invalid_input",
+    )
+    assert body["details"]["field"] == "dimension"
 
 
 # -- OIDC clients -------------------------------------------------------------------------------------------
