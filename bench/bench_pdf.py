@@ -110,7 +110,7 @@ def pdf_job(job_id: int):
                 started = time.perf_counter()
                 status = jobs.run(job_id)
                 seconds = time.perf_counter() - started
-                job = db.session.get(DocumentJob, job_id)
+                job = db.session.get_one(DocumentJob, job_id)
                 path = Path(folder) / (job.file_path or "missing")
                 if status != "done" or not path.is_file():
                     raise RuntimeError(f"the job ended {status}: {job.error}")
@@ -131,7 +131,7 @@ def prepare_job(app, plan_id: int) -> int:
     from eplan_flow.models import DocumentJob, User
 
     with app.app_context():
-        planner = db.session.scalar(sa.select(User).where(User.username == "bench_planner"))
+        planner = db.session.scalars(sa.select(User).where(User.username == "bench_planner")).one()
         job = DocumentJob(
             requested_by_id=planner.id,
             document="p02",

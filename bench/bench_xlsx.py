@@ -117,7 +117,7 @@ def main(argv=None) -> None:
     page()  # warm: templates compiled, connections open
     results = {}
     results["HTML page (test client)"] = measure(page, args.repeat)
-    xlsx = in_app(lambda: spreadsheets.p02_xlsx(db.session.get(Plan, plan_id), 1, "own"))
+    xlsx = in_app(lambda: spreadsheets.p02_xlsx(db.session.get_one(Plan, plan_id), 1, "own"))
     xlsx()
     results["xlsx, streamed (p02_xlsx)"] = measure(xlsx, args.repeat)
     results["p02_list alone (full load)"] = measure(

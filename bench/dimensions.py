@@ -153,7 +153,7 @@ def breakdown(app):
     from eplan_flow.services.oversight import dimensions
     from eplan_flow.services.oversight.status import Filters
 
-    officer = db.session.scalar(sa.select(User).where(User.username == "bench_po"))
+    officer = db.session.scalars(sa.select(User).where(User.username == "bench_po")).one()
     _ = officer.grants  # loaded as the login seam loads it, outside the timing
     started = time.perf_counter()
     result = dimensions.breakdowns_for(officer, Filters(fiscal_year_be=FISCAL_YEAR))

@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 # ``python bench/engine.py`` puts bench/ first on sys.path, where bench/http.py would shadow the
@@ -124,7 +125,7 @@ def set_up_plans(app, count: int) -> list[BenchPlan]:
             db.session.add(RoleGrant(user_id=user.id, organisation_id=org.id, role="planner"))
             planners.append((org.id, user.id))
         now = utcnow()
-        rows = []
+        rows: list[dict[str, Any]] = []
         for i in range(count):
             org_id, _ = planners[i % LAOS]
             start = 2566 + 5 * (i // LAOS)
@@ -253,13 +254,21 @@ RAW_OUTBOX = (
 )
 
 
+def _fetched(cur) -> tuple:
+    """The row a statement that always answers one has answered."""
+    row = cur.fetchone()
+    if row is None:
+        raise SystemExit("a statement that answers one row answered none")
+    return row
+
+
 def run_raw(conninfo: str, plans: list[BenchPlan], key: bytes) -> tuple[float, float]:
     """(b) The same row update, audit insert, signed head and outbox insert through the driver."""
     with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
         started, cpu = time.perf_counter(), time.process_time()
         for plan in plans:
             cur.execute(RAW_LOCK, (plan.id,))
-            status, version = cur.fetchone()
+            status, version = _fetched(cur)
             cur.execute(RAW_FORUM, (plan.id,))
             if cur.fetchone() is None:
                 raise SystemExit(f"plan {plan.id} has no civic forum meeting")
@@ -267,7 +276,7 @@ def run_raw(conninfo: str, plans: list[BenchPlan], key: bytes) -> tuple[float, f
             cur.execute(RAW_UPDATE, (TO_STATE, version + 1, now, plan.id, version))
             chain = f"plan:{plan.id}"
             cur.execute(RAW_LAST, (chain,))
-            seq, prev_hash = cur.fetchone()
+            seq, prev_hash = _fetched(cur)
             body = {
                 "chain": chain,
                 "seq": seq + 1,
@@ -309,7 +318,7 @@ def run_raw(conninfo: str, plans: list[BenchPlan], key: bytes) -> tuple[float, f
                     digest,
                 ),
             )
-            (event_id,) = cur.fetchone()
+            (event_id,) = _fetched(cur)
             mac = hmac.new(key, f"checkpoint\x00{chain}\x00{seq + 1}\x00{digest}".encode(), hashlib.sha256)
             cur.execute(RAW_HEAD, (seq + 1, digest, mac.hexdigest(), chain, seq))
             cur.execute(RAW_OUTBOX, (now, Json({"audit_event_id": event_id})))

@@ -317,7 +317,7 @@ def time_revision(app, ids: dict, n_items: int) -> None:
                 reason="ปรับงบประมาณตามนโยบาย",
             )
         engine.fire("revision", revision_id, "submit", planner)
-        status = db.session.get(Revision, revision_id).status
+        status = db.session.get_one(Revision, revision_id).status
         print(
             f"drafted a policy-route revision of {n_items} items in {time.perf_counter() - started:.1f}s "
             f"(now {status})"
@@ -328,7 +328,7 @@ def time_revision(app, ids: dict, n_items: int) -> None:
         started = time.perf_counter()
         engine.fire("revision", revision_id, "approve_and_announce", executive)
         elapsed = time.perf_counter() - started
-        revision = db.session.get(Revision, revision_id)
+        revision = db.session.get_one(Revision, revision_id)
         print(
             f"announce a revision of {n_items} items (applies it as version {revision.result_version}): "
             f"{1000 * elapsed:.1f} ms"

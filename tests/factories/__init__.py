@@ -24,7 +24,7 @@ from workflows.plan import PLAN_V1
 # Cheap on purpose: test logins should not spend scrypt's memory and time on every user.
 PASSWORD_HASH = generate_password_hash("pw", method="pbkdf2:sha256:1000")
 _seq = count(1)
-_deferred = []  # non-empty inside ``one_commit()``
+_deferred: list = []  # non-empty inside ``one_commit()``
 
 
 @contextmanager
