@@ -99,7 +99,6 @@ def insert_following(event_ids: CTE, jobs: tuple[str, ...], queue: str) -> CTE:
     """
     for job in jobs:
         queues.check_job(job)
-    table = OutboxMessage.__table__
     # Job names are constants of the workflow definitions, so they are part of the statement (as
     # a UNION, not VALUES: a statement holding VALUES is compiled again at each execution).
     job_rows = union_all(
@@ -110,21 +109,21 @@ def insert_following(event_ids: CTE, jobs: tuple[str, ...], queue: str) -> CTE:
     ).subquery("jobs")
     rows = (
         select(
-            bindparam("o_created_at", type_=table.c.created_at.type).label("created_at"),
-            literal(queue, table.c.queue.type).label("queue"),
+            bindparam("o_created_at", type_=_OUTBOX.c.created_at.type).label("created_at"),
+            literal(queue, _OUTBOX.c.queue.type).label("queue"),
             job_rows.c.job,
             cast(func.jsonb_build_object("audit_event_id", event_ids.c.id), JSON).label("kwargs"),
-            literal("pending", table.c.state.type).label("state"),
-            literal(0, table.c.attempts.type).label("attempts"),
+            literal("pending", _OUTBOX.c.state.type).label("state"),
+            literal(0, _OUTBOX.c.attempts.type).label("attempts"),
         )
         .select_from(event_ids)
         .join(job_rows, literal(True))
         .order_by(job_rows.c.n)
     )
     return (
-        insert(table)
+        insert(_OUTBOX)
         .from_select(["created_at", "queue", "job", "kwargs", "state", "attempts"], rows)
-        .returning(table.c.id)
+        .returning(_OUTBOX.c.id)
         .cte("messages")
     )
 
@@ -205,13 +204,13 @@ def relay(ids: list[int] | None = None, limit: int | None = None) -> tuple[int, 
                 break
             sent.append({"sent_id": message.id, "sent_job_id": job_id})
         if sent:
-            db.session.execute(_MARK_RELAYED, [{**row, "sent_at": utcnow()} for row in sent])
+            now = utcnow()
+            db.session.execute(_MARK_RELAYED, [{**row, "sent_at": now} for row in sent])
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    relayed = len(sent)
-    return relayed, failed
+    return len(sent), failed
 
 
 def relay_all() -> tuple[int, int]:
@@ -274,11 +273,10 @@ def run_message(message_id: int) -> bool:
     its effects: a process killed in between leaves the row pending, and the job (idempotent, like
     every job) runs again when the next one starts.
     """
-    table = OutboxMessage.__table__
     with db.engine.connect() as claim:
         row = claim.execute(
-            select(table.c.job, table.c.kwargs, table.c.attempts)
-            .where(table.c.id == message_id, table.c.state == "pending")
+            select(_OUTBOX.c.job, _OUTBOX.c.kwargs, _OUTBOX.c.attempts)
+            .where(_OUTBOX.c.id == message_id, _OUTBOX.c.state == "pending")
             .with_for_update(skip_locked=True)
         ).first()
         if row is None:  # run already, or running in another process
@@ -300,7 +298,7 @@ def run_message(message_id: int) -> bool:
             values.update(state="relayed", relayed_at=utcnow(), job_id=f"outbox-{message_id}")
         elif attempts > current_app.config["JOB_RETRY_MAX"]:
             values["state"] = "failed"
-        claim.execute(update(table).where(table.c.id == message_id).values(values))
+        claim.execute(update(_OUTBOX).where(_OUTBOX.c.id == message_id).values(values))
         claim.commit()
     return error is None
 
